@@ -1,0 +1,130 @@
+import { z } from 'zod';
+
+/** Port numbers are validated once here so every consumer can trust them. */
+const portMessage = 'expected a port number from 1 to 65535';
+const port = z.coerce
+  .number({ error: portMessage })
+  .int({ error: portMessage })
+  .min(1, { error: portMessage })
+  .max(65535, { error: portMessage });
+
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+export const checkThresholdsSchema = z.object({
+  /** Round-trip time above this is a problem (ms). */
+  maxRttMs: z.coerce.number().positive().default(200),
+  /** Packet loss above this is a problem (percent). */
+  maxLossPercent: z.coerce.number().min(0).max(100).default(1),
+  /** Jitter above this is a problem (ms). */
+  maxJitterMs: z.coerce.number().positive().default(30),
+  /** Minimum uplink bitrate the site must deliver (kbps). */
+  minUplinkKbps: z.coerce.number().positive().default(1200),
+  /** Minimum downlink bitrate the site must receive (kbps). */
+  minDownlinkKbps: z.coerce.number().positive().default(1500),
+});
+
+export const configSchema = z
+  .object({
+    http: z
+      .object({
+        host: z.string().min(1).default('0.0.0.0'),
+        port: port.default(8080),
+        /** Address people open; join links are built from it. Defaults to http://localhost:<port>. */
+        publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+        /** Seconds a graceful shutdown may take before the process exits anyway. */
+        shutdownTimeoutSeconds: z.coerce.number().positive().max(120).default(10),
+      })
+      .prefault({}),
+    media: z
+      .object({
+        /** Local address the WebRtcServers bind to. */
+        listenIp: z.union([z.ipv4(), z.ipv6()]).default('0.0.0.0'),
+        /** Address announced to browsers in ICE candidates (the server's public or LAN IP). */
+        announcedAddress: z.string().min(1).default('127.0.0.1'),
+        /** Worker i listens on rtcPortBase + i, UDP and TCP: few holes in a department firewall. */
+        rtcPortBase: port.default(40000),
+        /** Number of mediasoup workers; defaults to the number of CPU cores. */
+        numWorkers: z.coerce.number().int().min(1).max(64).optional(),
+        /** Consumers one router may serve before the room adds a router on another worker. */
+        maxConsumersPerRouter: z.coerce.number().int().min(10).max(5000).default(500),
+        workerLogLevel: z.enum(['debug', 'warn', 'error', 'none']).default('warn'),
+        /** Path to a mediasoup-worker binary; normally the one installed by scripts/setup.sh. */
+        workerBin: z.string().min(1).optional(),
+      })
+      .prefault({}),
+    redis: z
+      .object({
+        /** redis:// URL of an existing Redis; without it the app starts its own redis-server. */
+        url: z
+          .url({ protocol: /^rediss?$/, error: 'expected a redis:// or rediss:// URL' })
+          .optional(),
+        /** Key prefix, so several deployments can share one Redis. */
+        keyPrefix: z
+          .string()
+          .regex(/^[a-zA-Z0-9_.-]+$/, 'letters, digits, "_", "." or "-" only')
+          .default('diemcau'),
+        /** redis-server binary used when no url is given. */
+        serverBin: z.string().min(1).default('redis-server'),
+      })
+      .prefault({}),
+    /** Folder for persistent data (the private Redis's append-only file, uploads). */
+    dataDir: z.string().min(1).default('./data'),
+    logLevel: logLevel.default('info'),
+    /** Pretty logs for people; JSON for machines. Defaults to pretty when stdout is a terminal. */
+    logPretty: z
+      .union([
+        z.boolean(),
+        z
+          .enum(['true', 'false', '1', '0'], { error: 'expected true or false' })
+          .transform((v) => v === 'true' || v === '1'),
+      ])
+      .optional(),
+    turn: z
+      .object({
+        /** turn: / turns: URLs given to browsers, e.g. turn:turn.example.vn:3478?transport=udp */
+        urls: z
+          .union([
+            z.array(z.string()),
+            z.string().transform((s) => s.split(',').map((u) => u.trim())),
+          ])
+          .pipe(z.array(z.string().regex(/^turns?:/, 'a TURN URL starts with turn: or turns:')))
+          .default([]),
+        /** Shared secret of coturn's use-auth-secret mode (time-limited credentials). */
+        secret: z.string().min(16, 'at least 16 characters').optional(),
+        credentialTtlSeconds: z.coerce
+          .number()
+          .int()
+          .positive()
+          .default(12 * 3600),
+      })
+      .prefault({})
+      .refine((t) => t.urls.length === 0 || t.secret !== undefined, {
+        message: 'TURN_SECRET is required when TURN_URLS is set',
+        path: ['secret'],
+      }),
+    checks: checkThresholdsSchema.prefault({}),
+    notify: z
+      .object({
+        /** POST target for reminders; requests are signed with webhookSecret (HMAC-SHA256). */
+        webhookUrl: z.url({ protocol: /^https?$/ }).optional(),
+        webhookSecret: z.string().min(16, 'at least 16 characters').optional(),
+        /** smtp:// or smtps:// URL of the mail relay. */
+        smtpUrl: z.url({ protocol: /^smtps?$/ }).optional(),
+        mailFrom: z.string().min(3).default('Điểm cầu <diemcau@localhost>'),
+      })
+      .prefault({}),
+    /** Create the demo department and meeting when the store is empty. */
+    demo: z
+      .union([
+        z.boolean(),
+        z
+          .enum(['true', 'false', '1', '0'], { error: 'expected true or false' })
+          .transform((v) => v === 'true' || v === '1'),
+      ])
+      .default(false),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type CheckThresholds = z.infer<typeof checkThresholdsSchema>;

@@ -1,0 +1,154 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/index.js';
+import { routeMediasoupLogs } from '../media/mediasoupLogging.js';
+import { WorkerPool } from '../media/WorkerPool.js';
+import { buildHttpApp, type HttpApp } from './http/buildHttpApp.js';
+import type { Logger } from './logger.js';
+import { connectRedis } from './redis/connectRedis.js';
+import { RedisServerProcess } from './redis/RedisServerProcess.js';
+import { healthRoutes } from './routes/health.js';
+
+export interface ServiceOptions {
+  config: Config;
+  logger: Logger;
+  /** Start listening on config.http (false in tests that use inject()). Default true. */
+  listen?: boolean;
+}
+
+interface CloseStep {
+  name: string;
+  run: () => Promise<void> | void;
+}
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..').replace(
+  /\/dist$/,
+  '',
+);
+
+/**
+ * The composition root: the one place that knows every part. Starts Redis, the media
+ * workers and the HTTP app; closes them in the documented order.
+ */
+export class Service {
+  private shuttingDown = false;
+  private closing?: Promise<void>;
+  /** Run in order on close; each later part registers its step where it belongs. */
+  private readonly closeSteps: CloseStep[] = [];
+
+  private constructor(
+    readonly config: Config,
+    readonly logger: Logger,
+    readonly redis: Redis,
+    readonly redisUrl: string,
+    readonly pool: WorkerPool,
+    readonly app: HttpApp,
+  ) {}
+
+  static async start(options: ServiceOptions): Promise<Service> {
+    const { config, logger } = options;
+    const undo: CloseStep[] = [];
+    try {
+      const dataDir = resolve(config.dataDir);
+      mkdirSync(dataDir, { recursive: true });
+
+      let redisUrl = config.redis.url;
+      let redisProcess: RedisServerProcess | undefined;
+      if (!redisUrl) {
+        redisProcess = await RedisServerProcess.start({
+          bin: config.redis.serverBin,
+          dir: join(dataDir, 'redis'),
+          logger,
+        });
+        undo.push({ name: 'redis-server', run: () => redisProcess!.close() });
+        redisUrl = redisProcess.url;
+      }
+      const redis = await connectRedis(redisUrl, logger.child({ component: 'redis' }));
+      undo.push({
+        name: 'redis client',
+        run: async () => void (await redis.quit().catch(() => redis.disconnect())),
+      });
+
+      routeMediasoupLogs(logger);
+      const pool = await WorkerPool.create({
+        numWorkers: config.media.numWorkers!,
+        listenIp: config.media.listenIp,
+        announcedAddress: config.media.announcedAddress,
+        rtcPortBase: config.media.rtcPortBase,
+        logLevel: config.media.workerLogLevel,
+        logger,
+      });
+      undo.push({
+        name: 'mediasoup workers',
+        run: async () => {
+          pool.close();
+          await pool.waitForExit();
+        },
+      });
+
+      let service: Service | undefined;
+      const app = await buildHttpApp({
+        logger,
+        publicUrl: config.http.publicUrl!,
+        webRoot: join(repoRoot, 'web', 'dist'),
+        isShuttingDown: () => service?.shuttingDown ?? false,
+      });
+      undo.push({ name: 'http', run: () => app.close() });
+      await app.register(healthRoutes, {
+        redis,
+        pool,
+        isShuttingDown: () => service?.shuttingDown ?? false,
+      });
+
+      service = new Service(config, logger, redis, redisUrl, pool, app);
+      // Close order is the reverse of start order: http, then media, then Redis.
+      service.closeSteps.push(...undo.reverse());
+      await app.ready();
+      if (options.listen !== false) {
+        await app.listen({ host: config.http.host, port: config.http.port });
+        logger.info(
+          { url: config.http.publicUrl, workers: pool.size },
+          'diemcau is running / đang chạy',
+        );
+      }
+      return service;
+    } catch (err) {
+      for (const step of undo.reverse()) {
+        try {
+          await step.run();
+        } catch {
+          // Start-up already failed; the original error is what matters.
+        }
+      }
+      throw err;
+    }
+  }
+
+  get isShuttingDown(): boolean {
+    return this.shuttingDown;
+  }
+
+  /** Adds a close step that runs before those registered earlier (later parts depend on earlier ones). */
+  addCloseStep(name: string, run: () => Promise<void> | void): void {
+    this.closeSteps.unshift({ name, run });
+  }
+
+  /** Refuse new work, then close each part in order, going on past a failed step. Memoized. */
+  close(reason = 'shutdown'): Promise<void> {
+    this.closing ??= (async () => {
+      this.shuttingDown = true;
+      this.logger.info({ reason }, 'shutting down / đang dừng');
+      for (const step of this.closeSteps) {
+        try {
+          await step.run();
+        } catch (err) {
+          this.logger.error({ err, step: step.name }, 'shutdown step failed');
+        }
+      }
+      this.logger.info('stopped / đã dừng');
+    })();
+    return this.closing;
+  }
+}

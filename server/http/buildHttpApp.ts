@@ -1,0 +1,88 @@
+import { existsSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import cookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawServerDefault,
+} from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Logger } from '../logger.js';
+import { installErrorHandler } from './error-handler.js';
+
+export interface BuildHttpAppOptions {
+  logger: Logger;
+  publicUrl: string;
+  /** Folder of the built web pages (web/dist); served at / when present. */
+  webRoot?: string;
+  isShuttingDown: () => boolean;
+}
+
+export type HttpApp = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+/** Infrastructure tier of the app: logging, validation, errors, docs, static pages, refusal during shutdown. */
+export async function buildHttpApp(options: BuildHttpAppOptions): Promise<HttpApp> {
+  const app = Fastify({
+    loggerInstance: options.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    disableRequestLogging: false,
+    trustProxy: true,
+    bodyLimit: 1024 * 1024,
+    requestIdHeader: 'x-request-id',
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandler(app);
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (options.isShuttingDown() && request.url !== '/health') {
+      reply.header('connection', 'close');
+      return reply
+        .status(503)
+        .send({ code: 'unavailable', message: 'Máy chủ đang dừng / Server is shutting down' });
+    }
+  });
+
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Điểm cầu API',
+        description: 'Hội nghị trực tuyến nhiều điểm cầu / multi-site online meetings',
+        version: '0.1.0',
+      },
+      servers: [{ url: options.publicUrl }],
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'diemcau_session' },
+          joinToken: { type: 'http', scheme: 'bearer' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  if (options.webRoot && existsSync(options.webRoot)) {
+    await app.register(fastifyStatic, {
+      root: options.webRoot,
+      prefix: '/',
+      index: ['index.html'],
+      wildcard: false,
+    });
+  }
+  return app;
+}
