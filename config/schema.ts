@@ -10,7 +10,7 @@ const port = z.coerce
 
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
-export const checkThresholdsSchema = z.object({
+export const checkThresholdsSchema = z.strictObject({
   /** Round-trip time above this is a problem (ms). */
   maxRttMs: z.coerce.number().positive().default(200),
   /** Packet loss above this is a problem (percent). */
@@ -26,9 +26,15 @@ export const checkThresholdsSchema = z.object({
 export const configSchema = z
   .object({
     http: z
-      .object({
+      .strictObject({
         host: z.string().min(1).default('0.0.0.0'),
-        port: port.default(8080),
+        /** 0 picks a free port (tests). */
+        port: z.coerce
+          .number({ error: portMessage })
+          .int({ error: portMessage })
+          .min(0, { error: portMessage })
+          .max(65535, { error: portMessage })
+          .default(8080),
         /** Address people open; join links are built from it. Defaults to http://localhost:<port>. */
         publicUrl: z.url({ protocol: /^https?$/ }).optional(),
         /** Seconds a graceful shutdown may take before the process exits anyway. */
@@ -36,7 +42,7 @@ export const configSchema = z
       })
       .prefault({}),
     media: z
-      .object({
+      .strictObject({
         /** Local address the WebRtcServers bind to. */
         listenIp: z.union([z.ipv4(), z.ipv6()]).default('0.0.0.0'),
         /** Address announced to browsers in ICE candidates (the server's public or LAN IP). */
@@ -53,7 +59,7 @@ export const configSchema = z
       })
       .prefault({}),
     redis: z
-      .object({
+      .strictObject({
         /** redis:// URL of an existing Redis; without it the app starts its own redis-server. */
         url: z
           .url({ protocol: /^rediss?$/, error: 'expected a redis:// or rediss:// URL' })
@@ -80,7 +86,7 @@ export const configSchema = z
       ])
       .optional(),
     turn: z
-      .object({
+      .strictObject({
         /** turn: / turns: URLs given to browsers, e.g. turn:turn.example.vn:3478?transport=udp */
         urls: z
           .union([
@@ -104,7 +110,7 @@ export const configSchema = z
       }),
     checks: checkThresholdsSchema.prefault({}),
     notify: z
-      .object({
+      .strictObject({
         /** POST target for reminders; requests are signed with webhookSecret (HMAC-SHA256). */
         webhookUrl: z.url({ protocol: /^https?$/ }).optional(),
         webhookSecret: z.string().min(16, 'at least 16 characters').optional(),

@@ -1,0 +1,15 @@
+import preact from '@preact/preset-vite';
+import { defineConfig } from 'vite';
+
+// Pages are served by the Fastify app from web/dist; in dev, Vite proxies API and sockets to it.
+export default defineConfig({
+  root: new URL('.', import.meta.url).pathname,
+  plugins: [preact()],
+  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true, target: 'es2022' },
+  server: {
+    proxy: {
+      '/api': 'http://localhost:8080',
+      '/socket.io': { target: 'http://localhost:8080', ws: true },
+    },
+  },
+});
