@@ -1,12 +1,34 @@
 import * as mediasoup from 'mediasoup';
 import type { MediaLogger } from './MediaLogger.js';
 
-/** Sends mediasoup's own log lines (node side and worker side) to a child logger. */
-export function routeMediasoupLogs(logger: MediaLogger): void {
+/** Counts of mediasoup's warnings and errors; SRTP failures are counted apart (tests hold them at zero). */
+export interface MediasoupLogCounters {
+  warnings: number;
+  errors: number;
+  srtpErrors: number;
+}
+
+const srtpLine = /srtp|replay check/i;
+
+/**
+ * Sends mediasoup's own log lines (node side and worker side) to a child logger and counts them.
+ * mediasoup's listeners are process-wide, so the last call wins.
+ */
+export function routeMediasoupLogs(logger: MediaLogger): MediasoupLogCounters {
   const log = logger.child({ component: 'mediasoup' });
+  const counters: MediasoupLogCounters = { warnings: 0, errors: 0, srtpErrors: 0 };
   mediasoup.setLogEventListeners({
     ondebug: undefined,
-    onwarn: (namespace, line) => log.warn({ namespace }, line),
-    onerror: (namespace, line, error) => log.error({ namespace, err: error }, line),
+    onwarn: (namespace, line) => {
+      counters.warnings++;
+      if (srtpLine.test(line)) counters.srtpErrors++;
+      log.warn({ namespace }, line);
+    },
+    onerror: (namespace, line, error) => {
+      counters.errors++;
+      if (srtpLine.test(line)) counters.srtpErrors++;
+      log.error({ namespace, err: error }, line);
+    },
   });
+  return counters;
 }
