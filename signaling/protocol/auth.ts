@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import { idSchema, timestampSchema } from './fields.js';
+
+export const roles = ['admin', 'chair', 'technician', 'station'] as const;
+export const roleSchema = z.enum(roles);
+export type Role = z.infer<typeof roleSchema>;
+
+export const roleLabels: Readonly<Record<Role, { vi: string; en: string }>> = {
+  admin: { vi: 'Quản trị (tổ CNTT)', en: 'Administrator (IT staff)' },
+  chair: { vi: 'Chủ trì', en: 'Chair' },
+  technician: { vi: 'Cán bộ kỹ thuật điểm cầu', en: 'Site technician' },
+  station: { vi: 'Máy điểm cầu chính', en: 'Main-point station' },
+};
+
+/** Who is calling, after authentication. Join-link roles are bound to one meeting (and site). */
+export const principalSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('admin'), userId: idSchema, username: z.string() }),
+  z.object({ kind: z.literal('chair'), meetingId: idSchema, tokenId: idSchema }),
+  z.object({
+    kind: z.literal('technician'),
+    meetingId: idSchema,
+    siteId: idSchema,
+    tokenId: idSchema,
+  }),
+  z.object({ kind: z.literal('station'), meetingId: idSchema, tokenId: idSchema }),
+]);
+export type Principal = z.infer<typeof principalSchema>;
+
+/** Who did something, as the audit trail records it. */
+export const actorSchema = z.object({
+  kind: z.enum(['admin', 'chair', 'technician', 'station', 'system']),
+  id: z.string().optional(),
+  name: z.string().optional(),
+});
+export type Actor = z.infer<typeof actorSchema>;
+
+const username = z
+  .string({ error: 'Tên đăng nhập là bắt buộc / Username is required' })
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9._-]{1,64}$/, {
+    error:
+      'Tên đăng nhập gồm 1–64 chữ cái không dấu, chữ số, ".", "_" hoặc "-" / Username: 1–64 letters, digits, ".", "_" or "-"',
+  });
+export const usernameSchema = username;
+
+export const loginInputSchema = z.strictObject({
+  username,
+  password: z
+    .string({ error: 'Mật khẩu là bắt buộc / Password is required' })
+    .min(1, { error: 'Mật khẩu không được để trống / Password must not be empty' })
+    .max(200, { error: 'Mật khẩu quá dài / Password is too long' }),
+});
+export type LoginInput = z.infer<typeof loginInputSchema>;
+
+export const userSchema = z.object({
+  id: idSchema,
+  username: z.string(),
+  createdAt: timestampSchema,
+});
+export type User = z.infer<typeof userSchema>;
+
+export const meResponseSchema = z.object({
+  principal: principalSchema,
+  /** Session expiry (admins) or link expiry (join links). */
+  expiresAt: z.string().optional(),
+});
+export type MeResponse = z.infer<typeof meResponseSchema>;
+
+export const linkRoles = ['chair', 'technician', 'station'] as const;
+export const linkRoleSchema = z.enum(linkRoles, {
+  error:
+    'Vai trò phải là chair, technician hoặc station / Role must be chair, technician or station',
+});
+export type LinkRole = z.infer<typeof linkRoleSchema>;
+
+export const issueLinkInputSchema = z
+  .strictObject({
+    role: linkRoleSchema,
+    siteId: z
+      .string()
+      .regex(/^[A-Za-z0-9-]{1,64}$/, { error: 'Mã điểm cầu không hợp lệ / Invalid site id' })
+      .optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.role === 'technician' && v.siteId === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['siteId'],
+        message: 'Liên kết cán bộ kỹ thuật cần điểm cầu / A technician link needs a site (siteId)',
+      });
+    }
+    if (v.role !== 'technician' && v.siteId !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['siteId'],
+        message:
+          'Chỉ liên kết cán bộ kỹ thuật gắn với điểm cầu / Only technician links belong to a site',
+      });
+    }
+  });
+export type IssueLinkInput = z.infer<typeof issueLinkInputSchema>;
+
+/** A join link as stored; the token itself is never stored, only its SHA-256. */
+export const joinLinkSchema = z.object({
+  id: idSchema,
+  role: linkRoleSchema,
+  meetingId: idSchema,
+  siteId: idSchema.optional(),
+  createdAt: timestampSchema,
+  createdBy: actorSchema,
+  revokedAt: timestampSchema.optional(),
+  /** The meeting's closing time plus a margin; recomputed when the meeting's times change. */
+  expiresAt: timestampSchema,
+});
+export type JoinLink = z.infer<typeof joinLinkSchema>;
+
+/** Answer to issuing a link: the only time the token and URL are shown. */
+export const issuedLinkSchema = z.object({
+  link: joinLinkSchema,
+  token: z.string(),
+  url: z.string(),
+});
+export type IssuedLink = z.infer<typeof issuedLinkSchema>;
+
+export const joinLinkListSchema = z.object({ links: z.array(joinLinkSchema) });
+export const issuedLinkListSchema = z.object({ issued: z.array(issuedLinkSchema) });
+
+export const auditEntrySchema = z.object({
+  id: z.string(),
+  at: timestampSchema,
+  actor: actorSchema,
+  action: z.string(),
+  target: z.string(),
+  meetingId: z.string().optional(),
+  /** What changed, e.g. { opensAt: ["…", "…"] } or { state: ["draft", "scheduled"] }. */
+  changes: z.record(z.string(), z.unknown()).optional(),
+});
+export type AuditEntry = z.infer<typeof auditEntrySchema>;
+export const auditListSchema = z.object({ entries: z.array(auditEntrySchema) });

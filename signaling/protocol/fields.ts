@@ -1,0 +1,134 @@
+import { z } from 'zod';
+
+/**
+ * Field builders shared by every HTTP body. Messages are Vietnamese first, then English, and
+ * name the field in words; the error handler prefixes the path ("body.sites.2.siteId: ...").
+ * Only zod checks and overwrites here (no .transform): the same schemas serialize responses
+ * and generate OpenAPI, and a transform can do neither.
+ */
+export interface Label {
+  vi: string;
+  en: string;
+}
+
+const required = (l: Label) => `${l.vi} là bắt buộc / ${l.en} is required`;
+
+function stringOf(label: Label, kind: { vi: string; en: string } = { vi: 'chuỗi', en: 'text' }) {
+  return z.string({
+    error: (iss) =>
+      iss.input === undefined
+        ? required(label)
+        : `${label.vi} phải là ${kind.vi} / ${label.en} must be ${kind.en}`,
+  });
+}
+
+const singleLine = /^[^\p{Cc}]*$/u;
+const multiLine = /^(?:[^\p{Cc}]|[\n\r\t])*$/u;
+
+export interface TextOptions {
+  /** Allow line breaks (banner text, notes). */
+  multiline?: boolean;
+}
+
+/** Text people type: NFC-normalized (Vietnamese diacritics have two encodings), trimmed, bounded. */
+export function text(label: Label, max: number, options: TextOptions = {}) {
+  return stringOf(label)
+    .normalize('NFC')
+    .trim()
+    .min(1, { error: `${label.vi} không được để trống / ${label.en} must not be empty` })
+    .max(max, {
+      error: `${label.vi} dài tối đa ${max} ký tự / ${label.en} must be at most ${max} characters`,
+    })
+    .regex(options.multiline ? multiLine : singleLine, {
+      error: `${label.vi} chứa ký tự không hợp lệ / ${label.en} contains control characters`,
+    });
+}
+
+/** Like text() but may be empty or absent (forms send ""). */
+export function optionalText(label: Label, max: number, options: TextOptions = {}) {
+  return stringOf(label)
+    .normalize('NFC')
+    .trim()
+    .max(max, {
+      error: `${label.vi} dài tối đa ${max} ký tự / ${label.en} must be at most ${max} characters`,
+    })
+    .regex(options.multiline ? multiLine : singleLine, {
+      error: `${label.vi} chứa ký tự không hợp lệ / ${label.en} contains control characters`,
+    })
+    .optional();
+}
+
+export function list<T extends z.ZodType>(item: T, label: Label, max: number) {
+  return z
+    .array(item, {
+      error: (iss) =>
+        iss.input === undefined
+          ? required(label)
+          : `${label.vi} phải là danh sách / ${label.en} must be a list`,
+    })
+    .max(max, {
+      error: `${label.vi}: tối đa ${max} mục / ${label.en}: at most ${max} items`,
+    });
+}
+
+export function integer(label: Label, min: number, max: number) {
+  const range = `${label.vi} phải là số nguyên từ ${min} đến ${max} / ${label.en} must be a whole number from ${min} to ${max}`;
+  return z
+    .number({ error: (iss) => (iss.input === undefined ? required(label) : range) })
+    .int({ error: range })
+    .min(min, { error: range })
+    .max(max, { error: range });
+}
+
+/** Record ids: random UUIDs today; the pattern keeps anything odd out of Redis keys and URLs. */
+export const idSchema = z
+  .string({ error: 'Mã không hợp lệ / Invalid id' })
+  .regex(/^[A-Za-z0-9-]{1,64}$/, { error: 'Mã không hợp lệ / Invalid id' });
+
+export function idOf(label: Label) {
+  return stringOf(label).regex(/^[A-Za-z0-9-]{1,64}$/, {
+    error: `${label.vi} không hợp lệ / ${label.en} is not a valid id`,
+  });
+}
+
+const isoPattern =
+  /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
+
+/** An instant with an explicit offset, e.g. 2011-11-01T07:30:00+07:00; never a floating local time. */
+export function isoDateTime(label: Label) {
+  const message = `${label.vi} phải theo dạng ISO 8601 có múi giờ, ví dụ 2011-11-01T07:30:00+07:00 / ${label.en} must be ISO 8601 with an offset, e.g. 2011-11-01T07:30:00+07:00`;
+  return stringOf(label)
+    .regex(isoPattern, { error: message })
+    .refine((s) => !Number.isNaN(Date.parse(s)), { error: message });
+}
+
+/** A calendar date (yyyy-mm-dd), e.g. the date printed on a letter. */
+export function localDate(label: Label) {
+  const message = `${label.vi} phải theo dạng yyyy-mm-dd / ${label.en} must be yyyy-mm-dd`;
+  return stringOf(label)
+    .regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, { error: message })
+    .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), { error: message });
+}
+
+export function optionalEmail(label: Label) {
+  return optionalText(label, 200).refine(
+    (s) => s === undefined || s === '' || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s),
+    { error: `${label.vi} không hợp lệ / ${label.en} is not a valid e-mail address` },
+  );
+}
+
+export function optionalPhone(label: Label) {
+  return optionalText(label, 40).refine((s) => s === undefined || /^[0-9+().\s/-]*$/.test(s), {
+    error: `${label.vi} chỉ gồm chữ số, dấu cách và + ( ) . - / / ${label.en} may contain only digits, spaces and + ( ) . - /`,
+  });
+}
+
+/** Audit and record timestamps: always UTC, written by the server. */
+export const timestampSchema = z.string();
+
+/** Every stored record carries a version; writes must name the version they read (409 when stale). */
+export const versionSchema = integer(
+  { vi: 'Phiên bản', en: 'Version' },
+  1,
+  Number.MAX_SAFE_INTEGER,
+);

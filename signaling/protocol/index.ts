@@ -1,0 +1,8 @@
+/** The browser-safe protocol module: every HTTP body shared by server and pages. */
+export * from './auth.js';
+export * from './errors.js';
+export * from './fields.js';
+export * from './http.js';
+export * from './meetings.js';
+export * from './sites.js';
+export * from './time.js';

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import {
+  idSchema,
+  list,
+  optionalEmail,
+  optionalPhone,
+  optionalText,
+  text,
+  timestampSchema,
+} from './fields.js';
+
+/**
+ * What a bridge point is. Generic on purpose: since 1 July 2025 local government has two tiers
+ * (no districts), so a department may connect commune offices or schools instead.
+ */
+export const siteKinds = [
+  'main_hall',
+  'district_office',
+  'commune_office',
+  'school',
+  'ministry',
+  'other',
+] as const;
+export const siteKindSchema = z.enum(siteKinds, {
+  error: `Loại điểm cầu phải là một trong ${siteKinds.join(', ')} / Site kind must be one of ${siteKinds.join(', ')}`,
+});
+export type SiteKind = z.infer<typeof siteKindSchema>;
+
+export const siteKindLabels: Readonly<Record<SiteKind, { vi: string; en: string }>> = {
+  main_hall: { vi: 'Hội trường điểm cầu chính', en: 'Main hall' },
+  district_office: { vi: 'Phòng GD&ĐT huyện, thành phố', en: 'District/city office' },
+  commune_office: { vi: 'Điểm cầu xã, phường', en: 'Commune/ward office' },
+  school: { vi: 'Trường học', en: 'School' },
+  ministry: { vi: 'Bộ Giáo dục và Đào tạo', en: 'Ministry' },
+  other: { vi: 'Khác', en: 'Other' },
+};
+
+export const siteTechnicianSchema = z.strictObject({
+  name: optionalText({ vi: 'Tên cán bộ kỹ thuật', en: 'Technician name' }, 100),
+  phone: optionalPhone({ vi: 'Số điện thoại cán bộ kỹ thuật', en: 'Technician phone' }),
+  email: optionalEmail({ vi: 'E-mail cán bộ kỹ thuật', en: 'Technician e-mail' }),
+});
+export type SiteTechnician = z.infer<typeof siteTechnicianSchema>;
+
+const siteFields = {
+  name: text({ vi: 'Tên điểm cầu', en: 'Site name' }, 200),
+  kind: siteKindSchema,
+  /** The unit whose room hosts the site, e.g. a lower-secondary school (seed 003). */
+  hostUnit: optionalText({ vi: 'Đơn vị đặt điểm cầu', en: 'Host unit' }, 200),
+  address: optionalText({ vi: 'Địa chỉ', en: 'Address' }, 300),
+  technician: siteTechnicianSchema.optional(),
+  /** Units that attend at this site (seed 003: provincial centres at the city site). */
+  attendingUnits: list(
+    text({ vi: 'Đơn vị dự họp tại điểm cầu', en: 'Attending unit' }, 200),
+    { vi: 'Các đơn vị dự họp tại điểm cầu', en: 'Attending units' },
+    200,
+  ).default([]),
+  notes: optionalText({ vi: 'Ghi chú', en: 'Notes' }, 2000, { multiline: true }),
+};
+
+/** Body of POST /api/sites. */
+export const siteInputSchema = z.strictObject(siteFields);
+export type SiteInput = z.input<typeof siteInputSchema>;
+
+/** Body of PUT /api/sites/:id: the whole site plus the version it was read at (or If-Match). */
+export const siteUpdateSchema = z.strictObject({
+  ...siteFields,
+  version: z.int().positive().optional(),
+});
+
+export const siteSchema = z.object({
+  id: idSchema,
+  version: z.int().positive(),
+  ...siteFields,
+  createdAt: timestampSchema,
+  updatedAt: timestampSchema,
+});
+export type Site = z.infer<typeof siteSchema>;
+
+/** What a technician's or chair's page may see of a site (no contact details of other sites). */
+export const sitePublicSchema = z.object({
+  id: idSchema,
+  name: z.string(),
+  kind: siteKindSchema,
+  hostUnit: z.string().optional(),
+  address: z.string().optional(),
+  attendingUnits: z.array(z.string()),
+  technician: siteTechnicianSchema.optional(),
+});
+export type SitePublic = z.infer<typeof sitePublicSchema>;
