@@ -9,42 +9,71 @@ const compose = parse(readFileSync(new URL('../docker-compose.yml', import.meta.
 t.test('the services a production deployment needs are there', async (t) => {
   t.same(Object.keys(compose.services).sort(), ['app', 'coturn', 'redis']);
   const redisCmd: string[] = compose.services.redis.command;
-  t.equal(redisCmd[redisCmd.indexOf('--appendonly') + 1], 'yes', 'redis persists with an append-only file');
-  t.ok(compose.services.redis.volumes.some((v: string) => v.endsWith(':/data')), 'redis data on a volume');
-  t.ok(compose.services.coturn.command.includes('--use-auth-secret'), 'coturn uses time-limited credentials');
+  t.equal(
+    redisCmd[redisCmd.indexOf('--appendonly') + 1],
+    'yes',
+    'redis persists with an append-only file',
+  );
+  t.ok(
+    compose.services.redis.volumes.some((v: string) => v.endsWith(':/data')),
+    'redis data on a volume',
+  );
+  t.ok(
+    compose.services.coturn.command.includes('--use-auth-secret'),
+    'coturn uses time-limited credentials',
+  );
 });
 
-t.test('every app variable is a setting the config knows, and the required ones are set', async (t) => {
-  const env: Record<string, string> = compose.services.app.environment;
-  const known = new Set([...Object.keys(envToPath), 'TZ']);
-  for (const name of Object.keys(env)) t.ok(known.has(name), `${name} is a config setting`);
-  for (const name of ['PUBLIC_URL', 'ANNOUNCED_ADDRESS', 'REDIS_URL', 'DATA_DIR', 'TURN_URLS', 'TURN_SECRET']) {
-    t.ok(name in env, `${name} is set for the app`);
-  }
-});
+t.test(
+  'every app variable is a setting the config knows, and the required ones are set',
+  async (t) => {
+    const env: Record<string, string> = compose.services.app.environment;
+    const known = new Set([...Object.keys(envToPath), 'TZ']);
+    for (const name of Object.keys(env)) t.ok(known.has(name), `${name} is a config setting`);
+    for (const name of [
+      'PUBLIC_URL',
+      'ANNOUNCED_ADDRESS',
+      'REDIS_URL',
+      'DATA_DIR',
+      'TURN_URLS',
+      'TURN_SECRET',
+    ]) {
+      t.ok(name in env, `${name} is set for the app`);
+    }
+  },
+);
 
-t.test('the app environment, filled in as .env.example would, is a valid configuration', async (t) => {
-  const sample = Object.fromEntries(
-    readFileSync(new URL('../.env.example', import.meta.url), 'utf8')
-      .split('\n')
-      .filter((l) => l.includes('='))
-      .map((l) => l.split('=', 2) as [string, string]),
-  );
-  const lookup = (name: string) => sample[name] ?? '';
-  // Expand ${VAR}, ${VAR:-default}, ${VAR:?message} the way compose does.
-  const expand = (value: string): string =>
-    value.replace(/\$\{(\w+)(?::([-?])((?:[^{}]|\{[^}]*\})*))?\}/g, (_m, name: string, op?: string, rest?: string) => {
-      const v = lookup(name);
-      if (v) return v;
-      if (op === '?') throw new Error(`${name} is required: ${rest}`);
-      return op === '-' ? expand(rest ?? '') : '';
-    });
-  const env = Object.fromEntries(
-    Object.entries(compose.services.app.environment as Record<string, string>).map(([k, v]) => [k, expand(String(v))]),
-  );
-  const config = loadConfig({ env });
-  t.equal(config.http.publicUrl, 'https://hop.sogd.example.vn');
-  t.equal(config.media.announcedAddress, '203.0.113.10');
-  t.equal(config.turn.urls.length, 2);
-  t.match(config.redis.url, /^redis:\/\/:.+@127\.0\.0\.1:6379$/);
-});
+t.test(
+  'the app environment, filled in as .env.example would, is a valid configuration',
+  async (t) => {
+    const sample = Object.fromEntries(
+      readFileSync(new URL('../.env.example', import.meta.url), 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('='))
+        .map((l) => l.split('=', 2) as [string, string]),
+    );
+    const lookup = (name: string) => sample[name] ?? '';
+    // Expand ${VAR}, ${VAR:-default}, ${VAR:?message} the way compose does.
+    const expand = (value: string): string =>
+      value.replace(
+        /\$\{(\w+)(?::([-?])((?:[^{}]|\{[^}]*\})*))?\}/g,
+        (_m, name: string, op?: string, rest?: string) => {
+          const v = lookup(name);
+          if (v) return v;
+          if (op === '?') throw new Error(`${name} is required: ${rest}`);
+          return op === '-' ? expand(rest ?? '') : '';
+        },
+      );
+    const env = Object.fromEntries(
+      Object.entries(compose.services.app.environment as Record<string, string>).map(([k, v]) => [
+        k,
+        expand(String(v)),
+      ]),
+    );
+    const config = loadConfig({ env });
+    t.equal(config.http.publicUrl, 'https://hop.sogd.example.vn');
+    t.equal(config.media.announcedAddress, '203.0.113.10');
+    t.equal(config.turn.urls.length, 2);
+    t.match(config.redis.url, /^redis:\/\/:.+@127\.0\.0\.1:6379$/);
+  },
+);

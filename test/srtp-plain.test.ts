@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
-import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
+import * as mediasoup from 'mediasoup';
 import t from 'tap';
 import { routeMediasoupLogs } from '../media/mediasoupLogging.js';
 import { testLogger } from './helpers/logger.js';
@@ -48,7 +48,11 @@ const counters = routeMediasoupLogs(testLogger);
 let worker: types.Worker;
 
 t.before(async () => {
-  worker = await mediasoup.createWorker({ logLevel: 'warn', logTags: ['srtp', 'rtp', 'rtcp'], disableLiburing: true });
+  worker = await mediasoup.createWorker({
+    logLevel: 'warn',
+    logTags: ['srtp', 'rtp', 'rtcp'],
+    disableLiburing: true,
+  });
 });
 t.teardown(async () => {
   const pid = worker.pid;
@@ -62,14 +66,36 @@ for (const suite of suites) {
     const routerA = await worker.createRouter({ mediaCodecs });
     const routerB = await worker.createRouter({ mediaCodecs });
     const listen = { protocol: 'udp' as const, ip: '127.0.0.1' };
-    const input = await routerA.createPlainTransport({ listenInfo: listen, comedia: true, rtcpMux: true });
-    const srtpA = await routerA.createPlainTransport({ listenInfo: listen, rtcpMux: true, enableSrtp: true, srtpCryptoSuite: suite });
-    const srtpB = await routerB.createPlainTransport({ listenInfo: listen, rtcpMux: true, enableSrtp: true, srtpCryptoSuite: suite });
+    const input = await routerA.createPlainTransport({
+      listenInfo: listen,
+      comedia: true,
+      rtcpMux: true,
+    });
+    const srtpA = await routerA.createPlainTransport({
+      listenInfo: listen,
+      rtcpMux: true,
+      enableSrtp: true,
+      srtpCryptoSuite: suite,
+    });
+    const srtpB = await routerB.createPlainTransport({
+      listenInfo: listen,
+      rtcpMux: true,
+      enableSrtp: true,
+      srtpCryptoSuite: suite,
+    });
     const output = await routerB.createPlainTransport({ listenInfo: listen, rtcpMux: true });
     t.equal(srtpA.srtpParameters?.cryptoSuite, suite);
 
-    await srtpA.connect({ ip: '127.0.0.1', port: srtpB.tuple.localPort, srtpParameters: srtpB.srtpParameters });
-    await srtpB.connect({ ip: '127.0.0.1', port: srtpA.tuple.localPort, srtpParameters: srtpA.srtpParameters });
+    await srtpA.connect({
+      ip: '127.0.0.1',
+      port: srtpB.tuple.localPort,
+      srtpParameters: srtpB.srtpParameters,
+    });
+    await srtpB.connect({
+      ip: '127.0.0.1',
+      port: srtpA.tuple.localPort,
+      srtpParameters: srtpA.srtpParameters,
+    });
 
     const ssrc = 0x1234_5678;
     const producerA = await input.produce({
@@ -79,9 +105,18 @@ for (const suite of suites) {
         encodings: [{ ssrc }],
       },
     });
-    const consumerA = await srtpA.consume({ producerId: producerA.id, rtpCapabilities: routerA.rtpCapabilities });
-    const producerB = await srtpB.produce({ kind: 'audio', rtpParameters: consumerA.rtpParameters });
-    const consumerB = await output.consume({ producerId: producerB.id, rtpCapabilities: routerB.rtpCapabilities });
+    const consumerA = await srtpA.consume({
+      producerId: producerA.id,
+      rtpCapabilities: routerA.rtpCapabilities,
+    });
+    const producerB = await srtpB.produce({
+      kind: 'audio',
+      rtpParameters: consumerA.rtpParameters,
+    });
+    const consumerB = await output.consume({
+      producerId: producerB.id,
+      rtpCapabilities: routerB.rtpCapabilities,
+    });
 
     const sink = await bindUdp();
     const received: Buffer[] = [];
@@ -121,6 +156,9 @@ for (const suite of suites) {
     sink.close();
     routerA.close();
     routerB.close();
-    t.ok(consumerB.closed && producerA.closed && srtpA.closed, 'closing a router closes what it owns');
+    t.ok(
+      consumerB.closed && producerA.closed && srtpA.closed,
+      'closing a router closes what it owns',
+    );
   });
 }

@@ -5,7 +5,18 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   root: new URL('.', import.meta.url).pathname,
   plugins: [preact()],
-  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true, target: 'es2022' },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    sourcemap: true,
+    target: 'es2022',
+    rollupOptions: {
+      input: {
+        index: new URL('index.html', import.meta.url).pathname,
+        harness: new URL('harness.html', import.meta.url).pathname,
+      },
+    },
+  },
   server: {
     proxy: {
       '/api': 'http://localhost:8080',

@@ -1,0 +1,71 @@
+import type { Socket } from 'socket.io';
+import type { MediaEndpoint } from '../media/MediaEndpoint.js';
+import type {
+  EndpointRole,
+  MediaSource,
+  Participant as ParticipantView,
+  Quality,
+} from './protocol/socket.js';
+
+export interface ParticipantIdentity {
+  endpointId: string;
+  role: EndpointRole;
+  siteId?: string;
+  name: string;
+}
+
+/** One endpoint of a meeting as signaling sees it: its socket, its media, and its state. */
+export class Participant {
+  readonly endpointId: string;
+  readonly role: EndpointRole;
+  readonly siteId?: string;
+  name: string;
+  socket?: Socket;
+  media?: MediaEndpoint;
+  handRaisedAt?: number;
+  mutedByChair = false;
+  selfMuted = false;
+  quality?: Quality;
+  /** Figures the page reports about what it receives. */
+  reported?: {
+    recvKbps: number;
+    lossDownPercent: number;
+    jitterMs?: number;
+    rttMs?: number;
+    at: number;
+  };
+  /** Serializes consumer reconciliation for this receiver. */
+  reconciling: Promise<void> = Promise.resolve();
+
+  constructor(identity: ParticipantIdentity) {
+    this.endpointId = identity.endpointId;
+    this.role = identity.role;
+    if (identity.siteId !== undefined) this.siteId = identity.siteId;
+    this.name = identity.name;
+  }
+
+  get online(): boolean {
+    return this.socket?.connected === true;
+  }
+
+  get sources(): MediaSource[] {
+    if (!this.media) return [];
+    return [...this.media.producers.values()].map((p) => p.appData.source as MediaSource);
+  }
+
+  view(floorSiteId: string | undefined): ParticipantView {
+    return {
+      endpointId: this.endpointId,
+      role: this.role,
+      ...(this.siteId !== undefined ? { siteId: this.siteId } : {}),
+      name: this.name,
+      online: this.online,
+      handRaised: this.handRaisedAt !== undefined,
+      mutedByChair: this.mutedByChair,
+      selfMuted: this.selfMuted,
+      hasFloor: this.siteId !== undefined && this.siteId === floorSiteId,
+      sources: this.sources,
+      ...(this.quality ? { quality: this.quality } : {}),
+    };
+  }
+}

@@ -1,0 +1,255 @@
+import { z } from 'zod';
+import { errorBodySchema } from './errors.js';
+
+/*
+ * The socket.io protocol between the pages and the server. Browser-safe: pure zod.
+ * Requests are socket.io events named by a verb, with one payload and an acknowledgement
+ * `{ ok: true, data }` or `{ ok: false, error: { code, message } }`.
+ * Notifications are events named in the past tense, server → client.
+ * Fields are never reused for a new meaning; old ones are deprecated.
+ */
+
+const id = z.string().min(1).max(128);
+
+// mediasoup's own shapes are checked loosely here (the worker validates them fully) but bounded.
+const dtlsParametersSchema = z.looseObject({
+  role: z.enum(['auto', 'client', 'server']).optional(),
+  fingerprints: z
+    .array(z.object({ algorithm: z.string().max(32), value: z.string().max(256) }))
+    .min(1)
+    .max(8),
+});
+const rtpParametersSchema = z.looseObject({
+  mid: z.string().max(32).optional(),
+  codecs: z
+    .array(z.looseObject({ mimeType: z.string().max(64), payloadType: z.number().int() }))
+    .min(1)
+    .max(32),
+  encodings: z.array(z.looseObject({})).max(8).optional(),
+  headerExtensions: z.array(z.looseObject({})).max(32).optional(),
+  rtcp: z.looseObject({}).optional(),
+});
+const rtpCapabilitiesSchema = z.looseObject({
+  codecs: z
+    .array(z.looseObject({ mimeType: z.string().max(64) }))
+    .max(64)
+    .optional(),
+  headerExtensions: z.array(z.looseObject({})).max(64).optional(),
+});
+
+export const endpointRoleSchema = z.enum(['station', 'site', 'chair', 'it']);
+export type EndpointRole = z.infer<typeof endpointRoleSchema>;
+
+/** What a producer carries; decides who receives it. */
+export const mediaSourceSchema = z.enum(['camera', 'microphone', 'screen']);
+export type MediaSource = z.infer<typeof mediaSourceSchema>;
+
+export const sessionStatusSchema = z.enum(['waiting', 'live', 'ended']);
+
+export const iceServerSchema = z.object({
+  urls: z.union([z.string(), z.array(z.string())]),
+  username: z.string().optional(),
+  credential: z.string().optional(),
+});
+
+export const qualitySchema = z.object({
+  /** Overall grade shown as a badge. */
+  grade: z.enum(['good', 'fair', 'poor', 'unknown']),
+  sendKbps: z.number().nonnegative(),
+  recvKbps: z.number().nonnegative(),
+  /** Loss of what the server receives from the endpoint, percent. */
+  lossUpPercent: z.number().nonnegative(),
+  /** Loss the endpoint reports for what it receives, percent. */
+  lossDownPercent: z.number().nonnegative(),
+  rttMs: z.number().nonnegative().optional(),
+  jitterMs: z.number().nonnegative().optional(),
+  /** Highest simulcast layer (0..2) this endpoint currently receives of the main video. */
+  layer: z.number().int().optional(),
+});
+export type Quality = z.infer<typeof qualitySchema>;
+
+export const participantSchema = z.object({
+  endpointId: id,
+  role: endpointRoleSchema,
+  siteId: id.optional(),
+  name: z.string(),
+  online: z.boolean(),
+  handRaised: z.boolean(),
+  /** Microphone paused by the chair (enforced on the server). */
+  mutedByChair: z.boolean(),
+  /** Microphone paused by the endpoint itself. */
+  selfMuted: z.boolean(),
+  hasFloor: z.boolean(),
+  sources: z.array(mediaSourceSchema),
+  quality: qualitySchema.optional(),
+});
+export type Participant = z.infer<typeof participantSchema>;
+
+export const sessionStateSchema = z.object({
+  meetingId: id,
+  status: sessionStatusSchema,
+  startedAt: z.string().optional(),
+  agendaIndex: z.number().int().min(-1),
+  /** siteId holding the floor. */
+  floorSiteId: id.optional(),
+  /** Raise-hand queue, oldest first. */
+  handQueue: z.array(id),
+  activeSpeakerEndpointId: id.optional(),
+});
+export type SessionState = z.infer<typeof sessionStateSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Requests: name → payload schema and answer schema.
+
+export const requests = {
+  /** First request after connecting: who am I, the session, the router's capabilities. */
+  join: {
+    payload: z.object({ displayName: z.string().trim().max(120).optional() }).default({}),
+    answer: z.object({
+      endpointId: id,
+      role: endpointRoleSchema,
+      siteId: id.optional(),
+      routerRtpCapabilities: rtpCapabilitiesSchema,
+      iceServers: z.array(iceServerSchema),
+      session: sessionStateSchema,
+      participants: z.array(participantSchema),
+    }),
+  },
+  /** The device's capabilities; the server then sends newConsumer for what this endpoint should receive. */
+  setRtpCapabilities: {
+    payload: z.object({ rtpCapabilities: rtpCapabilitiesSchema }),
+    answer: z.object({}),
+  },
+  createTransport: {
+    payload: z.object({ direction: z.enum(['send', 'recv']) }),
+    answer: z.object({
+      transportId: id,
+      iceParameters: z.looseObject({}),
+      iceCandidates: z.array(z.looseObject({})),
+      dtlsParameters: dtlsParametersSchema,
+    }),
+  },
+  connectTransport: {
+    payload: z.object({ transportId: id, dtlsParameters: dtlsParametersSchema }),
+    answer: z.object({}),
+  },
+  restartIce: {
+    payload: z.object({ transportId: id }),
+    answer: z.object({ iceParameters: z.looseObject({}) }),
+  },
+  produce: {
+    payload: z.object({
+      transportId: id,
+      kind: z.enum(['audio', 'video']),
+      rtpParameters: rtpParametersSchema,
+      source: mediaSourceSchema,
+      paused: z.boolean().optional(),
+    }),
+    answer: z.object({ producerId: id }),
+  },
+  closeProducer: { payload: z.object({ producerId: id }), answer: z.object({}) },
+  /** Self-mute / unmute of one's own producer; unmuting is refused while the chair has muted the site. */
+  pauseProducer: { payload: z.object({ producerId: id }), answer: z.object({}) },
+  resumeProducer: { payload: z.object({ producerId: id }), answer: z.object({}) },
+  /** Consumers start paused on the server; the client resumes once its track is wired. */
+  resumeConsumer: { payload: z.object({ consumerId: id }), answer: z.object({}) },
+  /** Which simulcast layer the receiver wants, from the size it shows the video at. */
+  setConsumerLayers: {
+    payload: z.object({
+      consumerId: id,
+      spatialLayer: z.number().int().min(0).max(2),
+      temporalLayer: z.number().int().min(0).max(2).optional(),
+    }),
+    answer: z.object({}),
+  },
+  requestKeyFrame: { payload: z.object({ consumerId: id }), answer: z.object({}) },
+  /** Receiver-side figures the server cannot see (loss and jitter of what the page receives). */
+  reportStats: {
+    payload: z.object({
+      recvKbps: z.number().nonnegative().max(1e6),
+      lossDownPercent: z.number().min(0).max(100),
+      jitterMs: z.number().min(0).max(1e5).optional(),
+      rttMs: z.number().min(0).max(1e5).optional(),
+      framesDecoded: z.number().int().nonnegative().optional(),
+    }),
+    answer: z.object({}),
+  },
+  raiseHand: { payload: z.object({}).default({}), answer: z.object({}) },
+  lowerHand: { payload: z.object({}).default({}), answer: z.object({}) },
+
+  // Chair only.
+  startSession: { payload: z.object({}).default({}), answer: sessionStateSchema },
+  endSession: {
+    payload: z.object({ reason: z.string().max(200).optional() }).default({}),
+    answer: z.object({}),
+  },
+  setAgendaItem: {
+    payload: z.object({ index: z.number().int().min(-1).max(200) }),
+    answer: sessionStateSchema,
+  },
+  grantFloor: { payload: z.object({ siteId: id }), answer: sessionStateSchema },
+  revokeFloor: { payload: z.object({}).default({}), answer: sessionStateSchema },
+  /** Mute one site, or every site when siteId is omitted. */
+  muteSite: { payload: z.object({ siteId: id.optional() }), answer: z.object({}) },
+  unmuteSite: { payload: z.object({ siteId: id }), answer: z.object({}) },
+  dismissHand: { payload: z.object({ siteId: id }), answer: z.object({}) },
+} as const;
+
+export type RequestName = keyof typeof requests;
+export type RequestPayload<N extends RequestName> = z.input<(typeof requests)[N]['payload']>;
+export type RequestAnswer<N extends RequestName> = z.infer<(typeof requests)[N]['answer']>;
+
+export const chairOnlyRequests: ReadonlySet<RequestName> = new Set([
+  'startSession',
+  'endSession',
+  'setAgendaItem',
+  'grantFloor',
+  'revokeFloor',
+  'muteSite',
+  'unmuteSite',
+  'dismissHand',
+]);
+
+export const ackSchema = z.union([
+  z.object({ ok: z.literal(true), data: z.unknown() }),
+  z.object({ ok: z.literal(false), error: errorBodySchema }),
+]);
+export type Ack<T = unknown> =
+  | { ok: true; data: T }
+  | { ok: false; error: z.infer<typeof errorBodySchema> };
+
+// ---------------------------------------------------------------------------------------------
+// Notifications: name → payload schema.
+
+export const notifications = {
+  newConsumer: z.object({
+    consumerId: id,
+    producerId: id,
+    kind: z.enum(['audio', 'video']),
+    rtpParameters: rtpParametersSchema,
+    source: mediaSourceSchema,
+    /** Whose media it is. */
+    endpointId: id,
+    role: endpointRoleSchema,
+    siteId: id.optional(),
+  }),
+  consumerClosed: z.object({ consumerId: id }),
+  consumerPaused: z.object({ consumerId: id }),
+  consumerResumed: z.object({ consumerId: id }),
+  consumerLayersChanged: z.object({ consumerId: id, spatialLayer: z.number().int().nullable() }),
+  sessionChanged: sessionStateSchema,
+  participantsChanged: z.object({ participants: z.array(participantSchema) }),
+  /** This endpoint's microphone was muted or unmuted by the chair. */
+  mutedByChair: z.object({ muted: z.boolean() }),
+  floorGranted: z.object({ siteId: id }),
+  floorRevoked: z.object({ siteId: id }),
+  activeSpeakerChanged: z.object({ endpointId: id.optional() }),
+  /** The media server lost this endpoint's transports (e.g. a worker was replaced): re-create them. */
+  mediaRestarted: z.object({ reason: z.string() }),
+  /** Another tab took over this endpoint; this connection is closed. */
+  replaced: z.object({ reason: z.string() }),
+  sessionEnded: z.object({ reason: z.string() }),
+} as const;
+
+export type NotificationName = keyof typeof notifications;
+export type NotificationPayload<N extends NotificationName> = z.infer<(typeof notifications)[N]>;
