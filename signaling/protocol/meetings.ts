@@ -264,6 +264,8 @@ export const meetingSchema = z.object({
   state: meetingStateSchema,
   ...meetingFields,
   checkAt: z.string(),
+  /** True while checkAt follows the default (08:00 the day before), so moving the meeting moves it. */
+  checkAtDefault: z.boolean(),
   attachments: z.array(attachmentSchema),
   createdAt: timestampSchema,
   updatedAt: timestampSchema,

@@ -1,0 +1,102 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Principal, Role } from '../../signaling/protocol/auth.js';
+import { AppError, forbidden } from '../../signaling/protocol/errors.js';
+import type { MeetingAction } from '../../signaling/protocol/meetings.js';
+import { type AccessService, SESSION_COOKIE } from './AccessService.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the guard; routes without a guard never see it. */
+    principal?: Principal;
+    principalExpiresAt?: string;
+  }
+}
+
+export interface GuardRule {
+  /** Who may call the route. Admins are not implied: list 'admin' when they may. */
+  roles: readonly Role[];
+  /**
+   * Route parameter holding the meeting id. A join-link principal is bound to one meeting and
+   * is refused (403) for any other; required for routes open to link roles.
+   */
+  meetingParam?: string;
+  /** Route parameter holding a site id: a technician may only name their own site. */
+  siteParam?: string;
+}
+
+const noAccess = () =>
+  forbidden('Bạn không có quyền truy cập mục này / You are not allowed to access this');
+
+/**
+ * preHandler factory: authenticates (Bearer join token, else session cookie) and checks role
+ * and scope. 401 without valid credentials, 403 outside the principal's role or scope.
+ */
+export function makeGuard(access: AccessService) {
+  return (rule: GuardRule) => {
+    const linkRoles = rule.roles.filter((r) => r !== 'admin');
+    if (linkRoles.length > 0 && !rule.meetingParam) {
+      throw new Error('a route open to join links must name its meeting parameter');
+    }
+    return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+      const found = await access.authenticateCredentials({
+        authorization: request.headers.authorization,
+        sessionId: request.cookies?.[SESSION_COOKIE],
+      });
+      if (!found) {
+        throw new AppError(
+          'unauthorized',
+          'Cần đăng nhập hoặc liên kết tham gia / Log in or use your join link',
+        );
+      }
+      const { principal } = found;
+      request.principal = principal;
+      request.principalExpiresAt = found.expiresAt;
+      if (!rule.roles.includes(principal.kind)) throw noAccess();
+      if (principal.kind === 'admin') return;
+      const params = (request.params ?? {}) as Record<string, string | undefined>;
+      if (rule.meetingParam && params[rule.meetingParam] !== principal.meetingId) throw noAccess();
+      if (
+        rule.siteParam &&
+        principal.kind === 'technician' &&
+        params[rule.siteParam] !== principal.siteId
+      )
+        throw noAccess();
+      request.log = request.log.child({ meetingId: principal.meetingId });
+    };
+  };
+}
+
+export type Guard = ReturnType<typeof makeGuard>;
+
+/** The guard has run: the principal is there. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new AppError('unauthorized', 'Chưa xác thực / Not authenticated');
+  return request.principal;
+}
+
+/**
+ * Lifecycle actions per role: the station runs the technical check, the chair opens and
+ * closes the session, admins do everything. A technician controls nothing.
+ */
+const actionRoles: Readonly<Record<MeetingAction, readonly Role[]>> = {
+  schedule: ['admin'],
+  unschedule: ['admin'],
+  startCheck: ['admin', 'station'],
+  endCheck: ['admin', 'station'],
+  goLive: ['admin', 'chair'],
+  end: ['admin', 'chair'],
+  cancel: ['admin'],
+  reopen: ['admin'],
+};
+
+export function mayPerform(principal: Principal, action: MeetingAction): boolean {
+  return actionRoles[action].includes(principal.kind);
+}
+
+export function assertMayPerform(principal: Principal, action: MeetingAction): void {
+  if (!mayPerform(principal, action)) {
+    throw forbidden(
+      `Vai trò của bạn không được thực hiện "${action}" / Your role may not ${action} this meeting`,
+    );
+  }
+}

@@ -1,0 +1,71 @@
+/** Every Redis key the app uses, in one place; KEYS.md documents the layout. */
+export class Keys {
+  constructor(readonly prefix: string) {}
+
+  site(id: string): string {
+    return `${this.prefix}site:${id}`;
+  }
+  /** ZSET of site ids, scored by creation time. */
+  get sites(): string {
+    return `${this.prefix}sites`;
+  }
+  /** Site id by normalized name: names are unique in a department's directory. */
+  siteName(name: string): string {
+    return `${this.prefix}site-name:${name.normalize('NFC').toLocaleLowerCase('vi')}`;
+  }
+  /** SET of ids of the meetings a site takes part in (main or participating). */
+  siteMeetings(siteId: string): string {
+    return `${this.prefix}site:${siteId}:meetings`;
+  }
+
+  meeting(id: string): string {
+    return `${this.prefix}meeting:${id}`;
+  }
+  /** ZSET of meeting ids, scored by opening time (ms). */
+  get meetings(): string {
+    return `${this.prefix}meetings`;
+  }
+  /** Counter bumped by every meeting write: one WATCH key makes the site-overlap check atomic. */
+  get meetingsRev(): string {
+    return `${this.prefix}meetings:rev`;
+  }
+  meetingAudit(id: string): string {
+    return `${this.prefix}meeting:${id}:audit`;
+  }
+  /** SET of join-link ids of a meeting. */
+  meetingLinks(id: string): string {
+    return `${this.prefix}meeting:${id}:links`;
+  }
+
+  link(id: string): string {
+    return `${this.prefix}link:${id}`;
+  }
+  /** Link id by SHA-256 (hex) of the token; the token itself is never stored. */
+  linkHash(sha256hex: string): string {
+    return `${this.prefix}link-hash:${sha256hex}`;
+  }
+
+  user(id: string): string {
+    return `${this.prefix}user:${id}`;
+  }
+  /** SET of user ids. */
+  get users(): string {
+    return `${this.prefix}users`;
+  }
+  username(name: string): string {
+    return `${this.prefix}username:${name}`;
+  }
+  /** Session by SHA-256 (hex) of the cookie value; expires with the session. */
+  session(sha256hex: string): string {
+    return `${this.prefix}session:${sha256hex}`;
+  }
+
+  /** Global audit stream (every change, capped). */
+  get audit(): string {
+    return `${this.prefix}audit`;
+  }
+  /** Namespace of @fastify/rate-limit counters (they expire on their own). */
+  get rateLimit(): string {
+    return `${this.prefix}rate-limit:`;
+  }
+}
