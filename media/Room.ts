@@ -31,6 +31,8 @@ interface RouterEntry {
 
 /** Fraction of capacity at which a room prefers opening a router on another worker. */
 const SPREAD_AT = 0.8;
+/** An endpoint is placed before it consumes anything; assume this many consumers for it. */
+const EXPECTED_CONSUMERS_PER_ENDPOINT = 4;
 
 /**
  * One live meeting's media. Starts on one router; when consumers approach a router's capacity
@@ -195,7 +197,11 @@ export class Room extends EventEmitter<RoomEvents> {
     let best: RouterEntry | undefined;
     let bestLoad = Number.POSITIVE_INFINITY;
     for (const entry of this.routers.values()) {
-      const consumers = load.get(entry.workerIndex)?.consumers ?? 0;
+      const l = load.get(entry.workerIndex);
+      const consumers = Math.max(
+        l?.consumers ?? 0,
+        (l?.endpoints ?? 0) * EXPECTED_CONSUMERS_PER_ENDPOINT,
+      );
       if (!entry.router.closed && consumers < bestLoad) {
         best = entry;
         bestLoad = consumers;

@@ -1,10 +1,96 @@
-import { MeetingClient, RequestError } from '../client/MeetingClient.js';
+import { MeetingClient, type RemoteTrack, RequestError } from '../client/MeetingClient.js';
+
+/*
+ * A bare page around the same MeetingClient the real pages use: tests and diagnostics start an
+ * endpoint here, with real devices (fake ones in headless Chromium), and read what it decodes.
+ */
+
+interface StartOptions {
+  token: string;
+  send?: boolean;
+  camera?: boolean | { width: number; height: number };
+  microphone?: boolean;
+}
+
+const media = new Map<string, HTMLMediaElement>();
+
+function attach(remote: RemoteTrack): void {
+  const el = document.createElement(remote.kind === 'video' ? 'video' : 'audio');
+  el.autoplay = true;
+  el.muted = remote.kind === 'video';
+  (el as HTMLVideoElement).playsInline = true;
+  el.srcObject = new MediaStream([remote.track]);
+  el.dataset.endpoint = remote.endpointId;
+  el.dataset.source = remote.source;
+  if (remote.kind === 'video') (el as HTMLVideoElement).width = 320;
+  document.body.append(el);
+  media.set(remote.consumerId, el);
+  void el.play().catch(() => {});
+}
+
+function detach(remote: RemoteTrack): void {
+  media.get(remote.consumerId)?.remove();
+  media.delete(remote.consumerId);
+}
+
+let client: MeetingClient | undefined;
+const log: string[] = [];
+
+async function start(opts: StartOptions): Promise<void> {
+  client = new MeetingClient({ token: opts.token, send: opts.send !== false });
+  client.on('trackAdded', attach);
+  client.on('trackRemoved', detach);
+  for (const e of [
+    'state',
+    'replaced',
+    'ended',
+    'mutedByChair',
+    'floorGranted',
+    'floorRevoked',
+  ] as const) {
+    client.on(e, (v) => log.push(`${e}:${String(v)}`));
+  }
+  client.on('error', (err) => log.push(`error:${err.message}`));
+  if (opts.camera || opts.microphone) {
+    const stream = await navigator.mediaDevices.getUserMedia({
+      audio: opts.microphone === true,
+      video: opts.camera
+        ? {
+            ...(typeof opts.camera === 'object' ? opts.camera : { width: 1280, height: 720 }),
+            frameRate: 30,
+          }
+        : false,
+    });
+    const video = stream.getVideoTracks()[0];
+    const audio = stream.getAudioTracks()[0];
+    if (video) await client.publish(video, 'camera');
+    if (audio) await client.publish(audio, 'microphone');
+  }
+}
+
+/** Totals of what this page receives from one endpoint's source (0 when not receiving it). */
+async function receivedFrom(endpointId: string, source: string) {
+  const c = client;
+  if (!c) return { framesDecoded: 0, packetsReceived: 0, bytesReceived: 0, present: false };
+  for (const r of c.remote.values()) {
+    if (r.endpointId === endpointId && r.source === source)
+      return { ...(await c.trackStats(r.consumerId)), present: true };
+  }
+  return { framesDecoded: 0, packetsReceived: 0, bytesReceived: 0, present: false };
+}
 
 declare global {
   interface Window {
     diemcau: { MeetingClient: typeof MeetingClient; RequestError: typeof RequestError };
+    harness: {
+      start: typeof start;
+      receivedFrom: typeof receivedFrom;
+      client: () => MeetingClient | undefined;
+      log: string[];
+    };
   }
 }
 
 window.diemcau = { MeetingClient, RequestError };
+window.harness = { start, receivedFrom, client: () => client, log };
 document.body.dataset.ready = 'true';
