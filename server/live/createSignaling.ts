@@ -1,0 +1,106 @@
+import { createHmac } from 'node:crypto';
+import type { Server as HttpServer } from 'node:http';
+import { fastifyCookie } from '@fastify/cookie';
+import type { Config } from '../../config/index.js';
+import type { WorkerPool } from '../../media/WorkerPool.js';
+import type { SessionMeetingInfo } from '../../signaling/MeetingSession.js';
+import type { Principal } from '../../signaling/protocol/auth.js';
+import { AppError, conflict } from '../../signaling/protocol/errors.js';
+import type { Meeting } from '../../signaling/protocol/meetings.js';
+import { type SignalingPrincipal, SignalingServer } from '../../signaling/SignalingServer.js';
+import { SESSION_COOKIE } from '../auth/AccessService.js';
+import type { DataServices } from '../DataServices.js';
+import type { Logger } from '../logger.js';
+
+export interface CreateSignalingOptions {
+  httpServer: HttpServer;
+  pool: WorkerPool;
+  data: DataServices;
+  config: Config;
+  logger: Logger;
+}
+
+/** States in which endpoints may connect: the waiting room, the check window, the session. */
+const connectableStates = new Set<Meeting['state']>(['scheduled', 'checking', 'live']);
+
+/** coturn's use-auth-secret credentials: username "<expiry>:<name>", password HMAC-SHA1 of it. */
+export function turnCredentials(config: Config['turn'], name: string, now = Date.now()) {
+  if (config.urls.length === 0 || !config.secret) return [];
+  const username = `${Math.floor(now / 1000) + config.credentialTtlSeconds}:${name}`;
+  const credential = createHmac('sha1', config.secret).update(username).digest('base64');
+  return [{ urls: config.urls, username, credential }];
+}
+
+/**
+ * Joins the signaling layer to the department's data: join tokens and IT sessions become
+ * signaling principals, the meeting's sites and agenda feed the session, and starting or ending
+ * the session moves the stored meeting through its lifecycle.
+ */
+export function createSignaling(options: CreateSignalingOptions): SignalingServer {
+  const { data, config } = options;
+
+  async function principalFor(p: Principal, meetingId?: string): Promise<SignalingPrincipal> {
+    const id = p.kind === 'admin' ? meetingId : p.meetingId;
+    if (!id) throw new AppError('bad_request', 'meetingId: IT staff connect to one meeting at a time');
+    const meeting = await data.meetings.get(id);
+    if (!connectableStates.has(meeting.state)) {
+      throw conflict(`Hội nghị đang ở trạng thái ${meeting.state}: chưa thể kết nối / The meeting is ${meeting.state}`, {
+        state: meeting.state,
+      });
+    }
+    switch (p.kind) {
+      case 'admin':
+        return { role: 'it', meetingId: id, userId: p.userId, name: `Tổ CNTT (${p.username})` };
+      case 'chair':
+        return { role: 'chair', meetingId: id, name: meeting.chair ?? 'Chủ trì' };
+      case 'station': {
+        const main = await data.sites.find(meeting.mainSite.siteId);
+        return { role: 'station', meetingId: id, name: main?.name ?? 'Điểm cầu chính' };
+      }
+      case 'technician': {
+        const site = await data.sites.get(p.siteId);
+        return { role: 'site', meetingId: id, siteId: p.siteId, name: site.name };
+      }
+    }
+  }
+
+  return new SignalingServer({
+    httpServer: options.httpServer,
+    pool: options.pool,
+    logger: options.logger,
+    authenticate: async ({ token, cookie, meetingId }) => {
+      if (token) return principalFor(await data.access.authenticate(token));
+      const sessionId = cookie ? fastifyCookie.parse(cookie)[SESSION_COOKIE] : undefined;
+      const session = sessionId ? await data.access.authenticateSession(sessionId) : undefined;
+      if (!session) {
+        throw new AppError('unauthorized', 'Cần liên kết tham gia hoặc đăng nhập / A join link or a login is required');
+      }
+      return principalFor(session.principal, meetingId);
+    },
+    meetingInfo: async (meetingId): Promise<SessionMeetingInfo> => {
+      const meeting = await data.meetings.get(meetingId);
+      const sites = await data.sites.getMany(meeting.sites.map((s) => s.siteId));
+      return {
+        title: meeting.title,
+        sites: new Map([...sites.values()].map((s) => [s.id, s.name])),
+        agendaLength: meeting.agenda.length,
+        live: meeting.state === 'live',
+      };
+    },
+    hooks: (meetingId) => ({
+      started: async (actor) => {
+        const meeting = await data.meetings.get(meetingId);
+        if (meeting.state !== 'live') {
+          await data.meetings.transition(meetingId, 'goLive', { kind: 'chair', name: actor });
+        }
+      },
+      ended: async (actor) => {
+        const meeting = await data.meetings.get(meetingId);
+        if (meeting.state === 'live') await data.meetings.transition(meetingId, 'end', { kind: 'chair', name: actor });
+      },
+    }),
+    iceServers: () => turnCredentials(config.turn, 'diemcau'),
+    qualityThresholds: config.checks,
+    maxConsumersPerRouter: config.media.maxConsumersPerRouter,
+  });
+}
