@@ -22,6 +22,8 @@ export interface GuardRule {
   meetingParam?: string;
   /** Route parameter holding a site id: a technician may only name their own site. */
   siteParam?: string;
+  /** The handler itself scopes its answer to the principal (e.g. /api/me/meeting). */
+  unscoped?: boolean;
 }
 
 const noAccess = () =>
@@ -34,7 +36,7 @@ const noAccess = () =>
 export function makeGuard(access: AccessService) {
   return (rule: GuardRule) => {
     const linkRoles = rule.roles.filter((r) => r !== 'admin');
-    if (linkRoles.length > 0 && !rule.meetingParam) {
+    if (linkRoles.length > 0 && !rule.meetingParam && !rule.unscoped) {
       throw new Error('a route open to join links must name its meeting parameter');
     }
     return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {

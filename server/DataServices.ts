@@ -1,0 +1,82 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Redis } from 'ioredis';
+import { AccessService } from './auth/AccessService.js';
+import type { Logger } from './logger.js';
+import { MeetingService } from './meetings/MeetingService.js';
+import { SiteDirectory } from './meetings/SiteDirectory.js';
+import { AuditLog } from './store/AuditLog.js';
+import { RedisStore } from './store/RedisStore.js';
+
+export interface DataServicesOptions {
+  redis: Redis;
+  /** Full key prefix, e.g. "diemcau:". */
+  prefix: string;
+  logger: Logger;
+  publicUrl: string;
+  /** Uploaded documents go to <dataDir>/uploads/<meetingId>/. */
+  dataDir: string;
+  /** Clock, for tests. */
+  now?: () => number;
+  linkGraceMs?: number;
+  sessionTtlSeconds?: number;
+}
+
+/**
+ * The department's data: sites, meetings, access. Needs only Redis and a folder, so tests and
+ * scripts build it without media workers; the Service composes it with everything else.
+ */
+export class DataServices {
+  private closing?: Promise<void>;
+
+  private constructor(
+    readonly store: RedisStore,
+    readonly audit: AuditLog,
+    readonly sites: SiteDirectory,
+    readonly meetings: MeetingService,
+    readonly access: AccessService,
+    readonly uploadsDir: string,
+    readonly publicUrl: string,
+  ) {}
+
+  static async create(options: DataServicesOptions): Promise<DataServices> {
+    const store = await RedisStore.create({
+      redis: options.redis,
+      prefix: options.prefix,
+      logger: options.logger,
+    });
+    const audit = new AuditLog(store);
+    const sites = new SiteDirectory({ store, audit, logger: options.logger });
+    const meetings = new MeetingService({
+      store,
+      audit,
+      sites,
+      logger: options.logger,
+      ...(options.now ? { now: options.now } : {}),
+    });
+    const access = new AccessService({
+      store,
+      audit,
+      meetings,
+      logger: options.logger,
+      publicUrl: options.publicUrl,
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.linkGraceMs !== undefined ? { linkGraceMs: options.linkGraceMs } : {}),
+      ...(options.sessionTtlSeconds !== undefined
+        ? { sessionTtlSeconds: options.sessionTtlSeconds }
+        : {}),
+    });
+    const uploadsDir = join(resolve(options.dataDir), 'uploads');
+    mkdirSync(uploadsDir, { recursive: true });
+    return new DataServices(store, audit, sites, meetings, access, uploadsDir, options.publicUrl);
+  }
+
+  /** Memoized; the shared Redis client belongs to the caller. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.meetings.removeAllListeners();
+      await this.store.close();
+    })();
+    return this.closing;
+  }
+}

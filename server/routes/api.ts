@@ -1,0 +1,90 @@
+import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { AppError } from '../../signaling/protocol/errors.js';
+import { makeGuard } from '../auth/guard.js';
+import type { DataServices } from '../DataServices.js';
+import { attachmentRoutes } from './attachments.js';
+import { authRoutes } from './auth.js';
+import { documentRoutes } from './documents.js';
+import { joinLinkRoutes } from './join-links.js';
+import { meRoutes } from './me.js';
+import { meetingRoutes } from './meetings.js';
+import { siteRoutes } from './sites.js';
+
+export interface ApiLimits {
+  /** Login attempts per client address per window. Default 10 per 5 minutes. */
+  loginMax: number;
+  loginWindowMs: number;
+  /** Any API request (join-link use included) per client address per window. Default 600/min. */
+  requestMax: number;
+  requestWindowMs: number;
+  /** Largest uploaded document. Default 20 MiB. */
+  uploadMaxBytes: number;
+}
+
+export const defaultApiLimits: ApiLimits = {
+  loginMax: 10,
+  loginWindowMs: 5 * 60_000,
+  requestMax: 600,
+  requestWindowMs: 60_000,
+  uploadMaxBytes: 20 * 1024 * 1024,
+};
+
+export interface ApiRoutesOptions {
+  services: DataServices;
+  /** Secure cookies when the public URL is https. */
+  secureCookies: boolean;
+  limits?: Partial<ApiLimits>;
+}
+
+/** Options every route group receives. */
+export interface RouteContext {
+  services: DataServices;
+  guard: ReturnType<typeof makeGuard>;
+  limits: ApiLimits;
+  secureCookies: boolean;
+}
+
+/**
+ * The /api routes of the department's data, encapsulated: rate limiting and multipart apply
+ * only here. Rate-limit counters live in Redis so several app instances share them.
+ */
+export const apiRoutes: FastifyPluginAsyncZod<ApiRoutesOptions> = async (app, options) => {
+  const limits: ApiLimits = { ...defaultApiLimits, ...options.limits };
+  const { services } = options;
+  await app.register(rateLimit, {
+    global: true,
+    max: limits.requestMax,
+    timeWindow: limits.requestWindowMs,
+    redis: services.store.redis,
+    nameSpace: services.store.keys.rateLimit,
+    // A Redis hiccup must not lock everyone out; requests then go unlimited briefly.
+    skipOnError: true,
+    errorResponseBuilder: (_request, context) =>
+      new AppError(
+        'rate_limited',
+        `Quá nhiều yêu cầu, hãy thử lại sau ${Math.ceil(context.ttl / 1000)} giây / Too many requests, retry in ${Math.ceil(context.ttl / 1000)} s`,
+        { retryAfterSeconds: Math.ceil(context.ttl / 1000) },
+      ),
+  });
+  await app.register(multipart, {
+    limits: { fileSize: limits.uploadMaxBytes, files: 1, fields: 10, fieldSize: 10_000 },
+  });
+  app.decorateRequest('principal', undefined);
+  app.decorateRequest('principalExpiresAt', undefined);
+
+  const context: RouteContext = {
+    services,
+    guard: makeGuard(services.access),
+    limits,
+    secureCookies: options.secureCookies,
+  };
+  await app.register(authRoutes, context);
+  await app.register(meRoutes, context);
+  await app.register(siteRoutes, context);
+  await app.register(meetingRoutes, context);
+  await app.register(joinLinkRoutes, context);
+  await app.register(attachmentRoutes, context);
+  await app.register(documentRoutes, context);
+};

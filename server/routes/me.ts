@@ -1,0 +1,39 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { badRequest } from '../../signaling/protocol/errors.js';
+import { errorResponses } from '../../signaling/protocol/http.js';
+import { meetingViewSchema } from '../../signaling/protocol/meetings.js';
+import { principalOf } from '../auth/guard.js';
+import { buildMeetingView } from '../meetings/meetingView.js';
+import type { RouteContext } from './api.js';
+
+/** What a join-link holder may see: their meeting, scoped to their role and site. */
+export const meRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) => {
+  const { meetings, sites } = ctx.services;
+
+  app.get(
+    '/api/me/meeting',
+    {
+      preHandler: ctx.guard({ roles: ['chair', 'station', 'technician'], unscoped: true }),
+      schema: {
+        tags: ['auth'],
+        security: [{ joinToken: [] }],
+        summary:
+          'Hội nghị của liên kết / The meeting of this join link (a technician sees only their own site)',
+        response: { 200: meetingViewSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      if (principal.kind === 'admin')
+        throw badRequest('Chỉ dành cho liên kết tham gia / For join links only');
+      const meeting = await meetings.get(principal.meetingId);
+      const siteMap = await sites.getMany([
+        meeting.mainSite.siteId,
+        ...meeting.sites.map((s) => s.siteId),
+      ]);
+      return reply
+        .header('etag', `"${meeting.version}"`)
+        .send(buildMeetingView(meeting, siteMap, principal));
+    },
+  );
+};
