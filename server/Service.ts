@@ -5,10 +5,13 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { routeMediasoupLogs } from '../media/mediasoupLogging.js';
 import { WorkerPool } from '../media/WorkerPool.js';
+import { DataServices } from './DataServices.js';
+import { type DemoSeedResult, seedDemo } from './demo/seedDemo.js';
 import { buildHttpApp, type HttpApp } from './http/buildHttpApp.js';
 import type { Logger } from './logger.js';
 import { connectRedis } from './redis/connectRedis.js';
 import { RedisServerProcess } from './redis/RedisServerProcess.js';
+import { apiRoutes } from './routes/api.js';
 import { healthRoutes } from './routes/health.js';
 
 export interface ServiceOptions {
@@ -37,6 +40,8 @@ export class Service {
   private closing?: Promise<void>;
   /** Run in order on close; each later part registers its step where it belongs. */
   private readonly closeSteps: CloseStep[] = [];
+  /** What the demo seed created (DEMO=1 on an empty store), for the start script to print. */
+  demo?: DemoSeedResult;
 
   private constructor(
     readonly config: Config,
@@ -45,6 +50,7 @@ export class Service {
     readonly redisUrl: string,
     readonly pool: WorkerPool,
     readonly app: HttpApp,
+    readonly data: DataServices,
   ) {}
 
   static async start(options: ServiceOptions): Promise<Service> {
@@ -70,6 +76,15 @@ export class Service {
         name: 'redis client',
         run: async () => void (await redis.quit().catch(() => redis.disconnect())),
       });
+
+      const data = await DataServices.create({
+        redis,
+        prefix: `${config.redis.keyPrefix}:`,
+        logger,
+        publicUrl: config.http.publicUrl!,
+        dataDir,
+      });
+      undo.push({ name: 'data services', run: () => data.close() });
 
       routeMediasoupLogs(logger);
       const pool = await WorkerPool.create({
@@ -101,8 +116,13 @@ export class Service {
         pool,
         isShuttingDown: () => service?.shuttingDown ?? false,
       });
+      await app.register(apiRoutes, {
+        services: data,
+        secureCookies: config.http.publicUrl!.startsWith('https:'),
+      });
 
-      service = new Service(config, logger, redis, redisUrl, pool, app);
+      service = new Service(config, logger, redis, redisUrl, pool, app, data);
+      if (config.demo) service.demo = await seedDemo(data, { logger });
       // Close order is the reverse of start order: http, then media, then Redis.
       service.closeSteps.push(...undo.reverse());
       await app.ready();
