@@ -68,4 +68,43 @@ export class Keys {
   get rateLimit(): string {
     return `${this.prefix}rate-limit:`;
   }
+
+  // ---- technical checks and readiness (server/jobs, server/readiness, server/notify) ----
+
+  /** HASH siteId → SiteReadiness JSON (protocol/check.ts). */
+  meetingReadiness(id: string): string {
+    return `${this.prefix}meeting:${id}:readiness`;
+  }
+  /** STREAM of readiness transitions of the meeting's sites (capped). */
+  meetingReadinessHistory(id: string): string {
+    return `${this.prefix}meeting:${id}:readiness-history`;
+  }
+  /** The open check window (JSON, expires when the window closes). */
+  meetingCheckWindow(id: string): string {
+    return `${this.prefix}meeting:${id}:check-window`;
+  }
+  /** An IT "check now" for one site: results are accepted while it lives. */
+  siteCheckRequest(meetingId: string, siteId: string): string {
+    return `${this.prefix}meeting:${meetingId}:check-request:${siteId}`;
+  }
+  /** SET of BullMQ job ids scheduled for the meeting (so a change can move or remove them). */
+  meetingJobs(id: string): string {
+    return `${this.prefix}meeting:${id}:jobs`;
+  }
+  /** LIST of in-app notifications of the meeting, newest first (capped). */
+  meetingNotifications(id: string): string {
+    return `${this.prefix}meeting:${id}:notifications`;
+  }
+  /** Idempotency claim of one notification on one channel (SET NX; "pending", then "sent"). */
+  notificationSent(key: string, channel: string): string {
+    return `${this.prefix}notify-sent:${channel}:${key}`;
+  }
+  /** LIST of recent stalled-job events, for IT staff. */
+  get stalledJobs(): string {
+    return `${this.prefix}jobs:stalled`;
+  }
+  /** BullMQ's own prefix: its keys are `<prefix>bull:<queue>:…`. */
+  get bullPrefix(): string {
+    return `${this.prefix}bull`;
+  }
 }

@@ -1,0 +1,383 @@
+import { EventEmitter } from 'node:events';
+import { z } from 'zod';
+import {
+  type Checklist,
+  type CheckResult,
+  checklistItems,
+  checklistLabels,
+  type MeetingReadiness,
+  type ReadinessHistoryEntry,
+  type ReadinessState,
+  readinessHistoryEntrySchema,
+  readinessLabels,
+  readinessStates,
+  type SiteReadiness,
+  siteReadinessSchema,
+  verdictReadiness,
+} from '../../signaling/protocol/check.js';
+import { conflict } from '../../signaling/protocol/errors.js';
+import type { Meeting } from '../../signaling/protocol/meetings.js';
+import type { Logger } from '../logger.js';
+import type { SiteDirectory } from '../meetings/SiteDirectory.js';
+import type { RedisStore } from '../store/RedisStore.js';
+
+export interface ReadinessServiceEvents {
+  /** One site's readiness changed (state, online flag, figures or checklist). */
+  changed: [readiness: SiteReadiness];
+}
+
+export interface ReadinessServiceOptions {
+  store: RedisStore;
+  sites: SiteDirectory;
+  logger: Logger;
+  now?: () => number;
+}
+
+export type CheckWindowKind = 'window' | 'recheck' | 'on-demand';
+
+export const checkWindowSchema = z.object({
+  kind: z.enum(['window', 'recheck', 'on-demand']),
+  opensAt: z.string(),
+  closesAt: z.string(),
+});
+export type CheckWindow = z.infer<typeof checkWindowSchema>;
+
+const HISTORY_MAX = 2000;
+
+/** States before any result: a connection may move them forward, window close makes them no-show. */
+const unchecked: readonly ReadinessState[] = ['unknown', 'invited', 'online'];
+
+/**
+ * Readiness of each site of a meeting, with its history: unknown → invited → online → checking →
+ * ready | degraded | failed | no-show. Every change is one optimistic transaction on the meeting's
+ * readiness hash and emits `changed` once it is stored, for the IT board and the chair.
+ */
+export class ReadinessService extends EventEmitter<ReadinessServiceEvents> {
+  private readonly store: RedisStore;
+  private readonly sites: SiteDirectory;
+  private readonly log: Logger;
+  private readonly now: () => number;
+
+  constructor(options: ReadinessServiceOptions) {
+    super();
+    this.store = options.store;
+    this.sites = options.sites;
+    this.log = options.logger.child({ component: 'readiness' });
+    this.now = options.now ?? Date.now;
+  }
+
+  private iso(): string {
+    return new Date(this.now()).toISOString();
+  }
+
+  async list(meetingId: string): Promise<SiteReadiness[]> {
+    const raw = await this.store.read((r) =>
+      r.hgetall(this.store.keys.meetingReadiness(meetingId)),
+    );
+    return Object.entries(raw).map(([siteId, json]) =>
+      this.store.decode(
+        `${this.store.keys.meetingReadiness(meetingId)}#${siteId}`,
+        json,
+        siteReadinessSchema,
+      ),
+    );
+  }
+
+  async find(meetingId: string, siteId: string): Promise<SiteReadiness | undefined> {
+    const json = await this.store.read((r) =>
+      r.hget(this.store.keys.meetingReadiness(meetingId), siteId),
+    );
+    return json === null
+      ? undefined
+      : this.store.decode(this.store.keys.meetingReadiness(meetingId), json, siteReadinessSchema);
+  }
+
+  /**
+   * Reads one site's record, lets `change` return the new one (or undefined: nothing to do) and
+   * stores it with a history entry when the state moved. Emits `changed` after the write.
+   */
+  async update(
+    meetingId: string,
+    siteId: string,
+    change: (current: SiteReadiness) => SiteReadiness | undefined,
+  ): Promise<SiteReadiness | undefined> {
+    const { keys } = this.store;
+    const hash = keys.meetingReadiness(meetingId);
+    const result = await this.store.transact([hash], async () => {
+      const now = this.iso();
+      const current = (await this.find(meetingId, siteId)) ?? {
+        meetingId,
+        siteId,
+        state: 'unknown' as const,
+        since: now,
+        online: false,
+        updatedAt: now,
+      };
+      const proposed = change(current);
+      if (!proposed) return { write: () => {}, result: undefined };
+      const next: SiteReadiness = {
+        ...proposed,
+        since: proposed.state !== current.state ? now : current.since,
+        updatedAt: now,
+      };
+      return {
+        write: (m) => {
+          m.hset(hash, siteId, JSON.stringify(next));
+          if (next.state !== current.state) {
+            const entry: ReadinessHistoryEntry = {
+              siteId,
+              from: current.state,
+              to: next.state,
+              at: now,
+              ...(next.note ? { note: next.note } : {}),
+            };
+            m.xadd(
+              keys.meetingReadinessHistory(meetingId),
+              'MAXLEN',
+              '~',
+              String(HISTORY_MAX),
+              '*',
+              'entry',
+              JSON.stringify(entry),
+            );
+          }
+        },
+        result: { next, moved: next.state !== current.state, from: current.state },
+      };
+    });
+    if (!result) return undefined;
+    if (result.moved) {
+      this.log.info(
+        { meetingId, siteId, from: result.from, to: result.next.state },
+        'site readiness changed',
+      );
+    }
+    this.emit('changed', result.next);
+    return result.next;
+  }
+
+  /** Moves to `to` only from one of `from` (undefined when the site is elsewhere). */
+  transition(
+    meetingId: string,
+    siteId: string,
+    from: readonly ReadinessState[],
+    to: ReadinessState,
+    note?: string,
+  ): Promise<SiteReadiness | undefined> {
+    return this.update(meetingId, siteId, (c) => {
+      if (!from.includes(c.state)) return undefined;
+      const { note: _old, ...rest } = c;
+      return { ...rest, state: to, ...(note ? { note } : {}) };
+    });
+  }
+
+  /** The meeting was scheduled: every participating site is invited (already-known sites stay). */
+  async invite(meeting: Meeting): Promise<void> {
+    for (const s of meeting.sites)
+      await this.transition(meeting.id, s.siteId, ['unknown'], 'invited');
+  }
+
+  /** The site's page connected or left. Before a result, a connection moves it to online. */
+  setOnline(
+    meetingId: string,
+    siteId: string,
+    online: boolean,
+  ): Promise<SiteReadiness | undefined> {
+    return this.update(meetingId, siteId, (c) => {
+      let state = c.state;
+      if (online && (unchecked.includes(c.state) || c.state === 'no-show')) state = 'online';
+      // A page that leaves mid-check will not send its result.
+      if (!online && c.state === 'checking')
+        state = c.lastCheck ? verdictReadiness[c.lastCheck.verdict] : 'online';
+      if (c.online === online && state === c.state) return undefined;
+      return { ...c, online, state };
+    });
+  }
+
+  beginCheck(meetingId: string, siteId: string): Promise<SiteReadiness | undefined> {
+    return this.update(meetingId, siteId, (c) => {
+      const { note: _n, ...rest } = c;
+      return { ...rest, state: 'checking', online: true };
+    });
+  }
+
+  /** A check was abandoned: back to where a result would have moved it from. */
+  abortCheck(meetingId: string, siteId: string): Promise<SiteReadiness | undefined> {
+    return this.update(meetingId, siteId, (c) => {
+      if (c.state !== 'checking') return undefined;
+      return { ...c, state: c.lastCheck ? verdictReadiness[c.lastCheck.verdict] : 'online' };
+    });
+  }
+
+  async recordCheck(
+    meetingId: string,
+    siteId: string,
+    result: CheckResult,
+  ): Promise<SiteReadiness> {
+    const next = await this.update(meetingId, siteId, (c) => {
+      const { note: _n, ...rest } = c;
+      return {
+        ...rest,
+        state: this.stateFor(result, c.checklist),
+        lastCheck: result,
+        ...(result.verdict !== 'pass'
+          ? { note: result.reasons.map((r) => r.message).join('; ') }
+          : {}),
+      };
+    });
+    return next!;
+  }
+
+  async recordChecklist(
+    meetingId: string,
+    siteId: string,
+    checklist: Checklist,
+  ): Promise<SiteReadiness> {
+    const next = await this.update(meetingId, siteId, (c) => ({
+      ...c,
+      checklist,
+      state: c.lastCheck ? this.stateFor(c.lastCheck, checklist) : c.state,
+    }));
+    return next!;
+  }
+
+  /** A missing checklist item caps an otherwise passing site at degraded. */
+  private stateFor(result: CheckResult, checklist: Checklist | undefined): ReadinessState {
+    const state = verdictReadiness[result.verdict];
+    if (state === 'ready' && checklist && checklistItems.some((k) => !checklist.items[k]))
+      return 'degraded';
+    return state;
+  }
+
+  /** Window closed: sites that never completed a check become no-show. Returns them. */
+  async markNoShows(meeting: Meeting): Promise<SiteReadiness[]> {
+    const out: SiteReadiness[] = [];
+    for (const s of meeting.sites) {
+      const r = await this.update(meeting.id, s.siteId, (c) => {
+        if (!unchecked.includes(c.state)) return undefined;
+        return {
+          ...c,
+          state: 'no-show',
+          note: c.online
+            ? 'Đã kết nối nhưng không hoàn thành kiểm tra / Online but no check completed'
+            : 'Không có mặt trong giờ kiểm tra kỹ thuật / Absent during the technical check',
+        };
+      });
+      if (r) out.push(r);
+    }
+    return out;
+  }
+
+  async history(meetingId: string): Promise<ReadinessHistoryEntry[]> {
+    const rows = await this.store.read((r) =>
+      r.xrange(this.store.keys.meetingReadinessHistory(meetingId), '-', '+'),
+    );
+    return rows.map(([, fields]) =>
+      readinessHistoryEntrySchema.parse(JSON.parse(fields[1] ?? '{}')),
+    );
+  }
+
+  // ---- check windows ----
+
+  async openWindow(
+    meetingId: string,
+    kind: CheckWindowKind,
+    closesAtMs: number,
+  ): Promise<CheckWindow> {
+    const window: CheckWindow = {
+      kind,
+      opensAt: this.iso(),
+      closesAt: new Date(closesAtMs).toISOString(),
+    };
+    const ttl = Math.max(1, closesAtMs - this.now());
+    await this.store.read((r) =>
+      r.set(this.store.keys.meetingCheckWindow(meetingId), JSON.stringify(window), 'PX', ttl),
+    );
+    return window;
+  }
+
+  async closeWindow(meetingId: string): Promise<void> {
+    await this.store.read((r) => r.del(this.store.keys.meetingCheckWindow(meetingId)));
+  }
+
+  async window(meetingId: string): Promise<CheckWindow | undefined> {
+    return this.store.getJson(this.store.keys.meetingCheckWindow(meetingId), checkWindowSchema);
+  }
+
+  /** IT asked this site to check now; results are accepted for ttlMs. */
+  async requestSiteCheck(meetingId: string, siteId: string, ttlMs: number): Promise<void> {
+    await this.store.read((r) =>
+      r.set(this.store.keys.siteCheckRequest(meetingId, siteId), this.iso(), 'PX', ttlMs),
+    );
+  }
+
+  /** The kind of check this site may run now, or a 409 explaining why it may not. */
+  async assertCheckAllowed(meetingId: string, siteId: string): Promise<CheckWindowKind> {
+    const [window, requested] = await Promise.all([
+      this.window(meetingId),
+      this.store.read((r) => r.exists(this.store.keys.siteCheckRequest(meetingId, siteId))),
+    ]);
+    if (window) return window.kind;
+    if (requested) return 'on-demand';
+    throw conflict(
+      'Chưa đến giờ kiểm tra kỹ thuật; hãy chờ giờ kiểm tra hoặc liên hệ tổ CNTT / The check window is not open; wait for it or ask IT staff',
+    );
+  }
+
+  // ---- the board ----
+
+  async summary(meeting: Meeting): Promise<MeetingReadiness> {
+    const records = new Map((await this.list(meeting.id)).map((r) => [r.siteId, r]));
+    const sites = await this.sites.getMany(meeting.sites.map((s) => s.siteId));
+    const counts = Object.fromEntries(readinessStates.map((s) => [s, 0])) as Record<
+      ReadinessState,
+      number
+    >;
+    const now = this.iso();
+    const list = meeting.sites.map((p) => {
+      const r = records.get(p.siteId) ?? {
+        meetingId: meeting.id,
+        siteId: p.siteId,
+        state: 'unknown' as const,
+        since: now,
+        online: false,
+        updatedAt: now,
+      };
+      counts[r.state]++;
+      return { ...r, siteName: sites.get(p.siteId)?.name ?? p.siteId };
+    });
+    const problems: MeetingReadiness['problems'] = [];
+    for (const s of list) {
+      const push = (message: string) =>
+        problems.push({ siteId: s.siteId, siteName: s.siteName, state: s.state, message });
+      if (s.state === 'no-show' || s.state === 'failed' || s.state === 'degraded') {
+        const label = readinessLabels[s.state];
+        if (s.lastCheck && s.state !== 'no-show') {
+          for (const r of s.lastCheck.reasons) push(r.message);
+        } else push(s.note ?? `${label.vi} / ${label.en}`);
+      }
+      if (s.checklist) {
+        for (const k of checklistItems) {
+          if (!s.checklist.items[k])
+            push(`Chưa đạt: ${checklistLabels[k].vi} / Not confirmed: ${checklistLabels[k].en}`);
+        }
+      } else if (s.lastCheck) {
+        push('Chưa xác nhận danh mục chuẩn bị / Checklist not confirmed');
+      }
+    }
+    const window = await this.window(meeting.id);
+    return { meetingId: meeting.id, counts, sites: list, problems, ...(window ? { window } : {}) };
+  }
+
+  /** The meeting was deleted: its readiness goes with it. */
+  async clear(meetingId: string): Promise<void> {
+    const { keys } = this.store;
+    await this.store.read((r) =>
+      r.del(
+        keys.meetingReadiness(meetingId),
+        keys.meetingReadinessHistory(meetingId),
+        keys.meetingCheckWindow(meetingId),
+      ),
+    );
+  }
+}

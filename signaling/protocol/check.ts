@@ -1,0 +1,479 @@
+import { z } from 'zod';
+
+/*
+ * The technical check (giao ban kỹ thuật) and site readiness: figures, verdict, checklist, the
+ * socket messages of the check and the HTTP bodies of the readiness board. Browser-safe: pure zod
+ * and plain functions, so the technician's page computes the same verdict the server stores.
+ */
+
+const id = z.string().min(1).max(128);
+
+// ---------------------------------------------------------------------------------------------
+// Readiness
+
+export const readinessStates = [
+  'unknown',
+  'invited',
+  'online',
+  'checking',
+  'ready',
+  'degraded',
+  'failed',
+  'no-show',
+] as const;
+export const readinessStateSchema = z.enum(readinessStates);
+export type ReadinessState = z.infer<typeof readinessStateSchema>;
+
+export const readinessLabels: Readonly<Record<ReadinessState, { vi: string; en: string }>> = {
+  unknown: { vi: 'Chưa rõ', en: 'Unknown' },
+  invited: { vi: 'Đã mời', en: 'Invited' },
+  online: { vi: 'Đã kết nối', en: 'Online' },
+  checking: { vi: 'Đang kiểm tra', en: 'Checking' },
+  ready: { vi: 'Sẵn sàng', en: 'Ready' },
+  degraded: { vi: 'Chất lượng hạn chế', en: 'Degraded' },
+  failed: { vi: 'Chưa đạt', en: 'Failed' },
+  'no-show': { vi: 'Vắng mặt khi kiểm tra', en: 'No-show' },
+};
+
+export const verdictSchema = z.enum(['pass', 'degraded', 'fail']);
+export type Verdict = z.infer<typeof verdictSchema>;
+
+export const verdictReadiness: Readonly<Record<Verdict, ReadinessState>> = {
+  pass: 'ready',
+  degraded: 'degraded',
+  fail: 'failed',
+};
+
+// ---------------------------------------------------------------------------------------------
+// Figures
+
+const ms = z.number().min(0).max(600_000);
+const kbps = z.number().min(0).max(1_000_000);
+const percent = z.number().min(0).max(100);
+
+/** What the server measured of what the site sends (producer and transport stats). */
+export const uplinkFiguresSchema = z.object({
+  kbps,
+  lossPercent: percent,
+  jitterMs: ms,
+  /** RTP packets the server received during the measurement. */
+  packets: z.int().min(0),
+  durationMs: ms,
+});
+export type UplinkFigures = z.infer<typeof uplinkFiguresSchema>;
+
+/** What the page measured of its own stream looped back through the SFU. */
+export const downlinkFiguresSchema = z.object({
+  kbps,
+  lossPercent: percent,
+  jitterMs: ms,
+  rttMs: ms.optional(),
+  framesDecoded: z.int().min(0),
+  durationMs: ms,
+});
+export type DownlinkFigures = z.infer<typeof downlinkFiguresSchema>;
+
+export const candidateTypeSchema = z.enum(['host', 'srflx', 'prflx', 'relay', 'unknown']);
+export const candidateLabels: Readonly<
+  Record<z.infer<typeof candidateTypeSchema>, { vi: string; en: string }>
+> = {
+  host: { vi: 'trực tiếp', en: 'host' },
+  srflx: { vi: 'qua NAT', en: 'server-reflexive' },
+  prflx: { vi: 'qua NAT', en: 'peer-reflexive' },
+  relay: { vi: 'qua máy chủ TURN', en: 'relay' },
+  unknown: { vi: 'không rõ', en: 'unknown' },
+};
+
+/** Figures the page measured; the server adds its own uplink figures before judging. */
+export const clientFiguresSchema = z.strictObject({
+  /** Socket connect plus the join round trip (ms). */
+  signalingMs: ms,
+  /** ICE + DTLS: transport created → connected (ms). */
+  iceDtlsMs: ms.optional(),
+  candidateType: candidateTypeSchema,
+  protocol: z.enum(['udp', 'tcp', 'unknown']),
+  downlink: downlinkFiguresSchema,
+  /** Peak RMS level of the microphone, 0..1. */
+  micLevel: z.number().min(0).max(1),
+  /** Mean luminance of camera frames, 0..255. */
+  cameraLuma: z.number().min(0).max(255),
+  /** The technician heard the test tone (undefined: not asked). */
+  speakersConfirmed: z.boolean().optional(),
+});
+export type ClientFigures = z.infer<typeof clientFiguresSchema>;
+
+export const checkFiguresSchema = clientFiguresSchema.extend({ uplink: uplinkFiguresSchema });
+export type CheckFigures = z.infer<typeof checkFiguresSchema>;
+
+/** Below these the page calls the microphone silent and the camera black. */
+export const SILENT_MIC_LEVEL = 0.005;
+export const BLACK_CAMERA_LUMA = 16;
+
+// ---------------------------------------------------------------------------------------------
+// Verdict
+
+export interface CheckThresholdsLike {
+  maxRttMs: number;
+  maxLossPercent: number;
+  maxJitterMs: number;
+  minUplinkKbps: number;
+  minDownlinkKbps: number;
+}
+
+export const reasonCodes = [
+  'no_media',
+  'uplink_low',
+  'downlink_low',
+  'loss_up',
+  'loss_down',
+  'rtt',
+  'jitter_up',
+  'jitter_down',
+  'tcp',
+  'mic_silent',
+  'camera_black',
+  'speakers',
+  'no_video_decoded',
+] as const;
+export const reasonSchema = z.object({
+  code: z.enum(reasonCodes),
+  severity: z.enum(['degraded', 'fail']),
+  /** "Vietnamese / English", with the figure and the limit. */
+  message: z.string(),
+  measured: z.number().optional(),
+  limit: z.number().optional(),
+});
+export type Reason = z.infer<typeof reasonSchema>;
+
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/**
+ * pass / degraded / fail against the thresholds. A figure beyond its limit degrades the site;
+ * far beyond (bitrate under half, loss over 5×, RTT or jitter over 2×) or a dead device fails it.
+ */
+export function evaluateCheck(
+  f: CheckFigures,
+  th: CheckThresholdsLike,
+): { verdict: Verdict; reasons: Reason[] } {
+  const reasons: Reason[] = [];
+  const add = (
+    code: Reason['code'],
+    severity: Reason['severity'],
+    message: string,
+    measured?: number,
+    limit?: number,
+  ) =>
+    reasons.push({
+      code,
+      severity,
+      message,
+      ...(measured !== undefined ? { measured: round(measured) } : {}),
+      ...(limit !== undefined ? { limit } : {}),
+    });
+
+  if (f.uplink.packets === 0) {
+    add('no_media', 'fail', 'Máy chủ không nhận được hình, tiếng / The server received no media');
+  }
+  const below = (
+    code: 'uplink_low' | 'downlink_low',
+    value: number,
+    min: number,
+    vi: string,
+    en: string,
+  ) => {
+    if (value >= min) return;
+    const severity = value < min / 2 ? 'fail' : 'degraded';
+    add(
+      code,
+      severity,
+      `${vi} ${Math.round(value)} kbps, cần ít nhất ${min} kbps / ${en} ${Math.round(value)} kbps, at least ${min} kbps needed`,
+      value,
+      min,
+    );
+  };
+  below('uplink_low', f.uplink.kbps, th.minUplinkKbps, 'Băng thông gửi đi', 'Uplink');
+  below('downlink_low', f.downlink.kbps, th.minDownlinkKbps, 'Băng thông nhận về', 'Downlink');
+
+  const above = (
+    code: Reason['code'],
+    value: number | undefined,
+    max: number,
+    failAt: number,
+    unit: string,
+    vi: string,
+    en: string,
+  ) => {
+    if (value === undefined || value <= max) return;
+    add(
+      code,
+      value > max * failAt ? 'fail' : 'degraded',
+      `${vi} ${round(value)} ${unit}, tối đa ${max} ${unit} / ${en} ${round(value)} ${unit}, at most ${max} ${unit}`,
+      value,
+      max,
+    );
+  };
+  above(
+    'loss_up',
+    f.uplink.lossPercent,
+    th.maxLossPercent,
+    5,
+    '%',
+    'Mất gói chiều gửi',
+    'Uplink loss',
+  );
+  above(
+    'loss_down',
+    f.downlink.lossPercent,
+    th.maxLossPercent,
+    5,
+    '%',
+    'Mất gói chiều nhận',
+    'Downlink loss',
+  );
+  above('rtt', f.downlink.rttMs, th.maxRttMs, 2, 'ms', 'Độ trễ khứ hồi', 'Round-trip time');
+  above(
+    'jitter_up',
+    f.uplink.jitterMs,
+    th.maxJitterMs,
+    2,
+    'ms',
+    'Độ dao động trễ chiều gửi',
+    'Uplink jitter',
+  );
+  above(
+    'jitter_down',
+    f.downlink.jitterMs,
+    th.maxJitterMs,
+    2,
+    'ms',
+    'Độ dao động trễ chiều nhận',
+    'Downlink jitter',
+  );
+  if (f.protocol === 'tcp') {
+    add(
+      'tcp',
+      'degraded',
+      'Kết nối đi qua TCP (tường lửa chặn UDP), hình tiếng dễ bị giật / Media goes over TCP (UDP blocked), expect stalls',
+    );
+  }
+  if (f.uplink.packets > 0 && f.downlink.framesDecoded === 0) {
+    add('no_video_decoded', 'fail', 'Không giải mã được hình nhận về / No video frame was decoded');
+  }
+  if (f.micLevel < SILENT_MIC_LEVEL) {
+    add(
+      'mic_silent',
+      'fail',
+      'Micro không thu được âm thanh, hãy kiểm tra micro đã chọn / The microphone is silent, check the selected microphone',
+      f.micLevel,
+      SILENT_MIC_LEVEL,
+    );
+  }
+  if (f.cameraLuma < BLACK_CAMERA_LUMA) {
+    add(
+      'camera_black',
+      'fail',
+      'Hình camera bị đen, hãy mở nắp che hoặc chọn camera khác / The camera picture is black, uncover it or pick another camera',
+      f.cameraLuma,
+      BLACK_CAMERA_LUMA,
+    );
+  }
+  if (f.speakersConfirmed === false) {
+    add(
+      'speakers',
+      'fail',
+      'Loa không phát được âm thanh thử / The speakers did not play the test tone',
+    );
+  }
+  const verdict: Verdict = reasons.some((r) => r.severity === 'fail')
+    ? 'fail'
+    : reasons.length > 0
+      ? 'degraded'
+      : 'pass';
+  return { verdict, reasons };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checklist
+
+export const checklistItems = [
+  'cameraFraming',
+  'microphone',
+  'display',
+  'backupPower',
+  'banner',
+  'seats',
+] as const;
+export type ChecklistItem = (typeof checklistItems)[number];
+
+export const checklistLabels: Readonly<Record<ChecklistItem, { vi: string; en: string }>> = {
+  cameraFraming: { vi: 'Camera bao quát hội trường', en: 'Camera framing' },
+  microphone: { vi: 'Micro cho người phát biểu', en: 'Microphone for speakers' },
+  display: { vi: 'Màn hình / máy chiếu', en: 'Display / projector' },
+  backupPower: { vi: 'Nguồn điện dự phòng', en: 'Backup power' },
+  banner: { vi: 'Tít trên phông', en: 'Title banner' },
+  seats: { vi: 'Đủ chỗ ngồi cho đại biểu', en: 'Seats for the expected attendees' },
+};
+
+export const checklistInputSchema = z.strictObject({
+  items: z.strictObject(
+    Object.fromEntries(checklistItems.map((k) => [k, z.boolean()])) as Record<
+      ChecklistItem,
+      z.ZodBoolean
+    >,
+  ),
+  /** Seats actually prepared, compared with the expected head count. */
+  seats: z.int().min(0).max(100_000).optional(),
+  note: z
+    .string()
+    .trim()
+    .max(500, { error: 'Ghi chú tối đa 500 ký tự / Note: at most 500 characters' })
+    .optional(),
+});
+export type ChecklistInput = z.infer<typeof checklistInputSchema>;
+
+export const checklistSchema = checklistInputSchema.extend({
+  confirmedAt: z.string(),
+  confirmedBy: z.string(),
+});
+export type Checklist = z.infer<typeof checklistSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Stored results and the board
+
+export const checkResultSchema = z.object({
+  checkId: id,
+  kind: z.enum(['window', 'recheck', 'on-demand']),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  durationMs: ms,
+  figures: checkFiguresSchema,
+  verdict: verdictSchema,
+  reasons: z.array(reasonSchema),
+});
+export type CheckResult = z.infer<typeof checkResultSchema>;
+
+export const siteReadinessSchema = z.object({
+  meetingId: id,
+  siteId: id,
+  state: readinessStateSchema,
+  since: z.string(),
+  online: z.boolean(),
+  lastCheck: checkResultSchema.optional(),
+  checklist: checklistSchema.optional(),
+  /** Why the state is what it is (no-show, a failed check), for the board. */
+  note: z.string().optional(),
+  updatedAt: z.string(),
+});
+export type SiteReadiness = z.infer<typeof siteReadinessSchema>;
+
+export const readinessHistoryEntrySchema = z.object({
+  siteId: id,
+  from: readinessStateSchema,
+  to: readinessStateSchema,
+  at: z.string(),
+  note: z.string().optional(),
+});
+export type ReadinessHistoryEntry = z.infer<typeof readinessHistoryEntrySchema>;
+
+export const readinessProblemSchema = z.object({
+  siteId: id,
+  siteName: z.string(),
+  state: readinessStateSchema,
+  message: z.string(),
+});
+
+export const meetingReadinessSchema = z.object({
+  meetingId: id,
+  counts: z.record(readinessStateSchema, z.int()),
+  sites: z.array(siteReadinessSchema.extend({ siteName: z.string() })),
+  problems: z.array(readinessProblemSchema),
+  window: z.object({ kind: z.string(), opensAt: z.string(), closesAt: z.string() }).optional(),
+});
+export type MeetingReadiness = z.infer<typeof meetingReadinessSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// In-app notifications (reminders, escalations), stored per meeting
+
+export const inAppNotificationSchema = z.object({
+  id,
+  meetingId: id,
+  /** Absent: for the IT board only. */
+  siteId: id.optional(),
+  kind: z.enum(['reminder', 'window-open', 'no-show', 'check-failed', 'job-failed']),
+  /** Vietnamese first, English after. */
+  title: z.string(),
+  body: z.string(),
+  at: z.string(),
+});
+export type InAppNotification = z.infer<typeof inAppNotificationSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Socket messages of the check (merged into protocol/socket.ts)
+
+export const checkRequests = {
+  /** Site: start a check; refused outside a check window or an IT request. */
+  beginCheck: {
+    payload: z.object({}).default({}),
+    answer: z.object({
+      checkId: id,
+      kind: checkResultSchema.shape.kind,
+      /** How long to send for the uplink/downlink measurement. */
+      measureMs: z.int().positive(),
+      /** Send the camera at this bitrate during the check (one encoding, no simulcast). */
+      targetKbps: z.int().positive(),
+      thresholds: z.object({
+        maxRttMs: z.number(),
+        maxLossPercent: z.number(),
+        maxJitterMs: z.number(),
+        minUplinkKbps: z.number(),
+        minDownlinkKbps: z.number(),
+      }),
+    }),
+  },
+  /** Site: the server samples what it receives from this site for durationMs and answers. */
+  measureUplink: {
+    payload: z.object({ checkId: id, durationMs: z.int().min(1000).max(30_000) }),
+    answer: uplinkFiguresSchema,
+  },
+  /** Site: the page's figures; the server adds its uplink figures, judges and stores. */
+  submitCheck: {
+    payload: z.object({ checkId: id, figures: clientFiguresSchema }),
+    answer: z.object({ result: checkResultSchema, readiness: siteReadinessSchema }),
+  },
+  /** Site: give up a check (page closed the dialog); loopback stops, nothing is stored. */
+  abortCheck: { payload: z.object({ checkId: id }), answer: z.object({}) },
+  /** Site: the technician confirms the checklist. */
+  confirmChecklist: { payload: checklistInputSchema, answer: siteReadinessSchema },
+  /** IT: ask one site (or every connected site) to run a check now. */
+  requestCheck: {
+    payload: z.object({ siteId: id.optional() }).default({}),
+    answer: z.object({ requested: z.array(id), offline: z.array(id) }),
+  },
+  /** IT: two-way call with one site (IT sends and receives with that site only). */
+  startItCall: { payload: z.object({ siteId: id }), answer: z.object({ siteId: id }) },
+  endItCall: { payload: z.object({}).default({}), answer: z.object({}) },
+} as const;
+
+export const itOnlyRequests = ['requestCheck', 'startItCall', 'endItCall'] as const;
+
+export const checkNotifications = {
+  /** Site: run the check now (window opened, re-check, or IT asked). */
+  checkRequested: z.object({
+    kind: checkResultSchema.shape.kind,
+    reason: z.string(),
+    /** Re-checks are short. */
+    measureMs: z.int().positive().optional(),
+  }),
+  /** Chair and IT: one site's readiness changed. */
+  readinessChanged: siteReadinessSchema,
+  /** Everyone: the check window opened or closed. */
+  checkWindowChanged: z.object({
+    open: z.boolean(),
+    kind: z.string(),
+    closesAt: z.string().optional(),
+  }),
+  /** Technician (own site) and IT: a reminder or escalation. */
+  notificationAdded: inAppNotificationSchema,
+  /** Site and IT: the IT call with this site started or ended. */
+  itCallChanged: z.object({ siteId: id.optional() }),
+} as const;
