@@ -274,9 +274,10 @@ export type Meeting = z.infer<typeof meetingSchema>;
 
 export const meetingListSchema = z.object({ meetings: z.array(meetingSchema) });
 
+/** Body of a lifecycle action: optional; may carry the version read (or use If-Match). */
 export const meetingActionInputSchema = z
   .strictObject({ version: z.int().positive().optional() })
-  .optional();
+  .nullish();
 
 /** The meeting as a chair, station or technician sees it (GET /api/me/meeting). */
 export const meetingViewSchema = z.object({
