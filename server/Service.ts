@@ -1,13 +1,16 @@
 import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import { routeMediasoupLogs } from '../media/mediasoupLogging.js';
 import { WorkerPool } from '../media/WorkerPool.js';
+import type { SignalingServer } from '../signaling/SignalingServer.js';
 import { DataServices } from './DataServices.js';
 import { type DemoSeedResult, seedDemo } from './demo/seedDemo.js';
 import { buildHttpApp, type HttpApp } from './http/buildHttpApp.js';
+import { createSignaling } from './live/createSignaling.js';
 import type { Logger } from './logger.js';
 import { connectRedis } from './redis/connectRedis.js';
 import { RedisServerProcess } from './redis/RedisServerProcess.js';
@@ -51,6 +54,7 @@ export class Service {
     readonly pool: WorkerPool,
     readonly app: HttpApp,
     readonly data: DataServices,
+    readonly signaling: SignalingServer,
   ) {}
 
   static async start(options: ServiceOptions): Promise<Service> {
@@ -121,7 +125,11 @@ export class Service {
         secureCookies: config.http.publicUrl!.startsWith('https:'),
       });
 
-      service = new Service(config, logger, redis, redisUrl, pool, app, data);
+      const signaling = createSignaling({ httpServer: app.server, pool, data, config, logger });
+      // Closed first: endpoints are told and rooms closed before HTTP and the workers go.
+      undo.push({ name: 'signaling', run: () => signaling.close() });
+
+      service = new Service(config, logger, redis, redisUrl, pool, app, data, signaling);
       if (config.demo) service.demo = await seedDemo(data, { logger });
       // Close order is the reverse of start order: http, then media, then Redis.
       service.closeSteps.push(...undo.reverse());
@@ -144,6 +152,12 @@ export class Service {
       }
       throw err;
     }
+  }
+
+  /** Where the HTTP server listens (the real port when config asked for 0). */
+  get url(): string {
+    const address = this.app.server.address() as AddressInfo | null;
+    return address ? `http://127.0.0.1:${address.port}` : this.config.http.publicUrl!;
   }
 
   get isShuttingDown(): boolean {
