@@ -22,7 +22,9 @@ async function main(): Promise<void> {
   try {
     service = await Service.start({ config, logger });
   } catch (err) {
-    logger.fatal({ err }, 'start-up failed');
+    // People need the reason, not a stack trace; the stack stays available at debug level.
+    logger.debug({ err }, 'start-up failed');
+    logger.fatal({ reason: (err as Error).message }, 'start-up failed');
     process.stderr.write(`\nKhông khởi động được / Cannot start: ${(err as Error).message}\n`);
     logger.flush();
     setTimeout(() => process.exit(1), 200);
