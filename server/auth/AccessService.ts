@@ -260,7 +260,6 @@ export class AccessService {
       return {
         write: (m) => {
           m.set(keys.link(linkId), JSON.stringify(after));
-          m.del(keys.linkHash(link.tokenHash));
           this.audit.append(m, {
             actor,
             action: 'link.revoke',
@@ -335,7 +334,6 @@ export class AccessService {
               keys.link(replaced.id),
               JSON.stringify({ ...replaced, revokedAt: now, replacedBy: issued[0]!.link.id }),
             );
-            m.del(keys.linkHash(replaced.tokenHash));
           }
           for (const { link } of issued) {
             m.set(keys.link(link.id), JSON.stringify(link));

@@ -30,8 +30,10 @@ const noAccess = () =>
   forbidden('Bạn không có quyền truy cập mục này / You are not allowed to access this');
 
 /**
- * preHandler factory: authenticates (Bearer join token, else session cookie) and checks role
- * and scope. 401 without valid credentials, 403 outside the principal's role or scope.
+ * onRequest hook factory: authenticates (Bearer join token, else session cookie) and checks
+ * role and scope. 401 without valid credentials, 403 outside the principal's role or scope.
+ * It runs before the body is read or validated, so a stranger learns nothing from validation
+ * errors and cannot make the server read an upload.
  */
 export function makeGuard(access: AccessService) {
   return (rule: GuardRule) => {

@@ -76,7 +76,7 @@ export const attachmentRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
   app.post(
     '/api/meetings/:id/attachments',
     {
-      preHandler: adminOnly,
+      onRequest: adminOnly,
       schema: {
         tags,
         security: [{ session: [] }],
@@ -150,7 +150,7 @@ export const attachmentRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
   app.post(
     '/api/meetings/:id/attachments/links',
     {
-      preHandler: adminOnly,
+      onRequest: adminOnly,
       schema: {
         tags,
         security: [{ session: [] }],
@@ -177,7 +177,7 @@ export const attachmentRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
   app.get(
     '/api/meetings/:id/attachments/:attachmentId',
     {
-      preHandler: ctx.guard({
+      onRequest: ctx.guard({
         roles: ['admin', 'chair', 'station', 'technician'],
         meetingParam: 'id',
       }),
@@ -227,7 +227,7 @@ export const attachmentRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
   app.delete(
     '/api/meetings/:id/attachments/:attachmentId',
     {
-      preHandler: adminOnly,
+      onRequest: adminOnly,
       schema: {
         tags,
         security: [{ session: [] }],

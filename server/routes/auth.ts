@@ -65,7 +65,7 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) 
   app.get(
     '/api/auth/me',
     {
-      preHandler: ctx.guard({ roles, unscoped: true }),
+      onRequest: ctx.guard({ roles, unscoped: true }),
       schema: {
         tags: ['auth'],
         summary: 'Người đang gọi / Who am I (session cookie or Bearer join token)',

@@ -26,7 +26,7 @@ export const documentRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, c
   app.get(
     '/api/meetings/:id/convocation',
     {
-      preHandler: anyoneInMeeting,
+      onRequest: anyoneInMeeting,
       schema: {
         tags,
         security,
@@ -59,7 +59,7 @@ export const documentRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, c
     app.get(
       `/api/meetings/:id/${kind}.ics`,
       {
-        preHandler: anyoneInMeeting,
+        onRequest: anyoneInMeeting,
         schema: {
           tags,
           security,

@@ -29,7 +29,7 @@ export const joinLinkRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, c
   app.get(
     '/api/meetings/:id/links',
     {
-      preHandler: adminOnly,
+      onRequest: adminOnly,
       schema: {
         tags,
         security,
@@ -44,7 +44,7 @@ export const joinLinkRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, c
   app.post(
     '/api/meetings/:id/links',
     {
-      preHandler: adminOnly,
+      onRequest: adminOnly,
       schema: {
         tags,
         security,
@@ -67,7 +67,7 @@ export const joinLinkRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, c
   app.post(
     '/api/meetings/:id/links/missing',
     {
-      preHandler: adminOnly,
+      onRequest: adminOnly,
       schema: {
         tags,
         security,
@@ -89,7 +89,7 @@ export const joinLinkRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, c
   app.post(
     '/api/meetings/:id/links/:linkId/reissue',
     {
-      preHandler: adminOnly,
+      onRequest: adminOnly,
       schema: {
         tags,
         security,
@@ -111,7 +111,7 @@ export const joinLinkRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, c
   app.delete(
     '/api/meetings/:id/links/:linkId',
     {
-      preHandler: adminOnly,
+      onRequest: adminOnly,
       schema: {
         tags,
         security,

@@ -34,7 +34,7 @@ export const meetingRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ct
   app.get(
     '/api/meetings',
     {
-      preHandler: adminOnly,
+      onRequest: adminOnly,
       schema: {
         tags,
         security: [{ session: [] }],
@@ -58,7 +58,7 @@ export const meetingRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ct
   app.post(
     '/api/meetings',
     {
-      preHandler: adminOnly,
+      onRequest: adminOnly,
       schema: {
         tags,
         security: [{ session: [] }],
@@ -76,7 +76,7 @@ export const meetingRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ct
   app.get(
     '/api/meetings/:id',
     {
-      preHandler: ctx.guard({ roles: ['admin', 'chair', 'station'], meetingParam: 'id' }),
+      onRequest: ctx.guard({ roles: ['admin', 'chair', 'station'], meetingParam: 'id' }),
       schema: {
         tags,
         security: [{ session: [] }, { joinToken: [] }],
@@ -94,7 +94,7 @@ export const meetingRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ct
   app.put(
     '/api/meetings/:id',
     {
-      preHandler: adminOnly,
+      onRequest: adminOnly,
       schema: {
         tags,
         security: [{ session: [] }],
@@ -122,7 +122,7 @@ export const meetingRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ct
   app.delete(
     '/api/meetings/:id',
     {
-      preHandler: adminOnly,
+      onRequest: adminOnly,
       schema: {
         tags,
         security: [{ session: [] }],
@@ -150,7 +150,7 @@ export const meetingRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ct
   app.post(
     '/api/meetings/:id/actions/:action',
     {
-      preHandler: ctx.guard({
+      onRequest: ctx.guard({
         roles: ['admin', 'chair', 'station', 'technician'],
         meetingParam: 'id',
       }),
@@ -182,7 +182,7 @@ export const meetingRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ct
   app.get(
     '/api/meetings/:id/audit',
     {
-      preHandler: adminOnly,
+      onRequest: adminOnly,
       schema: {
         tags,
         security: [{ session: [] }],
@@ -201,7 +201,7 @@ export const meetingRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ct
   app.get(
     '/api/audit',
     {
-      preHandler: adminOnly,
+      onRequest: adminOnly,
       schema: {
         tags: ['audit'],
         security: [{ session: [] }],

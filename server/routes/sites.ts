@@ -23,7 +23,7 @@ export const siteRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) 
   app.get(
     '/api/sites',
     {
-      preHandler: adminOnly,
+      onRequest: adminOnly,
       schema: {
         tags,
         security,
@@ -37,7 +37,7 @@ export const siteRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) 
   app.post(
     '/api/sites',
     {
-      preHandler: adminOnly,
+      onRequest: adminOnly,
       schema: {
         tags,
         security,
@@ -55,7 +55,7 @@ export const siteRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) 
   app.get(
     '/api/sites/:id',
     {
-      preHandler: adminOnly,
+      onRequest: adminOnly,
       schema: {
         tags,
         security,
@@ -73,7 +73,7 @@ export const siteRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) 
   app.put(
     '/api/sites/:id',
     {
-      preHandler: adminOnly,
+      onRequest: adminOnly,
       schema: {
         tags,
         security,
@@ -100,7 +100,7 @@ export const siteRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) 
   app.delete(
     '/api/sites/:id',
     {
-      preHandler: adminOnly,
+      onRequest: adminOnly,
       schema: {
         tags,
         security,
