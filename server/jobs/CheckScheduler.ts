@@ -223,8 +223,9 @@ export class CheckScheduler {
     const existing = await store.read((r) => r.smembers(setKey));
     for (const id of existing) {
       if (wantedIds.has(id)) continue;
-      await this.removeJob(id);
-      await store.read((r) => r.srem(setKey, id));
+      // An overdue job the meeting still wants (a window close missed while the app was down)
+      // is not in the plan any more, because its time has passed: let it run.
+      if (await this.removeJob(id, meeting)) await store.read((r) => r.srem(setKey, id));
     }
     if (wanted.length > 0) {
       await store.read((r) => r.sadd(setKey, ...wanted.map((j) => j.id)));
@@ -258,17 +259,28 @@ export class CheckScheduler {
     this.log.info({ meetingId, removed: ids.length }, 'check jobs removed');
   }
 
-  private async removeJob(id: string): Promise<void> {
+  /** Removes a pending job; false when it is kept (finished, running, or due and still wanted). */
+  private async removeJob(id: string, meeting?: Meeting): Promise<boolean> {
     const job = await this.queue.getJob(id);
-    if (!job) return;
+    if (!job) return true;
     const state = await job.getState();
     // A finished job stays as the record that it ran (and keeps its id from running again).
-    if (state === 'completed' || state === 'failed') return;
+    if (state === 'completed' || state === 'failed') return true;
+    const data = checkJobSchema.safeParse(job.data);
+    if (
+      meeting &&
+      data.success &&
+      data.data.at <= this.now() &&
+      this.stillWanted(meeting, data.data)
+    )
+      return false;
     try {
       await job.remove();
+      return true;
     } catch (err) {
       // A running job cannot be removed; it re-reads the meeting and finds itself stale.
       this.log.warn({ jobId: id, err: (err as Error).message }, 'job not removed');
+      return false;
     }
   }
 
