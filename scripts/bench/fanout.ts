@@ -1,0 +1,114 @@
+/**
+ * Fan-out benchmark: one ~1.2 Mbps video-like stream into a router, forwarded over SRTP to N
+ * PlainTransport receivers. Prints the worker's CPU per forwarded packet, its memory, delivery
+ * and the SRTP error count. Usage: npx tsx scripts/bench/fanout.ts [N ...] (default 50 200 500)
+ */
+import { randomBytes } from 'node:crypto';
+import { createSocket, type Socket } from 'node:dgram';
+import type { types } from 'mediasoup';
+import * as mediasoup from 'mediasoup';
+import { pino } from 'pino';
+import { mediaCodecs } from '../../media/mediaCodecs.js';
+import { routeMediasoupLogs } from '../../media/mediasoupLogging.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const PACKET_BYTES = 1100;
+const PPS = Math.round(1_200_000 / 8 / PACKET_BYTES); // ≈ 136 packets/s
+const counts = process.argv.slice(2).map(Number).filter(Boolean);
+const receiversList = counts.length ? counts : [50, 200, 500];
+
+const logger = pino({ level: 'warn' });
+const counters = routeMediasoupLogs(logger);
+
+function bind(): Promise<Socket> {
+  return new Promise((ok) => {
+    const s = createSocket({ type: 'udp4', recvBufferSize: 8 * 1024 * 1024 });
+    s.bind(0, '127.0.0.1', () => ok(s));
+  });
+}
+
+async function run(n: number): Promise<void> {
+  const worker = await mediasoup.createWorker({
+    logLevel: 'warn',
+    logTags: ['srtp'],
+    disableLiburing: true,
+  });
+  const router = await worker.createRouter({ mediaCodecs });
+  const listenInfo = { protocol: 'udp' as const, ip: '127.0.0.1' };
+  const input = await router.createPlainTransport({ listenInfo, comedia: true, rtcpMux: true });
+  const ssrc = 0x2222_0001;
+  const producer = await input.produce({
+    kind: 'video',
+    rtpParameters: {
+      codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }],
+      encodings: [{ ssrc }],
+    },
+  });
+  const sink = await bind();
+  let received = 0;
+  sink.on('message', () => received++);
+  const transports: types.PlainTransport[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = await router.createPlainTransport({
+      listenInfo,
+      rtcpMux: true,
+      enableSrtp: true,
+      srtpCryptoSuite: 'AEAD_AES_256_GCM',
+    });
+    await t.connect({
+      ip: '127.0.0.1',
+      port: sink.address().port,
+      srtpParameters: t.srtpParameters!,
+    });
+    await t.consume({ producerId: producer.id, rtpCapabilities: router.rtpCapabilities });
+    transports.push(t);
+  }
+  const source = await bind();
+  const payload = randomBytes(PACKET_BYTES - 13);
+  let seq = 0;
+  const send = () => {
+    const header = Buffer.alloc(13);
+    header[0] = 0x80;
+    header[1] = 101;
+    header.writeUInt16BE(seq & 0xffff, 2);
+    header.writeUInt32BE((seq * 3000) >>> 0, 4);
+    header.writeUInt32BE(ssrc, 8);
+    header[12] = seq % 30 === 0 ? 0x10 : 0x00; // VP8 descriptor: start of partition
+    source.send(Buffer.concat([header, payload]), input.tuple.localPort, '127.0.0.1');
+    seq++;
+  };
+  // Warm up one second, then measure.
+  const timer = setInterval(() => {
+    for (let i = 0; i < PPS / 50; i++) send();
+  }, 20);
+  await new Promise((r) => setTimeout(r, 1000));
+  const u0 = await worker.getResourceUsage();
+  const seq0 = seq;
+  const recv0 = received;
+  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  const u1 = await worker.getResourceUsage();
+  const sent = seq - seq0;
+  const got = received - recv0;
+  clearInterval(timer);
+  const cpuMs = u1.ru_utime + u1.ru_stime - (u0.ru_utime + u0.ru_stime);
+  const forwarded = sent * n;
+  console.log(
+    [
+      `receivers=${String(n).padStart(4)}`,
+      `in=${(sent / SECONDS).toFixed(0)}pps`,
+      `cpu=${((cpuMs / (SECONDS * 1000)) * 100).toFixed(1)}%`,
+      `per-packet=${((cpuMs * 1000) / forwarded).toFixed(2)}µs`,
+      `delivered=${((got / forwarded) * 100).toFixed(1)}%`,
+      `worker-rss=${(u1.ru_maxrss / 1024).toFixed(0)}MiB`,
+      `srtp-errors=${counters.srtpErrors}`,
+    ].join('  '),
+  );
+  source.close();
+  sink.close();
+  worker.close();
+}
+
+console.log(
+  `fan-out of one ${(PPS * PACKET_BYTES * 8) / 1e6} Mbps stream over SRTP (AEAD_AES_256_GCM), ${SECONDS} s per run`,
+);
+for (const n of receiversList) await run(n);

@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# Runs every benchmark and prints its figures. Not part of the test suite (timings vary).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+npx tsx scripts/bench/fanout.ts "$@"
