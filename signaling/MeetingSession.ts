@@ -3,8 +3,10 @@ import type { Server, Socket } from 'socket.io';
 import type { EndpointAppData, MediaEndpoint } from '../media/MediaEndpoint.js';
 import type { MediaLogger } from '../media/MediaLogger.js';
 import type { Room } from '../media/Room.js';
+import { type CheckHooks, ConnectionCheck } from './ConnectionCheck.js';
 import { wants } from './mediaRules.js';
 import { Participant, type ParticipantIdentity } from './Participant.js';
+import type { ChecklistInput, CheckThresholdsLike, ClientFigures } from './protocol/check.js';
 import { AppError, badRequest, conflict, forbidden, notFound } from './protocol/errors.js';
 import type {
   EndpointRole,
@@ -44,6 +46,8 @@ export interface MeetingSessionOptions {
   qualityThresholds: QualityThresholds;
   /** How often stats are sampled and pushed to the chair and IT views (ms). */
   statsIntervalMs?: number;
+  /** The connection check: persistence hooks, thresholds, how long it measures. */
+  check?: { hooks: CheckHooks; thresholds: CheckThresholdsLike; measureMs?: number };
   onClosed: () => void;
 }
 
@@ -65,6 +69,10 @@ export class MeetingSession {
   private readonly log: MediaLogger;
   private readonly statsTimer: NodeJS.Timeout;
   private readonly prevStats = new Map<string, { packets: number; lost: number }>();
+  /** Sites whose own media is looped back to them while they run the check. */
+  private readonly loopback = new Set<string>();
+  private itCallSiteId?: string;
+  readonly check?: ConnectionCheck;
 
   constructor(private readonly options: MeetingSessionOptions) {
     this.meetingId = options.meetingId;
@@ -83,6 +91,27 @@ export class MeetingSession {
     });
     this.statsTimer = setInterval(() => void this.sampleQuality(), options.statsIntervalMs ?? 2000);
     this.statsTimer.unref();
+    if (options.check) {
+      this.check = new ConnectionCheck({
+        ...options.check,
+        logger: this.log,
+        sites: options.info.sites,
+        participant: (id) => this.participants.get(id),
+        setLoopback: (p, on) => {
+          if (!p.siteId) return;
+          if (on) this.loopback.add(p.siteId);
+          else this.loopback.delete(p.siteId);
+          this.reconcile(p);
+        },
+        emitTo: (p, name, payload) => this.emitTo(p, name, payload),
+      });
+    }
+  }
+
+  private get checks(): ConnectionCheck {
+    if (!this.check)
+      throw new AppError('unavailable', 'Kiểm tra kết nối chưa được bật / Checks are not enabled');
+    return this.check;
   }
 
   get room(): Room {
@@ -151,6 +180,8 @@ export class MeetingSession {
   detach(p: Participant, socket: Socket, reason: string): void {
     if (p.socket?.id !== socket.id) return;
     p.socket = undefined;
+    this.check?.participantLeft(p);
+    if (p.siteId !== undefined && p.siteId === this.itCallSiteId) this.setItCall(undefined);
     this.closeMedia(p, `disconnected: ${reason}`);
     this.log.info({ endpointId: p.endpointId, reason }, 'endpoint offline');
     this.pushParticipants();
@@ -442,7 +473,49 @@ export class MeetingSession {
       this.pushSession();
       return {};
     },
+
+    // The connection check (ConnectionCheck.ts) and IT's call.
+    beginCheck: async (p) => this.checks.begin(p),
+    measureUplink: async (p, payload: { checkId: string; durationMs: number }) =>
+      this.checks.measureUplink(p, payload.checkId, payload.durationMs),
+    submitCheck: async (p, payload: { checkId: string; figures: ClientFigures }) =>
+      this.checks.submit(p, payload.checkId, payload.figures),
+    abortCheck: async (p, payload: { checkId: string }) => {
+      await this.checks.abort(p, payload.checkId);
+      return {};
+    },
+    confirmChecklist: async (p, payload: ChecklistInput) => this.checks.checklist(p, payload),
+    requestCheck: async (_p, payload: { siteId?: string }) => this.checks.request(payload.siteId),
+    startItCall: async (_p, payload: { siteId: string }) => {
+      if (this.status === 'live')
+        throw conflict('Không gọi riêng trong phiên họp / No IT call during the session');
+      if (!this.siteParticipant(payload.siteId)?.online)
+        throw notFound(
+          `Điểm cầu ${payload.siteId} chưa kết nối / site ${payload.siteId} is not connected`,
+        );
+      this.setItCall(payload.siteId);
+      return { siteId: payload.siteId };
+    },
+    endItCall: async () => {
+      this.setItCall(undefined);
+      return {};
+    },
   };
+
+  private setItCall(siteId: string | undefined): void {
+    const previous = this.itCallSiteId;
+    if (previous === siteId) return;
+    this.itCallSiteId = siteId;
+    const notify = (id: string | undefined) => {
+      const p = id ? this.participants.get(`site:${id}`) : undefined;
+      if (p) this.emitTo(p, 'itCallChanged', siteId === id ? { siteId: id } : {});
+    };
+    notify(previous);
+    notify(siteId);
+    this.broadcast('itCallChanged', siteId ? { siteId } : {}, ['it']);
+    this.log.info({ siteId: siteId ?? null }, siteId ? 'IT call started' : 'IT call ended');
+    this.reconcileAll();
+  }
 
   private requireLive(): void {
     if (this.status !== 'live') {
@@ -516,10 +589,13 @@ export class MeetingSession {
     const state = {
       status: this.status,
       ...(this.floorSiteId ? { floorSiteId: this.floorSiteId } : {}),
+      loopbackSiteIds: this.loopback,
+      ...(this.itCallSiteId ? { itCallSiteId: this.itCallSiteId } : {}),
     };
     const wanted = new Set<string>();
     for (const sender of this.participants.values()) {
-      if (sender === receiver || !sender.media) continue;
+      // The receiver itself is a candidate too: the rules loop a checking site's media back.
+      if (!sender.media) continue;
       for (const producer of sender.media.producers.values()) {
         const want = wants(receiver, sender, producer.appData.source as MediaSource, state);
         if (!want) continue;
@@ -655,7 +731,7 @@ export class MeetingSession {
     return role ? `meeting:${this.meetingId}:${role}` : `meeting:${this.meetingId}`;
   }
 
-  private emitTo<N extends NotificationName>(
+  emitTo<N extends NotificationName>(
     p: Participant,
     name: N,
     payload: NotificationPayload<N>,

@@ -3,12 +3,17 @@ import { Server, type Socket } from 'socket.io';
 import type { MediaLogger } from '../media/MediaLogger.js';
 import { Room } from '../media/Room.js';
 import type { WorkerPool } from '../media/WorkerPool.js';
+import type { CheckHooks } from './ConnectionCheck.js';
 import { MeetingSession, type SessionHooks, type SessionMeetingInfo } from './MeetingSession.js';
 import type { Participant } from './Participant.js';
+import type { CheckThresholdsLike } from './protocol/check.js';
 import { AppError, toErrorBody } from './protocol/errors.js';
 import {
   chairOnlyRequests,
   type EndpointRole,
+  itOnlyRequests,
+  type NotificationName,
+  type NotificationPayload,
   type RequestName,
   requests,
 } from './protocol/socket.js';
@@ -42,6 +47,11 @@ export interface SignalingServerOptions {
   qualityThresholds: QualityThresholds;
   maxConsumersPerRouter: number;
   statsIntervalMs?: number;
+  /** The connection check of one meeting: persistence hooks (absent: checks are refused). */
+  checkHooks?(meetingId: string): CheckHooks;
+  checkThresholds?: CheckThresholdsLike;
+  /** How long a full check measures (ms); tests shorten it. */
+  checkMeasureMs?: number;
 }
 
 /** Requests one socket may send per second on average, with bursts up to twice that. */
@@ -155,6 +165,21 @@ export class SignalingServer {
           ...(this.options.statsIntervalMs
             ? { statsIntervalMs: this.options.statsIntervalMs }
             : {}),
+          ...(this.options.checkHooks
+            ? {
+                check: {
+                  hooks: this.options.checkHooks(meetingId),
+                  thresholds: this.options.checkThresholds ?? {
+                    ...this.options.qualityThresholds,
+                    minUplinkKbps: 1200,
+                    minDownlinkKbps: 1500,
+                  },
+                  ...(this.options.checkMeasureMs
+                    ? { measureMs: this.options.checkMeasureMs }
+                    : {}),
+                },
+              }
+            : {}),
           onClosed: () => {
             if (this.sessions.get(meetingId) === session) this.sessions.delete(meetingId);
           },
@@ -229,6 +254,9 @@ export class SignalingServer {
       if (chairOnlyRequests.has(name) && participant.role !== 'chair') {
         return fail(new AppError('forbidden', `${name}: chỉ chủ trì / chair only`));
       }
+      if (itOnlyRequests.has(name) && participant.role !== 'it') {
+        return fail(new AppError('forbidden', `${name}: chỉ tổ CNTT / IT staff only`));
+      }
       if (session.isClosed)
         return fail(new AppError('unavailable', 'Phiên họp đã kết thúc / The session has ended'));
       const parsed = requests[name].payload.safeParse(args.length > 1 ? args[0] : undefined);
@@ -254,6 +282,24 @@ export class SignalingServer {
       else log.info({ reason }, 'endpoint disconnected');
       session.detach(participant, socket, reason);
     });
+  }
+
+  /**
+   * A notification from outside the live session (readiness, reminders, check windows) to the
+   * given roles of a meeting, or to one site's page.
+   */
+  notify<N extends NotificationName>(
+    meetingId: string,
+    name: N,
+    payload: NotificationPayload<N>,
+    to: { roles?: EndpointRole[]; siteId?: string },
+  ): void {
+    if (to.siteId !== undefined) {
+      this.sessions.get(meetingId)?.participant(`site:${to.siteId}`)?.socket?.emit(name, payload);
+    }
+    if (to.roles?.length) {
+      this.io.to(to.roles.map((r) => `meeting:${meetingId}:${r}`)).emit(name, payload);
+    }
   }
 
   /** Shutdown: refuse new sockets, tell endpoints, close sessions (and their rooms). */

@@ -8,6 +8,10 @@ export interface RuleEndpoint {
 export interface RuleState {
   status: 'waiting' | 'live' | 'ended';
   floorSiteId?: string;
+  /** Sites running the connection check: their own camera and microphone come back to them. */
+  loopbackSiteIds?: ReadonlySet<string>;
+  /** The site in a two-way call with IT staff. */
+  itCallSiteId?: string;
 }
 
 export interface Wanted {
@@ -34,7 +38,21 @@ export function wants(
 ): Wanted | undefined {
   if (state.status === 'ended') return undefined;
   const sameEndpoint = receiver.role === sender.role && receiver.siteId === sender.siteId;
-  if (sameEndpoint) return undefined;
+  if (sameEndpoint) {
+    // Check mode: the downlink is measured on the site's own stream, looped through the SFU.
+    const loop =
+      receiver.role === 'site' &&
+      receiver.siteId !== undefined &&
+      state.loopbackSiteIds?.has(receiver.siteId) === true &&
+      source !== 'screen';
+    return loop ? HIGH : undefined;
+  }
+
+  // IT's two-way call: IT and that one site see and hear each other, nobody else hears IT.
+  const inCall = (e: RuleEndpoint) =>
+    e.role === 'site' && e.siteId !== undefined && e.siteId === state.itCallSiteId;
+  if (sender.role === 'it') return inCall(receiver) && source !== 'screen' ? HIGH : undefined;
+  if (receiver.role === 'it' && inCall(sender) && source !== 'screen') return HIGH;
 
   if (sender.role === 'station') {
     if (receiver.role === 'site') return state.status === 'live' ? HIGH : undefined;

@@ -454,8 +454,6 @@ export const checkRequests = {
   endItCall: { payload: z.object({}).default({}), answer: z.object({}) },
 } as const;
 
-export const itOnlyRequests = ['requestCheck', 'startItCall', 'endItCall'] as const;
-
 export const checkNotifications = {
   /** Site: run the check now (window opened, re-check, or IT asked). */
   checkRequested: z.object({

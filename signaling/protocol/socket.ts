@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkNotifications, checkRequests } from './check.js';
 import { errorBodySchema } from './errors.js';
 
 /*
@@ -193,6 +194,9 @@ export const requests = {
   muteSite: { payload: z.object({ siteId: id.optional() }), answer: z.object({}) },
   unmuteSite: { payload: z.object({ siteId: id }), answer: z.object({}) },
   dismissHand: { payload: z.object({ siteId: id }), answer: z.object({}) },
+
+  // The connection check and IT's call with a site (protocol/check.ts).
+  ...checkRequests,
 } as const;
 
 export type RequestName = keyof typeof requests;
@@ -208,6 +212,13 @@ export const chairOnlyRequests: ReadonlySet<RequestName> = new Set([
   'muteSite',
   'unmuteSite',
   'dismissHand',
+]);
+
+/** Requests only the IT staff's view may send. */
+export const itOnlyRequests: ReadonlySet<RequestName> = new Set([
+  'requestCheck',
+  'startItCall',
+  'endItCall',
 ]);
 
 export const ackSchema = z.union([
@@ -249,6 +260,7 @@ export const notifications = {
   /** Another tab took over this endpoint; this connection is closed. */
   replaced: z.object({ reason: z.string() }),
   sessionEnded: z.object({ reason: z.string() }),
+  ...checkNotifications,
 } as const;
 
 export type NotificationName = keyof typeof notifications;

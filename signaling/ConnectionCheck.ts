@@ -1,0 +1,242 @@
+import { randomUUID } from 'node:crypto';
+import type { MediaLogger } from '../media/MediaLogger.js';
+import type { Participant } from './Participant.js';
+import {
+  type ChecklistInput,
+  type CheckResult,
+  type CheckThresholdsLike,
+  type ClientFigures,
+  evaluateCheck,
+  type SiteReadiness,
+  type UplinkFigures,
+} from './protocol/check.js';
+import { badRequest, conflict, forbidden, notFound } from './protocol/errors.js';
+import type { NotificationName, NotificationPayload } from './protocol/socket.js';
+
+export type CheckKind = CheckResult['kind'];
+
+/** Persistence of the check, per meeting; the server's readiness layer implements it. */
+export interface CheckHooks {
+  /** The kind of check this site may run now; throws a 409 outside any window. */
+  allowed(siteId: string): Promise<CheckKind>;
+  begun(siteId: string): Promise<void>;
+  aborted(siteId: string): Promise<void>;
+  completed(siteId: string, result: CheckResult): Promise<SiteReadiness>;
+  checklist(siteId: string, input: ChecklistInput, by: string): Promise<SiteReadiness>;
+  /** IT asked this site to check now: open an on-demand allowance. */
+  requested(siteId: string): Promise<void>;
+}
+
+export interface ConnectionCheckOptions {
+  hooks: CheckHooks;
+  thresholds: CheckThresholdsLike;
+  /** How long the page sends and receives for (ms). Default 10 s. */
+  measureMs?: number;
+  logger: MediaLogger;
+  /** The meeting's sites (id → name). */
+  sites: ReadonlyMap<string, string>;
+  participant(endpointId: string): Participant | undefined;
+  /** Loop the site's own camera and microphone back to it (check mode) or stop. */
+  setLoopback(p: Participant, on: boolean): void;
+  emitTo<N extends NotificationName>(
+    p: Participant,
+    name: N,
+    payload: NotificationPayload<N>,
+  ): void;
+}
+
+interface Running {
+  checkId: string;
+  kind: CheckKind;
+  startedAt: number;
+  uplink?: UplinkFigures;
+}
+
+const CLOCK_RATE: Record<string, number> = { audio: 48_000, video: 90_000 };
+
+/**
+ * The server half of the connection check: admits a check only inside a window (or after an IT
+ * request), loops the site's own media back to it for the downlink figures, measures what arrives
+ * from the site for the uplink figures, judges the result and hands it to the readiness layer.
+ * The page's figures are checked with zod; the uplink figures are never taken from the page.
+ */
+export class ConnectionCheck {
+  private readonly running = new Map<string, Running>();
+  private readonly log: MediaLogger;
+
+  constructor(private readonly options: ConnectionCheckOptions) {
+    this.log = options.logger.child({ component: 'connection-check' });
+  }
+
+  get measureMs(): number {
+    return this.options.measureMs ?? 10_000;
+  }
+
+  /** Sends the camera at this rate during the check: enough to prove both thresholds. */
+  get targetKbps(): number {
+    const { minUplinkKbps, minDownlinkKbps } = this.options.thresholds;
+    return Math.round(Math.max(minUplinkKbps, minDownlinkKbps) * 1.25);
+  }
+
+  isChecking(p: Participant): boolean {
+    return this.running.has(p.endpointId);
+  }
+
+  private site(p: Participant): string {
+    if (p.role !== 'site' || !p.siteId)
+      throw forbidden('Chỉ điểm cầu mới chạy kiểm tra kết nối / Only a site runs the check');
+    return p.siteId;
+  }
+
+  private current(p: Participant, checkId: string): Running {
+    const run = this.running.get(p.endpointId);
+    if (!run || run.checkId !== checkId)
+      throw conflict('Không có lượt kiểm tra này / No such check in progress', { checkId });
+    return run;
+  }
+
+  async begin(p: Participant) {
+    const siteId = this.site(p);
+    const kind = await this.options.hooks.allowed(siteId);
+    const previous = this.running.get(p.endpointId);
+    if (previous) this.log.info({ siteId }, 'check restarted by the page');
+    const run: Running = { checkId: randomUUID(), kind, startedAt: Date.now() };
+    this.running.set(p.endpointId, run);
+    this.options.setLoopback(p, true);
+    await this.options.hooks.begun(siteId);
+    this.log.info({ siteId, checkId: run.checkId, kind }, 'check begun');
+    return {
+      checkId: run.checkId,
+      kind,
+      measureMs: this.measureMs,
+      targetKbps: this.targetKbps,
+      thresholds: { ...this.options.thresholds },
+    };
+  }
+
+  /** Samples what the server receives from the site's producers for durationMs. */
+  async measureUplink(p: Participant, checkId: string, durationMs: number): Promise<UplinkFigures> {
+    this.site(p);
+    const run = this.current(p, checkId);
+    const producers = [...(p.media?.producers.values() ?? [])].filter(
+      (x) => x.appData.source === 'camera' || x.appData.source === 'microphone',
+    );
+    if (producers.length === 0)
+      throw badRequest('Chưa gửi camera, micro / Send camera and microphone first');
+    const totals = async () => {
+      let bytes = 0;
+      let packets = 0;
+      let lost = 0;
+      let jitterMs = 0;
+      for (const producer of producers) {
+        if (producer.closed) continue;
+        for (const s of await producer.getStats()) {
+          bytes += s.byteCount ?? 0;
+          packets += s.packetCount ?? 0;
+          lost += s.packetsLost ?? 0;
+          jitterMs = Math.max(jitterMs, ((s.jitter ?? 0) / CLOCK_RATE[producer.kind]!) * 1000);
+        }
+      }
+      return { bytes, packets, lost, jitterMs, at: Date.now() };
+    };
+    const first = await totals();
+    const jitters: number[] = [];
+    const deadline = first.at + durationMs;
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, Math.min(500, Math.max(0, deadline - Date.now()))));
+      if (!this.running.has(p.endpointId))
+        throw conflict('Lượt kiểm tra đã dừng / The check stopped');
+      jitters.push((await totals()).jitterMs);
+    }
+    const last = await totals();
+    const elapsed = Math.max(1, last.at - first.at);
+    const packets = Math.max(0, last.packets - first.packets);
+    const lost = Math.max(0, last.lost - first.lost);
+    jitters.sort((a, b) => a - b);
+    const uplink: UplinkFigures = {
+      kbps: Math.round(((last.bytes - first.bytes) * 8) / elapsed),
+      lossPercent: packets + lost > 0 ? Math.round((lost / (packets + lost)) * 1000) / 10 : 0,
+      // The median: one late burst should not decide the verdict on its own.
+      jitterMs: Math.round(jitters[Math.floor(jitters.length / 2)] ?? last.jitterMs),
+      packets,
+      durationMs: elapsed,
+    };
+    run.uplink = uplink;
+    return uplink;
+  }
+
+  async submit(p: Participant, checkId: string, figures: ClientFigures) {
+    const siteId = this.site(p);
+    const run = this.current(p, checkId);
+    if (!run.uplink)
+      throw conflict('Chưa đo chiều gửi / Measure the uplink (measureUplink) before submitting');
+    const all = { ...figures, uplink: run.uplink };
+    const { verdict, reasons } = evaluateCheck(all, this.options.thresholds);
+    const finishedAt = Date.now();
+    const result: CheckResult = {
+      checkId,
+      kind: run.kind,
+      startedAt: new Date(run.startedAt).toISOString(),
+      finishedAt: new Date(finishedAt).toISOString(),
+      durationMs: finishedAt - run.startedAt,
+      figures: all,
+      verdict,
+      reasons,
+    };
+    this.stop(p);
+    const readiness = await this.options.hooks.completed(siteId, result);
+    this.log.info(
+      { siteId, checkId, verdict, reasons: reasons.map((r) => r.code), ms: result.durationMs },
+      'check completed',
+    );
+    return { result, readiness };
+  }
+
+  async abort(p: Participant, checkId: string): Promise<void> {
+    const siteId = this.site(p);
+    this.current(p, checkId);
+    this.stop(p);
+    await this.options.hooks.aborted(siteId);
+  }
+
+  checklist(p: Participant, input: ChecklistInput): Promise<SiteReadiness> {
+    return this.options.hooks.checklist(this.site(p), input, p.name);
+  }
+
+  /** IT: ask one site or every connected site to check now. */
+  async request(siteId: string | undefined) {
+    if (siteId !== undefined && !this.options.sites.has(siteId))
+      throw notFound(
+        `Điểm cầu ${siteId} không thuộc hội nghị / site ${siteId} is not in this meeting`,
+      );
+    const targets = siteId ? [siteId] : [...this.options.sites.keys()];
+    const requested: string[] = [];
+    const offline: string[] = [];
+    for (const id of targets) {
+      const p = this.options.participant(`site:${id}`);
+      if (!p?.online) {
+        offline.push(id);
+        continue;
+      }
+      await this.options.hooks.requested(id);
+      this.options.emitTo(p, 'checkRequested', {
+        kind: 'on-demand',
+        reason: 'Tổ CNTT yêu cầu kiểm tra ngay / IT staff asked for a check now',
+      });
+      requested.push(id);
+    }
+    return { requested, offline };
+  }
+
+  /** The site's page left: its check ends without a result. */
+  participantLeft(p: Participant): void {
+    if (!this.running.has(p.endpointId)) return;
+    this.stop(p);
+    if (p.siteId) void this.options.hooks.aborted(p.siteId).catch(() => {});
+  }
+
+  private stop(p: Participant): void {
+    this.running.delete(p.endpointId);
+    this.options.setLoopback(p, false);
+  }
+}
