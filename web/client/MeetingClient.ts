@@ -71,7 +71,17 @@ interface Published {
   source: MediaSource;
   simulcast: boolean;
   paused: boolean;
+  /** One encoding at this bitrate instead of simulcast (the connection check). */
+  maxBitrateBps?: number;
   producer?: types.Producer;
+}
+
+/** How long connecting took, for the connection check (ms, from performance.now()). */
+export interface ClientTimings {
+  connectStartedAt: number;
+  /** Socket connected → join answered, plus the socket connect itself. */
+  signalingMs?: number;
+  transports: Partial<Record<'send' | 'recv', { createdAt: number; iceDtlsMs?: number }>>;
 }
 
 /** Simulcast layers for 720p cameras: thumbnails, medium, full. */
@@ -106,6 +116,7 @@ export class MeetingClient {
   private lastRecv?: { bytes: number; at: number };
   private closed = false;
   private iceServers: RTCIceServer[] = [];
+  readonly timings: ClientTimings = { connectStartedAt: performance.now(), transports: {} };
 
   constructor(private readonly options: MeetingClientOptions) {
     this.socket = io(options.url ?? '/', {
@@ -119,6 +130,9 @@ export class MeetingClient {
       withCredentials: true,
     });
     this.socket.on('connect', () => void this.setup());
+    this.socket.io.on('reconnect_attempt', () => {
+      this.timings.connectStartedAt = performance.now();
+    });
     this.socket.on('disconnect', (reason) => {
       if (this.closed) return;
       this.teardownMedia();
@@ -242,6 +256,7 @@ export class MeetingClient {
     this.teardownMedia();
     try {
       const joined = await this.request('join', {});
+      this.timings.signalingMs = Math.round(performance.now() - this.timings.connectStartedAt);
       if (run !== this.setupRun) return;
       this.endpointId = joined.endpointId;
       this.role = joined.role;
@@ -311,7 +326,11 @@ export class MeetingClient {
           .catch(fail);
       });
     }
+    const timing: { createdAt: number; iceDtlsMs?: number } = { createdAt: performance.now() };
+    this.timings.transports[direction] = timing;
     transport.on('connectionstatechange', (state) => {
+      if (state === 'connected' && timing.iceDtlsMs === undefined)
+        timing.iceDtlsMs = Math.round(performance.now() - timing.createdAt);
       if (state === 'disconnected' || state === 'failed') this.scheduleIceRestart(transport);
     });
     return transport;
@@ -350,13 +369,14 @@ export class MeetingClient {
   async publish(
     track: MediaStreamTrack,
     source: MediaSource,
-    opts: { paused?: boolean } = {},
+    opts: { paused?: boolean; maxBitrateBps?: number } = {},
   ): Promise<void> {
     const pub: Published = {
       track,
       source,
-      simulcast: track.kind === 'video',
+      simulcast: track.kind === 'video' && opts.maxBitrateBps === undefined,
       paused: opts.paused === true,
+      ...(opts.maxBitrateBps !== undefined ? { maxBitrateBps: opts.maxBitrateBps } : {}),
     };
     const old = this.published.get(source);
     if (old?.producer) {
@@ -383,6 +403,9 @@ export class MeetingClient {
       stopTracks: false,
       ...(pub.simulcast
         ? { encodings: pub.source === 'screen' ? [{ maxBitrate: 1_500_000 }] : SIMULCAST }
+        : {}),
+      ...(pub.maxBitrateBps !== undefined
+        ? { encodings: [{ maxBitrate: pub.maxBitrateBps }] }
         : {}),
       ...(pub.track.kind === 'audio'
         ? { codecOptions: { opusStereo: false, opusDtx: true, opusFec: true } }
@@ -457,18 +480,35 @@ export class MeetingClient {
   }
 
   /** Receiver figures of one remote track: frames decoded (video) and packets received. */
-  async trackStats(
-    consumerId: string,
-  ): Promise<{ framesDecoded: number; packetsReceived: number; bytesReceived: number }> {
+  async trackStats(consumerId: string): Promise<{
+    framesDecoded: number;
+    packetsReceived: number;
+    bytesReceived: number;
+    packetsLost: number;
+    jitterMs: number;
+  }> {
     const stats = await this.consumers.get(consumerId)?.getStats();
-    const out = { framesDecoded: 0, packetsReceived: 0, bytesReceived: 0 };
+    const out = {
+      framesDecoded: 0,
+      packetsReceived: 0,
+      bytesReceived: 0,
+      packetsLost: 0,
+      jitterMs: 0,
+    };
     stats?.forEach((s) => {
       if (s.type !== 'inbound-rtp') return;
       out.framesDecoded += s.framesDecoded ?? 0;
       out.packetsReceived += s.packetsReceived ?? 0;
       out.bytesReceived += s.bytesReceived ?? 0;
+      out.packetsLost += Math.max(0, s.packetsLost ?? 0);
+      out.jitterMs = Math.max(out.jitterMs, (s.jitter ?? 0) * 1000);
     });
     return out;
+  }
+
+  /** The raw WebRTC stats of one transport (selected candidate pair, local candidate). */
+  async transportStats(direction: 'send' | 'recv'): Promise<RTCStatsReport | undefined> {
+    return (direction === 'send' ? this.sendTransport : this.recvTransport)?.getStats();
   }
 
   // --- stats -----------------------------------------------------------------------------------
