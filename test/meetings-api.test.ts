@@ -162,7 +162,7 @@ t.test('seed 003 entered as the letter describes: Friday check, school-hosted si
     'Bến Tre, ngày 04 tháng 03 năm 2013',
     'Khai mạc lúc 07 giờ 30, Thứ Hai, ngày 11 tháng 3 năm 2013; kết thúc lúc 17 giờ 00.',
     'Từ <b>08 giờ 00, Thứ Sáu, ngày 08 tháng 3 năm 2013</b>',
-    'Trung tâm Kỹ thuật Tổng hợp – Hướng nghiệp tỉnh; Trung tâm Giáo dục thường xuyên tỉnh dự họp tại điểm cầu Điểm cầu Thành phố Bến Tre (Trường THCS Mỹ Hóa)',
+    '* Trung tâm Kỹ thuật Tổng hợp – Hướng nghiệp tỉnh; Trung tâm Giáo dục thường xuyên tỉnh dự họp tại điểm cầu Thành phố Bến Tre (Trường THCS Mỹ Hóa)',
     '<td class="c nowrap">09:30</td><td><i>Giải lao</i></td>',
     '<td class="c nowrap">13:30</td>',
     'Lê Ngọc Bửu',

@@ -35,7 +35,7 @@ export const hoaBinhDistrictSites: SiteInput[] = districts.map((d) => {
     kind: 'district_office',
     hostUnit: `Phòng Giáo dục và Đào tạo ${unit}`,
     address: `${unit.charAt(0).toUpperCase()}${unit.slice(1)}, tỉnh Hòa Bình`,
-    attendingUnits: [`Các đơn vị, trường học trực thuộc trên địa bàn ${unit}`],
+    attendingUnits: [],
   };
 });
 
@@ -120,6 +120,7 @@ export function hoaBinhBriefing(o: HoaBinhMeetingOptions): MeetingInput {
     requirements: [
       'Phòng GD&ĐT các huyện, thành phố chủ trì, đại diện báo cáo kết quả thực hiện nhiệm vụ GD&ĐT của phòng và của các đơn vị trực thuộc trên địa bàn; các đơn vị trực thuộc gửi báo cáo cho phòng GD&ĐT trước 1 tuần.',
       'Phòng GD&ĐT mời Đài Truyền thanh – Truyền hình huyện, thành phố dự và đưa tin về Hội nghị.',
+      'Các đơn vị, trường học trực thuộc dự Hội nghị tại điểm cầu Phòng GD&ĐT huyện, thành phố cùng địa bàn.',
     ],
     letter: {
       authority: 'UBND tỉnh Hòa Bình',

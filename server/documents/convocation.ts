@@ -86,7 +86,7 @@ function participantsSection(meeting: Meeting, sites: ReadonlyMap<string, Site>)
     .filter(({ site }) => site && site.attendingUnits.length > 0);
   for (const { site } of hosted) {
     parts.push(
-      `<p class="note">* Các đơn vị ${site!.attendingUnits.map(escapeHtml).join('; ')} dự họp tại điểm cầu ${escapeHtml(site!.name)}${site!.hostUnit ? ` (${escapeHtml(site!.hostUnit)})` : ''}.</p>`,
+      `<p class="note">* ${site!.attendingUnits.map(escapeHtml).join('; ')} dự họp tại điểm cầu ${escapeHtml(site!.name)}${site!.hostUnit ? ` (${escapeHtml(site!.hostUnit)})` : ''}.</p>`,
     );
   }
   const rows = [meeting.mainSite, ...meeting.sites]
@@ -181,7 +181,9 @@ export function renderConvocation(meeting: Meeting, options: ConvocationOptions)
     : '';
 
   const distribution = letter?.distribution.length
-    ? letter.distribution.map((d) => `<li>${escapeHtml(d)};</li>`).join('')
+    ? letter.distribution
+        .map((d, i, all) => `<li>${escapeHtml(d)}${i === all.length - 1 ? '.' : ';'}</li>`)
+        .join('')
     : '<li>Như trên;</li><li>Lưu: VT.</li>';
 
   return `<!doctype html>

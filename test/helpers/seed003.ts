@@ -15,7 +15,7 @@ export const benTreMain: SiteInput = {
 
 export const benTreSites: SiteInput[] = [
   {
-    name: 'Điểm cầu Thành phố Bến Tre',
+    name: 'Thành phố Bến Tre',
     kind: 'school',
     hostUnit: 'Trường THCS Mỹ Hóa',
     address: 'Thành phố Bến Tre',
