@@ -16,6 +16,7 @@ import { connectRedis } from './redis/connectRedis.js';
 import { RedisServerProcess } from './redis/RedisServerProcess.js';
 import { apiRoutes } from './routes/api.js';
 import { healthRoutes } from './routes/health.js';
+import { pageRoutes } from './routes/pages.js';
 
 export interface ServiceOptions {
   config: Config;
@@ -124,6 +125,7 @@ export class Service {
         services: data,
         secureCookies: config.http.publicUrl!.startsWith('https:'),
       });
+      await app.register(pageRoutes, { webRoot: join(repoRoot, 'web', 'dist') });
 
       const signaling = createSignaling({ httpServer: app.server, pool, data, config, logger });
       // Closed first: endpoints are told and rooms closed before HTTP and the workers go.

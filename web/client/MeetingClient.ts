@@ -192,6 +192,22 @@ export class MeetingClient {
     });
   }
 
+  /**
+   * Listens to one server notification (validated with its schema) beside the client's own
+   * handling, for pages that show more than the client tracks. Returns the unsubscribe function.
+   */
+  subscribe<N extends NotificationName>(
+    name: N,
+    fn: (payload: NotificationPayload<N>) => void,
+  ): () => void {
+    const handler = (raw: unknown) => {
+      const parsed = notifications[name].safeParse(raw);
+      if (parsed.success) fn(parsed.data as NotificationPayload<N>);
+    };
+    this.socket.on(name as string, handler);
+    return () => void this.socket.off(name as string, handler);
+  }
+
   private listen(): void {
     this.onNotification('newConsumer', (n) => void this.addConsumer(n));
     this.onNotification('consumerClosed', ({ consumerId }) => this.removeConsumer(consumerId));

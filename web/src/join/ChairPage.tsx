@@ -1,0 +1,474 @@
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { MeetingView } from '../../../signaling/protocol/meetings.js';
+import type { Participant, RequestName } from '../../../signaling/protocol/socket.js';
+import { formatTime } from '../../../signaling/protocol/time.js';
+import type { RemoteTrack } from '../../client/MeetingClient.js';
+import { useI18n } from '../i18n.js';
+import { trackOf, useMeeting } from '../live/useMeeting.js';
+import { ErrorNotice, formatDuration, QualityBadge, toast, useNow, VideoView } from '../ui.js';
+import { AgendaList, ConnectionBanners, ConnectionState, JoinFrame } from './JoinApp.js';
+
+interface SiteRow {
+  siteId: string;
+  name: string;
+  participant: Participant | undefined;
+  video: RemoteTrack | undefined;
+}
+
+/**
+ * The chair's control page: start and end, the agenda with its clock, every site in a grid,
+ * the floor, muting, the raise-hand queue, and keyboard shortcuts for all of it.
+ */
+export function ChairPage(props: { token: string; view: MeetingView; refresh: () => void }) {
+  const { t } = useI18n();
+  const { view } = props;
+  const live = useMeeting(useMemo(() => ({ token: props.token, send: false }), [props.token]));
+  const session = live.session;
+  const status = session?.status ?? 'waiting';
+  const [selected, setSelected] = useState(0);
+  const [busy, setBusy] = useState<string>();
+  const [error, setError] = useState<unknown>();
+  const now = useNow(1000);
+  const itemStart = useRef<{ index: number | undefined; at: number }>({ index: undefined, at: 0 });
+
+  const sites: SiteRow[] = view.sites.map((s) => ({
+    siteId: s.siteId,
+    name: s.site.name,
+    participant: live.participants.find((p) => p.role === 'site' && p.siteId === s.siteId),
+    video: trackOf(live.tracks, (x) => x.siteId === s.siteId && x.source === 'camera'),
+  }));
+  const nameOf = (siteId: string) => sites.find((s) => s.siteId === siteId)?.name ?? siteId;
+  const station = trackOf(live.tracks, (x) => x.role === 'station' && x.source === 'camera');
+  const screen = trackOf(live.tracks, (x) => x.role === 'station' && x.source === 'screen');
+  const floor = session?.floorSiteId;
+  const queue = session?.handQueue ?? [];
+  const agendaIndex = session?.agendaIndex ?? -1;
+  const online = sites.filter((s) => s.participant?.online).length;
+
+  // An item that changes while the page watches starts now; after a reload, estimate its start.
+  if (session && itemStart.current.index !== agendaIndex) {
+    const first = itemStart.current.index === undefined;
+    const item = view.agenda[agendaIndex];
+    const startedAt = session.startedAt ? Date.parse(session.startedAt) : Date.now();
+    const estimate = item
+      ? Math.min(Date.now(), Math.max(Date.parse(item.startsAt), startedAt))
+      : 0;
+    itemStart.current = { index: agendaIndex, at: first ? estimate : Date.now() };
+  }
+
+  const act = async (
+    name: RequestName,
+    payload: Record<string, unknown>,
+    done?: string,
+  ): Promise<boolean> => {
+    const client = live.client;
+    if (!client) return false;
+    setBusy(name);
+    setError(undefined);
+    try {
+      await client.request(name, payload as never);
+      if (done) toast(done);
+      return true;
+    } catch (err) {
+      setError(err);
+      return false;
+    } finally {
+      setBusy(undefined);
+    }
+  };
+
+  const start = () => act('startSession', {}, t('sessionStarted'));
+  const end = () => {
+    if (window.confirm(t('confirmEndSession'))) void act('endSession', {});
+  };
+  const grant = (siteId: string) =>
+    act('grantFloor', { siteId }, t('floorGrantedTo', { site: nameOf(siteId) }));
+  const revoke = () =>
+    floor ? act('revokeFloor', {}, t('floorRevokedFrom', { site: nameOf(floor) })) : undefined;
+  const toggleMute = (row: SiteRow) =>
+    row.participant?.mutedByChair
+      ? act('unmuteSite', { siteId: row.siteId }, t('unmutedSite', { site: row.name }))
+      : act('muteSite', { siteId: row.siteId }, t('mutedSite', { site: row.name }));
+  const muteAll = () => act('muteSite', {}, t('mutedAll'));
+  const setItem = (index: number) => {
+    const item = view.agenda[index];
+    return act(
+      'setAgendaItem',
+      { index },
+      item ? t('agendaMoved', { item: item.title }) : undefined,
+    );
+  };
+
+  // Keyboard shortcuts (documented on the page); ignored while typing in a field.
+  const keys = useRef<(e: KeyboardEvent) => void>(() => {});
+  keys.current = (e: KeyboardEvent) => {
+    const target = e.target as HTMLElement | null;
+    if (target && /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)) return;
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const row = sites[selected];
+    if (/^[1-9]$/.test(e.key)) {
+      const i = Number(e.key) - 1;
+      if (i < sites.length) {
+        setSelected(i);
+        document.getElementById(`tile-${sites[i]!.siteId}`)?.focus();
+      }
+    } else if (e.key === 'g' || e.key === 'G') {
+      if (row) void grant(row.siteId);
+    } else if (e.key === 'q' || e.key === 'Q') {
+      if (queue[0]) void grant(queue[0]);
+    } else if (e.key === 'r' || e.key === 'R') {
+      void revoke();
+    } else if (e.key === 'M' && e.shiftKey) {
+      void muteAll();
+    } else if (e.key === 'm') {
+      if (row) void toggleMute(row);
+    } else if (e.key === 'n' || e.key === 'N' || e.key === 'PageDown') {
+      if (agendaIndex < view.agenda.length - 1) void setItem(agendaIndex + 1);
+    } else if (e.key === 'p' || e.key === 'P' || e.key === 'PageUp') {
+      if (agendaIndex > -1) void setItem(agendaIndex - 1);
+    } else return;
+    e.preventDefault();
+  };
+  useEffect(() => {
+    const handler = (e: KeyboardEvent) => keys.current(e);
+    window.addEventListener('keydown', handler);
+    return () => window.removeEventListener('keydown', handler);
+  }, []);
+
+  // Thumbnails ask for the lowest layer; the site with the floor the highest.
+  useEffect(() => {
+    const client = live.client;
+    if (!client) return;
+    for (const s of sites) {
+      if (s.video)
+        void client.setLayer(s.video.consumerId, s.siteId === floor ? 2 : 0).catch(() => {});
+    }
+  }, [live.client, floor, sites.map((s) => s.video?.consumerId).join(',')]);
+
+  const item = view.agenda[agendaIndex];
+  const next = view.agenda[agendaIndex + 1];
+  const plannedMs = item
+    ? (next ? Date.parse(next.startsAt) : Date.parse(view.closesAt)) - Date.parse(item.startsAt)
+    : 0;
+  const elapsedMs = item ? now - itemStart.current.at : 0;
+  const remainingMs = plannedMs - elapsedMs;
+  const sessionMs = session?.startedAt ? now - Date.parse(session.startedAt) : 0;
+
+  return (
+    <JoinFrame
+      title={t('roleChairTitle')}
+      sub={view.title}
+      dark
+      right={
+        <>
+          <span
+            class={`badge ${status === 'live' ? 'ok' : 'neutral'}`}
+            data-testid="session-status"
+          >
+            {status === 'live'
+              ? t('sessionLive')
+              : status === 'ended'
+                ? t('sessionEnded')
+                : t('sessionWaiting')}
+          </span>
+          <ConnectionState live={live} />
+        </>
+      }
+    >
+      <ConnectionBanners live={live} />
+      <div class="chair-body">
+        <aside class="live-side" aria-label={t('agenda')}>
+          <div class="panel">
+            {status === 'waiting' ? (
+              <>
+                <p>{t('notStartedYet')}</p>
+                <button
+                  type="button"
+                  class="primary big"
+                  style={{ width: '100%' }}
+                  disabled={busy !== undefined || live.state !== 'connected'}
+                  onClick={() => void start()}
+                  data-testid="start-session"
+                >
+                  ▶ {t('startSession')}
+                </button>
+              </>
+            ) : status === 'live' ? (
+              <>
+                <div class="row" style={{ justifyContent: 'space-between' }}>
+                  <span class="muted">{t('meetingElapsed')}</span>
+                  <span class="timer" role="timer">
+                    {formatDuration(sessionMs)}
+                  </span>
+                </div>
+                <button
+                  type="button"
+                  class="danger"
+                  style={{ width: '100%', marginTop: '8px' }}
+                  disabled={busy !== undefined}
+                  onClick={end}
+                  data-testid="end-session"
+                >
+                  ■ {t('endSession')}
+                </button>
+              </>
+            ) : null}
+          </div>
+          <div class="panel">
+            <h2>{t('agenda')}</h2>
+            {item ? (
+              <div data-testid="agenda-clock" style={{ marginBottom: '8px' }}>
+                <div>
+                  <strong>{t('currentItem')}:</strong> {item.title}
+                </div>
+                <div class="row" style={{ gap: '16px' }}>
+                  <span>
+                    {t('elapsed')}{' '}
+                    <span class="timer" role="timer">
+                      {formatDuration(elapsedMs)}
+                    </span>
+                  </span>
+                  <span>
+                    {remainingMs >= 0 ? t('remaining') : t('overtime')}{' '}
+                    <span class={`timer ${remainingMs < 0 ? 'over' : ''}`} role="timer">
+                      {formatDuration(Math.abs(remainingMs))}
+                    </span>
+                  </span>
+                </div>
+              </div>
+            ) : null}
+            <div class="row" style={{ gap: '6px', marginBottom: '8px' }}>
+              <button
+                type="button"
+                class="small"
+                disabled={status !== 'live' || agendaIndex <= -1}
+                onClick={() => void setItem(agendaIndex - 1)}
+              >
+                ◀ {t('prevItem')}
+              </button>
+              <button
+                type="button"
+                class="small"
+                disabled={status !== 'live' || agendaIndex >= view.agenda.length - 1}
+                onClick={() => void setItem(agendaIndex + 1)}
+                data-testid="next-item"
+              >
+                {t('nextItem')} ▶
+              </button>
+            </div>
+            <AgendaList
+              agenda={view.agenda}
+              current={agendaIndex}
+              {...(status === 'live' ? { onPick: (i: number) => void setItem(i) } : {})}
+            />
+          </div>
+        </aside>
+
+        <section aria-labelledby="h-grid" style={{ minWidth: 0 }}>
+          <div class="row" style={{ alignItems: 'center', marginBottom: '8px' }}>
+            <h2 id="h-grid" style={{ margin: 0, color: '#fff' }}>
+              {t('sitesGrid')}
+            </h2>
+            <span class="muted" aria-live="polite">
+              {t('onlineCount', { online, total: sites.length })}
+            </span>
+            <span class="spacer" />
+            {floor ? (
+              <button type="button" onClick={() => void revoke()} data-testid="revoke-floor">
+                {t('revokeFloor')} ({nameOf(floor)})
+              </button>
+            ) : null}
+            <button
+              type="button"
+              disabled={status !== 'live' && status !== 'waiting'}
+              onClick={() => void muteAll()}
+              data-testid="mute-all"
+            >
+              🔇 {t('muteAll')}
+            </button>
+          </div>
+          <ErrorNotice error={error} />
+          <div class="site-grid" data-testid="site-grid">
+            {sites.map((row, i) => (
+              <SiteTile
+                key={row.siteId}
+                row={row}
+                index={i}
+                selected={i === selected}
+                floor={floor === row.siteId}
+                handUp={queue.includes(row.siteId)}
+                disabled={busy !== undefined || status === 'ended'}
+                onSelect={() => setSelected(i)}
+                onGrant={() => void (floor === row.siteId ? revoke() : grant(row.siteId))}
+                onMute={() => void toggleMute(row)}
+              />
+            ))}
+          </div>
+        </section>
+
+        <aside class="live-side" aria-label={t('handQueue')}>
+          <VideoView
+            track={(screen ?? station)?.track}
+            caption={screen ? t('sharedContent') : t('mainPoint')}
+            placeholder={t('waitingForMain')}
+            aria-label={t('mainPoint')}
+          />
+          <section class="panel" aria-labelledby="h-queue">
+            <h2 id="h-queue">
+              ✋ {t('handQueue')} ({queue.length})
+            </h2>
+            {queue.length === 0 ? (
+              <p class="muted">{t('handQueueEmpty')}</p>
+            ) : (
+              <ol class="queue-list" data-testid="hand-queue">
+                {queue.map((siteId) => (
+                  <li key={siteId} class="queue-item">
+                    <span class="queue-name">{nameOf(siteId)}</span>
+                    <button type="button" class="small primary" onClick={() => void grant(siteId)}>
+                      {t('grantFloor')}
+                    </button>
+                    <button
+                      type="button"
+                      class="small"
+                      onClick={() => void act('dismissHand', { siteId })}
+                      aria-label={`${t('dismissHand')}: ${nameOf(siteId)}`}
+                    >
+                      {t('dismissHand')}
+                    </button>
+                  </li>
+                ))}
+              </ol>
+            )}
+          </section>
+          <section class="panel" aria-labelledby="h-keys">
+            <h2 id="h-keys">⌨ {t('shortcuts')}</h2>
+            <dl class="kbd-list" data-testid="shortcuts">
+              <dt>
+                <kbd>1</kbd>–<kbd>9</kbd>
+              </dt>
+              <dd>{t('sc_select')}</dd>
+              <dt>
+                <kbd>G</kbd>
+              </dt>
+              <dd>{t('sc_grant')}</dd>
+              <dt>
+                <kbd>Q</kbd>
+              </dt>
+              <dd>{t('sc_queue')}</dd>
+              <dt>
+                <kbd>R</kbd>
+              </dt>
+              <dd>{t('sc_revoke')}</dd>
+              <dt>
+                <kbd>M</kbd>
+              </dt>
+              <dd>{t('sc_mute')}</dd>
+              <dt>
+                <kbd>Shift</kbd>+<kbd>M</kbd>
+              </dt>
+              <dd>{t('sc_muteAll')}</dd>
+              <dt>
+                <kbd>N</kbd> / <kbd>PgDn</kbd>
+              </dt>
+              <dd>{t('sc_next')}</dd>
+              <dt>
+                <kbd>P</kbd> / <kbd>PgUp</kbd>
+              </dt>
+              <dd>{t('sc_prev')}</dd>
+            </dl>
+          </section>
+          <p class="muted" style={{ fontSize: '0.85rem' }}>
+            {formatTime(view.opensAt)}–{formatTime(view.closesAt)}
+          </p>
+        </aside>
+      </div>
+    </JoinFrame>
+  );
+}
+
+function SiteTile(props: {
+  row: SiteRow;
+  index: number;
+  selected: boolean;
+  floor: boolean;
+  handUp: boolean;
+  disabled: boolean;
+  onSelect: () => void;
+  onGrant: () => void;
+  onMute: () => void;
+}) {
+  const { t } = useI18n();
+  const { row } = props;
+  const p = row.participant;
+  const isOnline = p?.online ?? false;
+  const muted = p?.mutedByChair ?? false;
+  const cls = [
+    'site-tile',
+    props.selected ? 'selected' : '',
+    props.floor ? 'floor' : '',
+    isOnline ? '' : 'offline',
+  ]
+    .filter(Boolean)
+    .join(' ');
+  return (
+    // biome-ignore lint/a11y/useSemanticElements: a tile holds buttons, so it cannot be one.
+    <div
+      id={`tile-${row.siteId}`}
+      class={cls}
+      tabIndex={-1}
+      role="group"
+      aria-label={`${props.index + 1}. ${row.name}`}
+      onFocusCapture={props.onSelect}
+      data-testid="site-tile"
+      data-site={row.siteId}
+      data-online={isOnline ? 'true' : 'false'}
+      data-floor={props.floor ? 'true' : 'false'}
+      data-muted={muted ? 'true' : 'false'}
+      data-hand={props.handUp ? 'true' : 'false'}
+    >
+      <div class="tile-head">
+        <span class="tile-name" title={row.name}>
+          {props.index < 9 ? <kbd>{props.index + 1}</kbd> : null} {row.name}
+        </span>
+        <QualityBadge grade={p?.quality?.grade} />
+      </div>
+      <VideoView
+        track={row.video?.track}
+        placeholder={isOnline ? '…' : t('offline')}
+        aria-label={row.name}
+      />
+      <div class="tile-tags">
+        <span class={`badge ${isOnline ? 'ok' : 'neutral'}`}>
+          {isOnline ? `● ${t('online')}` : `○ ${t('offline')}`}
+        </span>
+        {props.floor ? <span class="badge ok">🎤 {t('hasFloor')}</span> : null}
+        {props.handUp ? <span class="badge warn">✋ {t('handUp')}</span> : null}
+        <span class={`badge ${muted || p?.selfMuted ? 'danger' : 'neutral'}`}>
+          {muted || p?.selfMuted ? `🔇 ${t('micOff')}` : `🎙 ${t('micOn')}`}
+        </span>
+      </div>
+      <div class="tile-actions">
+        <button
+          type="button"
+          class={props.floor ? '' : 'primary'}
+          disabled={props.disabled || (!isOnline && !props.floor)}
+          onClick={props.onGrant}
+          aria-label={`${props.floor ? t('revokeFloor') : t('grantFloor')}: ${row.name}`}
+          data-testid="grant"
+        >
+          {props.floor ? t('revokeShort') : t('grantFloor')}
+        </button>
+        <button
+          type="button"
+          disabled={props.disabled || !isOnline}
+          onClick={props.onMute}
+          aria-pressed={muted ? 'true' : 'false'}
+          aria-label={`${muted ? t('unmute') : t('mute')}: ${row.name}`}
+          data-testid="mute"
+        >
+          {muted ? t('unmute') : t('mute')}
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,231 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import type { MeResponse, Principal } from '../../../signaling/protocol/auth.js';
+import { type MeetingView, meetingStateLabels } from '../../../signaling/protocol/meetings.js';
+import { formatTime } from '../../../signaling/protocol/time.js';
+import { api, setBearer } from '../api.js';
+import { useI18n } from '../i18n.js';
+import type { MeetingLive } from '../live/useMeeting.js';
+import { ErrorNotice, LangSwitch, Notice } from '../ui.js';
+import { ChairPage } from './ChairPage.js';
+import { StationPage } from './StationPage.js';
+import { TechnicianPage } from './TechnicianPage.js';
+
+type JoinPrincipal = Exclude<Principal, { kind: 'admin' }>;
+
+/** A join link: asks the server who the token is, then opens that person's page. */
+export function JoinApp(props: { token: string }) {
+  const { t } = useI18n();
+  const [principal, setPrincipal] = useState<JoinPrincipal>();
+  const [view, setView] = useState<MeetingView>();
+  const [error, setError] = useState<unknown>();
+
+  const load = async () => {
+    setError(undefined);
+    try {
+      const me = await api<MeResponse>('GET', '/api/auth/me');
+      if (me.principal.kind === 'admin') throw Object.assign(new Error(''), { code: 'forbidden' });
+      setPrincipal(me.principal);
+      setView(await api<MeetingView>('GET', '/api/me/meeting'));
+    } catch (err) {
+      setError(err);
+    }
+  };
+
+  useEffect(() => {
+    setBearer(props.token);
+    void load();
+  }, [props.token]);
+
+  if (error) {
+    return (
+      <JoinFrame title={t('appName')}>
+        <main class="page-center">
+          <ErrorNotice
+            error={error}
+            onRetry={() => void load()}
+            unauthorized="errUnauthorizedLink"
+          />
+        </main>
+      </JoinFrame>
+    );
+  }
+  if (!principal || !view) {
+    return (
+      <JoinFrame title={t('appName')}>
+        <main class="page-center" aria-busy="true">
+          <p>{t('joinChecking')}</p>
+        </main>
+      </JoinFrame>
+    );
+  }
+  const refresh = () =>
+    void api<MeetingView>('GET', '/api/me/meeting')
+      .then(setView)
+      .catch(() => {});
+  if (view.state === 'draft' || view.state === 'cancelled' || view.state === 'ended') {
+    return <NotOpen view={view} />;
+  }
+  switch (principal.kind) {
+    case 'technician':
+      return <TechnicianPage token={props.token} view={view} refresh={refresh} />;
+    case 'station':
+      return <StationPage token={props.token} view={view} refresh={refresh} />;
+    case 'chair':
+      return <ChairPage token={props.token} view={view} refresh={refresh} />;
+  }
+}
+
+function NotOpen(props: { view: MeetingView }) {
+  const { t, lang } = useI18n();
+  const v = props.view;
+  return (
+    <JoinFrame title={v.title}>
+      <main class="page-center">
+        <Notice kind={v.state === 'ended' ? 'info' : 'warn'}>
+          <strong>{meetingStateLabels[v.state][lang]}</strong>
+          {v.state === 'ended' ? t('endedBanner') : null}
+        </Notice>
+      </main>
+    </JoinFrame>
+  );
+}
+
+export function JoinFrame(props: {
+  title: string;
+  sub?: string;
+  dark?: boolean;
+  right?: ComponentChildren;
+  children: ComponentChildren;
+}) {
+  useEffect(() => {
+    document.title = props.title;
+  }, [props.title]);
+  return (
+    <div class={props.dark ? 'live' : ''}>
+      <header class="join-top">
+        <h1>{props.title}</h1>
+        {props.sub ? <span class="sub">{props.sub}</span> : null}
+        <span class="spacer" />
+        {props.right}
+        <LangSwitch />
+      </header>
+      {props.children}
+    </div>
+  );
+}
+
+/** Banners every live page shows: reconnecting, replaced by another tab, ended, refused. */
+export function ConnectionBanners(props: { live: MeetingLive }) {
+  const { t, lang } = useI18n();
+  const { live } = props;
+  if (live.stopped === 'replaced') {
+    return (
+      <div class="status-banner closed" role="alert">
+        {t('replacedBanner')}
+        <button type="button" onClick={live.restart}>
+          {t('reconnectNow')}
+        </button>
+      </div>
+    );
+  }
+  if (live.stopped === 'ended' || live.session?.status === 'ended') {
+    return (
+      <div class="status-banner ended" role="status" data-testid="ended-banner">
+        {t('endedBanner')}
+      </div>
+    );
+  }
+  if (live.stopped === 'refused') {
+    return (
+      <div class="status-banner closed" role="alert">
+        <ErrorNotice error={live.error} unauthorized="errUnauthorizedLink" />
+      </div>
+    );
+  }
+  if (live.state === 'reconnecting') {
+    return (
+      <div class="status-banner reconnecting" role="alert" data-testid="reconnecting">
+        ⟳ {t('reconnectingBanner')}
+      </div>
+    );
+  }
+  if (live.state === 'closed') {
+    return (
+      <div class="status-banner closed" role="alert">
+        {t('closedBanner')}
+        <button type="button" onClick={live.restart}>
+          {t('reconnectNow')}
+        </button>
+      </div>
+    );
+  }
+  void lang;
+  return null;
+}
+
+export function ConnectionState(props: { live: MeetingLive }) {
+  const { t } = useI18n();
+  return (
+    <span class="sub" role="status" data-testid="conn-state" data-state={props.live.state}>
+      {t(`connState_${props.live.state}`)}
+    </span>
+  );
+}
+
+/** The agenda, with the current item marked when the session runs. */
+export function AgendaList(props: {
+  agenda: MeetingView['agenda'];
+  current?: number;
+  onPick?: (index: number) => void;
+}) {
+  const { t } = useI18n();
+  if (props.agenda.length === 0) return <p class="muted">{t('agendaEmpty')}</p>;
+  const current = props.current ?? -1;
+  return (
+    <ol class="agenda-list" data-testid="agenda">
+      {props.agenda.map((a, i) => {
+        const cls = [
+          a.isBreak ? 'break' : '',
+          i === current ? 'current' : '',
+          i < current ? 'done' : '',
+        ]
+          .filter(Boolean)
+          .join(' ');
+        return (
+          <li
+            key={`${a.startsAt}-${i}`}
+            class={cls}
+            aria-current={i === current ? 'step' : undefined}
+          >
+            <span class="time">{formatTime(a.startsAt)}</span>
+            <span>
+              {props.onPick ? (
+                <button
+                  type="button"
+                  class="ghost small"
+                  style={{
+                    textAlign: 'left',
+                    whiteSpace: 'normal',
+                    padding: '2px 4px',
+                    minHeight: '32px',
+                  }}
+                  onClick={() => props.onPick!(i)}
+                  aria-label={`${t('setItem')}: ${formatTime(a.startsAt)} ${a.title}`}
+                >
+                  {a.title}
+                </button>
+              ) : (
+                a.title
+              )}
+              {a.presenter || a.siteName ? (
+                <div class="who">{[a.presenter, a.siteName].filter(Boolean).join(' — ')}</div>
+              ) : null}
+              {i === current ? <span class="visually-hidden"> ({t('currentItem')})</span> : null}
+            </span>
+          </li>
+        );
+      })}
+    </ol>
+  );
+}

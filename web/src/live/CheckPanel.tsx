@@ -1,0 +1,279 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import {
+  type ChecklistItem,
+  type CheckResult,
+  checklistItems,
+  checklistLabels,
+  type SiteReadiness,
+} from '../../../signaling/protocol/check.js';
+import type { MeetingView } from '../../../signaling/protocol/meetings.js';
+import { formatTime } from '../../../signaling/protocol/time.js';
+import { type Lang, useI18n } from '../i18n.js';
+import { Checkbox, ErrorNotice, ProgressBar, TextField, toast } from '../ui.js';
+import { checkRequest, onCheckNotification } from './checkApi.js';
+import type { Devices } from './devices.js';
+import { runSiteCheck, type SiteCheckStep, siteCheckSteps } from './siteCheck.js';
+import type { MeetingLive } from './useMeeting.js';
+
+const stepLabels: Record<SiteCheckStep, { vi: string; en: string }> = {
+  signaling: { vi: 'Kết nối máy chủ', en: 'Server connection' },
+  transport: { vi: 'Kết nối hình, tiếng (ICE/DTLS)', en: 'Media connection (ICE/DTLS)' },
+  uplink: { vi: 'Đo chiều gửi đi', en: 'Measuring the uplink' },
+  downlink: { vi: 'Đo chiều nhận về', en: 'Measuring the downlink' },
+  devices: { vi: 'Kiểm tra camera, micrô', en: 'Checking camera and microphone' },
+  speakers: { vi: 'Kiểm tra loa', en: 'Checking the speakers' },
+  verdict: { vi: 'Đánh giá kết quả', en: 'Judging the result' },
+};
+
+export function pickLang(message: string, lang: Lang): string {
+  const i = message.indexOf(' / ');
+  if (i < 0) return message;
+  return lang === 'vi' ? message.slice(0, i) : message.slice(i + 3);
+}
+
+/** The connection check: a progress bar through its steps, then "Sẵn sàng" / "Chưa đạt". */
+export function CheckPanel(props: { live: MeetingLive; devices: Devices; view: MeetingView }) {
+  const { t, lang } = useI18n();
+  const { live, devices } = props;
+  const [running, setRunning] = useState(false);
+  const [step, setStep] = useState<SiteCheckStep>();
+  const [result, setResult] = useState<CheckResult>();
+  const [error, setError] = useState<unknown>();
+  const [askSpeakers, setAskSpeakers] = useState<(heard: boolean) => void>();
+  const runningRef = useRef(false);
+
+  const run = async (kind?: string) => {
+    const client = live.client;
+    if (!client || runningRef.current) return;
+    runningRef.current = true;
+    setRunning(true);
+    setError(undefined);
+    setResult(undefined);
+    try {
+      const out = await runSiteCheck({
+        client,
+        ...(devices.video ? { video: devices.video } : {}),
+        ...(devices.audio ? { audio: devices.audio } : {}),
+        speakerId: devices.choice.speakerId,
+        onStep: setStep,
+        confirmSpeakers: () =>
+          new Promise<boolean>((resolve) =>
+            setAskSpeakers(() => (heard: boolean) => {
+              setAskSpeakers(undefined);
+              resolve(heard);
+            }),
+          ),
+        ...(kind ? { kind } : {}),
+      });
+      setResult(out.result);
+    } catch (err) {
+      setError(err);
+    } finally {
+      runningRef.current = false;
+      setRunning(false);
+      setStep(undefined);
+    }
+  };
+
+  // The server asks for a check when the window opens, for the re-check, or when IT asks.
+  useEffect(() => {
+    const c = live.client;
+    if (!c) return;
+    return onCheckNotification(c, 'checkRequested', (n) => void run(n.kind));
+  }, [live.client, devices.video, devices.audio]);
+
+  const index = step ? siteCheckSteps.indexOf(step) : -1;
+  const verdictClass =
+    result?.verdict === 'pass' ? 'ok' : result?.verdict === 'degraded' ? 'warn' : 'danger';
+  const verdictText =
+    result?.verdict === 'pass'
+      ? t('checkReady')
+      : result?.verdict === 'degraded'
+        ? t('checkDegraded')
+        : t('checkNotReady');
+  const f = result?.figures;
+
+  return (
+    <section class="card" aria-labelledby="h-check" data-testid="check">
+      <div class="card-head">
+        <h2 id="h-check">{t('checkTitle')}</h2>
+        <span class="spacer" />
+        <button
+          type="button"
+          class="primary"
+          disabled={running || live.state !== 'connected' || !devices.stream}
+          onClick={() => void run()}
+          data-testid="run-check"
+        >
+          {running ? t('checkRunning') : result ? t('runCheckAgain') : t('runCheck')}
+        </button>
+      </div>
+      <p class="muted">{t('checkIntro')}</p>
+      {running ? (
+        <div aria-live="polite">
+          <ProgressBar value={(index + 1) / siteCheckSteps.length} label={t('checkTitle')} />
+          <p role="status" data-testid="check-step">
+            {step
+              ? t('checkStep', {
+                  n: index + 1,
+                  total: siteCheckSteps.length,
+                  step: stepLabels[step][lang],
+                })
+              : t('checkRunning')}
+          </p>
+        </div>
+      ) : null}
+      {askSpeakers ? (
+        <div class="notice info" role="alertdialog" aria-labelledby="speaker-q">
+          <strong id="speaker-q">{t('speakerConfirmQ')}</strong>
+          <div class="notice-actions">
+            <button
+              type="button"
+              class="primary"
+              onClick={() => askSpeakers(true)}
+              data-testid="speaker-yes"
+            >
+              {t('speakerHeard')}
+            </button>
+            <button type="button" onClick={() => askSpeakers(false)}>
+              {t('speakerNotHeard')}
+            </button>
+          </div>
+        </div>
+      ) : null}
+      <ErrorNotice error={error} onRetry={() => void run()} />
+      {result && f ? (
+        <div aria-live="polite" data-testid="check-result" data-verdict={result.verdict}>
+          <p>
+            <span class={`verdict ${verdictClass}`}>{verdictText}</span>{' '}
+            <span class="muted">{formatTime(result.finishedAt)}</span>
+          </p>
+          {result.reasons.length ? (
+            <>
+              <h3>{t('checkWhatToFix')}</h3>
+              <ul>
+                {result.reasons.map((r) => (
+                  <li key={r.code}>{pickLang(r.message, lang)}</li>
+                ))}
+              </ul>
+            </>
+          ) : null}
+          <details>
+            <summary>{t('checkFigures')}</summary>
+            <dl class="facts" style={{ marginTop: '8px' }}>
+              <dt>{lang === 'vi' ? 'Kết nối máy chủ' : 'Signaling'}</dt>
+              <dd>{Math.round(f.signalingMs)} ms</dd>
+              {f.iceDtlsMs !== undefined ? (
+                <>
+                  <dt>ICE + DTLS</dt>
+                  <dd>
+                    {Math.round(f.iceDtlsMs)} ms ({f.candidateType}, {f.protocol.toUpperCase()})
+                  </dd>
+                </>
+              ) : null}
+              <dt>{lang === 'vi' ? 'Chiều gửi' : 'Uplink'}</dt>
+              <dd>
+                {Math.round(f.uplink.kbps)} kbps · {f.uplink.lossPercent.toFixed(1)}% ·{' '}
+                {Math.round(f.uplink.jitterMs)} ms
+              </dd>
+              <dt>{lang === 'vi' ? 'Chiều nhận' : 'Downlink'}</dt>
+              <dd>
+                {Math.round(f.downlink.kbps)} kbps · {f.downlink.lossPercent.toFixed(1)}% ·{' '}
+                {Math.round(f.downlink.jitterMs)} ms
+                {f.downlink.rttMs !== undefined ? ` · RTT ${Math.round(f.downlink.rttMs)} ms` : ''}
+              </dd>
+            </dl>
+          </details>
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
+/** The technician confirms what cannot be measured: framing, power, banner, seats. */
+export function ChecklistPanel(props: { live: MeetingLive; expected?: number | undefined }) {
+  const { t, lang } = useI18n();
+  const [items, setItems] = useState<Record<ChecklistItem, boolean>>(
+    () =>
+      Object.fromEntries(checklistItems.map((k) => [k, false])) as Record<ChecklistItem, boolean>,
+  );
+  const [seats, setSeats] = useState(props.expected ? String(props.expected) : '');
+  const [note, setNote] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const [confirmed, setConfirmed] = useState<SiteReadiness>();
+  const missing = checklistItems.filter((k) => !items[k]).length;
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const client = props.live.client;
+    if (!client) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      const readiness = await checkRequest(client, 'confirmChecklist', {
+        items,
+        ...(seats ? { seats: Number(seats) } : {}),
+        ...(note.trim() ? { note: note.normalize('NFC').trim() } : {}),
+      });
+      setConfirmed(readiness);
+      toast(t('checklistConfirmed'));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="card" onSubmit={submit} aria-labelledby="h-checklist" data-testid="checklist">
+      <h2 id="h-checklist">{t('checklistTitle')}</h2>
+      <p class="muted">{t('checklistHint')}</p>
+      <fieldset style={{ border: 0, padding: 0, margin: 0 }}>
+        <legend class="visually-hidden">{t('checklistTitle')}</legend>
+        {checklistItems.map((k) => (
+          <Checkbox
+            key={k}
+            id={`cl-${k}`}
+            label={checklistLabels[k][lang]}
+            checked={items[k]}
+            onChange={(v) => setItems({ ...items, [k]: v })}
+          />
+        ))}
+      </fieldset>
+      <div class="grid-2" style={{ marginTop: '8px' }}>
+        <TextField
+          id="cl-seats"
+          label={lang === 'vi' ? 'Số chỗ ngồi đã chuẩn bị' : 'Seats prepared'}
+          type="number"
+          min={0}
+          value={seats}
+          onInput={setSeats}
+        />
+        <TextField id="cl-note" label={t('sNotes')} value={note} onInput={setNote} />
+      </div>
+      <ErrorNotice error={error} />
+      {confirmed ? (
+        <div class="notice ok" role="status" data-testid="checklist-confirmed">
+          <strong>{t('checklistConfirmed')}</strong>
+          {confirmed.checklist ? ` ${formatTime(confirmed.checklist.confirmedAt)}` : ''}
+        </div>
+      ) : null}
+      <div class="row" style={{ alignItems: 'center' }}>
+        <button
+          type="submit"
+          class="primary"
+          disabled={busy || props.live.state !== 'connected'}
+          data-testid="confirm-checklist"
+        >
+          {busy ? t('saving') : t('confirmChecklist')}
+        </button>
+        {missing ? (
+          <span class="muted" aria-live="polite">
+            {t('checklistIncomplete', { count: missing })}
+          </span>
+        ) : null}
+      </div>
+    </form>
+  );
+}
