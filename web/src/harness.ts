@@ -1,3 +1,8 @@
+import {
+  type CheckOutcome,
+  onCheckRequested,
+  runConnectionCheck,
+} from '../client/ConnectionCheck.js';
 import { MeetingClient, type RemoteTrack, RequestError } from '../client/MeetingClient.js';
 
 /*
@@ -34,6 +39,8 @@ function detach(remote: RemoteTrack): void {
 }
 
 let client: MeetingClient | undefined;
+const tracks: { camera?: MediaStreamTrack; microphone?: MediaStreamTrack } = {};
+const checks: (CheckOutcome | { error: string })[] = [];
 const log: string[] = [];
 
 async function start(opts: StartOptions): Promise<void> {
@@ -65,7 +72,39 @@ async function start(opts: StartOptions): Promise<void> {
     const audio = stream.getAudioTracks()[0];
     if (video) await client.publish(video, 'camera');
     if (audio) await client.publish(audio, 'microphone');
+    if (video) tracks.camera = video;
+    if (audio) tracks.microphone = audio;
   }
+}
+
+/** Runs the connection check with this page's devices; the speaker question answers `speakers`. */
+async function runCheck(
+  opts: { speakers?: boolean; measureMs?: number } = {},
+): Promise<CheckOutcome> {
+  if (!client || !tracks.camera || !tracks.microphone)
+    throw new Error('start with camera and microphone first');
+  return runConnectionCheck({
+    client,
+    camera: tracks.camera,
+    microphone: tracks.microphone,
+    confirmSpeakers: async (play) => {
+      await play();
+      return opts.speakers ?? true;
+    },
+    ...(opts.measureMs ? { measureMs: opts.measureMs } : {}),
+  });
+}
+
+/** Runs a check whenever the server asks (window opened, re-check, IT); results land in `checks`. */
+function autoCheck(): void {
+  if (!client) throw new Error('start first');
+  onCheckRequested(client, (req) => {
+    log.push(`checkRequested:${req.kind}`);
+    runCheck(req.measureMs ? { measureMs: req.measureMs } : {}).then(
+      (outcome) => checks.push(outcome),
+      (err: Error) => checks.push({ error: err.message }),
+    );
+  });
 }
 
 /** Totals of what this page receives from one endpoint's source (0 when not receiving it). */
@@ -87,10 +126,13 @@ declare global {
       receivedFrom: typeof receivedFrom;
       client: () => MeetingClient | undefined;
       log: string[];
+      runCheck: typeof runCheck;
+      autoCheck: typeof autoCheck;
+      checks: typeof checks;
     };
   }
 }
 
 window.diemcau = { MeetingClient, RequestError };
-window.harness = { start, receivedFrom, client: () => client, log };
+window.harness = { start, receivedFrom, client: () => client, log, runCheck, autoCheck, checks };
 document.body.dataset.ready = 'true';

@@ -1,0 +1,316 @@
+import type { z } from 'zod';
+import type {
+  CheckResult,
+  ClientFigures,
+  checkNotifications,
+  DownlinkFigures,
+  SiteReadiness,
+  UplinkFigures,
+} from '../../signaling/protocol/check.js';
+import { notifications } from '../../signaling/protocol/socket.js';
+import type { MeetingClient } from './MeetingClient.js';
+
+/*
+ * The technician's half of the connection check, on the same MeetingClient the page uses: the
+ * site's real devices send through the SFU, the server measures what arrives (uplink) and loops
+ * the stream back (downlink), the page judges its own microphone and camera and asks the
+ * technician about the speakers. The server stores the verdict.
+ */
+
+export type CheckStep = 'begin' | 'connect' | 'warmup' | 'measure' | 'speakers' | 'submit' | 'done';
+
+export interface CheckProgress {
+  step: CheckStep;
+  /** 0..1 over the whole check. */
+  fraction: number;
+}
+
+export interface RunCheckOptions {
+  client: MeetingClient;
+  /** The devices the technician chose. */
+  camera: MediaStreamTrack;
+  microphone: MediaStreamTrack;
+  /**
+   * Plays the test tone (call `playTone`) and asks the technician whether they heard it.
+   * Omitted: speakers are not asked about (automatic re-checks).
+   */
+  confirmSpeakers?: (playTone: () => Promise<void>) => Promise<boolean>;
+  onProgress?: (progress: CheckProgress) => void;
+  /** Shorter than the server's default, e.g. for a re-check. */
+  measureMs?: number;
+}
+
+export interface CheckOutcome {
+  result: CheckResult;
+  readiness: SiteReadiness;
+  /** The server's uplink answer, as measured (also inside result.figures). */
+  uplink: UplinkFigures;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs one check from begin to the stored verdict. Restores the normal camera publication after. */
+export async function runConnectionCheck(options: RunCheckOptions): Promise<CheckOutcome> {
+  const { client } = options;
+  const progress = (step: CheckStep, fraction: number) =>
+    options.onProgress?.({ step, fraction: Math.min(1, Math.max(0, fraction)) });
+  progress('begin', 0);
+  const begin = await client.request('beginCheck', {});
+  const measureMs = Math.max(1000, Math.min(options.measureMs ?? begin.measureMs, 30_000));
+  // The encoder and bandwidth estimate need a moment to reach the target bitrate.
+  const warmupMs = Math.min(3000, Math.round(measureMs * 0.3));
+  try {
+    progress('connect', 0.05);
+    await client.publish(options.camera, 'camera', { maxBitrateBps: begin.targetKbps * 1000 });
+    await client.publish(options.microphone, 'microphone');
+    const own = await waitForLoopback(client, 8000);
+
+    progress('warmup', 0.1);
+    const devices = watchDevices(options.camera, options.microphone);
+    await sleep(warmupMs);
+
+    progress('measure', 0.25);
+    const t0 = performance.now();
+    const ticker = setInterval(
+      () => progress('measure', 0.25 + 0.6 * ((performance.now() - t0) / measureMs)),
+      500,
+    );
+    let uplink: UplinkFigures;
+    let downlink: DownlinkFigures;
+    try {
+      [uplink, downlink] = await Promise.all([
+        client.request(
+          'measureUplink',
+          { checkId: begin.checkId, durationMs: measureMs },
+          measureMs + 10_000,
+        ),
+        measureDownlink(client, own, measureMs),
+      ]);
+    } finally {
+      clearInterval(ticker);
+    }
+    const { micLevel, cameraLuma } = devices.stop();
+    const path = await selectedPath(client);
+
+    let speakersConfirmed: boolean | undefined;
+    if (options.confirmSpeakers) {
+      progress('speakers', 0.88);
+      speakersConfirmed = await options.confirmSpeakers(playTone);
+    }
+
+    progress('submit', 0.95);
+    const figures: ClientFigures = {
+      signalingMs: client.timings.signalingMs ?? 0,
+      ...(client.timings.transports.send?.iceDtlsMs !== undefined
+        ? { iceDtlsMs: client.timings.transports.send.iceDtlsMs }
+        : {}),
+      candidateType: path.candidateType,
+      protocol: path.protocol,
+      downlink,
+      micLevel,
+      cameraLuma,
+      ...(speakersConfirmed !== undefined ? { speakersConfirmed } : {}),
+    };
+    const answer = await client.request('submitCheck', { checkId: begin.checkId, figures });
+    progress('done', 1);
+    return { ...answer, uplink };
+  } catch (err) {
+    await client.request('abortCheck', { checkId: begin.checkId }).catch(() => {});
+    throw err;
+  } finally {
+    // Back to the meeting's simulcast camera.
+    await client.publish(options.camera, 'camera').catch(() => {});
+  }
+}
+
+/**
+ * Calls `start` whenever the server asks this site to check (window opened, re-check, IT's
+ * "check now"), once the client is connected. Returns the unsubscribe function.
+ */
+export function onCheckRequested(
+  client: MeetingClient,
+  start: (request: z.infer<(typeof checkNotifications)['checkRequested']>) => void,
+): () => void {
+  const handler = (raw: unknown) => {
+    const parsed = notifications.checkRequested.safeParse(raw);
+    if (!parsed.success) return;
+    const run = () => start(parsed.data);
+    if (client.connectionState === 'connected') run();
+    else {
+      const off = client.on('state', (s) => {
+        if (s === 'connected') {
+          off();
+          run();
+        }
+      });
+    }
+  };
+  client.socket.on('checkRequested', handler);
+  return () => void client.socket.off('checkRequested', handler);
+}
+
+/** The consumer ids of this site's own camera and microphone, looped back by the server. */
+async function waitForLoopback(client: MeetingClient, timeoutMs: number) {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    const own = [...client.remote.values()].filter((r) => r.endpointId === client.endpointId);
+    const camera = own.find((r) => r.source === 'camera');
+    const microphone = own.find((r) => r.source === 'microphone');
+    if (camera && microphone)
+      return { camera: camera.consumerId, microphone: microphone.consumerId };
+    await sleep(100);
+  }
+  throw new Error(
+    'Không nhận lại được hình, tiếng từ máy chủ / The server did not send the stream back',
+  );
+}
+
+async function measureDownlink(
+  client: MeetingClient,
+  own: { camera: string; microphone: string },
+  durationMs: number,
+): Promise<DownlinkFigures> {
+  const totals = async () => {
+    const [v, a] = await Promise.all([
+      client.trackStats(own.camera),
+      client.trackStats(own.microphone),
+    ]);
+    return {
+      bytes: v.bytesReceived + a.bytesReceived,
+      packets: v.packetsReceived + a.packetsReceived,
+      lost: v.packetsLost + a.packetsLost,
+      frames: v.framesDecoded,
+      jitterMs: Math.max(v.jitterMs, a.jitterMs),
+      at: performance.now(),
+    };
+  };
+  const first = await totals();
+  const jitters: number[] = [];
+  const rtts: number[] = [];
+  const deadline = first.at + durationMs;
+  while (performance.now() < deadline) {
+    await sleep(Math.min(500, Math.max(0, deadline - performance.now())));
+    jitters.push((await totals()).jitterMs);
+    const rtt = await roundTripMs(client);
+    if (rtt !== undefined) rtts.push(rtt);
+  }
+  const last = await totals();
+  const elapsed = Math.max(1, last.at - first.at);
+  const packets = Math.max(0, last.packets - first.packets);
+  const lost = Math.max(0, last.lost - first.lost);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const rttMs = median(rtts);
+  return {
+    kbps: Math.round(((last.bytes - first.bytes) * 8) / elapsed),
+    lossPercent: packets + lost > 0 ? Math.round((lost / (packets + lost)) * 1000) / 10 : 0,
+    jitterMs: Math.round(median(jitters) ?? last.jitterMs),
+    ...(rttMs !== undefined ? { rttMs: Math.round(rttMs) } : {}),
+    framesDecoded: Math.max(0, last.frames - first.frames),
+    durationMs: Math.round(elapsed),
+  };
+}
+
+/** RTT of the receive transport's selected pair (STUN consent checks), ms. */
+async function roundTripMs(client: MeetingClient): Promise<number | undefined> {
+  const stats = await client.transportStats('recv');
+  let rtt: number | undefined;
+  stats?.forEach((s) => {
+    if (s.type === 'candidate-pair' && s.nominated && s.currentRoundTripTime !== undefined)
+      rtt = s.currentRoundTripTime * 1000;
+  });
+  return rtt;
+}
+
+/** The candidate the send transport actually uses: host / srflx / relay, UDP or TCP. */
+async function selectedPath(client: MeetingClient): Promise<{
+  candidateType: ClientFigures['candidateType'];
+  protocol: ClientFigures['protocol'];
+}> {
+  const stats = await client.transportStats('send');
+  const byId = new Map<string, Record<string, unknown>>();
+  let selectedPairId: string | undefined;
+  stats?.forEach((s) => {
+    byId.set(s.id, s);
+    if (s.type === 'transport' && s.selectedCandidatePairId)
+      selectedPairId = s.selectedCandidatePairId;
+  });
+  let pair = selectedPairId ? byId.get(selectedPairId) : undefined;
+  if (!pair) {
+    for (const s of byId.values())
+      if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') pair = s;
+  }
+  const local = pair ? byId.get(String(pair.localCandidateId)) : undefined;
+  const type = String(local?.candidateType ?? 'unknown');
+  const candidateType = (
+    ['host', 'srflx', 'prflx', 'relay'].includes(type) ? type : 'unknown'
+  ) as ClientFigures['candidateType'];
+  // Through TURN the leg to the SFU is what the relay uses; otherwise the candidate's own.
+  const proto = String(local?.relayProtocol ?? local?.protocol ?? 'unknown');
+  const protocol = (
+    proto === 'udp' || proto === 'tcp' ? proto : proto === 'tls' ? 'tcp' : 'unknown'
+  ) as ClientFigures['protocol'];
+  return { candidateType, protocol };
+}
+
+/** Samples the microphone level (WebAudio) and the camera brightness (canvas) while measuring. */
+function watchDevices(camera: MediaStreamTrack, microphone: MediaStreamTrack) {
+  let micLevel = 0;
+  let lumaSum = 0;
+  let lumaCount = 0;
+  const audio = new AudioContext();
+  void audio.resume().catch(() => {});
+  const analyser = audio.createAnalyser();
+  analyser.fftSize = 2048;
+  audio.createMediaStreamSource(new MediaStream([microphone])).connect(analyser);
+  const samples = new Float32Array(analyser.fftSize);
+  const video = document.createElement('video');
+  video.muted = true;
+  video.playsInline = true;
+  video.srcObject = new MediaStream([camera]);
+  void video.play().catch(() => {});
+  const canvas = document.createElement('canvas');
+  canvas.width = 64;
+  canvas.height = 36;
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  const timer = setInterval(() => {
+    analyser.getFloatTimeDomainData(samples);
+    let sum = 0;
+    for (const x of samples) sum += x * x;
+    micLevel = Math.max(micLevel, Math.sqrt(sum / samples.length));
+    if (ctx && video.readyState >= 2) {
+      ctx.drawImage(video, 0, 0, canvas.width, canvas.height);
+      const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+      let luma = 0;
+      for (let i = 0; i < data.length; i += 4)
+        luma += 0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]!;
+      lumaSum += luma / (data.length / 4);
+      lumaCount++;
+    }
+  }, 100);
+  return {
+    stop() {
+      clearInterval(timer);
+      void audio.close().catch(() => {});
+      video.srcObject = null;
+      return {
+        micLevel: Math.min(1, Math.round(micLevel * 1000) / 1000),
+        cameraLuma: lumaCount > 0 ? Math.round(lumaSum / lumaCount) : 0,
+      };
+    },
+  };
+}
+
+/** A one-second 440 Hz tone on the default output, for the speaker test. */
+export async function playTone(durationMs = 1000): Promise<void> {
+  const audio = new AudioContext();
+  await audio.resume().catch(() => {});
+  const osc = audio.createOscillator();
+  const gain = audio.createGain();
+  osc.frequency.value = 440;
+  gain.gain.value = 0.2;
+  osc.connect(gain).connect(audio.destination);
+  osc.start();
+  await sleep(durationMs);
+  osc.stop();
+  await audio.close().catch(() => {});
+}
