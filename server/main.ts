@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from '../config/index.js';
+import { printDemoAccess } from './demo/printDemoAccess.js';
 import { createLogger } from './logger.js';
 
 /** Entry point: validate configuration first, then start; exit cleanly on SIGINT/SIGTERM. */
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
     setTimeout(() => process.exit(1), 200);
     return;
   }
+  if (config.demo) printDemoAccess(service.demo, config, service.url);
   const stop = (signal: string) => {
     const timer = setTimeout(() => {
       logger.error({ signal }, 'shutdown took too long, exiting anyway');
