@@ -91,7 +91,7 @@ function Waiting(props: {
           <p>{t('checkWindow', { time: formatDateTime(view.checkAt) })}</p>
         </section>
         <DevicePanel devices={props.devices} />
-        <CheckPanel live={props.live} devices={props.devices} view={view} />
+        <CheckPanel live={props.live} devices={props.devices} />
         <ChecklistPanel live={props.live} expected={own?.expectedCount} />
       </div>
       <aside>

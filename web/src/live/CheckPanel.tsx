@@ -6,24 +6,14 @@ import {
   checklistLabels,
   type SiteReadiness,
 } from '../../../signaling/protocol/check.js';
-import type { MeetingView } from '../../../signaling/protocol/meetings.js';
 import { formatTime } from '../../../signaling/protocol/time.js';
+import { onCheckRequested } from '../../client/ConnectionCheck.js';
 import { type Lang, useI18n } from '../i18n.js';
 import { Checkbox, ErrorNotice, ProgressBar, TextField, toast } from '../ui.js';
-import { checkRequest, onCheckNotification } from './checkApi.js';
+import { checkRequest } from './checkApi.js';
 import type { Devices } from './devices.js';
-import { runSiteCheck, type SiteCheckStep, siteCheckSteps } from './siteCheck.js';
+import { type CheckStep, runSiteCheck, shownSteps, stepLabels } from './siteCheck.js';
 import type { MeetingLive } from './useMeeting.js';
-
-const stepLabels: Record<SiteCheckStep, { vi: string; en: string }> = {
-  signaling: { vi: 'Kết nối máy chủ', en: 'Server connection' },
-  transport: { vi: 'Kết nối hình, tiếng (ICE/DTLS)', en: 'Media connection (ICE/DTLS)' },
-  uplink: { vi: 'Đo chiều gửi đi', en: 'Measuring the uplink' },
-  downlink: { vi: 'Đo chiều nhận về', en: 'Measuring the downlink' },
-  devices: { vi: 'Kiểm tra camera, micrô', en: 'Checking camera and microphone' },
-  speakers: { vi: 'Kiểm tra loa', en: 'Checking the speakers' },
-  verdict: { vi: 'Đánh giá kết quả', en: 'Judging the result' },
-};
 
 export function pickLang(message: string, lang: Lang): string {
   const i = message.indexOf(' / ');
@@ -32,40 +22,58 @@ export function pickLang(message: string, lang: Lang): string {
 }
 
 /** The connection check: a progress bar through its steps, then "Sẵn sàng" / "Chưa đạt". */
-export function CheckPanel(props: { live: MeetingLive; devices: Devices; view: MeetingView }) {
+export function CheckPanel(props: {
+  live: MeetingLive;
+  devices: Devices;
+  onChecked?: (readiness: SiteReadiness) => void;
+}) {
   const { t, lang } = useI18n();
   const { live, devices } = props;
   const [running, setRunning] = useState(false);
-  const [step, setStep] = useState<SiteCheckStep>();
+  const [step, setStep] = useState<CheckStep>();
+  const [fraction, setFraction] = useState(0);
   const [result, setResult] = useState<CheckResult>();
   const [error, setError] = useState<unknown>();
   const [askSpeakers, setAskSpeakers] = useState<(heard: boolean) => void>();
   const runningRef = useRef(false);
+  const devicesRef = useRef(devices);
+  devicesRef.current = devices;
 
-  const run = async (kind?: string) => {
+  /** byPerson: the technician pressed the button (so someone can answer about the speakers). */
+  const run = async (byPerson: boolean, measureMs?: number) => {
     const client = live.client;
+    const d = devicesRef.current;
     if (!client || runningRef.current) return;
     runningRef.current = true;
     setRunning(true);
     setError(undefined);
     setResult(undefined);
+    setFraction(0);
     try {
       const out = await runSiteCheck({
         client,
-        ...(devices.video ? { video: devices.video } : {}),
-        ...(devices.audio ? { audio: devices.audio } : {}),
-        speakerId: devices.choice.speakerId,
-        onStep: setStep,
-        confirmSpeakers: () =>
-          new Promise<boolean>((resolve) =>
-            setAskSpeakers(() => (heard: boolean) => {
-              setAskSpeakers(undefined);
-              resolve(heard);
-            }),
-          ),
-        ...(kind ? { kind } : {}),
+        video: d.video,
+        audio: d.audio,
+        speakerId: d.choice.speakerId,
+        onProgress: (s, f) => {
+          setStep(s);
+          setFraction(f);
+        },
+        ...(measureMs ? { measureMs } : {}),
+        ...(byPerson
+          ? {
+              askSpeakers: () =>
+                new Promise<boolean>((resolve) =>
+                  setAskSpeakers(() => (heard: boolean) => {
+                    setAskSpeakers(undefined);
+                    resolve(heard);
+                  }),
+                ),
+            }
+          : {}),
       });
       setResult(out.result);
+      props.onChecked?.(out.readiness);
     } catch (err) {
       setError(err);
     } finally {
@@ -79,10 +87,10 @@ export function CheckPanel(props: { live: MeetingLive; devices: Devices; view: M
   useEffect(() => {
     const c = live.client;
     if (!c) return;
-    return onCheckNotification(c, 'checkRequested', (n) => void run(n.kind));
-  }, [live.client, devices.video, devices.audio]);
+    return onCheckRequested(c, (n) => void run(false, n.measureMs));
+  }, [live.client]);
 
-  const index = step ? siteCheckSteps.indexOf(step) : -1;
+  const index = step ? Math.max(0, shownSteps.indexOf(step)) : 0;
   const verdictClass =
     result?.verdict === 'pass' ? 'ok' : result?.verdict === 'degraded' ? 'warn' : 'danger';
   const verdictText =
@@ -102,7 +110,7 @@ export function CheckPanel(props: { live: MeetingLive; devices: Devices; view: M
           type="button"
           class="primary"
           disabled={running || live.state !== 'connected' || !devices.stream}
-          onClick={() => void run()}
+          onClick={() => void run(true)}
           data-testid="run-check"
         >
           {running ? t('checkRunning') : result ? t('runCheckAgain') : t('runCheck')}
@@ -111,16 +119,24 @@ export function CheckPanel(props: { live: MeetingLive; devices: Devices; view: M
       <p class="muted">{t('checkIntro')}</p>
       {running ? (
         <div aria-live="polite">
-          <ProgressBar value={(index + 1) / siteCheckSteps.length} label={t('checkTitle')} />
+          <ProgressBar value={fraction} label={t('checkTitle')} />
           <p role="status" data-testid="check-step">
             {step
               ? t('checkStep', {
                   n: index + 1,
-                  total: siteCheckSteps.length,
+                  total: shownSteps.length,
                   step: stepLabels[step][lang],
                 })
               : t('checkRunning')}
           </p>
+          <ol class="steps">
+            {shownSteps.map((s, i) => (
+              <li key={s} aria-current={i === index ? 'step' : undefined}>
+                <span aria-hidden="true">{i < index ? '✓' : i === index ? '▶' : '○'}</span>
+                <span class={i > index ? 'muted' : ''}>{stepLabels[s][lang]}</span>
+              </li>
+            ))}
+          </ol>
         </div>
       ) : null}
       {askSpeakers ? (
@@ -141,7 +157,7 @@ export function CheckPanel(props: { live: MeetingLive; devices: Devices; view: M
           </div>
         </div>
       ) : null}
-      <ErrorNotice error={error} onRetry={() => void run()} />
+      <ErrorNotice error={error} onRetry={() => void run(true)} />
       {result && f ? (
         <div aria-live="polite" data-testid="check-result" data-verdict={result.verdict}>
           <p>
