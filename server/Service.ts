@@ -12,11 +12,13 @@ import { type DemoSeedResult, seedDemo } from './demo/seedDemo.js';
 import { buildHttpApp, type HttpApp } from './http/buildHttpApp.js';
 import { createSignaling } from './live/createSignaling.js';
 import type { Logger } from './logger.js';
+import { CheckServices } from './readiness/CheckServices.js';
 import { connectRedis } from './redis/connectRedis.js';
 import { RedisServerProcess } from './redis/RedisServerProcess.js';
 import { apiRoutes } from './routes/api.js';
 import { healthRoutes } from './routes/health.js';
 import { pageRoutes } from './routes/pages.js';
+import { readinessRoutes } from './routes/readiness.js';
 
 export interface ServiceOptions {
   config: Config;
@@ -127,7 +129,20 @@ export class Service {
       });
       await app.register(pageRoutes, { webRoot: join(repoRoot, 'web', 'dist') });
 
-      const signaling = createSignaling({ httpServer: app.server, pool, data, config, logger });
+      // Technical checks: readiness, reminders, check-window jobs (BullMQ), their routes.
+      const checks = await CheckServices.create({ data, redisUrl, config, logger });
+      undo.push({ name: 'check jobs', run: () => checks.close() });
+      await app.register(readinessRoutes, { services: data, checks });
+
+      const signaling = createSignaling({
+        httpServer: app.server,
+        pool,
+        data,
+        config,
+        logger,
+        checkHooks: (meetingId) => checks.hooksFor(meetingId),
+      });
+      checks.attachSignaling(signaling);
       // Closed first: endpoints are told and rooms closed before HTTP and the workers go.
       undo.push({ name: 'signaling', run: () => signaling.close() });
 

@@ -3,6 +3,7 @@ import type { Server as HttpServer } from 'node:http';
 import { fastifyCookie } from '@fastify/cookie';
 import type { Config } from '../../config/index.js';
 import type { WorkerPool } from '../../media/WorkerPool.js';
+import type { CheckHooks } from '../../signaling/ConnectionCheck.js';
 import type { SessionMeetingInfo } from '../../signaling/MeetingSession.js';
 import type { Principal } from '../../signaling/protocol/auth.js';
 import { AppError, conflict } from '../../signaling/protocol/errors.js';
@@ -18,6 +19,8 @@ export interface CreateSignalingOptions {
   data: DataServices;
   config: Config;
   logger: Logger;
+  /** The connection check's persistence per meeting (server/readiness); absent: no checks. */
+  checkHooks?: (meetingId: string) => CheckHooks;
 }
 
 /** States in which endpoints may connect: the waiting room, the check window, the session. */
@@ -41,12 +44,16 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
 
   async function principalFor(p: Principal, meetingId?: string): Promise<SignalingPrincipal> {
     const id = p.kind === 'admin' ? meetingId : p.meetingId;
-    if (!id) throw new AppError('bad_request', 'meetingId: IT staff connect to one meeting at a time');
+    if (!id)
+      throw new AppError('bad_request', 'meetingId: IT staff connect to one meeting at a time');
     const meeting = await data.meetings.get(id);
     if (!connectableStates.has(meeting.state)) {
-      throw conflict(`Hội nghị đang ở trạng thái ${meeting.state}: chưa thể kết nối / The meeting is ${meeting.state}`, {
-        state: meeting.state,
-      });
+      throw conflict(
+        `Hội nghị đang ở trạng thái ${meeting.state}: chưa thể kết nối / The meeting is ${meeting.state}`,
+        {
+          state: meeting.state,
+        },
+      );
     }
     switch (p.kind) {
       case 'admin':
@@ -73,7 +80,10 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
       const sessionId = cookie ? fastifyCookie.parse(cookie)[SESSION_COOKIE] : undefined;
       const session = sessionId ? await data.access.authenticateSession(sessionId) : undefined;
       if (!session) {
-        throw new AppError('unauthorized', 'Cần liên kết tham gia hoặc đăng nhập / A join link or a login is required');
+        throw new AppError(
+          'unauthorized',
+          'Cần liên kết tham gia hoặc đăng nhập / A join link or a login is required',
+        );
       }
       return principalFor(session.principal, meetingId);
     },
@@ -96,11 +106,15 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
       },
       ended: async (actor) => {
         const meeting = await data.meetings.get(meetingId);
-        if (meeting.state === 'live') await data.meetings.transition(meetingId, 'end', { kind: 'chair', name: actor });
+        if (meeting.state === 'live')
+          await data.meetings.transition(meetingId, 'end', { kind: 'chair', name: actor });
       },
     }),
     iceServers: () => turnCredentials(config.turn, 'diemcau'),
     qualityThresholds: config.checks,
+    ...(options.checkHooks
+      ? { checkHooks: options.checkHooks, checkThresholds: config.checks }
+      : {}),
     maxConsumersPerRouter: config.media.maxConsumersPerRouter,
   });
 }

@@ -1,0 +1,204 @@
+import type { Socket } from 'socket.io';
+import type { Config } from '../../config/index.js';
+import type { CheckHooks } from '../../signaling/ConnectionCheck.js';
+import type { SignalingPrincipal, SignalingServer } from '../../signaling/SignalingServer.js';
+import type { DataServices } from '../DataServices.js';
+import { CheckScheduler } from '../jobs/CheckScheduler.js';
+import type { CheckTiming } from '../jobs/checkJobs.js';
+import type { Logger } from '../logger.js';
+import { EmailChannel } from '../notify/EmailChannel.js';
+import { InAppChannel } from '../notify/InAppChannel.js';
+import { Notifier, type NotifyChannel } from '../notify/Notifier.js';
+import { WebhookChannel } from '../notify/WebhookChannel.js';
+import { ReadinessService } from './ReadinessService.js';
+
+export interface CheckServicesOptions {
+  data: DataServices;
+  redisUrl: string;
+  config: Pick<Config, 'checks' | 'notify'>;
+  logger: Logger;
+  timing?: Partial<CheckTiming>;
+  /** How long an IT "check now" lets the site submit results (ms). Default 10 min. */
+  onDemandTtlMs?: number;
+  /** Extra channels (tests); the configured webhook and SMTP relay are added when set. */
+  channels?: NotifyChannel[];
+  runWorker?: boolean;
+}
+
+/**
+ * The technical check's parts composed: readiness, the notifier with its channels, the job
+ * scheduler, and their links to the live layer (check hooks for the sessions, live pushes to
+ * the IT board, the chair and the sites). The Service creates it before signaling so the
+ * sessions get their check hooks, then attaches signaling.
+ */
+export class CheckServices {
+  private signaling?: SignalingServer;
+  private closing?: Promise<void>;
+
+  private constructor(
+    readonly readiness: ReadinessService,
+    readonly inApp: InAppChannel,
+    readonly notifier: Notifier,
+    readonly scheduler: CheckScheduler,
+    private readonly options: CheckServicesOptions,
+  ) {}
+
+  static async create(options: CheckServicesOptions): Promise<CheckServices> {
+    const { data, config, logger } = options;
+    const readiness = new ReadinessService({ store: data.store, sites: data.sites, logger });
+    const inApp = new InAppChannel(data.store);
+    const channels: NotifyChannel[] = [inApp, ...(options.channels ?? [])];
+    if (config.notify.webhookUrl) {
+      if (!config.notify.webhookSecret)
+        logger.warn('NOTIFY_WEBHOOK_URL without NOTIFY_WEBHOOK_SECRET: webhook disabled');
+      else
+        channels.push(
+          new WebhookChannel({
+            url: config.notify.webhookUrl,
+            secret: config.notify.webhookSecret,
+          }),
+        );
+    }
+    if (config.notify.smtpUrl)
+      channels.push(
+        new EmailChannel({ smtpUrl: config.notify.smtpUrl, from: config.notify.mailFrom }),
+      );
+    const notifier = new Notifier({ store: data.store, channels, logger });
+    const scheduler = await CheckScheduler.create({
+      redisUrl: options.redisUrl,
+      store: data.store,
+      meetings: data.meetings,
+      sites: data.sites,
+      readiness,
+      notifier,
+      logger,
+      ...(options.timing ? { timing: options.timing } : {}),
+      ...(options.runWorker !== undefined ? { runWorker: options.runWorker } : {}),
+    });
+    const services = new CheckServices(readiness, inApp, notifier, scheduler, options);
+    // Anything missed while the app was down (or Redis was) is put back on the queue.
+    await scheduler
+      .resyncAll()
+      .catch((err) => logger.error({ err }, 'could not resync check jobs at start-up'));
+    return services;
+  }
+
+  /** The sessions' persistence of checks, per meeting. */
+  hooksFor(meetingId: string): CheckHooks {
+    const { readiness } = this;
+    return {
+      allowed: (siteId) => readiness.assertCheckAllowed(meetingId, siteId),
+      begun: async (siteId) => void (await readiness.beginCheck(meetingId, siteId)),
+      aborted: async (siteId) => void (await readiness.abortCheck(meetingId, siteId)),
+      completed: (siteId, result) => readiness.recordCheck(meetingId, siteId, result),
+      checklist: (siteId, input, by) =>
+        readiness.recordChecklist(meetingId, siteId, {
+          ...input,
+          confirmedAt: new Date().toISOString(),
+          confirmedBy: by,
+        }),
+      requested: (siteId) =>
+        readiness.requestSiteCheck(meetingId, siteId, this.options.onDemandTtlMs ?? 10 * 60_000),
+    };
+  }
+
+  /** Live pushes: readiness to IT and chair, notifications to the site and IT, window events. */
+  attachSignaling(signaling: SignalingServer): void {
+    this.signaling = signaling;
+    const log = this.options.logger.child({ component: 'checks' });
+    this.readiness.on('changed', (r) =>
+      signaling.notify(r.meetingId, 'readinessChanged', r, { roles: ['it', 'chair'] }),
+    );
+    this.inApp.on('added', (n) =>
+      signaling.notify(n.meetingId, 'notificationAdded', n, {
+        roles: ['it'],
+        ...(n.siteId ? { siteId: n.siteId } : {}),
+      }),
+    );
+    this.scheduler.setHooks({
+      windowOpened: (meeting, window) => {
+        signaling.notify(
+          meeting.id,
+          'checkWindowChanged',
+          { open: true, kind: window.kind, closesAt: window.closesAt },
+          { roles: ['site', 'station', 'chair', 'it'] },
+        );
+        signaling.notify(
+          meeting.id,
+          'checkRequested',
+          {
+            kind: 'window',
+            reason: 'Đến giờ kiểm tra kỹ thuật / The technical check has started',
+          },
+          { roles: ['site'] },
+        );
+      },
+      windowClosed: (meeting) =>
+        signaling.notify(
+          meeting.id,
+          'checkWindowChanged',
+          { open: false, kind: 'window' },
+          { roles: ['site', 'station', 'chair', 'it'] },
+        ),
+      recheck: (meeting, _window, measureMs) =>
+        signaling.notify(
+          meeting.id,
+          'checkRequested',
+          {
+            kind: 'recheck',
+            reason: 'Kiểm tra lại trước giờ khai mạc / Re-check before the opening',
+            measureMs,
+          },
+          { roles: ['site'] },
+        ),
+    });
+    signaling.io.on('connection', (socket: Socket) => {
+      const principal = socket.data.principal as SignalingPrincipal | undefined;
+      if (principal?.role !== 'site' || !principal.siteId) return;
+      const { meetingId, siteId } = principal;
+      void this.siteConnected(socket, meetingId, siteId).catch((err) =>
+        log.warn({ err, meetingId, siteId }, 'readiness on connect failed'),
+      );
+      socket.on('disconnect', () => {
+        // A second tab took over: the site is still online.
+        if (socket.data.replaced) return;
+        void this.readiness
+          .setOnline(meetingId, siteId, false)
+          .catch((err) => log.warn({ err, meetingId, siteId }, 'readiness on disconnect failed'));
+      });
+    });
+  }
+
+  /** A site's page connected: online, and told to check if a window is open. */
+  private async siteConnected(socket: Socket, meetingId: string, siteId: string): Promise<void> {
+    await this.readiness.setOnline(meetingId, siteId, true);
+    const window = await this.readiness.window(meetingId);
+    if (window && window.kind !== 'on-demand') {
+      socket.emit('checkRequested', {
+        kind: window.kind,
+        reason: 'Đang trong giờ kiểm tra kỹ thuật / The technical check is under way',
+      });
+    }
+  }
+
+  /** IT "check now" from the HTTP API: one site or every connected one. */
+  async requestCheck(meetingId: string, siteId?: string) {
+    const session = this.signaling?.session(meetingId);
+    if (!session?.check) {
+      const meeting = await this.options.data.meetings.get(meetingId);
+      const all = meeting.sites.map((s) => s.siteId);
+      return { requested: [], offline: siteId ? [siteId] : all };
+    }
+    return session.check.request(siteId);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.readiness.removeAllListeners();
+      this.inApp.removeAllListeners();
+      await this.scheduler.close();
+      await this.notifier.close();
+    })();
+    return this.closing;
+  }
+}
