@@ -1,0 +1,86 @@
+import t from 'tap';
+import { type CheckFigures, evaluateCheck } from '../signaling/protocol/check.js';
+
+const th = {
+  maxRttMs: 200,
+  maxLossPercent: 1,
+  maxJitterMs: 30,
+  minUplinkKbps: 1200,
+  minDownlinkKbps: 1500,
+};
+
+function figures(over: Partial<CheckFigures> = {}): CheckFigures {
+  return {
+    signalingMs: 30,
+    iceDtlsMs: 60,
+    candidateType: 'host',
+    protocol: 'udp',
+    uplink: { kbps: 1900, lossPercent: 0, jitterMs: 4, packets: 1500, durationMs: 8000 },
+    downlink: {
+      kbps: 1850,
+      lossPercent: 0.1,
+      jitterMs: 5,
+      rttMs: 3,
+      framesDecoded: 230,
+      durationMs: 8000,
+    },
+    micLevel: 0.12,
+    cameraLuma: 110,
+    speakersConfirmed: true,
+    ...over,
+  };
+}
+const codes = (f: CheckFigures) => evaluateCheck(f, th).reasons.map((r) => r.code);
+
+t.test('a healthy site passes', async (t) => {
+  t.same(evaluateCheck(figures(), th), { verdict: 'pass', reasons: [] });
+});
+
+t.test('beyond a threshold degrades, far beyond fails', async (t) => {
+  const lossy = figures({ uplink: { ...figures().uplink, lossPercent: 2.5 } });
+  t.equal(evaluateCheck(lossy, th).verdict, 'degraded');
+  t.same(codes(lossy), ['loss_up']);
+  t.match(
+    evaluateCheck(lossy, th).reasons[0]!.message,
+    /^Mất gói chiều gửi 2.5 %, tối đa 1 % \/ Uplink loss/,
+  );
+  const veryLossy = figures({ downlink: { ...figures().downlink, lossPercent: 8 } });
+  t.equal(evaluateCheck(veryLossy, th).verdict, 'fail');
+  const slow = figures({ downlink: { ...figures().downlink, rttMs: 320 } });
+  t.same([evaluateCheck(slow, th).verdict, codes(slow)], ['degraded', ['rtt']]);
+  const verySlow = figures({ downlink: { ...figures().downlink, rttMs: 450 } });
+  t.equal(evaluateCheck(verySlow, th).verdict, 'fail');
+  const thin = figures({ uplink: { ...figures().uplink, kbps: 900 } });
+  t.same([evaluateCheck(thin, th).verdict, codes(thin)], ['degraded', ['uplink_low']]);
+  const starved = figures({ downlink: { ...figures().downlink, kbps: 500 } });
+  t.same([evaluateCheck(starved, th).verdict, codes(starved)], ['fail', ['downlink_low']]);
+  const jittery = figures({ uplink: { ...figures().uplink, jitterMs: 45 } });
+  t.same(codes(jittery), ['jitter_up']);
+});
+
+t.test('devices and path', async (t) => {
+  t.same(codes(figures({ micLevel: 0 })), ['mic_silent']);
+  t.equal(evaluateCheck(figures({ micLevel: 0 }), th).verdict, 'fail');
+  t.same(codes(figures({ cameraLuma: 3 })), ['camera_black']);
+  t.same(codes(figures({ speakersConfirmed: false })), ['speakers']);
+  t.same(
+    evaluateCheck(figures({ speakersConfirmed: undefined }), th).verdict,
+    'pass',
+    'not asked is not a failure',
+  );
+  t.same(
+    [evaluateCheck(figures({ protocol: 'tcp' }), th).verdict, codes(figures({ protocol: 'tcp' }))],
+    ['degraded', ['tcp']],
+  );
+  t.same(
+    evaluateCheck(figures({ candidateType: 'relay' }), th).verdict,
+    'pass',
+    'TURN over UDP is fine',
+  );
+  const nothing = figures({
+    uplink: { kbps: 0, lossPercent: 0, jitterMs: 0, packets: 0, durationMs: 8000 },
+    downlink: { kbps: 0, lossPercent: 0, jitterMs: 0, framesDecoded: 0, durationMs: 8000 },
+  });
+  t.equal(evaluateCheck(nothing, th).verdict, 'fail');
+  t.ok(codes(nothing).includes('no_media'));
+});
