@@ -32,10 +32,8 @@ interface CloseStep {
   run: () => Promise<void> | void;
 }
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..').replace(
-  /\/dist$/,
-  '',
-);
+// server/ in the sources, dist/server/ once built: both sit one folder below the repository.
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..').replace(/\/dist$/, '');
 
 /**
  * The composition root: the one place that knows every part. Starts Redis, the media
