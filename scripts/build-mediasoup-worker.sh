@@ -193,11 +193,12 @@ main() {
 	SRTP_PREFIX="$TMP/srtp-prefix"
 	mkdir -p "$TMP/libsrtp"
 	tar -xzf "$LIBSRTP_TGZ" -C "$TMP/libsrtp" --strip-components=1
+	# (Chained with &&: set -e does not apply inside a subshell followed by ||.)
 	(
-		cd "$TMP/libsrtp"
-		CFLAGS="-O2 -fPIC" ./configure --enable-openssl --prefix="$SRTP_PREFIX" >&2
-		make -j"$JOBS" libsrtp2.a >&2
-		make install >&2
+		cd "$TMP/libsrtp" &&
+			CFLAGS="-O2 -fPIC" ./configure --enable-openssl --prefix="$SRTP_PREFIX" >&2 &&
+			make -j"$JOBS" libsrtp2.a >&2 &&
+			make install >&2
 	) || die "libsrtp build failed"
 	[[ -f "$SRTP_PREFIX/lib/libsrtp2.a" && -f "$SRTP_PREFIX/lib/pkgconfig/libsrtp2.pc" ]] ||
 		die "libsrtp install incomplete"
@@ -220,6 +221,7 @@ main() {
 	log "configuring (meson)"
 	PKG_CONFIG_PATH="$SRTP_PREFIX/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}" \
 		meson setup \
+		--wrap-mode=nodownload \
 		--buildtype release \
 		-Db_ndebug=true \
 		-Dms_disable_liburing=true \
