@@ -54,12 +54,6 @@ t.before(async () => {
     disableLiburing: true,
   });
 });
-t.teardown(async () => {
-  const pid = worker.pid;
-  worker.close();
-  await new Promise((r) => setTimeout(r, 100));
-  t.throws(() => process.kill(pid, 0), 'the worker process has exited');
-});
 
 for (const suite of suites) {
   t.test(`SRTP round trip with ${suite}`, async (t) => {
@@ -86,14 +80,22 @@ for (const suite of suites) {
     const output = await routerB.createPlainTransport({ listenInfo: listen, rtcpMux: true });
     t.equal(srtpA.srtpParameters?.cryptoSuite, suite);
 
+    // A relay delays each direction by 3 ms, so the RTCP round-trip time is measurable (on bare
+    // loopback it rounds to zero) and proves SR and RR both crossed SRTCP.
+    const facingA = await bindUdp();
+    const facingB = await bindUdp();
+    const delay = (from: Socket, to: Socket, port: () => number) =>
+      from.on('message', (msg) => setTimeout(() => to.send(msg, port(), '127.0.0.1'), 3));
+    delay(facingA, facingB, () => srtpB.tuple.localPort);
+    delay(facingB, facingA, () => srtpA.tuple.localPort);
     await srtpA.connect({
       ip: '127.0.0.1',
-      port: srtpB.tuple.localPort,
+      port: facingA.address().port,
       srtpParameters: srtpB.srtpParameters,
     });
     await srtpB.connect({
       ip: '127.0.0.1',
-      port: srtpA.tuple.localPort,
+      port: facingB.address().port,
       srtpParameters: srtpA.srtpParameters,
     });
 
@@ -126,20 +128,20 @@ for (const suite of suites) {
     });
     await output.connect({ ip: '127.0.0.1', port: sink.address().port });
 
+    // Send 20 ms packets until RTCP has measured a round trip over SRTCP (reports are sent only
+    // while the stream is active), then stop and let the last packets arrive.
     const source = await bindUdp();
     const sent: Buffer[] = [];
-    for (let i = 0; i < 150; i++) {
+    let rtt = 0;
+    const started = Date.now();
+    for (let i = 0; (sent.length < 150 || !rtt) && Date.now() - started < 15_000; i++) {
       const payload = randomBytes(80 + (i % 40));
       sent.push(payload);
       source.send(rtpPacket(1000 + i, i * 960, ssrc, payload), input.tuple.localPort, '127.0.0.1');
       await new Promise((r) => setTimeout(r, 20));
+      if (i % 25 === 0) rtt = (await consumerA.getStats())[0]?.roundTripTime ?? 0;
     }
-    // RTCP sender and receiver reports are sent every ~1 s (audio); wait for a round trip.
-    let rtt = 0;
-    for (let i = 0; i < 40 && !rtt; i++) {
-      await new Promise((r) => setTimeout(r, 250));
-      rtt = (await consumerA.getStats())[0]?.roundTripTime ?? 0;
-    }
+    await new Promise((r) => setTimeout(r, 200));
 
     t.equal(received.length, sent.length, 'every packet came through');
     const sentSet = new Set(sent.map((b) => b.toString('hex')));
@@ -147,13 +149,18 @@ for (const suite of suites) {
       received.every((b) => sentSet.has(b.toString('hex'))),
       'payloads are identical after encryption and decryption',
     );
-    t.ok(rtt > 0, `SRTCP flows both ways (round-trip time ${rtt} ms)`);
+    t.ok(
+      rtt >= 5,
+      `SRTCP flows both ways (round-trip time ${rtt.toFixed(1)} ms through a 2 × 3 ms relay)`,
+    );
     const statsB = (await producerB.getStats())[0];
     t.equal(statsB?.packetCount, sent.length, 'router B received every packet over SRTP');
     t.equal(counters.srtpErrors, 0, 'the worker logged no SRTP error');
 
     source.close();
     sink.close();
+    facingA.close();
+    facingB.close();
     routerA.close();
     routerB.close();
     t.ok(
@@ -162,3 +169,10 @@ for (const suite of suites) {
     );
   });
 }
+
+t.test('closing the worker ends its process', async (t) => {
+  const pid = worker.pid;
+  worker.close();
+  await new Promise((r) => setTimeout(r, 100));
+  t.throws(() => process.kill(pid, 0), 'the worker process has exited');
+});
