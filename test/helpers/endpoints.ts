@@ -31,7 +31,7 @@ export async function startEndpoint(
   },
 ): Promise<HarnessEndpoint> {
   const { page, context } = await openPage(browser, `${baseUrl}/harness.html`, name);
-  await page.waitForSelector('body[data-ready="true"]');
+  await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
   await page.evaluate((o) => window.harness.start(o), opts);
   await waitFor(
     () => page.evaluate(() => window.harness.client()?.connectionState === 'connected'),
@@ -43,11 +43,20 @@ export async function startEndpoint(
     name,
     received: (endpointId, source) =>
       page.evaluate(([e, s]) => window.harness.receivedFrom(e!, s!), [endpointId, source]),
-    request: (req, payload = {}) =>
-      page.evaluate(([r, p]) => window.harness.client()!.request(r as never, p as never), [
-        req,
-        payload,
-      ] as const),
+    request: async (req, payload = {}) => {
+      const answer = await page.evaluate(
+        async ([r, p]) => {
+          try {
+            return { ok: true as const, data: await window.harness.client()!.request(r as never, p as never) };
+          } catch (err) {
+            return { ok: false as const, code: (err as { code?: string }).code, message: (err as Error).message };
+          }
+        },
+        [req, payload] as const,
+      );
+      if (!answer.ok) throw Object.assign(new Error(answer.message), { code: answer.code });
+      return answer.data;
+    },
     log: () => page.evaluate(() => window.harness.log),
     close: () => context.close(),
   };
@@ -63,9 +72,11 @@ export async function waitForMedia(
   const started = Date.now();
   const metric = source === 'microphone' ? 'packetsReceived' : 'framesDecoded';
   let first: number | undefined;
+  let last: unknown;
   await waitFor(
     async () => {
       const r = await endpoint.received(from, source);
+      last = r;
       if (!r.present) return false;
       first ??= r[metric];
       return r[metric] > first + (source === 'microphone' ? 10 : 3);
@@ -73,6 +84,11 @@ export async function waitForMedia(
     timeoutMs,
     `${endpoint.name} receiving ${source} from ${from}`,
     100,
-  );
+  ).catch(async (err: Error) => {
+    const remote = await endpoint.page.evaluate(() =>
+      [...(window.harness.client()?.remote.values() ?? [])].map((r) => `${r.endpointId}/${r.source}${r.paused ? ' (paused)' : ''}`),
+    );
+    throw new Error(`${err.message}; last ${JSON.stringify(last)}; receiving ${remote.join(', ')}`);
+  });
   return Date.now() - started;
 }

@@ -61,13 +61,17 @@ export async function runConnectionCheck(options: RunCheckOptions): Promise<Chec
   const warmupMs = Math.min(3000, Math.round(measureMs * 0.3));
   try {
     progress('connect', 0.05);
+    // Loopback consumers of the producers replaced below close soon; wait for the new ones.
+    const stale = new Set(client.remote.keys());
     await client.publish(options.camera, 'camera', { maxBitrateBps: begin.targetKbps * 1000 });
     await client.publish(options.microphone, 'microphone');
-    const own = await waitForLoopback(client, 8000);
+    await waitForLoopback(client, stale, 8000);
 
     progress('warmup', 0.1);
     const devices = watchDevices(options.camera, options.microphone);
     await sleep(warmupMs);
+    // Chosen after the warm-up: by then the consumers of the replaced producers are gone.
+    const own = await waitForLoopback(client, stale, 5000);
 
     progress('measure', 0.25);
     const t0 = performance.now();
@@ -150,12 +154,15 @@ export function onCheckRequested(
 }
 
 /** The consumer ids of this site's own camera and microphone, looped back by the server. */
-async function waitForLoopback(client: MeetingClient, timeoutMs: number) {
+async function waitForLoopback(client: MeetingClient, stale: Set<string>, timeoutMs: number) {
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
-    const own = [...client.remote.values()].filter((r) => r.endpointId === client.endpointId);
-    const camera = own.find((r) => r.source === 'camera');
-    const microphone = own.find((r) => r.source === 'microphone');
+    const own = [...client.remote.values()].filter(
+      (r) => r.endpointId === client.endpointId && !stale.has(r.consumerId),
+    );
+    // The latest of each: an older one may belong to a producer just replaced.
+    const camera = own.filter((r) => r.source === 'camera').at(-1);
+    const microphone = own.filter((r) => r.source === 'microphone').at(-1);
     if (camera && microphone)
       return { camera: camera.consumerId, microphone: microphone.consumerId };
     await sleep(100);
