@@ -60,7 +60,8 @@ export async function startLiveCheckStack(
   });
   const config = configSchema.parse({});
   const checks = await CheckServices.create({ data, redisUrl, config, logger: testLogger });
-  const rtcPort = opts.rtcPort ?? (nextPort += 2);
+  nextPort += 2;
+  const rtcPort = opts.rtcPort ?? nextPort;
   const pool = await WorkerPool.create({
     numWorkers: 1,
     listenIp: opts.listenIp ?? '127.0.0.1',
