@@ -25,8 +25,8 @@ interface RouterEntry {
   workerIndex: number;
   router: types.Router;
   speakerObserver: types.ActiveSpeakerObserver;
-  /** Producers of other routers piped into this one. */
-  piped: Set<string>;
+  /** Producers of other routers piped into this one (or being piped: concurrent consumers await the same pipe). */
+  piped: Map<string, Promise<void>>;
 }
 
 /** Fraction of capacity at which a room prefers opening a router on another worker. */
@@ -171,24 +171,23 @@ export class Room extends EventEmitter<RoomEvents> {
     return created;
   }
 
-  private async pipe(
-    producer: types.Producer,
-    from: MediaEndpoint,
-    to: MediaEndpoint,
-  ): Promise<void> {
+  private pipe(producer: types.Producer, from: MediaEndpoint, to: MediaEndpoint): Promise<void> {
     const target = this.routers.get(to.workerIndex);
-    if (!target || target.piped.has(producer.id)) return;
-    target.piped.add(producer.id);
-    try {
-      const { pipeProducer } = await from.router.pipeToRouter({
-        producerId: producer.id,
-        router: to.router,
-      });
-      pipeProducer?.observer.once('close', () => target.piped.delete(producer.id));
-    } catch (err) {
-      target.piped.delete(producer.id);
-      throw err;
+    if (!target) return Promise.resolve();
+    let piping = target.piped.get(producer.id);
+    if (!piping) {
+      piping = from.router
+        .pipeToRouter({ producerId: producer.id, router: to.router })
+        .then(({ pipeProducer }) => {
+          pipeProducer?.observer.once('close', () => target.piped.delete(producer.id));
+        })
+        .catch((err: unknown) => {
+          target.piped.delete(producer.id);
+          throw err;
+        });
+      target.piped.set(producer.id, piping);
     }
+    return piping;
   }
 
   private async pickRouter(): Promise<RouterEntry> {
@@ -241,7 +240,7 @@ export class Room extends EventEmitter<RoomEvents> {
     speakerObserver.on('dominantspeaker', ({ producer }) => {
       this.emit('activeSpeaker', (producer.appData as EndpointAppData).endpointId);
     });
-    const entry: RouterEntry = { workerIndex, router, speakerObserver, piped: new Set() };
+    const entry: RouterEntry = { workerIndex, router, speakerObserver, piped: new Map() };
     this.routers.set(workerIndex, entry);
     router.observer.once('close', () => {
       if (this.routers.get(workerIndex) === entry) this.routers.delete(workerIndex);

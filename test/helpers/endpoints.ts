@@ -47,9 +47,16 @@ export async function startEndpoint(
       const answer = await page.evaluate(
         async ([r, p]) => {
           try {
-            return { ok: true as const, data: await window.harness.client()!.request(r as never, p as never) };
+            return {
+              ok: true as const,
+              data: await window.harness.client()!.request(r as never, p as never),
+            };
           } catch (err) {
-            return { ok: false as const, code: (err as { code?: string }).code, message: (err as Error).message };
+            return {
+              ok: false as const,
+              code: (err as { code?: string }).code,
+              message: (err as Error).message,
+            };
           }
         },
         [req, payload] as const,
@@ -86,7 +93,9 @@ export async function waitForMedia(
     100,
   ).catch(async (err: Error) => {
     const remote = await endpoint.page.evaluate(() =>
-      [...(window.harness.client()?.remote.values() ?? [])].map((r) => `${r.endpointId}/${r.source}${r.paused ? ' (paused)' : ''}`),
+      [...(window.harness.client()?.remote.values() ?? [])].map(
+        (r) => `${r.endpointId}/${r.source}${r.paused ? ' (paused)' : ''}`,
+      ),
     );
     throw new Error(`${err.message}; last ${JSON.stringify(last)}; receiving ${remote.join(', ')}`);
   });
