@@ -32,7 +32,8 @@ t.test('the live meeting: fan-out, floor, mute, worker loss, offline', async (t)
     },
   });
   const browser = await launchChromium(t);
-  const station = await startEndpoint(browser, stack.url, 'station', {
+  // The main point publishes the hall's camera and microphone; the sites check what they receive.
+  await startEndpoint(browser, stack.url, 'station', {
     token: 'station',
     camera: { width: 640, height: 360 },
     microphone: true,
