@@ -155,6 +155,28 @@ t.test('the live meeting: fan-out, floor, mute, worker loss, offline', async (t)
     },
   );
 
+  await t.test('a dropped socket reconnects and restores media by itself', async (t) => {
+    const droppedAt = Date.now();
+    await sites.s3.page.evaluate(() => window.harness.client()!.socket.io.engine.close());
+    await waitFor(
+      async () => (await sites.s3.log()).includes('state:reconnecting'),
+      3000,
+      'reconnecting shown',
+    );
+    const ms = await waitFor(
+      async () => {
+        const r = await sites.s3.received('station', 'camera');
+        const state = await sites.s3.page.evaluate(() => window.harness.client()!.connectionState);
+        return state === 'connected' && r.present && r.framesDecoded > 5
+          ? Date.now() - droppedAt
+          : 0;
+      },
+      10_000,
+      'site 3 decoding again after reconnect',
+    );
+    t.pass(`site 3 reconnected and decodes the main point again after ${ms} ms`);
+  });
+
   await t.test(
     'a killed mediasoup worker is replaced and every site decodes again within 5 s',
     async (t) => {
