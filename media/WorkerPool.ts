@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
 import type { types } from 'mediasoup';
 import * as mediasoup from 'mediasoup';
 import type { MediaLogger } from './MediaLogger.js';
@@ -49,6 +50,11 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   }
 
   static async create(options: WorkerPoolOptions): Promise<WorkerPool> {
+    if (!existsSync(mediasoup.workerBin)) {
+      throw new Error(
+        `mediasoup-worker not found at ${mediasoup.workerBin}: run "bash scripts/setup.sh" (it builds the worker) or set MEDIASOUP_WORKER_BIN`,
+      );
+    }
     const pool = new WorkerPool(options);
     try {
       for (let i = 0; i < options.numWorkers; i++) await pool.startSlot(i);

@@ -28,8 +28,8 @@ info "node $(node --version), npm $(npm --version 2>/dev/null)"
 
 # --- Debian packages ------------------------------------------------------------------------
 # Runtime: redis-server. Worker build: see scripts/build-mediasoup-worker.sh.
-packages=(redis-server ca-certificates meson ninja-build pkg-config g++ make libssl-dev libuv1-dev
-  libsrtp2-dev libusrsctp-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler dpkg-dev)
+packages=(redis-server ca-certificates meson ninja-build pkg-config gcc g++ make patch python3 libssl-dev
+  libuv1-dev libusrsctp-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler dpkg-dev)
 if [ "$want_test" = 1 ]; then
   packages+=(chromium fonts-noto-core fonts-dejavu-core iproute2)
 fi

@@ -16,6 +16,9 @@ function run(env: Record<string, string>): {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
       LOG_PRETTY: 'false',
+      ...(process.env.MEDIASOUP_WORKER_BIN
+        ? { MEDIASOUP_WORKER_BIN: process.env.MEDIASOUP_WORKER_BIN }
+        : {}),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

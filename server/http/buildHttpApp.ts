@@ -38,7 +38,6 @@ export type HttpApp = FastifyInstance<
 export async function buildHttpApp(options: BuildHttpAppOptions): Promise<HttpApp> {
   const app = Fastify({
     loggerInstance: options.logger.child({ component: 'http' }) as FastifyBaseLogger,
-    disableRequestLogging: false,
     trustProxy: true,
     bodyLimit: 1024 * 1024,
     requestIdHeader: 'x-request-id',
