@@ -1,0 +1,132 @@
+import t, { type Test } from 'tap';
+import type { CheckOutcome } from '../web/client/ConnectionCheck.js';
+import { launchChromium } from './helpers/browser.js';
+import { startEndpoint } from './helpers/endpoints.js';
+import { noiseVideo } from './helpers/fakeVideo.js';
+import { type Impairment, startImpairedRelay } from './helpers/impairedRelay.js';
+import { startLiveCheckStack } from './helpers/liveCheckStack.js';
+
+// Loss and delay on the media path (tc netem is not in this kernel): the WebRtcServer listens on
+// 127.0.0.2 and announces 127.0.0.1, where a user-space relay drops and delays datagrams per
+// direction. Signaling (socket.io on 127.0.0.1) is not impaired. One site per case, in turn.
+// A 320×180 noise picture fills the check's target bitrate without the encoder's CPU showing up
+// as jitter on a busy machine.
+const measureMs = Number(process.env.CHECK_MEASURE_MS ?? 6000);
+
+t.test('loss and delay on the link are named in the verdict', async (t) => {
+  const relay = await startImpairedRelay();
+  t.teardown(() => relay.close());
+  const stack = await startLiveCheckStack(t, {
+    siteCount: 3,
+    listenIp: relay.targetHost,
+    announcedAddress: relay.listenHost,
+    rtcPort: relay.port,
+  });
+  const sites = stack.meeting.sites.map((s) => s.siteId);
+  const browser = await launchChromium(t, [
+    `--use-file-for-fake-video-capture=${noiseVideo(t, 320, 180)}`,
+  ]);
+  await stack.checks.readiness.openWindow(stack.meeting.id, 'window', Date.now() + 300_000);
+
+  /**
+   * Opens the site's page with the relay set to `up`/`down`, runs the check and closes the page.
+   * `settle`: if the only reasons are bitrate ones (the sender's bandwidth estimate had not
+   * ramped up yet on a busy machine), run the check once more on the same, warmed-up link.
+   */
+  const check = async (
+    t: Test,
+    index: number,
+    up: Impairment,
+    down: Impairment,
+    settle = false,
+  ): Promise<CheckOutcome> => {
+    const siteId = sites[index]!;
+    relay.set({ up, down });
+    relay.resetCounters();
+    const site = await startEndpoint(browser, stack.url, `site${index + 1}`, {
+      token: stack.tokens.sites[siteId]!,
+      camera: { width: 320, height: 180 },
+      microphone: true,
+    });
+    try {
+      for (let run = 1; ; run++) {
+        const started = Date.now();
+        const outcome = (await site.page.evaluate(
+          (ms) => window.harness.runCheck({ measureMs: ms }),
+          measureMs,
+        )) as CheckOutcome;
+        const { result } = outcome;
+        const f = result.figures;
+        const c = relay.counters();
+        const pct = (d: { received: number; dropped: number }) =>
+          d.received ? ((d.dropped / d.received) * 100).toFixed(1) : '0';
+        t.comment(
+          `relay up ${up.lossPercent}% +${up.delayMs} ms, down ${down.lossPercent}% +${down.delayMs} ms: dropped up ${pct(c.up)}% of ${c.up.received}, down ${pct(c.down)}% of ${c.down.received}; paths opened ${c.udpOpened} udp, ${c.tcpOpened} tcp`,
+        );
+        t.comment(
+          `check ${run} took ${Date.now() - started} ms: verdict ${result.verdict} (${result.reasons.map((r) => `${r.code} ${r.severity} ${r.measured ?? ''}`).join(', ') || 'no reasons'}); up ${f.uplink.kbps} kbps loss ${f.uplink.lossPercent}% jitter ${f.uplink.jitterMs} ms; down ${f.downlink.kbps} kbps loss ${f.downlink.lossPercent}% jitter ${f.downlink.jitterMs} ms rtt ${f.downlink.rttMs} ms; ICE+DTLS ${f.iceDtlsMs} ms, ${f.candidateType}/${f.protocol}`,
+        );
+        const bitrateOnly =
+          result.reasons.length > 0 &&
+          result.reasons.every((r) => r.code === 'uplink_low' || r.code === 'downlink_low');
+        if (settle && run === 1 && bitrateOnly) continue;
+        t.equal(f.protocol, 'udp', 'media over UDP');
+        // The browser learns its address from the relay's STUN answers: peer-reflexive, as behind NAT.
+        t.match(f.candidateType, /^(host|prflx)$/, `candidate ${f.candidateType}`);
+        t.ok(c.udpOpened > 0 && c.up.received > 0 && c.down.received > 0, 'through the relay');
+        const stored = await stack.checks.readiness.find(stack.meeting.id, siteId);
+        t.equal(stored?.state, outcome.readiness.state, `readiness stored: ${stored?.state}`);
+        return outcome;
+      }
+    } finally {
+      await site.close();
+    }
+  };
+
+  await t.test('no impairment: the site passes through the relay', async (t) => {
+    const none = { delayMs: 0, lossPercent: 0 };
+    const { result, readiness } = await check(t, 0, none, none, true);
+    t.same(
+      result.reasons.map((r) => r.code),
+      [],
+      'no reasons',
+    );
+    t.equal(result.verdict, 'pass');
+    t.equal(readiness.state, 'ready');
+  });
+
+  await t.test('5 % loss both ways: degraded or failed on loss', async (t) => {
+    const lossy = { delayMs: 0, lossPercent: 5 };
+    const { result, readiness } = await check(t, 1, lossy, lossy);
+    const codes = result.reasons.map((r) => r.code);
+    t.not(result.verdict, 'pass', `verdict ${result.verdict}`);
+    t.match(readiness.state, /^(degraded|failed)$/);
+    for (const code of ['loss_up', 'loss_down'] as const) {
+      const reason = result.reasons.find((r) => r.code === code);
+      t.ok(reason, `${code} named`);
+      if (!reason) continue;
+      t.ok(reason.measured! > 1, `${code}: ${reason.measured}% over the 1 % limit`);
+      t.equal(reason.limit, 1);
+      t.equal(reason.severity, reason.measured! > 5 ? 'fail' : 'degraded', `${code} severity`);
+    }
+    t.notOk(codes.includes('rtt'), 'no RTT reason: the relay added no delay');
+    t.notOk(codes.includes('tcp'), 'no TCP reason');
+  });
+
+  await t.test('150 ms each way: degraded on round-trip time', async (t) => {
+    const slow = { delayMs: 150, lossPercent: 0 };
+    const { result, readiness } = await check(t, 2, slow, slow);
+    const codes = result.reasons.map((r) => r.code);
+    const rtt = result.reasons.find((r) => r.code === 'rtt');
+    t.ok(rtt, 'rtt named');
+    t.ok(
+      rtt && rtt.measured! >= 290 && rtt.measured! < 400,
+      `RTT ${rtt?.measured} ms: about 300 ms, over the 200 ms limit, under the 400 ms fail line`,
+    );
+    t.equal(rtt?.limit, 200);
+    t.equal(rtt?.severity, 'degraded');
+    t.not(result.verdict, 'pass', `verdict ${result.verdict}`);
+    t.match(readiness.state, /^(degraded|failed)$/);
+    t.notOk(codes.includes('loss_up') || codes.includes('loss_down'), 'no loss reason');
+  });
+});
