@@ -2,7 +2,12 @@ import type { BrowserContext, Page } from 'playwright-core';
 import t from 'tap';
 import { loadConfig } from '../config/index.js';
 import { Service } from '../server/Service.js';
-import { defaultCheckAt, formatDateTime, vietnamDate } from '../signaling/protocol/time.js';
+import {
+  defaultCheckAt,
+  formatDateTime,
+  formatTime,
+  vietnamDate,
+} from '../signaling/protocol/time.js';
 import { artifactPath, launchChromium, tempDir, waitFor } from './helpers/browser.js';
 import { testLogger } from './helpers/logger.js';
 import { startTestRedis } from './helpers/redis.js';
@@ -174,8 +179,12 @@ t.test('the pages, end to end against the real server', async (t) => {
     await form
       .getByLabel('Tít trên phông chính')
       .fill('HỘI NGHỊ GIAO BAN TRỰC TUYẾN\nTHÁNG 11 NĂM 2026');
-    await form.getByLabel('Ngày họp').fill(tomorrow);
-    await form.getByLabel('Giờ khai mạc').fill('07:30');
+    await form.getByLabel('Ngày họp').fill(tomorrow.split('-').reverse().join('/'));
+    await form.getByLabel('Giờ khai mạc').fill('7h30');
+    await form.getByLabel('Giờ kết thúc').fill('25:00');
+    await it.getByTestId('save-meeting').click();
+    await form.getByText('Giờ phải theo dạng hh:mm (24 giờ)').waitFor();
+    t.pass('a time that is not a time is explained before anything is sent');
     await form.getByLabel('Giờ kết thúc').fill('07:00');
     const expectedCheck = formatDateTime(defaultCheckAt(`${tomorrow}T07:30:00+07:00`));
     t.match(
@@ -183,12 +192,21 @@ t.test('the pages, end to end against the real server', async (t) => {
       expectedCheck,
       `the check defaults to 08:00 the day before (${expectedCheck})`,
     );
+    // The check window opens now (two minutes ago), as IT staff move it for a rehearsal.
+    const checkAt = Date.now() - 120_000;
+    await form.getByLabel('Kiểm tra kỹ thuật lúc 08:00 ngày hôm trước').uncheck();
+    await form
+      .getByLabel('Ngày kiểm tra kỹ thuật')
+      .fill(vietnamDate(checkAt).split('-').reverse().join('/'));
+    await form.getByLabel('Giờ kiểm tra kỹ thuật').fill(formatTime(checkAt));
     await form.locator('#m-main-site').selectOption({ label: SITES.main.name });
     await form.getByLabel(new RegExp(`^${SITES.a.name}`)).check();
     await form.getByLabel(new RegExp(`^${SITES.b.name}`)).check();
     const first = it.getByTestId('site-composition').nth(1);
     await first.getByRole('button', { name: /Thêm thành phần/ }).click();
-    await first.getByLabel('Thành phần', { exact: true }).fill('Lãnh đạo Phòng GD&ĐT, chuyên viên phụ trách');
+    await first
+      .getByLabel('Thành phần', { exact: true })
+      .fill('Lãnh đạo Phòng GD&ĐT, chuyên viên phụ trách');
     await first.getByLabel('Số người', { exact: true }).fill('3');
     await first.getByLabel('Số người dự kiến', { exact: true }).fill('12');
     await first.getByRole('button', { name: /Áp dụng thành phần này/ }).click();
@@ -271,12 +289,17 @@ t.test('the pages, end to end against the real server', async (t) => {
     p.locator('[data-testid="conn-state"][data-state="connected"]').waitFor({ timeout: 20_000 });
 
   await t.test('technician: waiting screen, devices, the check and the checklist', async (t) => {
-    await it.getByTestId('action-startCheck').click();
+    // Scheduling with a check time already passed opens the window at once.
     await waitFor(
-      async () =>
-        (await it.getByTestId('meeting-state').textContent()) === 'Đang kiểm tra kỹ thuật',
-      5000,
-      'check window open',
+      async () => {
+        if ((await it.getByTestId('meeting-state').textContent()) === 'Đang kiểm tra kỹ thuật')
+          return true;
+        await it.reload();
+        await it.getByTestId('meeting-state').waitFor();
+        return false;
+      },
+      20_000,
+      'the check window open',
     );
     await siteA.goto(linkA);
     await siteA.getByTestId('waiting').waitFor();
@@ -288,14 +311,25 @@ t.test('the pages, end to end against the real server', async (t) => {
     await connected(siteB);
     await shoot(siteA, '05-technician-waiting');
 
-    await siteA.getByTestId('run-check').click();
-    await siteA.getByTestId('check-step').waitFor();
-    await shoot(siteA, '06-technician-check-running', false);
-    await siteA.getByTestId('speaker-yes').click({ timeout: 60_000 });
+    // In the window the page checks by itself as soon as it connects…
     const result = siteA.getByTestId('check-result');
-    await result.waitFor({ timeout: 60_000 });
+    await siteA.getByTestId('check-step').waitFor({ timeout: 15_000 });
+    await shoot(siteA, '06-technician-check-running', false);
+    await result.waitFor({ timeout: 90_000 });
+    t.ok(await result.getAttribute('data-verdict'), 'the automatic check ends with a verdict');
+    // …and the technician runs it again, answering about the speakers.
+    await siteA.getByTestId('run-check').click();
+    const checkError = siteA.getByTestId('check').getByTestId('error');
+    await Promise.race([
+      siteA.getByTestId('speaker-yes').waitFor({ timeout: 90_000 }),
+      checkError.waitFor({ timeout: 90_000 }).then(async () => {
+        throw new Error(`the check failed: ${await checkError.textContent()}`);
+      }),
+    ]);
+    await siteA.getByTestId('speaker-yes').click();
+    await result.waitFor({ timeout: 30_000 });
     const verdict = await result.getAttribute('data-verdict');
-    t.ok(verdict, `the check ends with a verdict (${verdict})`);
+    t.ok(verdict, `the technician's check ends with a verdict (${verdict})`);
     t.match(await result.textContent(), /Sẵn sàng|Chưa đạt|Tạm được/, 'shown in plain words');
 
     const checklist = siteA.getByTestId('checklist');
@@ -393,6 +427,7 @@ t.test('the pages, end to end against the real server', async (t) => {
 
   await t.test('the chair ends the meeting', async (t) => {
     await chair.getByTestId('end-session').click();
+    await chair.getByTestId('session-status').getByText('Đã kết thúc').waitFor({ timeout: 10_000 });
     await siteA.getByTestId('ended-banner').waitFor({ timeout: 10_000 });
     t.pass('sites are told the meeting ended');
   });

@@ -20,7 +20,7 @@ export class ApiError extends Error {
   fieldErrors(lang: Lang): Record<string, string> {
     const out: Record<string, string> = {};
     if (this.code !== 'bad_request') return out;
-    for (const part of this.message.split('; ')) {
+    for (const part of this.message.split(/; (?=[\w.]+: )/)) {
       const m = /^(?:body\.)?([\w.]+): (.*)$/s.exec(part);
       if (m) out[m[1]!] = pickServerMessage(m[2]!, lang);
     }
@@ -142,6 +142,11 @@ export function explain(
 ): Explained {
   const code = (err as { code?: unknown })?.code;
   const message = err instanceof Error ? err.message : String(err);
+  // A conflict other than a stale version (a state that forbids it) is best said in the server's words.
+  const details = (err as { details?: Record<string, unknown> })?.details;
+  if (code === 'conflict' && details?.currentVersion === undefined && message) {
+    return { advice: pickServerMessage(message, lang) };
+  }
   if (typeof code === 'string' && code in adviceByCode) {
     const key = code === 'unauthorized' && unauthorized ? unauthorized : adviceByCode[code]!;
     const advice = t(key);

@@ -131,6 +131,10 @@ const vi = {
   meetingSaved: 'Đã lưu hội nghị.',
   fixFields: 'Có {count} ô cần sửa (được đánh dấu đỏ).',
   requiredField: 'Ô này là bắt buộc.',
+  badDate: 'Ngày phải theo dạng dd/mm/yyyy, ví dụ 01/11/2026.',
+  badTime: 'Giờ phải theo dạng hh:mm (24 giờ), ví dụ 07:30.',
+  dateHint: 'dd/mm/yyyy',
+  timeHint: 'hh:mm, 24 giờ',
   notEditable: 'Hội nghị ở trạng thái này không sửa được nữa.',
 
   // Meeting detail
@@ -505,6 +509,10 @@ const en: Dictionary = {
   meetingSaved: 'Meeting saved.',
   fixFields: '{count} field(s) need fixing (marked in red).',
   requiredField: 'This field is required.',
+  badDate: 'Write the date as dd/mm/yyyy, e.g. 01/11/2026.',
+  badTime: 'Write the time as hh:mm (24-hour), e.g. 07:30.',
+  dateHint: 'dd/mm/yyyy',
+  timeHint: 'hh:mm, 24-hour',
   notEditable: 'A meeting in this state can no longer be edited.',
 
   meetingDetail: 'Meeting details',
@@ -789,8 +797,9 @@ export function translator(lang: Lang): Translate {
  * field path). Picks the part in the reader's language.
  */
 export function pickServerMessage(message: string, lang: Lang): string {
+  // Several zod issues are joined by "; " and each starts with its field path.
   return message
-    .split('; ')
+    .split(/; (?=[\w.]+: )/)
     .map((part) => {
       const body = part.replace(/^[\w.]+: /, '');
       const m = / \/ (?=[A-Z0-9"'(])/.exec(body);

@@ -18,14 +18,14 @@ const toastListeners = new Set<(t: Toast[]) => void>();
 
 export function toast(text: string, kind: Toast['kind'] = 'info'): void {
   const item = { id: nextToast++, text, kind };
-  toasts = [...toasts.slice(-3), item];
+  toasts = [...toasts.slice(-1), item];
   for (const fn of toastListeners) fn(toasts);
   setTimeout(
     () => {
       toasts = toasts.filter((x) => x.id !== item.id);
       for (const fn of toastListeners) fn(toasts);
     },
-    kind === 'error' ? 8000 : 4000,
+    kind === 'error' ? 8000 : 3000,
   );
 }
 
@@ -144,6 +144,7 @@ export function TextField(
     max?: string | number;
     name?: string;
     placeholder?: string;
+    inputMode?: 'numeric' | 'text' | 'tel' | 'email';
   },
 ) {
   const auto = useId('f');
@@ -169,6 +170,7 @@ export function TextField(
           {...common}
           type={(props.type ?? 'text') as 'text'}
           autocomplete={props.autoComplete}
+          inputMode={props.inputMode}
           min={props.min}
           max={props.max}
           onInput={(e) => props.onInput((e.currentTarget as HTMLInputElement).value)}

@@ -13,6 +13,7 @@ import { useI18n } from '../i18n.js';
 import { linkTo } from '../router.js';
 import { ErrorNotice, toast } from '../ui.js';
 import { useLoad } from '../useLoad.js';
+import { FailedJobs } from './FailedJobs.js';
 import { StateBadge } from './MeetingsList.js';
 import { ReadinessBoard } from './ReadinessBoard.js';
 
@@ -121,8 +122,6 @@ export function MeetingDetail(props: { meetingId: string }) {
               <dd>{t('agendaCount', { count: m.agenda.length })}</dd>
             </dl>
           </section>
-          <ReadinessBoard meeting={m} directory={directory} />
-          <LinksCard meeting={m} nameOf={nameOf} />
         </div>
         <aside>
           <section class="card" aria-labelledby="h-actions">
@@ -179,6 +178,13 @@ export function MeetingDetail(props: { meetingId: string }) {
           </section>
         </aside>
       </div>
+      <ReadinessBoard
+        meeting={m}
+        directory={directory}
+        onMeetingChanged={() => void meeting.reload()}
+      />
+      <LinksCard meeting={m} nameOf={nameOf} />
+      <FailedJobs meetingId={m.id} />
     </>
   );
 }

@@ -81,7 +81,7 @@ const emptyLetter: LetterForm = {
 };
 
 function newForm(): MeetingForm {
-  const tomorrow = vietnamDate(Date.now() + 86_400_000);
+  const tomorrow = displayDate(vietnamDate(Date.now() + 86_400_000));
   return {
     title: '',
     banner: '',
@@ -120,11 +120,11 @@ function formOf(m: Meeting): MeetingForm {
     banner: m.banner ?? '',
     organizer: m.organizer,
     chair: m.chair ?? '',
-    date: vietnamDate(m.opensAt),
+    date: displayDate(vietnamDate(m.opensAt)),
     opens: formatTime(m.opensAt),
     closes: formatTime(m.closesAt),
     checkDefault: m.checkAtDefault,
-    checkDate: vietnamDate(m.checkAt),
+    checkDate: displayDate(vietnamDate(m.checkAt)),
     checkTime: formatTime(m.checkAt),
     checkDuration: String(m.checkDurationMinutes),
     main: siteRowOf(m.mainSite),
@@ -142,7 +142,7 @@ function formOf(m: Meeting): MeetingForm {
       authority: l?.authority ?? '',
       number: l?.number ?? '',
       place: l?.place ?? '',
-      date: l?.date ?? '',
+      date: l?.date ? displayDate(l.date) : '',
       subject: l?.subject ?? '',
       addressees: (l?.addressees ?? []).join('\n'),
       preamble: l?.preamble ?? '',
@@ -153,10 +153,41 @@ function formOf(m: Meeting): MeetingForm {
   };
 }
 
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/** "2026-11-01" → "01/11/2026": dates are typed and shown as people write them here. */
+export function displayDate(isoDate: string): string {
+  const [y, m, d] = isoDate.split('-');
+  return y && m && d ? `${d}/${m}/${y}` : '';
+}
+
+/** "1/11/2026" or "01/11/2026" → "2026-11-01"; undefined when it is not a real date. */
+export function parseDate(text: string): string | undefined {
+  const m = /^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$/.exec(text);
+  if (!m) return undefined;
+  const [d, mo, y] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d)
+    return undefined;
+  return `${y}-${pad2(mo)}-${pad2(d)}`;
+}
+
+/** "7:30", "07:30" or "7h30" → "07:30" (24-hour clock); undefined otherwise. */
+export function parseTime(text: string): string | undefined {
+  const m = /^\s*(\d{1,2})\s*[:hH.]\s*(\d{2})\s*$/.exec(text);
+  if (!m) return undefined;
+  const h = Number(m[1]);
+  const min = Number(m[2]);
+  if (h > 23 || min > 59) return undefined;
+  return `${pad2(h)}:${pad2(min)}`;
+}
+
 const nfc = (s: string) => s.normalize('NFC').trim();
 const opt = (s: string) => (nfc(s) ? nfc(s) : undefined);
 const lines = (s: string) => s.split('\n').map(nfc).filter(Boolean);
-const iso = (date: string, time: string) => `${date}T${time}:00+07:00`;
+/** Form date (dd/mm/yyyy) and time (hh:mm) → an instant in Vietnam's offset. */
+const iso = (date: string, time: string) =>
+  `${parseDate(date) ?? date}T${parseTime(time) ?? time}:00+07:00`;
 
 function participationOf(r: SiteRow) {
   return {
@@ -174,7 +205,7 @@ function inputOf(f: MeetingForm): MeetingInput {
     ...(opt(l.authority) ? { authority: opt(l.authority) } : {}),
     ...(opt(l.number) ? { number: opt(l.number) } : {}),
     ...(opt(l.place) ? { place: opt(l.place) } : {}),
-    ...(l.date ? { date: l.date } : {}),
+    ...(l.date ? { date: parseDate(l.date) ?? l.date } : {}),
     ...(opt(l.subject) ? { subject: opt(l.subject) } : {}),
     addressees: lines(l.addressees),
     ...(opt(l.preamble) ? { preamble: l.preamble.normalize('NFC').trim() } : {}),
@@ -207,18 +238,30 @@ function inputOf(f: MeetingForm): MeetingInput {
 }
 
 /** Checks a person would otherwise only learn from the server, so the field is marked at once. */
-function localErrors(f: MeetingForm, required: string): Record<string, string> {
+function localErrors(
+  f: MeetingForm,
+  msg: { required: string; date: string; time: string },
+): Record<string, string> {
   const e: Record<string, string> = {};
-  if (!nfc(f.title)) e.title = required;
-  if (!nfc(f.organizer)) e.organizer = required;
-  if (!f.date) e.opensAt = required;
-  if (!f.opens) e.opensAt = required;
-  if (!f.closes) e.closesAt = required;
-  if (!f.main.siteId) e['mainSite.siteId'] = required;
-  if (!f.checkDefault && (!f.checkDate || !f.checkTime)) e.checkAt = required;
+  const date = (v: string) => (!v.trim() ? msg.required : parseDate(v) ? undefined : msg.date);
+  const time = (v: string) => (!v.trim() ? msg.required : parseTime(v) ? undefined : msg.time);
+  const put = (k: string, v: string | undefined) => {
+    if (v) e[k] = v;
+  };
+  if (!nfc(f.title)) e.title = msg.required;
+  if (!nfc(f.organizer)) e.organizer = msg.required;
+  put('date', date(f.date));
+  put('opensAt', time(f.opens));
+  put('closesAt', time(f.closes));
+  if (!f.main.siteId) e['mainSite.siteId'] = msg.required;
+  if (!f.checkDefault) {
+    put('checkDate', date(f.checkDate));
+    put('checkAt', time(f.checkTime));
+  }
+  if (f.letter.date.trim() && !parseDate(f.letter.date)) e['letter.date'] = msg.date;
   f.agenda.forEach((a, i) => {
-    if (!a.time) e[`agenda.${i}.startsAt`] = required;
-    if (!nfc(a.title)) e[`agenda.${i}.title`] = required;
+    put(`agenda.${i}.startsAt`, time(a.time));
+    if (!nfc(a.title)) e[`agenda.${i}.title`] = msg.required;
   });
   return e;
 }
@@ -254,7 +297,11 @@ export function MeetingEditor(props: { meetingId?: string }) {
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    const local = localErrors(form, t('requiredField'));
+    const local = localErrors(form, {
+      required: t('requiredField'),
+      date: t('badDate'),
+      time: t('badTime'),
+    });
     setError(undefined);
     if (Object.keys(local).length) {
       setErrors(local);
@@ -313,7 +360,8 @@ export function MeetingEditor(props: { meetingId?: string }) {
         ? [...form.sites, { siteId: id, composition: [], expectedCount: '' }]
         : form.sites.filter((s) => s.siteId !== id),
     });
-  const defaultCheck = form.date && form.opens ? defaultCheckAt(iso(form.date, form.opens)) : '';
+  const defaultCheck =
+    parseDate(form.date) && parseTime(form.opens) ? defaultCheckAt(iso(form.date, form.opens)) : '';
   const errorCount = Object.keys(errors).length;
 
   return (
@@ -377,24 +425,31 @@ export function MeetingEditor(props: { meetingId?: string }) {
           <TextField
             id="m-date"
             label={t('fDate')}
-            type="date"
+            hint={t('dateHint')}
+            inputMode="numeric"
+            placeholder="dd/mm/yyyy"
             value={form.date}
             onInput={(v) => up({ date: v })}
             required
-            error={err('opensAt')}
+            error={err('date')}
           />
           <TextField
             id="m-opens"
             label={t('fOpensAt')}
-            type="time"
+            hint={t('timeHint')}
+            inputMode="numeric"
+            placeholder="hh:mm"
             value={form.opens}
             onInput={(v) => up({ opens: v })}
             required
+            error={err('opensAt')}
           />
           <TextField
             id="m-closes"
             label={t('fClosesAt')}
-            type="time"
+            hint={t('timeHint')}
+            inputMode="numeric"
+            placeholder="hh:mm"
             value={form.closes}
             onInput={(v) => up({ closes: v })}
             required
@@ -409,7 +464,10 @@ export function MeetingEditor(props: { meetingId?: string }) {
             up({
               checkDefault: v,
               ...(!v && !form.checkDate && defaultCheck
-                ? { checkDate: vietnamDate(defaultCheck), checkTime: formatTime(defaultCheck) }
+                ? {
+                    checkDate: displayDate(vietnamDate(defaultCheck)),
+                    checkTime: formatTime(defaultCheck),
+                  }
                 : {}),
             })
           }
@@ -423,17 +481,20 @@ export function MeetingEditor(props: { meetingId?: string }) {
             <TextField
               id="m-check-date"
               label={t('fCheckDate')}
-              type="date"
+              inputMode="numeric"
+              placeholder="dd/mm/yyyy"
               value={form.checkDate}
               onInput={(v) => up({ checkDate: v })}
-              error={err('checkAt')}
+              error={err('checkDate')}
             />
             <TextField
               id="m-check-time"
               label={t('fCheckTime')}
-              type="time"
+              inputMode="numeric"
+              placeholder="hh:mm"
               value={form.checkTime}
               onInput={(v) => up({ checkTime: v })}
+              error={err('checkAt')}
             />
           </div>
         )}
@@ -666,6 +727,7 @@ function SiteComposition(props: {
         </button>
         <TextField
           id={`${id}-expected`}
+          class="narrow"
           label={t('expectedCount')}
           type="number"
           min={0}
@@ -704,7 +766,8 @@ function AgendaEditor(props: {
             <TextField
               id={`ag-time-${i}`}
               label={t('agendaTime')}
-              type="time"
+              inputMode="numeric"
+              placeholder="hh:mm"
               value={r.time}
               onInput={(v) => set(i, { time: v })}
               error={props.errors[`agenda.${i}.startsAt`]}
@@ -864,7 +927,8 @@ function LetterEditor(props: {
         <TextField
           id="l-date"
           label={L.date}
-          type="date"
+          inputMode="numeric"
+          placeholder="dd/mm/yyyy"
           value={l.date}
           onInput={set('date')}
           error={e('date')}

@@ -17,7 +17,6 @@ import { checkRequest, onCheckNotification } from '../live/checkApi.js';
 import { useMeeting } from '../live/useMeeting.js';
 import { ErrorNotice, Notice, QualityBadge, toast } from '../ui.js';
 import { CallPanel } from './CallPanel.js';
-import { FailedJobs } from './FailedJobs.js';
 import { TechnicianContact } from './SitesPage.js';
 
 const connectable = new Set(['scheduled', 'checking', 'live']);
@@ -106,7 +105,12 @@ function ChecklistCell(props: { r: SiteReadiness | undefined }) {
  * Every site of the meeting as IT staff watch it on the morning of the check: online, the last
  * check and its figures, the checklist, who to phone; check one site or all, call one site.
  */
-export function ReadinessBoard(props: { meeting: Meeting; directory: Map<string, Site> }) {
+export function ReadinessBoard(props: {
+  meeting: Meeting;
+  directory: Map<string, Site>;
+  /** The meeting's state may have moved (the check window opened or closed). */
+  onMeetingChanged?: () => void;
+}) {
   const { t, lang } = useI18n();
   const m = props.meeting;
   const [readiness, setReadiness] = useState<MeetingReadiness>();
@@ -138,7 +142,11 @@ export function ReadinessBoard(props: { meeting: Meeting; directory: Map<string,
   useEffect(() => {
     const c = live.client;
     if (!c) return;
-    return onCheckNotification(c, 'readinessChanged', (r) => {
+    const offWindow = onCheckNotification(c, 'checkWindowChanged', () => {
+      props.onMeetingChanged?.();
+      void load();
+    });
+    const offReadiness = onCheckNotification(c, 'readinessChanged', (r) => {
       setReadiness((prev) =>
         prev
           ? {
@@ -148,6 +156,10 @@ export function ReadinessBoard(props: { meeting: Meeting; directory: Map<string,
           : prev,
       );
     });
+    return () => {
+      offWindow();
+      offReadiness();
+    };
   }, [live.client]);
 
   const bySite = new Map((readiness?.sites ?? []).map((s) => [s.siteId, s]));
@@ -188,142 +200,137 @@ export function ReadinessBoard(props: { meeting: Meeting; directory: Map<string,
 
   const unreachable = !connectable.has(m.state);
   return (
-    <>
-      <section class="card" aria-labelledby="h-readiness" data-testid="readiness">
-        <div class="card-head">
-          <h2 id="h-readiness">{t('readinessTitle')}</h2>
-          <span class="badge neutral" aria-live="polite">
-            {t('readinessCounts', { ...counts, total: rows.length })}
-          </span>
-          <span class="spacer" />
-          {!unreachable ? <span class="muted">{t(`connState_${live.state}`)}</span> : null}
-          <button
-            type="button"
-            disabled={unreachable || live.state !== 'connected'}
-            onClick={() => void requestCheck()}
-            data-testid="check-all"
-          >
-            {t('checkAll')}
-          </button>
-        </div>
-        {loadError && !(loadError instanceof ApiError && loadError.status === 404) ? (
-          <ErrorNotice error={loadError} onRetry={() => void load()} />
-        ) : null}
-        <ErrorNotice error={actionError} />
-        {readiness?.problems.length ? (
-          <Notice kind="warn">
-            <ul style={{ margin: 0, paddingLeft: '18px' }}>
-              {readiness.problems.map((p) => (
-                <li key={p.siteId}>
-                  <strong>{p.siteName}</strong>: {pickPart(p.message, lang)}
-                </li>
-              ))}
-            </ul>
-          </Notice>
-        ) : null}
-        {calling && live.client ? (
-          <CallPanel
-            client={live.client}
-            siteId={calling}
-            siteName={props.directory.get(calling)?.name ?? calling}
-            tracks={live.tracks}
-            onEnd={() => setCalling(undefined)}
-          />
-        ) : null}
-        <div class="table-wrap">
-          <table class="data">
-            <thead>
-              <tr>
-                <th scope="col">{t('colSite')}</th>
-                <th scope="col">{t('colOnline')}</th>
-                <th scope="col">{t('state')}</th>
-                <th scope="col">{t('colLastCheck')}</th>
-                <th scope="col">{t('colChecklist')}</th>
-                <th scope="col">{t('colTechnician')}</th>
-                <th scope="col">{t('colActions')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              <tr>
-                <th scope="row">
-                  {props.directory.get(m.mainSite.siteId)?.name ?? m.mainSite.siteId}
-                  <div class="muted">{t('mainPointLabel')}</div>
-                </th>
-                <td>
-                  <OnlineBadge online={!!station?.online} />
-                </td>
-                <td colSpan={3}>
-                  {station?.quality ? <QualityBadge grade={station.quality.grade} /> : null}
-                </td>
-                <td>
-                  <TechnicianContact
-                    technician={props.directory.get(m.mainSite.siteId)?.technician}
-                  />
-                </td>
-                <td />
-              </tr>
-              {rows.map((row) => {
-                const online = row.participant?.online ?? row.r?.online ?? false;
-                const name = row.site?.name ?? row.siteId;
-                return (
-                  <tr key={row.siteId} data-testid="readiness-row" data-site={row.siteId}>
-                    <th scope="row">{name}</th>
-                    <td>
-                      <OnlineBadge online={online} />
-                      {row.participant?.quality ? (
-                        <div>
-                          <QualityBadge grade={row.participant.quality.grade} />
-                        </div>
-                      ) : null}
-                    </td>
-                    <td>
-                      <ReadinessBadge state={row.r?.state ?? 'unknown'} />
-                      {row.r?.note ? <div class="figures">{pickPart(row.r.note, lang)}</div> : null}
-                    </td>
-                    <td>
-                      {row.r ? <Figures r={row.r} /> : <span class="muted">{t('none')}</span>}
-                    </td>
-                    <td>
-                      <ChecklistCell r={row.r} />
-                    </td>
-                    <td>
-                      <TechnicianContact technician={row.site?.technician} />
-                    </td>
-                    <td class="actions">
-                      <button
-                        type="button"
-                        class="small"
-                        disabled={!online || live.state !== 'connected'}
-                        onClick={() => void requestCheck(row.siteId)}
-                        aria-label={`${t('checkNow')}: ${name}`}
-                      >
-                        {t('checkNow')}
-                      </button>
-                      <button
-                        type="button"
-                        class="small"
-                        disabled={
-                          !online ||
-                          live.state !== 'connected' ||
-                          m.state === 'live' ||
-                          calling !== undefined
-                        }
-                        onClick={() => setCalling(row.siteId)}
-                        aria-label={`${t('callSite')}: ${name}`}
-                      >
-                        {t('callSite')}
-                      </button>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-        {!readiness && !loadError ? <p class="muted">{t('loading')}</p> : null}
-      </section>
-      <FailedJobs meetingId={m.id} />
-    </>
+    <section class="card" aria-labelledby="h-readiness" data-testid="readiness">
+      <div class="card-head">
+        <h2 id="h-readiness">{t('readinessTitle')}</h2>
+        <span class="badge neutral" aria-live="polite">
+          {t('readinessCounts', { ...counts, total: rows.length })}
+        </span>
+        <span class="spacer" />
+        {!unreachable ? <span class="muted">{t(`connState_${live.state}`)}</span> : null}
+        <button
+          type="button"
+          disabled={unreachable || live.state !== 'connected'}
+          onClick={() => void requestCheck()}
+          data-testid="check-all"
+        >
+          {t('checkAll')}
+        </button>
+      </div>
+      {loadError && !(loadError instanceof ApiError && loadError.status === 404) ? (
+        <ErrorNotice error={loadError} onRetry={() => void load()} />
+      ) : null}
+      <ErrorNotice error={actionError} />
+      {readiness?.problems.length ? (
+        <Notice kind="warn">
+          <ul style={{ margin: 0, paddingLeft: '18px' }}>
+            {readiness.problems.map((p) => (
+              <li key={p.siteId}>
+                <strong>{p.siteName}</strong>: {pickPart(p.message, lang)}
+              </li>
+            ))}
+          </ul>
+        </Notice>
+      ) : null}
+      {calling && live.client ? (
+        <CallPanel
+          client={live.client}
+          siteId={calling}
+          siteName={props.directory.get(calling)?.name ?? calling}
+          tracks={live.tracks}
+          onEnd={() => setCalling(undefined)}
+        />
+      ) : null}
+      <div class="table-wrap">
+        <table class="data">
+          <thead>
+            <tr>
+              <th scope="col">{t('colSite')}</th>
+              <th scope="col">{t('colOnline')}</th>
+              <th scope="col">{t('state')}</th>
+              <th scope="col">{t('colLastCheck')}</th>
+              <th scope="col">{t('colChecklist')}</th>
+              <th scope="col">{t('colTechnician')}</th>
+              <th scope="col">{t('colActions')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            <tr>
+              <th scope="row">
+                {props.directory.get(m.mainSite.siteId)?.name ?? m.mainSite.siteId}
+                <div class="muted">{t('mainPointLabel')}</div>
+              </th>
+              <td>
+                <OnlineBadge online={!!station?.online} />
+              </td>
+              <td colSpan={3}>
+                {station?.quality ? <QualityBadge grade={station.quality.grade} /> : null}
+              </td>
+              <td>
+                <TechnicianContact
+                  technician={props.directory.get(m.mainSite.siteId)?.technician}
+                />
+              </td>
+              <td />
+            </tr>
+            {rows.map((row) => {
+              const online = row.participant?.online ?? row.r?.online ?? false;
+              const name = row.site?.name ?? row.siteId;
+              return (
+                <tr key={row.siteId} data-testid="readiness-row" data-site={row.siteId}>
+                  <th scope="row">{name}</th>
+                  <td>
+                    <OnlineBadge online={online} />
+                    {row.participant?.quality ? (
+                      <div>
+                        <QualityBadge grade={row.participant.quality.grade} />
+                      </div>
+                    ) : null}
+                  </td>
+                  <td>
+                    <ReadinessBadge state={row.r?.state ?? 'unknown'} />
+                    {row.r?.note ? <div class="figures">{pickPart(row.r.note, lang)}</div> : null}
+                  </td>
+                  <td>{row.r ? <Figures r={row.r} /> : <span class="muted">{t('none')}</span>}</td>
+                  <td>
+                    <ChecklistCell r={row.r} />
+                  </td>
+                  <td>
+                    <TechnicianContact technician={row.site?.technician} />
+                  </td>
+                  <td class="actions">
+                    <button
+                      type="button"
+                      class="small"
+                      disabled={!online || live.state !== 'connected'}
+                      onClick={() => void requestCheck(row.siteId)}
+                      aria-label={`${t('checkNow')}: ${name}`}
+                    >
+                      {t('checkNow')}
+                    </button>
+                    <button
+                      type="button"
+                      class="small"
+                      disabled={
+                        !online ||
+                        live.state !== 'connected' ||
+                        m.state === 'live' ||
+                        calling !== undefined
+                      }
+                      onClick={() => setCalling(row.siteId)}
+                      aria-label={`${t('callSite')}: ${name}`}
+                    >
+                      {t('callSite')}
+                    </button>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      {!readiness && !loadError ? <p class="muted">{t('loading')}</p> : null}
+    </section>
   );
 }
 

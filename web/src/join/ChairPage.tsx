@@ -159,6 +159,7 @@ export function ChairPage(props: { token: string; view: MeetingView; refresh: ()
       title={t('roleChairTitle')}
       sub={view.title}
       dark
+      fit
       right={
         <>
           <span
@@ -264,7 +265,7 @@ export function ChairPage(props: { token: string; view: MeetingView; refresh: ()
           </div>
         </aside>
 
-        <section aria-labelledby="h-grid" style={{ minWidth: 0 }}>
+        <section aria-labelledby="h-grid" class="chair-center" style={{ minWidth: 0 }}>
           <div class="row" style={{ alignItems: 'center', marginBottom: '8px' }}>
             <h2 id="h-grid" style={{ margin: 0, color: '#fff' }}>
               {t('sitesGrid')}
@@ -441,7 +442,7 @@ function SiteTile(props: {
         <span class={`badge ${isOnline ? 'ok' : 'neutral'}`}>
           {isOnline ? `● ${t('online')}` : `○ ${t('offline')}`}
         </span>
-        {props.floor ? <span class="badge ok">🎤 {t('hasFloor')}</span> : null}
+        {props.floor ? <span class="badge ok">{t('hasFloor')}</span> : null}
         {props.handUp ? <span class="badge warn">✋ {t('handUp')}</span> : null}
         <span class={`badge ${muted || p?.selfMuted ? 'danger' : 'neutral'}`}>
           {muted || p?.selfMuted ? `🔇 ${t('micOff')}` : `🎙 ${t('micOn')}`}

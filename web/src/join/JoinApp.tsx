@@ -95,6 +95,8 @@ export function JoinFrame(props: {
   title: string;
   sub?: string;
   dark?: boolean;
+  /** Fit the screen (no page scroll); for pages watched during the meeting. */
+  fit?: boolean;
   right?: ComponentChildren;
   children: ComponentChildren;
 }) {
@@ -102,7 +104,7 @@ export function JoinFrame(props: {
     document.title = props.title;
   }, [props.title]);
   return (
-    <div class={props.dark ? 'live' : ''}>
+    <div class={props.dark ? `live${props.fit ? ' fit' : ''}` : ''}>
       <header class="join-top">
         <h1>{props.title}</h1>
         {props.sub ? <span class="sub">{props.sub}</span> : null}
@@ -117,7 +119,7 @@ export function JoinFrame(props: {
 
 /** Banners every live page shows: reconnecting, replaced by another tab, ended, refused. */
 export function ConnectionBanners(props: { live: MeetingLive }) {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const { live } = props;
   if (live.stopped === 'replaced') {
     return (
@@ -160,7 +162,6 @@ export function ConnectionBanners(props: { live: MeetingLive }) {
       </div>
     );
   }
-  void lang;
   return null;
 }
 

@@ -92,7 +92,7 @@ export function StationPage(props: { token: string; view: MeetingView; refresh: 
       <ConnectionBanners live={live} />
       <div class="live-body">
         <div class="live-main">
-          <div class="panel">
+          <div class="panel station-floor">
             <h2>{t('floorSiteTitle')}</h2>
             <p class="floor-box" role="status" aria-live="polite" data-testid="floor">
               {floorName ? t('floorHolder', { site: floorName }) : t('noFloor')}

@@ -43,6 +43,7 @@ export function TechnicianPage(props: { token: string; view: MeetingView; refres
       title={t('roleTechTitle', { site: siteName })}
       sub={view.title}
       dark={status === 'live'}
+      fit={status === 'live'}
       right={
         <>
           <QualityBadge grade={me?.quality?.grade} />
@@ -51,7 +52,7 @@ export function TechnicianPage(props: { token: string; view: MeetingView; refres
       }
     >
       <ConnectionBanners live={live} />
-      {status === 'live' ? (
+      {status === 'ended' || live.stopped === 'ended' ? null : status === 'live' ? (
         <LiveSite live={live} view={view} devices={devices} />
       ) : (
         <Waiting live={live} view={view} devices={devices} siteName={siteName} />
@@ -183,13 +184,13 @@ function LiveSite(props: { live: MeetingLive; view: MeetingView; devices: Device
   return (
     <>
       {live.mutedByChair ? (
-        <div class="status-banner muted" role="alert" data-testid="muted-banner">
+        <div class="status-banner chair-muted" role="alert" data-testid="muted-banner">
           🔇 {t('mutedByChair')}
         </div>
       ) : null}
       {iHaveFloor ? (
         <div class="status-banner floor" role="status" data-testid="floor-banner">
-          🎤 {t('youHaveFloor')}
+          {t('youHaveFloor')}
         </div>
       ) : null}
       <div class="live-body">

@@ -37,7 +37,7 @@ export function DocumentsList(props: { view: MeetingView }) {
     <section class="card" aria-labelledby="h-docs">
       <h2 id="h-docs">{t('documents')}</h2>
       <ErrorNotice error={error} />
-      <ul style={{ paddingLeft: '18px', margin: 0 }}>
+      <ul class="plain">
         <li>
           <button
             type="button"

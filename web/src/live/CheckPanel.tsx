@@ -42,7 +42,6 @@ export function CheckPanel(props: {
   /** byPerson: the technician pressed the button (so someone can answer about the speakers). */
   const run = async (byPerson: boolean, measureMs?: number) => {
     const client = live.client;
-    const d = devicesRef.current;
     if (!client || runningRef.current) return;
     runningRef.current = true;
     setRunning(true);
@@ -50,6 +49,12 @@ export function CheckPanel(props: {
     setResult(undefined);
     setFraction(0);
     try {
+      // A request at connection time may come before the camera and microphone are on.
+      for (let i = 0; i < 50 && !(devicesRef.current.video && devicesRef.current.audio); i++) {
+        if (devicesRef.current.error) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      const d = devicesRef.current;
       const out = await runSiteCheck({
         client,
         video: d.video,
