@@ -64,8 +64,10 @@ stamp=node_modules/.diemcau-npm-$lock_hash
 if [ -f "$stamp" ]; then
   info "node_modules matches package-lock.json"
 else
-  # With MEDIASOUP_WORKER_BIN set, mediasoup's postinstall skips its download.
-  MEDIASOUP_WORKER_BIN="$worker_bin" npm ci --no-audit --no-fund --loglevel=error >&2
+  # With MEDIASOUP_WORKER_BIN set, mediasoup's postinstall skips its download. Not `npm ci`:
+  # some registries (and mirrors on closed networks) lack other platforms' optional packages,
+  # which npm ci refuses; `npm install --no-save` installs the locked versions without them.
+  MEDIASOUP_WORKER_BIN="$worker_bin" npm install --no-save --no-audit --no-fund --loglevel=error >&2
   touch "$stamp"
 fi
 # mediasoup looks for its worker here when MEDIASOUP_WORKER_BIN is not set at run time.

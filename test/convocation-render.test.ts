@@ -44,7 +44,6 @@ async function render(t: Test, html: string, name: string): Promise<string> {
     () => document.documentElement.scrollWidth > window.innerWidth,
   );
   t.notOk(overflow, 'no horizontal overflow');
-  // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what people read
   return page.innerText('body');
 }
 
