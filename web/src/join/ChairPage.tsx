@@ -6,7 +6,13 @@ import type { RemoteTrack } from '../../client/MeetingClient.js';
 import { useI18n } from '../i18n.js';
 import { trackOf, useMeeting } from '../live/useMeeting.js';
 import { ErrorNotice, formatDuration, QualityBadge, toast, useNow, VideoView } from '../ui.js';
-import { AgendaList, ConnectionBanners, ConnectionState, JoinFrame } from './JoinApp.js';
+import {
+  AgendaList,
+  ConnectionBanners,
+  ConnectionState,
+  JoinFrame,
+  useRefreshOnClose,
+} from './JoinApp.js';
 
 interface SiteRow {
   siteId: string;
@@ -23,6 +29,7 @@ export function ChairPage(props: { token: string; view: MeetingView; refresh: ()
   const { t } = useI18n();
   const { view } = props;
   const live = useMeeting(useMemo(() => ({ token: props.token, send: false }), [props.token]));
+  useRefreshOnClose(live, props.refresh);
   const session = live.session;
   const status = session?.status ?? 'waiting';
   const [selected, setSelected] = useState(0);

@@ -82,10 +82,12 @@ function NotOpen(props: { view: MeetingView }) {
   return (
     <JoinFrame title={v.title}>
       <main class="page-center">
-        <Notice kind={v.state === 'ended' ? 'info' : 'warn'}>
-          <strong>{meetingStateLabels[v.state][lang]}</strong>
-          {v.state === 'ended' ? t('endedBanner') : null}
-        </Notice>
+        <div data-testid={v.state === 'ended' ? 'ended-banner' : 'not-open'}>
+          <Notice kind={v.state === 'ended' ? 'info' : 'warn'}>
+            <strong>{meetingStateLabels[v.state][lang]}</strong>
+            {v.state === 'ended' ? t('endedBanner') : null}
+          </Notice>
+        </div>
       </main>
     </JoinFrame>
   );
@@ -115,6 +117,16 @@ export function JoinFrame(props: {
       {props.children}
     </div>
   );
+}
+
+/**
+ * When the server closes the connection for good (the meeting ended, the link was revoked),
+ * read the meeting again so the page shows why, without a reload.
+ */
+export function useRefreshOnClose(live: MeetingLive, refresh: () => void): void {
+  useEffect(() => {
+    if (live.state === 'closed' || live.stopped === 'ended') refresh();
+  }, [live.state, live.stopped]);
 }
 
 /** Banners every live page shows: reconnecting, replaced by another tab, ended, refused. */

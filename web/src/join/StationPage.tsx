@@ -6,7 +6,13 @@ import { DevicePanel } from '../live/DevicePanel.js';
 import { useDevices } from '../live/devices.js';
 import { trackOf, useMeeting } from '../live/useMeeting.js';
 import { AudioOut, ErrorNotice, Notice, QualityBadge, VideoView } from '../ui.js';
-import { AgendaList, ConnectionBanners, ConnectionState, JoinFrame } from './JoinApp.js';
+import {
+  AgendaList,
+  ConnectionBanners,
+  ConnectionState,
+  JoinFrame,
+  useRefreshOnClose,
+} from './JoinApp.js';
 import { usePublish } from './TechnicianPage.js';
 
 /**
@@ -17,6 +23,7 @@ export function StationPage(props: { token: string; view: MeetingView; refresh: 
   const { t } = useI18n();
   const { view } = props;
   const live = useMeeting(useMemo(() => ({ token: props.token, send: true }), [props.token]));
+  useRefreshOnClose(live, props.refresh);
   const devices = useDevices({ autoStart: true });
   usePublish(live, devices);
   const [screen, setScreen] = useState<MediaStreamTrack>();

@@ -9,7 +9,13 @@ import { type Devices, useDevices } from '../live/devices.js';
 import { type MeetingLive, trackOf, useMeeting } from '../live/useMeeting.js';
 import { AudioOut, Countdown, ErrorNotice, QualityBadge, VideoView } from '../ui.js';
 import { DocumentsList } from './documents.js';
-import { AgendaList, ConnectionBanners, ConnectionState, JoinFrame } from './JoinApp.js';
+import {
+  AgendaList,
+  ConnectionBanners,
+  ConnectionState,
+  JoinFrame,
+  useRefreshOnClose,
+} from './JoinApp.js';
 
 /** Publishes the page's camera and microphone, again whenever the technician picks another. */
 export function usePublish(live: MeetingLive, devices: Devices): void {
@@ -27,6 +33,7 @@ export function TechnicianPage(props: { token: string; view: MeetingView; refres
   const { t } = useI18n();
   const { view } = props;
   const live = useMeeting(useMemo(() => ({ token: props.token, send: true }), [props.token]));
+  useRefreshOnClose(live, props.refresh);
   const devices = useDevices({ autoStart: true });
   usePublish(live, devices);
   const own = view.sites[0];
