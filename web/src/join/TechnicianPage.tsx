@@ -155,9 +155,15 @@ function LiveSite(props: { live: MeetingLive; view: MeetingView; devices: Device
 
   const mainVideo = trackOf(live.tracks, (x) => x.role === 'station' && x.source === 'camera');
   const screen = trackOf(live.tracks, (x) => x.role === 'station' && x.source === 'screen');
-  const floorVideo = floorSiteId
-    ? trackOf(live.tracks, (x) => x.siteId === floorSiteId && x.source === 'camera')
-    : undefined;
+  // Never our own stream (the check loops it back): with the floor we watch the main point.
+  const floorVideo =
+    floorSiteId && !iHaveFloor
+      ? trackOf(
+          live.tracks,
+          (x) =>
+            x.siteId === floorSiteId && x.source === 'camera' && x.endpointId !== live.endpointId,
+        )
+      : undefined;
   const stage = screen ?? floorVideo ?? mainVideo;
   const stageCaption =
     stage === screen ? t('sharedContent') : stage === floorVideo ? floorName : t('mainPoint');
