@@ -5,6 +5,8 @@ import {
   type Socket as TcpSocket,
   connect as tcpConnect,
 } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 
 /*
  * A user-space stand-in for `tc netem` (not in this kernel): a UDP (and TCP) relay between the
@@ -45,7 +47,19 @@ export interface RelayCounters {
   bytes: number;
 }
 
-export interface ImpairedRelay {
+export type RelayStats = Record<Direction, RelayCounters> & {
+  udpOpened: number;
+  tcpOpened: number;
+  udpOpen: number;
+  tcpOpen: number;
+  /** Delays added by the relay's own event loop, ms: the impairment's error bar. */
+  loopDelayMs: { p50: number; p99: number; max: number };
+  /** How late delayed packets left compared with their due time, ms (max). */
+  maxLateMs: number;
+};
+
+/** The relay in the calling thread (synchronous control). */
+export interface RelayCore {
   /** The port the relay listens on (UDP and TCP) and the target's port. */
   readonly port: number;
   readonly listenHost: string;
@@ -54,12 +68,7 @@ export interface ImpairedRelay {
   set(impairment: Partial<Record<Direction, Impairment>>): void;
   impairment(): Record<Direction, Impairment>;
   /** Per direction; paths opened since the last reset and open now (UDP per browser address). */
-  counters(): Record<Direction, RelayCounters> & {
-    udpOpened: number;
-    tcpOpened: number;
-    udpOpen: number;
-    tcpOpen: number;
-  };
+  counters(): RelayStats;
   /** Zeroes the counters (e.g. between test cases). */
   resetCounters(): void;
   close(): Promise<void>;
@@ -89,6 +98,8 @@ class DelayLine {
   private lastAt = 0;
   private closed = false;
 
+  constructor(private readonly onLate: (ms: number) => void = () => {}) {}
+
   push(delayMs: number, send: () => void): void {
     if (this.closed) return;
     const now = performance.now();
@@ -111,8 +122,12 @@ class DelayLine {
   private flush(): void {
     this.timer = undefined;
     // setTimeout may fire up to ~1 ms early or late; send what is due within half a millisecond.
-    const now = performance.now() + 0.5;
-    while (this.queue.length > 0 && this.queue[0]!.at <= now) this.queue.shift()!.send();
+    const now = performance.now();
+    while (this.queue.length > 0 && this.queue[0]!.at <= now + 0.5) {
+      const due = this.queue.shift()!;
+      this.onLate(now - due.at);
+      due.send();
+    }
     this.arm();
   }
 
@@ -154,9 +169,8 @@ function listenTcp(server: Server, host: string, port: number): Promise<void> {
   });
 }
 
-export async function startImpairedRelay(
-  options: ImpairedRelayOptions = {},
-): Promise<ImpairedRelay> {
+/** Starts the relay on this thread's event loop; `startImpairedRelay` runs it on its own thread. */
+export async function startRelayCore(options: ImpairedRelayOptions = {}): Promise<RelayCore> {
   const listenHost = options.listenHost ?? '127.0.0.1';
   const targetHost = options.targetHost ?? '127.0.0.2';
   const withTcp = options.tcp ?? true;
@@ -166,6 +180,12 @@ export async function startImpairedRelay(
     down: { ...NONE, ...options.down },
   };
   let count = { up: counters(), down: counters(), udpOpened: 0, tcpOpened: 0 };
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  const late = { maxMs: 0 };
+  const onLate = (ms: number) => {
+    if (ms > late.maxMs) late.maxMs = ms;
+  };
 
   // One port for UDP and TCP: try the one asked for, or ephemeral ones until TCP binds too.
   let udp: Socket | undefined;
@@ -224,8 +244,8 @@ export async function startImpairedRelay(
       const upstream = createSocket({ type: 'udp4' });
       const created: UdpPath = {
         upstream,
-        up: new DelayLine(),
-        down: new DelayLine(),
+        up: new DelayLine(onLate),
+        down: new DelayLine(onLate),
         lastSeen: Date.now(),
       };
       path = created;
@@ -259,8 +279,8 @@ export async function startImpairedRelay(
     const pair = { a: client, b: server };
     tcpPairs.add(pair);
     count.tcpOpened++;
-    const upLine = new DelayLine();
-    const downLine = new DelayLine();
+    const upLine = new DelayLine(onLate);
+    const downLine = new DelayLine(onLate);
     const end = () => {
       tcpPairs.delete(pair);
       upLine.close();
@@ -305,12 +325,21 @@ export async function startImpairedRelay(
       tcpOpened: count.tcpOpened,
       udpOpen: paths.size,
       tcpOpen: tcpPairs.size,
+      loopDelayMs: {
+        p50: Math.round(loop.percentile(50) / 1e5) / 10,
+        p99: Math.round(loop.percentile(99) / 1e5) / 10,
+        max: Math.round(loop.max / 1e5) / 10,
+      },
+      maxLateMs: Math.round(late.maxMs * 10) / 10,
     }),
     resetCounters() {
       count = { up: counters(), down: counters(), udpOpened: 0, tcpOpened: 0 };
+      loop.reset();
+      late.maxMs = 0;
     },
     async close() {
       clearInterval(sweeper);
+      loop.disable();
       for (const key of [...paths.keys()]) closePath(key);
       for (const pair of tcpPairs) {
         pair.a.destroy();
@@ -323,4 +352,103 @@ export async function startImpairedRelay(
       ]);
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// On its own thread: the test process's event loop (signaling, Redis, the mediasoup channel,
+// tsx) stalls for tens of milliseconds under load, which would add delay spikes of its own.
+
+/** The relay, controlled from the test; the forwarding runs on a worker thread. */
+export interface ImpairedRelay {
+  readonly port: number;
+  readonly listenHost: string;
+  readonly targetHost: string;
+  /** Resolves once packets arriving from now on get the new impairment. */
+  set(impairment: Partial<Record<Direction, Impairment>>): Promise<void>;
+  counters(): Promise<RelayStats>;
+  resetCounters(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const WORKER_KIND = 'diemcau-impaired-relay';
+type Op = 'set' | 'counters' | 'reset' | 'close';
+
+export async function startImpairedRelay(
+  options: ImpairedRelayOptions = {},
+): Promise<ImpairedRelay> {
+  // The worker loads this module again, through tsx (workers do not inherit --import=tsx).
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const bootstrap = `(async () => {
+    const { register } = await import(${JSON.stringify(tsx)});
+    register();
+    await import(${JSON.stringify(import.meta.url)});
+  })().catch((err) => { console.error(err); process.exit(1); });`;
+  const worker = new Worker(bootstrap, {
+    eval: true,
+    workerData: { kind: WORKER_KIND, options },
+  });
+  const pending = new Map<number, { ok: (v: unknown) => void; fail: (e: Error) => void }>();
+  let nextId = 0;
+  let failed: Error | undefined;
+  const ready = new Promise<{ port: number; listenHost: string; targetHost: string }>(
+    (resolve, reject) => {
+      worker.on(
+        'message',
+        (m: { ready?: never; id?: number; result?: unknown; error?: string }) => {
+          if (m.ready) return resolve(m.ready);
+          const call = pending.get(m.id!);
+          pending.delete(m.id!);
+          if (m.error) call?.fail(new Error(m.error));
+          else call?.ok(m.result);
+        },
+      );
+      const fail = (err: Error) => {
+        failed = err;
+        reject(err);
+        for (const call of pending.values()) call.fail(err);
+        pending.clear();
+      };
+      worker.on('error', fail);
+      worker.on('exit', (code) => fail(new Error(`impaired relay thread exited (${code})`)));
+    },
+  );
+  const call = <T>(op: Op, arg?: unknown) =>
+    new Promise<T>((ok, fail) => {
+      if (failed) return fail(failed);
+      const id = nextId++;
+      pending.set(id, { ok: ok as (v: unknown) => void, fail });
+      worker.postMessage({ id, op, arg });
+    });
+  const where = await ready;
+  return {
+    ...where,
+    set: (impairment) => call('set', impairment),
+    counters: () => call('counters'),
+    resetCounters: () => call('reset'),
+    async close() {
+      if (failed) return;
+      await call('close').catch(() => {});
+      await worker.terminate();
+    },
+  };
+}
+
+if (!isMainThread && workerData?.kind === WORKER_KIND) {
+  const port = parentPort!;
+  const core = await startRelayCore(workerData.options as ImpairedRelayOptions);
+  port.on('message', async (m: { id: number; op: Op; arg?: unknown }) => {
+    try {
+      let result: unknown;
+      if (m.op === 'set') core.set(m.arg as Partial<Record<Direction, Impairment>>);
+      else if (m.op === 'counters') result = core.counters();
+      else if (m.op === 'reset') core.resetCounters();
+      else if (m.op === 'close') await core.close();
+      port.postMessage({ id: m.id, result });
+    } catch (err) {
+      port.postMessage({ id: m.id, error: (err as Error).message });
+    }
+  });
+  port.postMessage({
+    ready: { port: core.port, listenHost: core.listenHost, targetHost: core.targetHost },
+  });
 }
