@@ -77,6 +77,20 @@ t.test('the live meeting: fan-out, floor, mute, worker loss, offline', async (t)
     t.pass('the chair sees the site grid');
   });
 
+  await t.test('the chair sees the connection quality of each site', async (t) => {
+    const quality = await waitFor(
+      async () => {
+        const ps = await chair.page.evaluate(() => window.harness.client()!.participants);
+        const q = ps.find((p) => p.siteId === 's1')?.quality;
+        return q && q.recvKbps > 0 && q.sendKbps > 0 ? q : undefined;
+      },
+      8000,
+      'quality of site 1 at the chair',
+    );
+    t.comment(`site 1: ${JSON.stringify(quality)}`);
+    t.not(quality?.grade, 'unknown', 'graded');
+  });
+
   await t.test('the floor: site 2 reaches sites 1 and 3, then stops', async (t) => {
     t.notOk(
       (await sites.s1.received('site:s2', 'camera')).present,

@@ -70,6 +70,9 @@ export async function runConnectionCheck(options: RunCheckOptions): Promise<Chec
     progress('warmup', 0.1);
     const devices = watchDevices(options.camera, options.microphone);
     await sleep(warmupMs);
+    // The sender's bandwidth estimate ramps up over seconds; measuring before it reaches the
+    // target would blame the site's link for the estimator's start (seen at 1.0–1.3 Mbps).
+    await waitForSendEstimate(client, begin.targetKbps * 1000, 8000);
     // Chosen after the warm-up: by then the consumers of the replaced producers are gone.
     const own = await waitForLoopback(client, stale, 5000);
 
@@ -320,4 +323,27 @@ export async function playTone(durationMs = 1000): Promise<void> {
   await sleep(durationMs);
   osc.stop();
   await audio.close().catch(() => {});
+}
+
+/** Waits until the send path's estimated available bitrate reaches the target, or the time is up. */
+async function waitForSendEstimate(
+  client: MeetingClient,
+  targetBps: number,
+  maxMs: number,
+): Promise<void> {
+  const deadline = performance.now() + maxMs;
+  while (performance.now() < deadline) {
+    let available = 0;
+    (await client.transportStats('send'))?.forEach((s) => {
+      if (
+        s.type === 'candidate-pair' &&
+        s.nominated &&
+        typeof s.availableOutgoingBitrate === 'number'
+      ) {
+        available = Math.max(available, s.availableOutgoingBitrate);
+      }
+    });
+    if (available >= targetBps * 0.95) return;
+    await sleep(250);
+  }
 }

@@ -109,6 +109,8 @@ export class MeetingClient {
   private sendTransport?: types.Transport;
   private recvTransport?: types.Transport;
   private readonly consumers = new Map<string, types.Consumer>();
+  private readonly pendingConsumers = new Set<string>();
+  private readonly closedWhilePending = new Set<string>();
   private readonly published = new Map<MediaSource, Published>();
   private readonly listeners = new Map<keyof ClientEvents, Set<(value: never) => void>>();
   private setupRun = 0;
@@ -452,30 +454,43 @@ export class MeetingClient {
   private async addConsumer(n: NotificationPayload<'newConsumer'>): Promise<void> {
     const transport = this.recvTransport;
     if (!transport) return;
-    const consumer = await transport.consume({
-      id: n.consumerId,
-      producerId: n.producerId,
-      kind: n.kind,
-      rtpParameters: n.rtpParameters as unknown as types.RtpParameters,
-    });
-    this.consumers.set(consumer.id, consumer);
-    const remote: RemoteTrack = {
-      consumerId: consumer.id,
-      producerId: n.producerId,
-      kind: n.kind,
-      source: n.source,
-      endpointId: n.endpointId,
-      role: n.role,
-      ...(n.siteId !== undefined ? { siteId: n.siteId } : {}),
-      track: consumer.track,
-      paused: false,
-    };
-    this.remote.set(consumer.id, remote);
-    await this.request('resumeConsumer', { consumerId: consumer.id }).catch(() => {});
-    this.emit('trackAdded', remote);
+    // consumerClosed can arrive while the consumer is still being set up; remember it.
+    this.pendingConsumers.add(n.consumerId);
+    try {
+      const consumer = await transport.consume({
+        id: n.consumerId,
+        producerId: n.producerId,
+        kind: n.kind,
+        rtpParameters: n.rtpParameters as unknown as types.RtpParameters,
+      });
+      if (this.closedWhilePending.has(n.consumerId) || transport !== this.recvTransport) {
+        consumer.close();
+        return;
+      }
+      this.consumers.set(consumer.id, consumer);
+      const remote: RemoteTrack = {
+        consumerId: consumer.id,
+        producerId: n.producerId,
+        kind: n.kind,
+        source: n.source,
+        endpointId: n.endpointId,
+        role: n.role,
+        ...(n.siteId !== undefined ? { siteId: n.siteId } : {}),
+        track: consumer.track,
+        paused: false,
+      };
+      this.remote.set(consumer.id, remote);
+      await this.request('resumeConsumer', { consumerId: consumer.id }).catch(() => {});
+      // Closed during the resume: removeConsumer already dropped it.
+      if (this.remote.get(consumer.id) === remote) this.emit('trackAdded', remote);
+    } finally {
+      this.pendingConsumers.delete(n.consumerId);
+      this.closedWhilePending.delete(n.consumerId);
+    }
   }
 
   private removeConsumer(consumerId: string): void {
+    if (this.pendingConsumers.has(consumerId)) this.closedWhilePending.add(consumerId);
     this.consumers.get(consumerId)?.close();
     this.consumers.delete(consumerId);
     const remote = this.remote.get(consumerId);
