@@ -135,7 +135,13 @@ export class RedisServerProcess {
       '--requirepass',
       password,
     ];
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // setpriv (util-linux) makes the kernel stop redis if this process dies without closing it.
+    const setpriv = findBinary('setpriv');
+    const child = setpriv
+      ? spawn(setpriv, ['--pdeathsig', 'TERM', '--', bin, ...args], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        })
+      : spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     let output = '';
     const collect = (chunk: Buffer) => {
