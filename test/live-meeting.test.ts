@@ -196,6 +196,11 @@ t.test('the live meeting: fan-out, floor, mute, worker loss, offline', async (t)
     async (t) => {
       const stationWorker = room.endpoint('station')!.workerIndex;
       const victim = stack.pool.slot(stationWorker)!;
+      // The consumers of the main point that exist now die with its worker; recovery means a new
+      // consumer decoding frames, not the old one's last frames.
+      const before = new Map<string, string | undefined>();
+      for (const site of Object.values(sites))
+        before.set(site.name, (await site.received('station', 'camera')).consumerId);
       const killedAt = Date.now();
       process.kill(victim.worker.pid, 'SIGKILL');
       await Promise.all(
@@ -203,7 +208,8 @@ t.test('the live meeting: fan-out, floor, mute, worker loss, offline', async (t)
           const recovered = await waitFor(
             async () => {
               const r = await site.received('station', 'camera');
-              return r.present && r.framesDecoded > 5 ? Date.now() - killedAt : 0;
+              const fresh = r.present && r.consumerId !== before.get(site.name);
+              return fresh && r.framesDecoded > 5 ? Date.now() - killedAt : 0;
             },
             5000,
             `${site.name} decoding again`,

@@ -12,6 +12,7 @@ export interface HarnessEndpoint {
     packetsReceived: number;
     bytesReceived: number;
     present: boolean;
+    consumerId?: string;
   }>;
   request(name: string, payload?: unknown): Promise<unknown>;
   log(): Promise<string[]>;

@@ -113,7 +113,7 @@ async function receivedFrom(endpointId: string, source: string) {
   if (!c) return { framesDecoded: 0, packetsReceived: 0, bytesReceived: 0, present: false };
   for (const r of c.remote.values()) {
     if (r.endpointId === endpointId && r.source === source)
-      return { ...(await c.trackStats(r.consumerId)), present: true };
+      return { ...(await c.trackStats(r.consumerId)), present: true, consumerId: r.consumerId };
   }
   return { framesDecoded: 0, packetsReceived: 0, bytesReceived: 0, present: false };
 }
