@@ -386,3 +386,16 @@ export function AudioOut(props: {
   // biome-ignore lint/a11y/useMediaCaption: live meeting audio has no caption track.
   return <audio ref={ref} autoplay data-testid="remote-audio" />;
 }
+
+/** Shown when the browser blocked autoplay: one press lets the meeting's sound play. */
+export function SoundBlockedPanel(props: { onEnable: () => void }) {
+  const { t } = useI18n();
+  return (
+    <div class="panel" role="alert">
+      <p>{t('soundBlocked')}</p>
+      <button type="button" class="primary" onClick={props.onEnable}>
+        🔊 {t('enableSound')}
+      </button>
+    </div>
+  );
+}

@@ -5,7 +5,14 @@ import { useI18n } from '../i18n.js';
 import { DevicePanel } from '../live/DevicePanel.js';
 import { useDevices } from '../live/devices.js';
 import { trackOf, useMeeting } from '../live/useMeeting.js';
-import { AudioOut, ErrorNotice, Notice, QualityBadge, VideoView } from '../ui.js';
+import {
+  AudioOut,
+  ErrorNotice,
+  Notice,
+  QualityBadge,
+  SoundBlockedPanel,
+  VideoView,
+} from '../ui.js';
 import {
   AgendaList,
   ConnectionBanners,
@@ -161,14 +168,7 @@ export function StationPage(props: { token: string; view: MeetingView; refresh: 
           {status === 'waiting' ? (
             <Notice kind="info">{t('opensAtFull', { time: formatDateTime(view.opensAt) })}</Notice>
           ) : null}
-          {blocked ? (
-            <div class="panel" role="alert">
-              <p>{t('soundBlocked')}</p>
-              <button type="button" class="primary" onClick={() => setBlocked(false)}>
-                🔊 {t('enableSound')}
-              </button>
-            </div>
-          ) : null}
+          {blocked ? <SoundBlockedPanel onEnable={() => setBlocked(false)} /> : null}
           <div class="panel">
             <h2>{t('agenda')}</h2>
             <AgendaList agenda={view.agenda} current={session?.agendaIndex ?? -1} />

@@ -7,7 +7,14 @@ import { ChecklistPanel, CheckPanel } from '../live/CheckPanel.js';
 import { DevicePanel } from '../live/DevicePanel.js';
 import { type Devices, useDevices } from '../live/devices.js';
 import { type MeetingLive, trackOf, useMeeting } from '../live/useMeeting.js';
-import { AudioOut, Countdown, ErrorNotice, QualityBadge, VideoView } from '../ui.js';
+import {
+  AudioOut,
+  Countdown,
+  ErrorNotice,
+  QualityBadge,
+  SoundBlockedPanel,
+  VideoView,
+} from '../ui.js';
 import { DocumentsList } from './documents.js';
 import {
   AgendaList,
@@ -292,14 +299,7 @@ function LiveSite(props: { live: MeetingLive; view: MeetingView; devices: Device
               </div>
             ) : null}
           </div>
-          {blocked ? (
-            <div class="panel" role="alert">
-              <p>{t('soundBlocked')}</p>
-              <button type="button" class="primary" onClick={() => setBlocked(false)}>
-                🔊 {t('enableSound')}
-              </button>
-            </div>
-          ) : null}
+          {blocked ? <SoundBlockedPanel onEnable={() => setBlocked(false)} /> : null}
           <div class="panel">
             <h2>{t('agenda')}</h2>
             <AgendaList agenda={view.agenda} current={session?.agendaIndex ?? -1} />
