@@ -7,9 +7,20 @@ import { seedDemo } from '../server/demo/seedDemo.js';
 import { RedisServerProcess } from '../server/redis/RedisServerProcess.js';
 import type { Meeting } from '../signaling/protocol/meetings.js';
 import type { Site } from '../signaling/protocol/sites.js';
-import { buildTestApi, createHoaBinhSites, login } from './helpers/dataApi.js';
+import { buildTestApi, createHoaBinhSites, login, type TestApi } from './helpers/dataApi.js';
 import { testLogger } from './helpers/logger.js';
 import { startTestRedis } from './helpers/redis.js';
+
+/** What an admin reads of the department and one meeting, to compare across a restart. */
+async function snapshot(api: TestApi, meetingId: string, cookie: string) {
+  const get = async (url: string) =>
+    (await api.app.inject({ method: 'GET', url, headers: { cookie } })).json();
+  return {
+    sites: await get('/api/sites'),
+    meeting: await get(`/api/meetings/${meetingId}`),
+    audit: await get(`/api/meetings/${meetingId}/audit`),
+  };
+}
 
 t.test(
   'app and Redis restart: every record, link, session and audit entry is still there',
@@ -56,25 +67,7 @@ t.test(
       })
     ).json().issued;
     const cookie = api.adminCookie;
-    const before = {
-      sites: (
-        await api.app.inject({ method: 'GET', url: '/api/sites', headers: { cookie } })
-      ).json(),
-      meeting: (
-        await api.app.inject({
-          method: 'GET',
-          url: `/api/meetings/${meeting.id}`,
-          headers: { cookie },
-        })
-      ).json(),
-      audit: (
-        await api.app.inject({
-          method: 'GET',
-          url: `/api/meetings/${meeting.id}/audit`,
-          headers: { cookie },
-        })
-      ).json(),
-    };
+    const before = await snapshot(api, meeting.id, cookie);
     await api.close();
     await server.close();
 
@@ -85,25 +78,7 @@ t.test(
     });
     t.teardown(() => server.close());
     api = await buildTestApi(t, server.url, { prefix, dataDir, noAdmin: true });
-    const after = {
-      sites: (
-        await api.app.inject({ method: 'GET', url: '/api/sites', headers: { cookie } })
-      ).json(),
-      meeting: (
-        await api.app.inject({
-          method: 'GET',
-          url: `/api/meetings/${meeting.id}`,
-          headers: { cookie },
-        })
-      ).json(),
-      audit: (
-        await api.app.inject({
-          method: 'GET',
-          url: `/api/meetings/${meeting.id}/audit`,
-          headers: { cookie },
-        })
-      ).json(),
-    };
+    const after = await snapshot(api, meeting.id, cookie);
     t.same(after, before, 'the session cookie still works and every record is identical');
     t.equal(after.meeting.state, 'scheduled');
     t.equal((after.sites.sites as Site[]).length, 12);
