@@ -51,8 +51,6 @@ export interface MeetingSessionOptions {
   onClosed: () => void;
 }
 
-type Handler = (p: Participant, payload: never) => Promise<unknown>;
-
 /**
  * One meeting's live session: participants, the floor, the agenda position, the raise-hand
  * queue, and the consumers that follow from them. Owns its Room; closing it closes the media.
@@ -790,11 +788,4 @@ export class MeetingSession {
     this.room.close(reason);
     this.options.onClosed();
   }
-
-  /** For shutdown: tell endpoints the server is stopping (they will reconnect to the next one). */
-  notifyShutdown(): void {
-    this.broadcast('mediaRestarted', { reason: 'server restarting' });
-  }
 }
-
-export type { Handler };

@@ -302,11 +302,13 @@ export class SignalingServer {
     }
   }
 
-  /** Shutdown: refuse new sockets, tell endpoints, close sessions (and their rooms). */
+  /**
+   * Shutdown: refuse new sockets, close sessions (and their rooms). Endpoints learn it from the
+   * disconnect itself and keep trying, so they come back when the next process starts.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const session of this.sessions.values()) session.notifyShutdown();
     for (const session of [...this.sessions.values()]) session.close('server shutdown');
     this.sessions.clear();
     // io.close() would also close the HTTP server, which the HTTP layer owns.

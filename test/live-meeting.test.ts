@@ -192,6 +192,28 @@ t.test('the live meeting: fan-out, floor, mute, worker loss, offline', async (t)
   });
 
   await t.test(
+    'a site disconnected by the server (e.g. a restart) comes back by itself',
+    async (t) => {
+      const droppedAt = Date.now();
+      stack.signaling.session(meetingId)!.participant('site:s3')!.socket!.disconnect(true);
+      const ms = await waitFor(
+        async () => {
+          const r = await sites.s3.received('station', 'camera');
+          const state = await sites.s3.page.evaluate(
+            () => window.harness.client()!.connectionState,
+          );
+          return state === 'connected' && r.present && r.framesDecoded > 5
+            ? Date.now() - droppedAt
+            : 0;
+        },
+        10_000,
+        'site 3 back after a server-side disconnect',
+      );
+      t.pass(`site 3 reconnected by itself after ${ms} ms`);
+    },
+  );
+
+  await t.test(
     'a killed mediasoup worker is replaced and every site decodes again within 5 s',
     async (t) => {
       const stationWorker = room.endpoint('station')!.workerIndex;

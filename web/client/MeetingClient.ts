@@ -117,6 +117,8 @@ export class MeetingClient {
   private statsTimer?: ReturnType<typeof setInterval>;
   private lastRecv?: { bytes: number; at: number };
   private closed = false;
+  /** The session ended: a server-side disconnect is then final. */
+  private ended = false;
   private iceServers: RTCIceServer[] = [];
   readonly timings: ClientTimings = { connectStartedAt: performance.now(), transports: {} };
 
@@ -138,8 +140,15 @@ export class MeetingClient {
     this.socket.on('disconnect', (reason) => {
       if (this.closed) return;
       this.teardownMedia();
-      // 'io server disconnect' means the server closed us on purpose (replaced, ended).
-      this.setState(reason === 'io server disconnect' ? 'closed' : 'reconnecting');
+      if (reason === 'io server disconnect' && this.ended) {
+        this.setState('closed');
+        return;
+      }
+      this.setState('reconnecting');
+      // socket.io does not retry after a server-side disconnect (a restart, a lost session):
+      // the endpoint must come back by itself, so retry unless the meeting has ended.
+      if (reason === 'io server disconnect')
+        setTimeout(() => this.closed || this.socket.connect(), 500);
     });
     this.socket.on('connect_error', (err: Error & { data?: { code: string; message: string } }) => {
       const data = err.data;
@@ -243,6 +252,7 @@ export class MeetingClient {
       this.close();
     });
     this.onNotification('sessionEnded', ({ reason }) => {
+      this.ended = true;
       this.emit('ended', reason);
     });
   }
