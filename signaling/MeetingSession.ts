@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { types } from 'mediasoup';
 import type { Server, Socket } from 'socket.io';
 import type { EndpointAppData, MediaEndpoint } from '../media/MediaEndpoint.js';
@@ -19,6 +20,7 @@ import type {
   SessionState,
 } from './protocol/socket.js';
 import { gradeQuality, type QualityThresholds } from './quality.js';
+import type { EndpointPresence, SessionEvents } from './sessionEvents.js';
 
 export interface SessionMeetingInfo {
   title: string;
@@ -55,7 +57,7 @@ export interface MeetingSessionOptions {
  * One meeting's live session: participants, the floor, the agenda position, the raise-hand
  * queue, and the consumers that follow from them. Owns its Room; closing it closes the media.
  */
-export class MeetingSession {
+export class MeetingSession extends EventEmitter<SessionEvents> {
   readonly meetingId: string;
   private readonly participants = new Map<string, Participant>();
   private status: SessionState['status'] = 'waiting';
@@ -73,6 +75,7 @@ export class MeetingSession {
   readonly check?: ConnectionCheck;
 
   constructor(private readonly options: MeetingSessionOptions) {
+    super();
     this.meetingId = options.meetingId;
     this.log = options.logger.child({ component: 'session', meetingId: options.meetingId });
     if (options.info.live) {
@@ -171,6 +174,7 @@ export class MeetingSession {
     p.socket = socket;
     void socket.join([this.roomName(), this.roomName(p.role)]);
     this.pushParticipants();
+    this.emit('endpointJoined', this.presence(p));
     return p;
   }
 
@@ -183,6 +187,17 @@ export class MeetingSession {
     this.closeMedia(p, `disconnected: ${reason}`);
     this.log.info({ endpointId: p.endpointId, reason }, 'endpoint offline');
     this.pushParticipants();
+    this.emit('endpointLeft', { ...this.presence(p), reason });
+  }
+
+  private presence(p: Participant): EndpointPresence {
+    return {
+      endpointId: p.endpointId,
+      role: p.role,
+      ...(p.siteId !== undefined ? { siteId: p.siteId } : {}),
+      name: p.name,
+      at: Date.now(),
+    };
   }
 
   private closeMedia(p: Participant, reason: string): void {
@@ -749,7 +764,9 @@ export class MeetingSession {
   }
 
   private pushSession(): void {
-    this.broadcast('sessionChanged', this.state);
+    const state = this.state;
+    this.broadcast('sessionChanged', state);
+    this.emit('stateChanged', state);
   }
 
   private pushParticipants(roles?: EndpointRole[]): void {
@@ -787,5 +804,6 @@ export class MeetingSession {
     this.participants.clear();
     this.room.close(reason);
     this.options.onClosed();
+    this.emit('closed', reason);
   }
 }

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import type { MediaLogger } from '../media/MediaLogger.js';
@@ -75,6 +76,8 @@ function endpointIdOf(p: SignalingPrincipal): string {
  */
 export class SignalingServer {
   readonly io: Server;
+  /** sessionOpened: a meeting's live session exists; subscribe to its SessionEvents. */
+  readonly events = new EventEmitter<{ sessionOpened: [MeetingSession] }>();
   private readonly sessions = new Map<string, MeetingSession>();
   private readonly opening = new Map<string, Promise<MeetingSession>>();
   private readonly log: MediaLogger;
@@ -185,6 +188,7 @@ export class SignalingServer {
           },
         });
         this.sessions.set(meetingId, session);
+        this.events.emit('sessionOpened', session);
         return session;
       })().finally(() => this.opening.delete(meetingId));
       this.opening.set(meetingId, opening);
