@@ -9,6 +9,7 @@ export const envToPath: Readonly<Record<string, readonly string[]>> = {
   RTC_PORT_BASE: ['media', 'rtcPortBase'],
   MEDIASOUP_WORKERS: ['media', 'numWorkers'],
   MAX_CONSUMERS_PER_ROUTER: ['media', 'maxConsumersPerRouter'],
+  IDLE_SESSION_CLOSE_SECONDS: ['media', 'idleSessionCloseSeconds'],
   MEDIASOUP_LOG_LEVEL: ['media', 'workerLogLevel'],
   MEDIASOUP_WORKER_BIN: ['media', 'workerBin'],
   REDIS_URL: ['redis', 'url'],

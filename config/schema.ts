@@ -53,6 +53,8 @@ export const configSchema = z
         numWorkers: z.coerce.number().int().min(1).max(64).optional(),
         /** Consumers one router may serve before the room adds a router on another worker. */
         maxConsumersPerRouter: z.coerce.number().int().min(10).max(5000).default(500),
+        /** A live session nobody is connected to closes its media after this long (seconds). */
+        idleSessionCloseSeconds: z.coerce.number().int().min(1).max(86_400).default(120),
         workerLogLevel: z.enum(['debug', 'warn', 'error', 'none']).default('warn'),
         /** Path to a mediasoup-worker binary; normally the one installed by scripts/setup.sh. */
         workerBin: z.string().min(1).optional(),

@@ -3,6 +3,23 @@ import type { MediaLogger } from './MediaLogger.js';
 
 export type Direction = 'send' | 'recv';
 
+/** A request would take an endpoint past one of its limits; the caller answers it, not a crash. */
+export class MediaLimitError extends Error {
+  override readonly name = 'MediaLimitError';
+  constructor(
+    readonly limit: 'transports' | 'producers' | 'consumers',
+    readonly max: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface MediaEndpointLimits {
+  /** Consumers one endpoint may hold (a chair's grid holds one per site). */
+  maxConsumers: number;
+}
+
 export interface EndpointAppData extends types.AppData {
   endpointId: string;
   direction?: Direction;
@@ -17,6 +34,7 @@ export interface MediaEndpointOptions {
   logger: MediaLogger;
   /** Initial outgoing bitrate the SFU assumes towards this endpoint (bps). */
   initialAvailableOutgoingBitrate?: number;
+  limits?: Partial<MediaEndpointLimits>;
   /** Called once when the endpoint closes (the room drops it from its map). */
   onClose: () => void;
 }
@@ -34,6 +52,13 @@ export class MediaEndpoint {
   readonly consumers = new Map<string, types.Consumer<EndpointAppData>>();
   rtpCapabilities?: types.RtpCapabilities;
   private closed = false;
+  /**
+   * Directions and sources taken, including those still being created: the check and the
+   * reservation happen in one synchronous step, so concurrent requests cannot both pass.
+   */
+  private readonly directionsTaken = new Set<Direction>();
+  private readonly sourcesPending = new Set<string>();
+  readonly maxConsumers: number;
   private readonly log: MediaLogger;
 
   constructor(private readonly options: MediaEndpointOptions) {
@@ -41,27 +66,46 @@ export class MediaEndpoint {
     this.router = options.router;
     this.workerIndex = options.workerIndex;
     this.log = options.logger.child({ endpointId: options.id });
+    this.maxConsumers = options.limits?.maxConsumers ?? 1024;
   }
 
   get isClosed(): boolean {
     return this.closed;
   }
 
+  /** One send and one receive transport per endpoint; a second one of a direction is refused. */
   async createTransport(direction: Direction): Promise<types.WebRtcTransport<EndpointAppData>> {
-    const transport = await this.router.createWebRtcTransport<EndpointAppData>({
-      webRtcServer: this.options.webRtcServer,
-      enableUdp: true,
-      enableTcp: true,
-      preferUdp: true,
-      initialAvailableOutgoingBitrate: this.options.initialAvailableOutgoingBitrate ?? 1_500_000,
-      appData: { endpointId: this.id, direction },
-    });
+    if (this.directionsTaken.has(direction)) {
+      throw new MediaLimitError(
+        'transports',
+        1,
+        `direction: this connection already has a ${direction} transport (limit 1)`,
+      );
+    }
+    this.directionsTaken.add(direction);
+    let transport: types.WebRtcTransport<EndpointAppData>;
+    try {
+      transport = await this.router.createWebRtcTransport<EndpointAppData>({
+        webRtcServer: this.options.webRtcServer,
+        enableUdp: true,
+        enableTcp: true,
+        preferUdp: true,
+        initialAvailableOutgoingBitrate: this.options.initialAvailableOutgoingBitrate ?? 1_500_000,
+        appData: { endpointId: this.id, direction },
+      });
+    } catch (err) {
+      this.directionsTaken.delete(direction);
+      throw err;
+    }
     if (this.closed) {
       transport.close();
       throw new Error('endpoint closed');
     }
     this.transports.set(transport.id, transport);
-    transport.observer.once('close', () => this.transports.delete(transport.id));
+    transport.observer.once('close', () => {
+      this.transports.delete(transport.id);
+      this.directionsTaken.delete(direction);
+    });
     // A bound on what one site may push, so one misconfigured camera cannot starve the worker.
     if (direction === 'send') await transport.setMaxIncomingBitrate(5_000_000).catch(() => {});
     return transport;
@@ -87,15 +131,41 @@ export class MediaEndpoint {
     const transport = this.transports.get(transportId);
     if (transport?.appData.direction !== 'send')
       throw new RangeError(`no send transport ${transportId}`);
-    const producer = await transport.produce<EndpointAppData>({
-      kind,
-      rtpParameters,
-      paused,
-      appData: { endpointId: this.id, source },
-    });
+    // One producer per source: a new one replaces a finished one, a concurrent one is refused.
+    if (this.sourcesPending.has(source)) {
+      throw new MediaLimitError(
+        'producers',
+        1,
+        `source: a ${source} producer is already being created (limit 1 per source)`,
+      );
+    }
+    this.sourcesPending.add(source);
+    let producer: types.Producer<EndpointAppData>;
+    try {
+      for (const existing of this.producers.values())
+        if (existing.appData.source === source) existing.close();
+      producer = await transport.produce<EndpointAppData>({
+        kind,
+        rtpParameters,
+        paused,
+        appData: { endpointId: this.id, source },
+      });
+    } finally {
+      this.sourcesPending.delete(source);
+    }
     this.producers.set(producer.id, producer);
     producer.observer.once('close', () => this.producers.delete(producer.id));
     return producer;
+  }
+
+  /** Throws when one more consumer would pass the limit. */
+  assertConsumerRoom(): void {
+    if (this.consumers.size >= this.maxConsumers)
+      throw new MediaLimitError(
+        'consumers',
+        this.maxConsumers,
+        `consumers: this endpoint holds the maximum of ${this.maxConsumers}`,
+      );
   }
 
   addConsumer(consumer: types.Consumer<EndpointAppData>): void {

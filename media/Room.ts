@@ -11,6 +11,8 @@ export interface RoomOptions {
   logger: MediaLogger;
   /** Consumers one router may serve before the room spreads onto another worker. */
   maxConsumersPerRouter: number;
+  /** Consumers one endpoint may hold. Default 1024. */
+  maxConsumersPerEndpoint?: number;
 }
 
 export interface RoomEvents {
@@ -107,6 +109,9 @@ export class Room extends EventEmitter<RoomEvents> {
       webRtcServer: slot.webRtcServer,
       workerIndex: entry.workerIndex,
       logger: this.log,
+      ...(this.options.maxConsumersPerEndpoint
+        ? { limits: { maxConsumers: this.options.maxConsumersPerEndpoint } }
+        : {}),
       onClose: () => {
         if (this.endpoints.get(id) === endpoint) this.endpoints.delete(id);
       },
@@ -143,6 +148,7 @@ export class Room extends EventEmitter<RoomEvents> {
   ): Promise<types.Consumer<EndpointAppData> | undefined> {
     const existing = consumer.consumerOf(producer.id);
     if (existing) return existing;
+    consumer.assertConsumerRoom();
     const transport = consumer.recvTransport();
     if (!transport || !consumer.rtpCapabilities) return undefined;
     const owner = this.endpoints.get(producer.appData.endpointId);

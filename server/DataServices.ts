@@ -75,6 +75,7 @@ export class DataServices {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.meetings.removeAllListeners();
+      this.access.removeAllListeners();
       await this.store.close();
     })();
     return this.closing;

@@ -10,9 +10,10 @@ import type { SignalingServer } from '../signaling/SignalingServer.js';
 import { DataServices } from './DataServices.js';
 import { type DemoSeedResult, seedDemo } from './demo/seedDemo.js';
 import { buildHttpApp, type HttpApp } from './http/buildHttpApp.js';
+import { CheckServices } from './live/CheckServices.js';
 import { createSignaling } from './live/createSignaling.js';
+import { LiveMeetings } from './live/LiveMeetings.js';
 import type { Logger } from './logger.js';
-import { CheckServices } from './readiness/CheckServices.js';
 import { connectRedis } from './redis/connectRedis.js';
 import { RedisServerProcess } from './redis/RedisServerProcess.js';
 import { apiRoutes } from './routes/api.js';
@@ -121,8 +122,11 @@ export class Service {
         pool,
         isShuttingDown: () => service?.shuttingDown ?? false,
       });
+      // The live layer owns a meeting's state while its session is open; HTTP actions go through it.
+      const live = new LiveMeetings(data, logger);
       await app.register(apiRoutes, {
         services: data,
+        lifecycle: live,
         secureCookies: config.http.publicUrl!.startsWith('https:'),
       });
       await app.register(pageRoutes, { webRoot: join(repoRoot, 'web', 'dist') });
@@ -141,6 +145,7 @@ export class Service {
         checkHooks: (meetingId) => checks.hooksFor(meetingId),
       });
       checks.attachSignaling(signaling);
+      live.attach(signaling);
       // Closed first: endpoints are told and rooms closed before HTTP and the workers go.
       undo.push({ name: 'signaling', run: () => signaling.close() });
 

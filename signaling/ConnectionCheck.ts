@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { MediaLogger } from '../media/MediaLogger.js';
-import type { Participant } from './Participant.js';
 import {
   type ChecklistInput,
   type CheckResult,
@@ -12,6 +11,7 @@ import {
 } from './protocol/check.js';
 import { badRequest, conflict, forbidden, notFound } from './protocol/errors.js';
 import type { NotificationName, NotificationPayload } from './protocol/socket.js';
+import type { Participant } from './session/Participant.js';
 
 export type CheckKind = CheckResult['kind'];
 
@@ -34,7 +34,7 @@ export interface ConnectionCheckOptions {
   measureMs?: number;
   logger: MediaLogger;
   /** The meeting's sites (id → name). */
-  sites: ReadonlyMap<string, string>;
+  sites(): ReadonlyMap<string, string>;
   participant(endpointId: string): Participant | undefined;
   /** Loop the site's own camera and microphone back to it (check mode) or stop. */
   setLoopback(p: Participant, on: boolean): void;
@@ -205,11 +205,11 @@ export class ConnectionCheck {
 
   /** IT: ask one site or every connected site to check now. */
   async request(siteId: string | undefined) {
-    if (siteId !== undefined && !this.options.sites.has(siteId))
+    if (siteId !== undefined && !this.options.sites().has(siteId))
       throw notFound(
         `Điểm cầu ${siteId} không thuộc hội nghị / site ${siteId} is not in this meeting`,
       );
-    const targets = siteId ? [siteId] : [...this.options.sites.keys()];
+    const targets = siteId ? [siteId] : [...this.options.sites().keys()];
     const requested: string[] = [];
     const offline: string[] = [];
     for (const id of targets) {

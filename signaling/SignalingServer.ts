@@ -1,12 +1,11 @@
 import { EventEmitter } from 'node:events';
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
+import { MediaLimitError } from '../media/MediaEndpoint.js';
 import type { MediaLogger } from '../media/MediaLogger.js';
 import { Room } from '../media/Room.js';
 import type { WorkerPool } from '../media/WorkerPool.js';
 import type { CheckHooks } from './ConnectionCheck.js';
-import { MeetingSession, type SessionHooks, type SessionMeetingInfo } from './MeetingSession.js';
-import type { Participant } from './Participant.js';
 import type { CheckThresholdsLike } from './protocol/check.js';
 import { AppError, toErrorBody } from './protocol/errors.js';
 import {
@@ -19,6 +18,14 @@ import {
   requests,
 } from './protocol/socket.js';
 import type { QualityThresholds } from './quality.js';
+import type { RequestHandlers } from './session/handlerTypes.js';
+import {
+  MeetingSession,
+  type SessionHooks,
+  type SessionMeetingInfo,
+} from './session/MeetingSession.js';
+import type { Participant } from './session/Participant.js';
+import { requestHandlers } from './session/requestHandlers.js';
 
 /** Who a connection is, as established by the server's access layer. */
 export interface SignalingPrincipal {
@@ -28,6 +35,10 @@ export interface SignalingPrincipal {
   /** Shown to others: the site's name, "Điểm cầu chính", the chair's or IT user's name. */
   name: string;
   userId?: string;
+  /** What authenticated it, so revoking that ends the connection too. */
+  credential?: { kind: 'link'; linkId: string } | { kind: 'login'; sessionHash: string };
+  /** When the credential stops being valid (ISO); the connection is closed then. */
+  expiresAt?: string;
 }
 
 export interface HandshakeCredentials {
@@ -47,7 +58,10 @@ export interface SignalingServerOptions {
   iceServers(): { urls: string | string[]; username?: string; credential?: string }[];
   qualityThresholds: QualityThresholds;
   maxConsumersPerRouter: number;
+  maxConsumersPerEndpoint?: number;
   statsIntervalMs?: number;
+  /** A session nobody is connected to closes after this long (ms). Default 2 min. */
+  idleCloseMs?: number;
   /** The connection check of one meeting: persistence hooks (absent: checks are refused). */
   checkHooks?(meetingId: string): CheckHooks;
   checkThresholds?: CheckThresholdsLike;
@@ -58,7 +72,7 @@ export interface SignalingServerOptions {
 /** Requests one socket may send per second on average, with bursts up to twice that. */
 const REQUESTS_PER_SECOND = 40;
 
-function endpointIdOf(p: SignalingPrincipal): string {
+export function endpointIdOf(p: Pick<SignalingPrincipal, 'role' | 'siteId' | 'userId'>): string {
   switch (p.role) {
     case 'site':
       return `site:${p.siteId}`;
@@ -69,17 +83,36 @@ function endpointIdOf(p: SignalingPrincipal): string {
   }
 }
 
+interface OpenSession {
+  session: MeetingSession;
+  handlers: RequestHandlers;
+}
+
+function tokenBucket(perSecond: number): () => boolean {
+  let tokens = perSecond * 2;
+  let refilledAt = Date.now();
+  return () => {
+    const now = Date.now();
+    tokens = Math.min(perSecond * 2, tokens + ((now - refilledAt) / 1000) * perSecond);
+    refilledAt = now;
+    if (tokens < 1) return false;
+    tokens--;
+    return true;
+  };
+}
+
 /**
  * socket.io signaling: authenticates each connection with its join token (or an IT session),
  * places it in its meeting's session, validates every request with the shared zod schemas and
  * answers each with an acknowledgement. A bad message gets an error answer, never a crash.
+ * Requests that arrive while the session opens wait for it; none is dropped.
  */
 export class SignalingServer {
   readonly io: Server;
   /** sessionOpened: a meeting's live session exists; subscribe to its SessionEvents. */
   readonly events = new EventEmitter<{ sessionOpened: [MeetingSession] }>();
-  private readonly sessions = new Map<string, MeetingSession>();
-  private readonly opening = new Map<string, Promise<MeetingSession>>();
+  private readonly sessions = new Map<string, OpenSession>();
+  private readonly opening = new Map<string, Promise<OpenSession>>();
   private readonly log: MediaLogger;
   private closed = false;
 
@@ -124,7 +157,7 @@ export class SignalingServer {
           next(this.connectError(err));
         });
     });
-    this.io.on('connection', (socket) => void this.onConnection(socket));
+    this.io.on('connection', (socket) => this.onConnection(socket));
   }
 
   private connectError(err: unknown): Error {
@@ -135,7 +168,7 @@ export class SignalingServer {
   }
 
   session(meetingId: string): MeetingSession | undefined {
-    return this.sessions.get(meetingId);
+    return this.sessions.get(meetingId)?.session;
   }
 
   get sessionCount(): number {
@@ -143,100 +176,94 @@ export class SignalingServer {
   }
 
   /** Get-or-create, serialized so concurrent joins never open the same meeting twice. */
-  private openSession(meetingId: string): Promise<MeetingSession> {
+  private openSession(meetingId: string): Promise<OpenSession> {
     const existing = this.sessions.get(meetingId);
-    if (existing && !existing.isClosed) return Promise.resolve(existing);
+    if (existing && !existing.session.isClosed) return Promise.resolve(existing);
     let opening = this.opening.get(meetingId);
     if (!opening) {
-      opening = (async () => {
-        const info = await this.options.meetingInfo(meetingId);
-        const room = await Room.create({
-          id: meetingId,
-          pool: this.options.pool,
-          logger: this.options.logger,
-          maxConsumersPerRouter: this.options.maxConsumersPerRouter,
-        });
-        const session: MeetingSession = new MeetingSession({
-          meetingId,
-          room,
-          io: this.io,
-          info,
-          hooks: this.options.hooks(meetingId),
-          iceServers: this.options.iceServers,
-          logger: this.options.logger,
-          qualityThresholds: this.options.qualityThresholds,
-          ...(this.options.statsIntervalMs
-            ? { statsIntervalMs: this.options.statsIntervalMs }
-            : {}),
-          ...(this.options.checkHooks
-            ? {
-                check: {
-                  hooks: this.options.checkHooks(meetingId),
-                  thresholds: this.options.checkThresholds ?? {
-                    ...this.options.qualityThresholds,
-                    minUplinkKbps: 1200,
-                    minDownlinkKbps: 1500,
-                  },
-                  ...(this.options.checkMeasureMs
-                    ? { measureMs: this.options.checkMeasureMs }
-                    : {}),
-                },
-              }
-            : {}),
-          onClosed: () => {
-            if (this.sessions.get(meetingId) === session) this.sessions.delete(meetingId);
-          },
-        });
-        this.sessions.set(meetingId, session);
-        this.events.emit('sessionOpened', session);
-        return session;
-      })().finally(() => this.opening.delete(meetingId));
+      opening = this.createSession(meetingId).finally(() => this.opening.delete(meetingId));
       this.opening.set(meetingId, opening);
     }
     return opening;
   }
 
-  private async onConnection(socket: Socket): Promise<void> {
-    const principal = socket.data.principal as SignalingPrincipal;
-    const log = this.log.child({
-      meetingId: principal.meetingId,
-      endpointId: endpointIdOf(principal),
+  private async createSession(meetingId: string): Promise<OpenSession> {
+    const o = this.options;
+    const info = await o.meetingInfo(meetingId);
+    const room = await Room.create({
+      id: meetingId,
+      pool: o.pool,
+      logger: o.logger,
+      maxConsumersPerRouter: o.maxConsumersPerRouter,
+      ...(o.maxConsumersPerEndpoint ? { maxConsumersPerEndpoint: o.maxConsumersPerEndpoint } : {}),
     });
-    let session: MeetingSession;
-    let participant: Participant;
-    try {
-      session = await this.openSession(principal.meetingId);
-      participant = session.attach(
-        {
-          endpointId: endpointIdOf(principal),
-          role: principal.role,
-          ...(principal.siteId ? { siteId: principal.siteId } : {}),
-          name: principal.name,
-        },
-        socket,
-      );
-    } catch (err) {
-      log.error({ err }, 'could not place connection in its meeting');
+    const session: MeetingSession = new MeetingSession({
+      meetingId,
+      room,
+      io: this.io,
+      info,
+      hooks: o.hooks(meetingId),
+      iceServers: o.iceServers,
+      logger: o.logger,
+      qualityThresholds: o.qualityThresholds,
+      ...(o.statsIntervalMs ? { statsIntervalMs: o.statsIntervalMs } : {}),
+      ...(o.idleCloseMs !== undefined ? { idleCloseMs: o.idleCloseMs } : {}),
+      ...(o.checkHooks
+        ? {
+            check: {
+              hooks: o.checkHooks(meetingId),
+              thresholds: o.checkThresholds ?? {
+                ...o.qualityThresholds,
+                minUplinkKbps: 1200,
+                minDownlinkKbps: 1500,
+              },
+              ...(o.checkMeasureMs ? { measureMs: o.checkMeasureMs } : {}),
+            },
+          }
+        : {}),
+      onClosed: () => {
+        if (this.sessions.get(meetingId)?.session === session) this.sessions.delete(meetingId);
+      },
+    });
+    const entry = { session, handlers: requestHandlers(session) };
+    this.sessions.set(meetingId, entry);
+    this.events.emit('sessionOpened', session);
+    return entry;
+  }
+
+  private onConnection(socket: Socket): void {
+    const principal = socket.data.principal as SignalingPrincipal;
+    const endpointId = endpointIdOf(principal);
+    const log = this.log.child({ meetingId: principal.meetingId, endpointId });
+    // The request handler is registered before anything is awaited; early requests wait here.
+    const placed: Promise<{ entry: OpenSession; participant: Participant } | undefined> =
+      this.openSession(principal.meetingId).then((entry) => {
+        if (!socket.connected) return undefined;
+        const participant = entry.session.attach(
+          {
+            endpointId,
+            role: principal.role,
+            ...(principal.siteId ? { siteId: principal.siteId } : {}),
+            name: principal.name,
+          },
+          socket,
+        );
+        log.info({ role: principal.role }, 'endpoint connected');
+        socket.on('disconnect', (reason) => {
+          if (socket.data.replaced) log.info('connection replaced by another tab');
+          else log.info({ reason }, 'endpoint disconnected');
+          entry.session.detach(participant, socket, reason);
+        });
+        return { entry, participant };
+      });
+    placed.catch((err: unknown) => {
+      log.warn({ err }, 'could not place connection in its meeting');
       socket.emit('sessionEnded', { reason: toErrorBody(err).body.message });
       socket.disconnect(true);
-      return;
-    }
-    log.info({ role: principal.role }, 'endpoint connected');
+    });
+    this.expireAt(socket, principal);
 
-    let tokens = REQUESTS_PER_SECOND * 2;
-    let refilledAt = Date.now();
-    const allow = () => {
-      const now = Date.now();
-      tokens = Math.min(
-        REQUESTS_PER_SECOND * 2,
-        tokens + ((now - refilledAt) / 1000) * REQUESTS_PER_SECOND,
-      );
-      refilledAt = now;
-      if (tokens < 1) return false;
-      tokens--;
-      return true;
-    };
-
+    const allow = tokenBucket(REQUESTS_PER_SECOND);
     socket.onAny((event: string, ...args: unknown[]) => {
       const ack = args[args.length - 1];
       const reply = typeof ack === 'function' ? (ack as (answer: unknown) => void) : undefined;
@@ -255,37 +282,71 @@ export class SignalingServer {
         );
       if (!allow())
         return fail(new AppError('rate_limited', 'Quá nhiều yêu cầu / Too many requests'));
-      if (chairOnlyRequests.has(name) && participant.role !== 'chair') {
+      if (chairOnlyRequests.has(name) && principal.role !== 'chair') {
         return fail(new AppError('forbidden', `${name}: chỉ chủ trì / chair only`));
       }
-      if (itOnlyRequests.has(name) && participant.role !== 'it') {
+      if (itOnlyRequests.has(name) && principal.role !== 'it') {
         return fail(new AppError('forbidden', `${name}: chỉ tổ CNTT / IT staff only`));
       }
-      if (session.isClosed)
-        return fail(new AppError('unavailable', 'Phiên họp đã kết thúc / The session has ended'));
       const parsed = requests[name].payload.safeParse(args.length > 1 ? args[0] : undefined);
       if (!parsed.success) return fail(parsed.error);
       log.debug({ event: name }, 'request');
-      const handler = session.handlers[name] as (
-        p: Participant,
-        payload: unknown,
-      ) => Promise<unknown>;
-      handler(participant, parsed.data).then(
-        (data) => reply({ ok: true, data }),
-        (err: unknown) => {
-          // mediasoup rejects malformed parameters with TypeError: that is the client's mistake.
-          if (err instanceof TypeError && !(err instanceof AppError)) {
-            fail(new AppError('bad_request', `${name}: ${err.message}`));
-          } else fail(err);
-        },
-      );
+      placed
+        .then((where) => {
+          if (!where || where.entry.session.isClosed || !socket.connected)
+            throw new AppError('unavailable', 'Phiên họp đã kết thúc / The session has ended');
+          const handler = where.entry.handlers[name] as (
+            p: Participant,
+            payload: typeof parsed.data,
+          ) => Promise<unknown>;
+          return handler(where.participant, parsed.data);
+        })
+        .then(
+          (data) => reply({ ok: true, data }),
+          (err: unknown) => fail(asClientError(name, err)),
+        );
     });
+  }
 
-    socket.on('disconnect', (reason) => {
-      if (socket.data.replaced) log.info('connection replaced by another tab');
-      else log.info({ reason }, 'endpoint disconnected');
-      session.detach(participant, socket, reason);
-    });
+  /** A login or link that expires while connected ends the connection at that moment. */
+  private expireAt(socket: Socket, principal: SignalingPrincipal): void {
+    if (!principal.expiresAt) return;
+    const ms = Date.parse(principal.expiresAt) - Date.now();
+    // setTimeout cannot wait longer than ~24.8 days; links and logins end well before.
+    if (!(ms < 2 ** 31 - 1)) return;
+    const timer = setTimeout(
+      () =>
+        this.disconnectWhere(
+          (p) => p === principal,
+          'Phiên đăng nhập hoặc liên kết đã hết hạn / Your login or link has expired',
+        ),
+      Math.max(0, ms),
+    );
+    timer.unref();
+    socket.once('disconnect', () => clearTimeout(timer));
+  }
+
+  /**
+   * Ends every connection whose principal matches (a revoked link, an ended login, a removed
+   * site), telling its page why. The page does not retry; a new handshake is refused.
+   */
+  disconnectWhere(match: (p: SignalingPrincipal) => boolean, reason: string): number {
+    let count = 0;
+    for (const socket of this.io.sockets.sockets.values()) {
+      const principal = socket.data.principal as SignalingPrincipal | undefined;
+      if (!principal || !match(principal)) continue;
+      count++;
+      const session = this.session(principal.meetingId);
+      const endpointId = endpointIdOf(principal);
+      if (session?.participant(endpointId)?.socket?.id === socket.id)
+        session.disconnect(endpointId, reason);
+      else {
+        socket.emit('accessRevoked', { reason });
+        socket.disconnect(true);
+      }
+    }
+    if (count) this.log.info({ count }, 'connections closed: access revoked');
+    return count;
   }
 
   /**
@@ -299,7 +360,7 @@ export class SignalingServer {
     to: { roles?: EndpointRole[]; siteId?: string },
   ): void {
     if (to.siteId !== undefined) {
-      this.sessions.get(meetingId)?.participant(`site:${to.siteId}`)?.socket?.emit(name, payload);
+      this.session(meetingId)?.participant(`site:${to.siteId}`)?.socket?.emit(name, payload);
     }
     if (to.roles?.length) {
       this.io.to(to.roles.map((r) => `meeting:${meetingId}:${r}`)).emit(name, payload);
@@ -313,10 +374,19 @@ export class SignalingServer {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const session of [...this.sessions.values()]) session.close('server shutdown');
+    for (const { session } of [...this.sessions.values()]) session.close('server shutdown');
     this.sessions.clear();
     // io.close() would also close the HTTP server, which the HTTP layer owns.
     this.io.disconnectSockets(true);
     this.io.engine.close();
   }
+}
+
+/** mediasoup rejects malformed parameters with TypeError, and our limits with MediaLimitError. */
+function asClientError(name: RequestName, err: unknown): unknown {
+  if (err instanceof AppError) return err;
+  if (err instanceof MediaLimitError)
+    return new AppError('conflict', `${name}: ${err.message}`, { limit: err.limit, max: err.max });
+  if (err instanceof TypeError) return new AppError('bad_request', `${name}: ${err.message}`);
+  return err;
 }

@@ -289,7 +289,7 @@ t.test('the live meeting: fan-out, floor, mute, worker loss, offline', async (t)
       );
       await waitFor(() => stack.signaling.session(meetingId) === undefined, 5000, 'session closed');
       t.ok(room.isClosed, 'the room is closed');
-      t.same(stack.ended, ['Kết thúc hội nghị'], 'the meeting is marked ended');
+      t.same(stack.ended, ['end'], 'the meeting is marked ended');
       for (const w of stack.pool.workers) {
         const dump = await w.worker.dump();
         t.equal(dump.routerIds.length, 0, `worker ${w.index} has no router left`);

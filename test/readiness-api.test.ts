@@ -7,7 +7,7 @@ import { configSchema } from '../config/index.js';
 import { SESSION_COOKIE } from '../server/auth/AccessService.js';
 import { DataServices } from '../server/DataServices.js';
 import { buildHttpApp } from '../server/http/buildHttpApp.js';
-import { CheckServices } from '../server/readiness/CheckServices.js';
+import { CheckServices } from '../server/live/CheckServices.js';
 import { connectRedis } from '../server/redis/connectRedis.js';
 import { apiRoutes } from '../server/routes/api.js';
 import { readinessRoutes } from '../server/routes/readiness.js';

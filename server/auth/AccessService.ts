@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import {
   type Actor,
   type IssuedLink,
@@ -44,7 +45,17 @@ export interface RequestCredentials {
   sessionId?: string;
 }
 
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** Access that ended; the live layer closes the connections that were opened with it. */
+export interface AccessEvents {
+  /** Revoked, or replaced by a re-issued link. */
+  linkRevoked: [event: { meetingId: string; linkId: string }];
+  /** One admin login ended (logout). sessionHash: SHA-256 of the cookie value. */
+  loginEnded: [event: { sessionHash: string }];
+  /** Every login of one account ended (password reset). */
+  userLoginsEnded: [event: { userId: string }];
+}
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 const unauthorized = (message: string) => new AppError('unauthorized', message);
@@ -60,7 +71,7 @@ const linkableStates = new Set(['draft', 'scheduled', 'checking', 'live']);
  * Who may do what: admin accounts with sessions, and join links (chair, site technician,
  * main-point station) carrying a random token stored only as its SHA-256.
  */
-export class AccessService {
+export class AccessService extends EventEmitter<AccessEvents> {
   private readonly store: RedisStore;
   private readonly audit: AuditLog;
   private readonly meetings: MeetingService;
@@ -73,6 +84,7 @@ export class AccessService {
   private dummyHash?: Promise<string>;
 
   constructor(options: AccessServiceOptions) {
+    super();
     this.store = options.store;
     this.audit = options.audit;
     this.meetings = options.meetings;
@@ -109,32 +121,45 @@ export class AccessService {
     if (problem) throw badRequest(`password: ${problem}`);
     const passwordHash = await hashPassword(password);
     const { keys } = this.store;
-    return this.store.transact([keys.username(username)], async () => {
-      const existing = await this.findUser(username);
-      if (existing && !options.reset)
-        throw conflict(`Tài khoản "${username}" đã có / Account "${username}" already exists`);
-      const now = new Date(this.now()).toISOString();
-      const user: StoredUser = existing
-        ? { ...existing, version: existing.version + 1, passwordHash, updatedAt: now }
-        : { id: randomUUID(), version: 1, username, passwordHash, createdAt: now, updatedAt: now };
-      return {
-        write: (m) => {
-          m.set(keys.user(user.id), JSON.stringify(user));
-          m.set(keys.username(username), user.id);
-          m.sadd(keys.users, user.id);
-          this.audit.append(m, {
-            actor,
-            action: existing ? 'user.reset-password' : 'user.create',
-            target: `user:${user.id}`,
-            changes: { username: [null, username] },
-          });
-        },
-        result: {
-          user: { id: user.id, username: user.username, createdAt: user.createdAt },
-          created: !existing,
-        },
-      };
-    });
+    return this.store
+      .transact([keys.username(username)], async () => {
+        const existing = await this.findUser(username);
+        if (existing && !options.reset)
+          throw conflict(`Tài khoản "${username}" đã có / Account "${username}" already exists`);
+        const now = new Date(this.now()).toISOString();
+        const user: StoredUser = existing
+          ? { ...existing, version: existing.version + 1, passwordHash, updatedAt: now }
+          : {
+              id: randomUUID(),
+              version: 1,
+              username,
+              passwordHash,
+              createdAt: now,
+              updatedAt: now,
+            };
+        return {
+          write: (m) => {
+            m.set(keys.user(user.id), JSON.stringify(user));
+            m.set(keys.username(username), user.id);
+            m.sadd(keys.users, user.id);
+            this.audit.append(m, {
+              actor,
+              action: existing ? 'user.reset-password' : 'user.create',
+              target: `user:${user.id}`,
+              changes: { username: [null, username] },
+            });
+          },
+          result: {
+            user: { id: user.id, username: user.username, createdAt: user.createdAt },
+            created: !existing,
+          },
+        };
+      })
+      .then((result) => {
+        // Logins made with the old password end: HTTP checks the version, live sockets are closed.
+        if (!result.created) this.emit('userLoginsEnded', { userId: result.user.id });
+        return result;
+      });
   }
 
   // ---- sessions ----
@@ -156,6 +181,7 @@ export class AccessService {
     const expiresAt = new Date(now + this.sessionTtlSeconds * 1000).toISOString();
     const record = {
       userId: user.id,
+      userVersion: user.version,
       username: user.username,
       createdAt: new Date(now).toISOString(),
       expiresAt,
@@ -177,7 +203,9 @@ export class AccessService {
   }
 
   async logout(sessionId: string): Promise<void> {
-    await this.store.read((r) => r.del(this.store.keys.session(sha256(sessionId))));
+    const sessionHash = sha256(sessionId);
+    await this.store.read((r) => r.del(this.store.keys.session(sessionHash)));
+    this.emit('loginEnded', { sessionHash });
   }
 
   async authenticateSession(
@@ -192,6 +220,8 @@ export class AccessService {
     // A deleted account's sessions end with it.
     const user = await this.store.getJson(this.store.keys.user(session.userId), storedUserSchema);
     if (!user) return undefined;
+    // A password reset since this login ends it.
+    if (session.userVersion !== undefined && session.userVersion !== user.version) return undefined;
     return {
       principal: { kind: 'admin', userId: user.id, username: user.username },
       expiresAt: session.expiresAt,
@@ -275,6 +305,7 @@ export class AccessService {
       };
     });
     this.logger.info({ meetingId, linkId }, 'join link revoked');
+    this.emit('linkRevoked', { meetingId, linkId });
     return this.publicLink(revoked, meeting);
   }
 
@@ -359,6 +390,7 @@ export class AccessService {
       { meetingId, count: issued.length, roles: issued.map((i) => i.link.role) },
       replaceLinkId ? 'join link re-issued' : 'join links issued',
     );
+    if (replaceLinkId) this.emit('linkRevoked', { meetingId, linkId: replaceLinkId });
     return issued.map(({ link, token }) => ({
       link: this.publicLink(link, meeting),
       token,

@@ -4,14 +4,16 @@ import { fastifyCookie } from '@fastify/cookie';
 import type { Config } from '../../config/index.js';
 import type { WorkerPool } from '../../media/WorkerPool.js';
 import type { CheckHooks } from '../../signaling/ConnectionCheck.js';
-import type { SessionMeetingInfo } from '../../signaling/MeetingSession.js';
 import type { Principal } from '../../signaling/protocol/auth.js';
 import { AppError, conflict } from '../../signaling/protocol/errors.js';
-import type { Meeting } from '../../signaling/protocol/meetings.js';
+import { type Meeting, meetingTransitions } from '../../signaling/protocol/meetings.js';
 import { type SignalingPrincipal, SignalingServer } from '../../signaling/SignalingServer.js';
-import { SESSION_COOKIE } from '../auth/AccessService.js';
+import type { ChairSnapshot } from '../../signaling/session/ChairState.js';
+import type { SessionMeetingInfo } from '../../signaling/session/MeetingSession.js';
+import { SESSION_COOKIE, sha256 } from '../auth/AccessService.js';
 import type { DataServices } from '../DataServices.js';
 import type { Logger } from '../logger.js';
+import { sessionInfoOf } from './LiveMeetings.js';
 
 export interface CreateSignalingOptions {
   httpServer: HttpServer;
@@ -42,7 +44,12 @@ export function turnCredentials(config: Config['turn'], name: string, now = Date
 export function createSignaling(options: CreateSignalingOptions): SignalingServer {
   const { data, config } = options;
 
-  async function principalFor(p: Principal, meetingId?: string): Promise<SignalingPrincipal> {
+  async function principalFor(
+    p: Principal,
+    credential: NonNullable<SignalingPrincipal['credential']>,
+    expiresAt: string,
+    meetingId?: string,
+  ): Promise<SignalingPrincipal> {
     const id = p.kind === 'admin' ? meetingId : p.meetingId;
     if (!id)
       throw new AppError('bad_request', 'meetingId: IT staff connect to one meeting at a time');
@@ -55,18 +62,25 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
         },
       );
     }
+    const access = { credential, expiresAt };
     switch (p.kind) {
       case 'admin':
-        return { role: 'it', meetingId: id, userId: p.userId, name: `Tổ CNTT (${p.username})` };
+        return {
+          role: 'it',
+          meetingId: id,
+          userId: p.userId,
+          name: `Tổ CNTT (${p.username})`,
+          ...access,
+        };
       case 'chair':
-        return { role: 'chair', meetingId: id, name: meeting.chair ?? 'Chủ trì' };
+        return { role: 'chair', meetingId: id, name: meeting.chair ?? 'Chủ trì', ...access };
       case 'station': {
         const main = await data.sites.find(meeting.mainSite.siteId);
-        return { role: 'station', meetingId: id, name: main?.name ?? 'Điểm cầu chính' };
+        return { role: 'station', meetingId: id, name: main?.name ?? 'Điểm cầu chính', ...access };
       }
       case 'technician': {
         const site = await data.sites.get(p.siteId);
-        return { role: 'site', meetingId: id, siteId: p.siteId, name: site.name };
+        return { role: 'site', meetingId: id, siteId: p.siteId, name: site.name, ...access };
       }
     }
   }
@@ -76,26 +90,38 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
     pool: options.pool,
     logger: options.logger,
     authenticate: async ({ token, cookie, meetingId }) => {
-      if (token) return principalFor(await data.access.authenticate(token));
+      if (token) {
+        const link = await data.access.authenticateLink(token);
+        if (link.principal.kind === 'admin') throw new AppError('unauthorized', 'invalid link');
+        return principalFor(
+          link.principal,
+          { kind: 'link', linkId: link.principal.tokenId },
+          link.expiresAt,
+        );
+      }
       const sessionId = cookie ? fastifyCookie.parse(cookie)[SESSION_COOKIE] : undefined;
       const session = sessionId ? await data.access.authenticateSession(sessionId) : undefined;
-      if (!session) {
+      if (!session || !sessionId) {
         throw new AppError(
           'unauthorized',
           'Cần liên kết tham gia hoặc đăng nhập / A join link or a login is required',
         );
       }
-      return principalFor(session.principal, meetingId);
+      return principalFor(
+        session.principal,
+        { kind: 'login', sessionHash: sha256(sessionId) },
+        session.expiresAt,
+        meetingId,
+      );
     },
     meetingInfo: async (meetingId): Promise<SessionMeetingInfo> => {
       const meeting = await data.meetings.get(meetingId);
-      const sites = await data.sites.getMany(meeting.sites.map((s) => s.siteId));
-      return {
-        title: meeting.title,
-        sites: new Map([...sites.values()].map((s) => [s.id, s.name])),
-        agendaLength: meeting.agenda.length,
-        live: meeting.state === 'live',
-      };
+      const info = await sessionInfoOf(data, meeting);
+      const saved = await data.store.read((r) => r.get(data.store.keys.meetingLive(meetingId)));
+      // Only a session of this live meeting resumes; a saved state from before is stale.
+      return saved && meeting.state === 'live'
+        ? { ...info, saved: JSON.parse(saved) as Partial<ChairSnapshot> }
+        : info;
     },
     hooks: (meetingId) => ({
       started: async (actor) => {
@@ -104,10 +130,22 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
           await data.meetings.transition(meetingId, 'goLive', { kind: 'chair', name: actor });
         }
       },
-      ended: async (actor) => {
+      ended: async (actor, action) => {
         const meeting = await data.meetings.get(meetingId);
-        if (meeting.state === 'live')
-          await data.meetings.transition(meetingId, 'end', { kind: 'chair', name: actor });
+        const from: readonly string[] = meetingTransitions[action].from;
+        if (from.includes(meeting.state))
+          await data.meetings.transition(meetingId, action, { kind: 'chair', name: actor });
+        await data.store.read((r) => r.del(data.store.keys.meetingLive(meetingId)));
+      },
+      saveState: (snapshot) => {
+        if (snapshot.status !== 'live') return;
+        data.store
+          .read((r) =>
+            r.set(data.store.keys.meetingLive(meetingId), JSON.stringify(snapshot), 'EX', 172_800),
+          )
+          .catch((err) =>
+            options.logger.warn({ err, meetingId }, 'could not save the live session state'),
+          );
       },
     }),
     iceServers: () => turnCredentials(config.turn, 'diemcau'),
@@ -116,5 +154,6 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
       ? { checkHooks: options.checkHooks, checkThresholds: config.checks }
       : {}),
     maxConsumersPerRouter: config.media.maxConsumersPerRouter,
+    idleCloseMs: config.media.idleSessionCloseSeconds * 1000,
   });
 }

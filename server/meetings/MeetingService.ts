@@ -259,6 +259,15 @@ export class MeetingService extends EventEmitter<MeetingServiceEvents> {
     return after;
   }
 
+  /** Answers 404/409 as transition would, without writing: for owners that act before writing. */
+  async assertAllowed(id: string, action: MeetingAction, expected?: number): Promise<Meeting> {
+    const meeting = await this.get(id);
+    assertVersion(what, meeting.version, expected);
+    if (!(meetingTransitions[action].from as readonly MeetingState[]).includes(meeting.state))
+      throw stateConflict(meeting, action);
+    return meeting;
+  }
+
   /** The only way to change state; an action not allowed from the current state answers 409. */
   async transition(
     id: string,
@@ -340,7 +349,12 @@ export class MeetingService extends EventEmitter<MeetingServiceEvents> {
         );
         return {
           write: (m) => {
-            m.del(keys.meeting(id), keys.meetingLinks(id), keys.meetingAudit(id));
+            m.del(
+              keys.meeting(id),
+              keys.meetingLinks(id),
+              keys.meetingAudit(id),
+              keys.meetingLive(id),
+            );
             m.zrem(keys.meetings, id);
             for (const s of siteIdsOf(before)) m.srem(keys.siteMeetings(s), id);
             for (const l of linkIds) m.del(keys.link(l));

@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AppError } from '../../signaling/protocol/errors.js';
 import { makeGuard } from '../auth/guard.js';
 import type { DataServices } from '../DataServices.js';
+import type { MeetingLifecycle } from '../live/LiveMeetings.js';
 import { attachmentRoutes } from './attachments.js';
 import { authRoutes } from './auth.js';
 import { documentRoutes } from './documents.js';
@@ -36,6 +37,8 @@ export interface ApiRoutesOptions {
   /** Secure cookies when the public URL is https. */
   secureCookies: boolean;
   limits?: Partial<ApiLimits>;
+  /** Carries out lifecycle actions; the live layer's, so a live session is ended through itself. */
+  lifecycle?: MeetingLifecycle;
 }
 
 /** Options every route group receives. */
@@ -44,6 +47,7 @@ export interface RouteContext {
   guard: ReturnType<typeof makeGuard>;
   limits: ApiLimits;
   secureCookies: boolean;
+  lifecycle: MeetingLifecycle;
 }
 
 /**
@@ -79,6 +83,10 @@ export const apiRoutes: FastifyPluginAsyncZod<ApiRoutesOptions> = async (app, op
     guard: makeGuard(services.access),
     limits,
     secureCookies: options.secureCookies,
+    lifecycle: options.lifecycle ?? {
+      perform: (id, action, actor, expected) =>
+        services.meetings.transition(id, action, actor, expected),
+    },
   };
   await app.register(authRoutes, context);
   await app.register(meRoutes, context);

@@ -169,7 +169,7 @@ export const meetingRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ct
       const principal = principalOf(request);
       const { id, action } = request.params;
       assertMayPerform(principal, action);
-      const meeting = await meetings.transition(
+      const meeting = await ctx.lifecycle.perform(
         id,
         action,
         actorOf(principal),

@@ -13,7 +13,7 @@ import { errorResponses, meetingParamsSchema, okSchema } from '../../signaling/p
 import { makeGuard, principalOf } from '../auth/guard.js';
 import type { DataServices } from '../DataServices.js';
 import { failedJobSchema, stalledEventSchema } from '../jobs/CheckScheduler.js';
-import type { CheckServices } from '../readiness/CheckServices.js';
+import type { CheckServices } from '../live/CheckServices.js';
 import { renderReadinessReport } from '../readiness/readinessReport.js';
 
 export interface ReadinessRoutesOptions {

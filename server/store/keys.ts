@@ -32,6 +32,10 @@ export class Keys {
   meetingAudit(id: string): string {
     return `${this.prefix}meeting:${id}:audit`;
   }
+  /** The live session's chair state (status, agenda item, floor, hands, mutes), JSON. */
+  meetingLive(id: string): string {
+    return `${this.prefix}meeting:${id}:live`;
+  }
   /** SET of join-link ids of a meeting. */
   meetingLinks(id: string): string {
     return `${this.prefix}meeting:${id}:links`;

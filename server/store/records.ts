@@ -24,6 +24,8 @@ export type StoredUser = z.infer<typeof storedUserSchema>;
 
 export const storedSessionSchema = z.object({
   userId: z.string(),
+  /** The account's version at login; a password reset bumps it and ends older logins. */
+  userVersion: z.number().int().optional(),
   username: z.string(),
   createdAt: z.string(),
   expiresAt: z.string(),

@@ -179,7 +179,11 @@ export const requests = {
   lowerHand: { payload: z.object({}).default({}), answer: z.object({}) },
 
   // Chair only.
-  startSession: { payload: z.object({}).default({}), answer: sessionStateSchema },
+  startSession: {
+    /** keepItCall: the chair keeps IT's two-way call running into the session. */
+    payload: z.object({ keepItCall: z.boolean().optional() }).default({}),
+    answer: sessionStateSchema,
+  },
   endSession: {
     payload: z.object({ reason: z.string().max(200).optional() }).default({}),
     answer: z.object({}),
@@ -202,6 +206,8 @@ export const requests = {
 export type RequestName = keyof typeof requests;
 export type RequestPayload<N extends RequestName> = z.input<(typeof requests)[N]['payload']>;
 export type RequestAnswer<N extends RequestName> = z.infer<(typeof requests)[N]['answer']>;
+/** A request's payload as the server sees it, once parsed (defaults applied). */
+export type RequestData<N extends RequestName> = z.output<(typeof requests)[N]['payload']>;
 
 export const chairOnlyRequests: ReadonlySet<RequestName> = new Set([
   'startSession',
@@ -260,6 +266,10 @@ export const notifications = {
   /** Another tab took over this endpoint; this connection is closed. */
   replaced: z.object({ reason: z.string() }),
   sessionEnded: z.object({ reason: z.string() }),
+  /** This connection's link was revoked, its login ended, or its site removed: do not retry. */
+  accessRevoked: z.object({ reason: z.string() }),
+  /** The meeting's record changed (agenda, sites, title): read it again. */
+  meetingUpdated: z.object({}),
   ...checkNotifications,
 } as const;
 

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import type { Test } from 'tap';
 import { WorkerPool } from '../../media/WorkerPool.js';
 import { buildHttpApp, type HttpApp } from '../../server/http/buildHttpApp.js';
-import type { SessionMeetingInfo } from '../../signaling/MeetingSession.js';
 import { AppError } from '../../signaling/protocol/errors.js';
 import { type SignalingPrincipal, SignalingServer } from '../../signaling/SignalingServer.js';
+import type { SessionMeetingInfo } from '../../signaling/session/MeetingSession.js';
 import { testLogger } from './logger.js';
 
 export interface MediaStack {
@@ -70,7 +70,7 @@ export async function startMediaStack(
     meetingInfo: async () => opts.info ?? { title: 'Hội nghị thử', sites, agendaLength: 3 },
     hooks: () => ({
       started: async () => {},
-      ended: async (_a, reason) => void ended.push(reason),
+      ended: async (_a, action) => void ended.push(action),
     }),
     iceServers: () => [],
     qualityThresholds: { maxRttMs: 200, maxLossPercent: 1, maxJitterMs: 30 },

@@ -62,6 +62,10 @@ interface ClientEvents {
   floorRevoked: string;
   activeSpeaker: string | undefined;
   replaced: string;
+  /** This connection's access ended (link revoked, site removed, login ended): it stops. */
+  revoked: string;
+  /** The meeting's record changed: the page reads it again. */
+  meetingUpdated: undefined;
   ended: string;
   error: Error;
 }
@@ -251,6 +255,11 @@ export class MeetingClient {
       this.emit('replaced', reason);
       this.close();
     });
+    this.onNotification('accessRevoked', ({ reason }) => {
+      this.emit('revoked', reason);
+      this.close();
+    });
+    this.onNotification('meetingUpdated', () => this.emit('meetingUpdated', undefined));
     this.onNotification('sessionEnded', ({ reason }) => {
       this.ended = true;
       this.emit('ended', reason);

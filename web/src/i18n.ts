@@ -242,6 +242,8 @@ const vi = {
   replacedBanner:
     'Liên kết này vừa được mở ở một cửa sổ hoặc máy khác, nên cửa sổ này đã ngừng. Nếu đó không phải bạn, báo ngay cho tổ công nghệ thông tin.',
   endedBanner: 'Hội nghị đã kết thúc. Cảm ơn quý đại biểu.',
+  revokedBanner:
+    'Liên kết đã bị thu hồi hoặc không còn hiệu lực, nên cửa sổ này đã ngừng. Hãy dùng liên kết mới do tổ công nghệ thông tin gửi.',
   closedBanner: 'Đã ngắt kết nối với máy chủ.',
   reconnectNow: 'Kết nối lại',
   waitingTitle: 'Hội nghị chưa bắt đầu',
@@ -616,6 +618,8 @@ const en: Dictionary = {
   replacedBanner:
     'This link was just opened in another window or computer, so this window stopped. If that was not you, tell the IT team now.',
   endedBanner: 'The meeting has ended. Thank you.',
+  revokedBanner:
+    'This link was revoked or is no longer valid, so this window stopped. Use the new link the IT team sent you.',
   closedBanner: 'Disconnected from the server.',
   reconnectNow: 'Reconnect',
   waitingTitle: 'The meeting has not started yet',

@@ -125,8 +125,8 @@ export function JoinFrame(props: {
  */
 export function useRefreshOnClose(live: MeetingLive, refresh: () => void): void {
   useEffect(() => {
-    if (live.state === 'closed' || live.stopped === 'ended') refresh();
-  }, [live.state, live.stopped]);
+    if (live.state === 'closed' || live.stopped === 'ended' || live.meetingVersion > 0) refresh();
+  }, [live.state, live.stopped, live.meetingVersion]);
 }
 
 /** Banners every live page shows: reconnecting, replaced by another tab, ended, refused. */
@@ -140,6 +140,13 @@ export function ConnectionBanners(props: { live: MeetingLive }) {
         <button type="button" onClick={live.restart}>
           {t('reconnectNow')}
         </button>
+      </div>
+    );
+  }
+  if (live.stopped === 'revoked') {
+    return (
+      <div class="status-banner closed" role="alert" data-testid="revoked-banner">
+        {t('revokedBanner')}
       </div>
     );
   }

@@ -16,7 +16,9 @@ export interface MeetingLive {
   tracks: RemoteTrack[];
   mutedByChair: boolean;
   /** Why the connection stopped for good (another tab took over, the meeting ended). */
-  stopped?: 'replaced' | 'ended' | 'refused';
+  stopped?: 'replaced' | 'ended' | 'refused' | 'revoked';
+  /** Bumped when the server says the meeting's record changed. */
+  meetingVersion: number;
   error: Error | undefined;
   /** Everything the client knows about itself once joined. */
   endpointId: string | undefined;
@@ -38,6 +40,7 @@ export function useMeeting(options: MeetingClientOptions | undefined): MeetingLi
   const [stopped, setStopped] = useState<MeetingLive['stopped']>();
   const [error, setError] = useState<Error>();
   const [generation, setGeneration] = useState(0);
+  const [meetingVersion, setMeetingVersion] = useState(0);
   const key = options ? JSON.stringify(options) : '';
   const optionsRef = useRef(options);
   optionsRef.current = options;
@@ -67,6 +70,8 @@ export function useMeeting(options: MeetingClientOptions | undefined): MeetingLi
       c.on('trackResumed', syncTracks),
       c.on('mutedByChair', setMutedByChair),
       c.on('replaced', () => setStopped('replaced')),
+      c.on('revoked', () => setStopped('revoked')),
+      c.on('meetingUpdated', () => setMeetingVersion((v) => v + 1)),
       c.on('ended', () => setStopped('ended')),
       c.on('error', (err) => {
         setError(err);
@@ -92,6 +97,7 @@ export function useMeeting(options: MeetingClientOptions | undefined): MeetingLi
     tracks,
     mutedByChair,
     ...(stopped ? { stopped } : {}),
+    meetingVersion,
     error,
     endpointId: client?.endpointId,
     restart: () => setGeneration((g) => g + 1),

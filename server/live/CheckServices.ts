@@ -1,7 +1,6 @@
-import type { Socket } from 'socket.io';
 import type { Config } from '../../config/index.js';
 import type { CheckHooks } from '../../signaling/ConnectionCheck.js';
-import type { SignalingPrincipal, SignalingServer } from '../../signaling/SignalingServer.js';
+import type { SignalingServer } from '../../signaling/SignalingServer.js';
 import type { DataServices } from '../DataServices.js';
 import { CheckScheduler } from '../jobs/CheckScheduler.js';
 import type { CheckTiming } from '../jobs/checkJobs.js';
@@ -10,7 +9,7 @@ import { EmailChannel } from '../notify/EmailChannel.js';
 import { InAppChannel } from '../notify/InAppChannel.js';
 import { Notifier, type NotifyChannel } from '../notify/Notifier.js';
 import { WebhookChannel } from '../notify/WebhookChannel.js';
-import { ReadinessService } from './ReadinessService.js';
+import { ReadinessService } from '../readiness/ReadinessService.js';
 
 export interface CheckServicesOptions {
   data: DataServices;
@@ -152,16 +151,17 @@ export class CheckServices {
           { roles: ['site'] },
         ),
     });
-    signaling.io.on('connection', (socket: Socket) => {
-      const principal = socket.data.principal as SignalingPrincipal | undefined;
-      if (principal?.role !== 'site' || !principal.siteId) return;
-      const { meetingId, siteId } = principal;
-      void this.siteConnected(socket, meetingId, siteId).catch((err) =>
-        log.warn({ err, meetingId, siteId }, 'readiness on connect failed'),
-      );
-      socket.on('disconnect', () => {
-        // A second tab took over: the site is still online.
-        if (socket.data.replaced) return;
+    // Online and offline follow the live session's own events (a tab taking over is neither).
+    signaling.events.on('sessionOpened', (session) => {
+      const meetingId = session.meetingId;
+      session.on('endpointJoined', ({ siteId }) => {
+        if (siteId === undefined) return;
+        void this.siteConnected(meetingId, siteId).catch((err) =>
+          log.warn({ err, meetingId, siteId }, 'readiness on connect failed'),
+        );
+      });
+      session.on('endpointLeft', ({ siteId }) => {
+        if (siteId === undefined) return;
         void this.readiness
           .setOnline(meetingId, siteId, false)
           .catch((err) => log.warn({ err, meetingId, siteId }, 'readiness on disconnect failed'));
@@ -170,14 +170,19 @@ export class CheckServices {
   }
 
   /** A site's page connected: online, and told to check if a window is open. */
-  private async siteConnected(socket: Socket, meetingId: string, siteId: string): Promise<void> {
+  private async siteConnected(meetingId: string, siteId: string): Promise<void> {
     await this.readiness.setOnline(meetingId, siteId, true);
     const window = await this.readiness.window(meetingId);
     if (window && window.kind !== 'on-demand') {
-      socket.emit('checkRequested', {
-        kind: window.kind,
-        reason: 'Đang trong giờ kiểm tra kỹ thuật / The technical check is under way',
-      });
+      this.signaling?.notify(
+        meetingId,
+        'checkRequested',
+        {
+          kind: window.kind,
+          reason: 'Đang trong giờ kiểm tra kỹ thuật / The technical check is under way',
+        },
+        { siteId },
+      );
     }
   }
 

@@ -1,11 +1,12 @@
 import type { Socket } from 'socket.io';
-import type { MediaEndpoint } from '../media/MediaEndpoint.js';
+import type { MediaEndpoint } from '../../media/MediaEndpoint.js';
 import type {
   EndpointRole,
   MediaSource,
   Participant as ParticipantView,
   Quality,
-} from './protocol/socket.js';
+} from '../protocol/socket.js';
+import type { ChairState } from './ChairState.js';
 
 export interface ParticipantIdentity {
   endpointId: string;
@@ -14,7 +15,10 @@ export interface ParticipantIdentity {
   name: string;
 }
 
-/** One endpoint of a meeting as signaling sees it: its socket, its media, and its state. */
+/**
+ * One endpoint of a meeting as signaling sees it: its socket, its media, what it reports.
+ * The chair's decisions about it (hand, mute, floor) live in ChairState, keyed by site.
+ */
 export class Participant {
   readonly endpointId: string;
   readonly role: EndpointRole;
@@ -22,8 +26,6 @@ export class Participant {
   name: string;
   socket?: Socket;
   media?: MediaEndpoint;
-  handRaisedAt?: number;
-  mutedByChair = false;
   selfMuted = false;
   quality?: Quality;
   /** Figures the page reports about what it receives. */
@@ -53,17 +55,17 @@ export class Participant {
     return [...this.media.producers.values()].map((p) => p.appData.source as MediaSource);
   }
 
-  view(floorSiteId: string | undefined): ParticipantView {
+  view(chair: ChairState): ParticipantView {
     return {
       endpointId: this.endpointId,
       role: this.role,
       ...(this.siteId !== undefined ? { siteId: this.siteId } : {}),
       name: this.name,
       online: this.online,
-      handRaised: this.handRaisedAt !== undefined,
-      mutedByChair: this.mutedByChair,
+      handRaised: chair.hasHandRaised(this.siteId),
+      mutedByChair: chair.isMuted(this.siteId),
       selfMuted: this.selfMuted,
-      hasFloor: this.siteId !== undefined && this.siteId === floorSiteId,
+      hasFloor: this.siteId !== undefined && this.siteId === chair.floor,
       sources: this.sources,
       ...(this.quality ? { quality: this.quality } : {}),
     };

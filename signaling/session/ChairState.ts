@@ -1,0 +1,268 @@
+import { badRequest, conflict, notFound } from '../protocol/errors.js';
+import type { SessionState } from '../protocol/socket.js';
+
+export type SessionStatus = SessionState['status'];
+
+/** What the chair's state holds; saved so an idle-closed or restarted session resumes. */
+export interface ChairSnapshot {
+  status: SessionStatus;
+  startedAt?: string;
+  agendaIndex: number;
+  floorSiteId?: string;
+  /** siteId → when it raised its hand (epoch ms). */
+  hands: Record<string, number>;
+  mutedSiteIds: string[];
+  itCallSiteId?: string;
+}
+
+/** What one change did, so the session can tell the right people and move the media. */
+export interface ChairChange {
+  floorGranted?: string;
+  floorRevoked?: string;
+  /** Sites whose microphone the chair's change muted or unmuted. */
+  muted?: string[];
+  unmuted?: string[];
+  itCall?: { from?: string; to?: string };
+  /** The consumers follow from this state: reconcile them. */
+  media: boolean;
+}
+
+const none: ChairChange = { media: false };
+
+export interface ChairStateOptions {
+  siteIds: Iterable<string>;
+  agendaLength: number;
+  snapshot?: Partial<ChairSnapshot>;
+  now?: () => number;
+}
+
+/**
+ * The chair's side of a live session as a pure state machine: status, agenda position, floor,
+ * hand queue, mutes and IT's call. No sockets, no media: each method validates, changes the
+ * state and returns what changed. Rules: the floor needs a live session; a site given the floor
+ * is unmuted and its hand lowered; going live ends IT's call unless the chair keeps it.
+ */
+export class ChairState {
+  private status: SessionStatus = 'waiting';
+  private startedAt?: string;
+  private agendaIndex = -1;
+  private agendaLength: number;
+  private floorSiteId?: string;
+  private readonly hands = new Map<string, number>();
+  private readonly muted = new Set<string>();
+  private itCallSiteId?: string;
+  private siteIds: Set<string>;
+  private readonly now: () => number;
+
+  constructor(options: ChairStateOptions) {
+    this.siteIds = new Set(options.siteIds);
+    this.agendaLength = options.agendaLength;
+    this.now = options.now ?? Date.now;
+    const s = options.snapshot;
+    if (s) {
+      this.status = s.status ?? 'waiting';
+      if (s.startedAt) this.startedAt = s.startedAt;
+      this.agendaIndex = Math.min(s.agendaIndex ?? -1, this.agendaLength - 1);
+      if (s.floorSiteId && this.siteIds.has(s.floorSiteId)) this.floorSiteId = s.floorSiteId;
+      for (const [id, at] of Object.entries(s.hands ?? {}))
+        if (this.siteIds.has(id)) this.hands.set(id, at);
+      for (const id of s.mutedSiteIds ?? []) if (this.siteIds.has(id)) this.muted.add(id);
+      if (s.itCallSiteId && this.siteIds.has(s.itCallSiteId)) this.itCallSiteId = s.itCallSiteId;
+    }
+  }
+
+  get current(): SessionStatus {
+    return this.status;
+  }
+
+  get floor(): string | undefined {
+    return this.floorSiteId;
+  }
+
+  get itCall(): string | undefined {
+    return this.itCallSiteId;
+  }
+
+  isMuted(siteId: string | undefined): boolean {
+    return siteId !== undefined && this.muted.has(siteId);
+  }
+
+  hasHandRaised(siteId: string | undefined): boolean {
+    return siteId !== undefined && this.hands.has(siteId);
+  }
+
+  hasSite(siteId: string): boolean {
+    return this.siteIds.has(siteId);
+  }
+
+  get handQueue(): string[] {
+    return [...this.hands.entries()].sort((a, b) => a[1] - b[1]).map(([id]) => id);
+  }
+
+  snapshot(): ChairSnapshot {
+    return {
+      status: this.status,
+      ...(this.startedAt ? { startedAt: this.startedAt } : {}),
+      agendaIndex: this.agendaIndex,
+      ...(this.floorSiteId ? { floorSiteId: this.floorSiteId } : {}),
+      hands: Object.fromEntries(this.hands),
+      mutedSiteIds: [...this.muted],
+      ...(this.itCallSiteId ? { itCallSiteId: this.itCallSiteId } : {}),
+    };
+  }
+
+  view(meetingId: string): Omit<SessionState, 'activeSpeakerEndpointId'> {
+    return {
+      meetingId,
+      status: this.status,
+      ...(this.startedAt ? { startedAt: this.startedAt } : {}),
+      agendaIndex: this.agendaIndex,
+      ...(this.floorSiteId ? { floorSiteId: this.floorSiteId } : {}),
+      handQueue: this.handQueue,
+    };
+  }
+
+  // --- lifecycle -------------------------------------------------------------------------------
+
+  start(options: { keepItCall?: boolean } = {}): ChairChange {
+    if (this.status === 'live') return none;
+    if (this.status === 'ended')
+      throw conflict('Phiên họp đã kết thúc / The session has ended', { status: this.status });
+    this.status = 'live';
+    this.startedAt = new Date(this.now()).toISOString();
+    this.agendaIndex = Math.max(this.agendaIndex, this.agendaLength > 0 ? 0 : -1);
+    const change: ChairChange = { media: true };
+    if (this.itCallSiteId && !options.keepItCall) change.itCall = this.setItCall(undefined);
+    return change;
+  }
+
+  end(): ChairChange {
+    if (this.status === 'ended') return none;
+    this.status = 'ended';
+    const change: ChairChange = { media: true };
+    if (this.floorSiteId) change.floorRevoked = this.floorSiteId;
+    this.floorSiteId = undefined;
+    if (this.itCallSiteId) change.itCall = this.setItCall(undefined);
+    this.hands.clear();
+    return change;
+  }
+
+  // --- agenda ----------------------------------------------------------------------------------
+
+  setAgendaItem(index: number): ChairChange {
+    if (index >= this.agendaLength)
+      throw badRequest(`index: the agenda has ${this.agendaLength} items`);
+    this.agendaIndex = index;
+    return none;
+  }
+
+  /** The meeting's agenda was edited: keep the position inside it. */
+  setAgendaLength(length: number): void {
+    this.agendaLength = length;
+    if (this.agendaIndex >= length) this.agendaIndex = length - 1;
+  }
+
+  // --- floor and hands -------------------------------------------------------------------------
+
+  grantFloor(siteId: string): ChairChange {
+    this.requireLive();
+    this.requireSite(siteId);
+    const previous = this.floorSiteId;
+    if (previous === siteId) return none;
+    this.floorSiteId = siteId;
+    this.hands.delete(siteId);
+    const change: ChairChange = { media: true, floorGranted: siteId };
+    if (previous) change.floorRevoked = previous;
+    if (this.muted.delete(siteId)) change.unmuted = [siteId];
+    return change;
+  }
+
+  revokeFloor(): ChairChange {
+    const previous = this.floorSiteId;
+    if (!previous) return none;
+    this.floorSiteId = undefined;
+    return { media: true, floorRevoked: previous };
+  }
+
+  raiseHand(siteId: string): ChairChange {
+    this.requireSite(siteId);
+    if (!this.hands.has(siteId)) this.hands.set(siteId, this.now());
+    return none;
+  }
+
+  lowerHand(siteId: string): ChairChange {
+    this.hands.delete(siteId);
+    return none;
+  }
+
+  // --- mutes -----------------------------------------------------------------------------------
+
+  /** Mutes one site, or every site of the meeting when siteId is absent. */
+  mute(siteId?: string): ChairChange {
+    const targets = siteId === undefined ? [...this.siteIds] : [this.requireSite(siteId)];
+    const muted = targets.filter((id) => !this.muted.has(id));
+    for (const id of muted) this.muted.add(id);
+    return { media: false, muted };
+  }
+
+  unmute(siteId: string): ChairChange {
+    this.requireSite(siteId);
+    return this.muted.delete(siteId) ? { media: false, unmuted: [siteId] } : none;
+  }
+
+  // --- IT's two-way call -----------------------------------------------------------------------
+
+  startItCall(siteId: string): ChairChange {
+    this.requireSite(siteId);
+    if (this.status === 'live')
+      throw conflict('Không gọi riêng trong phiên họp / No IT call during the session');
+    const itCall = this.setItCall(siteId);
+    return itCall.from === itCall.to ? none : { media: true, itCall };
+  }
+
+  endItCall(): ChairChange {
+    if (!this.itCallSiteId) return none;
+    return { media: true, itCall: this.setItCall(undefined) };
+  }
+
+  private setItCall(siteId: string | undefined): { from?: string; to?: string } {
+    const from = this.itCallSiteId;
+    this.itCallSiteId = siteId;
+    return { ...(from ? { from } : {}), ...(siteId ? { to: siteId } : {}) };
+  }
+
+  // --- the meeting's sites ---------------------------------------------------------------------
+
+  /** The meeting's site list was edited; a removed site loses the floor, hand, mute and call. */
+  setSites(siteIds: Iterable<string>): ChairChange {
+    this.siteIds = new Set(siteIds);
+    const change: ChairChange = { media: false };
+    if (this.floorSiteId && !this.siteIds.has(this.floorSiteId)) {
+      change.floorRevoked = this.floorSiteId;
+      this.floorSiteId = undefined;
+      change.media = true;
+    }
+    for (const id of [...this.hands.keys()]) if (!this.siteIds.has(id)) this.hands.delete(id);
+    for (const id of [...this.muted]) if (!this.siteIds.has(id)) this.muted.delete(id);
+    if (this.itCallSiteId && !this.siteIds.has(this.itCallSiteId)) {
+      change.itCall = this.setItCall(undefined);
+      change.media = true;
+    }
+    return change;
+  }
+
+  private requireLive(): void {
+    if (this.status !== 'live')
+      throw conflict('Phiên họp chưa bắt đầu / The session has not started', {
+        status: this.status,
+      });
+  }
+
+  private requireSite(siteId: string): string {
+    if (!this.siteIds.has(siteId))
+      throw notFound(
+        `Điểm cầu ${siteId} không thuộc hội nghị / site ${siteId} is not part of this meeting`,
+      );
+    return siteId;
+  }
+}

@@ -1,0 +1,117 @@
+import type { types } from 'mediasoup';
+import type { EndpointAppData } from '../../media/MediaEndpoint.js';
+import type { MediaLogger } from '../../media/MediaLogger.js';
+import type { Room } from '../../media/Room.js';
+import { type RuleState, wants } from '../mediaRules.js';
+import type { MediaSource } from '../protocol/socket.js';
+import type { Participant } from './Participant.js';
+
+export interface ConsumerReconcilerOptions {
+  room: Room;
+  logger: MediaLogger;
+  participants(): Iterable<Participant>;
+  /** Who receives what follows from this state (mediaRules.wants). */
+  ruleState(): RuleState;
+  isClosed(): boolean;
+}
+
+/**
+ * Keeps each receiver's consumers equal to what the rules want: creates the missing ones
+ * (paused; the page resumes them once ready) and closes the unwanted ones. Work for one
+ * receiver is serialized; different receivers proceed in parallel.
+ */
+export class ConsumerReconciler {
+  private readonly log: MediaLogger;
+
+  constructor(private readonly options: ConsumerReconcilerOptions) {
+    this.log = options.logger.child({ component: 'consumers' });
+  }
+
+  all(): void {
+    for (const p of this.options.participants()) this.one(p);
+  }
+
+  one(receiver: Participant): void {
+    receiver.reconciling = receiver.reconciling
+      .then(() => this.reconcile(receiver))
+      .catch((err) => this.log.error({ err, endpointId: receiver.endpointId }, 'reconcile failed'));
+  }
+
+  private async reconcile(receiver: Participant): Promise<void> {
+    const media = receiver.media;
+    if (
+      this.options.isClosed() ||
+      !media ||
+      media.isClosed ||
+      !media.rtpCapabilities ||
+      !media.recvTransport()
+    )
+      return;
+    const state = this.options.ruleState();
+    const wanted = new Set<string>();
+    for (const sender of this.options.participants()) {
+      // The receiver itself is a candidate too: the rules loop a checking site's media back.
+      if (!sender.media) continue;
+      for (const producer of sender.media.producers.values()) {
+        const want = wants(receiver, sender, producer.appData.source as MediaSource, state);
+        if (!want) continue;
+        wanted.add(producer.id);
+        if (media.consumerOf(producer.id)) continue;
+        try {
+          await this.create(receiver, sender, producer, want.spatialLayer);
+        } catch (err) {
+          this.log.warn(
+            { endpointId: receiver.endpointId, err: (err as Error).message },
+            'consumer not created',
+          );
+        }
+      }
+    }
+    for (const consumer of [...media.consumers.values()]) {
+      if (!wanted.has(consumer.producerId)) {
+        consumer.close();
+        receiver.socket?.emit('consumerClosed', { consumerId: consumer.id });
+      }
+    }
+  }
+
+  private async create(
+    receiver: Participant,
+    sender: Participant,
+    producer: types.Producer<EndpointAppData>,
+    spatialLayer: number,
+  ): Promise<void> {
+    const media = receiver.media!;
+    const consumer = await this.options.room.consume(media, producer, {
+      appData: { source: producer.appData.source as string },
+      preferredLayers: { spatialLayer, temporalLayer: 2 },
+    });
+    if (!consumer) return;
+    const socket = receiver.socket;
+    consumer.on('producerclose', () => {
+      media.consumers.delete(consumer.id);
+      socket?.emit('consumerClosed', { consumerId: consumer.id });
+    });
+    consumer.on('transportclose', () => media.consumers.delete(consumer.id));
+    consumer.on('producerpause', () => socket?.emit('consumerPaused', { consumerId: consumer.id }));
+    consumer.on('producerresume', () =>
+      socket?.emit('consumerResumed', { consumerId: consumer.id }),
+    );
+    consumer.on('layerschange', (layers) =>
+      socket?.emit('consumerLayersChanged', {
+        consumerId: consumer.id,
+        spatialLayer: layers?.spatialLayer ?? null,
+      }),
+    );
+    socket?.emit('newConsumer', {
+      consumerId: consumer.id,
+      producerId: producer.id,
+      kind: consumer.kind,
+      rtpParameters: consumer.rtpParameters,
+      source: producer.appData.source as MediaSource,
+      endpointId: sender.endpointId,
+      role: sender.role,
+      ...(sender.siteId !== undefined ? { siteId: sender.siteId } : {}),
+    });
+  }
+}

@@ -1,0 +1,429 @@
+import { EventEmitter } from 'node:events';
+import type { Server, Socket } from 'socket.io';
+import type { MediaEndpoint } from '../../media/MediaEndpoint.js';
+import type { MediaLogger } from '../../media/MediaLogger.js';
+import type { Room } from '../../media/Room.js';
+import { type CheckHooks, ConnectionCheck } from '../ConnectionCheck.js';
+import type { RuleState } from '../mediaRules.js';
+import type { CheckThresholdsLike } from '../protocol/check.js';
+import { AppError, notFound } from '../protocol/errors.js';
+import type { EndpointRole, SessionState } from '../protocol/socket.js';
+import type { QualityThresholds } from '../quality.js';
+import { type ChairChange, type ChairSnapshot, ChairState } from './ChairState.js';
+import { ConsumerReconciler } from './ConsumerReconciler.js';
+import { Participant, type ParticipantIdentity } from './Participant.js';
+import { QualitySampler } from './QualitySampler.js';
+import { SessionBroadcaster } from './SessionBroadcaster.js';
+import type { EndpointPresence, SessionEvents } from './sessionEvents.js';
+
+export interface SessionMeetingInfo {
+  title: string;
+  /** siteId → display name, for the sites that belong to the meeting. */
+  sites: ReadonlyMap<string, string>;
+  agendaLength: number;
+  /** Already live (e.g. the process restarted during the session). */
+  live?: boolean;
+  /** The chair's state as last saved (an idle-closed or restarted session resumes from it). */
+  saved?: Partial<ChairSnapshot>;
+}
+
+/** How the session ends; the stored meeting's action follows from it. */
+export type EndAction = 'end' | 'cancel';
+
+export interface SessionHooks {
+  /** Persist the lifecycle change (meeting state → live / ended / cancelled). */
+  started(actor: string): Promise<void>;
+  ended(actor: string, action: EndAction): Promise<void>;
+  /** The chair's state changed: save it (fire and forget; failures are logged by the hook). */
+  saveState?(snapshot: ChairSnapshot): void;
+}
+
+export interface MeetingSessionOptions {
+  meetingId: string;
+  room: Room;
+  io: Server;
+  info: SessionMeetingInfo;
+  hooks: SessionHooks;
+  iceServers: () => { urls: string | string[]; username?: string; credential?: string }[];
+  logger: MediaLogger;
+  qualityThresholds: QualityThresholds;
+  /** How often stats are sampled and pushed to the chair and IT views (ms). */
+  statsIntervalMs?: number;
+  /** With nobody connected for this long the session closes its media (ms). Default 2 min. */
+  idleCloseMs?: number;
+  /** The connection check: persistence hooks, thresholds, how long it measures. */
+  check?: { hooks: CheckHooks; thresholds: CheckThresholdsLike; measureMs?: number };
+  onClosed: () => void;
+}
+
+/** How long the pages get to show why the session ended before their sockets close. */
+const FAREWELL_MS = 300;
+
+/**
+ * One meeting's live session, the only writer of its live state: who is connected, the chair's
+ * state (ChairState), and the media that follows from it (ConsumerReconciler). Requests arrive
+ * through the handler table (requestHandlers.ts); admin actions from HTTP arrive as method calls
+ * (end, applyInfo, disconnect). Owns its Room: closing the session closes the media.
+ */
+export class MeetingSession extends EventEmitter<SessionEvents> {
+  readonly meetingId: string;
+  readonly chair: ChairState;
+  readonly check?: ConnectionCheck;
+  private readonly participants = new Map<string, Participant>();
+  private info: SessionMeetingInfo;
+  private activeSpeaker?: string;
+  private closed = false;
+  private ending?: Promise<void>;
+  private idleTimer?: NodeJS.Timeout;
+  /** Sites whose own media is looped back to them while they run the check. */
+  private readonly loopback = new Set<string>();
+  readonly log: MediaLogger;
+  readonly consumers: ConsumerReconciler;
+  private readonly sampler: QualitySampler;
+  private readonly broadcaster: SessionBroadcaster;
+
+  constructor(private readonly options: MeetingSessionOptions) {
+    super();
+    this.meetingId = options.meetingId;
+    this.info = options.info;
+    this.log = options.logger.child({ component: 'session', meetingId: options.meetingId });
+    this.chair = new ChairState({
+      siteIds: options.info.sites.keys(),
+      agendaLength: options.info.agendaLength,
+      snapshot: {
+        ...options.info.saved,
+        // The stored meeting decides whether it is live; the snapshot only adds detail.
+        status: options.info.live ? 'live' : 'waiting',
+        ...(options.info.live
+          ? { startedAt: options.info.saved?.startedAt ?? new Date().toISOString() }
+          : {}),
+      },
+    });
+    this.broadcaster = new SessionBroadcaster({
+      io: options.io,
+      meetingId: this.meetingId,
+      participants: () => this.participants.values(),
+      chair: this.chair,
+    });
+    this.consumers = new ConsumerReconciler({
+      room: options.room,
+      logger: this.log,
+      participants: () => this.participants.values(),
+      ruleState: () => this.ruleState(),
+      isClosed: () => this.closed,
+    });
+    this.sampler = new QualitySampler({
+      thresholds: options.qualityThresholds,
+      intervalMs: options.statsIntervalMs ?? 2000,
+      participants: () => this.participants.values(),
+      watched: () => [...this.participants.values()].some((p) => p.online && p.role !== 'site'),
+      sampled: () => this.broadcaster.participantsChanged(['chair', 'it', 'station']),
+    });
+    options.room.on('endpointMediaLost', (endpointId, reason) => {
+      const p = this.participants.get(endpointId);
+      if (!p) return;
+      p.media = undefined;
+      p.socket?.emit('mediaRestarted', { reason });
+    });
+    options.room.on('activeSpeaker', (endpointId) => {
+      if (endpointId === this.activeSpeaker) return;
+      this.activeSpeaker = endpointId;
+      this.broadcaster.broadcast('activeSpeakerChanged', endpointId ? { endpointId } : {});
+    });
+    if (options.check) {
+      this.check = new ConnectionCheck({
+        ...options.check,
+        logger: this.log,
+        sites: () => this.info.sites,
+        participant: (id) => this.participants.get(id),
+        setLoopback: (p, on) => {
+          if (!p.siteId) return;
+          if (on) this.loopback.add(p.siteId);
+          else this.loopback.delete(p.siteId);
+          this.consumers.one(p);
+        },
+        emitTo: (p, name, payload) => p.socket?.emit(name, payload),
+      });
+    }
+  }
+
+  get room(): Room {
+    return this.options.room;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  get title(): string {
+    return this.info.title;
+  }
+
+  get state(): SessionState {
+    return {
+      ...this.chair.view(this.meetingId),
+      ...(this.activeSpeaker ? { activeSpeakerEndpointId: this.activeSpeaker } : {}),
+    };
+  }
+
+  participantViews() {
+    return [...this.participants.values()].map((p) => p.view(this.chair));
+  }
+
+  participant(endpointId: string): Participant | undefined {
+    return this.participants.get(endpointId);
+  }
+
+  iceServers() {
+    return this.options.iceServers();
+  }
+
+  get agendaLength(): number {
+    return this.info.agendaLength;
+  }
+
+  private ruleState(): RuleState {
+    const floor = this.chair.floor;
+    const itCall = this.chair.itCall;
+    return {
+      status: this.chair.current,
+      ...(floor ? { floorSiteId: floor } : {}),
+      loopbackSiteIds: this.loopback,
+      ...(itCall ? { itCallSiteId: itCall } : {}),
+    };
+  }
+
+  // --- connections -----------------------------------------------------------------------------
+
+  /** A socket for an endpoint arrives; a second tab takes over and the first is told why. */
+  attach(identity: ParticipantIdentity, socket: Socket): Participant {
+    if (this.closed || this.ending)
+      throw new AppError('unavailable', 'Phiên họp đã kết thúc / The session has ended');
+    if (identity.siteId !== undefined && !this.chair.hasSite(identity.siteId))
+      throw notFound(
+        'Điểm cầu này không còn tham dự hội nghị / This site no longer takes part in the meeting',
+      );
+    this.clearIdle();
+    let p = this.participants.get(identity.endpointId);
+    if (!p) {
+      p = new Participant(identity);
+      this.participants.set(p.endpointId, p);
+    }
+    const previous = p.socket;
+    if (previous && previous.id !== socket.id) {
+      this.log.info({ endpointId: p.endpointId }, 'endpoint taken over by a new connection');
+      previous.emit('replaced', {
+        reason: 'Điểm cầu đã được mở ở một cửa sổ khác / This site was opened in another window',
+      });
+      previous.data.replaced = true;
+      previous.disconnect(true);
+      this.closeMedia(p);
+    }
+    p.socket = socket;
+    void socket.join(this.broadcaster.roomsFor(p.role));
+    this.broadcaster.participantsChanged();
+    this.emit('endpointJoined', this.presence(p));
+    return p;
+  }
+
+  /** The socket went away: the endpoint is offline at once, its media released. */
+  detach(p: Participant, socket: Socket, reason: string): void {
+    if (p.socket?.id !== socket.id) return;
+    p.socket = undefined;
+    this.check?.participantLeft(p);
+    if (p.siteId !== undefined && p.siteId === this.chair.itCall)
+      this.apply(this.chair.endItCall());
+    this.closeMedia(p);
+    this.log.info({ endpointId: p.endpointId, reason }, 'endpoint offline');
+    if (!this.closed) {
+      this.broadcaster.participantsChanged();
+      this.emit('endpointLeft', { ...this.presence(p), reason });
+      if (![...this.participants.values()].some((x) => x.socket)) this.armIdle();
+    }
+  }
+
+  /** Server-side removal (link revoked, site removed): tell the page why, then drop it. */
+  disconnect(endpointId: string, reason: string): void {
+    const p = this.participants.get(endpointId);
+    const socket = p?.socket;
+    if (!p || !socket) return;
+    socket.emit('accessRevoked', { reason });
+    socket.data.revoked = true;
+    this.detach(p, socket, 'access revoked');
+    socket.disconnect(true);
+  }
+
+  private presence(p: Participant): EndpointPresence {
+    return {
+      endpointId: p.endpointId,
+      role: p.role,
+      ...(p.siteId !== undefined ? { siteId: p.siteId } : {}),
+      name: p.name,
+      at: Date.now(),
+    };
+  }
+
+  private closeMedia(p: Participant): void {
+    const media = p.media;
+    p.media = undefined;
+    // Others' consumers of its producers close with them; their pages hear consumerClosed.
+    media?.close('endpoint gone');
+  }
+
+  async mediaOf(p: Participant): Promise<MediaEndpoint> {
+    if (p.media && !p.media.isClosed) return p.media;
+    const media = await this.room.addEndpoint(p.endpointId);
+    if (!p.socket) {
+      // The socket left while the endpoint was being placed.
+      media.close('endpoint gone');
+      throw new AppError('unavailable', 'Kết nối đã đóng / The connection has closed');
+    }
+    p.media = media;
+    return media;
+  }
+
+  private armIdle(): void {
+    const ms = this.options.idleCloseMs ?? 120_000;
+    this.clearIdle();
+    this.idleTimer = setTimeout(() => {
+      this.log.info({ idleMs: ms }, 'nobody connected: closing the session');
+      this.close('idle');
+    }, ms);
+    this.idleTimer.unref();
+  }
+
+  private clearIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+
+  // --- the chair's state -----------------------------------------------------------------------
+
+  /** Carries out what a ChairState change implies: notifications, mutes, consumers, saving. */
+  async apply(change: ChairChange, options: { session?: boolean } = {}): Promise<void> {
+    const b = this.broadcaster;
+    if (change.floorRevoked) b.broadcast('floorRevoked', { siteId: change.floorRevoked });
+    if (change.floorGranted) {
+      this.log.info({ siteId: change.floorGranted }, 'floor granted');
+      b.broadcast('floorGranted', { siteId: change.floorGranted });
+    }
+    if (change.itCall) this.itCallChanged(change.itCall);
+    for (const siteId of change.muted ?? []) await this.enforceMute(siteId, true);
+    for (const siteId of change.unmuted ?? []) await this.enforceMute(siteId, false);
+    if (change.media) this.consumers.all();
+    if (options.session !== false) this.sessionChanged();
+    if (change.muted?.length || change.unmuted?.length) b.participantsChanged();
+  }
+
+  sessionChanged(): void {
+    const state = this.state;
+    this.broadcaster.broadcast('sessionChanged', state);
+    this.options.hooks.saveState?.(this.chair.snapshot());
+    this.emit('stateChanged', state);
+  }
+
+  participantsChanged(): void {
+    this.broadcaster.participantsChanged();
+  }
+
+  private async enforceMute(siteId: string, muted: boolean): Promise<void> {
+    const p = this.participants.get(`site:${siteId}`);
+    if (!p) return;
+    for (const producer of p.media?.producers.values() ?? []) {
+      if (producer.appData.source !== 'microphone') continue;
+      if (muted) await producer.pause();
+      else if (!p.selfMuted) await producer.resume();
+    }
+    p.socket?.emit('mutedByChair', { muted });
+  }
+
+  private itCallChanged({ from, to }: { from?: string; to?: string }): void {
+    for (const id of [from, to]) {
+      const p = id ? this.participants.get(`site:${id}`) : undefined;
+      p?.socket?.emit('itCallChanged', to === id && to ? { siteId: to } : {});
+    }
+    this.broadcaster.broadcast('itCallChanged', to ? { siteId: to } : {}, ['it', 'chair']);
+    this.log.info({ siteId: to ?? null }, to ? 'IT call started' : 'IT call ended');
+  }
+
+  /** Goes live: the store first (it may refuse), then everyone is told. */
+  async start(actor: string, options: { keepItCall?: boolean } = {}): Promise<SessionState> {
+    if (this.chair.current === 'live') return this.state;
+    await this.options.hooks.started(actor);
+    const change = this.chair.start(options);
+    this.log.info({ actor }, 'session started');
+    await this.apply(change);
+    return this.state;
+  }
+
+  // --- the meeting was edited ------------------------------------------------------------------
+
+  /** New sites may join, removed ones are disconnected, renamed ones renamed, the agenda kept. */
+  async applyInfo(info: SessionMeetingInfo): Promise<void> {
+    if (this.closed) return;
+    this.info = { ...info, live: this.chair.current === 'live' };
+    this.chair.setAgendaLength(info.agendaLength);
+    const change = this.chair.setSites(info.sites.keys());
+    for (const p of this.participants.values()) {
+      if (p.siteId === undefined) continue;
+      const name = info.sites.get(p.siteId);
+      if (name === undefined) {
+        this.disconnect(
+          p.endpointId,
+          'Điểm cầu này không còn tham dự hội nghị / This site no longer takes part in the meeting',
+        );
+        this.participants.delete(p.endpointId);
+      } else p.name = name;
+    }
+    await this.apply(change);
+    this.broadcaster.participantsChanged();
+    this.broadcaster.broadcast('meetingUpdated', {});
+  }
+
+  // --- ending ----------------------------------------------------------------------------------
+
+  /**
+   * Ends the session, whoever asked: tells every endpoint why, closes the media, writes the
+   * store (end or cancel), then closes the sockets. One promise for concurrent callers.
+   */
+  end(actor: string, reason: string, action: EndAction = 'end'): Promise<void> {
+    this.ending ??= (async () => {
+      const change = this.chair.end();
+      this.log.info({ actor, reason, action }, 'session ended');
+      this.broadcaster.broadcast('sessionEnded', { reason });
+      await this.apply(change);
+      this.room.close('ended');
+      try {
+        await this.options.hooks.ended(actor, action);
+      } finally {
+        // Give the pages a moment to show the reason before the sockets close.
+        setTimeout(() => this.close('ended'), FAREWELL_MS).unref();
+      }
+    })();
+    return this.ending;
+  }
+
+  /** Disconnects every socket and closes the room. Idempotent. */
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.clearIdle();
+    this.sampler.stop();
+    this.broadcaster.stop();
+    for (const p of this.participants.values()) {
+      p.socket?.disconnect(true);
+      p.socket = undefined;
+      p.media = undefined;
+    }
+    this.participants.clear();
+    this.room.close(reason);
+    this.options.onClosed();
+    this.emit('closed', reason);
+    this.removeAllListeners();
+  }
+
+  /** Roles' socket.io rooms, for notifications from outside the session. */
+  roomsFor(role: EndpointRole): string[] {
+    return this.broadcaster.roomsFor(role);
+  }
+}
