@@ -53,8 +53,11 @@ export const meetingActionSchema = z.enum(meetingActions as [MeetingAction, ...M
   error: `Thao tác phải là một trong ${meetingActions.join(', ')} / Action must be one of ${meetingActions.join(', ')}`,
 });
 
-/** States in which the meeting's content may still be edited. */
-export const editableStates: readonly MeetingState[] = ['draft', 'scheduled', 'checking'];
+/**
+ * States in which the meeting's content may still be edited. A live meeting too: a site may be
+ * added or the agenda changed during the session, which follows the edit at once.
+ */
+export const editableStates: readonly MeetingState[] = ['draft', 'scheduled', 'checking', 'live'];
 
 export const compositionEntrySchema = z.strictObject({
   /** Who must attend, e.g. "Trưởng phòng GD&ĐT" or "Hiệu trưởng các trường trực thuộc". */

@@ -29,6 +29,7 @@ export async function startMediaStack(
     tokens: Record<string, SignalingPrincipal>;
     info?: SessionMeetingInfo;
     maxConsumersPerRouter?: number;
+    idleCloseMs?: number;
   },
 ): Promise<MediaStack> {
   let pool: WorkerPool | undefined;
@@ -76,6 +77,7 @@ export async function startMediaStack(
     qualityThresholds: { maxRttMs: 200, maxLossPercent: 1, maxJitterMs: 30 },
     maxConsumersPerRouter: opts.maxConsumersPerRouter ?? 500,
     statsIntervalMs: 1000,
+    ...(opts.idleCloseMs !== undefined ? { idleCloseMs: opts.idleCloseMs } : {}),
   });
   const port = (app.server.address() as AddressInfo).port;
   const stack = { url: `http://127.0.0.1:${port}`, app, pool, signaling, ended };
