@@ -272,6 +272,8 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
 
   async mediaOf(p: Participant): Promise<MediaEndpoint> {
     if (p.media && !p.media.isClosed) return p.media;
+    if (this.ending || this.room.isClosed)
+      throw new AppError('unavailable', 'Phiên họp đã kết thúc / The session has ended');
     const media = await this.room.addEndpoint(p.endpointId);
     if (!p.socket) {
       // The socket left while the endpoint was being placed.

@@ -50,6 +50,7 @@ async function start(opts: StartOptions): Promise<void> {
   for (const e of [
     'state',
     'replaced',
+    'revoked',
     'ended',
     'mutedByChair',
     'floorGranted',
