@@ -1,30 +1,21 @@
 import { EventEmitter } from 'node:events';
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
-import { MediaLimitError } from '../media/MediaEndpoint.js';
 import type { MediaLogger } from '../media/MediaLogger.js';
 import { Room } from '../media/Room.js';
 import type { WorkerPool } from '../media/WorkerPool.js';
 import type { CheckHooks } from './ConnectionCheck.js';
 import type { CheckThresholdsLike } from './protocol/check.js';
 import { AppError, toErrorBody } from './protocol/errors.js';
-import {
-  chairOnlyRequests,
-  type EndpointRole,
-  itOnlyRequests,
-  type NotificationName,
-  type NotificationPayload,
-  type RequestName,
-  requests,
-} from './protocol/socket.js';
+import type { EndpointRole, NotificationName, NotificationPayload } from './protocol/socket.js';
 import type { QualityThresholds } from './quality.js';
+import { type PlacedConnection, serveRequests } from './serveRequests.js';
 import type { RequestHandlers } from './session/handlerTypes.js';
 import {
   MeetingSession,
   type SessionHooks,
   type SessionMeetingInfo,
 } from './session/MeetingSession.js';
-import type { Participant } from './session/Participant.js';
 import { requestHandlers } from './session/requestHandlers.js';
 
 /** Who a connection is, as established by the server's access layer. */
@@ -69,9 +60,6 @@ export interface SignalingServerOptions {
   checkMeasureMs?: number;
 }
 
-/** Requests one socket may send per second on average, with bursts up to twice that. */
-const REQUESTS_PER_SECOND = 40;
-
 export function endpointIdOf(p: Pick<SignalingPrincipal, 'role' | 'siteId' | 'userId'>): string {
   switch (p.role) {
     case 'site':
@@ -86,19 +74,6 @@ export function endpointIdOf(p: Pick<SignalingPrincipal, 'role' | 'siteId' | 'us
 interface OpenSession {
   session: MeetingSession;
   handlers: RequestHandlers;
-}
-
-function tokenBucket(perSecond: number): () => boolean {
-  let tokens = perSecond * 2;
-  let refilledAt = Date.now();
-  return () => {
-    const now = Date.now();
-    tokens = Math.min(perSecond * 2, tokens + ((now - refilledAt) / 1000) * perSecond);
-    refilledAt = now;
-    if (tokens < 1) return false;
-    tokens--;
-    return true;
-  };
 }
 
 /**
@@ -236,26 +211,27 @@ export class SignalingServer {
     const endpointId = endpointIdOf(principal);
     const log = this.log.child({ meetingId: principal.meetingId, endpointId });
     // The request handler is registered before anything is awaited; early requests wait here.
-    const placed: Promise<{ entry: OpenSession; participant: Participant } | undefined> =
-      this.openSession(principal.meetingId).then((entry) => {
-        if (!socket.connected) return undefined;
-        const participant = entry.session.attach(
-          {
-            endpointId,
-            role: principal.role,
-            ...(principal.siteId ? { siteId: principal.siteId } : {}),
-            name: principal.name,
-          },
-          socket,
-        );
-        log.info({ role: principal.role }, 'endpoint connected');
-        socket.on('disconnect', (reason) => {
-          if (socket.data.replaced) log.info('connection replaced by another tab');
-          else log.info({ reason }, 'endpoint disconnected');
-          entry.session.detach(participant, socket, reason);
-        });
-        return { entry, participant };
+    const placed: Promise<PlacedConnection | undefined> = this.openSession(
+      principal.meetingId,
+    ).then((entry) => {
+      if (!socket.connected) return undefined;
+      const participant = entry.session.attach(
+        {
+          endpointId,
+          role: principal.role,
+          ...(principal.siteId ? { siteId: principal.siteId } : {}),
+          name: principal.name,
+        },
+        socket,
+      );
+      log.info({ role: principal.role }, 'endpoint connected');
+      socket.on('disconnect', (reason) => {
+        if (socket.data.replaced) log.info('connection replaced by another tab');
+        else log.info({ reason }, 'endpoint disconnected');
+        entry.session.detach(participant, socket, reason);
       });
+      return { ...entry, participant };
+    });
     placed.catch((err: unknown) => {
       log.warn({ err }, 'could not place connection in its meeting');
       socket.emit('sessionEnded', { reason: toErrorBody(err).body.message });
@@ -263,49 +239,7 @@ export class SignalingServer {
     });
     this.expireAt(socket, principal);
 
-    const allow = tokenBucket(REQUESTS_PER_SECOND);
-    socket.onAny((event: string, ...args: unknown[]) => {
-      const ack = args[args.length - 1];
-      const reply = typeof ack === 'function' ? (ack as (answer: unknown) => void) : undefined;
-      const fail = (err: AppError | unknown) => {
-        const { status, body } = toErrorBody(err);
-        if (status >= 500) log.error({ err, event }, 'request failed');
-        else log.warn({ event, code: body.code, msg: body.message }, 'request refused');
-        reply?.({ ok: false, error: body });
-      };
-      if (!Object.hasOwn(requests, event))
-        return fail(new AppError('bad_request', `unknown request "${event}"`));
-      const name = event as RequestName;
-      if (!reply)
-        return fail(
-          new AppError('bad_request', `${name}: an acknowledgement callback is required`),
-        );
-      if (!allow())
-        return fail(new AppError('rate_limited', 'Quá nhiều yêu cầu / Too many requests'));
-      if (chairOnlyRequests.has(name) && principal.role !== 'chair') {
-        return fail(new AppError('forbidden', `${name}: chỉ chủ trì / chair only`));
-      }
-      if (itOnlyRequests.has(name) && principal.role !== 'it') {
-        return fail(new AppError('forbidden', `${name}: chỉ tổ CNTT / IT staff only`));
-      }
-      const parsed = requests[name].payload.safeParse(args.length > 1 ? args[0] : undefined);
-      if (!parsed.success) return fail(parsed.error);
-      log.debug({ event: name }, 'request');
-      placed
-        .then((where) => {
-          if (!where || where.entry.session.isClosed || !socket.connected)
-            throw new AppError('unavailable', 'Phiên họp đã kết thúc / The session has ended');
-          const handler = where.entry.handlers[name] as (
-            p: Participant,
-            payload: typeof parsed.data,
-          ) => Promise<unknown>;
-          return handler(where.participant, parsed.data);
-        })
-        .then(
-          (data) => reply({ ok: true, data }),
-          (err: unknown) => fail(asClientError(name, err)),
-        );
-    });
+    serveRequests(socket, principal.role, placed, log);
   }
 
   /** A login or link that expires while connected ends the connection at that moment. */
@@ -380,13 +314,4 @@ export class SignalingServer {
     this.io.disconnectSockets(true);
     this.io.engine.close();
   }
-}
-
-/** mediasoup rejects malformed parameters with TypeError, and our limits with MediaLimitError. */
-function asClientError(name: RequestName, err: unknown): unknown {
-  if (err instanceof AppError) return err;
-  if (err instanceof MediaLimitError)
-    return new AppError('conflict', `${name}: ${err.message}`, { limit: err.limit, max: err.max });
-  if (err instanceof TypeError) return new AppError('bad_request', `${name}: ${err.message}`);
-  return err;
 }

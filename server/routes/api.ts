@@ -5,6 +5,10 @@ import { AppError } from '../../signaling/protocol/errors.js';
 import { makeGuard } from '../auth/guard.js';
 import type { DataServices } from '../DataServices.js';
 import type { MeetingLifecycle } from '../live/LiveMeetings.js';
+import type { ApiLimits, RouteContext } from './routeContext.js';
+
+export type { ApiLimits, RouteContext } from './routeContext.js';
+
 import { attachmentRoutes } from './attachments.js';
 import { authRoutes } from './auth.js';
 import { documentRoutes } from './documents.js';
@@ -12,17 +16,6 @@ import { joinLinkRoutes } from './join-links.js';
 import { meRoutes } from './me.js';
 import { meetingRoutes } from './meetings.js';
 import { siteRoutes } from './sites.js';
-
-export interface ApiLimits {
-  /** Login attempts per client address per window. Default 10 per 5 minutes. */
-  loginMax: number;
-  loginWindowMs: number;
-  /** Any API request (join-link use included) per client address per window. Default 600/min. */
-  requestMax: number;
-  requestWindowMs: number;
-  /** Largest uploaded document. Default 20 MiB. */
-  uploadMaxBytes: number;
-}
 
 export const defaultApiLimits: ApiLimits = {
   loginMax: 10,
@@ -39,15 +32,6 @@ export interface ApiRoutesOptions {
   limits?: Partial<ApiLimits>;
   /** Carries out lifecycle actions; the live layer's, so a live session is ended through itself. */
   lifecycle?: MeetingLifecycle;
-}
-
-/** Options every route group receives. */
-export interface RouteContext {
-  services: DataServices;
-  guard: ReturnType<typeof makeGuard>;
-  limits: ApiLimits;
-  secureCookies: boolean;
-  lifecycle: MeetingLifecycle;
 }
 
 /**

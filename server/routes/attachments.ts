@@ -24,7 +24,7 @@ import {
 } from '../../signaling/protocol/meetings.js';
 import { actorOf } from '../auth/AccessService.js';
 import { principalOf } from '../auth/guard.js';
-import type { RouteContext } from './api.js';
+import type { RouteContext } from './routeContext.js';
 
 const tags = ['documents'];
 

@@ -4,7 +4,7 @@ import { errorBodySchema } from '../../signaling/protocol/errors.js';
 import { okSchema } from '../../signaling/protocol/http.js';
 import { SESSION_COOKIE } from '../auth/AccessService.js';
 import { principalOf } from '../auth/guard.js';
-import type { RouteContext } from './api.js';
+import type { RouteContext } from './routeContext.js';
 
 /** Admin login with a session cookie; /me answers for admins and join links alike. */
 export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) => {

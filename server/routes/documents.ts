@@ -4,7 +4,7 @@ import { errorResponses, meetingParamsSchema } from '../../signaling/protocol/ht
 import type { Meeting } from '../../signaling/protocol/meetings.js';
 import { renderConvocation } from '../documents/convocation.js';
 import { renderIcs } from '../documents/ics.js';
-import type { RouteContext } from './api.js';
+import type { RouteContext } from './routeContext.js';
 
 const tags = ['documents'];
 const security: Record<string, string[]>[] = [{ session: [] }, { joinToken: [] }];

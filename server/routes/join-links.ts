@@ -13,7 +13,7 @@ import {
 } from '../../signaling/protocol/http.js';
 import { actorOf } from '../auth/AccessService.js';
 import { principalOf } from '../auth/guard.js';
-import type { RouteContext } from './api.js';
+import type { RouteContext } from './routeContext.js';
 
 const tags = ['join links'];
 const security = [{ session: [] }];

@@ -4,7 +4,7 @@ import { errorResponses } from '../../signaling/protocol/http.js';
 import { meetingViewSchema } from '../../signaling/protocol/meetings.js';
 import { principalOf } from '../auth/guard.js';
 import { buildMeetingView } from '../meetings/meetingView.js';
-import type { RouteContext } from './api.js';
+import type { RouteContext } from './routeContext.js';
 
 /** What a join-link holder may see: their meeting, scoped to their role and site. */
 export const meRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) => {

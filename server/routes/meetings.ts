@@ -22,7 +22,7 @@ import {
 import { actorOf } from '../auth/AccessService.js';
 import { assertMayPerform, principalOf } from '../auth/guard.js';
 import { expectedVersion, requireVersion } from '../store/versions.js';
-import type { RouteContext } from './api.js';
+import type { RouteContext } from './routeContext.js';
 
 const tags = ['meetings'];
 

@@ -10,7 +10,7 @@ import { siteInputSchema, siteSchema, siteUpdateSchema } from '../../signaling/p
 import { actorOf } from '../auth/AccessService.js';
 import { principalOf } from '../auth/guard.js';
 import { expectedVersion, requireVersion } from '../store/versions.js';
-import type { RouteContext } from './api.js';
+import type { RouteContext } from './routeContext.js';
 
 const tags = ['sites'];
 const security = [{ session: [] }];

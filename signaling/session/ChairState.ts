@@ -54,6 +54,25 @@ export class ChairState {
   private siteIds: Set<string>;
   private readonly now: () => number;
 
+  /** The chair's state for a session opening on a stored meeting and its last saved state. */
+  static fromMeeting(info: {
+    sites: ReadonlyMap<string, string>;
+    agendaLength: number;
+    live?: boolean;
+    saved?: Partial<ChairSnapshot>;
+  }): ChairState {
+    return new ChairState({
+      siteIds: info.sites.keys(),
+      agendaLength: info.agendaLength,
+      snapshot: {
+        ...info.saved,
+        // The stored meeting decides whether it is live; the snapshot only adds detail.
+        status: info.live ? 'live' : 'waiting',
+        ...(info.live ? { startedAt: info.saved?.startedAt ?? new Date().toISOString() } : {}),
+      },
+    });
+  }
+
   constructor(options: ChairStateOptions) {
     this.siteIds = new Set(options.siteIds);
     this.agendaLength = options.agendaLength;

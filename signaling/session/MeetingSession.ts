@@ -1,60 +1,23 @@
 import { EventEmitter } from 'node:events';
-import type { Server, Socket } from 'socket.io';
+import type { Socket } from 'socket.io';
 import type { MediaEndpoint } from '../../media/MediaEndpoint.js';
 import type { MediaLogger } from '../../media/MediaLogger.js';
 import type { Room } from '../../media/Room.js';
-import { type CheckHooks, ConnectionCheck } from '../ConnectionCheck.js';
+import { ConnectionCheck } from '../ConnectionCheck.js';
 import type { RuleState } from '../mediaRules.js';
-import type { CheckThresholdsLike } from '../protocol/check.js';
 import { AppError, notFound } from '../protocol/errors.js';
 import type { EndpointRole, SessionState } from '../protocol/socket.js';
-import type { QualityThresholds } from '../quality.js';
-import { type ChairChange, type ChairSnapshot, ChairState } from './ChairState.js';
+import { type ChairChange, ChairState } from './ChairState.js';
 import { ConsumerReconciler } from './ConsumerReconciler.js';
+import { applyChairChange, type ChairEffectsContext } from './chairEffects.js';
+import { IdleTimer } from './IdleTimer.js';
 import { Participant, type ParticipantIdentity } from './Participant.js';
 import { QualitySampler } from './QualitySampler.js';
 import { SessionBroadcaster } from './SessionBroadcaster.js';
 import type { EndpointPresence, SessionEvents } from './sessionEvents.js';
+import type { EndAction, MeetingSessionOptions, SessionMeetingInfo } from './sessionTypes.js';
 
-export interface SessionMeetingInfo {
-  title: string;
-  /** siteId → display name, for the sites that belong to the meeting. */
-  sites: ReadonlyMap<string, string>;
-  agendaLength: number;
-  /** Already live (e.g. the process restarted during the session). */
-  live?: boolean;
-  /** The chair's state as last saved (an idle-closed or restarted session resumes from it). */
-  saved?: Partial<ChairSnapshot>;
-}
-
-/** How the session ends; the stored meeting's action follows from it. */
-export type EndAction = 'end' | 'cancel';
-
-export interface SessionHooks {
-  /** Persist the lifecycle change (meeting state → live / ended / cancelled). */
-  started(actor: string): Promise<void>;
-  ended(actor: string, action: EndAction): Promise<void>;
-  /** The chair's state changed: save it (fire and forget; failures are logged by the hook). */
-  saveState?(snapshot: ChairSnapshot): void;
-}
-
-export interface MeetingSessionOptions {
-  meetingId: string;
-  room: Room;
-  io: Server;
-  info: SessionMeetingInfo;
-  hooks: SessionHooks;
-  iceServers: () => { urls: string | string[]; username?: string; credential?: string }[];
-  logger: MediaLogger;
-  qualityThresholds: QualityThresholds;
-  /** How often stats are sampled and pushed to the chair and IT views (ms). */
-  statsIntervalMs?: number;
-  /** With nobody connected for this long the session closes its media (ms). Default 2 min. */
-  idleCloseMs?: number;
-  /** The connection check: persistence hooks, thresholds, how long it measures. */
-  check?: { hooks: CheckHooks; thresholds: CheckThresholdsLike; measureMs?: number };
-  onClosed: () => void;
-}
+export type { EndAction, SessionHooks, SessionMeetingInfo } from './sessionTypes.js';
 
 /** How long the pages get to show why the session ended before their sockets close. */
 const FAREWELL_MS = 300;
@@ -74,31 +37,21 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
   private activeSpeaker?: string;
   private closed = false;
   private ending?: Promise<void>;
-  private idleTimer?: NodeJS.Timeout;
+  private readonly idle: IdleTimer;
   /** Sites whose own media is looped back to them while they run the check. */
   private readonly loopback = new Set<string>();
   readonly log: MediaLogger;
   readonly consumers: ConsumerReconciler;
   private readonly sampler: QualitySampler;
   private readonly broadcaster: SessionBroadcaster;
+  private readonly effects: ChairEffectsContext;
 
   constructor(private readonly options: MeetingSessionOptions) {
     super();
     this.meetingId = options.meetingId;
     this.info = options.info;
     this.log = options.logger.child({ component: 'session', meetingId: options.meetingId });
-    this.chair = new ChairState({
-      siteIds: options.info.sites.keys(),
-      agendaLength: options.info.agendaLength,
-      snapshot: {
-        ...options.info.saved,
-        // The stored meeting decides whether it is live; the snapshot only adds detail.
-        status: options.info.live ? 'live' : 'waiting',
-        ...(options.info.live
-          ? { startedAt: options.info.saved?.startedAt ?? new Date().toISOString() }
-          : {}),
-      },
-    });
+    this.chair = ChairState.fromMeeting(options.info);
     this.broadcaster = new SessionBroadcaster({
       io: options.io,
       meetingId: this.meetingId,
@@ -119,6 +72,17 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
       watched: () => [...this.participants.values()].some((p) => p.online && p.role !== 'site'),
       sampled: () => this.broadcaster.participantsChanged(['chair', 'it', 'station']),
     });
+    this.idle = new IdleTimer(options.idleCloseMs ?? 120_000, () => {
+      this.log.info('nobody connected: closing the session');
+      this.close('idle');
+    });
+    this.effects = {
+      broadcaster: this.broadcaster,
+      consumers: this.consumers,
+      log: this.log,
+      participant: (id) => this.participants.get(id),
+      sessionChanged: () => this.sessionChanged(),
+    };
     options.room.on('endpointMediaLost', (endpointId, reason) => {
       const p = this.participants.get(endpointId);
       if (!p) return;
@@ -203,7 +167,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
       throw notFound(
         'Điểm cầu này không còn tham dự hội nghị / This site no longer takes part in the meeting',
       );
-    this.clearIdle();
+    this.idle.clear();
     let p = this.participants.get(identity.endpointId);
     if (!p) {
       p = new Participant(identity);
@@ -238,7 +202,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
     if (!this.closed) {
       this.broadcaster.participantsChanged();
       this.emit('endpointLeft', { ...this.presence(p), reason });
-      if (![...this.participants.values()].some((x) => x.socket)) this.armIdle();
+      if (![...this.participants.values()].some((x) => x.socket)) this.idle.arm();
     }
   }
 
@@ -284,37 +248,11 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
     return media;
   }
 
-  private armIdle(): void {
-    const ms = this.options.idleCloseMs ?? 120_000;
-    this.clearIdle();
-    this.idleTimer = setTimeout(() => {
-      this.log.info({ idleMs: ms }, 'nobody connected: closing the session');
-      this.close('idle');
-    }, ms);
-    this.idleTimer.unref();
-  }
-
-  private clearIdle(): void {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = undefined;
-  }
-
   // --- the chair's state -----------------------------------------------------------------------
 
   /** Carries out what a ChairState change implies: notifications, mutes, consumers, saving. */
-  async apply(change: ChairChange, options: { session?: boolean } = {}): Promise<void> {
-    const b = this.broadcaster;
-    if (change.floorRevoked) b.broadcast('floorRevoked', { siteId: change.floorRevoked });
-    if (change.floorGranted) {
-      this.log.info({ siteId: change.floorGranted }, 'floor granted');
-      b.broadcast('floorGranted', { siteId: change.floorGranted });
-    }
-    if (change.itCall) this.itCallChanged(change.itCall);
-    for (const siteId of change.muted ?? []) await this.enforceMute(siteId, true);
-    for (const siteId of change.unmuted ?? []) await this.enforceMute(siteId, false);
-    if (change.media) this.consumers.all();
-    if (options.session !== false) this.sessionChanged();
-    if (change.muted?.length || change.unmuted?.length) b.participantsChanged();
+  apply(change: ChairChange, options: { session?: boolean } = {}): Promise<void> {
+    return applyChairChange(this.effects, change, options);
   }
 
   sessionChanged(): void {
@@ -326,26 +264,6 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
 
   participantsChanged(): void {
     this.broadcaster.participantsChanged();
-  }
-
-  private async enforceMute(siteId: string, muted: boolean): Promise<void> {
-    const p = this.participants.get(`site:${siteId}`);
-    if (!p) return;
-    for (const producer of p.media?.producers.values() ?? []) {
-      if (producer.appData.source !== 'microphone') continue;
-      if (muted) await producer.pause();
-      else if (!p.selfMuted) await producer.resume();
-    }
-    p.socket?.emit('mutedByChair', { muted });
-  }
-
-  private itCallChanged({ from, to }: { from?: string; to?: string }): void {
-    for (const id of [from, to]) {
-      const p = id ? this.participants.get(`site:${id}`) : undefined;
-      p?.socket?.emit('itCallChanged', to === id && to ? { siteId: to } : {});
-    }
-    this.broadcaster.broadcast('itCallChanged', to ? { siteId: to } : {}, ['it', 'chair']);
-    this.log.info({ siteId: to ?? null }, to ? 'IT call started' : 'IT call ended');
   }
 
   /** Goes live: the store first (it may refuse), then everyone is told. */
@@ -409,7 +327,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
   close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
-    this.clearIdle();
+    this.idle.clear();
     this.sampler.stop();
     this.broadcaster.stop();
     for (const p of this.participants.values()) {

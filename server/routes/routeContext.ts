@@ -1,0 +1,23 @@
+import type { makeGuard } from '../auth/guard.js';
+import type { DataServices } from '../DataServices.js';
+import type { MeetingLifecycle } from '../live/LiveMeetings.js';
+
+export interface ApiLimits {
+  /** Login attempts per client address per window. Default 10 per 5 minutes. */
+  loginMax: number;
+  loginWindowMs: number;
+  /** Any API request (join-link use included) per client address per window. Default 600/min. */
+  requestMax: number;
+  requestWindowMs: number;
+  /** Largest uploaded document. Default 20 MiB. */
+  uploadMaxBytes: number;
+}
+
+/** Options every route group receives. */
+export interface RouteContext {
+  services: DataServices;
+  guard: ReturnType<typeof makeGuard>;
+  limits: ApiLimits;
+  secureCookies: boolean;
+  lifecycle: MeetingLifecycle;
+}
