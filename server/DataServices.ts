@@ -76,6 +76,7 @@ export class DataServices {
     this.closing ??= (async () => {
       this.meetings.removeAllListeners();
       this.access.removeAllListeners();
+      this.sites.removeAllListeners();
       await this.store.close();
     })();
     return this.closing;

@@ -146,6 +146,11 @@ export class SignalingServer {
     return this.sessions.get(meetingId)?.session;
   }
 
+  /** The sessions open now (each closes by itself when idle or ended). */
+  *openSessions(): Iterable<MeetingSession> {
+    for (const { session } of this.sessions.values()) if (!session.isClosed) yield session;
+  }
+
   get sessionCount(): number {
     return this.sessions.size;
   }

@@ -180,6 +180,57 @@ t.test('IT actions reach the live session', async (t) => {
       );
     t.pass('the other sites decode the added site');
 
+    // A renamed site is renamed on the chair's page at once.
+    const renamed = new Promise<number>((ok) => {
+      const since = Date.now();
+      chair.on('participantsChanged', ({ participants }: { participants: { name: string }[] }) => {
+        if (participants.some((p) => p.name === 'Phòng GD&ĐT Mai Châu (mới)'))
+          ok(Date.now() - since);
+      });
+    });
+    const siteB = await admin('GET', `/api/sites/${b}`);
+    const { id: _id, version, createdAt: _c, updatedAt: _u, ...siteInput } = siteB.body;
+    t.equal(
+      (
+        await admin('PUT', `/api/sites/${b}`, {
+          ...siteInput,
+          name: 'Phòng GD&ĐT Mai Châu (mới)',
+          version,
+        })
+      ).status,
+      200,
+    );
+    t.ok((await renamed) < 1000, 'the chair sees the new name within a second');
+
+    // An IT socket opened with a login ends when that login is logged out.
+    const second = await fetch(`${base}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: base },
+      body: JSON.stringify(ADMIN),
+    });
+    const itCookie = second.headers.get('set-cookie')!.split(';')[0]!;
+    const itSocket = io(base, {
+      auth: { meetingId: meeting.id },
+      extraHeaders: { cookie: itCookie, origin: base },
+      transports: ['websocket'],
+      reconnection: false,
+    });
+    t.teardown(() => void itSocket.close());
+    await waitFor(() => itSocket.connected, 5000, 'IT socket connected');
+    const loggedOut = new Promise<string>((ok) =>
+      itSocket.on('accessRevoked', ({ reason }) => ok(reason)),
+    );
+    await fetch(`${base}/api/auth/logout`, {
+      method: 'POST',
+      headers: { cookie: itCookie, origin: base },
+    });
+    t.match(
+      await loggedOut,
+      /Phiên đăng nhập đã kết thúc/,
+      'logging out closes that login’s socket',
+    );
+    await waitFor(() => !itSocket.connected, 2000, 'IT socket closed');
+
     // Revoking a connected technician's link closes that page with the reason.
     const links = await admin('GET', `/api/meetings/${meeting.id}/links`);
     const cLink = (links.body.links as { id: string; siteId?: string; revokedAt?: string }[]).find(

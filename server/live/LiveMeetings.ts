@@ -103,6 +103,18 @@ export class LiveMeetings implements MeetingLifecycle {
           await session.end('system', endReasons[to === 'ended' ? 'end' : 'cancel']);
       }),
     );
+    // A renamed site is renamed on every page of the sessions it takes part in.
+    this.data.sites.on('siteUpdated', (site, previous) =>
+      guard('siteUpdated', async () => {
+        if (site.name === previous.name) return;
+        for (const session of signaling.openSessions()) {
+          if (!session.participant(`site:${site.id}`)) continue;
+          await session.applyInfo(
+            await sessionInfoOf(this.data, await meetings.get(session.meetingId)),
+          );
+        }
+      }),
+    );
     meetings.on('meetingDeleted', ({ meetingId }) =>
       guard('meetingDeleted', () => signaling.session(meetingId)?.close('meeting deleted')),
     );

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import type { z } from 'zod';
 import type { Actor } from '../../signaling/protocol/auth.js';
 import { badRequest, conflict, notFound } from '../../signaling/protocol/errors.js';
@@ -21,13 +22,19 @@ export interface SiteDirectoryOptions {
 const collator = new Intl.Collator('vi');
 const what = { vi: 'Điểm cầu', en: 'The site' };
 
+/** Domain events; live sessions follow a renamed site. */
+export interface SiteDirectoryEvents {
+  siteUpdated: [site: Site, previous: Site];
+}
+
 /** The department's register of bridge points, reused by every meeting. */
-export class SiteDirectory {
+export class SiteDirectory extends EventEmitter<SiteDirectoryEvents> {
   private readonly store: RedisStore;
   private readonly audit: AuditLog;
   private readonly logger: Logger;
 
   constructor(options: SiteDirectoryOptions) {
+    super();
     this.store = options.store;
     this.audit = options.audit;
     this.logger = options.logger.child({ component: 'sites' });
@@ -96,34 +103,39 @@ export class SiteDirectory {
     const current = await this.get(id);
     const oldNameKey = keys.siteName(current.name);
     const newNameKey = keys.siteName(input.name);
-    return this.store.transact([keys.site(id), oldNameKey, newNameKey], async () => {
-      const before = await this.get(id);
-      assertVersion(what, before.version, expected);
-      // Changed between the first read and WATCH: the watched name key may be the wrong one.
-      assertVersion(what, before.version, current.version);
-      await this.assertNameFree(newNameKey, id, input.name);
-      const after: Site = {
-        id,
-        version: before.version + 1,
-        ...input,
-        createdAt: before.createdAt,
-        updatedAt: new Date().toISOString(),
-      };
-      return {
-        write: (m) => {
-          m.set(keys.site(id), JSON.stringify(after));
-          if (oldNameKey !== newNameKey) m.del(oldNameKey);
-          m.set(newNameKey, id);
-          this.audit.append(m, {
-            actor,
-            action: 'site.update',
-            target: `site:${id}`,
-            changes: diffRecords(before, after),
-          });
-        },
-        result: after,
-      };
-    });
+    return this.store
+      .transact([keys.site(id), oldNameKey, newNameKey], async () => {
+        const before = await this.get(id);
+        assertVersion(what, before.version, expected);
+        // Changed between the first read and WATCH: the watched name key may be the wrong one.
+        assertVersion(what, before.version, current.version);
+        await this.assertNameFree(newNameKey, id, input.name);
+        const after: Site = {
+          id,
+          version: before.version + 1,
+          ...input,
+          createdAt: before.createdAt,
+          updatedAt: new Date().toISOString(),
+        };
+        return {
+          write: (m) => {
+            m.set(keys.site(id), JSON.stringify(after));
+            if (oldNameKey !== newNameKey) m.del(oldNameKey);
+            m.set(newNameKey, id);
+            this.audit.append(m, {
+              actor,
+              action: 'site.update',
+              target: `site:${id}`,
+              changes: diffRecords(before, after),
+            });
+          },
+          result: { after, before },
+        };
+      })
+      .then(({ after, before }) => {
+        this.emit('siteUpdated', after, before);
+        return after;
+      });
   }
 
   /** Refused while any meeting (other than deleted ones) still lists the site. */
