@@ -14,6 +14,7 @@ t.test('IT staff open a two-way call with one site', async (t) => {
       it: { role: 'it', meetingId, userId: 'u1', name: 'Tổ CNTT' },
       s1: { role: 'site', meetingId, siteId: 's1', name: 'Phòng GD&ĐT Lạc Sơn' },
       s2: { role: 'site', meetingId, siteId: 's2', name: 'Phòng GD&ĐT Yên Thủy' },
+      chair: { role: 'chair', meetingId, name: 'Chủ trì' },
     },
   });
   const browser = await launchChromium(t);
@@ -57,4 +58,22 @@ t.test('IT staff open a two-way call with one site', async (t) => {
     'call media stopped',
   );
   t.pass('ending the call stops IT media at the site');
+
+  // Going live ends a call that is still running, and the chair is told: never silently.
+  await it.request('startItCall', { siteId: 's1' });
+  await waitForMedia(s1, 'it:u1', 'camera', 10_000);
+  const chair = await startEndpoint(browser, stack.url, 'chair', { token: 'chair', send: false });
+  const before = (await chair.page.evaluate(() => window.harness.client()!.session)) as {
+    itCallSiteId?: string;
+  };
+  t.equal(before.itCallSiteId, 's1', 'the chair sees the call before starting');
+  const live = (await chair.request('startSession')) as { itCallSiteId?: string; status: string };
+  t.equal(live.status, 'live');
+  t.equal(live.itCallSiteId, undefined, 'going live ended the call');
+  await waitFor(
+    async () => !(await s1.received('it:u1', 'camera')).present,
+    5000,
+    'call media stopped at go-live',
+  );
+  t.pass('IT media stops at the site when the session goes live');
 });

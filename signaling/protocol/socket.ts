@@ -96,6 +96,8 @@ export const sessionStateSchema = z.object({
   /** Raise-hand queue, oldest first. */
   handQueue: z.array(id),
   activeSpeakerEndpointId: id.optional(),
+  /** The site in a two-way call with IT staff; going live ends it unless the chair keeps it. */
+  itCallSiteId: id.optional(),
 });
 export type SessionState = z.infer<typeof sessionStateSchema>;
 

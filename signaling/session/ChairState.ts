@@ -138,6 +138,7 @@ export class ChairState {
       agendaIndex: this.agendaIndex,
       ...(this.floorSiteId ? { floorSiteId: this.floorSiteId } : {}),
       handQueue: this.handQueue,
+      ...(this.itCallSiteId ? { itCallSiteId: this.itCallSiteId } : {}),
     };
   }
 

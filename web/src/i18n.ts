@@ -352,6 +352,10 @@ const vi = {
   endSession: 'Kết thúc hội nghị',
   confirmEndSession: 'Kết thúc hội nghị? Mọi điểm cầu sẽ được ngắt kết nối.',
   sessionStarted: 'Hội nghị đã bắt đầu.',
+  itCallBeforeStart:
+    'Tổ công nghệ thông tin đang gọi riêng với {site}. Bắt đầu hội nghị sẽ kết thúc cuộc gọi này.',
+  startKeepItCall: 'Bắt đầu và giữ cuộc gọi riêng',
+  itCallEndedAtStart: 'Cuộc gọi riêng của tổ CNTT với {site} đã kết thúc.',
   elapsed: 'Đã qua',
   remaining: 'Còn lại',
   overtime: 'Quá giờ',
@@ -723,6 +727,10 @@ const en: Dictionary = {
   endSession: 'End the meeting',
   confirmEndSession: 'End the meeting? Every site will be disconnected.',
   sessionStarted: 'The meeting has started.',
+  itCallBeforeStart:
+    'IT staff are in a two-way call with {site}. Starting the meeting ends that call.',
+  startKeepItCall: 'Start and keep the IT call',
+  itCallEndedAtStart: 'The IT call with {site} has ended.',
   elapsed: 'Elapsed',
   remaining: 'Remaining',
   overtime: 'Over time',

@@ -84,7 +84,16 @@ export function ChairPage(props: { token: string; view: MeetingView; refresh: ()
     }
   };
 
-  const start = () => act('startSession', {}, t('sessionStarted'));
+  const itCall = live.session?.itCallSiteId;
+  // Going live ends IT's two-way call unless the chair keeps it; never silently.
+  const start = (keepItCall = false) =>
+    act(
+      'startSession',
+      keepItCall ? { keepItCall } : {},
+      itCall && !keepItCall
+        ? `${t('sessionStarted')} ${t('itCallEndedAtStart', { site: nameOf(itCall) })}`
+        : t('sessionStarted'),
+    );
   const end = () => {
     if (window.confirm(t('confirmEndSession'))) void act('endSession', {});
   };
@@ -200,6 +209,19 @@ export function ChairPage(props: { token: string; view: MeetingView; refresh: ()
                 >
                   ▶ {t('startSession')}
                 </button>
+                {itCall ? (
+                  <div class="notice warn" role="status" data-testid="it-call-notice">
+                    <p>{t('itCallBeforeStart', { site: nameOf(itCall) })}</p>
+                    <button
+                      type="button"
+                      disabled={busy !== undefined || live.state !== 'connected'}
+                      onClick={() => void start(true)}
+                      data-testid="start-keep-call"
+                    >
+                      {t('startKeepItCall')}
+                    </button>
+                  </div>
+                ) : null}
               </>
             ) : status === 'live' ? (
               <>
