@@ -1,16 +1,13 @@
 import { io } from 'socket.io-client';
-import t, { type Test } from 'tap';
-import { loadConfig } from '../config/index.js';
+import t from 'tap';
 import { hoaBinhBriefing } from '../server/demo/hoaBinh.js';
-import { Service } from '../server/Service.js';
 import type { Actor } from '../signaling/protocol/auth.js';
 import { meetingInputSchema } from '../signaling/protocol/meetings.js';
 import { siteInputSchema } from '../signaling/protocol/sites.js';
 import { vietnamDate, vietnamParts } from '../signaling/protocol/time.js';
-import { launchChromium, openPage, tempDir, waitFor } from './helpers/browser.js';
+import { launchChromium, openPage, waitFor } from './helpers/browser.js';
 import { type HarnessEndpoint, startEndpoint } from './helpers/endpoints.js';
-import { testLogger } from './helpers/logger.js';
-import { startTestRedis } from './helpers/redis.js';
+import { startTestService } from './helpers/service.js';
 
 /*
  * IT's actions reach a live session (real Service, real pages and MeetingClient in Chromium,
@@ -21,39 +18,9 @@ import { startTestRedis } from './helpers/redis.js';
 
 const system: Actor = { kind: 'system', name: 'test' };
 const ADMIN = { username: 'it.control', password: 'mat-khau-rat-dai-2026' };
-let portBase = 47000 + (process.pid % 150) * 20;
-
-async function startService(t: Test) {
-  const redis = await startTestRedis(t);
-  const dataDir = tempDir(t, 'diemcau-control-');
-  for (let attempt = 0; ; attempt++) {
-    const config = loadConfig({
-      env: {
-        REDIS_URL: redis.url,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        RTC_PORT_BASE: String(portBase),
-        RTC_LISTEN_IP: '127.0.0.1',
-        ANNOUNCED_ADDRESS: '127.0.0.1',
-        MEDIASOUP_WORKERS: '1',
-        DATA_DIR: dataDir,
-        LOG_LEVEL: 'warn',
-      },
-    });
-    portBase += 10;
-    try {
-      const svc = await Service.start({ config, logger: testLogger });
-      t.teardown(() => svc.close('test done'));
-      return svc;
-    } catch (err) {
-      if (attempt > 4) throw err;
-    }
-  }
-}
-
 t.test('IT actions reach the live session', async (t) => {
   t.setTimeout(240_000);
-  const svc = await startService(t);
+  const svc = await startTestService(t, { name: 'control' });
   const base = svc.url;
   const { data } = svc;
   await data.access.createUser(ADMIN.username, ADMIN.password, system);

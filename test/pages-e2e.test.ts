@@ -1,16 +1,13 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import t from 'tap';
-import { loadConfig } from '../config/index.js';
-import { Service } from '../server/Service.js';
 import {
   defaultCheckAt,
   formatDateTime,
   formatTime,
   vietnamDate,
 } from '../signaling/protocol/time.js';
-import { artifactPath, launchChromium, tempDir, waitFor } from './helpers/browser.js';
-import { testLogger } from './helpers/logger.js';
-import { startTestRedis } from './helpers/redis.js';
+import { artifactPath, launchChromium, waitFor } from './helpers/browser.js';
+import { startTestService } from './helpers/service.js';
 
 /*
  * The pages against the real server (Service: Redis, mediasoup, signaling, checks) driven in
@@ -74,36 +71,9 @@ async function newPage(
   return page;
 }
 
-let portBase = 46000 + (process.pid % 150) * 20;
-
 t.test('the pages, end to end against the real server', async (t) => {
   t.setTimeout(300_000);
-  const redis = await startTestRedis(t);
-  const dataDir = tempDir(t, 'diemcau-pages-');
-  let service: Service | undefined;
-  for (let attempt = 0; !service; attempt++) {
-    const config = loadConfig({
-      env: {
-        REDIS_URL: redis.url,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        RTC_PORT_BASE: String(portBase),
-        RTC_LISTEN_IP: '127.0.0.1',
-        ANNOUNCED_ADDRESS: '127.0.0.1',
-        MEDIASOUP_WORKERS: '1',
-        DATA_DIR: dataDir,
-        LOG_LEVEL: 'warn',
-      },
-    });
-    portBase += 10;
-    try {
-      service = await Service.start({ config, logger: testLogger });
-    } catch (err) {
-      if (attempt > 4) throw err;
-    }
-  }
-  const svc = service;
-  t.teardown(() => svc.close('test done'));
+  const svc = await startTestService(t, { name: 'pages' });
   const base = svc.url;
   await svc.data.access.createUser(ADMIN.username, ADMIN.password, {
     kind: 'system',
