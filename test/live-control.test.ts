@@ -245,6 +245,22 @@ t.test('IT actions reach the live session', async (t) => {
       (await admin('POST', `/api/meetings/${meeting.id}/actions/startCheck`, {})).status,
       200,
     );
+    // The station's page on a fresh session publishes at once (its first join is not lost).
+    const opened = Date.now();
+    await openPage(browser, `${base}/join/${token('station').token}`, 'station-2');
+    await waitFor(
+      () =>
+        [
+          ...(svc.signaling
+            .session(meeting.id)
+            ?.participant('station')
+            ?.media?.producers.values() ?? []),
+        ].some((p) => p.appData.source === 'camera'),
+      10_000,
+      'station publishing',
+    );
+    const publishMs = Date.now() - opened;
+    t.ok(publishMs < 2000, `the station page publishes ${publishMs} ms after opening`);
     const sa = await startEndpoint(browser, base, 'check-a', {
       token: token('technician', a).token,
       send: false,
