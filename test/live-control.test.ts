@@ -150,7 +150,7 @@ t.test('IT actions reach the live session', async (t) => {
     // A renamed site is renamed on the chair's page at once.
     const renamed = new Promise<number>((ok) => {
       const since = Date.now();
-      chair.on('participantsChanged', ({ participants }: { participants: { name: string }[] }) => {
+      chair.on('participantsUpdated', ({ participants }: { participants: { name: string }[] }) => {
         if (participants.some((p) => p.name === 'Phòng GD&ĐT Mai Châu (mới)'))
           ok(Date.now() - since);
       });

@@ -257,7 +257,13 @@ export const notifications = {
   consumerResumed: z.object({ consumerId: id }),
   consumerLayersChanged: z.object({ consumerId: id, spatialLayer: z.number().int().nullable() }),
   sessionChanged: sessionStateSchema,
+  /** The whole list (the join answer carries it too). */
   participantsChanged: z.object({ participants: z.array(participantSchema) }),
+  /** Only what changed since the last message: entries to add or replace, ids to drop. */
+  participantsUpdated: z.object({
+    participants: z.array(participantSchema),
+    removed: z.array(id).optional(),
+  }),
   /** This endpoint's microphone was muted or unmuted by the chair. */
   mutedByChair: z.object({ muted: z.boolean() }),
   floorGranted: z.object({ siteId: id }),

@@ -55,6 +55,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
     this.broadcaster = new SessionBroadcaster({
       io: options.io,
       meetingId: this.meetingId,
+      participant: (id) => this.participants.get(id),
       participants: () => this.participants.values(),
       chair: this.chair,
     });
@@ -70,7 +71,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
       intervalMs: options.statsIntervalMs ?? 2000,
       participants: () => this.participants.values(),
       watched: () => [...this.participants.values()].some((p) => p.online && p.role !== 'site'),
-      sampled: () => this.broadcaster.participantsChanged(['chair', 'it', 'station']),
+      sampled: () => this.broadcaster.sampled(),
     });
     this.idle = new IdleTimer(options.idleCloseMs ?? 120_000, () => {
       this.log.info('nobody connected: closing the session');
@@ -185,7 +186,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
     }
     p.socket = socket;
     void socket.join(this.broadcaster.roomsFor(p.role));
-    this.broadcaster.participantsChanged();
+    this.broadcaster.changed(p);
     this.emit('endpointJoined', this.presence(p));
     return p;
   }
@@ -200,7 +201,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
     this.closeMedia(p);
     this.log.info({ endpointId: p.endpointId, reason }, 'endpoint offline');
     if (!this.closed) {
-      this.broadcaster.participantsChanged();
+      this.broadcaster.changed(p);
       this.emit('endpointLeft', { ...this.presence(p), reason });
       if (![...this.participants.values()].some((x) => x.socket)) this.idle.arm();
     }
@@ -256,14 +257,16 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
   }
 
   sessionChanged(): void {
+    this.broadcaster.chairChanged();
     const state = this.state;
     this.broadcaster.broadcast('sessionChanged', state);
     this.options.hooks.saveState?.(this.chair.snapshot());
     this.emit('stateChanged', state);
   }
 
-  participantsChanged(): void {
-    this.broadcaster.participantsChanged();
+  /** Something about this endpoint changed that others show (media, mute, name). */
+  participantChanged(p: Participant): void {
+    this.broadcaster.changed(p);
   }
 
   /** Goes live: the store first (it may refuse), then everyone is told. */
@@ -293,10 +296,13 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
           'Điểm cầu này không còn tham dự hội nghị / This site no longer takes part in the meeting',
         );
         this.participants.delete(p.endpointId);
-      } else p.name = name;
+        this.broadcaster.gone(p.endpointId);
+      } else if (p.name !== name) {
+        p.name = name;
+        this.broadcaster.changed(p);
+      }
     }
     await this.apply(change);
-    this.broadcaster.participantsChanged();
     this.broadcaster.broadcast('meetingUpdated', {});
   }
 

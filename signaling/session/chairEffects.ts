@@ -33,7 +33,8 @@ export async function applyChairChange(
   for (const siteId of change.unmuted ?? []) await enforceMute(ctx, siteId, false);
   if (change.media) ctx.consumers.all();
   if (options.session !== false) ctx.sessionChanged();
-  if (change.muted?.length || change.unmuted?.length) b.participantsChanged();
+  const sites = [...(change.muted ?? []), ...(change.unmuted ?? [])];
+  b.changed(...sites.flatMap((id) => ctx.participant(`site:${id}`) ?? []));
 }
 
 /** The chair's mute is enforced on the server: the site's microphone producer is paused. */

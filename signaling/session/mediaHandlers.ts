@@ -127,10 +127,10 @@ export function mediaHandlers(s: MeetingSession): HandlerGroup<MediaRequest> {
         void s.room.observeAudio(producer);
       }
       producer.observer.once('close', () => {
-        if (!s.isClosed) s.participantsChanged();
+        if (!s.isClosed) s.participantChanged(p);
       });
       s.consumers.all();
-      s.participantsChanged();
+      s.participantChanged(p);
       return { producerId: producer.id };
     },
 
@@ -143,7 +143,7 @@ export function mediaHandlers(s: MeetingSession): HandlerGroup<MediaRequest> {
       const producer = producerOf(p, payload.producerId);
       await producer.pause();
       if (producer.appData.source === 'microphone') p.selfMuted = true;
-      s.participantsChanged();
+      s.participantChanged(p);
       return {};
     },
 
@@ -152,14 +152,14 @@ export function mediaHandlers(s: MeetingSession): HandlerGroup<MediaRequest> {
       if (producer.appData.source === 'microphone') {
         p.selfMuted = false;
         if (s.chair.isMuted(p.siteId)) {
-          s.participantsChanged();
+          s.participantChanged(p);
           throw forbidden(
             'Chủ trì đang tắt micro của điểm cầu này / The chair has muted this site',
           );
         }
       }
       await producer.resume();
-      s.participantsChanged();
+      s.participantChanged(p);
       return {};
     },
 

@@ -240,6 +240,13 @@ export class MeetingClient {
       this.participants = participants;
       this.emit('participants', participants);
     });
+    this.onNotification('participantsUpdated', ({ participants, removed }) => {
+      const byId = new Map(this.participants.map((p) => [p.endpointId, p]));
+      for (const id of removed ?? []) byId.delete(id);
+      for (const p of participants) byId.set(p.endpointId, p);
+      this.participants = [...byId.values()];
+      this.emit('participants', this.participants);
+    });
     this.onNotification('mutedByChair', ({ muted }) => {
       const mic = this.published.get('microphone');
       if (mic && !muted) mic.paused = false;
