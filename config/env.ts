@@ -31,6 +31,17 @@ export const envToPath: Readonly<Record<string, readonly string[]>> = {
   SMTP_URL: ['notify', 'smtpUrl'],
   MAIL_FROM: ['notify', 'mailFrom'],
   DEMO: ['demo'],
+  PROGRAMME_WIDTH: ['broadcast', 'width'],
+  PROGRAMME_HEIGHT: ['broadcast', 'height'],
+  PROGRAMME_FPS: ['broadcast', 'fps'],
+  PROGRAMME_VIDEO_KBPS: ['broadcast', 'videoKbps'],
+  PROGRAMME_AUDIO_KBPS: ['broadcast', 'audioKbps'],
+  PROGRAMME_PRESET: ['broadcast', 'preset'],
+  PROGRAMME_THREADS: ['broadcast', 'threads'],
+  RECORDING_SEGMENT_SECONDS: ['broadcast', 'segmentSeconds'],
+  RECORDING_RETENTION_DAYS: ['broadcast', 'retentionDays'],
+  BROADCAST_PYTHON_BIN: ['broadcast', 'pythonBin'],
+  BROADCAST_FFMPEG_BIN: ['broadcast', 'ffmpegBin'],
 };
 
 export function envNameFor(path: readonly PropertyKey[]): string | undefined {

@@ -10,6 +10,7 @@ import type { SignalingServer } from '../signaling/SignalingServer.js';
 import { DataServices } from './DataServices.js';
 import { type DemoSeedResult, seedDemo } from './demo/seedDemo.js';
 import { buildHttpApp, type HttpApp } from './http/buildHttpApp.js';
+import { BroadcastService } from './live/broadcast.js';
 import { CheckServices } from './live/CheckServices.js';
 import { createSignaling } from './live/createSignaling.js';
 import { LiveMeetings } from './live/LiveMeetings.js';
@@ -17,6 +18,7 @@ import type { Logger } from './logger.js';
 import { connectRedis } from './redis/connectRedis.js';
 import { RedisServerProcess } from './redis/RedisServerProcess.js';
 import { apiRoutes } from './routes/api.js';
+import { broadcastRoutes } from './routes/broadcast.js';
 import { healthRoutes } from './routes/health.js';
 import { pageRoutes } from './routes/pages.js';
 import { readinessRoutes } from './routes/readiness.js';
@@ -57,6 +59,7 @@ export class Service {
     readonly app: HttpApp,
     readonly data: DataServices,
     readonly signaling: SignalingServer,
+    readonly broadcast: BroadcastService,
   ) {}
 
   static async start(options: ServiceOptions): Promise<Service> {
@@ -149,7 +152,18 @@ export class Service {
       // Closed first: endpoints are told and rooms closed before HTTP and the workers go.
       undo.push({ name: 'signaling', run: () => signaling.close() });
 
-      service = new Service(config, logger, redis, redisUrl, pool, app, data, signaling);
+      // Recording and live out follow the live sessions; closed before them, so files finish.
+      const broadcast = new BroadcastService({
+        signaling,
+        data,
+        settings: config.broadcast,
+        dataDir,
+        logger,
+      });
+      undo.push({ name: 'broadcast', run: () => broadcast.close() });
+      await app.register(broadcastRoutes, { services: data, broadcast });
+
+      service = new Service(config, logger, redis, redisUrl, pool, app, data, signaling, broadcast);
       if (config.demo) service.demo = await seedDemo(data, { logger });
       // Close order is the reverse of start order: http, then media, then Redis.
       service.closeSteps.push(...undo.reverse());

@@ -107,6 +107,10 @@ export class Keys {
   get stalledJobs(): string {
     return `${this.prefix}jobs:stalled`;
   }
+  /** The meeting's recording and live-out settings (JSON, protocol/broadcast.ts). */
+  meetingBroadcast(id: string): string {
+    return `${this.prefix}meeting:${id}:broadcast`;
+  }
   /** BullMQ's own prefix: its keys are `<prefix>bull:<queue>:…`. */
   get bullPrefix(): string {
     return `${this.prefix}bull`;
