@@ -50,7 +50,11 @@ def outputs_description():
     record = opts.get("record")
     if record:
         parts.append(
-            "splitmuxsink name=rec async-finalize=false use-robust-muxing=true "
+            # Robust muxing: the index is rewritten every second into space reserved at the
+            # start, so a segment cut short by a crash still plays up to its last second.
+            "splitmuxsink name=rec async-finalize=true muxer-factory=mp4mux "
+            'muxer-properties="properties,reserved-moov-update-period=(guint64)1000000000,'
+            f'reserved-max-duration=(guint64){(int(record["segmentSeconds"]) + 30) * Gst.SECOND}" '
             f"max-size-time={int(record['segmentSeconds']) * Gst.SECOND} "
             f'location="{quote(record["location"])}" '
             "vt. ! queue max-size-time=3000000000 max-size-buffers=0 max-size-bytes=0 ! rec.video "
