@@ -1,0 +1,292 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import t from 'tap';
+import { loadConfig } from '../config/index.js';
+import { SESSION_COOKIE } from '../server/auth/AccessService.js';
+import { Service } from '../server/Service.js';
+import type { Actor } from '../signaling/protocol/auth.js';
+import type { BroadcastStatus } from '../signaling/protocol/broadcast.js';
+import { meetingInputSchema } from '../signaling/protocol/meetings.js';
+import { siteInputSchema } from '../signaling/protocol/sites.js';
+import { launchChromium, tempDir, waitFor } from './helpers/browser.js';
+import { startEndpoint, waitForMedia } from './helpers/endpoints.js';
+import { testLogger } from './helpers/logger.js';
+import { centreColours, decodeAll, probe } from './helpers/mediaProbe.js';
+import { startTestRedis } from './helpers/redis.js';
+
+// The programme of a real session (station + two sites in Chromium, the floor moved once),
+// recorded through the real SFU, composer and encoder, and checked with ffprobe/ffmpeg.
+const admin: Actor = { kind: 'system', name: 'test' };
+const cam = { width: 320, height: 180 };
+const BLUE = '#1030d0';
+const RED = '#d02010';
+const GREEN = '#10b020';
+
+let portBase = 47000 + (process.pid % 150) * 20;
+
+const isBlue = ([r, g, b]: number[]) => b! > 120 && b! > r! + 50 && b! > g! + 50;
+const isRed = ([r, g, b]: number[]) => r! > 120 && r! > g! + 50 && r! > b! + 50;
+
+t.test('programme: record the session, follow the floor, survive an encoder crash', async (t) => {
+  t.setTimeout(240_000);
+  const redis = await startTestRedis(t);
+  const dataDir = tempDir(t, 'diemcau-broadcast-');
+  let service: Service | undefined;
+  for (let attempt = 0; !service; attempt++) {
+    const config = loadConfig({
+      env: {
+        REDIS_URL: redis.url,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        RTC_PORT_BASE: String(portBase),
+        RTC_LISTEN_IP: '127.0.0.1',
+        ANNOUNCED_ADDRESS: '127.0.0.1',
+        MEDIASOUP_WORKERS: '1',
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+        // Small and cheap: two cores are shared with Chromium and the SFU.
+        PROGRAMME_WIDTH: '320',
+        PROGRAMME_HEIGHT: '180',
+        PROGRAMME_FPS: '15',
+        PROGRAMME_PRESET: 'ultrafast',
+        PROGRAMME_VIDEO_KBPS: '400',
+      },
+    });
+    portBase += 10;
+    try {
+      service = await Service.start({ config, logger: testLogger });
+    } catch (err) {
+      if (attempt > 4) throw err;
+    }
+  }
+  const svc = service;
+  t.teardown(() => svc.close('test done'));
+  const { data } = svc;
+
+  await data.access.createUser('admin', 'mat-khau-rat-dai-2011', admin);
+  const { sessionId } = await data.access.login('admin', 'mat-khau-rat-dai-2011');
+  const itHeaders = { cookie: `${SESSION_COOKIE}=${sessionId}` };
+  const main = await data.sites.create(
+    siteInputSchema.parse({ name: 'Hội trường Sở GD&ĐT', kind: 'main_hall' }),
+    admin,
+  );
+  const a = await data.sites.create(
+    siteInputSchema.parse({ name: 'Phòng GD&ĐT Lạc Sơn', kind: 'district_office' }),
+    admin,
+  );
+  const b = await data.sites.create(
+    siteInputSchema.parse({ name: 'Phòng GD&ĐT Yên Thủy', kind: 'district_office' }),
+    admin,
+  );
+  const now = Date.now();
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const created = await data.meetings.create(
+    meetingInputSchema.parse({
+      title: 'Hội nghị giao ban trực tuyến',
+      banner: 'HỘI NGHỊ TỔNG KẾT NĂM HỌC',
+      organizer: 'Sở GD&ĐT Hòa Bình',
+      opensAt: iso(now + 3_600_000),
+      closesAt: iso(now + 7_200_000),
+      checkAt: iso(now + 1_800_000),
+      mainSite: { siteId: main.id },
+      sites: [{ siteId: a.id }, { siteId: b.id }],
+      agenda: [{ startsAt: iso(now + 3_600_000), title: 'Khai mạc' }],
+    }),
+    admin,
+  );
+  const meeting = await data.meetings.transition(created.id, 'schedule', admin);
+  const link = async (role: 'station' | 'chair' | 'technician', siteId?: string) =>
+    (await data.access.issueLink(meeting.id, { role, ...(siteId ? { siteId } : {}) }, admin)).token;
+  const tokens = {
+    station: await link('station'),
+    chair: await link('chair'),
+    a: await link('technician', a.id),
+    b: await link('technician', b.id),
+  };
+  const chairHeaders = { authorization: `Bearer ${tokens.chair}` };
+  const api = (
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    headers: Record<string, string>,
+    body?: unknown,
+  ) =>
+    svc.app.inject({
+      method,
+      url: `/api/meetings/${meeting.id}${path}`,
+      headers,
+      ...(body !== undefined ? { payload: body as Record<string, unknown> } : {}),
+    });
+  const status = async () => (await api('GET', '/broadcast', itHeaders)).json<BroadcastStatus>();
+
+  const early = await api('POST', '/recording/start', chairHeaders);
+  t.equal(early.statusCode, 409, 'no recording before anyone is connected');
+  t.equal(
+    (await api('POST', '/recording/start', { authorization: `Bearer ${tokens.a}` })).statusCode,
+    403,
+    'a site technician cannot record',
+  );
+
+  const browser = await launchChromium(t);
+  const station = await startEndpoint(browser, svc.url, 'station', {
+    token: tokens.station,
+    camera: { ...cam, color: BLUE },
+    microphone: true,
+  });
+  const chair = await startEndpoint(browser, svc.url, 'chair', {
+    token: tokens.chair,
+    send: false,
+  });
+  const siteA = await startEndpoint(browser, svc.url, 'site A', {
+    token: tokens.a,
+    camera: { ...cam, color: RED },
+    microphone: true,
+  });
+  const siteB = await startEndpoint(browser, svc.url, 'site B', {
+    token: tokens.b,
+    camera: { ...cam, color: GREEN },
+    microphone: true,
+  });
+  await chair.request('startSession');
+  await chair.request('setAgendaItem', { index: 0 });
+  await waitForMedia(siteB, 'station', 'camera', 15_000);
+  t.pass('the session runs: site B sees the main point');
+
+  const live = svc.broadcast.programme(meeting.id)!;
+  t.ok(live, 'the broadcast module follows the open session');
+
+  await t.test('20 s recorded with the floor moved once', async (t) => {
+    const started = await api('POST', '/recording/start', chairHeaders);
+    t.equal(started.statusCode, 200, 'the chair starts the recording');
+    t.equal(started.json().recording, true);
+    const opened = await waitFor(
+      () => live.programmeRunning && (live.programmeRunning.encoder.pid ?? 0) > 0,
+      5000,
+      'composer running',
+    );
+    t.ok(opened);
+    const openedAt = await new Promise<number>((ok) =>
+      live.programmeRunning!.once('segmentOpened', () => ok(Date.now())),
+    );
+    for (const ep of [siteA, siteB, station]) {
+      await waitFor(
+        async () => (await ep.log()).includes('recordingChanged:true'),
+        5000,
+        `${ep.name} told "Đang ghi hình"`,
+      );
+    }
+    t.pass('every page is told the recording runs');
+
+    await sleep(10_000 - (Date.now() - openedAt));
+    const floorAt = Date.now() - openedAt;
+    await chair.request('grantFloor', { siteId: a.id });
+    await sleep(20_000 - (Date.now() - openedAt));
+    const stopped = await api('POST', '/recording/stop', itHeaders);
+    const stoppedAt = Date.now() - openedAt;
+    t.equal(stopped.statusCode, 200, 'IT stops the recording');
+    await waitFor(
+      async () => (await status()).segments.some((s) => s.durationMs !== undefined),
+      10_000,
+      'segment finished',
+    );
+    const { segments } = await status();
+    t.equal(segments.length, 1, 'one segment');
+    const seg = segments[0]!;
+    t.ok(seg.bytes > 10_000, `listed with its size (${seg.bytes} B)`);
+    const file = svc.broadcast.folder.pathOf(meeting.id, seg.file)!;
+    const info = await probe(file);
+    t.same(info.codecs, { video: 'h264', audio: 'aac' }, 'H.264 + AAC');
+    t.ok(
+      Math.abs(info.durationS - stoppedAt / 1000) <= 1,
+      `duration ${info.durationS.toFixed(2)} s within 1 s of ${(stoppedAt / 1000).toFixed(2)} s`,
+    );
+    t.ok(
+      Math.abs((seg.durationMs ?? 0) / 1000 - info.durationS) <= 1,
+      `listed duration ${seg.durationMs} ms matches the file`,
+    );
+    const decoded = await decodeAll(file);
+    t.equal(decoded.errors, '', 'decodes without error');
+    t.ok(
+      decoded.frames >= info.durationS * 15 * 0.9,
+      `${decoded.frames} frames decoded from start to end`,
+    );
+    const colours = await centreColours(file);
+    const before = colours.filter((c) => c.t > 3 && c.t < floorAt / 1000 - 1);
+    const after = colours.filter((c) => c.t > floorAt / 1000 + 3 && c.t < info.durationS - 0.5);
+    t.ok(
+      before.length > 5 && before.every((c) => isBlue(c.rgb)),
+      `the main point (blue) before the floor moved: ${JSON.stringify(before.map((c) => c.rgb))}`,
+    );
+    t.ok(
+      after.length > 5 && after.every((c) => isRed(c.rgb)),
+      `site A (red) after it got the floor: ${JSON.stringify(after.map((c) => c.rgb))}`,
+    );
+
+    const download = await svc.app.inject({
+      url: `/api/meetings/${meeting.id}/recordings/${seg.file}`,
+      headers: itHeaders,
+    });
+    t.equal(download.statusCode, 200, 'IT downloads the segment');
+    t.equal(download.headers['content-type'], 'video/mp4');
+    t.equal(download.rawPayload.length, seg.bytes);
+    t.equal(
+      (
+        await svc.app.inject({
+          url: `/api/meetings/${meeting.id}/recordings/${seg.file}`,
+          headers: chairHeaders,
+        })
+      ).statusCode,
+      403,
+      'the chair cannot download',
+    );
+    t.equal(
+      (
+        await svc.app.inject({
+          url: `/api/meetings/${meeting.id}/recordings/..%2Fx.mp4`,
+          headers: itHeaders,
+        })
+      ).statusCode,
+      400,
+      'a path outside the folder is refused',
+    );
+  });
+
+  await t.test('the encoder killed mid-recording restarts in a new segment', async (t) => {
+    const before = (await status()).segments.length;
+    await api('POST', '/recording/start', itHeaders);
+    await waitFor(() => live.programmeRunning?.encoder.pid, 5000, 'composer running');
+    const programme = live.programmeRunning!;
+    await new Promise((ok) => programme.once('segmentOpened', ok));
+    await sleep(4000);
+    const pid = programme.encoder.pid!;
+    const restarted = new Promise<{ restarts: number }>((ok) => programme.once('started', ok));
+    const reopened = new Promise<string>((ok) => programme.once('segmentOpened', ok));
+    process.kill(pid, 'SIGKILL');
+    t.equal((await restarted).restarts, 1, 'the composer restarted');
+    const second = await reopened;
+    t.not(programme.encoder.pid, pid, 'a new process');
+    await sleep(5000);
+    await waitForMedia(siteB, `site:${a.id}`, 'camera', 5000);
+    t.pass('the sites never noticed: site B still sees the floor site');
+    await api('POST', '/recording/stop', itHeaders);
+    await waitFor(
+      async () => (await status()).segments.some((s) => second.endsWith(s.file) && s.durationMs),
+      10_000,
+      'the new segment finished',
+    );
+    const { segments, encoder } = await status();
+    t.equal(segments.length, before + 2, 'the cut segment and the new one');
+    t.equal(encoder.running, false, 'no composer once nothing records');
+    const cut = segments.find((s) => s.durationMs === undefined);
+    t.ok(cut, 'the segment open at the crash is listed without a duration');
+    const cutInfo = await probe(svc.broadcast.folder.pathOf(meeting.id, cut!.file)!);
+    t.ok(cutInfo.durationS > 1, `the cut segment still plays (${cutInfo.durationS} s)`);
+    const next = await probe(second);
+    t.same(next.codecs, { video: 'h264', audio: 'aac' });
+    t.ok(next.durationS > 3, `the new segment holds the rest (${next.durationS} s)`);
+    // The restarted composer decodes from the keyframe it asks for once each input listens.
+    const colours = (await centreColours(second)).filter((c) => c.t > 1.5);
+    t.ok(
+      colours.length > 4 && colours.every((c) => isRed(c.rgb)),
+      `the new segment shows the floor site from its start: ${JSON.stringify(colours.map((c) => c.rgb))}`,
+    );
+  });
+});
