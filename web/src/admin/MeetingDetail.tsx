@@ -13,6 +13,7 @@ import { useI18n } from '../i18n.js';
 import { linkTo } from '../router.js';
 import { ErrorNotice, toast } from '../ui.js';
 import { useLoad } from '../useLoad.js';
+import { BroadcastCard } from './BroadcastCard.js';
 import { FailedJobs } from './FailedJobs.js';
 import { StateBadge } from './MeetingsList.js';
 import { ReadinessBoard } from './ReadinessBoard.js';
@@ -184,6 +185,7 @@ export function MeetingDetail(props: { meetingId: string }) {
         onMeetingChanged={() => void meeting.reload()}
       />
       <LinksCard meeting={m} nameOf={nameOf} />
+      <BroadcastCard meetingId={m.id} />
       <FailedJobs meetingId={m.id} />
     </>
   );
