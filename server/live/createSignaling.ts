@@ -5,7 +5,7 @@ import type { Config } from '../../config/index.js';
 import type { WorkerPool } from '../../media/WorkerPool.js';
 import type { CheckHooks } from '../../signaling/ConnectionCheck.js';
 import type { Principal } from '../../signaling/protocol/auth.js';
-import { AppError, conflict } from '../../signaling/protocol/errors.js';
+import { AppError, conflict, forbidden } from '../../signaling/protocol/errors.js';
 import { type Meeting, meetingTransitions } from '../../signaling/protocol/meetings.js';
 import { type SignalingPrincipal, SignalingServer } from '../../signaling/SignalingServer.js';
 import type { ChairSnapshot } from '../../signaling/session/ChairState.js';
@@ -82,6 +82,10 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
         const site = await data.sites.get(p.siteId);
         return { role: 'site', meetingId: id, siteId: p.siteId, name: site.name, ...access };
       }
+      case 'viewer':
+        throw forbidden(
+          'Liên kết người xem chỉ xem luồng trực tiếp / A viewer link only watches the live stream',
+        );
     }
   }
 

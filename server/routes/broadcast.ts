@@ -1,10 +1,12 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Principal } from '../../signaling/protocol/auth.js';
 import {
   broadcastSettingsSchema,
   broadcastStatusSchema,
+  hlsParamsSchema,
   recordingStateSchema,
   segmentParamsSchema,
 } from '../../signaling/protocol/broadcast.js';
@@ -36,6 +38,33 @@ export const broadcastRoutes: FastifyPluginAsyncZod<BroadcastRoutesOptions> = as
   const guard = makeGuard(services.access);
   const adminOnly = guard({ roles: ['admin'] });
   const chairOrIt = guard({ roles: ['admin', 'chair'], meetingParam: 'id' });
+  // Each playlist and segment request is authenticated: a revoked viewer link stops at once.
+  const watchers = guard({ roles: ['admin', 'chair', 'viewer'], meetingParam: 'id' });
+
+  app.get(
+    '/api/meetings/:id/live/:file',
+    {
+      onRequest: watchers,
+      schema: {
+        tags,
+        security: either,
+        summary: 'Luồng HLS trực tiếp / The live HLS stream (playlist and segments)',
+        params: hlsParamsSchema,
+      },
+    },
+    async (request, reply) => {
+      const live = broadcast.programme(request.params.id);
+      const path = live?.hlsOn ? join(live.hlsDir, request.params.file) : undefined;
+      const info = path ? await stat(path).catch(() => undefined) : undefined;
+      if (!path || !info?.isFile())
+        throw notFound('Hội nghị chưa phát trực tiếp / The meeting is not live yet');
+      const playlist = request.params.file.endsWith('.m3u8');
+      return reply
+        .type(playlist ? 'application/vnd.apple.mpegurl' : 'video/mp2t')
+        .header('cache-control', playlist ? 'no-cache' : 'private, max-age=60')
+        .send(createReadStream(path));
+    },
+  );
 
   app.get(
     '/api/meetings/:id/broadcast',

@@ -62,3 +62,10 @@ export const segmentParamsSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]+\.mp4$/, { error: 'file: tên tệp không hợp lệ / invalid file name' }),
 });
+
+export const hlsParamsSchema = z.object({
+  id: z.string().min(1).max(100),
+  file: z.string().regex(/^(index\.m3u8|seg\d{5}\.ts)$/, {
+    error: 'file: không phải tệp HLS / not an HLS file',
+  }),
+});

@@ -287,6 +287,20 @@ function LinksCard(props: { meeting: Meeting; nameOf: (id: string) => string }) 
         >
           {busy === 'missing' ? t('issuing') : t('issueMissing')}
         </button>
+        <button
+          type="button"
+          disabled={busy !== undefined || ['ended', 'cancelled'].includes(m.state)}
+          data-testid="issue-viewer"
+          onClick={() =>
+            void run('viewer', () =>
+              api<IssuedLink>('POST', `/api/meetings/${m.id}/links`, { role: 'viewer' }).then(
+                (r) => [r],
+              ),
+            )
+          }
+        >
+          {busy === 'viewer' ? t('issuing') : t('issueViewer')}
+        </button>
       </div>
       <p class="muted">{t('linksHint')}</p>
       <ErrorNotice

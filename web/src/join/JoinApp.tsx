@@ -10,6 +10,7 @@ import { ErrorNotice, LangSwitch, Notice } from '../ui.js';
 import { ChairPage } from './ChairPage.js';
 import { StationPage } from './StationPage.js';
 import { TechnicianPage } from './TechnicianPage.js';
+import { ViewerPage } from './ViewerPage.js';
 
 type JoinPrincipal = Exclude<Principal, { kind: 'admin' }>;
 
@@ -73,6 +74,8 @@ export function JoinApp(props: { token: string }) {
       return <StationPage token={props.token} view={view} refresh={refresh} />;
     case 'chair':
       return <ChairPage token={props.token} view={view} refresh={refresh} />;
+    case 'viewer':
+      return <ViewerPage view={view} />;
   }
 }
 
