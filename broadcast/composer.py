@@ -57,8 +57,8 @@ def outputs_description():
             f'reserved-max-duration=(guint64){(int(record["segmentSeconds"]) + 30) * Gst.SECOND}" '
             f"max-size-time={int(record['segmentSeconds']) * Gst.SECOND} "
             f'location="{quote(record["location"])}" '
-            "vt. ! queue max-size-time=3000000000 max-size-buffers=0 max-size-bytes=0 ! rec.video "
-            "at. ! queue max-size-time=3000000000 max-size-buffers=0 max-size-bytes=0 ! rec.audio_0"
+            "vt. ! queue max-size-time=3000000000 max-size-buffers=0 max-size-bytes=0 ! h264parse ! rec.video "
+            "at. ! queue max-size-time=3000000000 max-size-buffers=0 max-size-bytes=0 ! aacparse ! rec.audio_0"
         )
     ts = opts.get("mpegtsPort")
     if ts:
@@ -66,8 +66,8 @@ def outputs_description():
         parts.append(
             "mpegtsmux name=tsmux alignment=7 ! "
             f"udpsink host=127.0.0.1 port={int(ts)} sync=false async=false "
-            "vt. ! queue leaky=downstream max-size-time=2000000000 ! tsmux. "
-            "at. ! queue leaky=downstream max-size-time=2000000000 ! tsmux."
+            "vt. ! queue leaky=downstream max-size-time=2000000000 ! h264parse config-interval=-1 ! tsmux. "
+            "at. ! queue leaky=downstream max-size-time=2000000000 ! aacparse ! tsmux."
         )
     hls = opts.get("hls")
     if hls:
@@ -76,8 +76,8 @@ def outputs_description():
             f'playlist-length={int(hls["playlistLength"])} max-files={int(hls["playlistLength"]) + 3} '
             f'location="{quote(hls["dir"])}/seg%05d.ts" '
             f'playlist-location="{quote(hls["dir"])}/index.m3u8" '
-            "vt. ! queue leaky=downstream max-size-time=2000000000 ! hls.video "
-            "at. ! queue leaky=downstream max-size-time=2000000000 ! hls.audio"
+            "vt. ! queue leaky=downstream max-size-time=2000000000 ! h264parse config-interval=-1 ! hls.video "
+            "at. ! queue leaky=downstream max-size-time=2000000000 ! aacparse ! hls.audio"
         )
     if not parts:
         parts.append("vt. ! queue ! fakesink at. ! queue ! fakesink")
@@ -96,11 +96,12 @@ def main_description():
         "! videoconvert ! video/x-raw,format=I420 "
         f'! x264enc tune=zerolatency speed-preset={opts["preset"]} bitrate={int(opts["videoKbps"])} '
         f"key-int-max={key_int} threads={int(opts.get('threads', 0))} "
-        "! video/x-h264,profile=main ! h264parse config-interval=-1 ! tee name=vt "
+        # Each output parses for itself: MP4 wants avc, MPEG-TS and HLS byte-stream.
+        "! video/x-h264,profile=main,stream-format=byte-stream,alignment=au ! tee name=vt "
         f"videotestsrc is-live=true pattern=black ! video/x-raw,width={W},height={H},framerate={FPS}/1 "
         "! comp.sink_0 "
         f"audiomixer name=amix latency={MIX_LATENCY} ! audio/x-raw,rate=48000,channels=2 "
-        f'! audioconvert ! avenc_aac bitrate={int(opts["audioKbps"]) * 1000} ! aacparse ! tee name=at '
+        f'! audioconvert ! avenc_aac bitrate={int(opts["audioKbps"]) * 1000} ! tee name=at '
         "audiotestsrc is-live=true wave=silence ! audio/x-raw,rate=48000,channels=2 ! amix.sink_0 "
         + outputs_description()
     )
@@ -237,7 +238,12 @@ def on_message(_bus, msg):
         pipeline.recalculate_latency()
     elif t == Gst.MessageType.ELEMENT:
         s = msg.get_structure()
-        if s and s.get_name() in ("splitmuxsink-fragment-opened", "splitmuxsink-fragment-closed"):
+        # hlssink2 runs a splitmuxsink of its own: only the recording's segments are reported.
+        if (
+            s
+            and msg.src.get_name() == "rec"
+            and s.get_name() in ("splitmuxsink-fragment-opened", "splitmuxsink-fragment-closed")
+        ):
             emit(
                 "segmentOpened" if s.get_name().endswith("opened") else "segmentClosed",
                 location=s.get_string("location"),

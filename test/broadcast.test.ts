@@ -1,3 +1,6 @@
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { loadConfig } from '../config/index.js';
@@ -7,7 +10,7 @@ import type { Actor } from '../signaling/protocol/auth.js';
 import type { BroadcastStatus } from '../signaling/protocol/broadcast.js';
 import { meetingInputSchema } from '../signaling/protocol/meetings.js';
 import { siteInputSchema } from '../signaling/protocol/sites.js';
-import { launchChromium, tempDir, waitFor } from './helpers/browser.js';
+import { launchChromium, openPage, tempDir, waitFor } from './helpers/browser.js';
 import { startEndpoint, waitForMedia } from './helpers/endpoints.js';
 import { testLogger } from './helpers/logger.js';
 import { centreColours, decodeAll, probe } from './helpers/mediaProbe.js';
@@ -20,6 +23,17 @@ const cam = { width: 320, height: 180 };
 const BLUE = '#1030d0';
 const RED = '#d02010';
 const GREEN = '#10b020';
+
+function freeTcpPort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => ok(port));
+    });
+  });
+}
 
 let portBase = 47000 + (process.pid % 150) * 20;
 
@@ -290,4 +304,108 @@ t.test('programme: record the session, follow the floor, survive an encoder cras
       `the new segment shows the floor site within 3 s of its start: ${JSON.stringify(colours.map((c) => c.rgb))}`,
     );
   });
+
+  await t.test(
+    'live out: RTMP to a local receiver, HLS to a viewer link, revoked refused',
+    async (t) => {
+      const rtmpPort = await freeTcpPort();
+      const flv = join(dataDir, 'received.flv');
+      // FFmpeg as the station's ingest: it accepts one RTMP publisher and writes what it gets.
+      const receiver = spawn(
+        'ffmpeg',
+        [
+          '-v',
+          'error',
+          '-listen',
+          '1',
+          '-i',
+          `rtmp://127.0.0.1:${rtmpPort}/live/key`,
+          '-c',
+          'copy',
+          '-y',
+          flv,
+        ],
+        { stdio: ['pipe', 'ignore', 'pipe'] },
+      );
+      const receiverExit = new Promise((ok) => receiver.once('close', ok));
+      t.teardown(() => {
+        if (receiver.exitCode === null) receiver.kill('SIGKILL');
+      });
+      const bad = await api('PUT', '/broadcast/settings', itHeaders, { rtmpUrl: 'http://x' });
+      t.equal(bad.statusCode, 400, 'a non-RTMP URL is refused');
+      t.match(bad.json().message, /rtmpUrl/, 'naming the field');
+      const saved = await api('PUT', '/broadcast/settings', itHeaders, {
+        rtmpUrl: `rtmp://127.0.0.1:${rtmpPort}/live/key`,
+        hls: true,
+      });
+      t.equal(saved.statusCode, 200, 'IT sets the ingest URL');
+      t.equal(
+        (await api('POST', '/live-out/start', chairHeaders)).statusCode,
+        200,
+        'live out starts',
+      );
+      await waitFor(
+        async () => (await status()).liveOut.rtmp.status === 'live',
+        15_000,
+        'RTMP push live',
+      );
+      t.pass('the push reports live');
+
+      const viewer = await data.access.issueLink(meeting.id, { role: 'viewer' }, admin);
+      const { page, context } = await openPage(
+        browser,
+        viewer.url.replace(/^https?:\/\/[^/]+/, svc.url),
+        'viewer',
+      );
+      t.teardown(() => context.close());
+      const video = page.getByTestId('viewer-video');
+      await video.waitFor();
+      const t1 = await waitFor(
+        () => video.evaluate((v: HTMLVideoElement) => (v.currentTime > 0.5 ? v.currentTime : 0)),
+        20_000,
+        'the viewer plays',
+      );
+      await sleep(3000);
+      const t2 = await video.evaluate((v: HTMLVideoElement) => v.currentTime);
+      t.ok(t2 > t1 + 1.5, `the viewer's video advances (${t1.toFixed(1)} s → ${t2.toFixed(1)} s)`);
+      t.equal(
+        (
+          await svc.app.inject({
+            url: `/api/meetings/${meeting.id}/live/index.m3u8`,
+            headers: { authorization: `Bearer ${viewer.token}` },
+          })
+        ).statusCode,
+        200,
+        'the viewer link reads the playlist',
+      );
+      await data.access.revokeLink(meeting.id, viewer.link.id, admin);
+      t.equal(
+        (
+          await svc.app.inject({
+            url: `/api/meetings/${meeting.id}/live/index.m3u8`,
+            headers: { authorization: `Bearer ${viewer.token}` },
+          })
+        ).statusCode,
+        401,
+        'a revoked viewer link is refused',
+      );
+
+      // The ingest goes away: the pusher says so and keeps retrying; the recording is untouched.
+      receiver.stdin?.end('q');
+      await receiverExit;
+      await waitFor(
+        async () => (await status()).liveOut.rtmp.status === 'retrying',
+        15_000,
+        'RTMP push retrying',
+      );
+      t.pass('a lost ingest shows as retrying');
+      const got = await probe(flv);
+      t.same(got.codecs, { video: 'h264', audio: 'aac' }, 'the receiver got H.264 + AAC');
+      t.ok(got.durationS > 3, `${got.durationS.toFixed(1)} s received`);
+      t.equal((await api('POST', '/live-out/stop', itHeaders)).statusCode, 200);
+      const after = await status();
+      t.equal(after.liveOut.on, false, 'live out stopped');
+      t.equal(after.encoder.running, false, 'no composer left');
+    },
+  );
 });
