@@ -78,13 +78,14 @@ export class Programme extends EventEmitter<ProgrammeEncoderEvents> {
     return this.feed.producerIds;
   }
 
-  /** Closes the feed, then lets the composer finish its files. Memoized. */
+  /** Lets the composer finish its files, then closes the feed. Memoized. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.closed = true;
       await this.syncing;
-      this.feed.close();
+      // The composer finishes its files while its inputs still flow, then the feed goes.
       await this.encoder.close();
+      this.feed.close();
       this.removeAllListeners();
     })();
     return this.closing;
