@@ -91,6 +91,8 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
   private restarts = 0;
   private restartTimer?: NodeJS.Timeout;
   private startedAt = 0;
+  /** The composer's last reported error, given with the crash it explains. */
+  private lastError?: string;
   private closed = false;
   private closing?: Promise<void>;
   private readonly openSegments = new Map<string, { at: number; runningTimeMs: number }>();
@@ -189,8 +191,6 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
     for (const input of this.inputs.values()) this.send({ cmd: 'add', ...input });
     if (this.shown) this.send({ cmd: 'show', id: this.shown });
   }
-
-  private lastError?: string;
 
   private onLine(line: string): void {
     let event: ComposerEvent;

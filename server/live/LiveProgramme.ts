@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Programme, type ProgrammeView } from '../../broadcast/Programme.js';
 import type { ProgrammeOutputs, ProgrammeSettings } from '../../broadcast/ProgrammeEncoder.js';
@@ -175,6 +175,8 @@ export class LiveProgramme {
     this.log.info({ actor }, 'live out stopped');
     await this.stopPusher();
     await this.reconfigure();
+    // Nobody may fetch a stale stream; the next live out writes a new one.
+    await rm(this.hlsDir, { recursive: true, force: true });
   }
 
   get hlsDir(): string {
@@ -214,10 +216,7 @@ export class LiveProgramme {
       this.programme = undefined;
       await current?.close();
       if (!outputs || this.closed) return;
-      if (outputs.hls) {
-        const { mkdir } = await import('node:fs/promises');
-        await mkdir(outputs.hls.dir, { recursive: true });
-      }
+      if (outputs.hls) await mkdir(outputs.hls.dir, { recursive: true });
       const view = this.view();
       this.signature = this.signatureOf(view);
       const programme = new Programme({
