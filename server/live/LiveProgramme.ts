@@ -6,7 +6,6 @@ import { type FeedSource, freeUdpPort } from '../../broadcast/ProgrammeFeed.js';
 import type { RecordingFolder } from '../../broadcast/RecordingFolder.js';
 import { RtmpPusher } from '../../broadcast/RtmpPusher.js';
 import type { MeetingSession } from '../../signaling/MeetingSession.js';
-import type { Participant } from '../../signaling/Participant.js';
 import type {
   BroadcastSettings,
   BroadcastStatus,
@@ -38,7 +37,10 @@ interface LiveOut {
   mpegtsPort?: number;
 }
 
-const sources = (p: Participant | undefined, kinds: string[]): FeedSource[] =>
+/** A participant as the session hands it out (the session's own type, whatever module holds it). */
+type SessionParticipant = ReturnType<MeetingSession['participant']>;
+
+const sources = (p: SessionParticipant, kinds: string[]): FeedSource[] =>
   [...(p?.media?.producers.values() ?? [])]
     .filter((producer) => kinds.includes(String(producer.appData.source)) && !producer.closed)
     .map((producer) => ({ producer, router: p!.media!.router }));
