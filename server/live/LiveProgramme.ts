@@ -5,7 +5,6 @@ import type { ProgrammeOutputs, ProgrammeSettings } from '../../broadcast/Progra
 import { type FeedSource, freeUdpPort } from '../../broadcast/ProgrammeFeed.js';
 import type { RecordingFolder } from '../../broadcast/RecordingFolder.js';
 import { RtmpPusher } from '../../broadcast/RtmpPusher.js';
-import type { MeetingSession } from '../../signaling/MeetingSession.js';
 import type {
   BroadcastSettings,
   BroadcastStatus,
@@ -13,6 +12,7 @@ import type {
 } from '../../signaling/protocol/broadcast.js';
 import { conflict } from '../../signaling/protocol/errors.js';
 import type { Meeting } from '../../signaling/protocol/meetings.js';
+import type { MeetingSession } from '../../signaling/session/MeetingSession.js';
 import type { Logger } from '../logger.js';
 
 export interface LiveProgrammeOptions {

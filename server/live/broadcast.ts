@@ -1,7 +1,6 @@
 import { join, resolve } from 'node:path';
 import type { ProgrammeSettings } from '../../broadcast/ProgrammeEncoder.js';
 import { RecordingFolder } from '../../broadcast/RecordingFolder.js';
-import type { MeetingSession } from '../../signaling/MeetingSession.js';
 import {
   type BroadcastSettings,
   type BroadcastStatus,
@@ -10,6 +9,7 @@ import {
 } from '../../signaling/protocol/broadcast.js';
 import { conflict } from '../../signaling/protocol/errors.js';
 import type { SignalingServer } from '../../signaling/SignalingServer.js';
+import type { MeetingSession } from '../../signaling/session/MeetingSession.js';
 import type { DataServices } from '../DataServices.js';
 import type { Logger } from '../logger.js';
 import { LiveProgramme } from './LiveProgramme.js';
