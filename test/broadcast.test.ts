@@ -159,7 +159,15 @@ t.test('programme: record the session, follow the floor, survive an encoder cras
     camera: { ...cam, color: GREEN },
     microphone: true,
   });
+  const auto = await api('PUT', '/broadcast/settings', itHeaders, { recordWithSession: true });
+  t.equal(auto.statusCode, 200, 'IT sets the meeting to record with the session');
   await chair.request('startSession');
+  await waitFor(async () => (await status()).recording.recording, 10_000, 'recording by itself');
+  t.pass('the recording starts with the session');
+  await api('POST', '/recording/stop', chairHeaders);
+  await waitFor(async () => !(await status()).encoder.running, 10_000, 'composer stopped');
+  await api('PUT', '/broadcast/settings', itHeaders, { recordWithSession: false });
+  const segmentsBefore = (await status()).segments.length;
   await chair.request('setAgendaItem', { index: 0 });
   await waitForMedia(siteB, 'station', 'camera', 15_000);
   t.pass('the session runs: site B sees the main point');
@@ -197,13 +205,16 @@ t.test('programme: record the session, follow the floor, survive an encoder cras
     const stoppedAt = Date.now() - openedAt;
     t.equal(stopped.statusCode, 200, 'IT stops the recording');
     await waitFor(
-      async () => (await status()).segments.some((s) => s.durationMs !== undefined),
+      async () => {
+        const { segments } = await status();
+        return segments.length > segmentsBefore && segments.at(-1)!.durationMs !== undefined;
+      },
       10_000,
       'segment finished',
     );
     const { segments } = await status();
-    t.equal(segments.length, 1, 'one segment');
-    const seg = segments[0]!;
+    t.equal(segments.length, segmentsBefore + 1, 'one more segment');
+    const seg = segments.at(-1)!;
     t.ok(seg.bytes > 10_000, `listed with its size (${seg.bytes} B)`);
     const file = svc.broadcast.folder.pathOf(meeting.id, seg.file)!;
     const info = await probe(file);
