@@ -242,7 +242,17 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
   ): void {
     if (this.child !== child) return;
     this.child = undefined;
-    if (this.closed) return;
+    if (this.closed) {
+      // Stopped on purpose but a segment's close was not reported: its wall-clock length.
+      for (const [path, opened] of this.openSegments)
+        this.emit('segmentClosed', {
+          path,
+          startedAt: opened.at,
+          durationMs: Date.now() - opened.at,
+        });
+      this.openSegments.clear();
+      return;
+    }
     this.restarts++;
     const uptime = Date.now() - this.startedAt;
     const base = this.options.restartDelayMs ?? 500;

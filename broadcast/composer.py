@@ -32,6 +32,8 @@ shown = None
 # Inputs added before the pipeline plays would stay paused: commands wait for PLAYING.
 playing = False
 waiting = []
+open_segments = set()
+eos_seen = False
 out_lock = threading.Lock()
 
 
@@ -229,7 +231,11 @@ def on_message(_bus, msg):
     global playing
     t = msg.type
     if t == Gst.MessageType.EOS:
-        loop.quit()
+        # The last segment is finalized in the background (async-finalize): wait for it.
+        global eos_seen
+        eos_seen = True
+        if not open_segments:
+            loop.quit()
     elif t == Gst.MessageType.ERROR:
         err, debug = msg.parse_error()
         emit("error", message=str(err), source=msg.src.get_path_string(), debug=debug or "")
@@ -244,6 +250,13 @@ def on_message(_bus, msg):
             and msg.src.get_name() == "rec"
             and s.get_name() in ("splitmuxsink-fragment-opened", "splitmuxsink-fragment-closed")
         ):
+            location = s.get_string("location")
+            if s.get_name().endswith("opened"):
+                open_segments.add(location)
+            else:
+                open_segments.discard(location)
+                if eos_seen and not open_segments:
+                    loop.quit()
             emit(
                 "segmentOpened" if s.get_name().endswith("opened") else "segmentClosed",
                 location=s.get_string("location"),
