@@ -47,6 +47,12 @@ export function BroadcastCard(props: { meetingId: string }) {
   return (
     <section class="card" aria-labelledby="h-broadcast" data-testid="broadcast-card">
       <h2 id="h-broadcast">{t('broadcastTitle')}</h2>
+      {s?.recording.recording ? (
+        <div class="status-banner recording" role="status" data-testid="it-recording-banner">
+          <span aria-hidden="true">● </span>
+          {t('recordingBanner')}
+        </div>
+      ) : null}
       <ErrorNotice error={error ?? status.error} />
       {s ? (
         <>
