@@ -3,18 +3,15 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { loadConfig } from '../config/index.js';
 import { SESSION_COOKIE } from '../server/auth/AccessService.js';
-import { Service } from '../server/Service.js';
 import type { Actor } from '../signaling/protocol/auth.js';
 import type { BroadcastStatus } from '../signaling/protocol/broadcast.js';
 import { meetingInputSchema } from '../signaling/protocol/meetings.js';
 import { siteInputSchema } from '../signaling/protocol/sites.js';
-import { launchChromium, openPage, tempDir, waitFor } from './helpers/browser.js';
+import { launchChromium, openPage, waitFor } from './helpers/browser.js';
 import { startEndpoint, waitForMedia } from './helpers/endpoints.js';
-import { testLogger } from './helpers/logger.js';
 import { centreColours, decodeAll, probe } from './helpers/mediaProbe.js';
-import { startTestRedis } from './helpers/redis.js';
+import { startRealService } from './helpers/realService.js';
 
 // The programme of a real session (station + two sites in Chromium, the floor moved once),
 // recorded through the real SFU, composer and encoder, and checked with ffprobe/ffmpeg.
@@ -35,45 +32,19 @@ function freeTcpPort(): Promise<number> {
   });
 }
 
-let portBase = 47000 + (process.pid % 150) * 20;
-
 const isBlue = ([r, g, b]: number[]) => b! > 120 && b! > r! + 50 && b! > g! + 50;
 const isRed = ([r, g, b]: number[]) => r! > 120 && r! > g! + 50 && r! > b! + 50;
 
 t.test('programme: record the session, follow the floor, survive an encoder crash', async (t) => {
   t.setTimeout(240_000);
-  const redis = await startTestRedis(t);
-  const dataDir = tempDir(t, 'diemcau-broadcast-');
-  let service: Service | undefined;
-  for (let attempt = 0; !service; attempt++) {
-    const config = loadConfig({
-      env: {
-        REDIS_URL: redis.url,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        RTC_PORT_BASE: String(portBase),
-        RTC_LISTEN_IP: '127.0.0.1',
-        ANNOUNCED_ADDRESS: '127.0.0.1',
-        MEDIASOUP_WORKERS: '1',
-        DATA_DIR: dataDir,
-        LOG_LEVEL: 'warn',
-        // Small and cheap: two cores are shared with Chromium and the SFU.
-        PROGRAMME_WIDTH: '320',
-        PROGRAMME_HEIGHT: '180',
-        PROGRAMME_FPS: '15',
-        PROGRAMME_PRESET: 'ultrafast',
-        PROGRAMME_VIDEO_KBPS: '400',
-      },
-    });
-    portBase += 10;
-    try {
-      service = await Service.start({ config, logger: testLogger });
-    } catch (err) {
-      if (attempt > 4) throw err;
-    }
-  }
-  const svc = service;
-  t.teardown(() => svc.close('test done'));
+  // Small and cheap: two cores are shared with Chromium and the SFU.
+  const { service: svc, dataDir } = await startRealService(t, {
+    PROGRAMME_WIDTH: '320',
+    PROGRAMME_HEIGHT: '180',
+    PROGRAMME_FPS: '15',
+    PROGRAMME_PRESET: 'ultrafast',
+    PROGRAMME_VIDEO_KBPS: '400',
+  });
   const { data } = svc;
 
   await data.access.createUser('admin', 'mat-khau-rat-dai-2011', admin);
