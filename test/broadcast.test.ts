@@ -8,7 +8,7 @@ import type { Actor } from '../signaling/protocol/auth.js';
 import type { BroadcastStatus } from '../signaling/protocol/broadcast.js';
 import { meetingInputSchema } from '../signaling/protocol/meetings.js';
 import { siteInputSchema } from '../signaling/protocol/sites.js';
-import { launchChromium, openPage, waitFor } from './helpers/browser.js';
+import { artifactPath, launchChromium, openPage, waitFor } from './helpers/browser.js';
 import { startEndpoint, waitForMedia } from './helpers/endpoints.js';
 import { centreColours, decodeAll, probe } from './helpers/mediaProbe.js';
 import { startRealService } from './helpers/realService.js';
@@ -390,4 +390,18 @@ t.test('programme: record the session, follow the floor, survive an encoder cras
       t.equal(after.encoder.running, false, 'no composer left');
     },
   );
+
+  await t.test("the site's own page says 'Đang ghi hình' while recording", async (t) => {
+    await api('POST', '/recording/start', chairHeaders);
+    // The real technician page of site B takes over from its harness page.
+    const { page, context } = await openPage(browser, `${svc.url}/join/${tokens.b}`, 'site B page');
+    t.teardown(() => context.close());
+    const banner = page.getByTestId('recording-banner');
+    await banner.waitFor({ timeout: 15_000 });
+    t.equal((await banner.textContent())?.trim(), '● Đang ghi hình', 'the banner, in Vietnamese');
+    await page.screenshot({ path: artifactPath('broadcast-site-recording.png') });
+    await api('POST', '/recording/stop', chairHeaders);
+    await banner.waitFor({ state: 'detached', timeout: 10_000 });
+    t.pass('and no longer once it stops');
+  });
 });
