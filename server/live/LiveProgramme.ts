@@ -58,6 +58,7 @@ export class LiveProgramme {
   private reconfiguring: Promise<void> = Promise.resolve();
   private meeting?: Meeting;
   private signature = '';
+  private lastSyncAt = 0;
   private readonly timer: NodeJS.Timeout;
   private autoStarted = false;
   private closed = false;
@@ -294,8 +295,13 @@ export class LiveProgramme {
     if (!programme || this.closed) return;
     const view = this.view();
     const signature = this.signatureOf(view);
-    if (signature === this.signature) return;
+    // A producer the feed could not take (e.g. its worker was being replaced) is retried.
+    const carried = new Set(programme.carried);
+    const missing = view.sources.some((s) => !carried.has(s.producer.id));
+    const retry = missing && Date.now() - this.lastSyncAt > 5000;
+    if (signature === this.signature && !retry) return;
     this.signature = signature;
+    this.lastSyncAt = Date.now();
     void programme.update(view);
   }
 
