@@ -11,7 +11,7 @@ import { siteInputSchema } from '../signaling/protocol/sites.js';
 import { artifactPath, launchChromium, openPage, waitFor } from './helpers/browser.js';
 import { startEndpoint, waitForMedia } from './helpers/endpoints.js';
 import { centreColours, decodeAll, probe } from './helpers/mediaProbe.js';
-import { startRealService } from './helpers/realService.js';
+import { startTestService } from './helpers/service.js';
 
 // The programme of a real session (station + two sites in Chromium, the floor moved once),
 // recorded through the real SFU, composer and encoder, and checked with ffprobe/ffmpeg.
@@ -38,13 +38,17 @@ const isRed = ([r, g, b]: number[]) => r! > 120 && r! > g! + 50 && r! > b! + 50;
 t.test('programme: record the session, follow the floor, survive an encoder crash', async (t) => {
   t.setTimeout(240_000);
   // Small and cheap: two cores are shared with Chromium and the SFU.
-  const { service: svc, dataDir } = await startRealService(t, {
-    PROGRAMME_WIDTH: '320',
-    PROGRAMME_HEIGHT: '180',
-    PROGRAMME_FPS: '15',
-    PROGRAMME_PRESET: 'ultrafast',
-    PROGRAMME_VIDEO_KBPS: '400',
+  const svc = await startTestService(t, {
+    name: 'broadcast',
+    env: {
+      PROGRAMME_WIDTH: '320',
+      PROGRAMME_HEIGHT: '180',
+      PROGRAMME_FPS: '15',
+      PROGRAMME_PRESET: 'ultrafast',
+      PROGRAMME_VIDEO_KBPS: '400',
+    },
   });
+  const dataDir = svc.config.dataDir;
   const { data } = svc;
 
   await data.access.createUser('admin', 'mat-khau-rat-dai-2011', admin);
