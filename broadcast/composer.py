@@ -135,11 +135,8 @@ def input_description(cmd):
         "VP9": "rtpvp9depay ! vp9dec",
         "H264": "rtph264depay ! h264parse ! avdec_h264",
     }[codec]
-    return (
-        src + f"! {decode} ! videoconvert ! videoscale add-borders=true "
-        f"! video/x-raw,format=I420,width={W},height={H},pixel-aspect-ratio=1/1 "
-        "! queue max-size-time=500000000"
-    )
+    # No scaling here: the compositor scales only the shown input (pads at alpha 0 are skipped).
+    return src + f"! {decode} ! queue max-size-time=500000000"
 
 
 def add_input(cmd):
@@ -151,6 +148,9 @@ def add_input(cmd):
     if cmd["kind"] == "video":
         pad.set_property("alpha", 0.0)
         pad.set_property("zorder", 1)
+        pad.set_property("width", W)
+        pad.set_property("height", H)
+        pad.set_property("sizing-policy", "keep-aspect-ratio")
     branch.get_static_pad("src").link(pad)
     branch.sync_state_with_parent()
     inputs[cmd["id"]] = {"bin": branch, "pad": pad, "kind": cmd["kind"]}
