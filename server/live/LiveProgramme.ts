@@ -59,6 +59,8 @@ export class LiveProgramme {
   private meeting?: Meeting;
   private signature = '';
   private lastSyncAt = 0;
+  private agendaIndex = -1;
+  private meetingLoadedAt = 0;
   private readonly timer: NodeJS.Timeout;
   private autoStarted = false;
   private closed = false;
@@ -71,7 +73,11 @@ export class LiveProgramme {
     this.timer = setInterval(() => this.follow(), options.pollMs ?? 1000);
     this.timer.unref();
     this.session.on('stateChanged', (state) => {
-      void this.reloadMeeting().then(() => this.follow());
+      // The store is read again only for a new agenda item; floor and speaker changes are local.
+      if (state.agendaIndex !== this.agendaIndex) {
+        this.agendaIndex = state.agendaIndex;
+        void this.reloadMeeting().then(() => this.follow());
+      } else this.follow();
       if (state.status === 'live') void this.maybeAutoStart();
     });
     this.session.on('endpointJoined', () => {
@@ -243,6 +249,7 @@ export class LiveProgramme {
 
   private async reloadMeeting(): Promise<void> {
     try {
+      this.meetingLoadedAt = Date.now();
       this.meeting = await this.options.loadMeeting();
     } catch (err) {
       this.log.warn({ err }, 'meeting not readable for the programme text');
@@ -293,6 +300,8 @@ export class LiveProgramme {
   private follow(): void {
     const programme = this.programme;
     if (!programme || this.closed) return;
+    // Title and banner edits during the session reach the picture within half a minute.
+    if (Date.now() - this.meetingLoadedAt > 30_000) void this.reloadMeeting();
     const view = this.view();
     const signature = this.signatureOf(view);
     // A producer the feed could not take (e.g. its worker was being replaced) is retried.
