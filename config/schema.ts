@@ -111,6 +111,12 @@ export const configSchema = z
         path: ['secret'],
       }),
     checks: checkThresholdsSchema.prefault({}),
+    metrics: z
+      .strictObject({
+        /** Bearer token that lets a Prometheus on another host scrape /metrics (loopback needs none). */
+        token: z.string().min(16, 'at least 16 characters').optional(),
+      })
+      .prefault({}),
     notify: z
       .strictObject({
         /** POST target for reminders; requests are signed with webhookSecret (HMAC-SHA256). */
