@@ -46,8 +46,14 @@ export interface LoadTestResult {
   /** Per site and minute at steady state, socket.io messages and bytes both ways. */
   signalingPerSiteMinute: { messages: number; bytes: number };
   floor?: { siteId: string; reached: number; ms: number };
+  /** /metrics at the start and the end of the steady-state window. */
+  metricsAtStart?: MetricSample[];
   metrics?: MetricSample[];
   measuredSeconds: number;
+  /** From the first /metrics scrape to the last (the floor check included). */
+  metricsSeconds: number;
+  /** Join requests sent again because the first went unanswered. */
+  joinRetries: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -130,6 +136,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     const live = sites.filter((s): s is EmulatedEndpoint => s !== undefined);
     const before = await Promise.all(live.map((s) => s.figures()));
     const sigBefore = live.map((s) => ({ ...s.signalingFigures }));
+    const metricsAtStart = await scrapeMetrics(url, options.metricsToken).catch(() => undefined);
     const t0 = performance.now();
     await sleep(options.durationSeconds * 1000);
     const after = await Promise.all(live.map((s) => s.figures()));
@@ -168,6 +175,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     }
 
     const metrics = await scrapeMetrics(url, options.metricsToken).catch(() => undefined);
+    const metricsEnd = performance.now();
     return {
       meetingId: meeting.id,
       requested: options.sites,
@@ -177,8 +185,11 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
         bytes: live.length ? (bytes / live.length / seconds) * 60 : 0,
       },
       ...(floor ? { floor } : {}),
+      ...(metricsAtStart ? { metricsAtStart } : {}),
       ...(metrics ? { metrics } : {}),
       measuredSeconds: seconds,
+      metricsSeconds: (metricsEnd - t0) / 1000,
+      joinRetries: live.reduce((n, s) => n + s.joinRetries, 0),
     };
   } finally {
     for (const e of endpoints) e.close();
