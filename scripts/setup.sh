@@ -31,7 +31,7 @@ info "node $(node --version), npm $(npm --version 2>/dev/null)"
 packages=(redis-server ca-certificates meson ninja-build pkg-config gcc g++ make patch python3 libssl-dev
   libuv1-dev libusrsctp-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler dpkg-dev)
 if [ "$want_test" = 1 ]; then
-  packages+=(chromium fonts-noto-core fonts-dejavu-core iproute2)
+  packages+=(chromium fonts-noto-core fonts-dejavu-core iproute2 openssl)
 fi
 step "Debian packages"
 missing=()

@@ -35,6 +35,49 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string
   });
 }
 
+/** The same emulated sites against bare mediasoup (bareSfu.ts on CPU 0, bareSites.ts on CPU 1). */
+async function bareBaseline(
+  n: number,
+): Promise<{ usPerPacket: number; joined: number } | undefined> {
+  const bare = spawn(
+    'taskset',
+    ['-c', '0', 'node', '--import=tsx', 'scripts/bench/bareSfu.ts', '18090', '18190'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  try {
+    await new Promise<void>((ok, fail) => {
+      bare.stdout!.once('data', () => ok());
+      bare.once('exit', () => fail(new Error('bareSfu exited')));
+    });
+    const out = await run(
+      'taskset',
+      [
+        '-c',
+        '1',
+        'node',
+        '--import=tsx',
+        'scripts/bench/bareSites.ts',
+        'http://127.0.0.1:18090',
+        String(n),
+        String(SECONDS),
+      ],
+      process.env,
+    );
+    const r = JSON.parse(out.trim().split('\n').at(-1)!) as {
+      frames: number;
+      packets: number;
+      workerCpuSeconds: number;
+    };
+    return { usPerPacket: (r.workerCpuSeconds / r.packets) * 1e6, joined: r.frames };
+  } catch (err) {
+    process.stderr.write(`bare baseline N=${n}: ${(err as Error).message}\n`);
+    return undefined;
+  } finally {
+    bare.kill('SIGTERM');
+    await new Promise((ok) => bare.once('exit', ok));
+  }
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'diemcau-bench-sites-'));
 const redis = await RedisServerProcess.start({
   bin: 'redis-server',
@@ -89,9 +132,9 @@ try {
     '# service (node + 1 mediasoup worker) on CPU 0, emulator on CPU 1; station 1280x720 VP8 simulcast 3 layers + Opus; sites take layer 2',
   );
   say(
-    '| sites | joined | failed | storm join→frame p50 / p95 (ms) | worker µs CPU / fwd pkt | worker CPU % | node CPU % / 100 sites | node RSS MiB | signaling msgs / site / min | KiB / site / min | loss min / median / max % | site kbps median | emulator CPU % |',
+    '| sites | joined | failed | storm join→frame p50 / p95 (ms) | worker µs CPU / fwd pkt | bare mediasoup µs / fwd pkt (joined) | ratio | worker CPU % | node CPU % / 100 sites | node RSS MiB | signaling msgs / site / min | KiB / site / min | loss min / median / max % | site kbps median | emulator CPU % |',
   );
-  say('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  say('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const n of sitesList) {
     const out = join(dir, `result-${n}.json`);
     const child = spawn(
@@ -157,9 +200,11 @@ try {
     const loss = ok.map((s) => s.lossPercent ?? 0);
     const kbps = ok.map((s) => s.kbps ?? 0);
     const f1 = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(1));
+    const usPerPacket = (dWorker / fwdPackets) * 1e6;
+    const bare = await bareBaseline(n);
     const f0 = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(0));
     say(
-      `| ${n} | ${frames.length} | ${r.sites.length - ok.length} | ${f0(percentile(frames, 50))} / ${f0(percentile(frames, 95))} | ${f1((dWorker / fwdPackets) * 1e6)} | ${f0((dWorker / r.metricsSeconds) * 100)} | ${f1(((dNode / r.metricsSeconds) * 100 * 100) / n)} | ${f0(rss / 2 ** 20)} (idle ${f0(idleRss / 2 ** 20)}) | ${f1(r.signalingPerSiteMinute.messages)} | ${f1(r.signalingPerSiteMinute.bytes / 1024)} | ${loss.length ? `${percentile(loss, 0)!.toFixed(2)} / ${percentile(loss, 50)!.toFixed(2)} / ${percentile(loss, 100)!.toFixed(2)}` : '—'} | ${f0(percentile(kbps, 50))} | ${f0((emulatorCpu / wall) * 100)} (avg over the run) |`,
+      `| ${n} | ${frames.length} | ${r.sites.length - ok.length} | ${f0(percentile(frames, 50))} / ${f0(percentile(frames, 95))} | ${f1(usPerPacket)} | ${bare ? `${f1(bare.usPerPacket)} (${bare.joined})` : '—'} | ${bare ? (usPerPacket / bare.usPerPacket).toFixed(2) : '—'} | ${f0((dWorker / r.metricsSeconds) * 100)} | ${f1(((dNode / r.metricsSeconds) * 100 * 100) / n)} | ${f0(rss / 2 ** 20)} (idle ${f0(idleRss / 2 ** 20)}) | ${f1(r.signalingPerSiteMinute.messages)} | ${f1(r.signalingPerSiteMinute.bytes / 1024)} | ${loss.length ? `${percentile(loss, 0)!.toFixed(2)} / ${percentile(loss, 50)!.toFixed(2)} / ${percentile(loss, 100)!.toFixed(2)}` : '—'} | ${f0(percentile(kbps, 50))} | ${f0((emulatorCpu / wall) * 100)} (avg over the run) |`,
     );
     if (r.joinRetries)
       say(`#   N=${n}: ${r.joinRetries} join requests went unanswered and were re-sent`);
