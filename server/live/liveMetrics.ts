@@ -71,8 +71,16 @@ export function registerLiveMetrics(
     });
   });
 
+  // One pass over the participants per scrape, shared by the gauges below.
+  let memo: { at: number; rows: ReturnType<typeof compute> } | undefined;
+  const aggregate = () => {
+    const now = performance.now();
+    if (!memo || now - memo.at > 100) memo = { at: now, rows: compute() };
+    return memo.rows;
+  };
+
   /** Per meeting and role: what the scrape reports, summed over that role's endpoints. */
-  function aggregate() {
+  function compute() {
     const rows: {
       meetingId: string;
       role: EndpointRole;
