@@ -56,12 +56,15 @@ export class AdminApi {
   }
 
   /**
-   * A throwaway meeting for load tests: a main point and `siteCount` sites named "Điểm thử i",
-   * opening in a week, scheduled (so endpoints may connect).
+   * A throwaway meeting for load tests: a main point and `siteCount` sites named "Điểm thử i"
+   * (created once, reused by later runs), opening in a week, scheduled (so endpoints may connect).
    */
   async createTestMeeting(siteCount: number): Promise<Meeting> {
-    const site = (name: string, kind: string) =>
-      this.call<Site>('POST', '/api/sites', { name, kind, attendingUnits: [] });
+    // Site names are unique: an earlier run's test sites are reused.
+    const { sites: existing } = await this.call<{ sites: Site[] }>('GET', '/api/sites');
+    const byName = new Map(existing.map((s) => [s.name, s]));
+    const site = async (name: string, kind: string) =>
+      byName.get(name) ?? this.call<Site>('POST', '/api/sites', { name, kind, attendingUnits: [] });
     const main = await site('Điểm cầu chính (kiểm thử tải)', 'main_hall');
     const sites: Site[] = [];
     // A few at a time: the API is what is being tested later, not here.
