@@ -48,6 +48,14 @@ export class AdminApi {
     return this.call('POST', `/api/meetings/${encodeURIComponent(meetingId)}/links`, input);
   }
 
+  /** Ends (live) or cancels (not yet live) a test meeting this tool created. */
+  async closeTestMeeting(meetingId: string): Promise<void> {
+    const meeting = await this.meeting(meetingId);
+    const action = meeting.state === 'live' ? 'end' : 'cancel';
+    if (['scheduled', 'checking', 'live', 'draft'].includes(meeting.state))
+      await this.call('POST', `/api/meetings/${encodeURIComponent(meetingId)}/actions/${action}`);
+  }
+
   async revokeLink(meetingId: string, linkId: string): Promise<void> {
     await this.call(
       'DELETE',
@@ -74,15 +82,23 @@ export class AdminApi {
       );
       sites.push(...(await Promise.all(batch)));
     }
-    const opens = Date.now() + 7 * 86_400_000;
-    const created = await this.call<Meeting>('POST', '/api/meetings', {
-      title: `Kiểm thử tải ${siteCount} điểm cầu / Load test, ${siteCount} sites`,
-      organizer: 'Tổ công nghệ thông tin',
-      opensAt: new Date(opens).toISOString(),
-      closesAt: new Date(opens + 2 * 3_600_000).toISOString(),
-      mainSite: { siteId: main.id },
-      sites: sites.map((s) => ({ siteId: s.id })),
-    });
+    // A slot no earlier test meeting holds: the same sites cannot be in overlapping meetings.
+    let created: Meeting | undefined;
+    for (let slot = 0; !created; slot++) {
+      const opens = Date.now() + 7 * 86_400_000 + slot * 3 * 3_600_000;
+      try {
+        created = await this.call<Meeting>('POST', '/api/meetings', {
+          title: `Kiểm thử tải ${siteCount} điểm cầu / Load test, ${siteCount} sites`,
+          organizer: 'Tổ công nghệ thông tin',
+          opensAt: new Date(opens).toISOString(),
+          closesAt: new Date(opens + 2 * 3_600_000).toISOString(),
+          mainSite: { siteId: main.id },
+          sites: sites.map((s) => ({ siteId: s.id })),
+        });
+      } catch (err) {
+        if (slot > 100 || !/HTTP 409/.test((err as Error).message)) throw err;
+      }
+    }
     return this.call('POST', `/api/meetings/${created.id}/actions/schedule`);
   }
 }

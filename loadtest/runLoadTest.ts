@@ -195,6 +195,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     for (const e of endpoints) e.close();
     station?.close();
     await Promise.all(issued.map((id) => api.revokeLink(meeting.id, id).catch(() => {})));
+    if (!options.meetingId) await api.closeTestMeeting(meeting.id).catch(() => {});
   }
 }
 

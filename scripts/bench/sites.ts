@@ -218,7 +218,7 @@ try {
     'scripts',
     'bench',
     'results',
-    `sites-${new Date().toISOString().slice(0, 10)}.md`,
+    `sites-${new Date().toISOString().slice(0, 16).replace(':', '')}.md`,
   );
   writeFileSync(file, `${lines.join('\n')}\n`);
   process.stdout.write(`written to ${file}\n`);
