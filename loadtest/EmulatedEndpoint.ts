@@ -90,6 +90,8 @@ export class EmulatedEndpoint {
   private readonly producers: types.Producer[] = [];
   private floorCamera?: { source: SyntheticSource; producer: types.Producer };
   private probe?: NodeJS.Timeout;
+  private reporter?: NodeJS.Timeout;
+  private lastReport?: { bytes: number; packets: number; lost: number; at: number };
   private sink?: InstanceType<typeof RTCVideoSink>;
   private closed = false;
 
@@ -191,6 +193,30 @@ export class EmulatedEndpoint {
       rtpCapabilities: this.device.rtpCapabilities as never,
     });
     this.startProbe();
+    // Like the page: what it receives, every 2 s (the control plane's steady-state load).
+    this.reporter = setInterval(() => void this.reportStats(), 2000);
+  }
+
+  private async reportStats(): Promise<void> {
+    try {
+      const f = await this.figures();
+      const now = performance.now();
+      const bytes = f.videoBytes + f.audioBytes;
+      const packets = f.videoPackets + f.audioPackets;
+      const lost = f.videoLost + f.audioLost;
+      const prev = this.lastReport;
+      this.lastReport = { bytes, packets, lost, at: now };
+      if (!prev) return;
+      const dPackets = packets - prev.packets;
+      const dLost = Math.max(0, lost - prev.lost);
+      await this.request('reportStats', {
+        recvKbps: Math.max(0, Math.round(((bytes - prev.bytes) * 8) / (now - prev.at))),
+        lossDownPercent: dPackets + dLost > 0 ? (dLost / (dPackets + dLost)) * 100 : 0,
+        framesDecoded: f.framesDecoded,
+      });
+    } catch {
+      // Best effort, as on the page.
+    }
   }
 
   /**
@@ -390,6 +416,7 @@ export class EmulatedEndpoint {
     if (this.closed) return;
     this.closed = true;
     if (this.probe) clearInterval(this.probe);
+    if (this.reporter) clearInterval(this.reporter);
     if (this.sink && !this.sink.stopped) this.sink.stop();
     this.floorCamera?.source.stop();
     for (const p of this.producers) p.close();
