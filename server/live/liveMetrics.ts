@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { WorkerPool } from '../../media/WorkerPool.js';
-import type { MeetingSession } from '../../signaling/session/MeetingSession.js';
 import type { EndpointRole } from '../../signaling/protocol/socket.js';
 import type { SignalingServer } from '../../signaling/SignalingServer.js';
+import type { MeetingSession } from '../../signaling/session/MeetingSession.js';
 
 /** What one open session looks like to metrics: the endpoints it has seen, by id. */
 interface Tracked {
