@@ -10,6 +10,7 @@ import type {
   RequestPayload,
   SessionState,
 } from '../signaling/protocol/socket.js';
+import { type ReceiveFigures, receiveFigures } from './receiveFigures.js';
 import { type SyntheticSource, syntheticCamera } from './sources.js';
 import { installWebRtcGlobals, RTCVideoSink } from './wrtc.js';
 
@@ -36,17 +37,6 @@ export interface JoinTimings {
   firstAudioPacketMs?: number;
 }
 
-export interface ReceiveFigures {
-  videoPackets: number;
-  videoLost: number;
-  videoBytes: number;
-  framesDecoded: number;
-  keyFramesDecoded: number;
-  audioPackets: number;
-  audioLost: number;
-  audioBytes: number;
-}
-
 export interface SignalingFigures {
   messagesIn: number;
   bytesIn: number;
@@ -54,7 +44,7 @@ export interface SignalingFigures {
   bytesOut: number;
 }
 
-interface Received {
+export interface Received {
   consumer: types.Consumer;
   endpointId: string;
   role: EndpointRole;
@@ -324,46 +314,9 @@ export class EmulatedEndpoint {
     }, 100);
   }
 
-  /**
-   * Cumulative receive figures of everything from one role (the main point by default), from
-   * the receive transport's stats (libwebrtc for Node has no per-receiver getStats).
-   */
-  async figures(from: EndpointRole = 'station'): Promise<ReceiveFigures> {
-    const out: ReceiveFigures = {
-      videoPackets: 0,
-      videoLost: 0,
-      videoBytes: 0,
-      framesDecoded: 0,
-      keyFramesDecoded: 0,
-      audioPackets: 0,
-      audioLost: 0,
-      audioBytes: 0,
-    };
-    const transport = this.recvTransport;
-    if (!transport || transport.closed) return out;
-    const byMid = new Map<string, Received>();
-    for (const r of this.received.values())
-      if (!r.consumer.closed && r.consumer.rtpParameters.mid !== undefined)
-        byMid.set(r.consumer.rtpParameters.mid, r);
-    const stats = await transport.getStats();
-    stats.forEach((s) => {
-      if (s.type !== 'inbound-rtp') return;
-      const r = byMid.get(String(s.mid));
-      if (!r || r.role !== from) return;
-      const lost = Math.max(0, s.packetsLost ?? 0);
-      if (r.consumer.kind === 'video') {
-        out.videoPackets += s.packetsReceived ?? 0;
-        out.videoLost += lost;
-        out.videoBytes += s.bytesReceived ?? 0;
-        out.framesDecoded += s.framesDecoded ?? 0;
-        out.keyFramesDecoded += s.keyFramesDecoded ?? 0;
-      } else {
-        out.audioPackets += s.packetsReceived ?? 0;
-        out.audioLost += lost;
-        out.audioBytes += s.bytesReceived ?? 0;
-      }
-    });
-    return out;
+  /** Cumulative receive figures of everything from one role (the main point by default). */
+  figures(from: EndpointRole = 'station'): Promise<ReceiveFigures> {
+    return receiveFigures(this.recvTransport, this.received.values(), from);
   }
 
   /** What this endpoint currently receives: source → count, for checks. */

@@ -1,6 +1,7 @@
 import { AdminApi } from './adminApi.js';
-import { EmulatedEndpoint, type ReceiveFigures } from './EmulatedEndpoint.js';
+import { EmulatedEndpoint } from './EmulatedEndpoint.js';
 import { type MetricSample, metricSum, percentile, scrapeMetrics, spread } from './figures.js';
+import type { ReceiveFigures } from './receiveFigures.js';
 import { type EmulatedStation, startStation } from './station.js';
 
 export interface LoadTestOptions {

@@ -1,51 +1,27 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import { loadConfig } from '../config/index.js';
 import { metricSum, parseMetrics } from '../loadtest/figures.js';
 import type { LoadTestResult } from '../loadtest/runLoadTest.js';
-import { Service } from '../server/Service.js';
-import { testLogger } from './helpers/logger.js';
-import { startTestRedis } from './helpers/redis.js';
+import { tempDir } from './helpers/browser.js';
+import { startTestService } from './helpers/service.js';
 
 // The headless site emulator against the real service: 20 sites join through links issued by
 // the admin API, receive the emulated main point's VP8 simulcast and Opus, and /metrics sees them.
 const ADMIN = { username: 'it-loadtest', password: 'mat-khau-kiem-thu-tai-2026' };
-let portBase = 47000 + (process.pid % 150) * 20;
 
 t.test('20 emulated sites against the real service', async (t) => {
-  const redis = await startTestRedis(t);
-  const dataDir = mkdtempSync(join(tmpdir(), 'diemcau-loadtest-'));
-  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
-  let service: Service | undefined;
-  for (let attempt = 0; !service; attempt++) {
-    const config = loadConfig({
-      env: {
-        REDIS_URL: redis.url,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        RTC_PORT_BASE: String(portBase),
-        RTC_LISTEN_IP: '127.0.0.1',
-        ANNOUNCED_ADDRESS: '127.0.0.1',
-        MEDIASOUP_WORKERS: '2',
-        // Small routers, so the meeting spreads over both workers and pipes the main point.
-        MAX_CONSUMERS_PER_ROUTER: '24',
-        METRICS_TOKEN: 'ma-truy-cap-so-lieu-2026',
-        DATA_DIR: dataDir,
-        LOG_LEVEL: 'warn',
-      },
-    });
-    portBase += 10;
-    try {
-      service = await Service.start({ config, logger: testLogger });
-    } catch (err) {
-      if (attempt > 4) throw err;
-    }
-  }
-  const svc = service;
-  t.teardown(() => svc.close('test done'));
+  const svc = await startTestService(t, {
+    name: 'loadtest',
+    env: {
+      MEDIASOUP_WORKERS: '2',
+      // Small routers, so the meeting spreads over both workers and pipes the main point.
+      MAX_CONSUMERS_PER_ROUTER: '24',
+      METRICS_TOKEN: 'ma-truy-cap-so-lieu-2026',
+    },
+  });
+  const dataDir = tempDir(t, 'diemcau-loadtest-out-');
   await svc.data.access.createUser(ADMIN.username, ADMIN.password, {
     kind: 'system',
     name: 'test',
