@@ -210,8 +210,8 @@ export class EmulatedEndpoint {
   }
 
   /**
-   * The server registers its request handlers only once the meeting's session is open, so a
-   * join sent right after connecting can go unanswered; the page's client retries too.
+   * A join can go unanswered (servers before the signaling refactor registered their handlers
+   * only once the meeting's session was open); sent again, as the page's client does.
    */
   private async joinWithRetry(): Promise<RequestAnswer<'join'>> {
     for (let timeoutMs = 2000; ; timeoutMs *= 2) {
