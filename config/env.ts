@@ -30,6 +30,7 @@ export const envToPath: Readonly<Record<string, readonly string[]>> = {
   WEBHOOK_SECRET: ['notify', 'webhookSecret'],
   SMTP_URL: ['notify', 'smtpUrl'],
   MAIL_FROM: ['notify', 'mailFrom'],
+  METRICS_TOKEN: ['metrics', 'token'],
   DEMO: ['demo'],
   PROGRAMME_WIDTH: ['broadcast', 'width'],
   PROGRAMME_HEIGHT: ['broadcast', 'height'],

@@ -136,6 +136,12 @@ export const configSchema = z
         hlsSegmentSeconds: z.coerce.number().int().min(1).max(10).default(2),
       })
       .prefault({}),
+    metrics: z
+      .strictObject({
+        /** Bearer token that lets a Prometheus on another host scrape /metrics (loopback needs none). */
+        token: z.string().min(16, 'at least 16 characters').optional(),
+      })
+      .prefault({}),
     notify: z
       .strictObject({
         /** POST target for reminders; requests are signed with webhookSecret (HMAC-SHA256). */

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Config } from '../config/index.js';
 import { routeMediasoupLogs } from '../media/mediasoupLogging.js';
 import { WorkerPool } from '../media/WorkerPool.js';
@@ -12,14 +13,17 @@ import { type DemoSeedResult, seedDemo } from './demo/seedDemo.js';
 import { buildHttpApp, type HttpApp } from './http/buildHttpApp.js';
 import { BroadcastService } from './live/broadcast.js';
 import { CheckServices } from './live/CheckServices.js';
+import { registerCheckMetrics } from './live/checkMetrics.js';
 import { createSignaling } from './live/createSignaling.js';
 import { LiveMeetings } from './live/LiveMeetings.js';
+import { registerLiveMetrics } from './live/liveMetrics.js';
 import type { Logger } from './logger.js';
 import { connectRedis } from './redis/connectRedis.js';
 import { RedisServerProcess } from './redis/RedisServerProcess.js';
 import { apiRoutes } from './routes/api.js';
 import { broadcastRoutes } from './routes/broadcast.js';
 import { healthRoutes } from './routes/health.js';
+import { installHttpLatency, metricsRoutes } from './routes/metrics.js';
 import { pageRoutes } from './routes/pages.js';
 import { readinessRoutes } from './routes/readiness.js';
 
@@ -60,6 +64,7 @@ export class Service {
     readonly data: DataServices,
     readonly signaling: SignalingServer,
     readonly broadcast: BroadcastService,
+    readonly metrics: Registry,
   ) {}
 
   static async start(options: ServiceOptions): Promise<Service> {
@@ -120,6 +125,10 @@ export class Service {
         isShuttingDown: () => service?.shuttingDown ?? false,
       });
       undo.push({ name: 'http', run: () => app.close() });
+      // One registry per service (tests start several in one process).
+      const metrics = new Registry();
+      collectDefaultMetrics({ register: metrics, prefix: 'diemcau_node_' });
+      installHttpLatency(app, metrics);
       await app.register(healthRoutes, {
         redis,
         pool,
@@ -149,6 +158,12 @@ export class Service {
       });
       checks.attachSignaling(signaling);
       live.attach(signaling);
+      registerCheckMetrics(metrics, checks);
+      registerLiveMetrics(metrics, signaling, pool);
+      await app.register(metricsRoutes, {
+        registry: metrics,
+        ...(config.metrics.token ? { token: config.metrics.token } : {}),
+      });
       // Closed first: endpoints are told and rooms closed before HTTP and the workers go.
       undo.push({ name: 'signaling', run: () => signaling.close() });
 
@@ -163,7 +178,18 @@ export class Service {
       undo.push({ name: 'broadcast', run: () => broadcast.close() });
       await app.register(broadcastRoutes, { services: data, broadcast });
 
-      service = new Service(config, logger, redis, redisUrl, pool, app, data, signaling, broadcast);
+      service = new Service(
+        config,
+        logger,
+        redis,
+        redisUrl,
+        pool,
+        app,
+        data,
+        signaling,
+        broadcast,
+        metrics,
+      );
       if (config.demo) service.demo = await seedDemo(data, { logger });
       // Close order is the reverse of start order: http, then media, then Redis.
       service.closeSteps.push(...undo.reverse());
