@@ -7,6 +7,7 @@ import type { Config } from '../config/index.js';
 import { routeMediasoupLogs } from '../media/mediasoupLogging.js';
 import { WorkerPool } from '../media/WorkerPool.js';
 import type { SignalingServer } from '../signaling/SignalingServer.js';
+import { ClusterNode } from './cluster/ClusterNode.js';
 import { DataServices } from './DataServices.js';
 import { type DemoSeedResult, seedDemo } from './demo/seedDemo.js';
 import { buildHttpApp, type HttpApp } from './http/buildHttpApp.js';
@@ -17,6 +18,7 @@ import type { Logger } from './logger.js';
 import { connectRedis } from './redis/connectRedis.js';
 import { RedisServerProcess } from './redis/RedisServerProcess.js';
 import { apiRoutes } from './routes/api.js';
+import { clusterRoutes } from './routes/cluster.js';
 import { healthRoutes } from './routes/health.js';
 import { pageRoutes } from './routes/pages.js';
 import { readinessRoutes } from './routes/readiness.js';
@@ -136,6 +138,17 @@ export class Service {
       undo.push({ name: 'check jobs', run: () => checks.close() });
       await app.register(readinessRoutes, { services: data, checks });
 
+      // One node of several on this Redis: registry, meeting placement, the socket.io adapter.
+      const cluster = await ClusterNode.start({
+        redis,
+        redisUrl,
+        keys: data.store.keys,
+        config,
+        logger,
+      });
+      undo.push({ name: 'cluster', run: () => cluster.close() });
+      await app.register(clusterRoutes, { services: data, cluster });
+
       const signaling = createSignaling({
         httpServer: app.server,
         pool,
@@ -143,7 +156,9 @@ export class Service {
         config,
         logger,
         checkHooks: (meetingId) => checks.hooksFor(meetingId),
+        fence: cluster.fence,
       });
+      await cluster.attach(signaling);
       checks.attachSignaling(signaling);
       live.attach(signaling);
       // Closed first: endpoints are told and rooms closed before HTTP and the workers go.
