@@ -104,7 +104,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   config.media.numWorkers ??= availableParallelism();
   config.http.publicUrl ??= `http://localhost:${config.http.port}`;
   config.http.publicUrl = config.http.publicUrl.replace(/\/+$/, '');
-  config.cluster.nodeUrl = (config.cluster.nodeUrl ?? config.http.publicUrl).replace(/\/+$/, '');
+  if (config.cluster.nodeUrl) config.cluster.nodeUrl = config.cluster.nodeUrl.replace(/\/+$/, '');
   config.cluster.nodeId ??= `${hostname()}-${process.pid}`;
   return config;
 }

@@ -144,6 +144,10 @@ export class Service {
         redisUrl,
         keys: data.store.keys,
         config,
+        // NODE_URL, else the public URL; a test's port 0 is known only once listening.
+        nodeUrl: () =>
+          config.cluster.nodeUrl ??
+          (config.http.port === 0 && service ? service.url : config.http.publicUrl!),
         logger,
       });
       undo.push({ name: 'cluster', run: () => cluster.close() });

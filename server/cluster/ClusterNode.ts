@@ -14,7 +14,9 @@ export interface ClusterNodeOptions {
   redis: Redis;
   redisUrl: string;
   keys: Keys;
-  config: Pick<Config, 'cluster' | 'http' | 'media'>;
+  config: Pick<Config, 'cluster' | 'media'>;
+  /** Where browsers reach this node directly; read at each heartbeat (the port may be known late). */
+  nodeUrl: () => string;
   logger: Logger;
 }
 
@@ -52,14 +54,22 @@ export class ClusterNode {
     const { config, redis, keys, logger } = options;
     const self = {
       id: config.cluster.nodeId ?? `${hostname()}-${process.pid}`,
-      url: config.cluster.nodeUrl ?? config.http.publicUrl!,
+      get url() {
+        return options.nodeUrl();
+      },
     };
     let node: ClusterNode | undefined;
     const registry = new NodeRegistry({
       redis,
       keys,
       logger,
-      node: { ...self, mediaAddress: config.media.announcedAddress },
+      node: {
+        id: self.id,
+        get url() {
+          return options.nodeUrl();
+        },
+        mediaAddress: config.media.announcedAddress,
+      },
       load: () => node?.load() ?? { sessions: 0, endpoints: 0, consumers: 0 },
       ttlMs: config.cluster.leaseSeconds * 1000,
     });

@@ -69,7 +69,9 @@ export class NodeRegistry {
     if (this.closed) return;
     const { redis, keys, node } = this.options;
     const record: NodeRecord = {
-      ...node,
+      id: node.id,
+      url: node.url,
+      mediaAddress: node.mediaAddress,
       startedAt: this.startedAt,
       heartbeatAt: Date.now(),
       load: this.options.load(),
