@@ -36,6 +36,7 @@ export interface FencedWrites {
 export class ClusterNode {
   private signaling?: SignalingServer;
   private adapterRedis?: Redis;
+  private readonly adapterDuplicates: Redis[] = [];
   private closing?: Promise<void>;
   readonly fence: FencedWrites;
 
@@ -106,11 +107,20 @@ export class ClusterNode {
     const { redisUrl, keys, logger } = this.options;
     this.signaling = signaling;
     // Its own connection: the adapter duplicates it for a blocking XREAD and for pub/sub.
-    this.adapterRedis = await connectRedis(redisUrl, logger.child({ component: 'io-adapter' }), {
-      maxRetriesPerRequest: null,
-    });
+    const log = logger.child({ component: 'io-adapter' });
+    const client = await connectRedis(redisUrl, log, { maxRetriesPerRequest: null });
+    this.adapterRedis = client;
+    // The duplicates are ours to close: the adapter's own shutdown waits for its blocking read,
+    // which never returns if Redis is gone, and they need an error listener like any client.
+    const duplicate = client.duplicate.bind(client);
+    client.duplicate = (override) => {
+      const copy = duplicate(override);
+      copy.on('error', (err) => log.debug({ err: err.message }, 'adapter redis error'));
+      this.adapterDuplicates.push(copy);
+      return copy;
+    };
     signaling.io.adapter(
-      createAdapter(this.adapterRedis, {
+      createAdapter(client, {
         streamName: `${keys.prefix}socket.io`,
         channelPrefix: `${keys.prefix}socket.io`,
         // Short, so closing the adapter ends its blocking read quickly.
@@ -160,7 +170,9 @@ export class ClusterNode {
       await this.placement.releaseAll().catch((err) => log.warn({ err }, 'lease release failed'));
       await this.registry.close().catch((err) => log.warn({ err }, 'node deregistration failed'));
       this.signaling?.io.of('/').adapter.close();
-      await this.adapterRedis?.quit().catch(() => this.adapterRedis?.disconnect());
+      // Nothing to flush: a quit would wait for a Redis that may already be gone.
+      for (const copy of this.adapterDuplicates) copy.disconnect();
+      this.adapterRedis?.disconnect();
     })();
     return this.closing;
   }
