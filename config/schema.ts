@@ -75,6 +75,22 @@ export const configSchema = z
         serverBin: z.string().min(1).default('redis-server'),
       })
       .prefault({}),
+    cluster: z
+      .strictObject({
+        /** This node's id in the shared Redis; defaults to <hostname>-<pid>. */
+        nodeId: z
+          .string()
+          .regex(/^[a-zA-Z0-9_.-]{1,64}$/, 'letters, digits, "_", "." or "-" only')
+          .optional(),
+        /**
+         * Where browsers reach this node directly (socket.io and the pages), when several nodes
+         * sit behind one public address. Defaults to the public URL.
+         */
+        nodeUrl: z.url({ protocol: /^https?$/ }).optional(),
+        /** A dead node's meetings move to another node after this long (seconds). */
+        leaseSeconds: z.coerce.number().min(1).max(60).default(5),
+      })
+      .prefault({}),
     /** Folder for persistent data (the private Redis's append-only file, uploads). */
     dataDir: z.string().min(1).default('./data'),
     logLevel: logLevel.default('info'),

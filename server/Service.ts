@@ -8,6 +8,7 @@ import type { Config } from '../config/index.js';
 import { routeMediasoupLogs } from '../media/mediasoupLogging.js';
 import { WorkerPool } from '../media/WorkerPool.js';
 import type { SignalingServer } from '../signaling/SignalingServer.js';
+import { ClusterNode } from './cluster/ClusterNode.js';
 import { DataServices } from './DataServices.js';
 import { type DemoSeedResult, seedDemo } from './demo/seedDemo.js';
 import { buildHttpApp, type HttpApp } from './http/buildHttpApp.js';
@@ -22,6 +23,7 @@ import { connectRedis } from './redis/connectRedis.js';
 import { RedisServerProcess } from './redis/RedisServerProcess.js';
 import { apiRoutes } from './routes/api.js';
 import { broadcastRoutes } from './routes/broadcast.js';
+import { clusterRoutes } from './routes/cluster.js';
 import { healthRoutes } from './routes/health.js';
 import { installHttpLatency, metricsRoutes } from './routes/metrics.js';
 import { pageRoutes } from './routes/pages.js';
@@ -148,6 +150,21 @@ export class Service {
       undo.push({ name: 'check jobs', run: () => checks.close() });
       await app.register(readinessRoutes, { services: data, checks });
 
+      // One node of several on this Redis: registry, meeting placement, the socket.io adapter.
+      const cluster = await ClusterNode.start({
+        redis,
+        redisUrl,
+        keys: data.store.keys,
+        config,
+        // NODE_URL, else the public URL; a test's port 0 is known only once listening.
+        nodeUrl: () =>
+          config.cluster.nodeUrl ??
+          (config.http.port === 0 && service ? service.url : config.http.publicUrl!),
+        logger,
+      });
+      undo.push({ name: 'cluster', run: () => cluster.close() });
+      await app.register(clusterRoutes, { services: data, cluster });
+
       const signaling = createSignaling({
         httpServer: app.server,
         pool,
@@ -155,7 +172,9 @@ export class Service {
         config,
         logger,
         checkHooks: (meetingId) => checks.hooksFor(meetingId),
+        fence: cluster.fence,
       });
+      await cluster.attach(signaling);
       checks.attachSignaling(signaling);
       live.attach(signaling);
       registerCheckMetrics(metrics, checks);

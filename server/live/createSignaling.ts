@@ -11,6 +11,7 @@ import { type SignalingPrincipal, SignalingServer } from '../../signaling/Signal
 import type { ChairSnapshot } from '../../signaling/session/ChairState.js';
 import type { SessionMeetingInfo } from '../../signaling/session/MeetingSession.js';
 import { SESSION_COOKIE, sha256 } from '../auth/AccessService.js';
+import type { FencedWrites } from '../cluster/ClusterNode.js';
 import type { DataServices } from '../DataServices.js';
 import type { Logger } from '../logger.js';
 import { sessionInfoOf } from './LiveMeetings.js';
@@ -23,6 +24,8 @@ export interface CreateSignalingOptions {
   logger: Logger;
   /** The connection check's persistence per meeting (server/readiness); absent: no checks. */
   checkHooks?: (meetingId: string) => CheckHooks;
+  /** Several nodes: the saved state is written only while this node holds the meeting's lease. */
+  fence?: FencedWrites;
 }
 
 /** States in which endpoints may connect: the waiting room, the check window, the session. */
@@ -139,17 +142,26 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
         const from: readonly string[] = meetingTransitions[action].from;
         if (from.includes(meeting.state))
           await data.meetings.transition(meetingId, action, { kind: 'chair', name: actor });
-        await data.store.read((r) => r.del(data.store.keys.meetingLive(meetingId)));
+        const key = data.store.keys.meetingLive(meetingId);
+        if (options.fence) await options.fence.del(meetingId, key);
+        else await data.store.read((r) => r.del(key));
       },
       saveState: (snapshot) => {
         if (snapshot.status !== 'live') return;
-        data.store
-          .read((r) =>
-            r.set(data.store.keys.meetingLive(meetingId), JSON.stringify(snapshot), 'EX', 172_800),
-          )
-          .catch((err) =>
-            options.logger.warn({ err, meetingId }, 'could not save the live session state'),
-          );
+        const key = data.store.keys.meetingLive(meetingId);
+        const json = JSON.stringify(snapshot);
+        (options.fence
+          ? options.fence.set(meetingId, key, json, 172_800).then((written) => {
+              if (!written)
+                options.logger.warn(
+                  { meetingId },
+                  'live state not saved: this node lost the lease',
+                );
+            })
+          : data.store.read((r) => r.set(key, json, 'EX', 172_800))
+        ).catch((err) =>
+          options.logger.warn({ err, meetingId }, 'could not save the live session state'),
+        );
       },
     }),
     iceServers: () => turnCredentials(config.turn, 'diemcau'),

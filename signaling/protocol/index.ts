@@ -2,6 +2,7 @@
 export * from './auth.js';
 export * from './broadcast.js';
 export * from './check.js';
+export * from './cluster.js';
 export * from './errors.js';
 export * from './fields.js';
 export * from './http.js';
