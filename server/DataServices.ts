@@ -5,6 +5,7 @@ import { AccessService } from './auth/AccessService.js';
 import type { Logger } from './logger.js';
 import { MeetingService } from './meetings/MeetingService.js';
 import { SiteDirectory } from './meetings/SiteDirectory.js';
+import { ReportService } from './reports/ReportService.js';
 import { AuditLog } from './store/AuditLog.js';
 import { RedisStore } from './store/RedisStore.js';
 
@@ -35,6 +36,7 @@ export class DataServices {
     readonly sites: SiteDirectory,
     readonly meetings: MeetingService,
     readonly access: AccessService,
+    readonly reports: ReportService,
     readonly uploadsDir: string,
     readonly publicUrl: string,
   ) {}
@@ -66,14 +68,32 @@ export class DataServices {
         ? { sessionTtlSeconds: options.sessionTtlSeconds }
         : {}),
     });
+    const reports = new ReportService({
+      store,
+      audit,
+      meetings,
+      sites,
+      logger: options.logger,
+      ...(options.now ? { now: options.now } : {}),
+    });
     const uploadsDir = join(resolve(options.dataDir), 'uploads');
     mkdirSync(uploadsDir, { recursive: true });
-    return new DataServices(store, audit, sites, meetings, access, uploadsDir, options.publicUrl);
+    return new DataServices(
+      store,
+      audit,
+      sites,
+      meetings,
+      access,
+      reports,
+      uploadsDir,
+      options.publicUrl,
+    );
   }
 
   /** Memoized; the shared Redis client belongs to the caller. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.reports.close();
       this.meetings.removeAllListeners();
       this.access.removeAllListeners();
       this.sites.removeAllListeners();

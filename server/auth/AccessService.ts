@@ -341,7 +341,10 @@ export class AccessService extends EventEmitter<AccessEvents> {
       }
       const now = new Date(this.now()).toISOString();
       const issued = wanted.map((input) => {
-        if (input.role === 'technician' && !meeting.sites.some((s) => s.siteId === input.siteId)) {
+        if (
+          (input.role === 'technician' || input.role === 'reporter') &&
+          !meeting.sites.some((s) => s.siteId === input.siteId)
+        ) {
           throw badRequest(
             'body.siteId: Điểm cầu không tham dự hội nghị này / The site does not take part in this meeting',
           );
@@ -449,6 +452,14 @@ export class AccessService extends EventEmitter<AccessEvents> {
         }
         principal = { kind: 'technician', meetingId: meeting.id, siteId: link.siteId, tokenId };
         break;
+      case 'reporter':
+        if (!link.siteId || !meeting.sites.some((s) => s.siteId === link.siteId)) {
+          throw unauthorized(
+            'Điểm cầu của liên kết này không còn tham dự hội nghị / This link’s site no longer takes part in the meeting',
+          );
+        }
+        principal = { kind: 'reporter', meetingId: meeting.id, siteId: link.siteId, tokenId };
+        break;
     }
     return { principal, expiresAt: expiresAt.toISOString() };
   }
@@ -477,7 +488,8 @@ export function actorOf(principal: Principal): Actor {
     case 'admin':
       return { kind: 'admin', id: principal.userId, name: principal.username };
     case 'technician':
-      return { kind: 'technician', id: principal.tokenId, name: `site:${principal.siteId}` };
+    case 'reporter':
+      return { kind: principal.kind, id: principal.tokenId, name: `site:${principal.siteId}` };
     default:
       return { kind: principal.kind, id: principal.tokenId };
   }

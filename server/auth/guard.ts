@@ -20,7 +20,7 @@ export interface GuardRule {
    * is refused (403) for any other; required for routes open to link roles.
    */
   meetingParam?: string;
-  /** Route parameter holding a site id: a technician may only name their own site. */
+  /** Route parameter holding a site id: a technician or reporter may only name their own site. */
   siteParam?: string;
   /** The handler itself scopes its answer to the principal (e.g. /api/me/meeting). */
   unscoped?: boolean;
@@ -61,7 +61,7 @@ export function makeGuard(access: AccessService) {
       if (rule.meetingParam && params[rule.meetingParam] !== principal.meetingId) throw noAccess();
       if (
         rule.siteParam &&
-        principal.kind === 'technician' &&
+        (principal.kind === 'technician' || principal.kind === 'reporter') &&
         params[rule.siteParam] !== principal.siteId
       )
         throw noAccess();

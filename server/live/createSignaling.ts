@@ -89,6 +89,10 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
         throw forbidden(
           'Liên kết người xem chỉ xem luồng trực tiếp / A viewer link only watches the live stream',
         );
+      case 'reporter':
+        throw forbidden(
+          'Liên kết gửi báo cáo không tham gia phiên họp / A reporter link does not join the live session',
+        );
     }
   }
 

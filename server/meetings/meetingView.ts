@@ -24,8 +24,9 @@ export function buildMeetingView(
   sites: ReadonlyMap<string, Site>,
   principal: Principal,
 ): MeetingView {
-  const seesAll = principal.kind !== 'technician';
-  const ownSite = principal.kind === 'technician' ? principal.siteId : undefined;
+  const siteBound = principal.kind === 'technician' || principal.kind === 'reporter';
+  const seesAll = !siteBound;
+  const ownSite = siteBound ? principal.siteId : undefined;
   const withSite = (p: Participation, contact: boolean) => ({
     ...p,
     site: publicSite(sites.get(p.siteId), p.siteId, contact),

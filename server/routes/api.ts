@@ -15,6 +15,7 @@ import { documentRoutes } from './documents.js';
 import { joinLinkRoutes } from './join-links.js';
 import { meRoutes } from './me.js';
 import { meetingRoutes } from './meetings.js';
+import { reportRoutes } from './reports.js';
 import { siteRoutes } from './sites.js';
 
 export const defaultApiLimits: ApiLimits = {
@@ -79,4 +80,5 @@ export const apiRoutes: FastifyPluginAsyncZod<ApiRoutesOptions> = async (app, op
   await app.register(joinLinkRoutes, context);
   await app.register(attachmentRoutes, context);
   await app.register(documentRoutes, context);
+  await app.register(reportRoutes, context);
 };

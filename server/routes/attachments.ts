@@ -32,7 +32,7 @@ const tags = ['documents'];
  * Documents delegates print and bring (seed 003). Only office formats, PDFs, images and
  * archives; served back as downloads so an uploaded file can never run as a page of the site.
  */
-const allowedTypes: Readonly<Record<string, string>> = {
+export const allowedTypes: Readonly<Record<string, string>> = {
   '.pdf': 'application/pdf',
   '.doc': 'application/msword',
   '.docx': 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
@@ -52,7 +52,7 @@ const allowedTypes: Readonly<Record<string, string>> = {
 };
 
 /** Keeps the name people see, minus anything that could act as a path. */
-function cleanFileName(name: string): string {
+export function cleanFileName(name: string): string {
   const base = name
     .normalize('NFC')
     .replace(/[\\/]/g, '_')
@@ -61,7 +61,7 @@ function cleanFileName(name: string): string {
   return (base || 'tai-lieu').slice(-200);
 }
 
-function contentDisposition(fileName: string): string {
+export function contentDisposition(fileName: string): string {
   const ascii = fileName
     .normalize('NFD')
     .replace(/[^\x20-\x7e]/g, '')

@@ -13,7 +13,10 @@ export const meRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) =>
   app.get(
     '/api/me/meeting',
     {
-      onRequest: ctx.guard({ roles: ['chair', 'station', 'technician', 'viewer'], unscoped: true }),
+      onRequest: ctx.guard({
+        roles: ['chair', 'station', 'technician', 'viewer', 'reporter'],
+        unscoped: true,
+      }),
       schema: {
         tags: ['auth'],
         security: [{ joinToken: [] }],

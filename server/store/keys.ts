@@ -127,6 +127,24 @@ export class Keys {
   meetingBroadcast(id: string): string {
     return `${this.prefix}meeting:${id}:broadcast`;
   }
+  // ---- reports collected from sites (server/reports) ----
+
+  /** SET of report-request ids of a meeting. */
+  meetingReportRequests(meetingId: string): string {
+    return `${this.prefix}meeting:${meetingId}:report-requests`;
+  }
+  reportRequest(id: string): string {
+    return `${this.prefix}report-request:${id}`;
+  }
+  /** One site's report (drafts, then the submission) for one request. */
+  siteReport(requestId: string, siteId: string): string {
+    return `${this.prefix}report-request:${requestId}:site:${siteId}`;
+  }
+  /** SET of BullMQ reminder job ids of a request (so a change can move or remove them). */
+  reportRequestJobs(requestId: string): string {
+    return `${this.prefix}report-request:${requestId}:jobs`;
+  }
+
   /** BullMQ's own prefix: its keys are `<prefix>bull:<queue>:…`. */
   get bullPrefix(): string {
     return `${this.prefix}bull`;

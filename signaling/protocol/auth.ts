@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { idSchema, timestampSchema } from './fields.js';
 
-export const roles = ['admin', 'chair', 'technician', 'station', 'viewer'] as const;
+export const roles = ['admin', 'chair', 'technician', 'station', 'viewer', 'reporter'] as const;
 export const roleSchema = z.enum(roles);
 export type Role = z.infer<typeof roleSchema>;
 
@@ -11,6 +11,7 @@ export const roleLabels: Readonly<Record<Role, { vi: string; en: string }>> = {
   technician: { vi: 'Cán bộ kỹ thuật điểm cầu', en: 'Site technician' },
   station: { vi: 'Máy điểm cầu chính', en: 'Main-point station' },
   viewer: { vi: 'Người xem (chỉ xem trực tiếp)', en: 'Viewer (watch only)' },
+  reporter: { vi: 'Người gửi báo cáo của điểm cầu', en: 'Site reporter' },
 };
 
 /** Who is calling, after authentication. Join-link roles are bound to one meeting (and site). */
@@ -26,12 +27,19 @@ export const principalSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('station'), meetingId: idSchema, tokenId: idSchema }),
   /** Watches the programme's HLS stream; no camera, microphone or socket. */
   z.object({ kind: z.literal('viewer'), meetingId: idSchema, tokenId: idSchema }),
+  /** Reads and writes the reports of one site, nothing else (no live session). */
+  z.object({
+    kind: z.literal('reporter'),
+    meetingId: idSchema,
+    siteId: idSchema,
+    tokenId: idSchema,
+  }),
 ]);
 export type Principal = z.infer<typeof principalSchema>;
 
 /** Who did something, as the audit trail records it. */
 export const actorSchema = z.object({
-  kind: z.enum(['admin', 'chair', 'technician', 'station', 'viewer', 'system']),
+  kind: z.enum(['admin', 'chair', 'technician', 'station', 'viewer', 'reporter', 'system']),
   id: z.string().optional(),
   name: z.string().optional(),
 });
@@ -70,11 +78,13 @@ export const meResponseSchema = z.object({
 });
 export type MeResponse = z.infer<typeof meResponseSchema>;
 
-export const linkRoles = ['chair', 'technician', 'station', 'viewer'] as const;
+export const linkRoles = ['chair', 'technician', 'station', 'viewer', 'reporter'] as const;
 export const linkRoleSchema = z.enum(linkRoles, {
   error:
-    'Vai trò phải là chair, technician hoặc station / Role must be chair, technician or station',
+    'Vai trò phải là chair, technician, station, viewer hoặc reporter / Role must be chair, technician, station, viewer or reporter',
 });
+/** Link roles bound to one site. */
+export const siteLinkRoles: readonly LinkRole[] = ['technician', 'reporter'];
 export type LinkRole = z.infer<typeof linkRoleSchema>;
 
 export const issueLinkInputSchema = z
@@ -86,19 +96,21 @@ export const issueLinkInputSchema = z
       .optional(),
   })
   .superRefine((v, ctx) => {
-    if (v.role === 'technician' && v.siteId === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['siteId'],
-        message: 'Liên kết cán bộ kỹ thuật cần điểm cầu / A technician link needs a site (siteId)',
-      });
-    }
-    if (v.role !== 'technician' && v.siteId !== undefined) {
+    const siteBound = siteLinkRoles.includes(v.role);
+    if (siteBound && v.siteId === undefined) {
       ctx.addIssue({
         code: 'custom',
         path: ['siteId'],
         message:
-          'Chỉ liên kết cán bộ kỹ thuật gắn với điểm cầu / Only technician links belong to a site',
+          'Liên kết cán bộ kỹ thuật hoặc người gửi báo cáo cần điểm cầu / A technician or reporter link needs a site (siteId)',
+      });
+    }
+    if (!siteBound && v.siteId !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['siteId'],
+        message:
+          'Chỉ liên kết cán bộ kỹ thuật hoặc người gửi báo cáo gắn với điểm cầu / Only technician and reporter links belong to a site',
       });
     }
   });

@@ -7,5 +7,6 @@ export * from './errors.js';
 export * from './fields.js';
 export * from './http.js';
 export * from './meetings.js';
+export * from './reports.js';
 export * from './sites.js';
 export * from './time.js';

@@ -261,8 +261,8 @@ function LinksCard(props: { meeting: Meeting; nameOf: (id: string) => string }) 
   };
 
   const linkName = (l: JoinLink) =>
-    l.role === 'technician' && l.siteId
-      ? `${t('role_technician')} — ${props.nameOf(l.siteId)}`
+    (l.role === 'technician' || l.role === 'reporter') && l.siteId
+      ? `${t(`role_${l.role}`)} — ${props.nameOf(l.siteId)}`
       : t(`role_${l.role}`);
   const active = (links.data ?? []).filter((l) => !l.revokedAt);
   const revoked = (links.data ?? []).filter((l) => l.revokedAt);
