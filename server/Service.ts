@@ -21,6 +21,7 @@ import { registerLiveMetrics } from './live/liveMetrics.js';
 import type { Logger } from './logger.js';
 import { connectRedis } from './redis/connectRedis.js';
 import { RedisServerProcess } from './redis/RedisServerProcess.js';
+import { ReportReminders } from './reports/ReportReminders.js';
 import { apiRoutes } from './routes/api.js';
 import { broadcastRoutes } from './routes/broadcast.js';
 import { clusterRoutes } from './routes/cluster.js';
@@ -149,6 +150,17 @@ export class Service {
       const checks = await CheckServices.create({ data, redisUrl, config, logger });
       undo.push({ name: 'check jobs', run: () => checks.close() });
       await app.register(readinessRoutes, { services: data, checks });
+      // Report deadlines: reminders through the same notifier channels, on their own queue.
+      const reportReminders = await ReportReminders.create({
+        redisUrl,
+        store: data.store,
+        meetings: data.meetings,
+        sites: data.sites,
+        reports: data.reports,
+        notifier: checks.notifier,
+        logger,
+      });
+      undo.push({ name: 'report reminders', run: () => reportReminders.close() });
 
       // One node of several on this Redis: registry, meeting placement, the socket.io adapter.
       const cluster = await ClusterNode.start({
