@@ -9,12 +9,7 @@ import type { SiteDirectory } from '../meetings/SiteDirectory.js';
 import { type Notifier, NotifyError } from '../notify/Notifier.js';
 import type { RedisStore } from '../store/RedisStore.js';
 import type { ReportService } from './ReportService.js';
-import {
-  DAY_MS,
-  planReminders,
-  type ReportReminderJob,
-  reportReminderJobSchema,
-} from './reportJobs.js';
+import { DAY_MS, planReminders, reportReminderJobSchema } from './reportJobs.js';
 
 export interface ReportRemindersOptions {
   redisUrl: string;
