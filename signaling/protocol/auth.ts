@@ -102,7 +102,9 @@ export const issueLinkInputSchema = z
         code: 'custom',
         path: ['siteId'],
         message:
-          'Liên kết cán bộ kỹ thuật hoặc người gửi báo cáo cần điểm cầu / A technician or reporter link needs a site (siteId)',
+          v.role === 'technician'
+            ? 'Liên kết cán bộ kỹ thuật cần điểm cầu / A technician link needs a site (siteId)'
+            : 'Liên kết người gửi báo cáo cần điểm cầu / A reporter link needs a site (siteId)',
       });
     }
     if (!siteBound && v.siteId !== undefined) {
