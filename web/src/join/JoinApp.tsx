@@ -8,6 +8,7 @@ import { useI18n } from '../i18n.js';
 import type { MeetingLive } from '../live/useMeeting.js';
 import { ErrorNotice, LangSwitch, Notice } from '../ui.js';
 import { ChairPage } from './ChairPage.js';
+import { ReporterPage } from './ReporterPage.js';
 import { StationPage } from './StationPage.js';
 import { TechnicianPage } from './TechnicianPage.js';
 import { ViewerPage } from './ViewerPage.js';
@@ -64,6 +65,8 @@ export function JoinApp(props: { token: string }) {
     void api<MeetingView>('GET', '/api/me/meeting')
       .then(setView)
       .catch(() => {});
+  // Reports are due before and after the meeting, whatever its state.
+  if (principal.kind === 'reporter') return <ReporterPage view={view} />;
   if (view.state === 'draft' || view.state === 'cancelled' || view.state === 'ended') {
     return <NotOpen view={view} />;
   }

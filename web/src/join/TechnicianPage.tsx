@@ -23,6 +23,7 @@ import {
   JoinFrame,
   useRefreshOnClose,
 } from './JoinApp.js';
+import { ReportPanel } from './ReportPanel.js';
 
 /** Publishes the page's camera and microphone, again whenever the technician picks another. */
 export function usePublish(live: MeetingLive, devices: Devices): void {
@@ -108,6 +109,7 @@ function Waiting(props: {
         <DevicePanel devices={props.devices} />
         <CheckPanel live={props.live} devices={props.devices} />
         <ChecklistPanel live={props.live} expected={own?.expectedCount} />
+        <ReportPanel meetingId={view.id} />
       </div>
       <aside>
         <section class="card" aria-labelledby="h-agenda">
