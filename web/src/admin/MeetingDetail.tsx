@@ -17,6 +17,7 @@ import { BroadcastCard } from './BroadcastCard.js';
 import { FailedJobs } from './FailedJobs.js';
 import { StateBadge } from './MeetingsList.js';
 import { ReadinessBoard } from './ReadinessBoard.js';
+import { ReportsCard } from './ReportsCard.js';
 
 const dangerous: ReadonlySet<MeetingAction> = new Set(['cancel', 'end']);
 
@@ -184,6 +185,7 @@ export function MeetingDetail(props: { meetingId: string }) {
         directory={directory}
         onMeetingChanged={() => void meeting.reload()}
       />
+      <ReportsCard meeting={m} nameOf={nameOf} />
       <LinksCard meeting={m} nameOf={nameOf} />
       <BroadcastCard meetingId={m.id} />
       <FailedJobs meetingId={m.id} />

@@ -204,7 +204,7 @@ function ReportForm(props: {
               }}
             />
           </div>
-          <div class="actions">
+          <div class="form-actions">
             <button type="button" disabled={busy} onClick={() => void save()}>
               {L.saveDraft[lang]}
             </button>
