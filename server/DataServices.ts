@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Redis } from 'ioredis';
+import { AttendanceService } from './attendance/AttendanceService.js';
 import { AccessService } from './auth/AccessService.js';
 import type { Logger } from './logger.js';
 import { MeetingService } from './meetings/MeetingService.js';
@@ -37,6 +38,7 @@ export class DataServices {
     readonly meetings: MeetingService,
     readonly access: AccessService,
     readonly reports: ReportService,
+    readonly attendance: AttendanceService,
     readonly uploadsDir: string,
     readonly publicUrl: string,
   ) {}
@@ -76,6 +78,14 @@ export class DataServices {
       logger: options.logger,
       ...(options.now ? { now: options.now } : {}),
     });
+    const attendance = new AttendanceService({
+      store,
+      audit,
+      meetings,
+      sites,
+      logger: options.logger,
+      ...(options.now ? { now: options.now } : {}),
+    });
     const uploadsDir = join(resolve(options.dataDir), 'uploads');
     mkdirSync(uploadsDir, { recursive: true });
     return new DataServices(
@@ -85,6 +95,7 @@ export class DataServices {
       meetings,
       access,
       reports,
+      attendance,
       uploadsDir,
       options.publicUrl,
     );
@@ -94,6 +105,7 @@ export class DataServices {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.reports.close();
+      this.attendance.close();
       this.meetings.removeAllListeners();
       this.access.removeAllListeners();
       this.sites.removeAllListeners();

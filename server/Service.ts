@@ -12,6 +12,7 @@ import { ClusterNode } from './cluster/ClusterNode.js';
 import { DataServices } from './DataServices.js';
 import { type DemoSeedResult, seedDemo } from './demo/seedDemo.js';
 import { buildHttpApp, type HttpApp } from './http/buildHttpApp.js';
+import { recordAttendance } from './live/attendance.js';
 import { BroadcastService } from './live/broadcast.js';
 import { CheckServices } from './live/CheckServices.js';
 import { registerCheckMetrics } from './live/checkMetrics.js';
@@ -195,6 +196,8 @@ export class Service {
         registry: metrics,
         ...(config.metrics.token ? { token: config.metrics.token } : {}),
       });
+      const stopAttendance = recordAttendance(signaling, data.attendance, logger);
+      undo.push({ name: 'attendance', run: stopAttendance });
       // Closed first: endpoints are told and rooms closed before HTTP and the workers go.
       undo.push({ name: 'signaling', run: () => signaling.close() });
 

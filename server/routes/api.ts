@@ -10,6 +10,7 @@ import type { ApiLimits, RouteContext } from './routeContext.js';
 export type { ApiLimits, RouteContext } from './routeContext.js';
 
 import { attachmentRoutes } from './attachments.js';
+import { attendanceRoutes } from './attendance.js';
 import { authRoutes } from './auth.js';
 import { documentRoutes } from './documents.js';
 import { joinLinkRoutes } from './join-links.js';
@@ -81,4 +82,5 @@ export const apiRoutes: FastifyPluginAsyncZod<ApiRoutesOptions> = async (app, op
   await app.register(attachmentRoutes, context);
   await app.register(documentRoutes, context);
   await app.register(reportRoutes, context);
+  await app.register(attendanceRoutes, context);
 };

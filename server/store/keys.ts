@@ -145,6 +145,21 @@ export class Keys {
     return `${this.prefix}report-request:${requestId}:jobs`;
   }
 
+  // ---- attendance and the record of the meeting (server/attendance) ----
+
+  /** HASH siteId → AttendanceConfirmation JSON (what the site confirmed at the start). */
+  meetingAttendance(meetingId: string): string {
+    return `${this.prefix}meeting:${meetingId}:attendance`;
+  }
+  /** LIST of the live session's events (joins, leaves, floor, status, agenda), oldest first. */
+  meetingSessionLog(meetingId: string): string {
+    return `${this.prefix}meeting:${meetingId}:session-log`;
+  }
+  /** HASH agenda index → Minute JSON (the secretary's conclusions, biên bản). */
+  meetingMinutes(meetingId: string): string {
+    return `${this.prefix}meeting:${meetingId}:minutes`;
+  }
+
   /** BullMQ's own prefix: its keys are `<prefix>bull:<queue>:…`. */
   get bullPrefix(): string {
     return `${this.prefix}bull`;

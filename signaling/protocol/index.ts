@@ -1,4 +1,5 @@
 /** The browser-safe protocol module: every HTTP body shared by server and pages. */
+export * from './attendance.js';
 export * from './auth.js';
 export * from './broadcast.js';
 export * from './check.js';
