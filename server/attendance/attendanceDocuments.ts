@@ -1,7 +1,12 @@
 import type { AttendanceSummary, MeetingRecord } from '../../signaling/protocol/attendance.js';
 import type { Meeting } from '../../signaling/protocol/meetings.js';
 import type { Site } from '../../signaling/protocol/sites.js';
-import { formatDate, formatDateTime, formatTime } from '../../signaling/protocol/time.js';
+import {
+  formatDate,
+  formatDateTime,
+  formatTime,
+  vietnamParts,
+} from '../../signaling/protocol/time.js';
 import { escapeHtml } from '../documents/convocation.js';
 
 const page = (title: string, body: string) => `<!doctype html>
@@ -31,10 +36,14 @@ table.grid th { text-align: center; } td.c { text-align: center; } .short { font
 const header = (meeting: Meeting) =>
   `<table class="head"><tr><td><b>${escapeHtml(meeting.organizer.toLocaleUpperCase('vi'))}</b><hr class="rule"></td><td><b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b><br><b>Độc lập – Tự do – Hạnh phúc</b><hr class="rule"></td></tr></table>`;
 
+/** "07:35:12": connection times need the seconds a dropout may last. */
+export function clock(iso: string): string {
+  const p = vietnamParts(iso);
+  return [p.hour, p.minute, p.second].map((n) => String(n).padStart(2, '0')).join(':');
+}
+
 const times = (row: AttendanceSummary['rows'][number]) =>
-  row.intervals
-    .map((i) => `${formatTime(i.joinedAt)}–${i.leftAt ? formatTime(i.leftAt) : '…'}`)
-    .join('; ');
+  row.intervals.map((i) => `${clock(i.joinedAt)}–${i.leftAt ? clock(i.leftAt) : '…'}`).join('; ');
 
 function attendanceTable(summary: AttendanceSummary): string {
   const rows = summary.rows
