@@ -165,6 +165,38 @@ t.test('a reporter link reads and writes only its own site’s reports', async (
   t.equal((await call(api, chair, 'PUT', siteUrl(A.id), { sections: {} })).statusCode, 403);
   t.equal((await call(api, {}, 'GET', siteUrl(A.id))).statusCode, 401);
 
+  // A consolidating site (seed 002: the district office for its units) sees the board and the
+  // consolidated report of its own request, and no other.
+  const byA = await call(api, admin, 'POST', `/api/meetings/${m.id}/report-requests`, {
+    ...base,
+    siteIds: [B.id],
+    consolidator: { kind: 'site', siteId: A.id },
+  });
+  t.equal(byA.statusCode, 201, byA.body);
+  const aReq = (byA.json() as ReportRequest).id;
+  t.equal(
+    (await call(api, reporterA, 'GET', `/api/meetings/${m.id}/report-requests/${aReq}/board`))
+      .statusCode,
+    200,
+  );
+  t.equal(
+    (
+      await call(
+        api,
+        reporterA,
+        'GET',
+        `/api/meetings/${m.id}/report-requests/${aReq}/consolidated.html`,
+      )
+    ).statusCode,
+    200,
+  );
+  t.equal(
+    (await call(api, techB, 'GET', `/api/meetings/${m.id}/report-requests/${aReq}/board`))
+      .statusCode,
+    403,
+    'a reporting site does not see the others',
+  );
+
   // A site not asked for this report has nothing to write there.
   const C = districts[2]!;
   const reporterC = await link(m.id, 'reporter', C.id);

@@ -9,6 +9,7 @@ import {
   AppError,
   badRequest,
   errorBodySchema,
+  forbidden,
   notFound,
 } from '../../signaling/protocol/errors.js';
 import {
@@ -55,7 +56,20 @@ function ownSite(p: Principal): string | undefined {
 export const reportRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) => {
   const { reports, uploadsDir } = ctx.services;
   const adminOnly = ctx.guard({ roles: ['admin'] });
-  const itAndChair = ctx.guard({ roles: ['admin', 'chair'], meetingParam: 'id' });
+  /** IT staff, the chair, and a consolidating site's own links (seed 002: the district office). */
+  const consolidators = ctx.guard({
+    roles: ['admin', 'chair', 'technician', 'reporter'],
+    meetingParam: 'id',
+  });
+  const assertConsolidates = async (p: Principal, meetingId: string, requestId: string) => {
+    const siteId = ownSite(p);
+    if (!siteId) return;
+    const r = await reports.get(meetingId, requestId);
+    if (r.consolidator.kind !== 'site' || r.consolidator.siteId !== siteId)
+      throw forbidden(
+        'Chỉ đơn vị tổng hợp xem được báo cáo của các điểm cầu / Only the consolidating unit sees the sites’ reports',
+      );
+  };
   const anyReader = ctx.guard({
     roles: ['admin', 'chair', 'technician', 'reporter'],
     meetingParam: 'id',
@@ -184,7 +198,7 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx
   app.get(
     '/api/meetings/:id/report-requests/:requestId/board',
     {
-      onRequest: itAndChair,
+      onRequest: consolidators,
       schema: {
         tags,
         security,
@@ -194,7 +208,11 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx
         response: { 200: reportBoardSchema, ...errorResponses },
       },
     },
-    async (request) => reports.board(request.params.id, request.params.requestId),
+    async (request) => {
+      const { id, requestId } = request.params;
+      await assertConsolidates(principalOf(request), id, requestId);
+      return reports.board(id, requestId);
+    },
   );
 
   app.get(
@@ -398,7 +416,7 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx
   app.get(
     '/api/meetings/:id/report-requests/:requestId/consolidated.html',
     {
-      onRequest: itAndChair,
+      onRequest: consolidators,
       schema: {
         tags,
         security,
@@ -408,6 +426,7 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx
       },
     },
     async (request, reply) => {
+      await assertConsolidates(principalOf(request), request.params.id, request.params.requestId);
       const data = await reports.collect(request.params.id, request.params.requestId);
       return reply
         .header('content-type', 'text/html; charset=utf-8')
@@ -420,7 +439,7 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx
   app.get(
     '/api/meetings/:id/report-requests/:requestId/consolidated.docx',
     {
-      onRequest: itAndChair,
+      onRequest: consolidators,
       schema: {
         tags,
         security,
@@ -440,6 +459,7 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx
       },
     },
     async (request, reply) => {
+      await assertConsolidates(principalOf(request), request.params.id, request.params.requestId);
       const data = await reports.collect(request.params.id, request.params.requestId);
       const buffer = await renderReportDocx(data);
       return reply
