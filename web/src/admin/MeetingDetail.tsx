@@ -23,7 +23,7 @@ const dangerous: ReadonlySet<MeetingAction> = new Set(['cancel', 'end']);
 
 /** One meeting for IT staff: lifecycle, documents, join links, readiness of every site. */
 export function MeetingDetail(props: { meetingId: string }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const id = props.meetingId;
   const meeting = useLoad(() => api<Meeting>('GET', `/api/meetings/${id}`), [id]);
   const sites = useLoad(() => api<{ sites: Site[] }>('GET', '/api/sites').then((r) => r.sites), []);
@@ -169,6 +169,25 @@ export function MeetingDetail(props: { meetingId: string }) {
                 data-testid="print-readiness"
               >
                 {t('printReadiness')}
+              </a>
+              <a
+                class="button"
+                href={`/api/meetings/${m.id}/attendance/report.html`}
+                target="_blank"
+                rel="noopener"
+              >
+                {lang === 'vi' ? 'Báo cáo tham dự' : 'Attendance report'}
+              </a>
+              <a class="button" href={`/api/meetings/${m.id}/attendance/report.csv`}>
+                {lang === 'vi' ? 'Báo cáo tham dự (CSV)' : 'Attendance (CSV)'}
+              </a>
+              <a
+                class="button"
+                href={`/api/meetings/${m.id}/record.html`}
+                target="_blank"
+                rel="noopener"
+              >
+                {lang === 'vi' ? 'Biên bản hội nghị' : 'Record of the meeting'}
               </a>
               <a class="button" href={`/api/meetings/${m.id}/meeting.ics`}>
                 {t('calendarMeeting')}

@@ -14,6 +14,7 @@ import {
   JoinFrame,
   useRefreshOnClose,
 } from './JoinApp.js';
+import { ChairRecordPanel } from './RecordPanel.js';
 
 interface SiteRow {
   siteId: string;
@@ -397,6 +398,7 @@ export function ChairPage(props: { token: string; view: MeetingView; refresh: ()
               </ol>
             )}
           </section>
+          <ChairRecordPanel view={view} agendaIndex={agendaIndex} />
           <section class="panel" aria-labelledby="h-keys">
             <h2 id="h-keys">⌨ {t('shortcuts')}</h2>
             <dl class="kbd-list" data-testid="shortcuts">

@@ -23,6 +23,7 @@ import {
   JoinFrame,
   useRefreshOnClose,
 } from './JoinApp.js';
+import { AttendanceForm } from './RecordPanel.js';
 import { ReportPanel } from './ReportPanel.js';
 
 /** Publishes the page's camera and microphone, again whenever the technician picks another. */
@@ -109,6 +110,7 @@ function Waiting(props: {
         <DevicePanel devices={props.devices} />
         <CheckPanel live={props.live} devices={props.devices} />
         <ChecklistPanel live={props.live} expected={own?.expectedCount} />
+        <AttendanceForm view={view} />
         <ReportPanel meetingId={view.id} />
       </div>
       <aside>

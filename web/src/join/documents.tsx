@@ -5,7 +5,7 @@ import { useI18n } from '../i18n.js';
 import { ErrorNotice } from '../ui.js';
 
 /** Join-link pages authenticate with a header, so documents are fetched, then shown. */
-async function openWithToken(path: string, download?: string): Promise<void> {
+export async function openWithToken(path: string, download?: string): Promise<void> {
   const res = await fetch(path, { headers: authHeaders() });
   if (!res.ok)
     throw new ApiError(
