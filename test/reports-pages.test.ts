@@ -64,6 +64,8 @@ t.test('seed 004 outline filled from a site page, then on the IT board', async (
     system,
   );
   const template = reportTemplates.find((x) => x.id === 'seed-004-tong-ket')!;
+  const template000Length = reportTemplates.find((x) => x.id === 'seed-000-so-ket-hoc-ky')!.sections
+    .length;
   const request = await data.reports.create(
     meeting.id,
     reportRequestInputSchema.parse({
@@ -158,6 +160,35 @@ t.test('seed 004 outline filled from a site page, then on the IT board', async (
   await admin
     .getByTestId('reports-card')
     .screenshot({ path: artifactPath('reports-04-it-board.png') });
+
+  // IT issues a reporter link for a site from the board.
+  await board
+    .locator('tr[data-status="not-started"]')
+    .first()
+    .getByRole('button', { name: 'Cấp liên kết' })
+    .click();
+  const issued = board.locator('input.link-url');
+  await issued.waitFor();
+  t.match(await issued.inputValue(), /\/join\/[A-Za-z0-9_-]{43}$/, 'a reporter link for the site');
+
+  // IT asks for another report by copying seed 000's outline and editing it.
+  const card = admin.getByTestId('reports-card');
+  await card.getByRole('button', { name: 'Thêm yêu cầu báo cáo' }).click();
+  const editor = admin.getByTestId('report-editor');
+  await editor.getByLabel('Sao chép từ mẫu').selectOption('seed-000-so-ket-hoc-ky');
+  t.equal(await editor.getByLabel('Tên báo cáo').inputValue(), 'Báo cáo sơ kết học kỳ I');
+  await editor.getByLabel('Số ngày').fill('15');
+  await editor.getByLabel('Hạn nộp', { exact: true }).selectOption('after');
+  await editor.getByRole('button', { name: 'Thêm mục' }).click();
+  await editor.getByLabel('Tên mục').last().fill('Kết quả hội thảo trong vùng');
+  await editor.screenshot({ path: artifactPath('reports-06-it-editor.png') });
+  await editor.getByRole('button', { name: 'Lưu yêu cầu' }).click();
+  await card.getByRole('heading', { name: 'Báo cáo sơ kết học kỳ I' }).waitFor();
+  const all = await data.reports.list(meeting.id);
+  const second = all.find((x) => x.title === 'Báo cáo sơ kết học kỳ I')!;
+  t.same(second.deadline, { kind: 'relative', days: 15, direction: 'after' });
+  t.equal(second.sections.length, template000Length + 1, 'the template copied, one section added');
+  t.equal(second.sections.at(-1)!.title, 'Kết quả hội thảo trong vùng');
 
   // The consolidated report, printed as the department would.
   const doc = await it.newPage();

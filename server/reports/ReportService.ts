@@ -203,6 +203,9 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
         return {
           write: (m) => {
             m.set(keys.reportRequest(requestId), JSON.stringify(after));
+            // A site taken off the request takes its report with it.
+            for (const siteId of before.siteIds)
+              if (!after.siteIds.includes(siteId)) m.del(keys.siteReport(requestId, siteId));
             this.audit.append(m, {
               actor,
               action: 'report-request.update',

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import type { IssuedLink } from '../../../signaling/protocol/auth.js';
 import type { Meeting } from '../../../signaling/protocol/meetings.js';
 import {
   deadlineLabel,
@@ -59,6 +60,8 @@ const L = {
   printHtml: { vi: 'Báo cáo tổng hợp (in A4)', en: 'Consolidated report (A4)' },
   docx: { vi: 'Tải .docx', en: 'Download .docx' },
   saved: { vi: 'Đã lưu yêu cầu báo cáo', en: 'Report request saved' },
+  reporterLink: { vi: 'Liên kết gửi báo cáo', en: 'Reporter link' },
+  issue: { vi: 'Cấp liên kết', en: 'Issue a link' },
 } as const;
 
 interface Draft {
@@ -190,6 +193,21 @@ export function ReportsCard(props: { meeting: Meeting; nameOf: (id: string) => s
 /** Per site: not started, draft, submitted, late, with the time received; overdue rows stand out. */
 export function Board(props: { meetingId: string; requestId: string; version: number }) {
   const { lang } = useI18n();
+  const [urls, setUrls] = useState<Record<string, string>>({});
+  const [linkError, setLinkError] = useState<unknown>();
+  // A reporter link: the person who writes the site's report need not be its technician.
+  const issue = async (siteId: string) => {
+    setLinkError(undefined);
+    try {
+      const issued = await api<IssuedLink>('POST', `/api/meetings/${props.meetingId}/links`, {
+        role: 'reporter',
+        siteId,
+      });
+      setUrls((u) => ({ ...u, [siteId]: issued.url }));
+    } catch (err) {
+      setLinkError(err);
+    }
+  };
   const board = useLoad(
     () =>
       api<ReportBoard>(
@@ -203,6 +221,7 @@ export function Board(props: { meetingId: string; requestId: string; version: nu
   if (!b) return null;
   return (
     <div class="table-wrap" data-testid="report-board">
+      <ErrorNotice error={linkError} />
       <p>
         {reportStatuses.map((s) => (
           <span key={s} style={{ marginRight: '12px' }}>
@@ -216,6 +235,7 @@ export function Board(props: { meetingId: string; requestId: string; version: nu
             <th>{L.site[lang]}</th>
             <th>{L.status[lang]}</th>
             <th>{L.received[lang]}</th>
+            <th>{L.reporterLink[lang]}</th>
           </tr>
         </thead>
         <tbody>
@@ -227,6 +247,21 @@ export function Board(props: { meetingId: string; requestId: string; version: nu
                 {row.overdue ? ` ${L.overdue[lang]}` : ''}
               </td>
               <td>{row.submittedAt ? formatDateTime(row.submittedAt) : ''}</td>
+              <td>
+                {urls[row.siteId] ? (
+                  <input
+                    class="link-url"
+                    readOnly
+                    value={urls[row.siteId]}
+                    aria-label={`${L.reporterLink[lang]}: ${row.siteName}`}
+                    onFocus={(e) => (e.currentTarget as HTMLInputElement).select()}
+                  />
+                ) : (
+                  <button type="button" class="small" onClick={() => void issue(row.siteId)}>
+                    {L.issue[lang]}
+                  </button>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -390,23 +425,25 @@ function RequestEditor(props: {
               value={s.hint ?? ''}
               onInput={(v) => setSection(i, { hint: v })}
             />
-            <Checkbox
-              label={L.required[lang]}
-              checked={s.required ?? true}
-              onChange={(v) => setSection(i, { required: v })}
-            />
-            <Checkbox
-              label={L.sub[lang]}
-              checked={(s.level ?? 1) > 1}
-              onChange={(v) => setSection(i, { level: v ? 2 : 1 })}
-            />
-            <button
-              type="button"
-              class="small"
-              onClick={() => set({ sections: d.sections.filter((_, j) => j !== i) })}
-            >
-              {L.remove[lang]}
-            </button>
+            <div class="outline-flags">
+              <Checkbox
+                label={L.required[lang]}
+                checked={s.required ?? true}
+                onChange={(v) => setSection(i, { required: v })}
+              />
+              <Checkbox
+                label={L.sub[lang]}
+                checked={(s.level ?? 1) > 1}
+                onChange={(v) => setSection(i, { level: v ? 2 : 1 })}
+              />
+              <button
+                type="button"
+                class="small"
+                onClick={() => set({ sections: d.sections.filter((_, j) => j !== i) })}
+              >
+                {L.remove[lang]}
+              </button>
+            </div>
           </div>
         ))}
         <button
