@@ -34,6 +34,7 @@ export const envToPath: Readonly<Record<string, readonly string[]>> = {
   SMTP_URL: ['notify', 'smtpUrl'],
   MAIL_FROM: ['notify', 'mailFrom'],
   METRICS_TOKEN: ['metrics', 'token'],
+  CHROMIUM_PATH: ['documents', 'chromiumPath'],
   DEMO: ['demo'],
   PROGRAMME_WIDTH: ['broadcast', 'width'],
   PROGRAMME_HEIGHT: ['broadcast', 'height'],

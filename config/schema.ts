@@ -168,6 +168,12 @@ export const configSchema = z
         mailFrom: z.string().min(3).default('Điểm cầu <diemcau@localhost>'),
       })
       .prefault({}),
+    documents: z
+      .strictObject({
+        /** Chromium prints the A4 documents to PDF; without it the PDF routes answer 503. */
+        chromiumPath: z.string().min(1).default('/usr/bin/chromium'),
+      })
+      .prefault({}),
     /** Create the demo department and meeting when the store is empty. */
     demo: z
       .union([

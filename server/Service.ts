@@ -144,6 +144,7 @@ export class Service {
         services: data,
         lifecycle: live,
         secureCookies: config.http.publicUrl!.startsWith('https:'),
+        chromiumPath: config.documents.chromiumPath,
       });
       await app.register(pageRoutes, { webRoot: join(repoRoot, 'web', 'dist') });
 

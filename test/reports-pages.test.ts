@@ -198,4 +198,11 @@ t.test('seed 004 outline filled from a site page, then on the IT board', async (
   await doc.getByText('BÁO CÁO TỔNG HỢP', { exact: false }).first().waitFor();
   t.match(await doc.content(), '3.2. Hạn chế, tồn tại');
   await doc.screenshot({ path: artifactPath('reports-05-consolidated.png'), fullPage: true });
+  const pdf = await it.request.get(
+    `${service.url}/api/meetings/${meeting.id}/report-requests/${request.id}/consolidated.pdf`,
+  );
+  t.equal(pdf.status(), 200, 'PDF printed by Chromium');
+  const bytes = await pdf.body();
+  t.equal(bytes.subarray(0, 5).toString('latin1'), '%PDF-');
+  t.ok(bytes.length > 5000, `PDF of ${bytes.length} bytes`);
 });

@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { AppError } from '../../signaling/protocol/errors.js';
 import { makeGuard } from '../auth/guard.js';
 import type { DataServices } from '../DataServices.js';
+import { PdfPrinter } from '../documents/printPdf.js';
 import type { MeetingLifecycle } from '../live/LiveMeetings.js';
 import type { ApiLimits, RouteContext } from './routeContext.js';
 
@@ -34,6 +35,8 @@ export interface ApiRoutesOptions {
   limits?: Partial<ApiLimits>;
   /** Carries out lifecycle actions; the live layer's, so a live session is ended through itself. */
   lifecycle?: MeetingLifecycle;
+  /** Chromium for the PDF documents (config.documents.chromiumPath). */
+  chromiumPath?: string;
 }
 
 /**
@@ -73,6 +76,7 @@ export const apiRoutes: FastifyPluginAsyncZod<ApiRoutesOptions> = async (app, op
       perform: (id, action, actor, expected) =>
         services.meetings.transition(id, action, actor, expected),
     },
+    pdf: new PdfPrinter(options.chromiumPath ?? '/usr/bin/chromium'),
   };
   await app.register(authRoutes, context);
   await app.register(meRoutes, context);

@@ -437,6 +437,33 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx
   );
 
   app.get(
+    '/api/meetings/:id/report-requests/:requestId/consolidated.pdf',
+    {
+      onRequest: consolidators,
+      schema: {
+        tags,
+        security,
+        summary: 'Báo cáo tổng hợp (PDF, in bằng Chromium) / Consolidated report as PDF',
+        params: reportRequestParamsSchema,
+        response: {
+          200: { description: 'PDF', content: { 'application/pdf': { schema: z.string() } } },
+          503: errorBodySchema,
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      await assertConsolidates(principalOf(request), request.params.id, request.params.requestId);
+      const data = await reports.collect(request.params.id, request.params.requestId);
+      const pdf = await ctx.pdf.print(renderConsolidatedHtml(data));
+      return reply
+        .header('content-type', 'application/pdf')
+        .header('content-disposition', contentDisposition('bao-cao-tong-hop.pdf'))
+        .send(pdf as unknown as string);
+    },
+  );
+
+  app.get(
     '/api/meetings/:id/report-requests/:requestId/consolidated.docx',
     {
       onRequest: consolidators,

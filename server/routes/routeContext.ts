@@ -1,5 +1,6 @@
 import type { makeGuard } from '../auth/guard.js';
 import type { DataServices } from '../DataServices.js';
+import type { PdfPrinter } from '../documents/printPdf.js';
 import type { MeetingLifecycle } from '../live/LiveMeetings.js';
 
 export interface ApiLimits {
@@ -20,4 +21,6 @@ export interface RouteContext {
   limits: ApiLimits;
   secureCookies: boolean;
   lifecycle: MeetingLifecycle;
+  /** Prints the A4 documents to PDF (one at a time). */
+  pdf: PdfPrinter;
 }

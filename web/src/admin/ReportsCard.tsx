@@ -59,6 +59,7 @@ const L = {
   overdue: { vi: 'quá hạn', en: 'overdue' },
   printHtml: { vi: 'Báo cáo tổng hợp (in A4)', en: 'Consolidated report (A4)' },
   docx: { vi: 'Tải .docx', en: 'Download .docx' },
+  pdf: { vi: 'Tải PDF', en: 'Download PDF' },
   saved: { vi: 'Đã lưu yêu cầu báo cáo', en: 'Report request saved' },
   reporterLink: { vi: 'Liên kết gửi báo cáo', en: 'Reporter link' },
   issue: { vi: 'Cấp liên kết', en: 'Issue a link' },
@@ -182,6 +183,12 @@ export function ReportsCard(props: { meeting: Meeting; nameOf: (id: string) => s
               href={`/api/meetings/${m.id}/report-requests/${r.id}/consolidated.docx`}
             >
               {L.docx[lang]}
+            </a>{' '}
+            <a
+              class="button small"
+              href={`/api/meetings/${m.id}/report-requests/${r.id}/consolidated.pdf`}
+            >
+              {L.pdf[lang]}
             </a>
           </p>
         </div>
