@@ -1,16 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { createReadStream } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import {
-  AppError,
-  badRequest,
-  errorBodySchema,
-  notFound,
-} from '../../signaling/protocol/errors.js';
+import { errorBodySchema, notFound } from '../../signaling/protocol/errors.js';
 import {
   attachmentParamsSchema,
   errorResponses,
@@ -25,49 +19,9 @@ import {
 import { actorOf } from '../auth/AccessService.js';
 import { principalOf } from '../auth/guard.js';
 import type { RouteContext } from './routeContext.js';
+import { contentDisposition, receiveFile } from './uploads.js';
 
 const tags = ['documents'];
-
-/**
- * Documents delegates print and bring (seed 003). Only office formats, PDFs, images and
- * archives; served back as downloads so an uploaded file can never run as a page of the site.
- */
-export const allowedTypes: Readonly<Record<string, string>> = {
-  '.pdf': 'application/pdf',
-  '.doc': 'application/msword',
-  '.docx': 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-  '.xls': 'application/vnd.ms-excel',
-  '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-  '.ppt': 'application/vnd.ms-powerpoint',
-  '.pptx': 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
-  '.odt': 'application/vnd.oasis.opendocument.text',
-  '.ods': 'application/vnd.oasis.opendocument.spreadsheet',
-  '.odp': 'application/vnd.oasis.opendocument.presentation',
-  '.rtf': 'application/rtf',
-  '.txt': 'text/plain; charset=utf-8',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.png': 'image/png',
-  '.zip': 'application/zip',
-};
-
-/** Keeps the name people see, minus anything that could act as a path. */
-export function cleanFileName(name: string): string {
-  const base = name
-    .normalize('NFC')
-    .replace(/[\\/]/g, '_')
-    .replace(/\p{Cc}/gu, '')
-    .trim();
-  return (base || 'tai-lieu').slice(-200);
-}
-
-export function contentDisposition(fileName: string): string {
-  const ascii = fileName
-    .normalize('NFD')
-    .replace(/[^\x20-\x7e]/g, '')
-    .replace(/["\\]/g, '_');
-  return `attachment; filename="${ascii || 'tai-lieu'}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
-}
 
 export const attachmentRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) => {
   const { meetings, uploadsDir } = ctx.services;
@@ -89,52 +43,20 @@ export const attachmentRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
     async (request, reply) => {
       const { id } = request.params;
       await meetings.get(id);
-      if (!request.isMultipart())
-        throw badRequest(
-          'body: cần multipart/form-data với trường "file" / multipart/form-data with a "file" field is required',
-        );
-      const part = await request.file();
-      if (!part) throw badRequest('body.file: thiếu tệp / the file is missing');
-      const fileName = cleanFileName(part.filename);
-      const ext = extname(fileName).toLowerCase();
-      const contentType = allowedTypes[ext];
-      if (!contentType) {
-        part.file.resume();
-        throw badRequest(
-          `body.file: loại tệp "${ext || '(không có đuôi)'}" không được phép; dùng ${Object.keys(allowedTypes).join(', ')} / file type not allowed`,
-        );
-      }
-      const titleField = part.fields.title;
-      const rawTitle =
-        titleField && !Array.isArray(titleField) && titleField.type === 'field'
-          ? String(titleField.value)
-          : '';
-      const title = (rawTitle.normalize('NFC').trim() || fileName).slice(0, 300);
       const attachmentId = randomUUID();
-      const dir = join(uploadsDir, id);
-      await mkdir(dir, { recursive: true });
-      const partial = join(dir, `${attachmentId}.part`);
-      const final = join(dir, attachmentId);
-      try {
-        await pipeline(part.file, createWriteStream(partial));
-        if (part.file.truncated) {
-          throw new AppError(
-            'payload_too_large',
-            `body.file: tệp quá lớn (tối đa ${ctx.limits.uploadMaxBytes} byte) / file too large`,
-          );
-        }
-        await rename(partial, final);
-      } catch (err) {
-        await rm(partial, { force: true });
-        throw err;
-      }
+      const final = join(uploadsDir, id, attachmentId);
+      const file = await receiveFile(request, final, ctx.limits.uploadMaxBytes);
+      const title = ((file.fields.title ?? '').normalize('NFC').trim() || file.fileName).slice(
+        0,
+        300,
+      );
       const attachment: Attachment = {
         id: attachmentId,
         kind: 'file',
         title,
-        fileName,
-        contentType,
-        size: (await stat(final)).size,
+        fileName: file.fileName,
+        contentType: file.contentType,
+        size: file.size,
         addedAt: new Date().toISOString(),
       };
       try {

@@ -18,7 +18,7 @@ import {
 } from '../attendance/attendanceDocuments.js';
 import { actorOf } from '../auth/AccessService.js';
 import { principalOf } from '../auth/guard.js';
-import type { RouteContext } from './api.js';
+import type { RouteContext } from './routeContext.js';
 
 const tags = ['attendance'];
 const security: Record<string, string[]>[] = [{ session: [] }, { joinToken: [] }];

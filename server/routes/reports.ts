@@ -1,12 +1,10 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { extname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { createReadStream } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Principal } from '../../signaling/protocol/auth.js';
 import {
-  AppError,
   badRequest,
   errorBodySchema,
   forbidden,
@@ -37,8 +35,8 @@ import { renderReportDocx } from '../reports/consolidatedDocx.js';
 import { renderConsolidatedHtml } from '../reports/consolidatedHtml.js';
 import { reportTemplates } from '../reports/templates.js';
 import { expectedVersion } from '../store/versions.js';
-import type { RouteContext } from './api.js';
-import { allowedTypes, cleanFileName, contentDisposition } from './attachments.js';
+import type { RouteContext } from './routeContext.js';
+import { contentDisposition, receiveFile } from './uploads.js';
 
 const tags = ['reports'];
 const security: Record<string, string[]>[] = [{ session: [] }, { joinToken: [] }];
@@ -329,44 +327,19 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx
     async (request) => {
       const { id, requestId, siteId } = request.params;
       await reports.assertWritable(id, requestId, siteId);
-      if (!request.isMultipart())
-        throw badRequest(
-          'body: cần multipart/form-data với trường "file" / multipart/form-data with a "file" field is required',
-        );
-      const part = await request.file();
-      if (!part) throw badRequest('body.file: thiếu tệp / the file is missing');
-      const fileName = cleanFileName(part.filename);
-      const ext = extname(fileName).toLowerCase();
-      const contentType = allowedTypes[ext];
-      if (!contentType) {
-        part.file.resume();
-        throw badRequest(
-          `body.file: loại tệp "${ext || '(không có đuôi)'}" không được phép; dùng ${Object.keys(allowedTypes).join(', ')} / file type not allowed`,
-        );
-      }
-      const final = documentFile(id, requestId, siteId);
-      await mkdir(join(uploadsDir, id, 'reports'), { recursive: true });
-      const partial = `${final}.part`;
-      try {
-        await pipeline(part.file, createWriteStream(partial));
-        if (part.file.truncated)
-          throw new AppError(
-            'payload_too_large',
-            `body.file: tệp quá lớn (tối đa ${ctx.limits.uploadMaxBytes} byte) / file too large`,
-          );
-        await rename(partial, final);
-      } catch (err) {
-        await rm(partial, { force: true });
-        throw err;
-      }
+      const file = await receiveFile(
+        request,
+        documentFile(id, requestId, siteId),
+        ctx.limits.uploadMaxBytes,
+      );
       return reports.attachDocument(
         id,
         requestId,
         siteId,
         {
-          fileName,
-          contentType,
-          size: (await stat(final)).size,
+          fileName: file.fileName,
+          contentType: file.contentType,
+          size: file.size,
           uploadedAt: new Date().toISOString(),
         },
         actorOf(principalOf(request)),

@@ -1,0 +1,101 @@
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, extname } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { FastifyRequest } from 'fastify';
+import { AppError, badRequest } from '../../signaling/protocol/errors.js';
+
+/**
+ * Documents delegates print and bring (seed 003). Only office formats, PDFs, images and
+ * archives; served back as downloads so an uploaded file can never run as a page of the site.
+ */
+export const allowedTypes: Readonly<Record<string, string>> = {
+  '.pdf': 'application/pdf',
+  '.doc': 'application/msword',
+  '.docx': 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  '.xls': 'application/vnd.ms-excel',
+  '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  '.ppt': 'application/vnd.ms-powerpoint',
+  '.pptx': 'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+  '.odt': 'application/vnd.oasis.opendocument.text',
+  '.ods': 'application/vnd.oasis.opendocument.spreadsheet',
+  '.odp': 'application/vnd.oasis.opendocument.presentation',
+  '.rtf': 'application/rtf',
+  '.txt': 'text/plain; charset=utf-8',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.png': 'image/png',
+  '.zip': 'application/zip',
+};
+
+/** Keeps the name people see, minus anything that could act as a path. */
+export function cleanFileName(name: string): string {
+  const base = name
+    .normalize('NFC')
+    .replace(/[\\/]/g, '_')
+    .replace(/\p{Cc}/gu, '')
+    .trim();
+  return (base || 'tai-lieu').slice(-200);
+}
+
+export function contentDisposition(fileName: string): string {
+  const ascii = fileName
+    .normalize('NFD')
+    .replace(/[^\x20-\x7e]/g, '')
+    .replace(/["\\]/g, '_');
+  return `attachment; filename="${ascii || 'tai-lieu'}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
+}
+
+export interface ReceivedFile {
+  fileName: string;
+  contentType: string;
+  size: number;
+  /** Text fields sent before the file (e.g. "title"). */
+  fields: Record<string, string>;
+}
+
+/**
+ * Receives the one file of a multipart request into `dest`: only allowed types, at most
+ * `maxBytes` (413 beyond), written to `dest.part` and renamed so a half-written file never
+ * shows; the name people see is kept, cleaned. Documents and site reports share it.
+ */
+export async function receiveFile(
+  request: FastifyRequest,
+  dest: string,
+  maxBytes: number,
+): Promise<ReceivedFile> {
+  if (!request.isMultipart())
+    throw badRequest(
+      'body: cần multipart/form-data với trường "file" / multipart/form-data with a "file" field is required',
+    );
+  const part = await request.file();
+  if (!part) throw badRequest('body.file: thiếu tệp / the file is missing');
+  const fileName = cleanFileName(part.filename);
+  const ext = extname(fileName).toLowerCase();
+  const contentType = allowedTypes[ext];
+  if (!contentType) {
+    part.file.resume();
+    throw badRequest(
+      `body.file: loại tệp "${ext || '(không có đuôi)'}" không được phép; dùng ${Object.keys(allowedTypes).join(', ')} / file type not allowed`,
+    );
+  }
+  const fields: Record<string, string> = {};
+  for (const [name, field] of Object.entries(part.fields))
+    if (field && !Array.isArray(field) && field.type === 'field')
+      fields[name] = String(field.value);
+  await mkdir(dirname(dest), { recursive: true });
+  const partial = `${dest}.part`;
+  try {
+    await pipeline(part.file, createWriteStream(partial));
+    if (part.file.truncated)
+      throw new AppError(
+        'payload_too_large',
+        `body.file: tệp quá lớn (tối đa ${maxBytes} byte) / file too large`,
+      );
+    await rename(partial, dest);
+  } catch (err) {
+    await rm(partial, { force: true });
+    throw err;
+  }
+  return { fileName, contentType, size: (await stat(dest)).size, fields };
+}
