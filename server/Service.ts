@@ -113,6 +113,7 @@ export class Service {
       const app = await buildHttpApp({
         logger,
         publicUrl: config.http.publicUrl!,
+        trustedProxies: config.http.trustedProxies,
         webRoot: join(repoRoot, 'web', 'dist'),
         isShuttingDown: () => service?.shuttingDown ?? false,
       });
@@ -124,17 +125,18 @@ export class Service {
       });
       // The live layer owns a meeting's state while its session is open; HTTP actions go through it.
       const live = new LiveMeetings(data, logger);
+      // Technical checks: readiness, reminders, check-window jobs (BullMQ); routes under /api.
+      const checks = await CheckServices.create({ data, redisUrl, config, logger });
+      undo.push({ name: 'check jobs', run: () => checks.close() });
       await app.register(apiRoutes, {
         services: data,
         lifecycle: live,
         secureCookies: config.http.publicUrl!.startsWith('https:'),
+        also: async (scope) => {
+          await scope.register(readinessRoutes, { services: data, checks });
+        },
       });
       await app.register(pageRoutes, { webRoot: join(repoRoot, 'web', 'dist') });
-
-      // Technical checks: readiness, reminders, check-window jobs (BullMQ), their routes.
-      const checks = await CheckServices.create({ data, redisUrl, config, logger });
-      undo.push({ name: 'check jobs', run: () => checks.close() });
-      await app.register(readinessRoutes, { services: data, checks });
 
       const signaling = createSignaling({
         httpServer: app.server,

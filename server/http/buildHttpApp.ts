@@ -16,11 +16,14 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Logger } from '../logger.js';
+import { trustFor } from './clientAddress.js';
 import { installErrorHandler } from './error-handler.js';
 
 export interface BuildHttpAppOptions {
   logger: Logger;
   publicUrl: string;
+  /** Proxies whose X-Forwarded-For names the client (config http.trustedProxies); default none. */
+  trustedProxies?: readonly string[];
   /** Folder of the built web pages (web/dist); served at / when present. */
   webRoot?: string;
   isShuttingDown: () => boolean;
@@ -38,7 +41,7 @@ export type HttpApp = FastifyInstance<
 export async function buildHttpApp(options: BuildHttpAppOptions): Promise<HttpApp> {
   const app = Fastify({
     loggerInstance: options.logger.child({ component: 'http' }) as FastifyBaseLogger,
-    trustProxy: true,
+    trustProxy: trustFor(options.trustedProxies ?? []),
     bodyLimit: 1024 * 1024,
     requestIdHeader: 'x-request-id',
   }).withTypeProvider<ZodTypeProvider>();

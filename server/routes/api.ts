@@ -32,6 +32,8 @@ export interface ApiRoutesOptions {
   limits?: Partial<ApiLimits>;
   /** Carries out lifecycle actions; the live layer's, so a live session is ended through itself. */
   lifecycle?: MeetingLifecycle;
+  /** Other route groups under /api (readiness): registered here so the same limits apply. */
+  also?: (scope: Parameters<FastifyPluginAsyncZod>[0]) => Promise<void>;
 }
 
 /**
@@ -79,4 +81,5 @@ export const apiRoutes: FastifyPluginAsyncZod<ApiRoutesOptions> = async (app, op
   await app.register(joinLinkRoutes, context);
   await app.register(attachmentRoutes, context);
   await app.register(documentRoutes, context);
+  if (options.also) await options.also(app);
 };

@@ -1,0 +1,108 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import type { Test } from 'tap';
+import { loadConfig } from '../../config/index.js';
+import { hoaBinhBriefing } from '../../server/demo/hoaBinh.js';
+import { Service } from '../../server/Service.js';
+import type { IssuedLink } from '../../signaling/protocol/auth.js';
+import type { Meeting } from '../../signaling/protocol/meetings.js';
+import type { Site } from '../../signaling/protocol/sites.js';
+import { vietnamParts } from '../../signaling/protocol/time.js';
+import { tempDir } from './browser.js';
+import { createHoaBinhSites, login } from './dataApi.js';
+import { startTestRedis } from './redis.js';
+
+export const STACK_ADMIN = { username: 'admin', password: 'mat-khau-rat-dai-2011' };
+
+export interface ServiceStack {
+  service: Service;
+  /** Every log line the service wrote (JSON, trace level and up). */
+  logs: string[];
+  adminCookie: string;
+  main: Site;
+  districts: Site[];
+  meeting: Meeting;
+  links: IssuedLink[];
+  tokenOf(role: string, siteId?: string): string;
+}
+
+let portBase = 47000 + (process.pid % 150) * 20;
+
+/**
+ * The whole service (Redis, one mediasoup worker, signaling, checks) listening on loopback, its
+ * logs captured, with the Hòa Bình sites and a scheduled meeting ten days ahead with its links.
+ */
+export async function startServiceStack(
+  t: Test,
+  env: Record<string, string> = {},
+): Promise<ServiceStack> {
+  const redis = await startTestRedis(t);
+  const dataDir = tempDir(t, 'diemcau-stack-');
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const logger = pino({ level: 'trace' }, sink);
+  let service: Service | undefined;
+  for (let attempt = 0; !service; attempt++) {
+    const config = loadConfig({
+      env: {
+        REDIS_URL: redis.url,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        RTC_PORT_BASE: String(portBase),
+        RTC_LISTEN_IP: '127.0.0.1',
+        ANNOUNCED_ADDRESS: '127.0.0.1',
+        MEDIASOUP_WORKERS: '1',
+        DATA_DIR: dataDir,
+        ...env,
+      },
+    });
+    portBase += 10;
+    try {
+      service = await Service.start({ config, logger });
+    } catch (err) {
+      if (attempt > 4) throw err;
+    }
+  }
+  const svc = service;
+  t.teardown(() => svc.close('test done'));
+  await svc.data.access.createUser(STACK_ADMIN.username, STACK_ADMIN.password, {
+    kind: 'system',
+    name: 'test',
+  });
+  const adminCookie = await login(svc.app, STACK_ADMIN);
+  const api = { app: svc.app, adminCookie } as Parameters<typeof createHoaBinhSites>[0];
+  const { main, districts } = await createHoaBinhSites(api);
+  const d = vietnamParts(Date.now() + 10 * 86_400_000);
+  const input = hoaBinhBriefing({
+    year: d.year,
+    month: d.month,
+    day: d.day,
+    letterDate: '2011-10-21',
+    mainSiteId: main.id,
+    districtSiteIds: districts.map((s) => s.id),
+  });
+  const post = async (url: string, payload?: unknown) => {
+    const res = await svc.app.inject({
+      method: 'POST',
+      url,
+      headers: { cookie: adminCookie },
+      ...(payload !== undefined ? { payload: payload as Record<string, unknown> } : {}),
+    });
+    if (res.statusCode >= 300) throw new Error(`${url}: ${res.statusCode} ${res.body}`);
+    return res.json();
+  };
+  const meeting = (await post('/api/meetings', input)) as Meeting;
+  await post(`/api/meetings/${meeting.id}/actions/schedule`);
+  const links = (await post(`/api/meetings/${meeting.id}/links/missing`)).issued as IssuedLink[];
+  const tokenOf = (role: string, siteId?: string) => {
+    const found = links.find((l) => l.link.role === role && l.link.siteId === siteId);
+    if (!found) throw new Error(`no ${role} link`);
+    return found.token;
+  };
+  return { service: svc, logs, adminCookie, main, districts, meeting, links, tokenOf };
+}
