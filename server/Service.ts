@@ -132,6 +132,7 @@ export class Service {
         services: data,
         lifecycle: live,
         secureCookies: config.http.publicUrl!.startsWith('https:'),
+        publicUrl: config.http.publicUrl!,
         also: async (scope) => {
           await scope.register(readinessRoutes, { services: data, checks });
         },

@@ -36,6 +36,10 @@ export interface HandshakeCredentials {
   token?: string;
   cookie?: string;
   meetingId?: string;
+  /** The handshake's Origin and Sec-Fetch-Site: a cookie-borne handshake must be same-origin. */
+  origin?: string;
+  secFetchSite?: string;
+  host?: string;
 }
 
 export interface SignalingServerOptions {
@@ -58,6 +62,15 @@ export interface SignalingServerOptions {
   checkThresholds?: CheckThresholdsLike;
   /** How long a full check measures (ms); tests shorten it. */
   checkMeasureMs?: number;
+}
+
+function originOf(headers: Socket['handshake']['headers']) {
+  const site = headers['sec-fetch-site'];
+  return {
+    ...(headers.origin ? { origin: headers.origin } : {}),
+    ...(typeof site === 'string' ? { secFetchSite: site } : {}),
+    ...(headers.host ? { host: headers.host } : {}),
+  };
 }
 
 export function endpointIdOf(p: Pick<SignalingPrincipal, 'role' | 'siteId' | 'userId'>): string {
@@ -120,6 +133,7 @@ export class SignalingServer {
         ...(token ? { token } : {}),
         ...(socket.handshake.headers.cookie ? { cookie: socket.handshake.headers.cookie } : {}),
         ...(meetingId ? { meetingId } : {}),
+        ...originOf(socket.handshake.headers),
       };
       options
         .authenticate(credentials)

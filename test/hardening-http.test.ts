@@ -183,6 +183,15 @@ t.test('cookie-authenticated writes must come from the public origin', async (t)
   );
   t.ok(cookieOwn.ok, 'from the public origin it connects');
   if (cookieOwn.ok) cookieOwn.socket.close();
+  const byAddress = await handshake(
+    { meetingId: stack.meeting.id },
+    { cookie: stack.adminCookie, origin: service.url },
+  );
+  t.ok(
+    byAddress.ok,
+    'from a page opened by the address it connects to (no Sec-Fetch-Site on WebSocket)',
+  );
+  if (byAddress.ok) byAddress.socket.close();
   const tokenEvil = await handshake({ token }, { origin: EVIL });
   t.ok(tokenEvil.ok, 'a token handshake connects from anywhere');
   if (tokenEvil.ok) tokenEvil.socket.close();

@@ -12,6 +12,7 @@ import type { ChairSnapshot } from '../../signaling/session/ChairState.js';
 import type { SessionMeetingInfo } from '../../signaling/session/MeetingSession.js';
 import { SESSION_COOKIE, sha256 } from '../auth/AccessService.js';
 import type { DataServices } from '../DataServices.js';
+import { assertSameOrigin } from '../http/sameOrigin.js';
 import type { Logger } from '../logger.js';
 import { sessionInfoOf } from './LiveMeetings.js';
 
@@ -89,7 +90,7 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
     httpServer: options.httpServer,
     pool: options.pool,
     logger: options.logger,
-    authenticate: async ({ token, cookie, meetingId }) => {
+    authenticate: async ({ token, cookie, meetingId, origin, secFetchSite, host }) => {
       if (token) {
         const link = await data.access.authenticateLink(token);
         if (link.principal.kind === 'admin') throw new AppError('unauthorized', 'invalid link');
@@ -99,6 +100,8 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
           link.expiresAt,
         );
       }
+      // Only the cookie is ambient authority a foreign page could borrow; a token is not.
+      assertSameOrigin({ origin, secFetchSite, host }, config.http.publicUrl!);
       const sessionId = cookie ? fastifyCookie.parse(cookie)[SESSION_COOKIE] : undefined;
       const session = sessionId ? await data.access.authenticateSession(sessionId) : undefined;
       if (!session || !sessionId) {
