@@ -18,6 +18,7 @@ import {
 import type { Logger } from '../logger.js';
 import { trustFor } from './clientAddress.js';
 import { installErrorHandler } from './error-handler.js';
+import { serializeRequest } from './redact.js';
 
 export interface BuildHttpAppOptions {
   logger: Logger;
@@ -40,7 +41,10 @@ export type HttpApp = FastifyInstance<
 /** Infrastructure tier of the app: logging, validation, errors, docs, static pages, refusal during shutdown. */
 export async function buildHttpApp(options: BuildHttpAppOptions): Promise<HttpApp> {
   const app = Fastify({
-    loggerInstance: options.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    loggerInstance: options.logger.child(
+      { component: 'http' },
+      { serializers: { req: serializeRequest } },
+    ) as FastifyBaseLogger,
     trustProxy: trustFor(options.trustedProxies ?? []),
     bodyLimit: 1024 * 1024,
     requestIdHeader: 'x-request-id',
