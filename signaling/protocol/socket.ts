@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { checkNotifications, checkRequests } from './check.js';
 import { errorBodySchema } from './errors.js';
+import { dtlsParametersSchema, rtpCapabilitiesSchema, rtpParametersSchema } from './media.js';
 
 /*
  * The socket.io protocol between the pages and the server. Browser-safe: pure zod.
@@ -11,32 +12,6 @@ import { errorBodySchema } from './errors.js';
  */
 
 const id = z.string().min(1).max(128);
-
-// mediasoup's own shapes are checked loosely here (the worker validates them fully) but bounded.
-const dtlsParametersSchema = z.looseObject({
-  role: z.enum(['auto', 'client', 'server']).optional(),
-  fingerprints: z
-    .array(z.object({ algorithm: z.string().max(32), value: z.string().max(256) }))
-    .min(1)
-    .max(8),
-});
-const rtpParametersSchema = z.looseObject({
-  mid: z.string().max(32).optional(),
-  codecs: z
-    .array(z.looseObject({ mimeType: z.string().max(64), payloadType: z.number().int() }))
-    .min(1)
-    .max(32),
-  encodings: z.array(z.looseObject({})).max(8).optional(),
-  headerExtensions: z.array(z.looseObject({})).max(32).optional(),
-  rtcp: z.looseObject({}).optional(),
-});
-const rtpCapabilitiesSchema = z.looseObject({
-  codecs: z
-    .array(z.looseObject({ mimeType: z.string().max(64) }))
-    .max(64)
-    .optional(),
-  headerExtensions: z.array(z.looseObject({})).max(64).optional(),
-});
 
 export const endpointRoleSchema = z.enum(['station', 'site', 'chair', 'it']);
 export type EndpointRole = z.infer<typeof endpointRoleSchema>;
