@@ -11,6 +11,7 @@ import {
   errorBodySchema,
   notFound,
 } from '../../signaling/protocol/errors.js';
+import { isFreeText, optionalText } from '../../signaling/protocol/fields.js';
 import {
   attachmentParamsSchema,
   errorResponses,
@@ -50,6 +51,8 @@ const allowedTypes: Readonly<Record<string, string>> = {
   '.png': 'image/png',
   '.zip': 'application/zip',
 };
+
+const uploadTitleSchema = optionalText({ vi: 'Tên tài liệu', en: 'Document title' }, 300);
 
 /** Keeps the name people see, minus anything that could act as a path. */
 function cleanFileName(name: string): string {
@@ -95,6 +98,12 @@ export const attachmentRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
         );
       const part = await request.file();
       if (!part) throw badRequest('body.file: thiếu tệp / the file is missing');
+      if (!isFreeText(part.filename)) {
+        part.file.resume();
+        throw badRequest(
+          'body.file: tên tệp chứa ký tự điều khiển hoặc ký tự đảo chiều / the file name contains control or bidi override characters',
+        );
+      }
       const fileName = cleanFileName(part.filename);
       const ext = extname(fileName).toLowerCase();
       const contentType = allowedTypes[ext];
@@ -109,7 +118,12 @@ export const attachmentRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
         titleField && !Array.isArray(titleField) && titleField.type === 'field'
           ? String(titleField.value)
           : '';
-      const title = (rawTitle.normalize('NFC').trim() || fileName).slice(0, 300);
+      const parsedTitle = uploadTitleSchema.safeParse(rawTitle);
+      if (!parsedTitle.success) {
+        part.file.resume();
+        throw badRequest(`body.title: ${parsedTitle.error.issues[0]?.message}`);
+      }
+      const title = parsedTitle.data || fileName;
       const attachmentId = randomUUID();
       const dir = join(uploadsDir, id);
       await mkdir(dir, { recursive: true });

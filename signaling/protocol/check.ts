@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { optionalText } from './fields.js';
 
 /*
  * The technical check (giao ban kỹ thuật) and site readiness: figures, verdict, checklist, the
@@ -323,11 +324,7 @@ export const checklistInputSchema = z.strictObject({
   ),
   /** Seats actually prepared, compared with the expected head count. */
   seats: z.int().min(0).max(100_000).optional(),
-  note: z
-    .string()
-    .trim()
-    .max(500, { error: 'Ghi chú tối đa 500 ký tự / Note: at most 500 characters' })
-    .optional(),
+  note: optionalText({ vi: 'Ghi chú', en: 'Note' }, 500, { multiline: true }),
 });
 export type ChecklistInput = z.infer<typeof checklistInputSchema>;
 

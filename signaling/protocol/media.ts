@@ -111,7 +111,7 @@ export const rtpParametersSchema = z.looseObject({
   rtcp: z
     .looseObject({
       /** RTCP SDES items are at most 255 bytes (RFC 3550 §6.5); relayed to every receiver. */
-      cname: z.string().min(1).max(255).optional(),
+      cname: z.string().max(255).optional(),
       reducedSize: z.boolean().optional(),
       mux: z.boolean().optional(),
     })

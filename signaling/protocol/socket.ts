@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { checkNotifications, checkRequests } from './check.js';
 import { errorBodySchema } from './errors.js';
+import { optionalText } from './fields.js';
 import { dtlsParametersSchema, rtpCapabilitiesSchema, rtpParametersSchema } from './media.js';
 
 /*
@@ -82,7 +83,9 @@ export type SessionState = z.infer<typeof sessionStateSchema>;
 export const requests = {
   /** First request after connecting: who am I, the session, the router's capabilities. */
   join: {
-    payload: z.object({ displayName: z.string().trim().max(120).optional() }).default({}),
+    payload: z
+      .object({ displayName: optionalText({ vi: 'Tên hiển thị', en: 'Display name' }, 120) })
+      .default({}),
     answer: z.object({
       endpointId: id,
       role: endpointRoleSchema,
@@ -162,7 +165,7 @@ export const requests = {
     answer: sessionStateSchema,
   },
   endSession: {
-    payload: z.object({ reason: z.string().max(200).optional() }).default({}),
+    payload: z.object({ reason: optionalText({ vi: 'Lý do', en: 'Reason' }, 200) }).default({}),
     answer: z.object({}),
   },
   setAgendaItem: {
