@@ -6,6 +6,7 @@ import type { WorkerPool } from '../../media/WorkerPool.js';
 import type { CheckHooks } from '../../signaling/ConnectionCheck.js';
 import type { Principal } from '../../signaling/protocol/auth.js';
 import { AppError, conflict } from '../../signaling/protocol/errors.js';
+import { idSchema } from '../../signaling/protocol/fields.js';
 import { type Meeting, meetingTransitions } from '../../signaling/protocol/meetings.js';
 import { type SignalingPrincipal, SignalingServer } from '../../signaling/SignalingServer.js';
 import type { ChairSnapshot } from '../../signaling/session/ChairState.js';
@@ -54,6 +55,8 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
     const id = p.kind === 'admin' ? meetingId : p.meetingId;
     if (!id)
       throw new AppError('bad_request', 'meetingId: IT staff connect to one meeting at a time');
+    if (!idSchema.safeParse(id).success)
+      throw new AppError('bad_request', 'meetingId: Mã không hợp lệ / Invalid id');
     const meeting = await data.meetings.get(id);
     if (!connectableStates.has(meeting.state)) {
       throw conflict(
