@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import type { MediaLogger } from '../media/MediaLogger.js';
 import { Room } from '../media/Room.js';
@@ -9,6 +9,7 @@ import type { CheckThresholdsLike } from './protocol/check.js';
 import { AppError, toErrorBody } from './protocol/errors.js';
 import type { EndpointRole, NotificationName, NotificationPayload } from './protocol/socket.js';
 import type { QualityThresholds } from './quality.js';
+import { HandshakeLimiter, type HandshakeLimits } from './requestLimits.js';
 import { type PlacedConnection, serveRequests } from './serveRequests.js';
 import type { RequestHandlers } from './session/handlerTypes.js';
 import {
@@ -62,6 +63,9 @@ export interface SignalingServerOptions {
   checkThresholds?: CheckThresholdsLike;
   /** How long a full check measures (ms); tests shorten it. */
   checkMeasureMs?: number;
+  /** The client address of a handshake (trusted proxies applied); default the socket's peer. */
+  clientAddress?(request: IncomingMessage): string;
+  handshakeLimits?: Partial<HandshakeLimits>;
 }
 
 function originOf(headers: Socket['handshake']['headers']) {
@@ -113,6 +117,7 @@ export class SignalingServer {
       maxHttpBufferSize: 256 * 1024,
       serveClient: false,
     });
+    const handshakes = new HandshakeLimiter(options.handshakeLimits);
     this.io.use((socket, next) => {
       if (this.closed)
         return next(
@@ -120,6 +125,13 @@ export class SignalingServer {
             new AppError('unavailable', 'Máy chủ đang dừng / Server is shutting down'),
           ),
         );
+      const address =
+        options.clientAddress?.(socket.request) ?? socket.request.socket.remoteAddress ?? '';
+      try {
+        handshakes.admit(address);
+      } catch (err) {
+        return next(this.connectError(err));
+      }
       const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
       const header = socket.handshake.headers.authorization;
       const token =
@@ -142,6 +154,8 @@ export class SignalingServer {
           next();
         })
         .catch((err) => {
+          const code = err instanceof AppError ? err.code : undefined;
+          if (code === 'unauthorized' || code === 'forbidden') handshakes.failed(address);
           this.log.warn({ err: (err as Error).message }, 'socket authentication refused');
           next(this.connectError(err));
         });

@@ -13,6 +13,7 @@ import type { ChairSnapshot } from '../../signaling/session/ChairState.js';
 import type { SessionMeetingInfo } from '../../signaling/session/MeetingSession.js';
 import { SESSION_COOKIE, sha256 } from '../auth/AccessService.js';
 import type { DataServices } from '../DataServices.js';
+import { clientAddressOf, trustFor } from '../http/clientAddress.js';
 import { assertSameOrigin } from '../http/sameOrigin.js';
 import type { Logger } from '../logger.js';
 import { sessionInfoOf } from './LiveMeetings.js';
@@ -45,6 +46,7 @@ export function turnCredentials(config: Config['turn'], name: string, now = Date
  */
 export function createSignaling(options: CreateSignalingOptions): SignalingServer {
   const { data, config } = options;
+  const trust = trustFor(config.http.trustedProxies);
 
   async function principalFor(
     p: Principal,
@@ -161,5 +163,6 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
       : {}),
     maxConsumersPerRouter: config.media.maxConsumersPerRouter,
     idleCloseMs: config.media.idleSessionCloseSeconds * 1000,
+    clientAddress: (request) => clientAddressOf(request, trust),
   });
 }
