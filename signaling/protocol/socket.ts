@@ -69,8 +69,10 @@ export const sessionStateSchema = z.object({
   agendaIndex: z.number().int().min(-1),
   /** siteId holding the floor. */
   floorSiteId: id.optional(),
-  /** Raise-hand queue, oldest first. */
+  /** Raise-hand queue, oldest first (a site receives only its own entry: liveDataRules). */
   handQueue: z.array(id),
+  /** Sent to a site whose hand is up: its place in the queue, 1 = next. */
+  handPosition: z.int().min(1).optional(),
   activeSpeakerEndpointId: id.optional(),
   /** The site in a two-way call with IT staff; going live ends it unless the chair keeps it. */
   itCallSiteId: id.optional(),
