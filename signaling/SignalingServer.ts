@@ -51,7 +51,11 @@ export interface SignalingServerOptions {
   authenticate(credentials: HandshakeCredentials): Promise<SignalingPrincipal>;
   meetingInfo(meetingId: string): Promise<SessionMeetingInfo>;
   hooks(meetingId: string): SessionHooks;
-  iceServers(): { urls: string | string[]; username?: string; credential?: string }[];
+  /** ICE servers for one endpoint (TURN credentials are per endpoint). */
+  iceServers(
+    meetingId: string,
+    endpointId: string,
+  ): { urls: string | string[]; username?: string; credential?: string }[];
   qualityThresholds: QualityThresholds;
   maxConsumersPerRouter: number;
   maxConsumersPerEndpoint?: number;
@@ -211,7 +215,7 @@ export class SignalingServer {
       io: this.io,
       info,
       hooks: o.hooks(meetingId),
-      iceServers: o.iceServers,
+      iceServers: (endpointId) => o.iceServers(meetingId, endpointId),
       logger: o.logger,
       qualityThresholds: o.qualityThresholds,
       ...(o.statsIntervalMs ? { statsIntervalMs: o.statsIntervalMs } : {}),

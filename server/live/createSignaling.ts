@@ -31,10 +31,26 @@ export interface CreateSignalingOptions {
 /** States in which endpoints may connect: the waiting room, the check window, the session. */
 const connectableStates = new Set<Meeting['state']>(['scheduled', 'checking', 'live']);
 
-/** coturn's use-auth-secret credentials: username "<expiry>:<name>", password HMAC-SHA1 of it. */
-export function turnCredentials(config: Config['turn'], name: string, now = Date.now()) {
+/** Whose TURN credentials: the endpoint, in its meeting, until the meeting's links expire. */
+export interface TurnHolder {
+  meetingId: string;
+  endpointId: string;
+  /** When the meeting's join links expire (ms): a credential never outlives its link. */
+  endsAt: number;
+}
+
+/**
+ * coturn's use-auth-secret credentials: username "<expiry>:<meetingId>:<endpointId>" (coturn
+ * logs who relays), password HMAC-SHA1 of it. Valid until the meeting's links expire, and never
+ * longer than the configured lifetime.
+ */
+export function turnCredentials(config: Config['turn'], holder: TurnHolder, now = Date.now()) {
   if (config.urls.length === 0 || !config.secret) return [];
-  const username = `${Math.floor(now / 1000) + config.credentialTtlSeconds}:${name}`;
+  const expiresAt = Math.min(
+    now + config.credentialTtlSeconds * 1000,
+    Math.max(now, holder.endsAt),
+  );
+  const username = `${Math.floor(expiresAt / 1000)}:${holder.meetingId}:${holder.endpointId}`;
   const credential = createHmac('sha1', config.secret).update(username).digest('base64');
   return [{ urls: config.urls, username, credential }];
 }
@@ -47,6 +63,8 @@ export function turnCredentials(config: Config['turn'], name: string, now = Date
 export function createSignaling(options: CreateSignalingOptions): SignalingServer {
   const { data, config } = options;
   const trust = trustFor(config.http.trustedProxies);
+  /** Link expiry of each meeting seen at a handshake, so TURN credentials end with it. */
+  const linksExpire = new Map<string, number>();
 
   async function principalFor(
     p: Principal,
@@ -60,6 +78,7 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
     if (!idSchema.safeParse(id).success)
       throw new AppError('bad_request', 'meetingId: Mã không hợp lệ / Invalid id');
     const meeting = await data.meetings.get(id);
+    linksExpire.set(id, data.access.linkExpiry(meeting).getTime());
     if (!connectableStates.has(meeting.state)) {
       throw conflict(
         `Hội nghị đang ở trạng thái ${meeting.state}: chưa thể kết nối / The meeting is ${meeting.state}`,
@@ -156,7 +175,12 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
           );
       },
     }),
-    iceServers: () => turnCredentials(config.turn, 'diemcau'),
+    iceServers: (meetingId, endpointId) =>
+      turnCredentials(config.turn, {
+        meetingId,
+        endpointId,
+        endsAt: linksExpire.get(meetingId) ?? Date.now(),
+      }),
     qualityThresholds: config.checks,
     ...(options.checkHooks
       ? { checkHooks: options.checkHooks, checkThresholds: config.checks }

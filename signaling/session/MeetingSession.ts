@@ -139,8 +139,8 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
     return this.participants.get(endpointId);
   }
 
-  iceServers() {
-    return this.options.iceServers();
+  iceServers(endpointId: string) {
+    return this.options.iceServers(endpointId);
   }
 
   get agendaLength(): number {

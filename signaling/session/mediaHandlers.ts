@@ -54,7 +54,7 @@ export function mediaHandlers(s: MeetingSession): HandlerGroup<MediaRequest> {
       role: p.role,
       ...(p.siteId !== undefined ? { siteId: p.siteId } : {}),
       routerRtpCapabilities: plain(s.room.rtpCapabilities),
-      iceServers: s.iceServers(),
+      iceServers: s.iceServers(p.endpointId),
       session: s.state,
       participants: s.participantViews(),
     }),
