@@ -114,7 +114,7 @@ t.test(
         `${range} range denied`,
       );
     t.ok(
-      cmd.includes('--allowed-peer-ip=${ANNOUNCED_ADDRESS}'),
+      cmd.includes(`--allowed-peer-ip=\${ANNOUNCED_ADDRESS}`),
       'the media server itself stays reachable even on a private address',
     );
   },

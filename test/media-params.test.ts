@@ -73,30 +73,74 @@ t.test('what a browser sends passes', async (t) => {
 });
 
 const cases: [string, (p: typeof chromeVideo) => void, RegExp][] = [
-  ['payload type 99999', (p) => void (p.codecs[0]!.payloadType = 99999), /codecs\.0\.payloadType/],
-  ['payload type -1', (p) => void (p.codecs[0]!.payloadType = -1), /codecs\.0\.payloadType/],
+  [
+    'payload type 99999',
+    (p) => {
+      p.codecs[0]!.payloadType = 99999;
+    },
+    /codecs\.0\.payloadType/,
+  ],
+  [
+    'payload type -1',
+    (p) => {
+      p.codecs[0]!.payloadType = -1;
+    },
+    /codecs\.0\.payloadType/,
+  ],
   [
     'path-like mimeType',
-    (p) => void (p.codecs[0]!.mimeType = 'video/../../x'),
+    (p) => {
+      p.codecs[0]!.mimeType = 'video/../../x';
+    },
     /codecs\.0\.mimeType/,
   ],
-  ['ssrc -1', (p) => void (p.encodings[2]!.ssrc = -1), /encodings\.2\.ssrc/],
-  ['ssrc 2^53', (p) => void (p.encodings[2]!.ssrc = 2 ** 53), /encodings\.2\.ssrc/],
+  [
+    'ssrc -1',
+    (p) => {
+      p.encodings[2]!.ssrc = -1;
+    },
+    /encodings\.2\.ssrc/,
+  ],
+  [
+    'ssrc 2^53',
+    (p) => {
+      p.encodings[2]!.ssrc = 2 ** 53;
+    },
+    /encodings\.2\.ssrc/,
+  ],
   [
     'rtx ssrc equal to the media ssrc',
-    (p) => void (p.encodings[2]!.rtx = { ssrc: 1234 }),
+    (p) => {
+      p.encodings[2]!.rtx = { ssrc: 1234 };
+    },
     /encodings\.2\.rtx\.ssrc/,
   ],
   [
     'scalability mode L99T99',
-    (p) => void (p.encodings[0]!.scalabilityMode = 'L99T99'),
+    (p) => {
+      p.encodings[0]!.scalabilityMode = 'L99T99';
+    },
     /encodings\.0\.scalabilityMode/,
   ],
-  ['a 100 kB CNAME', (p) => void (p.rtcp.cname = 'x'.repeat(100_000)), /rtcp\.cname/],
-  ['header extension id 0', (p) => void (p.headerExtensions[0]!.id = 0), /headerExtensions\.0\.id/],
+  [
+    'a 100 kB CNAME',
+    (p) => {
+      p.rtcp.cname = 'x'.repeat(100_000);
+    },
+    /rtcp\.cname/,
+  ],
+  [
+    'header extension id 0',
+    (p) => {
+      p.headerExtensions[0]!.id = 0;
+    },
+    /headerExtensions\.0\.id/,
+  ],
   [
     'header extension id 4096',
-    (p) => void (p.headerExtensions[1]!.id = 4096),
+    (p) => {
+      p.headerExtensions[1]!.id = 4096;
+    },
     /headerExtensions\.1\.id/,
   ],
 ];
