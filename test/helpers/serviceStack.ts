@@ -5,7 +5,7 @@ import { loadConfig } from '../../config/index.js';
 import { hoaBinhBriefing } from '../../server/demo/hoaBinh.js';
 import { Service } from '../../server/Service.js';
 import type { IssuedLink } from '../../signaling/protocol/auth.js';
-import type { Meeting } from '../../signaling/protocol/meetings.js';
+import type { Meeting, MeetingInput } from '../../signaling/protocol/meetings.js';
 import type { Site } from '../../signaling/protocol/sites.js';
 import { vietnamParts } from '../../signaling/protocol/time.js';
 import { tempDir } from './browser.js';
@@ -22,6 +22,8 @@ export interface ServiceStack {
   main: Site;
   districts: Site[];
   meeting: Meeting;
+  /** The body the meeting was created from. */
+  meetingInput: MeetingInput;
   links: IssuedLink[];
   tokenOf(role: string, siteId?: string): string;
 }
@@ -104,5 +106,15 @@ export async function startServiceStack(
     if (!found) throw new Error(`no ${role} link`);
     return found.token;
   };
-  return { service: svc, logs, adminCookie, main, districts, meeting, links, tokenOf };
+  return {
+    service: svc,
+    logs,
+    adminCookie,
+    main,
+    districts,
+    meeting,
+    meetingInput: input,
+    links,
+    tokenOf,
+  };
 }
