@@ -116,8 +116,9 @@ export class Fuzz {
     const paths: (string | number)[][] = [];
     const walk = (v: unknown, path: (string | number)[]) => {
       if (path.length > 0) paths.push(path);
-      if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
-      else if (v && typeof v === 'object')
+      if (Array.isArray(v)) {
+        for (const [i, x] of v.entries()) walk(x, [...path, i]);
+      } else if (v && typeof v === 'object')
         for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
     };
     walk(copy, []);
