@@ -1,16 +1,14 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { Test } from 'tap';
-import { loadConfig } from '../../config/index.js';
 import { hoaBinhBriefing } from '../../server/demo/hoaBinh.js';
-import { Service } from '../../server/Service.js';
+import type { Service } from '../../server/Service.js';
 import type { IssuedLink } from '../../signaling/protocol/auth.js';
 import type { Meeting, MeetingInput } from '../../signaling/protocol/meetings.js';
 import type { Site } from '../../signaling/protocol/sites.js';
 import { vietnamParts } from '../../signaling/protocol/time.js';
-import { tempDir } from './browser.js';
 import { createHoaBinhSites, login } from './dataApi.js';
-import { startTestRedis } from './redis.js';
+import { startTestService } from './service.js';
 
 export const STACK_ADMIN = { username: 'admin', password: 'mat-khau-rat-dai-2011' };
 
@@ -28,8 +26,6 @@ export interface ServiceStack {
   tokenOf(role: string, siteId?: string): string;
 }
 
-let portBase = 47000 + (process.pid % 150) * 20;
-
 /**
  * The whole service (Redis, one mediasoup worker, signaling, checks) listening on loopback, its
  * logs captured, with the Hòa Bình sites and a scheduled meeting ten days ahead with its links.
@@ -38,8 +34,6 @@ export async function startServiceStack(
   t: Test,
   env: Record<string, string> = {},
 ): Promise<ServiceStack> {
-  const redis = await startTestRedis(t);
-  const dataDir = tempDir(t, 'diemcau-stack-');
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -48,30 +42,11 @@ export async function startServiceStack(
     },
   });
   const logger = pino({ level: 'trace' }, sink);
-  let service: Service | undefined;
-  for (let attempt = 0; !service; attempt++) {
-    const config = loadConfig({
-      env: {
-        REDIS_URL: redis.url,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        RTC_PORT_BASE: String(portBase),
-        RTC_LISTEN_IP: '127.0.0.1',
-        ANNOUNCED_ADDRESS: '127.0.0.1',
-        MEDIASOUP_WORKERS: '1',
-        DATA_DIR: dataDir,
-        ...env,
-      },
-    });
-    portBase += 10;
-    try {
-      service = await Service.start({ config, logger });
-    } catch (err) {
-      if (attempt > 4) throw err;
-    }
-  }
-  const svc = service;
-  t.teardown(() => svc.close('test done'));
+  const svc = await startTestService(t, {
+    name: 'stack',
+    env,
+    logger,
+  });
   await svc.data.access.createUser(STACK_ADMIN.username, STACK_ADMIN.password, {
     kind: 'system',
     name: 'test',
