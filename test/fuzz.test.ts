@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { io as connect, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import t from 'tap';
 import { z } from 'zod';
 import { hoaBinhDistrictSites } from '../server/demo/hoaBinh.js';
@@ -16,7 +16,12 @@ import { type RequestName, requests } from '../signaling/protocol/socket.js';
 import { launchChromium } from './helpers/browser.js';
 import { startEndpoint, waitForMedia } from './helpers/endpoints.js';
 import { Fuzz } from './helpers/fuzz.js';
-import { STACK_ADMIN, startServiceStack } from './helpers/serviceStack.js';
+import {
+  fullChecklist,
+  handshake,
+  STACK_ADMIN,
+  startServiceStack,
+} from './helpers/serviceStack.js';
 
 /*
  * Hostile input from every role, seeded (FUZZ_SEED): mutated HTTP bodies, query strings and
@@ -32,18 +37,7 @@ const HTTP_REQUESTS = Number(process.env.FUZZ_HTTP ?? 7000);
 const SOCKET_SECONDS = Number(process.env.FUZZ_SOCKET_SECONDS ?? 28);
 /** Below the per-socket budget (40/s), so the handlers see the messages, not the limiter. */
 const SOCKET_PER_SECOND = 33;
-const CHECKLIST = {
-  items: {
-    cameraFraming: true,
-    microphone: true,
-    display: true,
-    backupPower: true,
-    banner: true,
-    seats: true,
-  },
-  seats: 40,
-  note: 'Đã thử máy phát',
-};
+const CHECKLIST = { ...fullChecklist, seats: 40, note: 'Đã thử máy phát' };
 
 async function snapshot(redis: Redis): Promise<Map<string, string>> {
   const out = new Map<string, string>();
@@ -92,18 +86,11 @@ t.test('fuzzing every door from every role', async (t) => {
     await receiver.close().catch(() => {});
   });
 
-  const open = (auth: Record<string, string>, headers: Record<string, string> = {}) =>
-    new Promise<Socket>((resolve, reject) => {
-      const socket = connect(service.url, {
-        transports: ['websocket'],
-        auth,
-        extraHeaders: headers,
-        reconnection: false,
-        forceNew: true,
-      });
-      socket.on('connect', () => resolve(socket));
-      socket.on('connect_error', reject);
-    });
+  const open = async (auth: Record<string, string>, headers: Record<string, string> = {}) => {
+    const h = await handshake(service.url, auth, headers);
+    if (!h.ok) throw Object.assign(new Error(h.message), { data: { code: h.code } });
+    return h.socket;
+  };
   const joined = async (socket: Socket) => {
     for (let ok = false; !ok; ) {
       ok = await socket

@@ -1,9 +1,14 @@
-import { io as connect, type Socket } from 'socket.io-client';
 import t from 'tap';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { buildHttpApp } from '../server/http/buildHttpApp.js';
 import { testLogger } from './helpers/logger.js';
-import { type ServiceStack, STACK_ADMIN, startServiceStack } from './helpers/serviceStack.js';
+import {
+  fullChecklist,
+  handshake,
+  type ServiceStack,
+  STACK_ADMIN,
+  startServiceStack,
+} from './helpers/serviceStack.js';
 
 /*
  * The holes of issue 10 that show over HTTP and the socket handshake, against the whole service:
@@ -15,38 +20,14 @@ import { type ServiceStack, STACK_ADMIN, startServiceStack } from './helpers/ser
 const PUBLIC_URL = 'https://hop.sogd.example.vn';
 const EVIL = 'https://evil.example';
 const CHECKLIST = {
-  items: {
-    cameraFraming: true,
-    microphone: true,
-    display: true,
-    backupPower: false,
-    banner: true,
-    seats: true,
-  },
+  items: { ...fullChecklist.items, backupPower: false },
 };
 
 const stack: ServiceStack = await startServiceStack(t, { PUBLIC_URL });
 const { service } = stack;
 
-function handshake(
-  auth: Record<string, string>,
-  headers: Record<string, string>,
-): Promise<{ ok: true; socket: Socket } | { ok: false; code?: string; message: string }> {
-  return new Promise((resolve) => {
-    const socket = connect(service.url, {
-      transports: ['websocket'],
-      auth,
-      extraHeaders: headers,
-      reconnection: false,
-      forceNew: true,
-    });
-    socket.on('connect', () => resolve({ ok: true, socket }));
-    socket.on('connect_error', (err: Error & { data?: { code?: string } }) => {
-      socket.close();
-      resolve({ ok: false, code: err.data?.code, message: err.message });
-    });
-  });
-}
+const open = (auth: Record<string, string>, headers: Record<string, string>) =>
+  handshake(service.url, auth, headers);
 
 t.test('trusted proxies: configured list, default none', async (t) => {
   t.same(loadConfig({ env: {} }).http.trustedProxies, [], 'no proxy is trusted by default');
@@ -171,19 +152,19 @@ t.test('cookie-authenticated writes must come from the public origin', async (t)
   });
   t.equal(put.statusCode, 200, 'a token-authenticated write works from anywhere');
 
-  const cookieEvil = await handshake(
+  const cookieEvil = await open(
     { meetingId: stack.meeting.id },
     { cookie: stack.adminCookie, origin: EVIL },
   );
   t.notOk(cookieEvil.ok, 'a cookie handshake from a foreign origin is refused');
   if (!cookieEvil.ok) t.equal(cookieEvil.code, 'forbidden');
-  const cookieOwn = await handshake(
+  const cookieOwn = await open(
     { meetingId: stack.meeting.id },
     { cookie: stack.adminCookie, origin: PUBLIC_URL },
   );
   t.ok(cookieOwn.ok, 'from the public origin it connects');
   if (cookieOwn.ok) cookieOwn.socket.close();
-  const byAddress = await handshake(
+  const byAddress = await open(
     { meetingId: stack.meeting.id },
     { cookie: stack.adminCookie, origin: service.url },
   );
@@ -192,7 +173,7 @@ t.test('cookie-authenticated writes must come from the public origin', async (t)
     'from a page opened by the address it connects to (no Sec-Fetch-Site on WebSocket)',
   );
   if (byAddress.ok) byAddress.socket.close();
-  const tokenEvil = await handshake({ token }, { origin: EVIL });
+  const tokenEvil = await open({ token }, { origin: EVIL });
   t.ok(tokenEvil.ok, 'a token handshake connects from anywhere');
   if (tokenEvil.ok) tokenEvil.socket.close();
 });
@@ -210,9 +191,9 @@ t.test('no issued token reaches the logs', async (t) => {
       headers: { authorization: `Bearer ${token}` },
     });
   }
-  const socket = await handshake({ token: stack.links[0]!.token }, {});
+  const socket = await open({ token: stack.links[0]!.token }, {});
   if (socket.ok) socket.socket.close();
-  await handshake({ token: 'x'.repeat(43) }, {});
+  await open({ token: 'x'.repeat(43) }, {});
   await new Promise((r) => setTimeout(r, 200));
   const all = stack.logs.join('\n');
   t.ok(all.includes('/join/'), 'join requests are logged');

@@ -1,4 +1,3 @@
-import { io as connect } from 'socket.io-client';
 import t from 'tap';
 import { hoaBinhBriefing } from '../server/demo/hoaBinh.js';
 import { checklistInputSchema } from '../signaling/protocol/check.js';
@@ -9,7 +8,12 @@ import { siteInputSchema } from '../signaling/protocol/sites.js';
 import { requests } from '../signaling/protocol/socket.js';
 import { buildTestApi, createHoaBinhSites } from './helpers/dataApi.js';
 import { startTestRedis } from './helpers/redis.js';
-import { type ServiceStack, startServiceStack } from './helpers/serviceStack.js';
+import {
+  fullChecklist,
+  handshake,
+  type ServiceStack,
+  startServiceStack,
+} from './helpers/serviceStack.js';
 
 /*
  * One free-text rule, real calendar dates, valid UTF-8, no writes after the meeting ended, no
@@ -42,14 +46,7 @@ t.test('one free-text rule in the shared field schemas', async (t) => {
 
   const note = (n: string) =>
     checklistInputSchema.safeParse({
-      items: {
-        cameraFraming: true,
-        microphone: true,
-        display: true,
-        backupPower: true,
-        banner: true,
-        seats: true,
-      },
+      ...fullChecklist,
       note: n,
     });
   t.notOk(note('Máy phát\u0000').success, 'checklist note: NUL');
@@ -196,38 +193,18 @@ t.test('against the service', async (t) => {
   });
 
   t.test("the admin socket's meetingId is checked like every id", async (t) => {
-    const answer = await new Promise<{ code?: string }>((resolve) => {
-      const socket = connect(service.url, {
-        transports: ['websocket'],
-        auth: { meetingId: `${meeting.id}:links` },
-        extraHeaders: { cookie: stack.adminCookie },
-        reconnection: false,
-        forceNew: true,
-      });
-      socket.on('connect', () => {
-        socket.close();
-        resolve({ code: 'connected' });
-      });
-      socket.on('connect_error', (err: Error & { data?: { code?: string } }) => {
-        socket.close();
-        resolve({ code: err.data?.code });
-      });
-    });
-    t.equal(answer.code, 'bad_request');
+    const answer = await handshake(
+      service.url,
+      { meetingId: `${meeting.id}:links` },
+      { cookie: stack.adminCookie },
+    );
+    if (answer.ok) answer.socket.close();
+    t.equal(answer.ok ? 'connected' : answer.code, 'bad_request');
   });
 
   t.test('checklist and readiness writes are refused once the meeting ended', async (t) => {
     const site = stack.districts[0]!.id;
-    const checklist = {
-      items: {
-        cameraFraming: true,
-        microphone: true,
-        display: true,
-        backupPower: true,
-        banner: true,
-        seats: true,
-      },
-    };
+    const checklist = fullChecklist;
     const url = `/api/meetings/${meeting.id}/sites/${site}/checklist`;
     t.equal((await asAdmin('PUT', url, checklist)).statusCode, 200, 'before: accepted');
     for (const action of ['goLive', 'end']) {

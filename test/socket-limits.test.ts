@@ -1,8 +1,7 @@
-import { io as connect, type Socket } from 'socket.io-client';
 import t from 'tap';
 import { AppError } from '../signaling/protocol/errors.js';
 import { HandshakeLimiter, withinConcurrency } from '../signaling/requestLimits.js';
-import { type ServiceStack, startServiceStack } from './helpers/serviceStack.js';
+import { handshake, type ServiceStack, startServiceStack } from './helpers/serviceStack.js';
 
 /*
  * Socket handshakes per address, failed token use per address, and per-connection concurrency of
@@ -82,20 +81,10 @@ t.test('expensive requests: one in flight per connection', async (t) => {
 
 t.test('against the service', async (t) => {
   const stack: ServiceStack = await startServiceStack(t);
-  const open = (auth: Record<string, string>) =>
-    new Promise<{ socket?: Socket; code?: string }>((resolve) => {
-      const socket = connect(stack.service.url, {
-        transports: ['websocket'],
-        auth,
-        reconnection: false,
-        forceNew: true,
-      });
-      socket.on('connect', () => resolve({ socket }));
-      socket.on('connect_error', (err: Error & { data?: { code?: string } }) => {
-        socket.close();
-        resolve({ code: err.data?.code });
-      });
-    });
+  const open = async (auth: Record<string, string>) => {
+    const h = await handshake(stack.service.url, auth);
+    return h.ok ? { socket: h.socket } : { code: h.code };
+  };
 
   t.test('concurrent beginCheck calls from one site', async (t) => {
     const { socket } = await open({ token: stack.tokenOf('technician', stack.districts[0]!.id) });

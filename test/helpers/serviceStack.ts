@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
+import { io as connect, type Socket } from 'socket.io-client';
 import type { Test } from 'tap';
 import { hoaBinhBriefing } from '../../server/demo/hoaBinh.js';
 import type { Service } from '../../server/Service.js';
@@ -11,6 +12,44 @@ import { createHoaBinhSites, login } from './dataApi.js';
 import { startTestService } from './service.js';
 
 export const STACK_ADMIN = { username: 'admin', password: 'mat-khau-rat-dai-2011' };
+
+/** Every checklist item confirmed. */
+export const fullChecklist = {
+  items: {
+    cameraFraming: true,
+    microphone: true,
+    display: true,
+    backupPower: true,
+    banner: true,
+    seats: true,
+  },
+};
+
+export type Handshake =
+  | { ok: true; socket: Socket }
+  | { ok: false; code?: string; message: string };
+
+/** One socket.io handshake over WebSocket, no reconnection: connected, or refused with its code. */
+export function handshake(
+  url: string,
+  auth: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<Handshake> {
+  return new Promise((resolve) => {
+    const socket = connect(url, {
+      transports: ['websocket'],
+      auth,
+      extraHeaders: headers,
+      reconnection: false,
+      forceNew: true,
+    });
+    socket.on('connect', () => resolve({ ok: true, socket }));
+    socket.on('connect_error', (err: Error & { data?: { code?: string } }) => {
+      socket.close();
+      resolve({ ok: false, code: err.data?.code, message: err.message });
+    });
+  });
+}
 
 export interface ServiceStack {
   service: Service;
