@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import type { z } from 'zod';
 import { envNameFor, envToPath } from './env.js';
 import { type Config, configSchema } from './schema.js';
@@ -109,5 +109,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   config.media.numWorkers ??= availableParallelism();
   config.http.publicUrl ??= `http://localhost:${config.http.port}`;
   config.http.publicUrl = config.http.publicUrl.replace(/\/+$/, '');
+  if (config.cluster.nodeUrl) config.cluster.nodeUrl = config.cluster.nodeUrl.replace(/\/+$/, '');
+  config.cluster.nodeId ??= `${hostname()}-${process.pid}`;
   return config;
 }

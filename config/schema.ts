@@ -108,6 +108,22 @@ export const configSchema = z
         serverBin: z.string().min(1).default('redis-server'),
       })
       .prefault({}),
+    cluster: z
+      .strictObject({
+        /** This node's id in the shared Redis; defaults to <hostname>-<pid>. */
+        nodeId: z
+          .string()
+          .regex(/^[a-zA-Z0-9_.-]{1,64}$/, 'letters, digits, "_", "." or "-" only')
+          .optional(),
+        /**
+         * Where browsers reach this node directly (socket.io and the pages), when several nodes
+         * sit behind one public address. Defaults to the public URL.
+         */
+        nodeUrl: z.url({ protocol: /^https?$/ }).optional(),
+        /** A dead node's meetings move to another node after this long (seconds). */
+        leaseSeconds: z.coerce.number().min(1).max(60).default(5),
+      })
+      .prefault({}),
     /** Folder for persistent data (the private Redis's append-only file, uploads). */
     dataDir: z.string().min(1).default('./data'),
     logLevel: logLevel.default('info'),
@@ -144,6 +160,37 @@ export const configSchema = z
         path: ['secret'],
       }),
     checks: checkThresholdsSchema.prefault({}),
+    /** The programme (broadcast/): one composed, encoded picture of a meeting for recording and live out. */
+    broadcast: z
+      .strictObject({
+        width: z.coerce.number().int().min(160).max(3840).default(1280),
+        height: z.coerce.number().int().min(90).max(2160).default(720),
+        fps: z.coerce.number().int().min(5).max(60).default(30),
+        videoKbps: z.coerce.number().int().min(100).max(20000).default(2500),
+        audioKbps: z.coerce.number().int().min(32).max(320).default(128),
+        /** x264 speed preset: faster presets cost less CPU for a larger file at the same quality. */
+        preset: z
+          .enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium'])
+          .default('veryfast'),
+        /** Encoder threads (0: x264 decides). */
+        threads: z.coerce.number().int().min(0).max(64).default(0),
+        /** Length of one MP4 segment: a crash loses at most the open one. */
+        segmentSeconds: z.coerce.number().int().min(5).max(60).default(60),
+        /** Recordings older than this are deleted. */
+        retentionDays: z.coerce.number().positive().max(3650).default(30),
+        /** Python 3 with GStreamer's introspection bindings (python3-gi), for broadcast/composer.py. */
+        pythonBin: z.string().min(1).default('/usr/bin/python3'),
+        /** FFmpeg pushes the programme to RTMP ingest URLs. */
+        ffmpegBin: z.string().min(1).default('ffmpeg'),
+        hlsSegmentSeconds: z.coerce.number().int().min(1).max(10).default(2),
+      })
+      .prefault({}),
+    metrics: z
+      .strictObject({
+        /** Bearer token that lets a Prometheus on another host scrape /metrics (loopback needs none). */
+        token: z.string().min(16, 'at least 16 characters').optional(),
+      })
+      .prefault({}),
     notify: z
       .strictObject({
         /** POST target for reminders; requests are signed with webhookSecret (HMAC-SHA256). */

@@ -27,11 +27,14 @@ fi
 info "node $(node --version), npm $(npm --version 2>/dev/null)"
 
 # --- Debian packages ------------------------------------------------------------------------
-# Runtime: redis-server. Worker build: see scripts/build-mediasoup-worker.sh.
-packages=(redis-server ca-certificates meson ninja-build pkg-config gcc g++ make patch python3 libssl-dev
+# Runtime: redis-server; the programme composer (broadcast/composer.py): GStreamer from Debian,
+# driven by python3-gi, text drawn with Pango and Noto. Worker build: scripts/build-mediasoup-worker.sh.
+packages=(redis-server python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 gstreamer1.0-tools
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
+  gstreamer1.0-libav gstreamer1.0-x fonts-noto-core ca-certificates meson ninja-build pkg-config gcc g++ make patch python3 libssl-dev
   libuv1-dev libusrsctp-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler dpkg-dev)
 if [ "$want_test" = 1 ]; then
-  packages+=(chromium fonts-noto-core fonts-dejavu-core iproute2)
+  packages+=(chromium fonts-noto-core fonts-dejavu-core iproute2 ffmpeg openssl)
 fi
 step "Debian packages"
 missing=()

@@ -3,21 +3,29 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Config } from '../config/index.js';
 import { routeMediasoupLogs } from '../media/mediasoupLogging.js';
 import { WorkerPool } from '../media/WorkerPool.js';
 import type { SignalingServer } from '../signaling/SignalingServer.js';
+import { ClusterNode } from './cluster/ClusterNode.js';
 import { DataServices } from './DataServices.js';
 import { type DemoSeedResult, seedDemo } from './demo/seedDemo.js';
 import { buildHttpApp, type HttpApp } from './http/buildHttpApp.js';
+import { BroadcastService } from './live/broadcast.js';
 import { CheckServices } from './live/CheckServices.js';
+import { registerCheckMetrics } from './live/checkMetrics.js';
 import { createSignaling } from './live/createSignaling.js';
 import { LiveMeetings } from './live/LiveMeetings.js';
+import { registerLiveMetrics } from './live/liveMetrics.js';
 import type { Logger } from './logger.js';
 import { connectRedis } from './redis/connectRedis.js';
 import { RedisServerProcess } from './redis/RedisServerProcess.js';
 import { apiRoutes } from './routes/api.js';
+import { broadcastRoutes } from './routes/broadcast.js';
+import { clusterRoutes } from './routes/cluster.js';
 import { healthRoutes } from './routes/health.js';
+import { installHttpLatency, metricsRoutes } from './routes/metrics.js';
 import { pageRoutes } from './routes/pages.js';
 import { readinessRoutes } from './routes/readiness.js';
 
@@ -57,6 +65,8 @@ export class Service {
     readonly app: HttpApp,
     readonly data: DataServices,
     readonly signaling: SignalingServer,
+    readonly broadcast: BroadcastService,
+    readonly metrics: Registry,
   ) {}
 
   static async start(options: ServiceOptions): Promise<Service> {
@@ -118,6 +128,10 @@ export class Service {
         isShuttingDown: () => service?.shuttingDown ?? false,
       });
       undo.push({ name: 'http', run: () => app.close() });
+      // One registry per service (tests start several in one process).
+      const metrics = new Registry();
+      collectDefaultMetrics({ register: metrics, prefix: 'diemcau_node_' });
+      installHttpLatency(app, metrics);
       await app.register(healthRoutes, {
         redis,
         pool,
@@ -128,16 +142,20 @@ export class Service {
       // Technical checks: readiness, reminders, check-window jobs (BullMQ); routes under /api.
       const checks = await CheckServices.create({ data, redisUrl, config, logger });
       undo.push({ name: 'check jobs', run: () => checks.close() });
-      await app.register(apiRoutes, {
-        services: data,
-        lifecycle: live,
-        secureCookies: config.http.publicUrl!.startsWith('https:'),
-        publicUrl: config.http.publicUrl!,
-        also: async (scope) => {
-          await scope.register(readinessRoutes, { services: data, checks });
-        },
+
+      // One node of several on this Redis: registry, meeting placement, the socket.io adapter.
+      const cluster = await ClusterNode.start({
+        redis,
+        redisUrl,
+        keys: data.store.keys,
+        config,
+        // NODE_URL, else the public URL; a test's port 0 is known only once listening.
+        nodeUrl: () =>
+          config.cluster.nodeUrl ??
+          (config.http.port === 0 && service ? service.url : config.http.publicUrl!),
+        logger,
       });
-      await app.register(pageRoutes, { webRoot: join(repoRoot, 'web', 'dist') });
+      undo.push({ name: 'cluster', run: () => cluster.close() });
 
       const signaling = createSignaling({
         httpServer: app.server,
@@ -146,13 +164,56 @@ export class Service {
         config,
         logger,
         checkHooks: (meetingId) => checks.hooksFor(meetingId),
+        fence: cluster.fence,
       });
+      await cluster.attach(signaling);
       checks.attachSignaling(signaling);
       live.attach(signaling);
+      registerCheckMetrics(metrics, checks);
+      registerLiveMetrics(metrics, signaling, pool);
+      await app.register(metricsRoutes, {
+        registry: metrics,
+        ...(config.metrics.token ? { token: config.metrics.token } : {}),
+      });
       // Closed first: endpoints are told and rooms closed before HTTP and the workers go.
       undo.push({ name: 'signaling', run: () => signaling.close() });
 
-      service = new Service(config, logger, redis, redisUrl, pool, app, data, signaling);
+      // Recording and live out follow the live sessions; closed before them, so files finish.
+      const broadcast = new BroadcastService({
+        signaling,
+        data,
+        settings: config.broadcast,
+        dataDir,
+        logger,
+      });
+      undo.push({ name: 'broadcast', run: () => broadcast.close() });
+
+      // Every /api route behind one rate limiter and the same-origin rule for cookie writes.
+      await app.register(apiRoutes, {
+        services: data,
+        lifecycle: live,
+        secureCookies: config.http.publicUrl!.startsWith('https:'),
+        publicUrl: config.http.publicUrl!,
+        also: async (scope) => {
+          await scope.register(readinessRoutes, { services: data, checks });
+          await scope.register(clusterRoutes, { services: data, cluster });
+          await scope.register(broadcastRoutes, { services: data, broadcast });
+        },
+      });
+      await app.register(pageRoutes, { webRoot: join(repoRoot, 'web', 'dist') });
+
+      service = new Service(
+        config,
+        logger,
+        redis,
+        redisUrl,
+        pool,
+        app,
+        data,
+        signaling,
+        broadcast,
+        metrics,
+      );
       if (config.demo) service.demo = await seedDemo(data, { logger });
       // Close order is the reverse of start order: http, then media, then Redis.
       service.closeSteps.push(...undo.reverse());

@@ -444,6 +444,9 @@ export class AccessService extends EventEmitter<AccessEvents> {
       case 'station':
         principal = { kind: 'station', meetingId: meeting.id, tokenId };
         break;
+      case 'viewer':
+        principal = { kind: 'viewer', meetingId: meeting.id, tokenId };
+        break;
       case 'technician':
         if (!link.siteId || !meeting.sites.some((s) => s.siteId === link.siteId)) {
           throw unauthorized(

@@ -5,13 +5,14 @@ import type { Config } from '../../config/index.js';
 import type { WorkerPool } from '../../media/WorkerPool.js';
 import type { CheckHooks } from '../../signaling/ConnectionCheck.js';
 import type { Principal } from '../../signaling/protocol/auth.js';
-import { AppError, conflict } from '../../signaling/protocol/errors.js';
+import { AppError, conflict, forbidden } from '../../signaling/protocol/errors.js';
 import { idSchema } from '../../signaling/protocol/fields.js';
 import { type Meeting, meetingTransitions } from '../../signaling/protocol/meetings.js';
 import { type SignalingPrincipal, SignalingServer } from '../../signaling/SignalingServer.js';
 import type { ChairSnapshot } from '../../signaling/session/ChairState.js';
 import type { SessionMeetingInfo } from '../../signaling/session/MeetingSession.js';
 import { SESSION_COOKIE, sha256 } from '../auth/AccessService.js';
+import type { FencedWrites } from '../cluster/ClusterNode.js';
 import type { DataServices } from '../DataServices.js';
 import { clientAddressOf, trustFor } from '../http/clientAddress.js';
 import { assertSameOrigin } from '../http/sameOrigin.js';
@@ -26,6 +27,8 @@ export interface CreateSignalingOptions {
   logger: Logger;
   /** The connection check's persistence per meeting (server/readiness); absent: no checks. */
   checkHooks?: (meetingId: string) => CheckHooks;
+  /** Several nodes: the saved state is written only while this node holds the meeting's lease. */
+  fence?: FencedWrites;
 }
 
 /** States in which endpoints may connect: the waiting room, the check window, the session. */
@@ -107,6 +110,10 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
         const site = await data.sites.get(p.siteId);
         return { role: 'site', meetingId: id, siteId: p.siteId, name: site.name, ...access };
       }
+      case 'viewer':
+        throw forbidden(
+          'Liên kết người xem chỉ xem luồng trực tiếp / A viewer link only watches the live stream',
+        );
     }
   }
 
@@ -162,17 +169,26 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
         const from: readonly string[] = meetingTransitions[action].from;
         if (from.includes(meeting.state))
           await data.meetings.transition(meetingId, action, { kind: 'chair', name: actor });
-        await data.store.read((r) => r.del(data.store.keys.meetingLive(meetingId)));
+        const key = data.store.keys.meetingLive(meetingId);
+        if (options.fence) await options.fence.del(meetingId, key);
+        else await data.store.read((r) => r.del(key));
       },
       saveState: (snapshot) => {
         if (snapshot.status !== 'live') return;
-        data.store
-          .read((r) =>
-            r.set(data.store.keys.meetingLive(meetingId), JSON.stringify(snapshot), 'EX', 172_800),
-          )
-          .catch((err) =>
-            options.logger.warn({ err, meetingId }, 'could not save the live session state'),
-          );
+        const key = data.store.keys.meetingLive(meetingId);
+        const json = JSON.stringify(snapshot);
+        (options.fence
+          ? options.fence.set(meetingId, key, json, 172_800).then((written) => {
+              if (!written)
+                options.logger.warn(
+                  { meetingId },
+                  'live state not saved: this node lost the lease',
+                );
+            })
+          : data.store.read((r) => r.set(key, json, 'EX', 172_800))
+        ).catch((err) =>
+          options.logger.warn({ err, meetingId }, 'could not save the live session state'),
+        );
       },
     }),
     iceServers: (meetingId, endpointId) =>

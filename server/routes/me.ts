@@ -13,7 +13,7 @@ export const meRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) =>
   app.get(
     '/api/me/meeting',
     {
-      onRequest: ctx.guard({ roles: ['chair', 'station', 'technician'], unscoped: true }),
+      onRequest: ctx.guard({ roles: ['chair', 'station', 'technician', 'viewer'], unscoped: true }),
       schema: {
         tags: ['auth'],
         security: [{ joinToken: [] }],

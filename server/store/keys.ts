@@ -36,6 +36,22 @@ export class Keys {
   meetingLive(id: string): string {
     return `${this.prefix}meeting:${id}:live`;
   }
+  /** Which node owns the meeting's live session: JSON lease {token, nodeId, url}, with a PX TTL. */
+  meetingOwner(id: string): string {
+    return `${this.prefix}meeting:${id}:owner`;
+  }
+  /** Fencing counter of the meeting's leases: each new owner gets a larger token. */
+  meetingFence(id: string): string {
+    return `${this.prefix}meeting:${id}:fence`;
+  }
+  /** One node's record (URL, media address, load), with a TTL refreshed by its heartbeat. */
+  clusterNode(id: string): string {
+    return `${this.prefix}node:${id}`;
+  }
+  /** SET of node ids (an id whose record expired is pruned by readers). */
+  get clusterNodes(): string {
+    return `${this.prefix}nodes`;
+  }
   /** SET of join-link ids of a meeting. */
   meetingLinks(id: string): string {
     return `${this.prefix}meeting:${id}:links`;
@@ -106,6 +122,10 @@ export class Keys {
   /** LIST of recent stalled-job events, for IT staff. */
   get stalledJobs(): string {
     return `${this.prefix}jobs:stalled`;
+  }
+  /** The meeting's recording and live-out settings (JSON, protocol/broadcast.ts). */
+  meetingBroadcast(id: string): string {
+    return `${this.prefix}meeting:${id}:broadcast`;
   }
   /** BullMQ's own prefix: its keys are `<prefix>bull:<queue>:…`. */
   get bullPrefix(): string {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { idSchema, timestampSchema } from './fields.js';
 
-export const roles = ['admin', 'chair', 'technician', 'station'] as const;
+export const roles = ['admin', 'chair', 'technician', 'station', 'viewer'] as const;
 export const roleSchema = z.enum(roles);
 export type Role = z.infer<typeof roleSchema>;
 
@@ -10,6 +10,7 @@ export const roleLabels: Readonly<Record<Role, { vi: string; en: string }>> = {
   chair: { vi: 'Chủ trì', en: 'Chair' },
   technician: { vi: 'Cán bộ kỹ thuật điểm cầu', en: 'Site technician' },
   station: { vi: 'Máy điểm cầu chính', en: 'Main-point station' },
+  viewer: { vi: 'Người xem (chỉ xem trực tiếp)', en: 'Viewer (watch only)' },
 };
 
 /** Who is calling, after authentication. Join-link roles are bound to one meeting (and site). */
@@ -23,12 +24,14 @@ export const principalSchema = z.discriminatedUnion('kind', [
     tokenId: idSchema,
   }),
   z.object({ kind: z.literal('station'), meetingId: idSchema, tokenId: idSchema }),
+  /** Watches the programme's HLS stream; no camera, microphone or socket. */
+  z.object({ kind: z.literal('viewer'), meetingId: idSchema, tokenId: idSchema }),
 ]);
 export type Principal = z.infer<typeof principalSchema>;
 
 /** Who did something, as the audit trail records it. */
 export const actorSchema = z.object({
-  kind: z.enum(['admin', 'chair', 'technician', 'station', 'system']),
+  kind: z.enum(['admin', 'chair', 'technician', 'station', 'viewer', 'system']),
   id: z.string().optional(),
   name: z.string().optional(),
 });
@@ -67,7 +70,7 @@ export const meResponseSchema = z.object({
 });
 export type MeResponse = z.infer<typeof meResponseSchema>;
 
-export const linkRoles = ['chair', 'technician', 'station'] as const;
+export const linkRoles = ['chair', 'technician', 'station', 'viewer'] as const;
 export const linkRoleSchema = z.enum(linkRoles, {
   error:
     'Vai trò phải là chair, technician hoặc station / Role must be chair, technician or station',

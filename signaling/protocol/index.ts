@@ -1,6 +1,8 @@
 /** The browser-safe protocol module: every HTTP body shared by server and pages. */
 export * from './auth.js';
+export * from './broadcast.js';
 export * from './check.js';
+export * from './cluster.js';
 export * from './errors.js';
 export * from './fields.js';
 export * from './http.js';

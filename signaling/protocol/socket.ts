@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { recordingStateSchema } from './broadcast.js';
 import { checkNotifications, checkRequests } from './check.js';
 import { errorBodySchema } from './errors.js';
 import { optionalText } from './fields.js';
@@ -258,6 +259,8 @@ export const notifications = {
   accessRevoked: z.object({ reason: z.string() }),
   /** The meeting's record changed (agenda, sites, title): read it again. */
   meetingUpdated: z.object({}),
+  /** The meeting's programme is being recorded ("Đang ghi hình") or no longer. */
+  recordingChanged: recordingStateSchema,
   ...checkNotifications,
 } as const;
 

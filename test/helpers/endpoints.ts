@@ -27,7 +27,7 @@ export async function startEndpoint(
   opts: {
     token: string;
     send?: boolean;
-    camera?: boolean | { width: number; height: number };
+    camera?: boolean | { width: number; height: number; color?: string };
     microphone?: boolean;
   },
 ): Promise<HarnessEndpoint> {

@@ -47,6 +47,13 @@ export interface MeetingClientOptions {
   send?: boolean;
 }
 
+/** A refused handshake's reason; `details.ownerUrl` names the node that runs the meeting. */
+interface ConnectErrorData {
+  code: string;
+  message: string;
+  details?: { ownerUrl?: unknown };
+}
+
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
 interface ClientEvents {
@@ -125,6 +132,8 @@ export class MeetingClient {
   private ended = false;
   private iceServers: RTCIceServer[] = [];
   readonly timings: ClientTimings = { connectStartedAt: performance.now(), transports: {} };
+  /** The address the page was given (the public one); a dead node sends us back here. */
+  private readonly homeUrl: string;
 
   constructor(private readonly options: MeetingClientOptions) {
     this.socket = io(options.url ?? '/', {
@@ -154,14 +163,47 @@ export class MeetingClient {
       if (reason === 'io server disconnect')
         setTimeout(() => this.closed || this.socket.connect(), 500);
     });
-    this.socket.on('connect_error', (err: Error & { data?: { code: string; message: string } }) => {
+    this.homeUrl = this.managerUri;
+    this.socket.on('connect_error', (err: Error & { data?: ConnectErrorData }) => {
       const data = err.data;
+      const ownerUrl = data?.details?.ownerUrl;
+      if (data?.code === 'conflict' && typeof ownerUrl === 'string') {
+        this.moveTo(ownerUrl);
+        return;
+      }
+      // A server that no longer answers (a node died): go back through the public address,
+      // which places the meeting on a live node and sends us there.
+      if (!data) this.managerUri = this.homeUrl;
       if (data && ['unauthorized', 'forbidden', 'not_found'].includes(data.code)) {
         this.emit('error', new RequestError(data.code, data.message));
         this.close();
       } else this.setState('reconnecting');
     });
     this.listen();
+  }
+
+  // --- which server ----------------------------------------------------------------------------
+
+  /**
+   * socket.io keeps the server address in its Manager and has no setter; the next (re)connect
+   * opens whatever is there, so changing it moves the connection to another node.
+   */
+  private get managerUri(): string {
+    return (this.socket.io as unknown as { uri: string }).uri;
+  }
+
+  private set managerUri(url: string) {
+    (this.socket.io as unknown as { uri: string }).uri = url;
+  }
+
+  /** The meeting runs on another node: connect there (a refused handshake is not retried). */
+  private moveTo(url: string): void {
+    if (this.closed) return;
+    this.setState('reconnecting');
+    this.managerUri = url;
+    // Closes the Manager's connection to the node that refused us, then opens one to the owner.
+    this.socket.disconnect();
+    setTimeout(() => this.closed || this.socket.connect(), 100);
   }
 
   // --- events ----------------------------------------------------------------------------------

@@ -13,8 +13,26 @@ import { MeetingClient, type RemoteTrack, RequestError } from '../client/Meeting
 interface StartOptions {
   token: string;
   send?: boolean;
-  camera?: boolean | { width: number; height: number };
+  /** A colour draws a synthetic camera of that colour (tests tell sources apart by it). */
+  camera?: boolean | { width: number; height: number; color?: string };
   microphone?: boolean;
+}
+
+/** A camera of one flat colour with a moving square, so the encoder keeps sending frames. */
+function colourCamera(width: number, height: number, color: string): MediaStreamTrack {
+  const canvas = document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = height;
+  const g = canvas.getContext('2d')!;
+  let x = 0;
+  setInterval(() => {
+    g.fillStyle = color;
+    g.fillRect(0, 0, width, height);
+    g.fillStyle = '#808080';
+    g.fillRect(x, height / 2 - 8, 16, 16);
+    x = (x + 4) % width;
+  }, 33);
+  return canvas.captureStream(30).getVideoTracks()[0]!;
 }
 
 const media = new Map<string, HTMLMediaElement>();
@@ -59,17 +77,26 @@ async function start(opts: StartOptions): Promise<void> {
     client.on(e, (v) => log.push(`${e}:${String(v)}`));
   }
   client.on('error', (err) => log.push(`error:${err.message}`));
+  client.subscribe('recordingChanged', (s) => log.push(`recordingChanged:${s.recording}`));
+  const colour = typeof opts.camera === 'object' ? opts.camera.color : undefined;
   if (opts.camera || opts.microphone) {
-    const stream = await navigator.mediaDevices.getUserMedia({
-      audio: opts.microphone === true,
-      video: opts.camera
-        ? {
-            ...(typeof opts.camera === 'object' ? opts.camera : { width: 1280, height: 720 }),
-            frameRate: 30,
-          }
-        : false,
-    });
-    const video = stream.getVideoTracks()[0];
+    const wantDevice = opts.microphone === true || (opts.camera && !colour);
+    const stream = wantDevice
+      ? await navigator.mediaDevices.getUserMedia({
+          audio: opts.microphone === true,
+          video:
+            opts.camera && !colour
+              ? {
+                  ...(typeof opts.camera === 'object' ? opts.camera : { width: 1280, height: 720 }),
+                  frameRate: 30,
+                }
+              : false,
+        })
+      : new MediaStream();
+    const video =
+      colour && typeof opts.camera === 'object'
+        ? colourCamera(opts.camera.width, opts.camera.height, colour)
+        : stream.getVideoTracks()[0];
     const audio = stream.getAudioTracks()[0];
     if (video) await client.publish(video, 'camera');
     if (audio) await client.publish(audio, 'microphone');

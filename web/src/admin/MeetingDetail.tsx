@@ -13,6 +13,7 @@ import { useI18n } from '../i18n.js';
 import { linkTo } from '../router.js';
 import { ErrorNotice, toast } from '../ui.js';
 import { useLoad } from '../useLoad.js';
+import { BroadcastCard } from './BroadcastCard.js';
 import { FailedJobs } from './FailedJobs.js';
 import { StateBadge } from './MeetingsList.js';
 import { ReadinessBoard } from './ReadinessBoard.js';
@@ -184,6 +185,7 @@ export function MeetingDetail(props: { meetingId: string }) {
         onMeetingChanged={() => void meeting.reload()}
       />
       <LinksCard meeting={m} nameOf={nameOf} />
+      <BroadcastCard meetingId={m.id} />
       <FailedJobs meetingId={m.id} />
     </>
   );
@@ -284,6 +286,20 @@ function LinksCard(props: { meeting: Meeting; nameOf: (id: string) => string }) 
           }
         >
           {busy === 'missing' ? t('issuing') : t('issueMissing')}
+        </button>
+        <button
+          type="button"
+          disabled={busy !== undefined || ['ended', 'cancelled'].includes(m.state)}
+          data-testid="issue-viewer"
+          onClick={() =>
+            void run('viewer', () =>
+              api<IssuedLink>('POST', `/api/meetings/${m.id}/links`, { role: 'viewer' }).then(
+                (r) => [r],
+              ),
+            )
+          }
+        >
+          {busy === 'viewer' ? t('issuing') : t('issueViewer')}
         </button>
       </div>
       <p class="muted">{t('linksHint')}</p>

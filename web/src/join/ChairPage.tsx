@@ -3,6 +3,7 @@ import type { MeetingView } from '../../../signaling/protocol/meetings.js';
 import type { Participant, RequestName } from '../../../signaling/protocol/socket.js';
 import { formatTime } from '../../../signaling/protocol/time.js';
 import type { RemoteTrack } from '../../client/MeetingClient.js';
+import { api } from '../api.js';
 import { useI18n } from '../i18n.js';
 import { trackOf, useMeeting } from '../live/useMeeting.js';
 import { ErrorNotice, formatDuration, QualityBadge, toast, useNow, VideoView } from '../ui.js';
@@ -62,6 +63,20 @@ export function ChairPage(props: { token: string; view: MeetingView; refresh: ()
       : 0;
     itemStart.current = { index: agendaIndex, at: first ? estimate : Date.now() };
   }
+
+  const toggleRecording = async () => {
+    const on = live.recording?.recording === true;
+    setBusy('recording');
+    setError(undefined);
+    try {
+      await api('POST', `/api/meetings/${view.id}/recording/${on ? 'stop' : 'start'}`);
+      toast(t(on ? 'recordingStopped' : 'recordingStarted'));
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(undefined);
+    }
+  };
 
   const act = async (
     name: RequestName,
@@ -231,6 +246,18 @@ export function ChairPage(props: { token: string; view: MeetingView; refresh: ()
                     {formatDuration(sessionMs)}
                   </span>
                 </div>
+                <button
+                  type="button"
+                  style={{ width: '100%', marginTop: '8px' }}
+                  disabled={busy !== undefined}
+                  onClick={() => void toggleRecording()}
+                  data-testid="toggle-recording"
+                  aria-pressed={live.recording?.recording === true}
+                >
+                  {live.recording?.recording
+                    ? `■ ${t('stopRecording')}`
+                    : `● ${t('startRecording')}`}
+                </button>
                 <button
                   type="button"
                   class="danger"

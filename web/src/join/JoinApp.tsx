@@ -10,6 +10,7 @@ import { ErrorNotice, LangSwitch, Notice } from '../ui.js';
 import { ChairPage } from './ChairPage.js';
 import { StationPage } from './StationPage.js';
 import { TechnicianPage } from './TechnicianPage.js';
+import { ViewerPage } from './ViewerPage.js';
 
 type JoinPrincipal = Exclude<Principal, { kind: 'admin' }>;
 
@@ -73,6 +74,8 @@ export function JoinApp(props: { token: string }) {
       return <StationPage token={props.token} view={view} refresh={refresh} />;
     case 'chair':
       return <ChairPage token={props.token} view={view} refresh={refresh} />;
+    case 'viewer':
+      return <ViewerPage view={view} />;
   }
 }
 
@@ -129,8 +132,24 @@ export function useRefreshOnClose(live: MeetingLive, refresh: () => void): void 
   }, [live.state, live.stopped, live.meetingVersion]);
 }
 
-/** Banners every live page shows: reconnecting, replaced by another tab, ended, refused. */
+/** Banners every live page shows: recording, reconnecting, replaced by another tab, ended, refused. */
 export function ConnectionBanners(props: { live: MeetingLive }) {
+  const { t } = useI18n();
+  const recording = props.live.recording?.recording && props.live.state === 'connected';
+  return (
+    <>
+      {recording ? (
+        <div class="status-banner recording" role="status" data-testid="recording-banner">
+          <span aria-hidden="true">● </span>
+          {t('recordingBanner')}
+        </div>
+      ) : null}
+      <ConnectionBanner live={props.live} />
+    </>
+  );
+}
+
+function ConnectionBanner(props: { live: MeetingLive }) {
   const { t } = useI18n();
   const { live } = props;
   if (live.stopped === 'replaced') {

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import type { RecordingState } from '../../../signaling/protocol/broadcast.js';
 import type { Participant, SessionState } from '../../../signaling/protocol/socket.js';
 import {
   type ConnectionState,
@@ -15,6 +16,8 @@ export interface MeetingLive {
   /** Remote tracks by consumer id; a new array on every change. */
   tracks: RemoteTrack[];
   mutedByChair: boolean;
+  /** The programme is being recorded (every page says "Đang ghi hình"). */
+  recording: RecordingState | undefined;
   /** Why the connection stopped for good (another tab took over, the meeting ended). */
   stopped?: 'replaced' | 'ended' | 'refused' | 'revoked';
   /** Bumped when the server says the meeting's record changed. */
@@ -37,6 +40,7 @@ export function useMeeting(options: MeetingClientOptions | undefined): MeetingLi
   const [participants, setParticipants] = useState<Participant[]>([]);
   const [tracks, setTracks] = useState<RemoteTrack[]>([]);
   const [mutedByChair, setMutedByChair] = useState(false);
+  const [recording, setRecording] = useState<RecordingState>();
   const [stopped, setStopped] = useState<MeetingLive['stopped']>();
   const [error, setError] = useState<Error>();
   const [generation, setGeneration] = useState(0);
@@ -69,6 +73,7 @@ export function useMeeting(options: MeetingClientOptions | undefined): MeetingLi
       c.on('trackPaused', syncTracks),
       c.on('trackResumed', syncTracks),
       c.on('mutedByChair', setMutedByChair),
+      c.subscribe('recordingChanged', setRecording),
       c.on('replaced', () => setStopped('replaced')),
       c.on('revoked', () => setStopped('revoked')),
       c.on('meetingUpdated', () => setMeetingVersion((v) => v + 1)),
@@ -96,6 +101,7 @@ export function useMeeting(options: MeetingClientOptions | undefined): MeetingLi
     participants,
     tracks,
     mutedByChair,
+    recording,
     ...(stopped ? { stopped } : {}),
     meetingVersion,
     error,

@@ -1,0 +1,381 @@
+import { Device, type types } from 'mediasoup-client';
+import { io, type Socket } from 'socket.io-client';
+import type {
+  Ack,
+  EndpointRole,
+  MediaSource,
+  NotificationPayload,
+  RequestAnswer,
+  RequestName,
+  RequestPayload,
+  SessionState,
+} from '../signaling/protocol/socket.js';
+import { type ReceiveFigures, receiveFigures } from './receiveFigures.js';
+import { type SyntheticSource, syntheticCamera } from './sources.js';
+import { installWebRtcGlobals, RTCVideoSink } from './wrtc.js';
+
+export interface EmulatedEndpointOptions {
+  url: string;
+  token: string;
+  /** Create a send transport at join (the station); sites create one when given the floor. */
+  send?: boolean;
+  /** Simulcast layer to ask for on the main point's video (a site full screen: 2). */
+  layer?: 0 | 1 | 2;
+  /** Publish a small camera while this site holds the floor. Default true. */
+  cameraOnFloor?: boolean;
+}
+
+/** Milliseconds since the endpoint started joining (performance.now() based). */
+export interface JoinTimings {
+  /** Socket connected and the join request answered. */
+  joinedMs?: number;
+  /** The receive transport's ICE and DTLS completed. */
+  connectedMs?: number;
+  firstVideoPacketMs?: number;
+  /** First video frame decoded: the first keyframe arrived whole. */
+  firstFrameMs?: number;
+  firstAudioPacketMs?: number;
+}
+
+export interface SignalingFigures {
+  messagesIn: number;
+  bytesIn: number;
+  messagesOut: number;
+  bytesOut: number;
+}
+
+export interface Received {
+  consumer: types.Consumer;
+  endpointId: string;
+  role: EndpointRole;
+  source: MediaSource;
+}
+
+/**
+ * One emulated endpoint (a site, or the main point): its join link → socket.io → a
+ * mediasoup-client Device on libwebrtc → ICE/DTLS with the WebRtcServer → the consumers the
+ * server sends. It counts packets, loss and the time to the first video packet and frame, and
+ * the signaling it exchanges. No browser: see loadtest/wrtc.ts.
+ */
+export class EmulatedEndpoint {
+  readonly socket: Socket;
+  readonly startedAt = performance.now();
+  readonly timings: JoinTimings = {};
+  readonly signalingFigures: SignalingFigures = {
+    messagesIn: 0,
+    bytesIn: 0,
+    messagesOut: 0,
+    bytesOut: 0,
+  };
+  endpointId?: string;
+  siteId?: string;
+  session?: SessionState;
+  error?: string;
+  /** Join requests that went unanswered and were sent again. */
+  joinRetries = 0;
+  private device?: Device;
+  private recvTransport?: types.Transport;
+  private sendTransport?: types.Transport;
+  private readonly received = new Map<string, Received>();
+  private readonly producers: types.Producer[] = [];
+  private floorCamera?: { source: SyntheticSource; producer: types.Producer };
+  private probe?: NodeJS.Timeout;
+  private reporter?: NodeJS.Timeout;
+  private lastReport?: { bytes: number; packets: number; lost: number; at: number };
+  private sink?: InstanceType<typeof RTCVideoSink>;
+  private closed = false;
+
+  private constructor(private readonly options: EmulatedEndpointOptions) {
+    installWebRtcGlobals();
+    this.socket = io(options.url, {
+      auth: { token: options.token },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+    });
+    // Wire sizes of socket.io messages (engine.io frames), both ways.
+    this.socket.io.on('open', () => {
+      const engine = this.socket.io.engine;
+      engine.on('packet', (p: { type: string; data?: unknown }) => {
+        if (p.type !== 'message') return;
+        this.signalingFigures.messagesIn++;
+        this.signalingFigures.bytesIn += typeof p.data === 'string' ? p.data.length : 0;
+      });
+      engine.on('packetCreate', (p: { type: string; data?: unknown }) => {
+        if (p.type !== 'message') return;
+        this.signalingFigures.messagesOut++;
+        this.signalingFigures.bytesOut += typeof p.data === 'string' ? p.data.length : 0;
+      });
+    });
+    this.socket.on('newConsumer', (n: NotificationPayload<'newConsumer'>) => {
+      void this.consume(n).catch((err) => this.fail(err));
+    });
+    this.socket.on('consumerClosed', ({ consumerId }: { consumerId: string }) => {
+      this.received.get(consumerId)?.consumer.close();
+      this.received.delete(consumerId);
+    });
+    this.socket.on('sessionChanged', (state: SessionState) => {
+      this.session = state;
+    });
+    this.socket.on('floorGranted', ({ siteId }: { siteId: string }) => {
+      if (siteId === this.siteId && options.cameraOnFloor !== false)
+        void this.startFloorCamera().catch((err) => this.fail(err));
+    });
+    this.socket.on('floorRevoked', ({ siteId }: { siteId: string }) => {
+      if (siteId === this.siteId) void this.stopFloorCamera();
+    });
+  }
+
+  /** Connects, joins and sets up media; resolves once the endpoint is ready to receive. */
+  static async join(options: EmulatedEndpointOptions): Promise<EmulatedEndpoint> {
+    const endpoint = new EmulatedEndpoint(options);
+    try {
+      await endpoint.setup();
+    } catch (err) {
+      endpoint.fail(err);
+      endpoint.close();
+      throw err;
+    }
+    return endpoint;
+  }
+
+  private fail(err: unknown): void {
+    this.error ??= (err as Error).message ?? String(err);
+  }
+
+  private elapsed(): number {
+    return Math.round(performance.now() - this.startedAt);
+  }
+
+  request<N extends RequestName>(
+    name: N,
+    payload: RequestPayload<N>,
+    timeoutMs = 20_000,
+  ): Promise<RequestAnswer<N>> {
+    return new Promise((ok, fail) => {
+      this.socket
+        .timeout(timeoutMs)
+        .emit(name, payload, (err: Error | null, answer: Ack<RequestAnswer<N>>) => {
+          if (err) return fail(new Error(`${name}: no answer in ${timeoutMs} ms`));
+          if (answer.ok) ok(answer.data);
+          else fail(new Error(`${name}: ${answer.error.code}: ${answer.error.message}`));
+        });
+    });
+  }
+
+  private async setup(): Promise<void> {
+    await new Promise<void>((ok, fail) => {
+      this.socket.once('connect', () => ok());
+      this.socket.once('connect_error', (err) => fail(new Error(`connect: ${err.message}`)));
+    });
+    const joined = await this.joinWithRetry();
+    this.timings.joinedMs = this.elapsed();
+    this.endpointId = joined.endpointId;
+    if (joined.siteId !== undefined) this.siteId = joined.siteId;
+    this.session = joined.session;
+    this.device = await Device.factory({ handlerName: 'Chrome111' });
+    await this.device.load({
+      routerRtpCapabilities: joined.routerRtpCapabilities as types.RtpCapabilities,
+    });
+    this.recvTransport = await this.createTransport('recv');
+    if (this.options.send) this.sendTransport = await this.createTransport('send');
+    await this.request('setRtpCapabilities', {
+      rtpCapabilities: this.device.rtpCapabilities as never,
+    });
+    this.startProbe();
+    // Like the page: what it receives, every 2 s (the control plane's steady-state load).
+    this.reporter = setInterval(() => void this.reportStats(), 2000);
+  }
+
+  private async reportStats(): Promise<void> {
+    try {
+      const f = await this.figures();
+      const now = performance.now();
+      const bytes = f.videoBytes + f.audioBytes;
+      const packets = f.videoPackets + f.audioPackets;
+      const lost = f.videoLost + f.audioLost;
+      const prev = this.lastReport;
+      this.lastReport = { bytes, packets, lost, at: now };
+      if (!prev) return;
+      const dPackets = packets - prev.packets;
+      const dLost = Math.max(0, lost - prev.lost);
+      await this.request('reportStats', {
+        recvKbps: Math.max(0, Math.round(((bytes - prev.bytes) * 8) / (now - prev.at))),
+        lossDownPercent: dPackets + dLost > 0 ? (dLost / (dPackets + dLost)) * 100 : 0,
+        framesDecoded: f.framesDecoded,
+      });
+    } catch {
+      // Best effort, as on the page.
+    }
+  }
+
+  /**
+   * A join can go unanswered (servers before the signaling refactor registered their handlers
+   * only once the meeting's session was open); sent again, as the page's client does.
+   */
+  private async joinWithRetry(): Promise<RequestAnswer<'join'>> {
+    for (let timeoutMs = 2000; ; timeoutMs *= 2) {
+      try {
+        return await this.request('join', {}, timeoutMs);
+      } catch (err) {
+        if (timeoutMs >= 16_000 || !/no answer/.test((err as Error).message)) throw err;
+        this.joinRetries++;
+      }
+    }
+  }
+
+  private async createTransport(direction: 'send' | 'recv'): Promise<types.Transport> {
+    const info = await this.request('createTransport', { direction });
+    const params = {
+      id: info.transportId,
+      iceParameters: info.iceParameters as unknown as types.IceParameters,
+      iceCandidates: info.iceCandidates as unknown as types.IceCandidate[],
+      dtlsParameters: info.dtlsParameters as unknown as types.DtlsParameters,
+    };
+    const transport =
+      direction === 'send'
+        ? this.device!.createSendTransport(params)
+        : this.device!.createRecvTransport(params);
+    transport.on('connect', ({ dtlsParameters }, done, fail) => {
+      this.request('connectTransport', {
+        transportId: transport.id,
+        dtlsParameters: dtlsParameters as never,
+      })
+        .then(() => done())
+        .catch(fail);
+    });
+    transport.on('connectionstatechange', (state) => {
+      if (state === 'connected' && direction === 'recv')
+        this.timings.connectedMs ??= this.elapsed();
+      if (state === 'failed') this.fail(new Error(`${direction} transport failed`));
+    });
+    if (direction === 'send') {
+      transport.on('produce', ({ kind, rtpParameters, appData }, done, fail) => {
+        this.request('produce', {
+          transportId: transport.id,
+          kind,
+          rtpParameters: rtpParameters as never,
+          source: appData.source as MediaSource,
+        })
+          .then(({ producerId }) => done({ id: producerId }))
+          .catch(fail);
+      });
+    }
+    return transport;
+  }
+
+  private async consume(n: NotificationPayload<'newConsumer'>): Promise<void> {
+    const transport = this.recvTransport;
+    if (!transport || this.closed) return;
+    const consumer = await transport.consume({
+      id: n.consumerId,
+      producerId: n.producerId,
+      kind: n.kind,
+      rtpParameters: n.rtpParameters as unknown as types.RtpParameters,
+    });
+    this.received.set(consumer.id, {
+      consumer,
+      endpointId: n.endpointId,
+      role: n.role,
+      source: n.source,
+    });
+    await this.request('resumeConsumer', { consumerId: consumer.id });
+    if (n.kind === 'video' && n.role === 'station' && this.options.layer !== undefined)
+      await this.request('setConsumerLayers', {
+        consumerId: consumer.id,
+        spatialLayer: this.options.layer,
+      });
+    if (n.kind === 'video' && this.timings.firstFrameMs === undefined)
+      this.watchFirstFrame(consumer);
+  }
+
+  /** The first decoded frame, exactly (a sink on the track), then the sink goes. */
+  private watchFirstFrame(consumer: types.Consumer): void {
+    if (this.sink) return;
+    const sink = new RTCVideoSink(consumer.track);
+    this.sink = sink;
+    sink.onframe = () => {
+      this.timings.firstFrameMs ??= this.elapsed();
+      sink.stop();
+    };
+  }
+
+  /** Polls stats until the first video and audio packets arrived (then stops: stats cost CPU). */
+  private startProbe(): void {
+    this.probe = setInterval(async () => {
+      if (this.timings.firstVideoPacketMs !== undefined && this.timings.firstAudioPacketMs) {
+        clearInterval(this.probe);
+        return;
+      }
+      const f = await this.figures().catch(() => undefined);
+      if (!f) return;
+      if (f.videoPackets > 0) this.timings.firstVideoPacketMs ??= this.elapsed();
+      if (f.audioPackets > 0) this.timings.firstAudioPacketMs ??= this.elapsed();
+    }, 100);
+  }
+
+  /** Cumulative receive figures of everything from one role (the main point by default). */
+  figures(from: EndpointRole = 'station'): Promise<ReceiveFigures> {
+    return receiveFigures(this.recvTransport, this.received.values(), from);
+  }
+
+  /** What this endpoint currently receives: source → count, for checks. */
+  receivedSources(from: EndpointRole = 'station'): MediaSource[] {
+    return [...this.received.values()]
+      .filter((r) => r.role === from && !r.consumer.closed)
+      .map((r) => r.source);
+  }
+
+  /** Publishes a track (the station's camera and microphone); simulcast when encodings given. */
+  async publish(
+    track: MediaStreamTrack,
+    source: MediaSource,
+    encodings?: types.RtpEncodingParameters[],
+  ): Promise<types.Producer> {
+    this.sendTransport ??= await this.createTransport('send');
+    const producer = await this.sendTransport.produce({
+      track,
+      stopTracks: false,
+      ...(encodings ? { encodings } : {}),
+      ...(track.kind === 'audio' ? { codecOptions: { opusStereo: false, opusDtx: true } } : {}),
+      appData: { source },
+    });
+    this.producers.push(producer);
+    return producer;
+  }
+
+  private async startFloorCamera(): Promise<void> {
+    if (this.floorCamera) return;
+    const source = syntheticCamera(320, 180, 15);
+    const producer = await this.publish(source.track, 'camera', [{ maxBitrate: 300_000 }]);
+    this.floorCamera = { source, producer };
+  }
+
+  private async stopFloorCamera(): Promise<void> {
+    const cam = this.floorCamera;
+    this.floorCamera = undefined;
+    if (!cam) return;
+    cam.producer.close();
+    cam.source.stop();
+    await this.request('closeProducer', { producerId: cam.producer.id }).catch(() => {});
+  }
+
+  /** Whether this site is sending its floor camera now. */
+  get sendingCamera(): boolean {
+    return this.floorCamera !== undefined;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.probe) clearInterval(this.probe);
+    if (this.reporter) clearInterval(this.reporter);
+    if (this.sink && !this.sink.stopped) this.sink.stop();
+    this.floorCamera?.source.stop();
+    for (const p of this.producers) p.close();
+    for (const r of this.received.values()) r.consumer.close();
+    this.recvTransport?.close();
+    this.sendTransport?.close();
+    this.socket.close();
+  }
+}

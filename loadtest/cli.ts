@@ -1,0 +1,91 @@
+/**
+ * npm run loadtest -- --url https://hop.sogd.example.vn --sites 200 --ramp 30 --duration 60
+ *
+ * Emulated sites (libwebrtc, no browser) join one meeting through join links issued with the
+ * admin API, receive the emulated main point, and a table of what they got is printed.
+ * The admin password comes from DIEMCAU_ADMIN_PASSWORD or, with --password-stdin, standard input.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { formatResult, runLoadTest } from './runLoadTest.js';
+
+const usage = `usage: npm run loadtest -- --url URL [--meeting ID | --create-meeting] [--sites N]
+       [--ramp SECONDS] [--duration SECONDS] [--layer 0|1|2] [--user NAME] [--password-stdin]
+       [--metrics-token TOKEN] [--no-start] [--floor] [--json FILE]`;
+
+const { values } = parseArgs({
+  options: {
+    url: { type: 'string' },
+    meeting: { type: 'string' },
+    'create-meeting': { type: 'boolean', default: false },
+    sites: { type: 'string', default: '20' },
+    ramp: { type: 'string', default: '10' },
+    duration: { type: 'string', default: '30' },
+    layer: { type: 'string' },
+    user: { type: 'string', default: process.env.DIEMCAU_ADMIN_USER ?? 'admin' },
+    'password-stdin': { type: 'boolean', default: false },
+    'metrics-token': { type: 'string', default: process.env.METRICS_TOKEN },
+    'no-start': { type: 'boolean', default: false },
+    floor: { type: 'boolean', default: false },
+    json: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n${usage}\n`);
+  process.exit(2);
+}
+
+const number = (name: string, v: string | undefined, min: number, max: number) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || n > max)
+    fail(`--${name}: expected ${min}–${max}, got "${v}"`);
+  return n;
+};
+
+if (values.help) {
+  process.stdout.write(`${usage}\n`);
+  process.exit(0);
+}
+if (!values.url) fail('--url is required');
+if (!values.meeting && !values['create-meeting'])
+  fail('--meeting ID or --create-meeting is required');
+const password = values['password-stdin']
+  ? readFileSync(0, 'utf8').trim()
+  : process.env.DIEMCAU_ADMIN_PASSWORD;
+if (!password) fail('set DIEMCAU_ADMIN_PASSWORD or use --password-stdin');
+const layer = values.layer === undefined ? undefined : number('layer', values.layer, 0, 2);
+
+const interactive = process.stderr.isTTY === true;
+let last = 0;
+try {
+  const result = await runLoadTest({
+    url: values.url,
+    admin: { username: values.user, password },
+    ...(values.meeting ? { meetingId: values.meeting } : {}),
+    sites: number('sites', values.sites, 1, 500),
+    rampSeconds: number('ramp', values.ramp, 0, 3600),
+    durationSeconds: number('duration', values.duration, 1, 3600),
+    ...(layer !== undefined ? { layer: layer as 0 | 1 | 2 } : {}),
+    startSession: !values['no-start'],
+    floorCheck: values.floor,
+    ...(values['metrics-token'] ? { metricsToken: values['metrics-token'] } : {}),
+    progress: (line) => {
+      if (interactive) process.stderr.write(`\r\x1b[K${line}`);
+      else if (Date.now() - last > 5000) {
+        last = Date.now();
+        process.stderr.write(`${line}\n`);
+      }
+    },
+  });
+  if (interactive) process.stderr.write('\n');
+  process.stdout.write(`${formatResult(result).join('\n')}\n`);
+  if (values.json) writeFileSync(values.json, JSON.stringify(result, null, 2));
+  const failed = result.sites.some((s) => s.error || s.firstFrameMs === undefined);
+  // process.exit, not a natural end: libwebrtc for Node crashes while tearing down at exit.
+  process.exit(failed ? 1 : 0);
+} catch (err) {
+  process.stderr.write(`load test failed: ${(err as Error).message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,291 @@
+import { AdminApi } from './adminApi.js';
+import { EmulatedEndpoint } from './EmulatedEndpoint.js';
+import { type MetricSample, metricSum, percentile, scrapeMetrics, spread } from './figures.js';
+import type { ReceiveFigures } from './receiveFigures.js';
+import { type EmulatedStation, startStation } from './station.js';
+
+export interface LoadTestOptions {
+  url: string;
+  admin: { username: string; password: string };
+  /** The meeting to load; without it a throwaway test meeting with `sites` sites is created. */
+  meetingId?: string;
+  sites: number;
+  /** Seconds over which the sites join (0: all at once). */
+  rampSeconds: number;
+  /** Seconds of steady state measured once every site joined. */
+  durationSeconds: number;
+  /** Simulcast layer the sites ask for (a site shows the main point full screen: 2). */
+  layer?: 0 | 1 | 2;
+  /** Start the session as chair when it is waiting. Default true. */
+  startSession?: boolean;
+  /** Give the floor to one site after the measurement and check every site gets its camera. */
+  floorCheck?: boolean;
+  metricsToken?: string;
+  /** Called about once a second with a one-line status. */
+  progress?: (line: string) => void;
+}
+
+export interface SiteResult {
+  siteId: string;
+  error?: string;
+  joinedMs?: number;
+  connectedMs?: number;
+  firstVideoPacketMs?: number;
+  firstFrameMs?: number;
+  /** Steady state: received bitrate of the main point's video and audio, and their loss. */
+  kbps?: number;
+  lossPercent?: number;
+  videoPackets?: number;
+  audioPackets?: number;
+  framesDecoded?: number;
+}
+
+export interface LoadTestResult {
+  meetingId: string;
+  requested: number;
+  sites: SiteResult[];
+  /** Per site and minute at steady state, socket.io messages and bytes both ways. */
+  signalingPerSiteMinute: { messages: number; bytes: number };
+  floor?: { siteId: string; reached: number; ms: number };
+  /** /metrics at the start and the end of the steady-state window. */
+  metricsAtStart?: MetricSample[];
+  metrics?: MetricSample[];
+  measuredSeconds: number;
+  /** From the first /metrics scrape to the last (the floor check included). */
+  metricsSeconds: number;
+  /** Join requests sent again because the first went unanswered. */
+  joinRetries: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * One load test: issues join links through the admin API (a station, a chair, one technician
+ * link per site), runs the emulated main point and sites, measures, and revokes the links.
+ */
+export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestResult> {
+  const { url } = options;
+  const progress = options.progress ?? (() => {});
+  const api = await AdminApi.login(url, options.admin.username, options.admin.password);
+  const meeting = options.meetingId
+    ? await api.meeting(options.meetingId)
+    : await api.createTestMeeting(options.sites);
+  if (meeting.sites.length < options.sites)
+    throw new Error(
+      `the meeting has ${meeting.sites.length} sites; ${options.sites} were asked for (--create-meeting makes one)`,
+    );
+  const issued: string[] = [];
+  const endpoints: EmulatedEndpoint[] = [];
+  let station: EmulatedStation | undefined;
+  try {
+    const issue = async (input: Parameters<AdminApi['issueLink']>[1]) => {
+      const link = await api.issueLink(meeting.id, input);
+      issued.push(link.link.id);
+      return link.token;
+    };
+    const stationToken = await issue({ role: 'station' });
+    const chairToken = await issue({ role: 'chair' });
+    const siteIds = meeting.sites.slice(0, options.sites).map((s) => s.siteId);
+    const siteTokens: string[] = [];
+    for (let i = 0; i < siteIds.length; i += 25) {
+      const batch = siteIds.slice(i, i + 25).map((siteId) => issue({ role: 'technician', siteId }));
+      siteTokens.push(...(await Promise.all(batch)));
+    }
+
+    station = await startStation(url, stationToken);
+    const chair = await EmulatedEndpoint.join({ url, token: chairToken });
+    endpoints.push(chair);
+    if (options.startSession !== false && chair.session?.status === 'waiting')
+      await chair.request('startSession', {});
+
+    // The ramp: site i starts at i × ramp / N; joins run concurrently.
+    const results: SiteResult[] = siteIds.map((siteId) => ({ siteId }));
+    const sites: (EmulatedEndpoint | undefined)[] = new Array(siteIds.length);
+    const started = performance.now();
+    const ticker = setInterval(() => {
+      const joined = sites.filter((s) => s && !s.error).length;
+      const frames = sites.filter((s) => s?.timings.firstFrameMs !== undefined).length;
+      const failed = results.filter((r) => r.error).length;
+      progress(
+        `${((performance.now() - started) / 1000).toFixed(0)} s: ${joined}/${siteIds.length} joined, ${frames} see video, ${failed} failed`,
+      );
+    }, 1000);
+    const joins = siteIds.map(async (_siteId, i) => {
+      await sleep((i * options.rampSeconds * 1000) / siteIds.length);
+      try {
+        const site = await EmulatedEndpoint.join({
+          url,
+          token: siteTokens[i]!,
+          ...(options.layer !== undefined ? { layer: options.layer } : {}),
+        });
+        sites[i] = site;
+        endpoints.push(site);
+      } catch (err) {
+        results[i]!.error = (err as Error).message;
+      }
+    });
+    await Promise.all(joins);
+    // Until every joined site decoded a frame (or 20 s).
+    const waitUntil = performance.now() + 20_000;
+    while (
+      performance.now() < waitUntil &&
+      sites.some((s) => s && !s.error && s.timings.firstFrameMs === undefined)
+    )
+      await sleep(250);
+
+    // Steady state: figures at the start and end of the window.
+    const live = sites.filter((s): s is EmulatedEndpoint => s !== undefined);
+    const before = await Promise.all(live.map((s) => s.figures()));
+    const sigBefore = live.map((s) => ({ ...s.signalingFigures }));
+    const metricsAtStart = await scrapeMetrics(url, options.metricsToken).catch(() => undefined);
+    const t0 = performance.now();
+    await sleep(options.durationSeconds * 1000);
+    const after = await Promise.all(live.map((s) => s.figures()));
+    const seconds = (performance.now() - t0) / 1000;
+    clearInterval(ticker);
+    let messages = 0;
+    let bytes = 0;
+    live.forEach((s, k) => {
+      const a = sigBefore[k]!;
+      const b = s.signalingFigures;
+      messages += b.messagesIn - a.messagesIn + b.messagesOut - a.messagesOut;
+      bytes += b.bytesIn - a.bytesIn + b.bytesOut - a.bytesOut;
+    });
+    for (let i = 0; i < sites.length; i++) {
+      const site = sites[i];
+      if (!site) continue;
+      const k = live.indexOf(site);
+      fillSite(results[i]!, site, before[k]!, after[k]!, seconds);
+    }
+
+    let floor: LoadTestResult['floor'];
+    const speaker = sites.find((s) => s && !s.error);
+    if (options.floorCheck && speaker?.siteId) {
+      const t = performance.now();
+      await chair.request('grantFloor', { siteId: speaker.siteId });
+      const others = live.filter((s) => s !== speaker);
+      const until = t + 15_000;
+      let reached = 0;
+      while (performance.now() < until) {
+        reached = others.filter((s) => s.receivedSources('site').includes('camera')).length;
+        if (reached === others.length) break;
+        await sleep(100);
+      }
+      floor = { siteId: speaker.siteId, reached, ms: Math.round(performance.now() - t) };
+      await chair.request('revokeFloor', {});
+    }
+
+    const metrics = await scrapeMetrics(url, options.metricsToken).catch(() => undefined);
+    const metricsEnd = performance.now();
+    return {
+      meetingId: meeting.id,
+      requested: options.sites,
+      sites: results,
+      signalingPerSiteMinute: {
+        messages: live.length ? (messages / live.length / seconds) * 60 : 0,
+        bytes: live.length ? (bytes / live.length / seconds) * 60 : 0,
+      },
+      ...(floor ? { floor } : {}),
+      ...(metricsAtStart ? { metricsAtStart } : {}),
+      ...(metrics ? { metrics } : {}),
+      measuredSeconds: seconds,
+      metricsSeconds: (metricsEnd - t0) / 1000,
+      joinRetries: live.reduce((n, s) => n + s.joinRetries, 0),
+    };
+  } finally {
+    for (const e of endpoints) e.close();
+    station?.close();
+    await Promise.all(issued.map((id) => api.revokeLink(meeting.id, id).catch(() => {})));
+    if (!options.meetingId) await api.closeTestMeeting(meeting.id).catch(() => {});
+  }
+}
+
+function fillSite(
+  r: SiteResult,
+  site: EmulatedEndpoint,
+  a: ReceiveFigures,
+  b: ReceiveFigures,
+  seconds: number,
+): void {
+  if (site.error) r.error = site.error;
+  const t = site.timings;
+  if (t.joinedMs !== undefined) r.joinedMs = t.joinedMs;
+  if (t.connectedMs !== undefined) r.connectedMs = t.connectedMs;
+  if (t.firstVideoPacketMs !== undefined) r.firstVideoPacketMs = t.firstVideoPacketMs;
+  if (t.firstFrameMs !== undefined) r.firstFrameMs = t.firstFrameMs;
+  const packets = b.videoPackets - a.videoPackets + b.audioPackets - a.audioPackets;
+  const lost = b.videoLost - a.videoLost + b.audioLost - a.audioLost;
+  r.kbps = Math.round(
+    ((b.videoBytes - a.videoBytes + b.audioBytes - a.audioBytes) * 8) / seconds / 1000,
+  );
+  r.lossPercent = packets + lost > 0 ? (lost / (packets + lost)) * 100 : 0;
+  r.videoPackets = b.videoPackets - a.videoPackets;
+  r.audioPackets = b.audioPackets - a.audioPackets;
+  r.framesDecoded = b.framesDecoded - a.framesDecoded;
+}
+
+/** The final table, as lines of text. */
+export function formatResult(result: LoadTestResult): string[] {
+  const ok = result.sites.filter((s) => !s.error && s.firstFrameMs !== undefined);
+  const failed = result.sites.filter((s) => s.error);
+  const fmt = (v: number | undefined, digits = 0) => (v === undefined ? '—' : v.toFixed(digits));
+  const row = (label: string, values: number[], unit: string, digits = 0) => {
+    const s = spread(values);
+    return `${label.padEnd(34)} ${fmt(s.min, digits).padStart(8)} ${fmt(s.median, digits).padStart(8)} ${fmt(s.max, digits).padStart(8)}  ${unit}`;
+  };
+  const pick = (f: (s: SiteResult) => number | undefined) =>
+    result.sites.map(f).filter((v): v is number => v !== undefined);
+  const joinMs = pick((s) => s.joinedMs);
+  const frameMs = pick((s) => s.firstFrameMs);
+  const lines = [
+    `Meeting ${result.meetingId}: ${ok.length}/${result.requested} sites joined and decoded video, ${failed.length} failed`,
+    `Join (socket → join answered): p50 ${fmt(percentile(joinMs, 50))} ms, p95 ${fmt(percentile(joinMs, 95))} ms`,
+    `Join → first video frame: p50 ${fmt(percentile(frameMs, 50))} ms, p95 ${fmt(percentile(frameMs, 95))} ms`,
+    '',
+    `${'per site'.padEnd(34)} ${'min'.padStart(8)} ${'median'.padStart(8)} ${'max'.padStart(8)}`,
+    row(
+      'received from the main point',
+      pick((s) => s.kbps),
+      'kbit/s',
+    ),
+    row(
+      'packet loss',
+      pick((s) => s.lossPercent),
+      '%',
+      2,
+    ),
+    row(
+      'frames decoded per second',
+      pick((s) => (s.framesDecoded ?? 0) / result.measuredSeconds),
+      'fps',
+      1,
+    ),
+    row(
+      'time to first video packet',
+      pick((s) => s.firstVideoPacketMs),
+      'ms',
+    ),
+    '',
+    `Signaling per site per minute (steady state): ${result.signalingPerSiteMinute.messages.toFixed(1)} messages, ${(result.signalingPerSiteMinute.bytes / 1024).toFixed(1)} KiB`,
+  ];
+  if (result.floor)
+    lines.push(
+      `Floor to ${result.floor.siteId}: its camera reached ${result.floor.reached}/${ok.length - 1} other sites in ${result.floor.ms} ms`,
+    );
+  if (result.metrics) {
+    const m = result.metrics;
+    const meeting = { meeting: result.meetingId };
+    lines.push(
+      '',
+      'Server (/metrics):',
+      `  sites online ${metricSum(m, 'diemcau_endpoints_online', { ...meeting, role: 'site' })}, consumers ${metricSum(m, 'diemcau_consumers', meeting)}, producers ${metricSum(m, 'diemcau_producers', meeting)}`,
+      `  bitrate out ${(metricSum(m, 'diemcau_bitrate_out_kbps', meeting) / 1000).toFixed(1)} Mbit/s, in ${(metricSum(m, 'diemcau_bitrate_in_kbps', meeting) / 1000).toFixed(1)} Mbit/s, worst site loss ${metricSum(m, 'diemcau_loss_down_max_percent', { ...meeting, role: 'site' })} %`,
+    );
+    for (const s of m.filter((x) => x.name === 'diemcau_worker_resident_memory_bytes'))
+      lines.push(
+        `  worker ${s.labels.worker}: ${(s.value / 2 ** 20).toFixed(0)} MiB, ${metricSum(m, 'diemcau_worker_cpu_seconds_total', { worker: s.labels.worker! }).toFixed(1)} CPU s, ${metricSum(m, 'diemcau_worker_consumers', { worker: s.labels.worker! })} consumers`,
+      );
+  }
+  for (const f of failed.slice(0, 10)) lines.push(`  failed ${f.siteId}: ${f.error}`);
+  return lines;
+}

@@ -1,0 +1,225 @@
+/**
+ * Sites benchmark: N emulated sites (loadtest/, libwebrtc for Node) join one meeting within
+ * 10 s (the join storm), then the steady state is measured. The service (Node + its mediasoup
+ * worker) is pinned to CPU 0, the emulator to CPU 1. Prints, per N: worker CPU per forwarded
+ * packet, the service's Node CPU and RSS per site, signaling per site per minute, join storm
+ * p50/p95 (join → first decoded frame), failed joins, loss; and the emulator's own CPU.
+ * Usage: npx tsx scripts/bench/sites.ts [N ...]   (default 25 50 100)
+ * BENCH_SECONDS (default 15) is the steady-state window; results go to scripts/bench/results/.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { metricSum, percentile, scrapeMetrics } from '../../loadtest/figures.js';
+import type { LoadTestResult } from '../../loadtest/runLoadTest.js';
+import { procUsage } from '../../server/live/liveMetrics.js';
+import { RedisServerProcess } from '../../server/redis/RedisServerProcess.js';
+
+const counts = process.argv.slice(2).map(Number).filter(Boolean);
+const sitesList = counts.length ? counts : [25, 50, 100];
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const ADMIN = { username: 'bench', password: 'mat-khau-do-hieu-nang-2026' };
+const PORT = 18_080;
+const url = `http://127.0.0.1:${PORT}`;
+const logger = pino({ level: 'warn' });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<string> {
+  return new Promise((ok, fail) => {
+    const child = execFile(cmd, args, { env, maxBuffer: 1 << 24 }, (err, stdout, stderr) =>
+      err ? fail(new Error(`${cmd} ${args.join(' ')}: ${err.message}\n${stderr}`)) : ok(stdout),
+    );
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
+/** The same emulated sites against bare mediasoup (bareSfu.ts on CPU 0, bareSites.ts on CPU 1). */
+async function bareBaseline(
+  n: number,
+): Promise<{ usPerPacket: number; joined: number } | undefined> {
+  const bare = spawn(
+    'taskset',
+    ['-c', '0', 'node', '--import=tsx', 'scripts/bench/bareSfu.ts', '18090', '18190'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  try {
+    await new Promise<void>((ok, fail) => {
+      bare.stdout!.once('data', () => ok());
+      bare.once('exit', () => fail(new Error('bareSfu exited')));
+    });
+    const out = await run(
+      'taskset',
+      [
+        '-c',
+        '1',
+        'node',
+        '--import=tsx',
+        'scripts/bench/bareSites.ts',
+        'http://127.0.0.1:18090',
+        String(n),
+        String(SECONDS),
+      ],
+      process.env,
+    );
+    const r = JSON.parse(out.trim().split('\n').at(-1)!) as {
+      frames: number;
+      packets: number;
+      workerCpuSeconds: number;
+    };
+    return { usPerPacket: (r.workerCpuSeconds / r.packets) * 1e6, joined: r.frames };
+  } catch (err) {
+    process.stderr.write(`bare baseline N=${n}: ${(err as Error).message}\n`);
+    return undefined;
+  } finally {
+    bare.kill('SIGTERM');
+    await new Promise((ok) => bare.once('exit', ok));
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'diemcau-bench-sites-'));
+const redis = await RedisServerProcess.start({
+  bin: 'redis-server',
+  dir: join(dir, 'redis'),
+  logger,
+});
+const env = {
+  ...process.env,
+  REDIS_URL: redis.url,
+  DATA_DIR: dir,
+  PORT: String(PORT),
+  HOST: '127.0.0.1',
+  RTC_LISTEN_IP: '127.0.0.1',
+  ANNOUNCED_ADDRESS: '127.0.0.1',
+  RTC_PORT_BASE: '18100',
+  MEDIASOUP_WORKERS: '1',
+  MAX_CONSUMERS_PER_ROUTER: '5000',
+  LOG_LEVEL: 'error',
+  LOG_PRETTY: 'false',
+};
+let server: ChildProcess | undefined;
+const lines: string[] = [];
+const say = (line: string) => {
+  lines.push(line);
+  process.stdout.write(`${line}\n`);
+};
+try {
+  await run(
+    'node',
+    ['--import=tsx', 'scripts/create-admin.ts', '--username', ADMIN.username, '--password-stdin'],
+    env,
+    ADMIN.password,
+  );
+  // The service and its worker (a child, so it inherits the affinity) on CPU 0.
+  server = spawn('taskset', ['-c', '0', 'node', '--import=tsx', 'server/main.ts'], {
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let i = 0; ; i++) {
+    const ready = await fetch(`${url}/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) break;
+    if (i > 120) throw new Error('the service did not become ready');
+    await sleep(250);
+  }
+  const idle = await scrapeMetrics(url);
+  const idleRss = metricSum(idle, 'diemcau_node_process_resident_memory_bytes');
+  say(`# sites benchmark, ${new Date().toISOString()}, steady window ${SECONDS} s`);
+  say(
+    '# service (node + 1 mediasoup worker) on CPU 0, emulator on CPU 1; station 1280x720 VP8 simulcast 3 layers + Opus; sites take layer 2',
+  );
+  say(
+    '| sites | joined | failed | storm join→frame p50 / p95 (ms) | worker µs CPU / fwd pkt | bare mediasoup µs / fwd pkt (joined) | ratio | worker CPU % | node CPU % / 100 sites | node RSS MiB | signaling msgs / site / min | KiB / site / min | loss min / median / max % | site kbps median | emulator CPU % |',
+  );
+  say('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const n of sitesList) {
+    const out = join(dir, `result-${n}.json`);
+    const child = spawn(
+      'taskset',
+      [
+        '-c',
+        '1',
+        'node',
+        '--import=tsx',
+        'loadtest/cli.ts',
+        '--url',
+        url,
+        '--create-meeting',
+        '--sites',
+        String(n),
+        '--ramp',
+        '10',
+        '--duration',
+        String(SECONDS),
+        '--layer',
+        '2',
+        '--user',
+        ADMIN.username,
+        '--json',
+        out,
+      ],
+      {
+        env: { ...env, DIEMCAU_ADMIN_PASSWORD: ADMIN.password },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
+    // The emulator's own CPU: its process's time, sampled until it exits.
+    let emulatorCpu = 0;
+    const startedAt = performance.now();
+    const sampler = setInterval(() => {
+      // taskset execs node in place: the pid is the emulator's.
+      const u = child.pid ? procUsage(child.pid) : undefined;
+      if (u) emulatorCpu = u.cpuSeconds;
+    }, 500);
+    const code = await new Promise<number | null>((ok) => child.on('exit', ok));
+    clearInterval(sampler);
+    const wall = (performance.now() - startedAt) / 1000;
+    let r: LoadTestResult;
+    try {
+      r = JSON.parse(readFileSync(out, 'utf8')) as LoadTestResult;
+    } catch {
+      say(`| ${n} | — | run failed (exit ${code}) |`);
+      continue;
+    }
+    const a = r.metricsAtStart ?? [];
+    const b = r.metrics ?? [];
+    const dWorker =
+      metricSum(b, 'diemcau_worker_cpu_seconds_total') -
+      metricSum(a, 'diemcau_worker_cpu_seconds_total');
+    const dNode =
+      metricSum(b, 'diemcau_node_process_cpu_seconds_total') -
+      metricSum(a, 'diemcau_node_process_cpu_seconds_total');
+    const rss = metricSum(b, 'diemcau_node_process_resident_memory_bytes');
+    const ok = r.sites.filter((s) => !s.error);
+    const packets = ok.reduce((t, s) => t + (s.videoPackets ?? 0) + (s.audioPackets ?? 0), 0);
+    const fwdPackets = (packets * r.metricsSeconds) / r.measuredSeconds;
+    const frames = ok.map((s) => s.firstFrameMs).filter((v): v is number => v !== undefined);
+    const loss = ok.map((s) => s.lossPercent ?? 0);
+    const kbps = ok.map((s) => s.kbps ?? 0);
+    const f1 = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(1));
+    const usPerPacket = (dWorker / fwdPackets) * 1e6;
+    const bare = await bareBaseline(n);
+    const f0 = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(0));
+    say(
+      `| ${n} | ${frames.length} | ${r.sites.length - ok.length} | ${f0(percentile(frames, 50))} / ${f0(percentile(frames, 95))} | ${f1(usPerPacket)} | ${bare ? `${f1(bare.usPerPacket)} (${bare.joined})` : '—'} | ${bare ? (usPerPacket / bare.usPerPacket).toFixed(2) : '—'} | ${f0((dWorker / r.metricsSeconds) * 100)} | ${f1(((dNode / r.metricsSeconds) * 100 * 100) / n)} | ${f0(rss / 2 ** 20)} (idle ${f0(idleRss / 2 ** 20)}) | ${f1(r.signalingPerSiteMinute.messages)} | ${f1(r.signalingPerSiteMinute.bytes / 1024)} | ${loss.length ? `${percentile(loss, 0)!.toFixed(2)} / ${percentile(loss, 50)!.toFixed(2)} / ${percentile(loss, 100)!.toFixed(2)}` : '—'} | ${f0(percentile(kbps, 50))} | ${f0((emulatorCpu / wall) * 100)} (avg over the run) |`,
+    );
+    if (r.joinRetries)
+      say(`#   N=${n}: ${r.joinRetries} join requests went unanswered and were re-sent`);
+  }
+} finally {
+  server?.kill('SIGTERM');
+  if (server) await new Promise((ok) => server!.once('exit', ok));
+  await redis.close();
+  rmSync(dir, { recursive: true, force: true });
+  const file = join(
+    'scripts',
+    'bench',
+    'results',
+    `sites-${new Date().toISOString().slice(0, 16).replace(':', '')}.md`,
+  );
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  process.stdout.write(`written to ${file}\n`);
+}

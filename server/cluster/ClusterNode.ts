@@ -1,0 +1,186 @@
+import { hostname } from 'node:os';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import type { Redis } from 'ioredis';
+import type { Config } from '../../config/index.js';
+import { AppError, toErrorBody } from '../../signaling/protocol/errors.js';
+import type { SignalingPrincipal, SignalingServer } from '../../signaling/SignalingServer.js';
+import type { Logger } from '../logger.js';
+import { connectRedis } from '../redis/connectRedis.js';
+import type { Keys } from '../store/keys.js';
+import { MeetingPlacement } from './MeetingPlacement.js';
+import { type NodeLoad, NodeRegistry } from './NodeRegistry.js';
+
+export interface ClusterNodeOptions {
+  redis: Redis;
+  redisUrl: string;
+  keys: Keys;
+  config: Pick<Config, 'cluster' | 'media'>;
+  /** Where browsers reach this node directly; read at each heartbeat (the port may be known late). */
+  nodeUrl: () => string;
+  logger: Logger;
+}
+
+/** Writes that only the holder of a meeting's lease may make (createSignaling's saved state). */
+export interface FencedWrites {
+  set(meetingId: string, key: string, value: string, exSeconds: number): Promise<boolean>;
+  del(meetingId: string, key: string): Promise<boolean>;
+}
+
+/**
+ * This process as one node of several on one Redis: its registry entry (URL, media address,
+ * load, heartbeat), the placement of meetings on nodes with leases, socket.io's Redis adapter so
+ * notifications reach sockets on every node, and the handshake rule that sends a connection for
+ * a meeting owned elsewhere to its owner. Created before signaling (the sessions write through
+ * its fence), attached once signaling exists.
+ */
+export class ClusterNode {
+  private signaling?: SignalingServer;
+  private adapterRedis?: Redis;
+  private readonly adapterDuplicates: Redis[] = [];
+  private closing?: Promise<void>;
+  readonly fence: FencedWrites;
+
+  private constructor(
+    readonly registry: NodeRegistry,
+    readonly placement: MeetingPlacement,
+    private readonly options: ClusterNodeOptions,
+  ) {
+    this.fence = {
+      set: (meetingId, key, value, ex) => placement.fencedSet(meetingId, key, value, ex),
+      del: (meetingId, key) => placement.fencedDel(meetingId, key),
+    };
+  }
+
+  static async start(options: ClusterNodeOptions): Promise<ClusterNode> {
+    const { config, redis, keys, logger } = options;
+    const self = {
+      id: config.cluster.nodeId ?? `${hostname()}-${process.pid}`,
+      get url() {
+        return options.nodeUrl();
+      },
+    };
+    let node: ClusterNode | undefined;
+    const registry = new NodeRegistry({
+      redis,
+      keys,
+      logger,
+      node: {
+        id: self.id,
+        get url() {
+          return options.nodeUrl();
+        },
+        mediaAddress: config.media.announcedAddress,
+      },
+      load: () => node?.load() ?? { sessions: 0, endpoints: 0, consumers: 0 },
+      ttlMs: config.cluster.leaseSeconds * 1000,
+    });
+    const placement = new MeetingPlacement({
+      redis,
+      keys,
+      registry,
+      self,
+      logger,
+      leaseMs: config.cluster.leaseSeconds * 1000,
+    });
+    node = new ClusterNode(registry, placement, options);
+    await registry.start();
+    return node;
+  }
+
+  get nodeId(): string {
+    return this.registry.id;
+  }
+
+  /** What this node carries now, for placement. */
+  load(): NodeLoad {
+    const load = { sessions: 0, endpoints: 0, consumers: 0 };
+    for (const session of this.signaling?.openSessions() ?? []) {
+      load.sessions++;
+      load.endpoints += session.room.endpointIds.length;
+      for (const r of session.room.routerLoad.values()) load.consumers += r.consumers;
+    }
+    return load;
+  }
+
+  /** Joins the signaling layer to the cluster: adapter, handshake placement, lease holding. */
+  async attach(signaling: SignalingServer): Promise<void> {
+    const { redisUrl, keys, logger } = this.options;
+    this.signaling = signaling;
+    // Its own connection: the adapter duplicates it for a blocking XREAD and for pub/sub.
+    const log = logger.child({ component: 'io-adapter' });
+    const client = await connectRedis(redisUrl, log, { maxRetriesPerRequest: null });
+    this.adapterRedis = client;
+    // The duplicates are ours to close: the adapter's own shutdown waits for its blocking read,
+    // which never returns if Redis is gone, and they need an error listener like any client.
+    const duplicate = client.duplicate.bind(client);
+    client.duplicate = (override) => {
+      const copy = duplicate(override);
+      copy.on('error', (err) => log.debug({ err: err.message }, 'adapter redis error'));
+      this.adapterDuplicates.push(copy);
+      return copy;
+    };
+    signaling.io.adapter(
+      createAdapter(client, {
+        streamName: `${keys.prefix}socket.io`,
+        channelPrefix: `${keys.prefix}socket.io`,
+        // Short, so closing the adapter ends its blocking read quickly.
+        blockTimeInMs: 1000,
+        onlyPlaintext: true,
+      }),
+    );
+    // Runs after the signaling's own authentication, which set the principal.
+    signaling.io.use((socket, next) => {
+      const principal = socket.data.principal as SignalingPrincipal | undefined;
+      if (!principal) return next();
+      this.placement
+        .admit(principal.meetingId)
+        .then((admission) => {
+          if (admission.here) return next();
+          next(
+            connectError(
+              new AppError(
+                'conflict',
+                'Hội nghị đang chạy trên máy chủ khác / The meeting runs on another server',
+                { ownerUrl: admission.lease.url },
+              ),
+            ),
+          );
+        })
+        .catch((err: unknown) => {
+          logger.warn({ err, meetingId: principal.meetingId }, 'placement failed');
+          next(connectError(new AppError('unavailable', 'Chưa xếp được hội nghị / Try again')));
+        });
+    });
+    signaling.events.on('sessionOpened', (session) => {
+      const release = this.placement.hold(session.meetingId, () =>
+        session.close('the meeting moved to another server'),
+      );
+      session.once('closed', () => {
+        void release().catch((err) =>
+          logger.warn({ err, meetingId: session.meetingId }, 'lease release failed'),
+        );
+      });
+    });
+  }
+
+  /** Leaves the cluster: leases released (others may take the meetings at once), record removed. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const log = this.options.logger;
+      await this.placement.releaseAll().catch((err) => log.warn({ err }, 'lease release failed'));
+      await this.registry.close().catch((err) => log.warn({ err }, 'node deregistration failed'));
+      this.signaling?.io.of('/').adapter.close();
+      // Nothing to flush: a quit would wait for a Redis that may already be gone.
+      for (const copy of this.adapterDuplicates) copy.disconnect();
+      this.adapterRedis?.disconnect();
+    })();
+    return this.closing;
+  }
+}
+
+/** The same shape SignalingServer gives a refused handshake: the error body in `data`. */
+function connectError(err: AppError): Error {
+  const error = new Error(err.message) as Error & { data?: unknown };
+  error.data = toErrorBody(err).body;
+  return error;
+}

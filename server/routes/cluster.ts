@@ -1,0 +1,56 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { clusterNodeSchema, liveLocationSchema } from '../../signaling/protocol/cluster.js';
+import { errorResponses, meetingParamsSchema } from '../../signaling/protocol/http.js';
+import { makeGuard } from '../auth/guard.js';
+import type { ClusterNode } from '../cluster/ClusterNode.js';
+import type { DataServices } from '../DataServices.js';
+
+export interface ClusterRoutesOptions {
+  services: DataServices;
+  cluster: ClusterNode;
+}
+
+const tags = ['cluster'];
+
+/** Where a meeting's live session runs (placing it if needed), and the nodes, for IT. */
+export const clusterRoutes: FastifyPluginAsyncZod<ClusterRoutesOptions> = async (app, opts) => {
+  const guard = makeGuard(opts.services.access);
+
+  app.get(
+    '/api/meetings/:id/live',
+    {
+      onRequest: guard({
+        roles: ['admin', 'chair', 'station', 'technician'],
+        meetingParam: 'id',
+      }),
+      schema: {
+        tags,
+        security: [{ session: [] }, { joinToken: [] }],
+        summary:
+          'Máy chủ đang chạy phiên họp / The server that runs the live session (connect socket.io there)',
+        params: meetingParamsSchema,
+        response: { 200: liveLocationSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      await opts.services.meetings.get(request.params.id);
+      const lease = await opts.cluster.placement.locate(request.params.id);
+      return { url: lease.url, nodeId: lease.nodeId };
+    },
+  );
+
+  app.get(
+    '/api/cluster/nodes',
+    {
+      onRequest: guard({ roles: ['admin'] }),
+      schema: {
+        tags,
+        security: [{ session: [] }],
+        summary: 'Các máy chủ đang chạy / The nodes running now, with their load',
+        response: { 200: z.array(clusterNodeSchema), ...errorResponses },
+      },
+    },
+    async () => opts.cluster.registry.list(),
+  );
+};

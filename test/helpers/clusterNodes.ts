@@ -1,0 +1,123 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { io, type Socket } from 'socket.io-client';
+import type { Test } from 'tap';
+
+/**
+ * Connects socket.io the way MeetingClient does across nodes: a node that does not own the
+ * meeting refuses the handshake with the owner's URL, and the connection goes there.
+ */
+export async function connectToOwner(
+  home: string,
+  options: { auth: Record<string, string>; cookie?: string },
+): Promise<{ socket: Socket; url: string; redirected: boolean }> {
+  let url = home;
+  for (let hop = 0; hop < 4; hop++) {
+    const socket = io(url, {
+      auth: options.auth,
+      transports: ['websocket'],
+      reconnection: false,
+      ...(options.cookie ? { extraHeaders: { cookie: options.cookie, origin: url } } : {}),
+    });
+    const outcome = await new Promise<true | string>((ok) => {
+      socket.once('connect', () => ok(true));
+      socket.once(
+        'connect_error',
+        (err: Error & { data?: { code: string; details?: { ownerUrl?: string } } }) =>
+          ok(err.data?.details?.ownerUrl ?? `refused: ${err.data?.code ?? err.message}`),
+      );
+    });
+    if (outcome === true) return { socket, url, redirected: url !== home };
+    socket.close();
+    if (!outcome.startsWith('http')) throw new Error(outcome);
+    url = outcome;
+  }
+  throw new Error('too many redirects');
+}
+
+/** Logs an IT account in on one node; the cookie is valid on every node (sessions live in Redis). */
+export async function loginCookie(
+  base: string,
+  account: { username: string; password: string },
+): Promise<string> {
+  const res = await fetch(`${base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: base },
+    body: JSON.stringify(account),
+  });
+  if (!res.ok) throw new Error(`login failed: ${res.status}`);
+  return res.headers.get('set-cookie')!.split(';')[0]!;
+}
+
+export interface NodeProcess {
+  id: string;
+  url: string;
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+/** A free TCP port on loopback (the node listens there). */
+export function freePort(): Promise<number> {
+  return new Promise((ok) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => ok(port));
+    });
+  });
+}
+
+/**
+ * One diemcau process from the real entry point (server/main.ts via tsx), on loopback with its
+ * own HTTP and RTC ports, sharing `env.REDIS_URL` with the others. Killed on teardown.
+ */
+export async function startNodeProcess(
+  t: Test,
+  id: string,
+  env: Record<string, string>,
+): Promise<NodeProcess> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      LOG_PRETTY: 'false',
+      LOG_LEVEL: 'warn',
+      ...(process.env.MEDIASOUP_WORKER_BIN
+        ? { MEDIASOUP_WORKER_BIN: process.env.MEDIASOUP_WORKER_BIN }
+        : {}),
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      PUBLIC_URL: url,
+      NODE_ID: id,
+      NODE_URL: url,
+      RTC_LISTEN_IP: '127.0.0.1',
+      ANNOUNCED_ADDRESS: '127.0.0.1',
+      MEDIASOUP_WORKERS: '1',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d) => (output += d));
+  child.stderr?.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
+  t.teardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const ready = await fetch(`${url}/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) break;
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`node ${id} did not start:\n${output}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { id, url, child, output: () => output, exited };
+}
