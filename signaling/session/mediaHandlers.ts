@@ -55,8 +55,7 @@ export function mediaHandlers(s: MeetingSession): HandlerGroup<MediaRequest> {
       ...(p.siteId !== undefined ? { siteId: p.siteId } : {}),
       routerRtpCapabilities: plain(s.room.rtpCapabilities),
       iceServers: s.iceServers(p.endpointId),
-      session: s.state,
-      participants: s.participantViews(),
+      ...s.viewFor(p),
     }),
 
     setRtpCapabilities: async (p, payload) => {
