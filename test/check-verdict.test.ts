@@ -1,5 +1,5 @@
 import t from 'tap';
-import { type CheckFigures, evaluateCheck } from '../signaling/protocol/check.js';
+import { type CheckFigures, evaluateCheck, reasonsByCause } from '../signaling/protocol/check.js';
 
 const th = {
   maxRttMs: 200,
@@ -39,7 +39,7 @@ t.test('a healthy site passes', async (t) => {
 t.test('beyond a threshold degrades, far beyond fails', async (t) => {
   const lossy = figures({ uplink: { ...figures().uplink, lossPercent: 2.5 } });
   t.equal(evaluateCheck(lossy, th).verdict, 'degraded');
-  t.same(codes(lossy), ['loss_up']);
+  t.same(codes(lossy), ['decode_slow', 'loss_up'], 'dropped frames under loss are the link');
   t.match(
     evaluateCheck(lossy, th).reasons[0]!.message,
     /^Mất gói chiều gửi 2.5 %, tối đa 1 % \/ Uplink loss/,
@@ -83,4 +83,69 @@ t.test('devices and path', async (t) => {
   });
   t.equal(evaluateCheck(nothing, th).verdict, 'fail');
   t.ok(codes(nothing).includes('no_media'));
+});
+
+t.test('a computer that cannot keep up is not a slow link', async (t) => {
+  // Seen on a busy machine: the encoder starved of CPU sends ~700 kbps over a healthy link.
+  const starved = figures({
+    uplink: { kbps: 718, lossPercent: 0, jitterMs: 4, packets: 700, durationMs: 8000 },
+    downlink: { ...figures().downlink, kbps: 694 },
+    sender: {
+      cpuLimitedPercent: 64,
+      bandwidthLimitedPercent: 0,
+      limitation: 'cpu',
+      sentHeight: 180,
+      sentFps: 12,
+      estimateKbps: 2400,
+    },
+  });
+  const { verdict, reasons } = evaluateCheck(starved, th);
+  t.equal(verdict, 'degraded', 'degraded, not failed');
+  t.same(
+    reasons.map((r) => [r.code, r.severity]),
+    [
+      ['computer_slow', 'degraded'],
+      ['uplink_not_measured', 'info'],
+      ['downlink_not_measured', 'info'],
+    ],
+  );
+  const slow = reasons[0]!;
+  t.match(slow.text?.vi, /^Máy tính xử lý không kịp/);
+  t.match(slow.text?.en, /^The computer cannot keep up/);
+  t.match(slow.advice?.vi, /Đóng các chương trình khác/);
+  t.match(reasons[1]!.text?.vi, /chưa đo được/);
+  t.match(reasons[1]!.text?.en, /not measured/);
+  t.equal(slow.message, `${slow.text?.vi} / ${slow.text?.en}`, 'message kept for notes');
+
+  // The encoder starved but the send estimate also low: the link is thin too, and named.
+  const both = figures({
+    ...starved,
+    sender: { ...starved.sender!, estimateKbps: 650 },
+  });
+  t.same(codes(both), ['computer_slow', 'uplink_low', 'downlink_not_measured']);
+  // Limited by bandwidth: the link, as before.
+  const thin = figures({
+    ...starved,
+    sender: {
+      ...starved.sender!,
+      cpuLimitedPercent: 0,
+      bandwidthLimitedPercent: 80,
+      limitation: 'bandwidth',
+    },
+  });
+  t.same(codes(thin), ['uplink_low', 'downlink_not_measured']);
+});
+
+t.test('frames dropped and slow decoding blame the computer, not under loss', async (t) => {
+  const receiver = { framesReceived: 200, framesDropped: 60, decodeMs: 45 };
+  t.same(codes(figures({ receiver })), ['frames_dropped', 'decode_slow']);
+  const lossy = figures({ receiver, uplink: { ...figures().uplink, lossPercent: 3 } });
+  t.same(
+    codes(lossy),
+    ['loss_up', 'decode_slow'].sort((a, b) => (a === 'loss_up' ? 1 : b === 'loss_up' ? -1 : 0)),
+  );
+  t.same(
+    reasonsByCause(evaluateCheck(lossy, th).reasons).map(([c]) => c),
+    ['link', 'computer'],
+  );
 });
