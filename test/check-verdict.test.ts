@@ -123,17 +123,45 @@ t.test('a computer that cannot keep up is not a slow link', async (t) => {
     sender: { ...starved.sender!, estimateKbps: 650 },
   });
   t.same(codes(both), ['computer_slow', 'uplink_low', 'downlink_not_measured']);
-  // Limited by bandwidth: the link, as before.
+  // Limited by bandwidth, no estimate: the link, as before.
+  const { estimateKbps: _e, ...noEstimate } = starved.sender!;
   const thin = figures({
     ...starved,
     sender: {
-      ...starved.sender!,
+      ...noEstimate,
       cpuLimitedPercent: 0,
       bandwidthLimitedPercent: 80,
       limitation: 'bandwidth',
     },
   });
   t.same(codes(thin), ['uplink_low', 'downlink_not_measured']);
+  // Chromium flags the CPU only after ~120 frames: a long encode time is enough.
+  const slowEncoder = figures({
+    ...starved,
+    sender: { ...starved.sender!, cpuLimitedPercent: 0, limitation: 'bandwidth', encodeMs: 420 },
+    downlink: { ...starved.downlink, jitterMs: 290 },
+  });
+  const r = evaluateCheck(slowEncoder, th);
+  t.same(
+    r.reasons.map((x) => [x.code, x.severity]),
+    [
+      ['computer_slow', 'degraded'],
+      ['uplink_not_measured', 'info'],
+      ['downlink_not_measured', 'info'],
+      ['jitter_down', 'info'],
+    ],
+    "the starved page's own jitter is not the link's",
+  );
+  t.match(r.reasons[0]!.text?.en, /encoding a frame took 420 ms/);
+  // The encoder sent little while the link's estimate is high: not measured, not failed.
+  const idle = figures({
+    ...starved,
+    sender: { ...starved.sender!, cpuLimitedPercent: 0, limitation: 'none' },
+  });
+  t.same(
+    [evaluateCheck(idle, th).verdict, codes(idle)],
+    ['pass', ['uplink_not_measured', 'downlink_not_measured']],
+  );
 });
 
 t.test('frames dropped and slow decoding blame the computer, not under loss', async (t) => {
