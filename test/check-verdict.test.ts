@@ -153,6 +153,28 @@ t.test('a computer that cannot keep up is not a slow link', async (t) => {
     "the starved page's own jitter is not the link's",
   );
   t.match(r.reasons[0]!.text?.en, /encoding a frame took 420 ms/);
+  // 40 ms a frame at 23 fps: 92 % of the time between frames, past Chromium's own 85 % line.
+  const busy = figures({
+    ...starved,
+    sender: {
+      ...starved.sender!,
+      cpuLimitedPercent: 0,
+      limitation: 'none',
+      encodeMs: 40,
+      sentFps: 23,
+    },
+  });
+  t.equal(codes(busy)[0], 'computer_slow');
+  const healthy = figures({
+    sender: {
+      cpuLimitedPercent: 0,
+      bandwidthLimitedPercent: 0,
+      limitation: 'none',
+      encodeMs: 7,
+      sentFps: 30,
+    },
+  });
+  t.same(codes(healthy), [], '7 ms a frame at 30 fps is fine');
   // The encoder sent little while the link's estimate is high: not measured, not failed.
   const idle = figures({
     ...starved,
