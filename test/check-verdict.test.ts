@@ -44,8 +44,22 @@ t.test('beyond a threshold degrades, far beyond fails', async (t) => {
     evaluateCheck(lossy, th).reasons[0]!.message,
     /^Mất gói chiều gửi 2.5 %, tối đa 1 % \/ Uplink loss/,
   );
-  const veryLossy = figures({ downlink: { ...figures().downlink, lossPercent: 8 } });
-  t.equal(evaluateCheck(veryLossy, th).verdict, 'fail');
+  const veryLossy = figures({ downlink: { ...figures().downlink, lossPercent: 12 } });
+  t.equal(evaluateCheck(veryLossy, th).verdict, 'fail', 'past 10× the loss limit');
+  // 5 % each way: the looped-back stream shows both legs' loss; the downlink's own is ~5 %.
+  const lossyBothWays = figures({
+    uplink: { ...figures().uplink, lossPercent: 5 },
+    downlink: { ...figures().downlink, lossPercent: 9.8 },
+  });
+  const both = evaluateCheck(lossyBothWays, th);
+  t.equal(both.verdict, 'degraded', 'usable with a warning');
+  t.same(
+    both.reasons.map((r) => [r.code, r.measured]),
+    [
+      ['loss_up', 5],
+      ['loss_down', 5.1],
+    ],
+  );
   const slow = figures({ downlink: { ...figures().downlink, rttMs: 320 } });
   t.same([evaluateCheck(slow, th).verdict, codes(slow)], ['degraded', ['rtt']]);
   const verySlow = figures({ downlink: { ...figures().downlink, rttMs: 450 } });

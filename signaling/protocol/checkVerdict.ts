@@ -115,6 +115,19 @@ export function encoderStarved(f: CheckFigures): boolean {
   );
 }
 
+/** Loss fails the site past this multiple of its limit (below it, a warning). */
+export const LOSS_FAIL_FACTOR = 10;
+
+/**
+ * The downlink's own loss. The page receives its own stream back through the SFU, which forwards
+ * the uplink's gaps too: what the page counts is both legs, 1 - (1 - up)(1 - down).
+ */
+export function downlinkOwnLoss(f: CheckFigures): number {
+  const up = Math.min(99, f.uplink.lossPercent) / 100;
+  const both = f.downlink.lossPercent / 100;
+  return Math.max(0, Math.round((1 - (1 - both) / (1 - up)) * 1000) / 10);
+}
+
 /** Share of the time between frames the encoder spent encoding (Chromium's "encode usage"). */
 function encodeUsagePercent(s: NonNullable<CheckFigures['sender']>): number {
   return s.encodeMs !== undefined && s.sentFps !== undefined ? (s.encodeMs * s.sentFps) / 10 : 0;
@@ -144,7 +157,8 @@ function bitrateNotMeasured(f: CheckFigures, min: number): Text | undefined {
 
 /**
  * pass / degraded / fail against the thresholds. A figure beyond its limit degrades the site;
- * far beyond (bitrate under half, loss over 5×, RTT or jitter over 2×) or a dead device fails it.
+ * far beyond (bitrate under half, loss over 10×, RTT or jitter over 2×) or a dead device fails it.
+ * Loss fails only past 10× the limit: with NACK/RTX the video stays usable at a few per cent.
  * A bitrate the site's own computer kept low is "not measured", never a link failure.
  */
 export function evaluateCheck(
@@ -311,11 +325,11 @@ export function evaluateCheck(
       { measured: value, limit: max },
     );
   };
-  above('loss_up', f.uplink.lossPercent, th.maxLossPercent, 5, '%', {
+  above('loss_up', f.uplink.lossPercent, th.maxLossPercent, LOSS_FAIL_FACTOR, '%', {
     vi: 'Mất gói chiều gửi',
     en: 'Uplink loss',
   });
-  above('loss_down', f.downlink.lossPercent, th.maxLossPercent, 5, '%', {
+  above('loss_down', downlinkOwnLoss(f), th.maxLossPercent, LOSS_FAIL_FACTOR, '%', {
     vi: 'Mất gói chiều nhận',
     en: 'Downlink loss',
   });
