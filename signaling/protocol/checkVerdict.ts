@@ -118,16 +118,6 @@ export function encoderStarved(f: CheckFigures): boolean {
 /** Loss fails the site past this multiple of its limit (below it, a warning). */
 export const LOSS_FAIL_FACTOR = 10;
 
-/**
- * The downlink's own loss. The page receives its own stream back through the SFU, which forwards
- * the uplink's gaps too: what the page counts is both legs, 1 - (1 - up)(1 - down).
- */
-export function downlinkOwnLoss(f: CheckFigures): number {
-  const up = Math.min(99, f.uplink.lossPercent) / 100;
-  const both = f.downlink.lossPercent / 100;
-  return Math.max(0, Math.round((1 - (1 - both) / (1 - up)) * 1000) / 10);
-}
-
 /** Share of the time between frames the encoder spent encoding (Chromium's "encode usage"). */
 function encodeUsagePercent(s: NonNullable<CheckFigures['sender']>): number {
   return s.encodeMs !== undefined && s.sentFps !== undefined ? (s.encodeMs * s.sentFps) / 10 : 0;
@@ -329,7 +319,7 @@ export function evaluateCheck(
     vi: 'Mất gói chiều gửi',
     en: 'Uplink loss',
   });
-  above('loss_down', downlinkOwnLoss(f), th.maxLossPercent, LOSS_FAIL_FACTOR, '%', {
+  above('loss_down', f.downlink.lossPercent, th.maxLossPercent, LOSS_FAIL_FACTOR, '%', {
     vi: 'Mất gói chiều nhận',
     en: 'Downlink loss',
   });
