@@ -36,15 +36,17 @@ export function CheckReasons(props: { reasons: readonly Reason[]; lang: Lang; co
                   {mark[r.severity]}
                 </span>{' '}
                 {reasonText(r, lang)}
-                {r.advice && !props.compact ? (
-                  <div class="advice">
-                    {lang === 'vi' ? 'Cách khắc phục: ' : 'What to do: '}
-                    {r.advice[lang]}
-                  </div>
-                ) : null}
               </li>
             ))}
           </ul>
+          {props.compact
+            ? null
+            : [...new Set(reasons.flatMap((r) => (r.advice ? [r.advice[lang]] : [])))].map((a) => (
+                <div key={a} class="advice">
+                  {lang === 'vi' ? 'Cách khắc phục: ' : 'What to do: '}
+                  {a}
+                </div>
+              ))}
         </div>
       ))}
     </div>
