@@ -97,6 +97,11 @@ const ADVICE_COMPUTER: Text = {
   en: 'Close other programs, lower the camera resolution, or use a more powerful computer.',
 };
 
+const ADVICE_LINK: Text = {
+  vi: 'Dùng mạng có dây thay Wi-Fi, tạm dừng các máy khác đang tải nặng; nếu vẫn vậy, báo nhà cung cấp Internet.',
+  en: 'Use a wired connection instead of Wi-Fi, pause other heavy downloads; if it persists, call the internet provider.',
+};
+
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 /**
@@ -259,7 +264,7 @@ export function evaluateCheck(
           vi: `Băng thông gửi đi ${v} kbps, cần ít nhất ${th.minUplinkKbps} kbps`,
           en: `Uplink ${v} kbps, at least ${th.minUplinkKbps} kbps needed`,
         },
-        { measured: f.uplink.kbps, limit: th.minUplinkKbps },
+        { measured: f.uplink.kbps, limit: th.minUplinkKbps, advice: ADVICE_LINK },
       );
   }
   if (f.downlink.kbps < th.minDownlinkKbps) {
@@ -291,7 +296,7 @@ export function evaluateCheck(
           vi: `Băng thông nhận về ${v} kbps, cần ít nhất ${th.minDownlinkKbps} kbps`,
           en: `Downlink ${v} kbps, at least ${th.minDownlinkKbps} kbps needed`,
         },
-        { measured: f.downlink.kbps, limit: th.minDownlinkKbps },
+        { measured: f.downlink.kbps, limit: th.minDownlinkKbps, advice: ADVICE_LINK },
       );
   }
 
@@ -312,7 +317,7 @@ export function evaluateCheck(
         vi: `${label.vi} ${v} ${unit}, tối đa ${max} ${unit}`,
         en: `${label.en} ${v} ${unit}, at most ${max} ${unit}`,
       },
-      { measured: value, limit: max },
+      { measured: value, limit: max, advice: ADVICE_LINK },
     );
   };
   above('loss_up', f.uplink.lossPercent, th.maxLossPercent, LOSS_FAIL_FACTOR, '%', {
