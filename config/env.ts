@@ -3,6 +3,7 @@ export const envToPath: Readonly<Record<string, readonly string[]>> = {
   HOST: ['http', 'host'],
   PORT: ['http', 'port'],
   PUBLIC_URL: ['http', 'publicUrl'],
+  TRUSTED_PROXIES: ['http', 'trustedProxies'],
   SHUTDOWN_TIMEOUT_SECONDS: ['http', 'shutdownTimeoutSeconds'],
   RTC_LISTEN_IP: ['media', 'listenIp'],
   ANNOUNCED_ADDRESS: ['media', 'announcedAddress'],

@@ -74,11 +74,16 @@ function readFile(file: string): Tree {
 }
 
 function describe(issue: z.core.$ZodIssue, input: Tree): string {
-  const env = envNameFor(issue.path);
+  // A list setting's issue points inside the list (trustedProxies.0): name the setting itself.
+  let env: string | undefined;
+  for (let n = issue.path.length; n > 0 && !env; n--) env = envNameFor(issue.path.slice(0, n));
   const dotted = issue.path.join('.') || '(root)';
   const name = env ? `${env} (${dotted})` : dotted;
   let got: unknown = input;
-  for (const key of issue.path) got = (got as Tree | undefined)?.[key as string];
+  for (const key of issue.path) {
+    if (typeof got !== 'object' || got === null) break;
+    got = (got as Tree)[key as string];
+  }
   const shown = got === undefined ? '' : `, got ${JSON.stringify(got)}`;
   if (issue.code === 'unrecognized_keys') {
     return `${dotted}: unknown setting(s) ${issue.keys.join(', ')}`;

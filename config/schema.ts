@@ -37,6 +37,39 @@ export const configSchema = z
           .default(8080),
         /** Address people open; join links are built from it. Defaults to http://localhost:<port>. */
         publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+        /**
+         * Reverse proxies whose X-Forwarded-For is believed (IPs, CIDR ranges, or loopback,
+         * linklocal, uniquelocal). Empty: the client address is the socket's, so a forged
+         * header cannot dodge the rate limits.
+         */
+        trustedProxies: z
+          .union([
+            z.array(z.string()),
+            z.string().transform((s) =>
+              s
+                .split(',')
+                .map((p) => p.trim())
+                .filter(Boolean),
+            ),
+          ])
+          .pipe(
+            z.array(
+              z.union(
+                [
+                  z.ipv4(),
+                  z.ipv6(),
+                  z.cidrv4(),
+                  z.cidrv6(),
+                  z.enum(['loopback', 'linklocal', 'uniquelocal']),
+                ],
+                {
+                  error:
+                    'expected IP addresses or CIDR ranges (or loopback, linklocal, uniquelocal)',
+                },
+              ),
+            ),
+          )
+          .default([]),
         /** Seconds a graceful shutdown may take before the process exits anyway. */
         shutdownTimeoutSeconds: z.coerce.number().positive().max(120).default(10),
       })

@@ -125,6 +125,7 @@ export class Service {
       const app = await buildHttpApp({
         logger,
         publicUrl: config.http.publicUrl!,
+        trustedProxies: config.http.trustedProxies,
         webRoot: join(repoRoot, 'web', 'dist'),
         isShuttingDown: () => service?.shuttingDown ?? false,
       });
@@ -140,18 +141,9 @@ export class Service {
       });
       // The live layer owns a meeting's state while its session is open; HTTP actions go through it.
       const live = new LiveMeetings(data, logger);
-      await app.register(apiRoutes, {
-        services: data,
-        lifecycle: live,
-        secureCookies: config.http.publicUrl!.startsWith('https:'),
-        chromiumPath: config.documents.chromiumPath,
-      });
-      await app.register(pageRoutes, { webRoot: join(repoRoot, 'web', 'dist') });
-
-      // Technical checks: readiness, reminders, check-window jobs (BullMQ), their routes.
+      // Technical checks: readiness, reminders, check-window jobs (BullMQ); routes under /api.
       const checks = await CheckServices.create({ data, redisUrl, config, logger });
       undo.push({ name: 'check jobs', run: () => checks.close() });
-      await app.register(readinessRoutes, { services: data, checks });
       // Report deadlines: reminders through the same notifier channels, on their own queue.
       const reportReminders = await ReportReminders.create({
         redisUrl,
@@ -177,7 +169,6 @@ export class Service {
         logger,
       });
       undo.push({ name: 'cluster', run: () => cluster.close() });
-      await app.register(clusterRoutes, { services: data, cluster });
 
       const signaling = createSignaling({
         httpServer: app.server,
@@ -211,7 +202,21 @@ export class Service {
         logger,
       });
       undo.push({ name: 'broadcast', run: () => broadcast.close() });
-      await app.register(broadcastRoutes, { services: data, broadcast });
+
+      // Every /api route behind one rate limiter and the same-origin rule for cookie writes.
+      await app.register(apiRoutes, {
+        services: data,
+        lifecycle: live,
+        secureCookies: config.http.publicUrl!.startsWith('https:'),
+        publicUrl: config.http.publicUrl!,
+        chromiumPath: config.documents.chromiumPath,
+        also: async (scope) => {
+          await scope.register(readinessRoutes, { services: data, checks });
+          await scope.register(clusterRoutes, { services: data, cluster });
+          await scope.register(broadcastRoutes, { services: data, broadcast });
+        },
+      });
+      await app.register(pageRoutes, { webRoot: join(repoRoot, 'web', 'dist') });
 
       service = new Service(
         config,

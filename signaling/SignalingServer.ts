@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import type { MediaLogger } from '../media/MediaLogger.js';
 import { Room } from '../media/Room.js';
@@ -9,6 +9,7 @@ import type { CheckThresholdsLike } from './protocol/check.js';
 import { AppError, toErrorBody } from './protocol/errors.js';
 import type { EndpointRole, NotificationName, NotificationPayload } from './protocol/socket.js';
 import type { QualityThresholds } from './quality.js';
+import { HandshakeLimiter, type HandshakeLimits } from './requestLimits.js';
 import { type PlacedConnection, serveRequests } from './serveRequests.js';
 import type { RequestHandlers } from './session/handlerTypes.js';
 import {
@@ -36,6 +37,10 @@ export interface HandshakeCredentials {
   token?: string;
   cookie?: string;
   meetingId?: string;
+  /** The handshake's Origin and Sec-Fetch-Site: a cookie-borne handshake must be same-origin. */
+  origin?: string;
+  secFetchSite?: string;
+  host?: string;
 }
 
 export interface SignalingServerOptions {
@@ -46,7 +51,11 @@ export interface SignalingServerOptions {
   authenticate(credentials: HandshakeCredentials): Promise<SignalingPrincipal>;
   meetingInfo(meetingId: string): Promise<SessionMeetingInfo>;
   hooks(meetingId: string): SessionHooks;
-  iceServers(): { urls: string | string[]; username?: string; credential?: string }[];
+  /** ICE servers for one endpoint (TURN credentials are per endpoint). */
+  iceServers(
+    meetingId: string,
+    endpointId: string,
+  ): { urls: string | string[]; username?: string; credential?: string }[];
   qualityThresholds: QualityThresholds;
   maxConsumersPerRouter: number;
   maxConsumersPerEndpoint?: number;
@@ -58,6 +67,18 @@ export interface SignalingServerOptions {
   checkThresholds?: CheckThresholdsLike;
   /** How long a full check measures (ms); tests shorten it. */
   checkMeasureMs?: number;
+  /** The client address of a handshake (trusted proxies applied); default the socket's peer. */
+  clientAddress?(request: IncomingMessage): string;
+  handshakeLimits?: Partial<HandshakeLimits>;
+}
+
+function originOf(headers: Socket['handshake']['headers']) {
+  const site = headers['sec-fetch-site'];
+  return {
+    ...(headers.origin ? { origin: headers.origin } : {}),
+    ...(typeof site === 'string' ? { secFetchSite: site } : {}),
+    ...(headers.host ? { host: headers.host } : {}),
+  };
 }
 
 export function endpointIdOf(p: Pick<SignalingPrincipal, 'role' | 'siteId' | 'userId'>): string {
@@ -100,6 +121,7 @@ export class SignalingServer {
       maxHttpBufferSize: 256 * 1024,
       serveClient: false,
     });
+    const handshakes = new HandshakeLimiter(options.handshakeLimits);
     this.io.use((socket, next) => {
       if (this.closed)
         return next(
@@ -107,6 +129,13 @@ export class SignalingServer {
             new AppError('unavailable', 'Máy chủ đang dừng / Server is shutting down'),
           ),
         );
+      const address =
+        options.clientAddress?.(socket.request) ?? socket.request.socket.remoteAddress ?? '';
+      try {
+        handshakes.admit(address);
+      } catch (err) {
+        return next(this.connectError(err));
+      }
       const auth = (socket.handshake.auth ?? {}) as Record<string, unknown>;
       const header = socket.handshake.headers.authorization;
       const token =
@@ -120,6 +149,7 @@ export class SignalingServer {
         ...(token ? { token } : {}),
         ...(socket.handshake.headers.cookie ? { cookie: socket.handshake.headers.cookie } : {}),
         ...(meetingId ? { meetingId } : {}),
+        ...originOf(socket.handshake.headers),
       };
       options
         .authenticate(credentials)
@@ -128,6 +158,8 @@ export class SignalingServer {
           next();
         })
         .catch((err) => {
+          const code = err instanceof AppError ? err.code : undefined;
+          if (code === 'unauthorized' || code === 'forbidden') handshakes.failed(address);
           this.log.warn({ err: (err as Error).message }, 'socket authentication refused');
           next(this.connectError(err));
         });
@@ -183,7 +215,7 @@ export class SignalingServer {
       io: this.io,
       info,
       hooks: o.hooks(meetingId),
-      iceServers: o.iceServers,
+      iceServers: (endpointId) => o.iceServers(meetingId, endpointId),
       logger: o.logger,
       qualityThresholds: o.qualityThresholds,
       ...(o.statsIntervalMs ? { statsIntervalMs: o.statsIntervalMs } : {}),

@@ -9,6 +9,7 @@ import {
   type RequestName,
   requests,
 } from './protocol/socket.js';
+import { withinConcurrency } from './requestLimits.js';
 import type { RequestHandlers } from './session/handlerTypes.js';
 import type { MeetingSession } from './session/MeetingSession.js';
 import type { Participant } from './session/Participant.js';
@@ -80,7 +81,7 @@ export function serveRequests(
           p: Participant,
           payload: typeof parsed.data,
         ) => Promise<unknown>;
-        return handler(where.participant, parsed.data);
+        return withinConcurrency(socket, name, () => handler(where.participant, parsed.data));
       })
       .then(
         (data) => reply({ ok: true, data }),

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { type CheckFigures, evaluateCheck } from '../signaling/protocol/check.js';
+import { type CheckFigures, evaluateCheck, reasonsByCause } from '../signaling/protocol/check.js';
 
 const th = {
   maxRttMs: 200,
@@ -44,8 +44,22 @@ t.test('beyond a threshold degrades, far beyond fails', async (t) => {
     evaluateCheck(lossy, th).reasons[0]!.message,
     /^Mất gói chiều gửi 2.5 %, tối đa 1 % \/ Uplink loss/,
   );
-  const veryLossy = figures({ downlink: { ...figures().downlink, lossPercent: 8 } });
-  t.equal(evaluateCheck(veryLossy, th).verdict, 'fail');
+  const veryLossy = figures({ downlink: { ...figures().downlink, lossPercent: 12 } });
+  t.equal(evaluateCheck(veryLossy, th).verdict, 'fail', 'past 10× the loss limit');
+  // 5 % loss each way, as measured through the relay: a warning, not a failure.
+  const lossyBothWays = figures({
+    uplink: { ...figures().uplink, lossPercent: 4.9 },
+    downlink: { ...figures().downlink, lossPercent: 8 },
+  });
+  const both = evaluateCheck(lossyBothWays, th);
+  t.equal(both.verdict, 'degraded', 'usable with a warning');
+  t.same(
+    both.reasons.map((r) => [r.code, r.severity]),
+    [
+      ['loss_up', 'degraded'],
+      ['loss_down', 'degraded'],
+    ],
+  );
   const slow = figures({ downlink: { ...figures().downlink, rttMs: 320 } });
   t.same([evaluateCheck(slow, th).verdict, codes(slow)], ['degraded', ['rtt']]);
   const verySlow = figures({ downlink: { ...figures().downlink, rttMs: 450 } });
@@ -83,4 +97,116 @@ t.test('devices and path', async (t) => {
   });
   t.equal(evaluateCheck(nothing, th).verdict, 'fail');
   t.ok(codes(nothing).includes('no_media'));
+});
+
+t.test('a computer that cannot keep up is not a slow link', async (t) => {
+  // Seen on a busy machine: the encoder starved of CPU sends ~700 kbps over a healthy link.
+  const starved = figures({
+    uplink: { kbps: 718, lossPercent: 0, jitterMs: 4, packets: 700, durationMs: 8000 },
+    downlink: { ...figures().downlink, kbps: 694 },
+    sender: {
+      cpuLimitedPercent: 64,
+      bandwidthLimitedPercent: 0,
+      limitation: 'cpu',
+      sentHeight: 180,
+      sentFps: 12,
+      estimateKbps: 2400,
+    },
+  });
+  const { verdict, reasons } = evaluateCheck(starved, th);
+  t.equal(verdict, 'degraded', 'degraded, not failed');
+  t.same(
+    reasons.map((r) => [r.code, r.severity]),
+    [
+      ['computer_slow', 'degraded'],
+      ['uplink_not_measured', 'info'],
+      ['downlink_not_measured', 'info'],
+    ],
+  );
+  const slow = reasons[0]!;
+  t.match(slow.text?.vi, /^Máy tính xử lý không kịp/);
+  t.match(slow.text?.en, /^The computer cannot keep up/);
+  t.match(slow.advice?.vi, /Đóng các chương trình khác/);
+  t.match(reasons[1]!.text?.vi, /chưa đo được/);
+  t.match(reasons[1]!.text?.en, /not measured/);
+  t.equal(slow.message, `${slow.text?.vi} / ${slow.text?.en}`, 'message kept for notes');
+
+  // The encoder starved but the send estimate also low: the link is thin too, and named.
+  const both = figures({
+    ...starved,
+    sender: { ...starved.sender!, estimateKbps: 650 },
+  });
+  t.same(codes(both), ['computer_slow', 'uplink_low', 'downlink_not_measured']);
+  // Limited by bandwidth, no estimate: the link, as before.
+  const { estimateKbps: _e, ...noEstimate } = starved.sender!;
+  const thin = figures({
+    ...starved,
+    sender: {
+      ...noEstimate,
+      cpuLimitedPercent: 0,
+      bandwidthLimitedPercent: 80,
+      limitation: 'bandwidth',
+    },
+  });
+  t.same(codes(thin), ['uplink_low', 'downlink_not_measured']);
+  // Chromium flags the CPU only after ~120 frames: a long encode time is enough.
+  const slowEncoder = figures({
+    ...starved,
+    sender: { ...starved.sender!, cpuLimitedPercent: 0, limitation: 'bandwidth', encodeMs: 420 },
+    downlink: { ...starved.downlink, jitterMs: 290 },
+  });
+  const r = evaluateCheck(slowEncoder, th);
+  t.same(
+    r.reasons.map((x) => [x.code, x.severity]),
+    [
+      ['computer_slow', 'degraded'],
+      ['uplink_not_measured', 'info'],
+      ['downlink_not_measured', 'info'],
+      ['jitter_down', 'info'],
+    ],
+    "the starved page's own jitter is not the link's",
+  );
+  t.match(r.reasons[0]!.text?.en, /encoding a frame took 420 ms/);
+  // 40 ms a frame at 23 fps: 92 % of the time between frames, past Chromium's own 85 % line.
+  const busy = figures({
+    ...starved,
+    sender: {
+      ...starved.sender!,
+      cpuLimitedPercent: 0,
+      limitation: 'none',
+      encodeMs: 40,
+      sentFps: 23,
+    },
+  });
+  t.equal(codes(busy)[0], 'computer_slow');
+  const healthy = figures({
+    sender: {
+      cpuLimitedPercent: 0,
+      bandwidthLimitedPercent: 0,
+      limitation: 'none',
+      encodeMs: 7,
+      sentFps: 30,
+    },
+  });
+  t.same(codes(healthy), [], '7 ms a frame at 30 fps is fine');
+  // The encoder sent little while the link's estimate is high: not measured, not failed.
+  const idle = figures({
+    ...starved,
+    sender: { ...starved.sender!, cpuLimitedPercent: 0, limitation: 'none' },
+  });
+  t.same(
+    [evaluateCheck(idle, th).verdict, codes(idle)],
+    ['pass', ['uplink_not_measured', 'downlink_not_measured']],
+  );
+});
+
+t.test('frames dropped and slow decoding blame the computer, not under loss', async (t) => {
+  const receiver = { framesReceived: 200, framesDropped: 60, decodeMs: 45 };
+  t.same(codes(figures({ receiver })), ['frames_dropped', 'decode_slow']);
+  const lossy = figures({ receiver, uplink: { ...figures().uplink, lossPercent: 3 } });
+  t.same(codes(lossy), ['decode_slow', 'loss_up'], 'dropped frames under loss are the link');
+  t.same(
+    reasonsByCause(evaluateCheck(lossy, th).reasons).map(([c]) => c),
+    ['link', 'computer'],
+  );
 });

@@ -46,7 +46,7 @@ t.test('a site with a thin uplink is degraded or failed, with the reason', { ski
   )) as CheckOutcome;
   const f = outcome.result.figures;
   t.comment(
-    `impaired check took ${Date.now() - started} ms: verdict ${outcome.result.verdict} (${outcome.result.reasons.map((r) => r.code).join(', ')}); up ${f.uplink.kbps} kbps loss ${f.uplink.lossPercent}% jitter ${f.uplink.jitterMs} ms; down ${f.downlink.kbps} kbps loss ${f.downlink.lossPercent}% rtt ${f.downlink.rttMs} ms; ${f.candidateType}/${f.protocol}`,
+    `impaired check took ${Date.now() - started} ms: verdict ${outcome.result.verdict} (${outcome.result.reasons.map((r) => r.code).join(', ')}); up ${f.uplink.kbps} kbps loss ${f.uplink.lossPercent}% jitter ${f.uplink.jitterMs} ms; down ${f.downlink.kbps} kbps loss ${f.downlink.lossPercent}% rtt ${f.downlink.rttMs} ms; ${f.candidateType}/${f.protocol}; sender ${JSON.stringify(f.sender)}`,
   );
   t.not(outcome.result.verdict, 'pass', 'not passed');
   t.ok(

@@ -36,7 +36,8 @@ t.test('loss and delay on the link are named in the verdict', async (t) => {
     index: number,
     up: Impairment,
     down: Impairment,
-  ): Promise<CheckOutcome> => {
+    runs = 1,
+  ): Promise<CheckOutcome[]> => {
     const siteId = sites[index]!;
     await relay.set({ up, down });
     await relay.resetCounters();
@@ -45,42 +46,46 @@ t.test('loss and delay on the link are named in the verdict', async (t) => {
       camera: { width: 320, height: 180 },
       microphone: true,
     });
+    const outcomes: CheckOutcome[] = [];
     try {
-      const started = Date.now();
-      // Mid-measurement, what limits the sender (Chromium's outbound-rtp): explains bitrate reasons.
-      const { outcome, sender } = await site.page.evaluate(async (ms) => {
-        const client = window.harness.client()!;
-        const running = window.harness.runCheck({ measureMs: ms });
-        await new Promise((r) => setTimeout(r, Math.min(3000, ms * 0.3) + ms * 0.6 + 1000));
-        const sender: string[] = [];
-        (await client.transportStats('send'))?.forEach((s) => {
-          if (s.type === 'outbound-rtp' && s.kind === 'video' && s.frameWidth)
-            sender.push(
-              `${s.frameWidth}x${s.frameHeight}@${s.framesPerSecond} target ${Math.round(s.targetBitrate / 1000)} kbps limited by ${s.qualityLimitationReason}`,
-            );
-          if (s.type === 'candidate-pair' && s.nominated && s.availableOutgoingBitrate)
-            sender.push(`estimate ${Math.round(s.availableOutgoingBitrate / 1000)} kbps`);
-        });
-        return { outcome: await running, sender: sender.join(', ') };
-      }, measureMs);
-      const { result } = outcome;
-      const f = result.figures;
-      const c = await relay.counters();
-      const pct = (d: { received: number; dropped: number }) =>
-        d.received ? ((d.dropped / d.received) * 100).toFixed(1) : '0';
-      t.comment(
-        `relay up ${up.lossPercent}% +${up.delayMs} ms, down ${down.lossPercent}% +${down.delayMs} ms: dropped up ${pct(c.up)}% of ${c.up.received}, down ${pct(c.down)}% of ${c.down.received}; paths opened ${c.udpOpened} udp, ${c.tcpOpened} tcp; relay event loop delay p50 ${c.loopDelayMs.p50} p99 ${c.loopDelayMs.p99} max ${c.loopDelayMs.max} ms, delayed packets at most ${c.maxLateMs} ms late`,
-      );
-      t.comment(
-        `check took ${Date.now() - started} ms: verdict ${result.verdict} (${result.reasons.map((r) => `${r.code} ${r.severity} ${r.measured ?? ''}`).join(', ') || 'no reasons'}); up ${f.uplink.kbps} kbps loss ${f.uplink.lossPercent}% jitter ${f.uplink.jitterMs} ms; down ${f.downlink.kbps} kbps loss ${f.downlink.lossPercent}% jitter ${f.downlink.jitterMs} ms rtt ${f.downlink.rttMs} ms; ICE+DTLS ${f.iceDtlsMs} ms, ${f.candidateType}/${f.protocol}; sender ${sender}`,
-      );
-      t.equal(f.protocol, 'udp', 'media over UDP');
-      // The browser learns its address from the relay's STUN answers: peer-reflexive, as behind NAT.
-      t.match(f.candidateType, /^(host|prflx)$/, `candidate ${f.candidateType}`);
-      t.ok(c.udpOpened > 0 && c.up.received > 0 && c.down.received > 0, 'through the relay');
-      const stored = await stack.checks.readiness.find(stack.meeting.id, siteId);
-      t.equal(stored?.state, outcome.readiness.state, `readiness stored: ${stored?.state}`);
-      return outcome;
+      for (let run = 1; run <= runs; run++) {
+        const started = Date.now();
+        // Mid-measurement, what limits the sender (Chromium's outbound-rtp): explains bitrate reasons.
+        const { outcome, sender } = await site.page.evaluate(async (ms) => {
+          const client = window.harness.client()!;
+          const running = window.harness.runCheck({ measureMs: ms });
+          await new Promise((r) => setTimeout(r, Math.min(3000, ms * 0.3) + ms * 0.6 + 1000));
+          const sender: string[] = [];
+          (await client.transportStats('send'))?.forEach((s) => {
+            if (s.type === 'outbound-rtp' && s.kind === 'video' && s.frameWidth)
+              sender.push(
+                `${s.frameWidth}x${s.frameHeight}@${s.framesPerSecond} target ${Math.round(s.targetBitrate / 1000)} kbps limited by ${s.qualityLimitationReason}`,
+              );
+            if (s.type === 'candidate-pair' && s.nominated && s.availableOutgoingBitrate)
+              sender.push(`estimate ${Math.round(s.availableOutgoingBitrate / 1000)} kbps`);
+          });
+          return { outcome: await running, sender: sender.join(', ') };
+        }, measureMs);
+        const { result } = outcome;
+        const f = result.figures;
+        const c = await relay.counters();
+        const pct = (d: { received: number; dropped: number }) =>
+          d.received ? ((d.dropped / d.received) * 100).toFixed(1) : '0';
+        t.comment(
+          `relay up ${up.lossPercent}% +${up.delayMs} ms, down ${down.lossPercent}% +${down.delayMs} ms: dropped up ${pct(c.up)}% of ${c.up.received}, down ${pct(c.down)}% of ${c.down.received}; paths opened ${c.udpOpened} udp, ${c.tcpOpened} tcp; relay event loop delay p50 ${c.loopDelayMs.p50} p99 ${c.loopDelayMs.p99} max ${c.loopDelayMs.max} ms, delayed packets at most ${c.maxLateMs} ms late`,
+        );
+        t.comment(
+          `run ${run}/${runs}: check took ${Date.now() - started} ms: verdict ${result.verdict} (${result.reasons.map((r) => `${r.code} ${r.severity} ${r.measured ?? ''}`).join(', ') || 'no reasons'}); up ${f.uplink.kbps} kbps loss ${f.uplink.lossPercent}% jitter ${f.uplink.jitterMs} ms; down ${f.downlink.kbps} kbps loss ${f.downlink.lossPercent}% jitter ${f.downlink.jitterMs} ms rtt ${f.downlink.rttMs} ms; decoded ${f.downlink.framesDecoded} frames (receiver ${JSON.stringify(f.receiver)}); ICE+DTLS ${f.iceDtlsMs} ms, ${f.candidateType}/${f.protocol}; sender ${sender}`,
+        );
+        t.equal(f.protocol, 'udp', 'media over UDP');
+        // The browser learns its address from the relay's STUN answers: peer-reflexive, as behind NAT.
+        t.match(f.candidateType, /^(host|prflx)$/, `candidate ${f.candidateType}`);
+        t.ok(c.udpOpened > 0 && c.up.received > 0 && c.down.received > 0, 'through the relay');
+        const stored = await stack.checks.readiness.find(stack.meeting.id, siteId);
+        t.equal(stored?.state, outcome.readiness.state, `readiness stored: ${stored?.state}`);
+        outcomes.push(outcome);
+      }
+      return outcomes;
     } finally {
       await site.close();
     }
@@ -88,7 +93,7 @@ t.test('loss and delay on the link are named in the verdict', async (t) => {
 
   await t.test('no impairment: the site passes through the relay', async (t) => {
     const none = { delayMs: 0, lossPercent: 0 };
-    const { result, readiness } = await check(t, 0, none, none);
+    const [{ result, readiness }] = (await check(t, 0, none, none)) as [CheckOutcome];
     const codes = result.reasons.map((r) => r.code);
     const link = codes.filter((c) => c !== 'uplink_low' && c !== 'downlink_low');
     t.same(link, [], 'no reason from the link: no loss, RTT, jitter, TCP');
@@ -103,28 +108,35 @@ t.test('loss and delay on the link are named in the verdict', async (t) => {
     t.equal(readiness.state, 'ready', 'ready', todo);
   });
 
-  await t.test('5 % loss both ways: degraded or failed on loss', async (t) => {
+  // Several short checks in one page: the looped-back video must decode in every one of them
+  // (it once sometimes never did at this loss), and the site is usable with a warning.
+  const lossyRuns = Number(process.env.LOSSY_RUNS ?? 3);
+  await t.test('5 % loss both ways: video decodes, degraded (a warning) on loss', async (t) => {
     const lossy = { delayMs: 0, lossPercent: 5 };
-    const { result, readiness } = await check(t, 1, lossy, lossy);
-    const codes = result.reasons.map((r) => r.code);
-    t.not(result.verdict, 'pass', `verdict ${result.verdict}`);
-    t.match(readiness.state, /^(degraded|failed)$/);
-    for (const code of ['loss_up', 'loss_down'] as const) {
-      const reason = result.reasons.find((r) => r.code === code);
-      t.ok(reason, `${code} named`);
-      if (!reason) continue;
-      t.ok(reason.measured! > 1, `${code}: ${reason.measured}% over the 1 % limit`);
-      t.equal(reason.limit, 1);
-      t.equal(reason.severity, reason.measured! > 5 ? 'fail' : 'degraded', `${code} severity`);
+    const outcomes = await check(t, 1, lossy, lossy, lossyRuns);
+    for (const [i, { result, readiness }] of outcomes.entries()) {
+      const codes = result.reasons.map((r) => r.code);
+      t.ok(result.figures.downlink.framesDecoded > 0, `run ${i + 1}: video decoded`);
+      t.notOk(codes.includes('no_video_decoded'), `run ${i + 1}: no no_video_decoded`);
+      t.equal(result.verdict, 'degraded', `run ${i + 1}: usable with a warning`);
+      t.equal(readiness.state, 'degraded');
+      for (const code of ['loss_up', 'loss_down'] as const) {
+        const reason = result.reasons.find((r) => r.code === code);
+        t.ok(reason, `${code} named`);
+        if (!reason) continue;
+        t.ok(reason.measured! > 1, `${code}: ${reason.measured}% over the 1 % limit`);
+        t.equal(reason.limit, 1);
+        t.equal(reason.severity, 'degraded', `${code} severity`);
+      }
+      t.match(readiness.note, /Mất gói chiều gửi .*Mất gói chiều nhận/, 'the board says why');
+      t.notOk(codes.includes('rtt'), 'no RTT reason: the relay added no delay');
+      t.notOk(codes.includes('tcp'), 'no TCP reason');
     }
-    t.match(readiness.note, /Mất gói chiều gửi .*Mất gói chiều nhận/, 'the board says why');
-    t.notOk(codes.includes('rtt'), 'no RTT reason: the relay added no delay');
-    t.notOk(codes.includes('tcp'), 'no TCP reason');
   });
 
   await t.test('150 ms each way: degraded on round-trip time', async (t) => {
     const slow = { delayMs: 150, lossPercent: 0 };
-    const { result, readiness } = await check(t, 2, slow, slow);
+    const [{ result, readiness }] = (await check(t, 2, slow, slow)) as [CheckOutcome];
     const codes = result.reasons.map((r) => r.code);
     const rtt = result.reasons.find((r) => r.code === 'rtt');
     t.ok(rtt, 'rtt named');

@@ -77,3 +77,45 @@ t.test(
     t.match(config.redis.url, /^redis:\/\/:.+@127\.0\.0\.1:6379$/);
   },
 );
+
+t.test(
+  'coturn relays to the internet only: no private, loopback, link-local or multicast peers',
+  async (t) => {
+    const cmd: string[] = compose.services.coturn.command;
+    t.ok(cmd.includes('--no-multicast-peers'), 'no multicast peers');
+    const toNumber = (ip: string) => ip.split('.').reduce((n, part) => n * 256 + Number(part), 0);
+    const denied = cmd
+      .filter((c) => c.startsWith('--denied-peer-ip='))
+      .map((c) => c.slice('--denied-peer-ip='.length));
+    const v4 = denied
+      .filter((r) => !r.includes(':'))
+      .map((r) => {
+        const [from, to = from] = r.split('-') as [string, string?];
+        return [toNumber(from), toNumber(to)] as const;
+      });
+    const isDenied = (ip: string) => v4.some(([a, b]) => toNumber(ip) >= a && toNumber(ip) <= b);
+    for (const ip of [
+      '0.0.0.1',
+      '10.1.2.3',
+      '100.64.0.1',
+      '127.0.0.1',
+      '169.254.169.254',
+      '172.16.0.1',
+      '172.31.255.254',
+      '192.168.1.10',
+      '224.0.0.1',
+    ])
+      t.ok(isDenied(ip), `${ip} denied`);
+    for (const ip of ['203.0.113.10', '8.8.8.8', '172.32.0.1'])
+      t.notOk(isDenied(ip), `${ip} allowed`);
+    for (const range of ['::1', 'fc00::', 'fe80::'])
+      t.ok(
+        denied.some((r) => r.startsWith(range)),
+        `${range} range denied`,
+      );
+    t.ok(
+      cmd.includes(`--allowed-peer-ip=\${ANNOUNCED_ADDRESS}`),
+      'the media server itself stays reachable even on a private address',
+    );
+  },
+);

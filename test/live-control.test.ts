@@ -147,6 +147,47 @@ t.test('IT actions reach the live session', async (t) => {
       );
     t.pass('the other sites decode the added site');
 
+    // A technician sees itself, the main point, the chair and the floor site, not other sites'
+    // hands, mutes or figures (liveDataRules.ts, wired into the session).
+    t.ok((await sb.request('raiseHand')) !== undefined, 'site b raises its hand');
+    await chair.timeout(10_000).emitWithAck('muteSite', { siteId: b });
+    type Seen = {
+      participants: { endpointId: string; quality?: unknown }[];
+      hand: string[];
+      position?: number;
+    };
+    const seen = (e: HarnessEndpoint) =>
+      e.page.evaluate(() => {
+        const c = window.harness.client()!;
+        return {
+          participants: c.participants.map((p) => ({
+            endpointId: p.endpointId,
+            quality: p.quality,
+          })),
+          hand: c.session?.handQueue ?? [],
+          position: c.session?.handPosition,
+        };
+      }) as Promise<Seen>;
+    await waitFor(async () => (await seen(sb)).position === 1, 3000, 'site b told its place');
+    const aSees = await seen(sa);
+    t.same(
+      aSees.participants.map((p) => p.endpointId).sort(),
+      ['chair', `site:${a}`, `site:${d}`, 'station'].sort(),
+      'site a sees itself, the main point, the chair and the floor site only',
+    );
+    t.same(aSees.hand, [], 'site a does not see site b in the hand queue');
+    t.ok(
+      aSees.participants.every((p) => p.endpointId === `site:${a}` || p.quality === undefined),
+      'nor anyone else’s connection figures',
+    );
+    const bSees = await seen(sb);
+    t.same(bSees.hand, [b], 'site b sees its own hand');
+    const chairSees = (await chair.timeout(10_000).emitWithAck('join', {})) as {
+      data: { participants: { endpointId: string }[]; session: { handQueue: string[] } };
+    };
+    t.ok(chairSees.data.participants.length >= 5, 'the chair sees everyone');
+    t.same(chairSees.data.session.handQueue, [b], 'and the hand queue');
+
     // A renamed site is renamed on the chair's page at once.
     const renamed = new Promise<number>((ok) => {
       const since = Date.now();

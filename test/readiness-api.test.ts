@@ -36,7 +36,11 @@ t.test('readiness API: board, checklist, report, check-now, jobs; bad input refu
     publicUrl: 'http://127.0.0.1',
     isShuttingDown: () => false,
   });
-  await app.register(apiRoutes, { services: data, secureCookies: false });
+  await app.register(apiRoutes, {
+    services: data,
+    secureCookies: false,
+    publicUrl: 'http://127.0.0.1',
+  });
   await app.register(readinessRoutes, { services: data, checks });
   await app.ready();
   t.teardown(async () => {

@@ -333,6 +333,12 @@ export class AccessService extends EventEmitter<AccessEvents> {
           { state: meeting.state },
         );
       }
+      if (this.linkExpiry(meeting).getTime() <= this.now()) {
+        throw conflict(
+          'Hội nghị đã qua, liên kết sẽ hết hạn ngay / The meeting is over: a link would be born expired',
+          { expiresAt: this.linkExpiry(meeting).toISOString() },
+        );
+      }
       let replaced: StoredLink | undefined;
       let wanted = inputs;
       if (replaceLinkId) {

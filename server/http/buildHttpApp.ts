@@ -15,12 +15,17 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
+import { AppError } from '../../signaling/protocol/errors.js';
 import type { Logger } from '../logger.js';
+import { trustFor } from './clientAddress.js';
 import { installErrorHandler } from './error-handler.js';
+import { serializeRequest } from './redact.js';
 
 export interface BuildHttpAppOptions {
   logger: Logger;
   publicUrl: string;
+  /** Proxies whose X-Forwarded-For names the client (config http.trustedProxies); default none. */
+  trustedProxies?: readonly string[];
   /** Folder of the built web pages (web/dist); served at / when present. */
   webRoot?: string;
   isShuttingDown: () => boolean;
@@ -34,17 +39,48 @@ export type HttpApp = FastifyInstance<
   ZodTypeProvider
 >;
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * JSON bodies must be valid UTF-8: the default parser decodes leniently and stores U+FFFD in a
+ * site name. Decoding strictly first, then Fastify's own parser (prototype-poisoning checks).
+ */
+function refuseInvalidUtf8Json(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string;
+    try {
+      text = strictUtf8.decode(body as Buffer);
+    } catch {
+      done(
+        new AppError(
+          'bad_request',
+          'body: nội dung không phải UTF-8 hợp lệ / the body is not valid UTF-8',
+        ),
+        undefined,
+      );
+      return;
+    }
+    parseJson(request, text, done);
+  });
+}
+
 /** Infrastructure tier of the app: logging, validation, errors, docs, static pages, refusal during shutdown. */
 export async function buildHttpApp(options: BuildHttpAppOptions): Promise<HttpApp> {
   const app = Fastify({
-    loggerInstance: options.logger.child({ component: 'http' }) as FastifyBaseLogger,
-    trustProxy: true,
+    loggerInstance: options.logger.child(
+      { component: 'http' },
+      { serializers: { req: serializeRequest } },
+    ) as FastifyBaseLogger,
+    trustProxy: trustFor(options.trustedProxies ?? []),
     bodyLimit: 1024 * 1024,
     requestIdHeader: 'x-request-id',
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
+  refuseInvalidUtf8Json(app);
 
   app.addHook('onRequest', async (request, reply) => {
     if (options.isShuttingDown() && request.url !== '/health') {

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { type ErrorBody, toErrorBody } from '../../signaling/protocol/errors.js';
+import { redactUrl } from './redact.js';
 
 /** One mapping from errors to responses: stable code, a message naming the field, no internals above 499. */
 export function installErrorHandler(app: FastifyInstance): void {
@@ -44,7 +45,7 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({
       code: 'not_found',
-      message: `Không tìm thấy / Not found: ${request.method} ${request.url}`,
+      message: `Không tìm thấy / Not found: ${request.method} ${redactUrl(request.url)}`,
     });
   });
 }

@@ -1,5 +1,6 @@
 import type { Config } from '../../config/index.js';
 import type { CheckHooks } from '../../signaling/ConnectionCheck.js';
+import { conflict } from '../../signaling/protocol/errors.js';
 import type { SignalingServer } from '../../signaling/SignalingServer.js';
 import type { DataServices } from '../DataServices.js';
 import { CheckScheduler } from '../jobs/CheckScheduler.js';
@@ -90,14 +91,22 @@ export class CheckServices {
       begun: async (siteId) => void (await readiness.beginCheck(meetingId, siteId)),
       aborted: async (siteId) => void (await readiness.abortCheck(meetingId, siteId)),
       completed: (siteId, result) => readiness.recordCheck(meetingId, siteId, result),
-      checklist: (siteId, input, by) =>
-        readiness.recordChecklist(meetingId, siteId, {
+      checklist: async (siteId, input, by) => {
+        await this.assertNotOver(meetingId);
+        return readiness.recordChecklist(meetingId, siteId, {
           ...input,
           confirmedAt: new Date().toISOString(),
           confirmedBy: by,
-        }),
-      requested: (siteId) =>
-        readiness.requestSiteCheck(meetingId, siteId, this.options.onDemandTtlMs ?? 10 * 60_000),
+        });
+      },
+      requested: async (siteId) => {
+        await this.assertNotOver(meetingId);
+        return readiness.requestSiteCheck(
+          meetingId,
+          siteId,
+          this.options.onDemandTtlMs ?? 10 * 60_000,
+        );
+      },
     };
   }
 
@@ -186,8 +195,19 @@ export class CheckServices {
     }
   }
 
+  /** Readiness belongs to a meeting still to come: once it ended (or was cancelled) it is history. */
+  private async assertNotOver(meetingId: string): Promise<void> {
+    const { state } = await this.options.data.meetings.get(meetingId);
+    if (state === 'ended' || state === 'cancelled')
+      throw conflict(
+        `Hội nghị đã ${state === 'ended' ? 'kết thúc' : 'bị hủy'}: không ghi nhận thêm / The meeting is ${state}: readiness is closed`,
+        { state },
+      );
+  }
+
   /** IT "check now" from the HTTP API: one site or every connected one. */
   async requestCheck(meetingId: string, siteId?: string) {
+    await this.assertNotOver(meetingId);
     const session = this.signaling?.session(meetingId);
     if (!session?.check) {
       const meeting = await this.options.data.meetings.get(meetingId);

@@ -6,6 +6,7 @@ import type { WorkerPool } from '../../media/WorkerPool.js';
 import type { CheckHooks } from '../../signaling/ConnectionCheck.js';
 import type { Principal } from '../../signaling/protocol/auth.js';
 import { AppError, conflict, forbidden } from '../../signaling/protocol/errors.js';
+import { idSchema } from '../../signaling/protocol/fields.js';
 import { type Meeting, meetingTransitions } from '../../signaling/protocol/meetings.js';
 import { type SignalingPrincipal, SignalingServer } from '../../signaling/SignalingServer.js';
 import type { ChairSnapshot } from '../../signaling/session/ChairState.js';
@@ -13,6 +14,8 @@ import type { SessionMeetingInfo } from '../../signaling/session/MeetingSession.
 import { SESSION_COOKIE, sha256 } from '../auth/AccessService.js';
 import type { FencedWrites } from '../cluster/ClusterNode.js';
 import type { DataServices } from '../DataServices.js';
+import { clientAddressOf, trustFor } from '../http/clientAddress.js';
+import { assertSameOrigin } from '../http/sameOrigin.js';
 import type { Logger } from '../logger.js';
 import { sessionInfoOf } from './LiveMeetings.js';
 
@@ -31,10 +34,26 @@ export interface CreateSignalingOptions {
 /** States in which endpoints may connect: the waiting room, the check window, the session. */
 const connectableStates = new Set<Meeting['state']>(['scheduled', 'checking', 'live']);
 
-/** coturn's use-auth-secret credentials: username "<expiry>:<name>", password HMAC-SHA1 of it. */
-export function turnCredentials(config: Config['turn'], name: string, now = Date.now()) {
+/** Whose TURN credentials: the endpoint, in its meeting, until the meeting's links expire. */
+export interface TurnHolder {
+  meetingId: string;
+  endpointId: string;
+  /** When the meeting's join links expire (ms): a credential never outlives its link. */
+  endsAt: number;
+}
+
+/**
+ * coturn's use-auth-secret credentials: username "<expiry>:<meetingId>:<endpointId>" (coturn
+ * logs who relays), password HMAC-SHA1 of it. Valid until the meeting's links expire, and never
+ * longer than the configured lifetime.
+ */
+export function turnCredentials(config: Config['turn'], holder: TurnHolder, now = Date.now()) {
   if (config.urls.length === 0 || !config.secret) return [];
-  const username = `${Math.floor(now / 1000) + config.credentialTtlSeconds}:${name}`;
+  const expiresAt = Math.min(
+    now + config.credentialTtlSeconds * 1000,
+    Math.max(now, holder.endsAt),
+  );
+  const username = `${Math.floor(expiresAt / 1000)}:${holder.meetingId}:${holder.endpointId}`;
   const credential = createHmac('sha1', config.secret).update(username).digest('base64');
   return [{ urls: config.urls, username, credential }];
 }
@@ -46,6 +65,9 @@ export function turnCredentials(config: Config['turn'], name: string, now = Date
  */
 export function createSignaling(options: CreateSignalingOptions): SignalingServer {
   const { data, config } = options;
+  const trust = trustFor(config.http.trustedProxies);
+  /** Link expiry of each meeting seen at a handshake, so TURN credentials end with it. */
+  const linksExpire = new Map<string, number>();
 
   async function principalFor(
     p: Principal,
@@ -56,7 +78,10 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
     const id = p.kind === 'admin' ? meetingId : p.meetingId;
     if (!id)
       throw new AppError('bad_request', 'meetingId: IT staff connect to one meeting at a time');
+    if (!idSchema.safeParse(id).success)
+      throw new AppError('bad_request', 'meetingId: Mã không hợp lệ / Invalid id');
     const meeting = await data.meetings.get(id);
+    linksExpire.set(id, data.access.linkExpiry(meeting).getTime());
     if (!connectableStates.has(meeting.state)) {
       throw conflict(
         `Hội nghị đang ở trạng thái ${meeting.state}: chưa thể kết nối / The meeting is ${meeting.state}`,
@@ -100,7 +125,7 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
     httpServer: options.httpServer,
     pool: options.pool,
     logger: options.logger,
-    authenticate: async ({ token, cookie, meetingId }) => {
+    authenticate: async ({ token, cookie, meetingId, origin, secFetchSite, host }) => {
       if (token) {
         const link = await data.access.authenticateLink(token);
         if (link.principal.kind === 'admin') throw new AppError('unauthorized', 'invalid link');
@@ -110,6 +135,8 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
           link.expiresAt,
         );
       }
+      // Only the cookie is ambient authority a foreign page could borrow; a token is not.
+      assertSameOrigin({ origin, secFetchSite, host }, config.http.publicUrl!);
       const sessionId = cookie ? fastifyCookie.parse(cookie)[SESSION_COOKIE] : undefined;
       const session = sessionId ? await data.access.authenticateSession(sessionId) : undefined;
       if (!session || !sessionId) {
@@ -168,12 +195,18 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
         );
       },
     }),
-    iceServers: () => turnCredentials(config.turn, 'diemcau'),
+    iceServers: (meetingId, endpointId) =>
+      turnCredentials(config.turn, {
+        meetingId,
+        endpointId,
+        endsAt: linksExpire.get(meetingId) ?? Date.now(),
+      }),
     qualityThresholds: config.checks,
     ...(options.checkHooks
       ? { checkHooks: options.checkHooks, checkThresholds: config.checks }
       : {}),
     maxConsumersPerRouter: config.media.maxConsumersPerRouter,
     idleCloseMs: config.media.idleSessionCloseSeconds * 1000,
+    clientAddress: (request) => clientAddressOf(request, trust),
   });
 }

@@ -221,7 +221,12 @@ export class ReadinessService extends EventEmitter<ReadinessServiceEvents> {
         state: this.stateFor(result, c.checklist),
         lastCheck: result,
         ...(result.verdict !== 'pass'
-          ? { note: result.reasons.map((r) => r.message).join('; ') }
+          ? {
+              note: result.reasons
+                .filter((r) => r.severity !== 'info')
+                .map((r) => r.message)
+                .join('; '),
+            }
           : {}),
       };
     });
@@ -353,7 +358,7 @@ export class ReadinessService extends EventEmitter<ReadinessServiceEvents> {
       if (s.state === 'no-show' || s.state === 'failed' || s.state === 'degraded') {
         const label = readinessLabels[s.state];
         if (s.lastCheck && s.state !== 'no-show') {
-          for (const r of s.lastCheck.reasons) push(r.message);
+          for (const r of s.lastCheck.reasons) if (r.severity !== 'info') push(r.message);
         } else push(s.note ?? `${label.vi} / ${label.en}`);
       }
       if (s.checklist) {

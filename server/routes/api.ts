@@ -5,6 +5,7 @@ import { AppError } from '../../signaling/protocol/errors.js';
 import { makeGuard } from '../auth/guard.js';
 import type { DataServices } from '../DataServices.js';
 import { PdfPrinter } from '../documents/printPdf.js';
+import { assertSameOrigin, originHeaders } from '../http/sameOrigin.js';
 import type { MeetingLifecycle } from '../live/LiveMeetings.js';
 import type { ApiLimits, RouteContext } from './routeContext.js';
 
@@ -32,11 +33,15 @@ export interface ApiRoutesOptions {
   services: DataServices;
   /** Secure cookies when the public URL is https. */
   secureCookies: boolean;
+  /** PUBLIC_URL: cookie-authenticated writes must come from this origin. */
+  publicUrl: string;
   limits?: Partial<ApiLimits>;
   /** Carries out lifecycle actions; the live layer's, so a live session is ended through itself. */
   lifecycle?: MeetingLifecycle;
   /** Chromium for the PDF documents (config.documents.chromiumPath). */
   chromiumPath?: string;
+  /** Other route groups under /api (readiness): registered here so the same limits apply. */
+  also?: (scope: Parameters<FastifyPluginAsyncZod>[0]) => Promise<void>;
 }
 
 /**
@@ -60,6 +65,12 @@ export const apiRoutes: FastifyPluginAsyncZod<ApiRoutesOptions> = async (app, op
         `Quá nhiều yêu cầu, hãy thử lại sau ${Math.ceil(context.ttl / 1000)} giây / Too many requests, retry in ${Math.ceil(context.ttl / 1000)} s`,
         { retryAfterSeconds: Math.ceil(context.ttl / 1000) },
       ),
+  });
+  const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
+  app.addHook('onRequest', async (request) => {
+    // A request with an Authorization header is judged by it alone, never by the cookie.
+    if (safeMethods.has(request.method) || request.headers.authorization) return;
+    assertSameOrigin(originHeaders(request.headers), options.publicUrl);
   });
   await app.register(multipart, {
     limits: { fileSize: limits.uploadMaxBytes, files: 1, fields: 10, fieldSize: 10_000 },
@@ -87,4 +98,5 @@ export const apiRoutes: FastifyPluginAsyncZod<ApiRoutesOptions> = async (app, op
   await app.register(documentRoutes, context);
   await app.register(reportRoutes, context);
   await app.register(attendanceRoutes, context);
+  if (options.also) await options.also(app);
 };

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorBodySchema, notFound } from '../../signaling/protocol/errors.js';
+import { optionalText } from '../../signaling/protocol/fields.js';
 import {
   attachmentParamsSchema,
   errorResponses,
@@ -20,6 +21,8 @@ import { actorOf } from '../auth/AccessService.js';
 import { principalOf } from '../auth/guard.js';
 import type { RouteContext } from './routeContext.js';
 import { contentDisposition, receiveFile } from './uploads.js';
+
+const uploadTitleSchema = optionalText({ vi: 'Tên tài liệu', en: 'Document title' }, 300);
 
 const tags = ['documents'];
 
@@ -45,11 +48,10 @@ export const attachmentRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
       await meetings.get(id);
       const attachmentId = randomUUID();
       const final = join(uploadsDir, id, attachmentId);
-      const file = await receiveFile(request, final, ctx.limits.uploadMaxBytes);
-      const title = ((file.fields.title ?? '').normalize('NFC').trim() || file.fileName).slice(
-        0,
-        300,
-      );
+      const file = await receiveFile(request, final, ctx.limits.uploadMaxBytes, {
+        title: uploadTitleSchema,
+      });
+      const title = file.fields.title || file.fileName;
       const attachment: Attachment = {
         id: attachmentId,
         kind: 'file',

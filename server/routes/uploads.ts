@@ -3,7 +3,9 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
+import type { z } from 'zod';
 import { AppError, badRequest } from '../../signaling/protocol/errors.js';
+import { isFreeText } from '../../signaling/protocol/fields.js';
 
 /**
  * Documents delegates print and bring (seed 003). Only office formats, PDFs, images and
@@ -63,6 +65,8 @@ export async function receiveFile(
   request: FastifyRequest,
   dest: string,
   maxBytes: number,
+  /** Text fields checked before anything is written (the shared free-text rules). */
+  fieldRules: Record<string, z.ZodType<string | undefined, string | undefined>> = {},
 ): Promise<ReceivedFile> {
   if (!request.isMultipart())
     throw badRequest(
@@ -70,6 +74,12 @@ export async function receiveFile(
     );
   const part = await request.file();
   if (!part) throw badRequest('body.file: thiếu tệp / the file is missing');
+  if (!isFreeText(part.filename)) {
+    part.file.resume();
+    throw badRequest(
+      'body.file: tên tệp chứa ký tự điều khiển hoặc ký tự đảo chiều / the file name contains control or bidi override characters',
+    );
+  }
   const fileName = cleanFileName(part.filename);
   const ext = extname(fileName).toLowerCase();
   const contentType = allowedTypes[ext];
@@ -83,6 +93,14 @@ export async function receiveFile(
   for (const [name, field] of Object.entries(part.fields))
     if (field && !Array.isArray(field) && field.type === 'field')
       fields[name] = String(field.value);
+  for (const [name, rule] of Object.entries(fieldRules)) {
+    const parsed = rule.safeParse(fields[name] ?? '');
+    if (!parsed.success) {
+      part.file.resume();
+      throw badRequest(`body.${name}: ${parsed.error.issues[0]?.message}`);
+    }
+    if (parsed.data !== undefined) fields[name] = parsed.data;
+  }
   await mkdir(dirname(dest), { recursive: true });
   const partial = `${dest}.part`;
   try {

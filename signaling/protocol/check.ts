@@ -1,4 +1,20 @@
 import { z } from 'zod';
+import { reasonSchema } from './checkVerdict.js';
+import { optionalText } from './fields.js';
+
+export {
+  BLACK_CAMERA_LUMA,
+  causeLabels,
+  evaluateCheck,
+  type Reason,
+  type ReasonCause,
+  type ReasonCode,
+  reasonCause,
+  reasonCodes,
+  reasonSchema,
+  reasonsByCause,
+  SILENT_MIC_LEVEL,
+} from './checkVerdict.js';
 
 /*
  * The technical check (giao ban kỹ thuật) and site readiness: figures, verdict, checklist, the
@@ -84,6 +100,43 @@ export const candidateLabels: Readonly<
   unknown: { vi: 'không rõ', en: 'unknown' },
 };
 
+/**
+ * The page's encoder during the measurement (Chromium's outbound-rtp of the camera and the send
+ * path's bandwidth estimate): tells a starved computer from a thin link.
+ */
+export const senderFiguresSchema = z.object({
+  /** Share of the measurement the encoder was limited by the CPU (qualityLimitationDurations), %. */
+  cpuLimitedPercent: percent,
+  /** Share of the measurement it was limited by bandwidth, %. */
+  bandwidthLimitedPercent: percent,
+  /** qualityLimitationReason at the end of the measurement. */
+  limitation: z.enum(['none', 'cpu', 'bandwidth', 'other']),
+  /** What the encoder sent at the end: picture height and frames per second. */
+  sentHeight: z.int().min(0).max(10_000).optional(),
+  sentFps: z.number().min(0).max(1000).optional(),
+  /** The encoder's target bitrate at the end (kbps). */
+  targetKbps: kbps.optional(),
+  /** Mean time to encode one frame (ms). */
+  encodeMs: ms.optional(),
+  /** Median of the send path's bandwidth estimate (availableOutgoingBitrate), kbps. */
+  estimateKbps: kbps.optional(),
+});
+export type SenderFigures = z.infer<typeof senderFiguresSchema>;
+
+/** The page decoding its own looped-back video (inbound-rtp): can this computer show video? */
+export const receiverFiguresSchema = z.object({
+  framesReceived: z.int().min(0),
+  /** Frames dropped before display (Chromium: not decoded in time or incomplete). */
+  framesDropped: z.int().min(0),
+  /** Mean time to decode one frame (ms). */
+  decodeMs: ms.optional(),
+  /** Keyframes decoded and keyframe requests (PLI) sent during the measurement. */
+  keyFramesDecoded: z.int().min(0).optional(),
+  pliCount: z.int().min(0).optional(),
+  nackCount: z.int().min(0).optional(),
+});
+export type ReceiverFigures = z.infer<typeof receiverFiguresSchema>;
+
 /** Figures the page measured; the server adds its own uplink figures before judging. */
 export const clientFiguresSchema = z.strictObject({
   /** Socket connect plus the join round trip (ms). */
@@ -99,15 +152,14 @@ export const clientFiguresSchema = z.strictObject({
   cameraLuma: z.number().min(0).max(255),
   /** The technician heard the test tone (undefined: not asked). */
   speakersConfirmed: z.boolean().optional(),
+  /** Absent from pages older than these figures. */
+  sender: senderFiguresSchema.optional(),
+  receiver: receiverFiguresSchema.optional(),
 });
 export type ClientFigures = z.infer<typeof clientFiguresSchema>;
 
 export const checkFiguresSchema = clientFiguresSchema.extend({ uplink: uplinkFiguresSchema });
 export type CheckFigures = z.infer<typeof checkFiguresSchema>;
-
-/** Below these the page calls the microphone silent and the camera black. */
-export const SILENT_MIC_LEVEL = 0.005;
-export const BLACK_CAMERA_LUMA = 16;
 
 // ---------------------------------------------------------------------------------------------
 // Verdict
@@ -118,178 +170,6 @@ export interface CheckThresholdsLike {
   maxJitterMs: number;
   minUplinkKbps: number;
   minDownlinkKbps: number;
-}
-
-export const reasonCodes = [
-  'no_media',
-  'uplink_low',
-  'downlink_low',
-  'loss_up',
-  'loss_down',
-  'rtt',
-  'jitter_up',
-  'jitter_down',
-  'tcp',
-  'mic_silent',
-  'camera_black',
-  'speakers',
-  'no_video_decoded',
-] as const;
-export const reasonSchema = z.object({
-  code: z.enum(reasonCodes),
-  severity: z.enum(['degraded', 'fail']),
-  /** "Vietnamese / English", with the figure and the limit. */
-  message: z.string(),
-  measured: z.number().optional(),
-  limit: z.number().optional(),
-});
-export type Reason = z.infer<typeof reasonSchema>;
-
-const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
-
-/**
- * pass / degraded / fail against the thresholds. A figure beyond its limit degrades the site;
- * far beyond (bitrate under half, loss over 5×, RTT or jitter over 2×) or a dead device fails it.
- */
-export function evaluateCheck(
-  f: CheckFigures,
-  th: CheckThresholdsLike,
-): { verdict: Verdict; reasons: Reason[] } {
-  const reasons: Reason[] = [];
-  const add = (
-    code: Reason['code'],
-    severity: Reason['severity'],
-    message: string,
-    measured?: number,
-    limit?: number,
-  ) =>
-    reasons.push({
-      code,
-      severity,
-      message,
-      ...(measured !== undefined ? { measured: round(measured) } : {}),
-      ...(limit !== undefined ? { limit } : {}),
-    });
-
-  if (f.uplink.packets === 0) {
-    add('no_media', 'fail', 'Máy chủ không nhận được hình, tiếng / The server received no media');
-  }
-  const below = (
-    code: 'uplink_low' | 'downlink_low',
-    value: number,
-    min: number,
-    vi: string,
-    en: string,
-  ) => {
-    if (value >= min) return;
-    const severity = value < min / 2 ? 'fail' : 'degraded';
-    add(
-      code,
-      severity,
-      `${vi} ${Math.round(value)} kbps, cần ít nhất ${min} kbps / ${en} ${Math.round(value)} kbps, at least ${min} kbps needed`,
-      value,
-      min,
-    );
-  };
-  below('uplink_low', f.uplink.kbps, th.minUplinkKbps, 'Băng thông gửi đi', 'Uplink');
-  below('downlink_low', f.downlink.kbps, th.minDownlinkKbps, 'Băng thông nhận về', 'Downlink');
-
-  const above = (
-    code: Reason['code'],
-    value: number | undefined,
-    max: number,
-    failAt: number,
-    unit: string,
-    vi: string,
-    en: string,
-  ) => {
-    if (value === undefined || value <= max) return;
-    add(
-      code,
-      value > max * failAt ? 'fail' : 'degraded',
-      `${vi} ${round(value)} ${unit}, tối đa ${max} ${unit} / ${en} ${round(value)} ${unit}, at most ${max} ${unit}`,
-      value,
-      max,
-    );
-  };
-  above(
-    'loss_up',
-    f.uplink.lossPercent,
-    th.maxLossPercent,
-    5,
-    '%',
-    'Mất gói chiều gửi',
-    'Uplink loss',
-  );
-  above(
-    'loss_down',
-    f.downlink.lossPercent,
-    th.maxLossPercent,
-    5,
-    '%',
-    'Mất gói chiều nhận',
-    'Downlink loss',
-  );
-  above('rtt', f.downlink.rttMs, th.maxRttMs, 2, 'ms', 'Độ trễ khứ hồi', 'Round-trip time');
-  above(
-    'jitter_up',
-    f.uplink.jitterMs,
-    th.maxJitterMs,
-    2,
-    'ms',
-    'Độ dao động trễ chiều gửi',
-    'Uplink jitter',
-  );
-  above(
-    'jitter_down',
-    f.downlink.jitterMs,
-    th.maxJitterMs,
-    2,
-    'ms',
-    'Độ dao động trễ chiều nhận',
-    'Downlink jitter',
-  );
-  if (f.protocol === 'tcp') {
-    add(
-      'tcp',
-      'degraded',
-      'Kết nối đi qua TCP (tường lửa chặn UDP), hình tiếng dễ bị giật / Media goes over TCP (UDP blocked), expect stalls',
-    );
-  }
-  if (f.uplink.packets > 0 && f.downlink.framesDecoded === 0) {
-    add('no_video_decoded', 'fail', 'Không giải mã được hình nhận về / No video frame was decoded');
-  }
-  if (f.micLevel < SILENT_MIC_LEVEL) {
-    add(
-      'mic_silent',
-      'fail',
-      'Micro không thu được âm thanh, hãy kiểm tra micro đã chọn / The microphone is silent, check the selected microphone',
-      f.micLevel,
-      SILENT_MIC_LEVEL,
-    );
-  }
-  if (f.cameraLuma < BLACK_CAMERA_LUMA) {
-    add(
-      'camera_black',
-      'fail',
-      'Hình camera bị đen, hãy mở nắp che hoặc chọn camera khác / The camera picture is black, uncover it or pick another camera',
-      f.cameraLuma,
-      BLACK_CAMERA_LUMA,
-    );
-  }
-  if (f.speakersConfirmed === false) {
-    add(
-      'speakers',
-      'fail',
-      'Loa không phát được âm thanh thử / The speakers did not play the test tone',
-    );
-  }
-  const verdict: Verdict = reasons.some((r) => r.severity === 'fail')
-    ? 'fail'
-    : reasons.length > 0
-      ? 'degraded'
-      : 'pass';
-  return { verdict, reasons };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -323,11 +203,7 @@ export const checklistInputSchema = z.strictObject({
   ),
   /** Seats actually prepared, compared with the expected head count. */
   seats: z.int().min(0).max(100_000).optional(),
-  note: z
-    .string()
-    .trim()
-    .max(500, { error: 'Ghi chú tối đa 500 ký tự / Note: at most 500 characters' })
-    .optional(),
+  note: optionalText({ vi: 'Ghi chú', en: 'Note' }, 500, { multiline: true }),
 });
 export type ChecklistInput = z.infer<typeof checklistInputSchema>;
 

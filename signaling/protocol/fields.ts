@@ -22,8 +22,25 @@ function stringOf(label: Label, kind: { vi: string; en: string } = { vi: 'chuỗ
   });
 }
 
-const singleLine = /^[^\p{Cc}]*$/u;
-const multiLine = /^(?:[^\p{Cc}]|[\n\r\t])*$/u;
+/*
+ * The one free-text rule: no C0/C1 control characters (a newline only where the field is
+ * multiline), no bidi embeddings, overrides or isolates (U+202A–U+202E, U+2066–U+2069: they make
+ * "invoice\u202Efdp.zip" show as "invoicepiz.pdf"), and no U+FFFD (bytes that were not UTF-8).
+ */
+const forbidden = '\\p{Cc}\\u202A-\\u202E\\u2066-\\u2069\\uFFFD';
+const singleLine = new RegExp(`^[^${forbidden}]*$`, 'u');
+const multiLine = new RegExp(`^(?:[^${forbidden}]|\\n)*$`, 'u');
+
+/** True when the text follows the free-text rule (for values that are not zod-parsed, e.g. file names). */
+export function isFreeText(value: string, options: TextOptions = {}): boolean {
+  return (options.multiline ? multiLine : singleLine).test(value);
+}
+
+const invalidChars = (label: Label) =>
+  `${label.vi} chứa ký tự không hợp lệ (ký tự điều khiển hoặc đảo chiều) / ${label.en} contains invalid characters (control or bidi override)`;
+
+/** Form submissions send CRLF line breaks; stored text has newlines only. */
+const crlf = (s: string) => s.replace(/\r\n?/g, '\n');
 
 export interface TextOptions {
   /** Allow line breaks (banner text, notes). */
@@ -34,27 +51,25 @@ export interface TextOptions {
 export function text(label: Label, max: number, options: TextOptions = {}) {
   return stringOf(label)
     .normalize('NFC')
+    .overwrite(crlf)
     .trim()
     .min(1, { error: `${label.vi} không được để trống / ${label.en} must not be empty` })
     .max(max, {
       error: `${label.vi} dài tối đa ${max} ký tự / ${label.en} must be at most ${max} characters`,
     })
-    .regex(options.multiline ? multiLine : singleLine, {
-      error: `${label.vi} chứa ký tự không hợp lệ / ${label.en} contains control characters`,
-    });
+    .regex(options.multiline ? multiLine : singleLine, { error: invalidChars(label) });
 }
 
 /** Like text() but may be empty or absent (forms send ""). */
 export function optionalText(label: Label, max: number, options: TextOptions = {}) {
   return stringOf(label)
     .normalize('NFC')
+    .overwrite(crlf)
     .trim()
     .max(max, {
       error: `${label.vi} dài tối đa ${max} ký tự / ${label.en} must be at most ${max} characters`,
     })
-    .regex(options.multiline ? multiLine : singleLine, {
-      error: `${label.vi} chứa ký tự không hợp lệ / ${label.en} contains control characters`,
-    })
+    .regex(options.multiline ? multiLine : singleLine, { error: invalidChars(label) })
     .optional();
 }
 
@@ -99,7 +114,21 @@ export function isoDateTime(label: Label) {
   const message = `${label.vi} phải theo dạng ISO 8601 có múi giờ, ví dụ 2011-11-01T07:30:00+07:00 / ${label.en} must be ISO 8601 with an offset, e.g. 2011-11-01T07:30:00+07:00`;
   return stringOf(label)
     .regex(isoPattern, { error: message })
-    .refine((s) => !Number.isNaN(Date.parse(s)), { error: message });
+    .refine((s) => isCalendarDate(s.slice(0, 10)) && !Number.isNaN(Date.parse(s)), {
+      error: `${message}; ${label.vi}: ngày không có thật / ${label.en}: no such date`,
+    });
+}
+
+/**
+ * yyyy-mm-dd names a day that exists: Date.parse rolls 2027-02-30 over to 2 March. The day is
+ * read as written, in the string's own offset (Asia/Ho_Chi_Minh for every time we print).
+ */
+export function isCalendarDate(ymd: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(ymd);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
 }
 
 /** A calendar date (yyyy-mm-dd), e.g. the date printed on a letter. */
@@ -107,7 +136,7 @@ export function localDate(label: Label) {
   const message = `${label.vi} phải theo dạng yyyy-mm-dd / ${label.en} must be yyyy-mm-dd`;
   return stringOf(label)
     .regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, { error: message })
-    .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), { error: message });
+    .refine(isCalendarDate, { error: message });
 }
 
 export function optionalEmail(label: Label) {

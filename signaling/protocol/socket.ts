@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { recordingStateSchema } from './broadcast.js';
 import { checkNotifications, checkRequests } from './check.js';
 import { errorBodySchema } from './errors.js';
+import { optionalText } from './fields.js';
+import { dtlsParametersSchema, rtpCapabilitiesSchema, rtpParametersSchema } from './media.js';
 
 /*
  * The socket.io protocol between the pages and the server. Browser-safe: pure zod.
@@ -12,32 +14,6 @@ import { errorBodySchema } from './errors.js';
  */
 
 const id = z.string().min(1).max(128);
-
-// mediasoup's own shapes are checked loosely here (the worker validates them fully) but bounded.
-const dtlsParametersSchema = z.looseObject({
-  role: z.enum(['auto', 'client', 'server']).optional(),
-  fingerprints: z
-    .array(z.object({ algorithm: z.string().max(32), value: z.string().max(256) }))
-    .min(1)
-    .max(8),
-});
-const rtpParametersSchema = z.looseObject({
-  mid: z.string().max(32).optional(),
-  codecs: z
-    .array(z.looseObject({ mimeType: z.string().max(64), payloadType: z.number().int() }))
-    .min(1)
-    .max(32),
-  encodings: z.array(z.looseObject({})).max(8).optional(),
-  headerExtensions: z.array(z.looseObject({})).max(32).optional(),
-  rtcp: z.looseObject({}).optional(),
-});
-const rtpCapabilitiesSchema = z.looseObject({
-  codecs: z
-    .array(z.looseObject({ mimeType: z.string().max(64) }))
-    .max(64)
-    .optional(),
-  headerExtensions: z.array(z.looseObject({})).max(64).optional(),
-});
 
 export const endpointRoleSchema = z.enum(['station', 'site', 'chair', 'it']);
 export type EndpointRole = z.infer<typeof endpointRoleSchema>;
@@ -94,8 +70,10 @@ export const sessionStateSchema = z.object({
   agendaIndex: z.number().int().min(-1),
   /** siteId holding the floor. */
   floorSiteId: id.optional(),
-  /** Raise-hand queue, oldest first. */
+  /** Raise-hand queue, oldest first (a site receives only its own entry: liveDataRules). */
   handQueue: z.array(id),
+  /** Sent to a site whose hand is up: its place in the queue, 1 = next. */
+  handPosition: z.int().min(1).optional(),
   activeSpeakerEndpointId: id.optional(),
   /** The site in a two-way call with IT staff; going live ends it unless the chair keeps it. */
   itCallSiteId: id.optional(),
@@ -108,7 +86,9 @@ export type SessionState = z.infer<typeof sessionStateSchema>;
 export const requests = {
   /** First request after connecting: who am I, the session, the router's capabilities. */
   join: {
-    payload: z.object({ displayName: z.string().trim().max(120).optional() }).default({}),
+    payload: z
+      .object({ displayName: optionalText({ vi: 'Tên hiển thị', en: 'Display name' }, 120) })
+      .default({}),
     answer: z.object({
       endpointId: id,
       role: endpointRoleSchema,
@@ -188,7 +168,7 @@ export const requests = {
     answer: sessionStateSchema,
   },
   endSession: {
-    payload: z.object({ reason: z.string().max(200).optional() }).default({}),
+    payload: z.object({ reason: optionalText({ vi: 'Lý do', en: 'Reason' }, 200) }).default({}),
     answer: z.object({}),
   },
   setAgendaItem: {

@@ -93,7 +93,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
     options.room.on('activeSpeaker', (endpointId) => {
       if (endpointId === this.activeSpeaker) return;
       this.activeSpeaker = endpointId;
-      this.broadcaster.broadcast('activeSpeakerChanged', endpointId ? { endpointId } : {});
+      this.broadcaster.activeSpeakerChanged(endpointId);
     });
     if (options.check) {
       this.check = new ConnectionCheck({
@@ -131,16 +131,17 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
     };
   }
 
-  participantViews() {
-    return [...this.participants.values()].map((p) => p.view(this.chair));
+  /** The session and participants as this endpoint may see them (liveDataRules.ts). */
+  viewFor(p: Participant) {
+    return this.broadcaster.scopedFor(p, this.state);
   }
 
   participant(endpointId: string): Participant | undefined {
     return this.participants.get(endpointId);
   }
 
-  iceServers() {
-    return this.options.iceServers();
+  iceServers(endpointId: string) {
+    return this.options.iceServers(endpointId);
   }
 
   get agendaLength(): number {
@@ -259,7 +260,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
   sessionChanged(): void {
     this.broadcaster.chairChanged();
     const state = this.state;
-    this.broadcaster.broadcast('sessionChanged', state);
+    this.broadcaster.sessionChanged(state);
     this.options.hooks.saveState?.(this.chair.snapshot());
     this.emit('stateChanged', state);
   }

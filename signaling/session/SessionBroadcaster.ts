@@ -1,5 +1,12 @@
 import type { Server } from 'socket.io';
-import type { EndpointRole, NotificationName, NotificationPayload } from '../protocol/socket.js';
+import { type LiveDataReceiver, participantsFor, sessionStateFor } from '../liveDataRules.js';
+import type {
+  EndpointRole,
+  NotificationName,
+  NotificationPayload,
+  Participant as ParticipantView,
+  SessionState,
+} from '../protocol/socket.js';
 import type { ChairState } from './ChairState.js';
 import type { Participant } from './Participant.js';
 
@@ -11,21 +18,30 @@ export interface SessionBroadcasterOptions {
   chair: ChairState;
 }
 
-/** Who watches every endpoint's figures; sites only follow the meeting. */
-const STAFF: EndpointRole[] = ['chair', 'it', 'station'];
+/** Who runs and watches the meeting: they see every endpoint (liveDataRules.ts). */
+const STAFF: EndpointRole[] = ['chair', 'it'];
+
+export function receiverOf(p: Participant): LiveDataReceiver {
+  return { role: p.role, endpointId: p.endpointId, ...(p.siteId ? { siteId: p.siteId } : {}) };
+}
 /** Participant changes within this window go out as one message (a join storm sends a few). */
 const COALESCE_MS = 50;
 
 /**
  * Notifications from a session to its endpoints, through socket.io rooms: one for the meeting,
- * one per role. Participant changes go out as deltas (only the entries that changed), coalesced
- * over a short window, so a change costs one small message per receiver whatever the meeting's
- * size. Quality figures go to the staff roles only.
+ * one per role. What each receiver may see follows liveDataRules.ts: the chair and IT get
+ * participant changes as deltas (only the entries that changed, coalesced over a short window);
+ * the station and each site get their own scoped list (a site: itself, the main point, the
+ * chair and the floor site), sent only when it changed. So a change costs one small message
+ * per receiver that is concerned, whatever the meeting's size.
  */
 export class SessionBroadcaster {
-  /** endpointId → whether sites must hear of the change too (not for quality samples). */
-  private readonly dirty = new Map<string, boolean>();
+  /** Endpoints whose entry changed since the last message. */
+  private readonly dirty = new Set<string>();
   private readonly removed = new Set<string>();
+  /** The scoped list and state each site page last received (JSON). */
+  private readonly sentList = new WeakMap<Participant, string>();
+  private readonly sentState = new WeakMap<Participant, string>();
   /** What each site's entry last showed of the chair's state (hand, mute, floor). */
   private readonly chairMarks = new WeakMap<Participant, string>();
   private timer?: NodeJS.Timeout;
@@ -54,7 +70,7 @@ export class SessionBroadcaster {
 
   /** These endpoints changed (joined, left, muted, published…): tell everyone. */
   changed(...participants: Participant[]): void {
-    for (const p of participants) this.dirty.set(p.endpointId, true);
+    for (const p of participants) this.dirty.add(p.endpointId);
     this.schedule();
   }
 
@@ -70,10 +86,9 @@ export class SessionBroadcaster {
     }
   }
 
-  /** Every endpoint's quality was sampled: tell the staff roles. */
+  /** Every endpoint's quality was sampled. */
   sampled(): void {
-    for (const p of this.options.participants())
-      if (!this.dirty.has(p.endpointId)) this.dirty.set(p.endpointId, false);
+    for (const p of this.options.participants()) this.dirty.add(p.endpointId);
     this.schedule();
   }
 
@@ -93,25 +108,95 @@ export class SessionBroadcaster {
     this.timer = undefined;
     if (this.stopped) return;
     const { chair } = this.options;
-    const forAll = [];
-    const forStaff = [];
-    for (const [endpointId, everyone] of this.dirty) {
+    const changed: ParticipantView[] = [];
+    for (const endpointId of this.dirty) {
       const p = this.options.participant(endpointId);
-      if (!p) continue;
-      const view = p.view(chair);
-      forStaff.push(view);
-      // Sites do not see each other's connection figures.
-      const { quality: _quality, ...shared } = view;
-      if (everyone) forAll.push(shared);
+      if (p) changed.push(p.view(chair));
     }
     const removed = [...this.removed];
     this.dirty.clear();
     this.removed.clear();
-    const extra = removed.length ? { removed } : {};
-    if (forStaff.length || removed.length)
-      this.broadcast('participantsUpdated', { participants: forStaff, ...extra }, STAFF);
-    if (forAll.length || removed.length)
-      this.broadcast('participantsUpdated', { participants: forAll, ...extra }, ['site']);
+    if (changed.length || removed.length) {
+      const extra = removed.length ? { removed } : {};
+      this.broadcast('participantsUpdated', { participants: changed, ...extra }, STAFF);
+      // The main point sees everyone, with its own figures only.
+      for (const p of this.options.participants()) {
+        if (p.role !== 'station' || !p.socket) continue;
+        const participants = participantsFor(receiverOf(p), changed);
+        p.socket.emit('participantsUpdated', { participants, ...extra });
+      }
+    }
+    this.sendSiteLists();
+  }
+
+  /** Every site's own view of the participants, when it changed. */
+  private sendSiteLists(): void {
+    const { chair } = this.options;
+    const all = [...this.options.participants()];
+    // What a site may see of others is at most the main point, the chair and the floor site.
+    const shared = all
+      .filter(
+        (p) => p.role === 'station' || p.role === 'chair' || (p.siteId && p.siteId === chair.floor),
+      )
+      .map((p) => p.view(chair));
+    for (const p of all) {
+      if (!p.socket || p.role !== 'site') continue;
+      const own = p.view(chair);
+      const candidates = [own, ...shared.filter((v) => v.endpointId !== own.endpointId)];
+      const scoped = participantsFor(receiverOf(p), candidates);
+      const json = JSON.stringify(scoped);
+      if (this.sentList.get(p) === json) continue;
+      this.sentList.set(p, json);
+      p.socket.emit('participantsChanged', { participants: scoped });
+    }
+  }
+
+  /** The session state: whole to the staff and the station, scoped to each site. */
+  sessionChanged(state: SessionState): void {
+    if (this.stopped) return;
+    this.broadcast('sessionChanged', state, ['chair', 'it', 'station']);
+    for (const p of this.options.participants()) {
+      if (p.role !== 'site' || !p.socket) continue;
+      const scoped = sessionStateFor(receiverOf(p), state);
+      const json = JSON.stringify(scoped);
+      if (this.sentState.get(p) === json) continue;
+      this.sentState.set(p, json);
+      p.socket.emit('sessionChanged', scoped);
+    }
+  }
+
+  /** Who speaks: sites hear of it only for the main point, the chair, the floor site or themselves. */
+  activeSpeakerChanged(endpointId: string | undefined): void {
+    const floor = this.options.chair.floor;
+    const public_ =
+      endpointId === undefined ||
+      endpointId === 'station' ||
+      endpointId === 'chair' ||
+      (floor !== undefined && endpointId === `site:${floor}`);
+    if (public_) {
+      this.broadcast('activeSpeakerChanged', endpointId ? { endpointId } : {});
+      return;
+    }
+    this.broadcast('activeSpeakerChanged', { endpointId }, ['chair', 'it', 'station']);
+    this.broadcast('activeSpeakerChanged', {}, ['site']);
+    this.options.participant(endpointId)?.socket?.emit('activeSpeakerChanged', { endpointId });
+  }
+
+  /** A page just joined: what it may see now (the join answer). */
+  scopedFor(
+    p: Participant,
+    state: SessionState,
+  ): { session: SessionState; participants: ParticipantView[] } {
+    const { chair } = this.options;
+    const views = [...this.options.participants()].map((x) => x.view(chair));
+    const receiver = receiverOf(p);
+    const participants = participantsFor(receiver, views);
+    const session = sessionStateFor(receiver, state);
+    if (p.role === 'site') {
+      this.sentList.set(p, JSON.stringify(participants));
+      this.sentState.set(p, JSON.stringify(session));
+    }
+    return { session, participants };
   }
 
   stop(): void {

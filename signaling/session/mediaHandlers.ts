@@ -54,9 +54,8 @@ export function mediaHandlers(s: MeetingSession): HandlerGroup<MediaRequest> {
       role: p.role,
       ...(p.siteId !== undefined ? { siteId: p.siteId } : {}),
       routerRtpCapabilities: plain(s.room.rtpCapabilities),
-      iceServers: s.iceServers(),
-      session: s.state,
-      participants: s.participantViews(),
+      iceServers: s.iceServers(p.endpointId),
+      ...s.viewFor(p),
     }),
 
     setRtpCapabilities: async (p, payload) => {

@@ -34,7 +34,10 @@ export interface MeetingSessionOptions {
   io: Server;
   info: SessionMeetingInfo;
   hooks: SessionHooks;
-  iceServers: () => { urls: string | string[]; username?: string; credential?: string }[];
+  /** ICE servers for one endpoint (its own TURN credentials). */
+  iceServers: (
+    endpointId: string,
+  ) => { urls: string | string[]; username?: string; credential?: string }[];
   logger: MediaLogger;
   qualityThresholds: QualityThresholds;
   /** How often stats are sampled and pushed to the chair and IT views (ms). */

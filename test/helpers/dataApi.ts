@@ -69,6 +69,7 @@ export async function buildTestApi(
   await app.register(apiRoutes, {
     services,
     secureCookies: true,
+    publicUrl: PUBLIC_URL,
     ...(options.limits ? { limits: options.limits } : {}),
   });
   await app.ready();

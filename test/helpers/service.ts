@@ -1,5 +1,6 @@
 import type { Test } from 'tap';
 import { loadConfig } from '../../config/index.js';
+import type { Logger } from '../../server/logger.js';
 import { Service } from '../../server/Service.js';
 import { tempDir } from './browser.js';
 import { testLogger } from './logger.js';
@@ -13,7 +14,7 @@ let portBase = 46000 + (process.pid % 150) * 20;
  */
 export async function startTestService(
   t: Test,
-  options: { name: string; env?: Record<string, string> },
+  options: { name: string; env?: Record<string, string>; logger?: Logger },
 ): Promise<Service> {
   const redis = await startTestRedis(t);
   const dataDir = tempDir(t, `diemcau-${options.name}-`);
@@ -34,7 +35,7 @@ export async function startTestService(
     });
     portBase += 10;
     try {
-      const svc = await Service.start({ config, logger: testLogger });
+      const svc = await Service.start({ config, logger: options.logger ?? testLogger });
       t.teardown(() => svc.close('test done'));
       return svc;
     } catch (err) {

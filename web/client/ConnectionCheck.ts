@@ -4,10 +4,12 @@ import type {
   ClientFigures,
   checkNotifications,
   DownlinkFigures,
+  ReceiverFigures,
   SiteReadiness,
   UplinkFigures,
 } from '../../signaling/protocol/check.js';
 import { notifications } from '../../signaling/protocol/socket.js';
+import { receiverFigures, watchSender } from './checkStats.js';
 import type { MeetingClient } from './MeetingClient.js';
 
 /*
@@ -84,8 +86,10 @@ export async function runConnectionCheck(options: RunCheckOptions): Promise<Chec
     );
     let uplink: UplinkFigures;
     let downlink: DownlinkFigures;
+    let receiver: ReceiverFigures;
+    const sender = await watchSender(client);
     try {
-      [uplink, downlink] = await Promise.all([
+      [uplink, { downlink, receiver }] = await Promise.all([
         client.request(
           'measureUplink',
           { checkId: begin.checkId, durationMs: measureMs },
@@ -96,6 +100,7 @@ export async function runConnectionCheck(options: RunCheckOptions): Promise<Chec
     } finally {
       clearInterval(ticker);
     }
+    const senderFigures = await sender.stop();
     const { micLevel, cameraLuma } = devices.stop();
     const path = await selectedPath(client);
 
@@ -117,6 +122,8 @@ export async function runConnectionCheck(options: RunCheckOptions): Promise<Chec
       micLevel,
       cameraLuma,
       ...(speakersConfirmed !== undefined ? { speakersConfirmed } : {}),
+      sender: senderFigures,
+      receiver,
     };
     const answer = await client.request('submitCheck', { checkId: begin.checkId, figures });
     progress('done', 1);
@@ -179,13 +186,14 @@ async function measureDownlink(
   client: MeetingClient,
   own: { camera: string; microphone: string },
   durationMs: number,
-): Promise<DownlinkFigures> {
+): Promise<{ downlink: DownlinkFigures; receiver: ReceiverFigures }> {
   const totals = async () => {
     const [v, a] = await Promise.all([
       client.trackStats(own.camera),
       client.trackStats(own.microphone),
     ]);
     return {
+      video: v,
       bytes: v.bytesReceived + a.bytesReceived,
       packets: v.packetsReceived + a.packetsReceived,
       lost: v.packetsLost + a.packetsLost,
@@ -210,7 +218,7 @@ async function measureDownlink(
   const lost = Math.max(0, last.lost - first.lost);
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const rttMs = median(rtts);
-  return {
+  const downlink: DownlinkFigures = {
     kbps: Math.round(((last.bytes - first.bytes) * 8) / elapsed),
     lossPercent: packets + lost > 0 ? Math.round((lost / (packets + lost)) * 1000) / 10 : 0,
     jitterMs: Math.round(median(jitters) ?? last.jitterMs),
@@ -218,6 +226,7 @@ async function measureDownlink(
     framesDecoded: Math.max(0, last.frames - first.frames),
     durationMs: Math.round(elapsed),
   };
+  return { downlink, receiver: receiverFigures(first.video, last.video) };
 }
 
 /** RTT of the receive transport's selected pair (STUN consent checks), ms. */

@@ -585,6 +585,13 @@ export class MeetingClient {
     bytesReceived: number;
     packetsLost: number;
     jitterMs: number;
+    framesReceived: number;
+    framesDropped: number;
+    keyFramesDecoded: number;
+    /** Seconds spent decoding, over all frames. */
+    totalDecodeTime: number;
+    pliCount: number;
+    nackCount: number;
   }> {
     const stats = await this.consumers.get(consumerId)?.getStats();
     const out = {
@@ -593,10 +600,22 @@ export class MeetingClient {
       bytesReceived: 0,
       packetsLost: 0,
       jitterMs: 0,
+      framesReceived: 0,
+      framesDropped: 0,
+      keyFramesDecoded: 0,
+      totalDecodeTime: 0,
+      pliCount: 0,
+      nackCount: 0,
     };
     stats?.forEach((s) => {
       if (s.type !== 'inbound-rtp') return;
       out.framesDecoded += s.framesDecoded ?? 0;
+      out.framesReceived += s.framesReceived ?? 0;
+      out.framesDropped += s.framesDropped ?? 0;
+      out.keyFramesDecoded += s.keyFramesDecoded ?? 0;
+      out.totalDecodeTime += s.totalDecodeTime ?? 0;
+      out.pliCount += s.pliCount ?? 0;
+      out.nackCount += s.nackCount ?? 0;
       out.packetsReceived += s.packetsReceived ?? 0;
       out.bytesReceived += s.bytesReceived ?? 0;
       out.packetsLost += Math.max(0, s.packetsLost ?? 0);

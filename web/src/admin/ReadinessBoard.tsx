@@ -12,6 +12,7 @@ import type { Meeting } from '../../../signaling/protocol/meetings.js';
 import type { Site } from '../../../signaling/protocol/sites.js';
 import { formatDateTime, formatTime } from '../../../signaling/protocol/time.js';
 import { ApiError, api } from '../api.js';
+import { CheckReasons, computerLine } from '../CheckReasons.js';
 import { useI18n } from '../i18n.js';
 import { checkRequest, onCheckNotification } from '../live/checkApi.js';
 import { useMeeting } from '../live/useMeeting.js';
@@ -65,13 +66,13 @@ function Figures(props: { r: SiteReadiness }) {
         {Math.max(f.uplink.lossPercent, f.downlink.lossPercent).toFixed(1)}% · jitter{' '}
         {Math.round(Math.max(f.uplink.jitterMs, f.downlink.jitterMs))} ms
       </div>
-      {c.reasons.length ? (
-        <ul class="figures" style={{ margin: '4px 0 0', paddingLeft: '18px' }}>
-          {c.reasons.map((r) => (
-            <li key={r.code}>{pickPart(r.message, lang)}</li>
-          ))}
-        </ul>
+      {computerLine(f, lang) ? (
+        <div class="figures">
+          {lang === 'vi' ? 'Máy tính: ' : 'Computer: '}
+          {computerLine(f, lang)}
+        </div>
       ) : null}
+      <CheckReasons reasons={c.reasons} lang={lang} compact />
     </div>
   );
 }

@@ -8,6 +8,7 @@ import {
 } from '../../../signaling/protocol/check.js';
 import { formatTime } from '../../../signaling/protocol/time.js';
 import { onCheckRequested } from '../../client/ConnectionCheck.js';
+import { CheckReasons, computerLine } from '../CheckReasons.js';
 import { type Lang, useI18n } from '../i18n.js';
 import { Checkbox, ErrorNotice, ProgressBar, TextField, toast } from '../ui.js';
 import { checkRequest } from './checkApi.js';
@@ -172,11 +173,7 @@ export function CheckPanel(props: {
           {result.reasons.length ? (
             <>
               <h3>{t('checkWhatToFix')}</h3>
-              <ul>
-                {result.reasons.map((r) => (
-                  <li key={r.code}>{pickLang(r.message, lang)}</li>
-                ))}
-              </ul>
+              <CheckReasons reasons={result.reasons} lang={lang} />
             </>
           ) : null}
           <details>
@@ -203,6 +200,12 @@ export function CheckPanel(props: {
                 {Math.round(f.downlink.jitterMs)} ms
                 {f.downlink.rttMs !== undefined ? ` · RTT ${Math.round(f.downlink.rttMs)} ms` : ''}
               </dd>
+              {computerLine(f, lang) ? (
+                <>
+                  <dt>{lang === 'vi' ? 'Máy tính' : 'Computer'}</dt>
+                  <dd>{computerLine(f, lang)}</dd>
+                </>
+              ) : null}
             </dl>
           </details>
         </div>

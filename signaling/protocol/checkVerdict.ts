@@ -1,0 +1,409 @@
+import { z } from 'zod';
+import type { CheckFigures, CheckThresholdsLike, Verdict } from './check.js';
+
+/*
+ * The verdict of the connection check, by cause: the link (loss, RTT, jitter, bitrate), the
+ * computer (an encoder starved of CPU, frames dropped, slow decoding) and the devices (camera,
+ * microphone, speakers). A slow computer must not be reported as a slow link: IT would call the
+ * internet provider for nothing. Browser-safe: the technician's page shows the same reasons.
+ */
+
+type Text = { vi: string; en: string };
+
+export const reasonCodes = [
+  'no_media',
+  'uplink_low',
+  'downlink_low',
+  'uplink_not_measured',
+  'downlink_not_measured',
+  'loss_up',
+  'loss_down',
+  'rtt',
+  'jitter_up',
+  'jitter_down',
+  'tcp',
+  'computer_slow',
+  'frames_dropped',
+  'decode_slow',
+  'mic_silent',
+  'camera_black',
+  'speakers',
+  'no_video_decoded',
+] as const;
+export type ReasonCode = (typeof reasonCodes)[number];
+
+export const reasonCauses = ['link', 'computer', 'devices'] as const;
+export type ReasonCause = (typeof reasonCauses)[number];
+
+export const causeLabels: Readonly<Record<ReasonCause, Text>> = {
+  link: { vi: 'Đường truyền', en: 'Network link' },
+  computer: { vi: 'Máy tính', en: 'Computer' },
+  devices: { vi: 'Thiết bị', en: 'Devices' },
+};
+
+/** Which cause each reason belongs to: one table, read by the verdict and every page. */
+export const reasonCause: Readonly<Record<ReasonCode, ReasonCause>> = {
+  no_media: 'link',
+  uplink_low: 'link',
+  downlink_low: 'link',
+  uplink_not_measured: 'link',
+  downlink_not_measured: 'link',
+  loss_up: 'link',
+  loss_down: 'link',
+  rtt: 'link',
+  jitter_up: 'link',
+  jitter_down: 'link',
+  tcp: 'link',
+  no_video_decoded: 'link',
+  computer_slow: 'computer',
+  frames_dropped: 'computer',
+  decode_slow: 'computer',
+  mic_silent: 'devices',
+  camera_black: 'devices',
+  speakers: 'devices',
+};
+
+export const reasonSchema = z.object({
+  code: z.enum(reasonCodes),
+  /** info: said, but does not lower the verdict (e.g. a figure that could not be measured). */
+  severity: z.enum(['info', 'degraded', 'fail']),
+  /** "Vietnamese / English", with the figure and the limit (kept for notes and the report). */
+  message: z.string(),
+  /** The same text as data; absent in results stored before it existed. */
+  text: z.object({ vi: z.string(), en: z.string() }).optional(),
+  /** What the technician can do about it. */
+  advice: z.object({ vi: z.string(), en: z.string() }).optional(),
+  measured: z.number().optional(),
+  limit: z.number().optional(),
+});
+export type Reason = z.infer<typeof reasonSchema>;
+
+/** Below these the page calls the microphone silent and the camera black. */
+export const SILENT_MIC_LEVEL = 0.005;
+export const BLACK_CAMERA_LUMA = 16;
+/** The encoder counts as limited by the CPU (or bandwidth) beyond this share of the measurement. */
+export const LIMITED_SHARE_PERCENT = 20;
+/** More dropped frames than this share of the received ones: the computer cannot display them. */
+export const MAX_DROPPED_PERCENT = 10;
+/** Mean decode time per frame above this: the computer decodes too slowly (ms). */
+export const MAX_DECODE_MS = 30;
+/** Mean encode time per frame above this: the encoder cannot keep 20 frames a second (ms). */
+export const MAX_ENCODE_MS = 50;
+/** Chromium's own CPU overuse line: encoding takes this share of the time between frames. */
+export const MAX_ENCODE_USAGE_PERCENT = 85;
+
+const ADVICE_COMPUTER: Text = {
+  vi: 'Đóng các chương trình khác đang chạy, hạ độ phân giải camera, hoặc dùng máy tính mạnh hơn.',
+  en: 'Close other programs, lower the camera resolution, or use a more powerful computer.',
+};
+
+const ADVICE_LINK: Text = {
+  vi: 'Dùng mạng có dây thay Wi-Fi, tạm dừng các máy khác đang tải nặng; nếu vẫn vậy, báo nhà cung cấp Internet.',
+  en: 'Use a wired connection instead of Wi-Fi, pause other heavy downloads; if it persists, call the internet provider.',
+};
+
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/**
+ * Whether the site's computer could not keep up with encoding: Chromium says so itself
+ * (qualityLimitationReason `cpu`), but only after ~120 frames, so a long mean encode time counts
+ * too (above MAX_ENCODE_MS a frame, the encoder cannot sustain 20 frames a second).
+ */
+export function encoderStarved(f: CheckFigures): boolean {
+  const s = f.sender;
+  if (!s) return false;
+  return (
+    s.cpuLimitedPercent >= LIMITED_SHARE_PERCENT ||
+    s.limitation === 'cpu' ||
+    (s.encodeMs !== undefined && s.encodeMs >= MAX_ENCODE_MS) ||
+    encodeUsagePercent(s) >= MAX_ENCODE_USAGE_PERCENT
+  );
+}
+
+/** Loss fails the site past this multiple of its limit (below it, a warning). */
+export const LOSS_FAIL_FACTOR = 10;
+
+/** Share of the time between frames the encoder spent encoding (Chromium's "encode usage"). */
+function encodeUsagePercent(s: NonNullable<CheckFigures['sender']>): number {
+  return s.encodeMs !== undefined && s.sentFps !== undefined ? (s.encodeMs * s.sentFps) / 10 : 0;
+}
+
+/** Why a bitrate under `min` says nothing about the link, or undefined when it does. */
+function bitrateNotMeasured(f: CheckFigures, min: number): Text | undefined {
+  const s = f.sender;
+  if (!s) return undefined;
+  const starved = encoderStarved(f);
+  // The send path's own estimate is the link's word: low, the link is thin whatever else.
+  if (s.estimateKbps !== undefined) {
+    if (s.estimateKbps < min) return undefined;
+  } else if (s.bandwidthLimitedPercent >= LIMITED_SHARE_PERCENT) return undefined;
+  if (starved)
+    return {
+      vi: 'máy tính không mã hoá kịp hình để đo',
+      en: 'the computer could not encode enough video to measure it',
+    };
+  if (s.estimateKbps !== undefined)
+    return {
+      vi: `bộ mã hoá gửi ít hơn mức yêu cầu; đường truyền ước lượng ${Math.round(s.estimateKbps)} kbps`,
+      en: `the encoder sent less than asked; the link's estimate is ${Math.round(s.estimateKbps)} kbps`,
+    };
+  return undefined;
+}
+
+/**
+ * pass / degraded / fail against the thresholds. A figure beyond its limit degrades the site;
+ * far beyond (bitrate under half, loss over 10×, RTT or jitter over 2×) or a dead device fails it.
+ * Loss fails only past 10× the limit: with NACK/RTX the video stays usable at a few per cent.
+ * A bitrate the site's own computer kept low is "not measured", never a link failure.
+ */
+export function evaluateCheck(
+  f: CheckFigures,
+  th: CheckThresholdsLike,
+): { verdict: Verdict; reasons: Reason[] } {
+  const reasons: Reason[] = [];
+  const add = (
+    code: ReasonCode,
+    severity: Reason['severity'],
+    text: Text,
+    more: { measured?: number; limit?: number; advice?: Text } = {},
+  ) =>
+    reasons.push({
+      code,
+      severity,
+      message: `${text.vi} / ${text.en}`,
+      text,
+      ...(more.advice ? { advice: more.advice } : {}),
+      ...(more.measured !== undefined ? { measured: round(more.measured) } : {}),
+      ...(more.limit !== undefined ? { limit: more.limit } : {}),
+    });
+
+  if (f.uplink.packets === 0) {
+    add('no_media', 'fail', {
+      vi: 'Máy chủ không nhận được hình, tiếng',
+      en: 'The server received no media',
+    });
+  }
+
+  // The computer first: it decides whether the bitrate figures measure the link at all.
+  const s = f.sender;
+  const starved = encoderStarved(f);
+  if (s && starved) {
+    const sent =
+      s.sentHeight && s.sentFps
+        ? {
+            vi: `, gửi ${s.sentHeight}p ${round(s.sentFps, 0)} hình/giây`,
+            en: `, sending ${s.sentHeight}p at ${round(s.sentFps, 0)} fps`,
+          }
+        : { vi: '', en: '' };
+    const why =
+      s.cpuLimitedPercent >= LIMITED_SHARE_PERCENT || s.limitation === 'cpu'
+        ? {
+            vi: `bộ mã hoá hình bị giới hạn bởi CPU ${round(s.cpuLimitedPercent, 0)} % thời gian đo`,
+            en: `video encoding was limited by the CPU ${round(s.cpuLimitedPercent, 0)} % of the time`,
+          }
+        : {
+            vi: `mã hoá mỗi hình mất ${round(s.encodeMs ?? 0, 0)} ms, ${round(encodeUsagePercent(s), 0)} % thời gian giữa hai hình`,
+            en: `encoding a frame took ${round(s.encodeMs ?? 0, 0)} ms, ${round(encodeUsagePercent(s), 0)} % of the time between frames`,
+          };
+    add(
+      'computer_slow',
+      'degraded',
+      {
+        vi: `Máy tính xử lý không kịp: ${why.vi}${sent.vi}`,
+        en: `The computer cannot keep up: ${why.en}${sent.en}`,
+      },
+      { advice: ADVICE_COMPUTER },
+    );
+  }
+  const r = f.receiver;
+  const linkLossy = Math.max(f.uplink.lossPercent, f.downlink.lossPercent) > th.maxLossPercent;
+  // Under loss, frames are dropped because they are incomplete: that is the link's doing.
+  if (r && !linkLossy && r.framesReceived >= 10) {
+    const dropped = (r.framesDropped / r.framesReceived) * 100;
+    if (dropped > MAX_DROPPED_PERCENT)
+      add(
+        'frames_dropped',
+        'degraded',
+        {
+          vi: `Máy tính bỏ ${round(dropped, 0)} % số hình nhận về (tối đa ${MAX_DROPPED_PERCENT} %)`,
+          en: `The computer dropped ${round(dropped, 0)} % of the received frames (at most ${MAX_DROPPED_PERCENT} %)`,
+        },
+        { measured: dropped, limit: MAX_DROPPED_PERCENT, advice: ADVICE_COMPUTER },
+      );
+  }
+  if (r?.decodeMs !== undefined && r.decodeMs > MAX_DECODE_MS)
+    add(
+      'decode_slow',
+      'degraded',
+      {
+        vi: `Máy tính giải mã hình chậm: ${round(r.decodeMs)} ms mỗi hình, tối đa ${MAX_DECODE_MS} ms`,
+        en: `The computer decodes video slowly: ${round(r.decodeMs)} ms a frame, at most ${MAX_DECODE_MS} ms`,
+      },
+      { measured: r.decodeMs, limit: MAX_DECODE_MS, advice: ADVICE_COMPUTER },
+    );
+
+  const upWhy =
+    f.uplink.kbps < th.minUplinkKbps ? bitrateNotMeasured(f, th.minUplinkKbps) : undefined;
+  if (f.uplink.kbps < th.minUplinkKbps) {
+    const v = Math.round(f.uplink.kbps);
+    if (upWhy)
+      add(
+        'uplink_not_measured',
+        'info',
+        {
+          vi: `Băng thông gửi đi: chưa đo được (${upWhy.vi}; đã gửi ${v} kbps)`,
+          en: `Uplink bandwidth: not measured (${upWhy.en}; ${v} kbps sent)`,
+        },
+        { measured: f.uplink.kbps, limit: th.minUplinkKbps },
+      );
+    else
+      add(
+        'uplink_low',
+        f.uplink.kbps < th.minUplinkKbps / 2 ? 'fail' : 'degraded',
+        {
+          vi: `Băng thông gửi đi ${v} kbps, cần ít nhất ${th.minUplinkKbps} kbps`,
+          en: `Uplink ${v} kbps, at least ${th.minUplinkKbps} kbps needed`,
+        },
+        { measured: f.uplink.kbps, limit: th.minUplinkKbps, advice: ADVICE_LINK },
+      );
+  }
+  if (f.downlink.kbps < th.minDownlinkKbps) {
+    const v = Math.round(f.downlink.kbps);
+    // The downlink carries the site's own stream back: it cannot carry more than was sent. When
+    // it brought back nearly all of it, the figure is bounded by the uplink, not the downlink.
+    const mirrored = f.uplink.packets > 0 && f.downlink.kbps >= f.uplink.kbps * 0.9;
+    // A page starved of CPU reads its socket late: what it counted is not what the link carried.
+    if (mirrored || starved)
+      add(
+        'downlink_not_measured',
+        'info',
+        mirrored
+          ? {
+              vi: `Băng thông nhận về: chưa đo được (chỉ nhận lại được những gì đã gửi đi, ${v} kbps, không thiếu)`,
+              en: `Downlink bandwidth: not measured (it can only bring back what was sent: ${v} kbps, all of it)`,
+            }
+          : {
+              vi: `Băng thông nhận về: chưa đo được (máy tính quá tải; nhận ${v} kbps)`,
+              en: `Downlink bandwidth: not measured (the computer is overloaded; ${v} kbps received)`,
+            },
+        { measured: f.downlink.kbps, limit: th.minDownlinkKbps },
+      );
+    else
+      add(
+        'downlink_low',
+        f.downlink.kbps < th.minDownlinkKbps / 2 ? 'fail' : 'degraded',
+        {
+          vi: `Băng thông nhận về ${v} kbps, cần ít nhất ${th.minDownlinkKbps} kbps`,
+          en: `Downlink ${v} kbps, at least ${th.minDownlinkKbps} kbps needed`,
+        },
+        { measured: f.downlink.kbps, limit: th.minDownlinkKbps, advice: ADVICE_LINK },
+      );
+  }
+
+  const above = (
+    code: ReasonCode,
+    value: number | undefined,
+    max: number,
+    failAt: number,
+    unit: string,
+    label: Text,
+  ) => {
+    if (value === undefined || value <= max) return;
+    const v = round(value);
+    add(
+      code,
+      value > max * failAt ? 'fail' : 'degraded',
+      {
+        vi: `${label.vi} ${v} ${unit}, tối đa ${max} ${unit}`,
+        en: `${label.en} ${v} ${unit}, at most ${max} ${unit}`,
+      },
+      { measured: value, limit: max, advice: ADVICE_LINK },
+    );
+  };
+  above('loss_up', f.uplink.lossPercent, th.maxLossPercent, LOSS_FAIL_FACTOR, '%', {
+    vi: 'Mất gói chiều gửi',
+    en: 'Uplink loss',
+  });
+  above('loss_down', f.downlink.lossPercent, th.maxLossPercent, LOSS_FAIL_FACTOR, '%', {
+    vi: 'Mất gói chiều nhận',
+    en: 'Downlink loss',
+  });
+  above('rtt', f.downlink.rttMs, th.maxRttMs, 2, 'ms', {
+    vi: 'Độ trễ khứ hồi',
+    en: 'Round-trip time',
+  });
+  above('jitter_up', f.uplink.jitterMs, th.maxJitterMs, 2, 'ms', {
+    vi: 'Độ dao động trễ chiều gửi',
+    en: 'Uplink jitter',
+  });
+  // A page starved of CPU timestamps packets late: its own jitter figure is not the link's.
+  if (starved && f.downlink.jitterMs > th.maxJitterMs) {
+    const v = round(f.downlink.jitterMs);
+    add(
+      'jitter_down',
+      'info',
+      {
+        vi: `Độ dao động trễ chiều nhận ${v} ms: chưa đánh giá được vì máy tính quá tải`,
+        en: `Downlink jitter ${v} ms: not judged, the computer is overloaded`,
+      },
+      { measured: f.downlink.jitterMs, limit: th.maxJitterMs },
+    );
+  } else
+    above('jitter_down', f.downlink.jitterMs, th.maxJitterMs, 2, 'ms', {
+      vi: 'Độ dao động trễ chiều nhận',
+      en: 'Downlink jitter',
+    });
+  if (f.protocol === 'tcp') {
+    add('tcp', 'degraded', {
+      vi: 'Kết nối đi qua TCP (tường lửa chặn UDP), hình tiếng dễ bị giật',
+      en: 'Media goes over TCP (UDP blocked), expect stalls',
+    });
+  }
+  if (f.uplink.packets > 0 && f.downlink.framesDecoded === 0) {
+    add('no_video_decoded', 'fail', {
+      vi: 'Không giải mã được hình nhận về',
+      en: 'No video frame was decoded',
+    });
+  }
+  if (f.micLevel < SILENT_MIC_LEVEL) {
+    add(
+      'mic_silent',
+      'fail',
+      {
+        vi: 'Micro không thu được âm thanh, hãy kiểm tra micro đã chọn',
+        en: 'The microphone is silent, check the selected microphone',
+      },
+      { measured: f.micLevel, limit: SILENT_MIC_LEVEL },
+    );
+  }
+  if (f.cameraLuma < BLACK_CAMERA_LUMA) {
+    add(
+      'camera_black',
+      'fail',
+      {
+        vi: 'Hình camera bị đen, hãy mở nắp che hoặc chọn camera khác',
+        en: 'The camera picture is black, uncover it or pick another camera',
+      },
+      { measured: f.cameraLuma, limit: BLACK_CAMERA_LUMA },
+    );
+  }
+  if (f.speakersConfirmed === false) {
+    add('speakers', 'fail', {
+      vi: 'Loa không phát được âm thanh thử',
+      en: 'The speakers did not play the test tone',
+    });
+  }
+  const verdict: Verdict = reasons.some((x) => x.severity === 'fail')
+    ? 'fail'
+    : reasons.some((x) => x.severity === 'degraded')
+      ? 'degraded'
+      : 'pass';
+  return { verdict, reasons };
+}
+
+/** The reasons of one result grouped by cause, in the order link, computer, devices. */
+export function reasonsByCause(reasons: readonly Reason[]): [ReasonCause, Reason[]][] {
+  return reasonCauses
+    .map((c) => [c, reasons.filter((r) => reasonCause[r.code] === c)] as [ReasonCause, Reason[]])
+    .filter(([, rs]) => rs.length > 0);
+}

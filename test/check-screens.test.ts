@@ -1,0 +1,197 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import t from 'tap';
+import { loadConfig } from '../config/index.js';
+import { Service } from '../server/Service.js';
+import type { Actor } from '../signaling/protocol/auth.js';
+import { meetingInputSchema } from '../signaling/protocol/meetings.js';
+import { siteInputSchema } from '../signaling/protocol/sites.js';
+import { artifactPath, chromiumFlags, tempDir, waitFor } from './helpers/browser.js';
+import { noiseVideo } from './helpers/fakeVideo.js';
+import { startImpairedRelay } from './helpers/impairedRelay.js';
+import { testLogger } from './helpers/logger.js';
+import { startTestRedis } from './helpers/redis.js';
+
+/*
+ * The technician page and the IT readiness board for three sites checked in the open window:
+ * a healthy one, one behind 5 % loss each way (the impaired relay) and one whose computer is
+ * starved of CPU (its Chromium on one core, at a low priority, next to a busy loop). Screenshots
+ * go to test-artifacts/check-*.png. Heavy (three browsers, ~2 min): runs with CHECK_SCREENS=1.
+ */
+const skip = process.env.CHECK_SCREENS === '1' ? false : 'set CHECK_SCREENS=1 (screenshots)';
+const ADMIN = { username: 'it.so', password: 'mat-khau-rat-dai-2026' };
+const system: Actor = { kind: 'admin', id: 'test', name: 'test' };
+
+t.test('the check screens: healthy, lossy, CPU-starved', { skip }, async (t) => {
+  t.setTimeout(400_000);
+  const redis = await startTestRedis(t);
+  const relay = await startImpairedRelay();
+  t.teardown(() => relay.close());
+  const config = loadConfig({
+    env: {
+      REDIS_URL: redis.url,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      RTC_PORT_BASE: String(relay.port),
+      RTC_LISTEN_IP: relay.targetHost,
+      ANNOUNCED_ADDRESS: relay.listenHost,
+      MEDIASOUP_WORKERS: '1',
+      DATA_DIR: tempDir(t, 'diemcau-screens-'),
+      LOG_LEVEL: 'warn',
+    },
+  });
+  const svc = await Service.start({ config, logger: testLogger });
+  t.teardown(() => svc.close('test done'));
+  await svc.data.access.createUser(ADMIN.username, ADMIN.password, {
+    kind: 'system',
+    name: 'test',
+  });
+  const main = await svc.data.sites.create(
+    siteInputSchema.parse({ name: 'Hội trường Sở GD&ĐT', kind: 'main_hall' }),
+    system,
+  );
+  const names = ['Phòng GD&ĐT Đà Bắc', 'Phòng GD&ĐT Mai Châu', 'Trường THCS Tân Lạc'];
+  const sites = [];
+  for (const [i, name] of names.entries())
+    sites.push(
+      await svc.data.sites.create(
+        siteInputSchema.parse({
+          name,
+          kind: 'district_office',
+          technician: { name: `Kỹ thuật viên ${i + 1}`, phone: '0912345678' },
+        }),
+        system,
+      ),
+    );
+  const now = Date.now();
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const created = await svc.data.meetings.create(
+    meetingInputSchema.parse({
+      title: 'Giao ban trực tuyến – kiểm tra kỹ thuật',
+      organizer: 'Sở GD&ĐT',
+      opensAt: iso(now + 86_400_000),
+      closesAt: iso(now + 86_400_000 + 3600_000),
+      // Already passed: scheduling opens the check window at once.
+      checkAt: iso(now - 60_000),
+      mainSite: { siteId: main.id },
+      sites: sites.map((s) => ({ siteId: s.id, expectedCount: 15 })),
+    }),
+    system,
+  );
+  const meeting = await svc.data.meetings.transition(created.id, 'schedule', system);
+  const link = async (siteId: string) =>
+    `${svc.url}/join/${(await svc.data.access.issueLink(meeting.id, { role: 'technician', siteId }, system)).token}`;
+
+  const launch = async (executablePath: string, video: string): Promise<Browser> => {
+    const b = await chromium.launch({
+      executablePath,
+      headless: true,
+      args: [...chromiumFlags, `--use-file-for-fake-video-capture=${video}`],
+    });
+    t.teardown(() => b.close());
+    return b;
+  };
+  const browser = await launch(
+    process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    noiseVideo(t, 640, 360, 15),
+  );
+  const open = async (b: Browser, url: string, name: string): Promise<Page> => {
+    const context = await b.newContext({
+      viewport: { width: 1366, height: 768 },
+      locale: 'vi-VN',
+      timezoneId: 'Asia/Ho_Chi_Minh',
+    });
+    t.teardown(() => context.close().catch(() => {}));
+    const page = await context.newPage();
+    page.on('pageerror', (err) => process.stderr.write(`[${name}] page error: ${err.message}\n`));
+    await page.goto(url);
+    return page;
+  };
+  /** The page checks by itself in the open window; waits for its verdict and shoots it. */
+  const checked = async (page: Page, name: string) => {
+    const result = page.getByTestId('check-result');
+    await result.waitFor({ timeout: 150_000 });
+    await page
+      .getByTestId('check')
+      .locator('details')
+      .evaluate((d) => {
+        (d as HTMLDetailsElement).open = true;
+      });
+    await page.getByTestId('check').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: artifactPath(`check-technician-${name}.png`), fullPage: true });
+    return {
+      verdict: await result.getAttribute('data-verdict'),
+      text: (await result.textContent()) ?? '',
+      causes: await page
+        .locator('[data-testid="check-reasons"] [data-cause]')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-cause'))),
+    };
+  };
+
+  relay.set({ up: { delayMs: 0, lossPercent: 0 }, down: { delayMs: 0, lossPercent: 0 } });
+  const healthy = await checked(
+    await open(browser, await link(sites[0]!.id), 'healthy'),
+    'healthy',
+  );
+  t.comment(`healthy: ${healthy.verdict}: ${healthy.text}`);
+  t.equal(healthy.verdict, 'pass', 'healthy site ready');
+
+  relay.set({ up: { delayMs: 0, lossPercent: 5 }, down: { delayMs: 0, lossPercent: 5 } });
+  const lossy = await checked(await open(browser, await link(sites[1]!.id), 'lossy'), 'lossy');
+  relay.set({ up: { delayMs: 0, lossPercent: 0 }, down: { delayMs: 0, lossPercent: 0 } });
+  t.comment(`lossy: ${lossy.verdict}: ${lossy.text}`);
+  t.equal(lossy.verdict, 'degraded', 'lossy site: a warning');
+  t.ok(lossy.causes.includes('link'), 'the link named');
+
+  const dir = tempDir(t, 'diemcau-starved-');
+  const launcher = join(dir, 'chromium-starved');
+  writeFileSync(
+    launcher,
+    [
+      '#!/bin/sh',
+      'echo 5 > /proc/$$/autogroup 2>/dev/null',
+      `exec taskset -c 1 nice -n 5 ${process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'} "$@"`,
+      '',
+    ].join('\n'),
+  );
+  chmodSync(launcher, 0o755);
+  // A 720p camera on the starved computer: more to encode than it can.
+  const starvedBrowser = await launch(launcher, noiseVideo(t, 1280, 720, 15));
+  const busy: ChildProcess = spawn('taskset', ['-c', '1', process.execPath, '-e', 'for(;;){}'], {
+    stdio: 'ignore',
+    detached: true,
+  });
+  t.teardown(() => void busy.kill('SIGKILL'));
+  let starved: Awaited<ReturnType<typeof checked>>;
+  try {
+    starved = await checked(
+      await open(starvedBrowser, await link(sites[2]!.id), 'starved'),
+      'cpu-starved',
+    );
+  } finally {
+    busy.kill('SIGKILL');
+  }
+  t.comment(`starved: ${starved.verdict}: ${starved.text}`);
+  t.ok(starved.causes.includes('computer'), 'the computer named');
+  t.match(starved.text, /Máy tính xử lý không kịp/);
+  t.notMatch(starved.text, /Băng thông gửi đi \d+ kbps, cần/, 'no bandwidth failure');
+
+  const it = await open(browser, `${svc.url}/`, 'it');
+  await it.getByLabel('Tên đăng nhập').fill(ADMIN.username);
+  await it.getByLabel('Mật khẩu').fill(ADMIN.password);
+  await it.getByRole('button', { name: 'Đăng nhập', exact: true }).click();
+  await it.getByRole('heading', { name: 'Hội nghị', exact: true }).waitFor();
+  await it.goto(`${svc.url}/admin/meetings/${meeting.id}`);
+  await waitFor(
+    async () => (await it.getByTestId('readiness-row').count()) === 3,
+    20_000,
+    'three rows on the board',
+  );
+  await it.getByTestId('readiness').scrollIntoViewIfNeeded();
+  await it.screenshot({ path: artifactPath('check-it-board.png'), fullPage: true });
+  const board = (await it.getByTestId('readiness').textContent()) ?? '';
+  t.match(board, /Máy tính xử lý không kịp/, 'the board names the computer');
+  t.match(board, /Mất gói/, 'and the loss');
+});
