@@ -1,5 +1,4 @@
-import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import { type Job, UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
 import type { Actor } from '../../signaling/protocol/auth.js';
 import type { SiteReadiness } from '../../signaling/protocol/check.js';
@@ -20,6 +19,7 @@ import {
   planJobs,
   windowMsOf,
 } from './checkJobs.js';
+import { JobQueue } from './JobQueue.js';
 
 /** What the live layer does when a window opens or closes; wired by the composition root. */
 export interface CheckWindowHooks {
@@ -73,9 +73,7 @@ export const stalledEventSchema = z.object({ jobId: z.string(), at: z.string() }
  * Each processor re-reads the meeting and does nothing for a job the meeting no longer wants.
  */
 export class CheckScheduler {
-  readonly queue: Queue;
-  private worker?: Worker;
-  private readonly connections: Redis[] = [];
+  private readonly jobs: JobQueue<CheckJob>;
   private readonly timing: CheckTiming;
   private readonly log: Logger;
   private readonly now: () => number;
@@ -88,32 +86,21 @@ export class CheckScheduler {
     this.timing = { ...defaultCheckTiming, ...options.timing };
     this.log = options.logger.child({ component: 'check-jobs' });
     this.now = options.now ?? Date.now;
-    const prefix = options.store.keys.bullPrefix;
-    // Producers answer HTTP requests: fail fast when Redis is down rather than queue forever.
-    const producer = new Redis(options.redisUrl, {
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: false,
-      lazyConnect: false,
+    this.jobs = new JobQueue({
+      name: QUEUE_NAME,
+      redisUrl: options.redisUrl,
+      prefix: options.store.keys.bullPrefix,
+      logger: this.log,
+      attempts: options.attempts ?? 6,
+      backoffMs: options.backoffMs ?? 5000,
+      keepCompletedSeconds: 14 * 24 * 3600,
     });
-    producer.on('error', (err) => this.log.warn({ err: err.message }, 'queue redis error'));
-    this.connections.push(producer);
-    this.queue = new Queue(QUEUE_NAME, {
-      connection: producer,
-      prefix,
-      defaultJobOptions: {
-        attempts: options.attempts ?? 6,
-        backoff: { type: 'exponential', delay: options.backoffMs ?? 5000 },
-        removeOnComplete: { age: 14 * 24 * 3600 },
-        removeOnFail: { age: 60 * 24 * 3600, count: 5000 },
-      },
-    });
-    this.queue.on('error', (err) => this.log.error({ err }, 'queue error'));
   }
 
   static async create(options: CheckSchedulerOptions): Promise<CheckScheduler> {
     const scheduler = new CheckScheduler(options);
     try {
-      await scheduler.queue.waitUntilReady();
+      await scheduler.jobs.ready();
       if (options.runWorker !== false) scheduler.startWorker();
       scheduler.subscribe();
       return scheduler;
@@ -127,38 +114,30 @@ export class CheckScheduler {
     this.hooks = hooks;
   }
 
+  get queue() {
+    return this.jobs.queue;
+  }
+
   private startWorker(): void {
-    const connection = new Redis(this.options.redisUrl, { maxRetriesPerRequest: null });
-    connection.on('error', (err) => this.log.warn({ err: err.message }, 'worker redis error'));
-    this.connections.push(connection);
-    const worker = new Worker(QUEUE_NAME, (job) => this.process(job), {
-      connection,
-      prefix: this.options.store.keys.bullPrefix,
+    const { store } = this.options;
+    this.jobs.startWorker({
+      process: (job) => this.process(job),
       concurrency: this.options.concurrency ?? 8,
+      // Kept for the IT board's list of stalled jobs.
+      stalled: (jobId) =>
+        void store
+          .read((r) =>
+            r
+              .multi()
+              .lpush(
+                store.keys.stalledJobs,
+                JSON.stringify({ jobId, at: new Date(this.now()).toISOString() }),
+              )
+              .ltrim(store.keys.stalledJobs, 0, 199)
+              .exec(),
+          )
+          .catch(() => {}),
     });
-    worker.on('error', (err) => this.log.error({ err }, 'worker error'));
-    worker.on('failed', (job, err) => {
-      const exhausted = job && job.attemptsMade >= (job.opts.attempts ?? 1);
-      const log = this.log.child({ jobId: job?.id });
-      if (exhausted || err instanceof UnrecoverableError) log.error({ err }, 'job failed for good');
-      else log.warn({ err: err.message, attempt: job?.attemptsMade }, 'job failed, will retry');
-    });
-    worker.on('stalled', (jobId) => {
-      this.log.warn({ jobId }, 'job stalled (a worker died while running it)');
-      void this.options.store
-        .read((r) =>
-          r
-            .multi()
-            .lpush(
-              this.options.store.keys.stalledJobs,
-              JSON.stringify({ jobId, at: new Date(this.now()).toISOString() }),
-            )
-            .ltrim(this.options.store.keys.stalledJobs, 0, 199)
-            .exec(),
-        )
-        .catch(() => {});
-    });
-    this.worker = worker;
   }
 
   /** Meeting events move the jobs. Listener errors are logged by MeetingService. */
@@ -497,14 +476,7 @@ export class CheckScheduler {
     this.closing ??= (async () => {
       for (const off of this.unsubscribe) off();
       await this.settled().catch(() => {});
-      for (const step of [() => this.worker?.close(), () => this.queue.close()]) {
-        try {
-          await step();
-        } catch (err) {
-          this.log.warn({ err }, 'closing the check queue failed');
-        }
-      }
-      for (const c of this.connections) await c.quit().catch(() => c.disconnect());
+      await this.jobs.close();
     })();
     return this.closing;
   }

@@ -1,8 +1,8 @@
-import { type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import { type Job, UnrecoverableError } from 'bullmq';
 import type { Meeting } from '../../signaling/protocol/meetings.js';
 import type { ReportRequest } from '../../signaling/protocol/reports.js';
 import { formatDateTime } from '../../signaling/protocol/time.js';
+import { JobQueue } from '../jobs/JobQueue.js';
 import type { Logger } from '../logger.js';
 import type { MeetingService } from '../meetings/MeetingService.js';
 import type { SiteDirectory } from '../meetings/SiteDirectory.js';
@@ -36,9 +36,7 @@ export const REPORT_QUEUE = 'reports';
  * plan is re-synced; a processor re-reads the request and skips a stale or answered reminder.
  */
 export class ReportReminders {
-  readonly queue: Queue;
-  private worker?: Worker;
-  private readonly connections: Redis[] = [];
+  private readonly jobs: JobQueue;
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly dayMs: number;
@@ -50,30 +48,21 @@ export class ReportReminders {
     this.log = options.logger.child({ component: 'report-reminders' });
     this.now = options.now ?? Date.now;
     this.dayMs = options.dayMs ?? DAY_MS;
-    // Producers answer HTTP requests: fail fast when Redis is down.
-    const producer = new Redis(options.redisUrl, {
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: false,
-    });
-    producer.on('error', (err) => this.log.warn({ err: err.message }, 'queue redis error'));
-    this.connections.push(producer);
-    this.queue = new Queue(REPORT_QUEUE, {
-      connection: producer,
+    this.jobs = new JobQueue({
+      name: REPORT_QUEUE,
+      redisUrl: options.redisUrl,
       prefix: options.store.keys.bullPrefix,
-      defaultJobOptions: {
-        attempts: options.attempts ?? 6,
-        backoff: { type: 'exponential', delay: options.backoffMs ?? 5000 },
-        removeOnComplete: { age: 60 * 24 * 3600 },
-        removeOnFail: { age: 60 * 24 * 3600, count: 5000 },
-      },
+      logger: this.log,
+      attempts: options.attempts ?? 6,
+      backoffMs: options.backoffMs ?? 5000,
+      keepCompletedSeconds: 60 * 24 * 3600,
     });
-    this.queue.on('error', (err) => this.log.error({ err }, 'queue error'));
   }
 
   static async create(options: ReportRemindersOptions): Promise<ReportReminders> {
     const r = new ReportReminders(options);
     try {
-      await r.queue.waitUntilReady();
+      await r.jobs.ready();
       if (options.runWorker !== false) r.startWorker();
       r.subscribe();
       await r.resyncAll().catch((err) => r.log.error({ err }, 'could not resync report reminders'));
@@ -84,23 +73,12 @@ export class ReportReminders {
     }
   }
 
+  get queue() {
+    return this.jobs.queue;
+  }
+
   private startWorker(): void {
-    const connection = new Redis(this.options.redisUrl, { maxRetriesPerRequest: null });
-    connection.on('error', (err) => this.log.warn({ err: err.message }, 'worker redis error'));
-    this.connections.push(connection);
-    const worker = new Worker(REPORT_QUEUE, (job) => this.process(job), {
-      connection,
-      prefix: this.options.store.keys.bullPrefix,
-      concurrency: 4,
-    });
-    worker.on('error', (err) => this.log.error({ err }, 'worker error'));
-    worker.on('failed', (job, err) =>
-      this.log.warn(
-        { jobId: job?.id, err: err.message, attempt: job?.attemptsMade },
-        'reminder failed',
-      ),
-    );
-    this.worker = worker;
+    this.jobs.startWorker({ process: (job) => this.process(job), concurrency: 4 });
   }
 
   private subscribe(): void {
@@ -265,14 +243,7 @@ export class ReportReminders {
     this.closing ??= (async () => {
       for (const off of this.unsubscribe) off();
       await this.settled().catch(() => {});
-      for (const step of [() => this.worker?.close(), () => this.queue.close()]) {
-        try {
-          await step();
-        } catch (err) {
-          this.log.warn({ err }, 'closing the report queue failed');
-        }
-      }
-      for (const c of this.connections) await c.quit().catch(() => c.disconnect());
+      await this.jobs.close();
     })();
     return this.closing;
   }
