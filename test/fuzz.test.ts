@@ -46,8 +46,9 @@ async function snapshot(redis: Redis): Promise<Map<string, string>> {
     const [next, keys] = await redis.scan(cursor, 'COUNT', 1000);
     cursor = next;
     for (const key of keys) {
-      // Rate-limit counters are meant to change; BullMQ keeps its own bookkeeping.
-      if (key.includes(':rate-limit:') || key.includes(':bull:')) continue;
+      // Rate-limit counters are meant to change; BullMQ, socket.io's adapter and the node
+      // registry keep their own bookkeeping (heartbeats, streams, meeting leases).
+      if (/:(rate-limit|bull):|:socket\.io|:nodes?\b|:(owner|fence)$/.test(key)) continue;
       const type = await redis.type(key);
       let value: unknown;
       if (type === 'string') value = await redis.get(key);
