@@ -146,6 +146,7 @@ export function onCheckRequested(
   start: (request: z.infer<(typeof checkNotifications)['checkRequested']>) => void,
 ): () => void {
   const handler = (raw: unknown) => {
+    client.pendingCheckRequest = undefined;
     const parsed = notifications.checkRequested.safeParse(raw);
     if (!parsed.success) return;
     const run = () => start(parsed.data);
@@ -160,6 +161,8 @@ export function onCheckRequested(
     }
   };
   client.socket.on('checkRequested', handler);
+  // Asked before this listener existed: answer it now.
+  if (client.pendingCheckRequest !== undefined) handler(client.pendingCheckRequest);
   return () => void client.socket.off('checkRequested', handler);
 }
 

@@ -265,7 +265,16 @@ export class MeetingClient {
     return () => void this.socket.off(name as string, handler);
   }
 
+  /**
+   * A check request that arrived before the page listened for it (the server sends it as soon as
+   * a site connects in the check window); onCheckRequested replays it once.
+   */
+  pendingCheckRequest?: unknown;
+
   private listen(): void {
+    this.socket.on('checkRequested', (raw: unknown) => {
+      this.pendingCheckRequest = raw;
+    });
     this.onNotification('newConsumer', (n) => void this.addConsumer(n));
     this.onNotification('consumerClosed', ({ consumerId }) => this.removeConsumer(consumerId));
     this.onNotification('consumerPaused', ({ consumerId }) =>
