@@ -9,7 +9,7 @@ import type {
   RequestName,
   RequestPayload,
   SessionState,
-} from '../signaling/protocol/socket.js';
+} from '../protocol/socket.js';
 import { type ReceiveFigures, receiveFigures } from './receiveFigures.js';
 import { type SyntheticSource, syntheticCamera } from './sources.js';
 import { installWebRtcGlobals, RTCVideoSink } from './wrtc.js';

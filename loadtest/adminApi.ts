@@ -1,6 +1,6 @@
-import type { IssuedLink } from '../signaling/protocol/auth.js';
-import type { Meeting } from '../signaling/protocol/meetings.js';
-import type { Site } from '../signaling/protocol/sites.js';
+import type { IssuedLink } from '../protocol/auth.js';
+import type { Meeting } from '../protocol/meetings.js';
+import type { Site } from '../protocol/sites.js';
 
 /** The few admin API calls the load test makes, as a logged-in IT account (session cookie). */
 export class AdminApi {

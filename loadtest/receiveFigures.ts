@@ -1,5 +1,5 @@
 import type { types } from 'mediasoup-client';
-import type { EndpointRole, MediaSource } from '../signaling/protocol/socket.js';
+import type { EndpointRole, MediaSource } from '../protocol/socket.js';
 
 export interface ReceivedConsumer {
   consumer: types.Consumer;

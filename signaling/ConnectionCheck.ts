@@ -8,9 +8,9 @@ import {
   evaluateCheck,
   type SiteReadiness,
   type UplinkFigures,
-} from './protocol/check.js';
-import { badRequest, conflict, forbidden, notFound } from './protocol/errors.js';
-import type { NotificationName, NotificationPayload } from './protocol/socket.js';
+} from '../protocol/check.js';
+import { badRequest, conflict, forbidden, notFound } from '../protocol/errors.js';
+import type { NotificationName, NotificationPayload } from '../protocol/socket.js';
 import type { Participant } from './session/Participant.js';
 
 export type CheckKind = CheckResult['kind'];

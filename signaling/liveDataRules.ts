@@ -1,4 +1,4 @@
-import type { EndpointRole, Participant, SessionState } from './protocol/socket.js';
+import type { EndpointRole, Participant, SessionState } from '../protocol/socket.js';
 
 /** Who is about to receive live data. */
 export interface LiveDataReceiver {

@@ -1,4 +1,4 @@
-import type { EndpointRole, MediaSource } from './protocol/socket.js';
+import type { EndpointRole, MediaSource } from '../protocol/socket.js';
 
 export interface RuleEndpoint {
   role: EndpointRole;

@@ -1,4 +1,4 @@
-import type { Quality } from './protocol/socket.js';
+import type { Quality } from '../protocol/socket.js';
 
 export interface QualityThresholds {
   maxRttMs: number;

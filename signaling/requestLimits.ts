@@ -1,5 +1,5 @@
-import { AppError } from './protocol/errors.js';
-import type { RequestName } from './protocol/socket.js';
+import { AppError } from '../protocol/errors.js';
+import type { RequestName } from '../protocol/socket.js';
 
 /*
  * Limits of the socket layer, apart from the per-socket request rate: handshakes per client

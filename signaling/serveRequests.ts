@@ -1,14 +1,14 @@
 import type { Socket } from 'socket.io';
 import { MediaLimitError } from '../media/MediaEndpoint.js';
 import type { MediaLogger } from '../media/MediaLogger.js';
-import { AppError, toErrorBody } from './protocol/errors.js';
+import { AppError, toErrorBody } from '../protocol/errors.js';
 import {
   chairOnlyRequests,
   type EndpointRole,
   itOnlyRequests,
   type RequestName,
   requests,
-} from './protocol/socket.js';
+} from '../protocol/socket.js';
 import { withinConcurrency } from './requestLimits.js';
 import type { RequestHandlers } from './session/handlerTypes.js';
 import type { MeetingSession } from './session/MeetingSession.js';

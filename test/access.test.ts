@@ -1,9 +1,9 @@
 import t, { type Test } from 'tap';
 import { hoaBinhBriefing } from '../server/demo/hoaBinh.js';
-import type { IssuedLink } from '../signaling/protocol/auth.js';
-import type { Meeting, MeetingInput } from '../signaling/protocol/meetings.js';
-import type { Site } from '../signaling/protocol/sites.js';
-import { vietnamParts } from '../signaling/protocol/time.js';
+import type { IssuedLink } from '../protocol/auth.js';
+import type { Meeting, MeetingInput } from '../protocol/meetings.js';
+import type { Site } from '../protocol/sites.js';
+import { vietnamParts } from '../protocol/time.js';
 import {
   ADMIN,
   buildTestApi,

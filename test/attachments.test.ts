@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { hoaBinhBriefing } from '../server/demo/hoaBinh.js';
-import type { Meeting } from '../signaling/protocol/meetings.js';
+import type { Meeting } from '../protocol/meetings.js';
 import { buildTestApi, createHoaBinhSites, type TestApi } from './helpers/dataApi.js';
 import { startTestRedis } from './helpers/redis.js';
 

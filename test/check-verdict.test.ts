@@ -1,5 +1,5 @@
 import t from 'tap';
-import { type CheckFigures, evaluateCheck, reasonsByCause } from '../signaling/protocol/check.js';
+import { type CheckFigures, evaluateCheck, reasonsByCause } from '../protocol/check.js';
 
 const th = {
   maxRttMs: 200,

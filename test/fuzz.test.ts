@@ -3,16 +3,16 @@ import type { Socket } from 'socket.io-client';
 import t from 'tap';
 import { z } from 'zod';
 import { hoaBinhDistrictSites } from '../server/demo/hoaBinh.js';
-import { issueLinkInputSchema, loginInputSchema } from '../signaling/protocol/auth.js';
-import { checklistInputSchema } from '../signaling/protocol/check.js';
-import { idSchema } from '../signaling/protocol/fields.js';
+import { issueLinkInputSchema, loginInputSchema } from '../protocol/auth.js';
+import { checklistInputSchema } from '../protocol/check.js';
+import { idSchema } from '../protocol/fields.js';
 import {
   attachmentLinkInputSchema,
   meetingInputSchema,
   meetingUpdateSchema,
-} from '../signaling/protocol/meetings.js';
-import { siteInputSchema, siteUpdateSchema } from '../signaling/protocol/sites.js';
-import { type RequestName, requests } from '../signaling/protocol/socket.js';
+} from '../protocol/meetings.js';
+import { siteInputSchema, siteUpdateSchema } from '../protocol/sites.js';
+import { type RequestName, requests } from '../protocol/socket.js';
 import { launchChromium } from './helpers/browser.js';
 import { startEndpoint, waitForMedia } from './helpers/endpoints.js';
 import { Fuzz } from './helpers/fuzz.js';

@@ -4,7 +4,7 @@ import {
   participantsFor,
   sessionStateFor,
 } from '../signaling/liveDataRules.js';
-import type { Participant, SessionState } from '../signaling/protocol/socket.js';
+import type { Participant, SessionState } from '../protocol/socket.js';
 
 const quality = {
   grade: 'poor' as const,

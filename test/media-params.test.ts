@@ -1,6 +1,6 @@
 import t from 'tap';
-import { describeZodError } from '../signaling/protocol/errors.js';
-import { requests } from '../signaling/protocol/socket.js';
+import { describeZodError } from '../protocol/errors.js';
+import { requests } from '../protocol/socket.js';
 
 /*
  * Media parameters are bounded in the shared schemas, so a malformed value is the client's

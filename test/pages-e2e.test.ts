@@ -5,7 +5,7 @@ import {
   formatDateTime,
   formatTime,
   vietnamDate,
-} from '../signaling/protocol/time.js';
+} from '../protocol/time.js';
 import { artifactPath, launchChromium, waitFor } from './helpers/browser.js';
 import { startTestService } from './helpers/service.js';
 

@@ -7,7 +7,7 @@ import {
   formatTime,
   toVietnamIso,
   vietnamDate,
-} from '../signaling/protocol/time.js';
+} from '../protocol/time.js';
 
 t.test('default check: 08:00 Vietnam time the day before the opening', async (t) => {
   t.equal(defaultCheckAt('2011-11-01T07:30:00+07:00'), '2011-10-31T08:00:00+07:00', 'seed 002');

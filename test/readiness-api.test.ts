@@ -11,9 +11,9 @@ import { CheckServices } from '../server/live/CheckServices.js';
 import { connectRedis } from '../server/redis/connectRedis.js';
 import { apiRoutes } from '../server/routes/api.js';
 import { readinessRoutes } from '../server/routes/readiness.js';
-import type { CheckResult } from '../signaling/protocol/check.js';
-import { meetingInputSchema } from '../signaling/protocol/meetings.js';
-import { siteInputSchema } from '../signaling/protocol/sites.js';
+import type { CheckResult } from '../protocol/check.js';
+import { meetingInputSchema } from '../protocol/meetings.js';
+import { siteInputSchema } from '../protocol/sites.js';
 import { testLogger } from './helpers/logger.js';
 import { startTestRedis } from './helpers/redis.js';
 

@@ -5,16 +5,16 @@ import { hoaBinhBriefing } from '../server/demo/hoaBinh.js';
 import { InAppChannel } from '../server/notify/InAppChannel.js';
 import { type NotificationMessage, Notifier } from '../server/notify/Notifier.js';
 import { ReportReminders } from '../server/reports/ReportReminders.js';
-import type { IssuedLink } from '../signaling/protocol/auth.js';
-import type { Meeting } from '../signaling/protocol/meetings.js';
+import type { IssuedLink } from '../protocol/auth.js';
+import type { Meeting } from '../protocol/meetings.js';
 import type {
   ReportBoard,
   ReportRequest,
   ReportRequestInput,
   SiteReport,
   SiteReportList,
-} from '../signaling/protocol/reports.js';
-import { formatDateTime } from '../signaling/protocol/time.js';
+} from '../protocol/reports.js';
+import { formatDateTime } from '../protocol/time.js';
 import { buildTestApi, createHoaBinhSites, keysUnder, type TestApi } from './helpers/dataApi.js';
 import { testLogger } from './helpers/logger.js';
 import { startTestRedis } from './helpers/redis.js';

@@ -1,5 +1,5 @@
 import t from 'tap';
-import type { Site } from '../signaling/protocol/sites.js';
+import type { Site } from '../protocol/sites.js';
 import { buildTestApi, type TestApi } from './helpers/dataApi.js';
 import { startTestRedis } from './helpers/redis.js';
 

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { AppError } from '../signaling/protocol/errors.js';
+import { AppError } from '../protocol/errors.js';
 import { HandshakeLimiter, withinConcurrency } from '../signaling/requestLimits.js';
 import { handshake, type ServiceStack, startServiceStack } from './helpers/serviceStack.js';
 

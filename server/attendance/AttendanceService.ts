@@ -10,10 +10,10 @@ import {
   type MeetingRecord,
   type Minute,
   minuteSchema,
-} from '../../signaling/protocol/attendance.js';
-import type { Actor } from '../../signaling/protocol/auth.js';
-import { badRequest, notFound } from '../../signaling/protocol/errors.js';
-import type { Meeting } from '../../signaling/protocol/meetings.js';
+} from '../../protocol/attendance.js';
+import type { Actor } from '../../protocol/auth.js';
+import { badRequest, notFound } from '../../protocol/errors.js';
+import type { Meeting } from '../../protocol/meetings.js';
 import type { Logger } from '../logger.js';
 import type { MeetingService } from '../meetings/MeetingService.js';
 import type { SiteDirectory } from '../meetings/SiteDirectory.js';

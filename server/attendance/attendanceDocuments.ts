@@ -1,12 +1,12 @@
-import type { AttendanceSummary, MeetingRecord } from '../../signaling/protocol/attendance.js';
-import type { Meeting } from '../../signaling/protocol/meetings.js';
-import type { Site } from '../../signaling/protocol/sites.js';
+import type { AttendanceSummary, MeetingRecord } from '../../protocol/attendance.js';
+import type { Meeting } from '../../protocol/meetings.js';
+import type { Site } from '../../protocol/sites.js';
 import {
   formatDate,
   formatDateTime,
   formatTime,
   vietnamParts,
-} from '../../signaling/protocol/time.js';
+} from '../../protocol/time.js';
 import { escapeHtml } from '../documents/convocation.js';
 
 const page = (title: string, body: string) => `<!doctype html>

@@ -8,9 +8,9 @@ import {
   type Principal,
   type User,
   usernameSchema,
-} from '../../signaling/protocol/auth.js';
-import { AppError, badRequest, conflict, notFound } from '../../signaling/protocol/errors.js';
-import type { Meeting } from '../../signaling/protocol/meetings.js';
+} from '../../protocol/auth.js';
+import { AppError, badRequest, conflict, notFound } from '../../protocol/errors.js';
+import type { Meeting } from '../../protocol/meetings.js';
 import type { Logger } from '../logger.js';
 import type { MeetingService } from '../meetings/MeetingService.js';
 import type { AuditLog } from '../store/AuditLog.js';

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Principal, Role } from '../../signaling/protocol/auth.js';
-import { AppError, forbidden } from '../../signaling/protocol/errors.js';
-import type { MeetingAction } from '../../signaling/protocol/meetings.js';
+import type { Principal, Role } from '../../protocol/auth.js';
+import { AppError, forbidden } from '../../protocol/errors.js';
+import type { MeetingAction } from '../../protocol/meetings.js';
 import { type AccessService, SESSION_COOKIE } from './AccessService.js';
 
 declare module 'fastify' {

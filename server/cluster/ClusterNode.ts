@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config/index.js';
-import { AppError, toErrorBody } from '../../signaling/protocol/errors.js';
+import { AppError, toErrorBody } from '../../protocol/errors.js';
 import type { SignalingPrincipal, SignalingServer } from '../../signaling/SignalingServer.js';
 import type { Logger } from '../logger.js';
 import { connectRedis } from '../redis/connectRedis.js';

@@ -1,6 +1,6 @@
-import type { AgendaItem, MeetingInput } from '../../signaling/protocol/meetings.js';
-import type { SiteInput } from '../../signaling/protocol/sites.js';
-import { toVietnamIso, vietnamInstant } from '../../signaling/protocol/time.js';
+import type { AgendaItem, MeetingInput } from '../../protocol/meetings.js';
+import type { SiteInput } from '../../protocol/sites.js';
+import { toVietnamIso, vietnamInstant } from '../../protocol/time.js';
 
 /**
  * The department of seed 002 (Sở GD&ĐT Hòa Bình, letter 1039/SGD&ĐT-VP): a main point and its

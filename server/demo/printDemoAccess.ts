@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../../config/index.js';
-import { roleLabels } from '../../signaling/protocol/auth.js';
+import { roleLabels } from '../../protocol/auth.js';
 import type { DemoSeedResult } from './seedDemo.js';
 
 /**

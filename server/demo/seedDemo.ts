@@ -1,8 +1,8 @@
-import type { Actor, IssuedLink } from '../../signaling/protocol/auth.js';
-import { roleLabels } from '../../signaling/protocol/auth.js';
-import { meetingInputSchema } from '../../signaling/protocol/meetings.js';
-import { siteInputSchema } from '../../signaling/protocol/sites.js';
-import { vietnamDate, vietnamParts } from '../../signaling/protocol/time.js';
+import type { Actor, IssuedLink } from '../../protocol/auth.js';
+import { roleLabels } from '../../protocol/auth.js';
+import { meetingInputSchema } from '../../protocol/meetings.js';
+import { siteInputSchema } from '../../protocol/sites.js';
+import { vietnamDate, vietnamParts } from '../../protocol/time.js';
 import { randomPassword } from '../auth/passwords.js';
 import type { DataServices } from '../DataServices.js';
 import type { Logger } from '../logger.js';

@@ -1,12 +1,12 @@
-import type { Meeting, Participation } from '../../signaling/protocol/meetings.js';
-import type { Site } from '../../signaling/protocol/sites.js';
+import type { Meeting, Participation } from '../../protocol/meetings.js';
+import type { Site } from '../../protocol/sites.js';
 import {
   formatDate,
   formatLetterDateVi,
   formatLongDateVi,
   formatTime,
   vietnamParts,
-} from '../../signaling/protocol/time.js';
+} from '../../protocol/time.js';
 
 /** Every piece of user text goes through this; the letter is HTML built by hand. */
 export function escapeHtml(value: string): string {

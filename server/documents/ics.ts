@@ -1,5 +1,5 @@
-import type { Meeting } from '../../signaling/protocol/meetings.js';
-import { formatDateTime, formatTime } from '../../signaling/protocol/time.js';
+import type { Meeting } from '../../protocol/meetings.js';
+import { formatDateTime, formatTime } from '../../protocol/time.js';
 
 /** RFC 5545 TEXT escaping: backslash, semicolon, comma, newline. */
 export function icsEscape(value: string): string {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { unavailable } from '../../signaling/protocol/errors.js';
+import { unavailable } from '../../protocol/errors.js';
 
 const run = promisify(execFile);
 

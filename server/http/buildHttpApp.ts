@@ -15,7 +15,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { AppError } from '../../signaling/protocol/errors.js';
+import { AppError } from '../../protocol/errors.js';
 import type { Logger } from '../logger.js';
 import { trustFor } from './clientAddress.js';
 import { installErrorHandler } from './error-handler.js';

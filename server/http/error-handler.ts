@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { type ErrorBody, toErrorBody } from '../../signaling/protocol/errors.js';
+import { type ErrorBody, toErrorBody } from '../../protocol/errors.js';
 import { redactUrl } from './redact.js';
 
 /** One mapping from errors to responses: stable code, a message naming the field, no internals above 499. */

@@ -1,4 +1,4 @@
-import { forbidden } from '../../signaling/protocol/errors.js';
+import { forbidden } from '../../protocol/errors.js';
 
 export interface OriginHeaders {
   origin?: string | undefined;

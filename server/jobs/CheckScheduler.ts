@@ -1,10 +1,10 @@
 import { type Job, UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
-import type { Actor } from '../../signaling/protocol/auth.js';
-import type { SiteReadiness } from '../../signaling/protocol/check.js';
-import { notFound } from '../../signaling/protocol/errors.js';
-import type { Meeting, MeetingState } from '../../signaling/protocol/meetings.js';
-import { formatDateTime } from '../../signaling/protocol/time.js';
+import type { Actor } from '../../protocol/auth.js';
+import type { SiteReadiness } from '../../protocol/check.js';
+import { notFound } from '../../protocol/errors.js';
+import type { Meeting, MeetingState } from '../../protocol/meetings.js';
+import { formatDateTime } from '../../protocol/time.js';
 import type { Logger } from '../logger.js';
 import type { MeetingService } from '../meetings/MeetingService.js';
 import type { SiteDirectory } from '../meetings/SiteDirectory.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Meeting } from '../../signaling/protocol/meetings.js';
+import type { Meeting } from '../../protocol/meetings.js';
 
 /** When things happen relative to the meeting's check and opening times. */
 export interface CheckTiming {

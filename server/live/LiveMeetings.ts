@@ -1,5 +1,5 @@
-import type { Actor } from '../../signaling/protocol/auth.js';
-import type { Meeting, MeetingAction } from '../../signaling/protocol/meetings.js';
+import type { Actor } from '../../protocol/auth.js';
+import type { Meeting, MeetingAction } from '../../protocol/meetings.js';
 import type { SignalingPrincipal, SignalingServer } from '../../signaling/SignalingServer.js';
 import type { SessionMeetingInfo } from '../../signaling/session/MeetingSession.js';
 import type { DataServices } from '../DataServices.js';

@@ -9,9 +9,9 @@ import type {
   BroadcastSettings,
   BroadcastStatus,
   RecordingState,
-} from '../../signaling/protocol/broadcast.js';
-import { conflict } from '../../signaling/protocol/errors.js';
-import type { Meeting } from '../../signaling/protocol/meetings.js';
+} from '../../protocol/broadcast.js';
+import { conflict } from '../../protocol/errors.js';
+import type { Meeting } from '../../protocol/meetings.js';
 import type { MeetingSession } from '../../signaling/session/MeetingSession.js';
 import type { Logger } from '../logger.js';
 

@@ -1,4 +1,4 @@
-import type { SessionState } from '../../signaling/protocol/socket.js';
+import type { SessionState } from '../../protocol/socket.js';
 import type { SignalingServer } from '../../signaling/SignalingServer.js';
 import type { AttendanceService, SessionLogEntry } from '../attendance/AttendanceService.js';
 import type { Logger } from '../logger.js';

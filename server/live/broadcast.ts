@@ -6,8 +6,8 @@ import {
   type BroadcastStatus,
   broadcastSettingsSchema,
   type RecordingState,
-} from '../../signaling/protocol/broadcast.js';
-import { conflict } from '../../signaling/protocol/errors.js';
+} from '../../protocol/broadcast.js';
+import { conflict } from '../../protocol/errors.js';
 import type { SignalingServer } from '../../signaling/SignalingServer.js';
 import type { MeetingSession } from '../../signaling/session/MeetingSession.js';
 import type { DataServices } from '../DataServices.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { WorkerPool } from '../../media/WorkerPool.js';
-import type { EndpointRole } from '../../signaling/protocol/socket.js';
+import type { EndpointRole } from '../../protocol/socket.js';
 import type { SignalingServer } from '../../signaling/SignalingServer.js';
 import type { MeetingSession } from '../../signaling/session/MeetingSession.js';
 

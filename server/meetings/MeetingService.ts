@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { Actor } from '../../signaling/protocol/auth.js';
-import { badRequest, conflict, notFound } from '../../signaling/protocol/errors.js';
+import type { Actor } from '../../protocol/auth.js';
+import { badRequest, conflict, notFound } from '../../protocol/errors.js';
 import {
   type Attachment,
   editableStates,
@@ -12,9 +12,9 @@ import {
   meetingSchema,
   meetingStateLabels,
   meetingTransitions,
-} from '../../signaling/protocol/meetings.js';
-import type { Site } from '../../signaling/protocol/sites.js';
-import { defaultCheckAt, formatDateTime } from '../../signaling/protocol/time.js';
+} from '../../protocol/meetings.js';
+import type { Site } from '../../protocol/sites.js';
+import { defaultCheckAt, formatDateTime } from '../../protocol/time.js';
 import type { Logger } from '../logger.js';
 import { type AuditLog, diffRecords } from '../store/AuditLog.js';
 import type { RedisStore } from '../store/RedisStore.js';

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { z } from 'zod';
-import type { Actor } from '../../signaling/protocol/auth.js';
-import { badRequest, conflict, notFound } from '../../signaling/protocol/errors.js';
-import { type Meeting, meetingSchema } from '../../signaling/protocol/meetings.js';
-import type { siteInputSchema } from '../../signaling/protocol/sites.js';
-import { type Site, siteSchema } from '../../signaling/protocol/sites.js';
+import type { Actor } from '../../protocol/auth.js';
+import { badRequest, conflict, notFound } from '../../protocol/errors.js';
+import { type Meeting, meetingSchema } from '../../protocol/meetings.js';
+import type { siteInputSchema } from '../../protocol/sites.js';
+import { type Site, siteSchema } from '../../protocol/sites.js';
 import type { Logger } from '../logger.js';
 import { type AuditLog, diffRecords } from '../store/AuditLog.js';
 import type { RedisStore } from '../store/RedisStore.js';

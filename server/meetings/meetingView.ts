@@ -1,6 +1,6 @@
-import type { Principal } from '../../signaling/protocol/auth.js';
-import type { Meeting, MeetingView, Participation } from '../../signaling/protocol/meetings.js';
-import type { Site, SitePublic } from '../../signaling/protocol/sites.js';
+import type { Principal } from '../../protocol/auth.js';
+import type { Meeting, MeetingView, Participation } from '../../protocol/meetings.js';
+import type { Site, SitePublic } from '../../protocol/sites.js';
 
 function publicSite(site: Site | undefined, id: string, withContact: boolean): SitePublic {
   if (!site) return { id, name: id, kind: 'other', attendingUnits: [] };

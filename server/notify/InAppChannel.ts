@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { type InAppNotification, inAppNotificationSchema } from '../../signaling/protocol/check.js';
+import { type InAppNotification, inAppNotificationSchema } from '../../protocol/check.js';
 import type { RedisStore } from '../store/RedisStore.js';
 import type { NotificationMessage, NotifyChannel } from './Notifier.js';
 

@@ -14,9 +14,9 @@ import {
   type SiteReadiness,
   siteReadinessSchema,
   verdictReadiness,
-} from '../../signaling/protocol/check.js';
-import { conflict } from '../../signaling/protocol/errors.js';
-import type { Meeting } from '../../signaling/protocol/meetings.js';
+} from '../../protocol/check.js';
+import { conflict } from '../../protocol/errors.js';
+import type { Meeting } from '../../protocol/meetings.js';
 import type { Logger } from '../logger.js';
 import type { SiteDirectory } from '../meetings/SiteDirectory.js';
 import type { RedisStore } from '../store/RedisStore.js';

@@ -5,10 +5,10 @@ import {
   type MeetingReadiness,
   readinessLabels,
   readinessStates,
-} from '../../signaling/protocol/check.js';
-import type { Meeting } from '../../signaling/protocol/meetings.js';
-import type { Site } from '../../signaling/protocol/sites.js';
-import { formatDateTime } from '../../signaling/protocol/time.js';
+} from '../../protocol/check.js';
+import type { Meeting } from '../../protocol/meetings.js';
+import type { Site } from '../../protocol/sites.js';
+import { formatDateTime } from '../../protocol/time.js';
 import { escapeHtml as esc } from '../documents/convocation.js';
 
 const num = (n: number | undefined, unit: string) => (n === undefined ? '–' : `${n} ${unit}`);

@@ -1,7 +1,7 @@
 import { type Job, UnrecoverableError } from 'bullmq';
-import type { Meeting } from '../../signaling/protocol/meetings.js';
-import type { ReportRequest } from '../../signaling/protocol/reports.js';
-import { formatDateTime } from '../../signaling/protocol/time.js';
+import type { Meeting } from '../../protocol/meetings.js';
+import type { ReportRequest } from '../../protocol/reports.js';
+import { formatDateTime } from '../../protocol/time.js';
 import { JobQueue } from '../jobs/JobQueue.js';
 import type { Logger } from '../logger.js';
 import type { MeetingService } from '../meetings/MeetingService.js';

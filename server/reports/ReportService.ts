@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { Actor } from '../../signaling/protocol/auth.js';
-import { badRequest, conflict, notFound } from '../../signaling/protocol/errors.js';
-import type { Meeting } from '../../signaling/protocol/meetings.js';
+import type { Actor } from '../../protocol/auth.js';
+import { badRequest, conflict, notFound } from '../../protocol/errors.js';
+import type { Meeting } from '../../protocol/meetings.js';
 import {
   deadlineAtMs,
   type ReportBoard,
@@ -15,8 +15,8 @@ import {
   reportStatuses,
   reportSubmissionSchema,
   type SiteReport,
-} from '../../signaling/protocol/reports.js';
-import { formatDateTime } from '../../signaling/protocol/time.js';
+} from '../../protocol/reports.js';
+import { formatDateTime } from '../../protocol/time.js';
 import type { Logger } from '../logger.js';
 import type { MeetingService } from '../meetings/MeetingService.js';
 import type { SiteDirectory } from '../meetings/SiteDirectory.js';

@@ -1,6 +1,6 @@
-import type { Meeting } from '../../signaling/protocol/meetings.js';
-import type { ReportRequest, SiteReport } from '../../signaling/protocol/reports.js';
-import { formatDateTime } from '../../signaling/protocol/time.js';
+import type { Meeting } from '../../protocol/meetings.js';
+import type { ReportRequest, SiteReport } from '../../protocol/reports.js';
+import { formatDateTime } from '../../protocol/time.js';
 
 /** What the consolidated documents are built from (ReportService.collect). */
 export interface ConsolidationInput {

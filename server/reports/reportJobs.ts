@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ReportRequest } from '../../signaling/protocol/reports.js';
+import type { ReportRequest } from '../../protocol/reports.js';
 
 export const DAY_MS = 86_400_000;
 

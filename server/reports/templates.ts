@@ -1,5 +1,5 @@
-import type { OutlineSectionInput, ReportTemplate } from '../../signaling/protocol/reports.js';
-import { outlineSectionSchema } from '../../signaling/protocol/reports.js';
+import type { OutlineSectionInput, ReportTemplate } from '../../protocol/reports.js';
+import { outlineSectionSchema } from '../../protocol/reports.js';
 
 /**
  * Built-in outlines taken from the letters in shared/seeds. IT copies one into a report request

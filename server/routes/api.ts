@@ -1,7 +1,7 @@
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { AppError } from '../../signaling/protocol/errors.js';
+import { AppError } from '../../protocol/errors.js';
 import { makeGuard } from '../auth/guard.js';
 import type { DataServices } from '../DataServices.js';
 import { PdfPrinter } from '../documents/printPdf.js';

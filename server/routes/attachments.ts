@@ -4,19 +4,19 @@ import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { errorBodySchema, notFound } from '../../signaling/protocol/errors.js';
-import { optionalText } from '../../signaling/protocol/fields.js';
+import { errorBodySchema, notFound } from '../../protocol/errors.js';
+import { optionalText } from '../../protocol/fields.js';
 import {
   attachmentParamsSchema,
   errorResponses,
   meetingParamsSchema,
   okSchema,
-} from '../../signaling/protocol/http.js';
+} from '../../protocol/http.js';
 import {
   type Attachment,
   attachmentLinkInputSchema,
   attachmentSchema,
-} from '../../signaling/protocol/meetings.js';
+} from '../../protocol/meetings.js';
 import { actorOf } from '../auth/AccessService.js';
 import { principalOf } from '../auth/guard.js';
 import type { RouteContext } from './routeContext.js';

@@ -8,9 +8,9 @@ import {
   meetingRecordSchema,
   minuteInputSchema,
   minuteSchema,
-} from '../../signaling/protocol/attendance.js';
-import { idOf } from '../../signaling/protocol/fields.js';
-import { errorResponses, meetingParamsSchema } from '../../signaling/protocol/http.js';
+} from '../../protocol/attendance.js';
+import { idOf } from '../../protocol/fields.js';
+import { errorResponses, meetingParamsSchema } from '../../protocol/http.js';
 import {
   renderAttendanceCsv,
   renderAttendanceReport,

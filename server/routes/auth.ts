@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { loginInputSchema, meResponseSchema, roles } from '../../signaling/protocol/auth.js';
-import { errorBodySchema } from '../../signaling/protocol/errors.js';
-import { okSchema } from '../../signaling/protocol/http.js';
+import { loginInputSchema, meResponseSchema, roles } from '../../protocol/auth.js';
+import { errorBodySchema } from '../../protocol/errors.js';
+import { okSchema } from '../../protocol/http.js';
 import { SESSION_COOKIE } from '../auth/AccessService.js';
 import { principalOf } from '../auth/guard.js';
 import type { RouteContext } from './routeContext.js';

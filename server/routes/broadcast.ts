@@ -2,16 +2,16 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { Principal } from '../../signaling/protocol/auth.js';
+import type { Principal } from '../../protocol/auth.js';
 import {
   broadcastSettingsSchema,
   broadcastStatusSchema,
   hlsParamsSchema,
   recordingStateSchema,
   segmentParamsSchema,
-} from '../../signaling/protocol/broadcast.js';
-import { notFound } from '../../signaling/protocol/errors.js';
-import { errorResponses, meetingParamsSchema, okSchema } from '../../signaling/protocol/http.js';
+} from '../../protocol/broadcast.js';
+import { notFound } from '../../protocol/errors.js';
+import { errorResponses, meetingParamsSchema, okSchema } from '../../protocol/http.js';
 import { makeGuard, principalOf } from '../auth/guard.js';
 import type { DataServices } from '../DataServices.js';
 import type { BroadcastService } from '../live/broadcast.js';

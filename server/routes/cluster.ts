@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { clusterNodeSchema, liveLocationSchema } from '../../signaling/protocol/cluster.js';
-import { errorResponses, meetingParamsSchema } from '../../signaling/protocol/http.js';
+import { clusterNodeSchema, liveLocationSchema } from '../../protocol/cluster.js';
+import { errorResponses, meetingParamsSchema } from '../../protocol/http.js';
 import { makeGuard } from '../auth/guard.js';
 import type { ClusterNode } from '../cluster/ClusterNode.js';
 import type { DataServices } from '../DataServices.js';

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { errorResponses, meetingParamsSchema } from '../../signaling/protocol/http.js';
-import type { Meeting } from '../../signaling/protocol/meetings.js';
+import { errorResponses, meetingParamsSchema } from '../../protocol/http.js';
+import type { Meeting } from '../../protocol/meetings.js';
 import { renderConvocation } from '../documents/convocation.js';
 import { renderIcs } from '../documents/ics.js';
 import type { RouteContext } from './routeContext.js';

@@ -5,12 +5,12 @@ import {
   issueLinkInputSchema,
   joinLinkListSchema,
   joinLinkSchema,
-} from '../../signaling/protocol/auth.js';
+} from '../../protocol/auth.js';
 import {
   errorResponses,
   linkParamsSchema,
   meetingParamsSchema,
-} from '../../signaling/protocol/http.js';
+} from '../../protocol/http.js';
 import { actorOf } from '../auth/AccessService.js';
 import { principalOf } from '../auth/guard.js';
 import type { RouteContext } from './routeContext.js';

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { badRequest } from '../../signaling/protocol/errors.js';
-import { errorResponses } from '../../signaling/protocol/http.js';
-import { meetingViewSchema } from '../../signaling/protocol/meetings.js';
+import { badRequest } from '../../protocol/errors.js';
+import { errorResponses } from '../../protocol/http.js';
+import { meetingViewSchema } from '../../protocol/meetings.js';
 import { principalOf } from '../auth/guard.js';
 import { buildMeetingView } from '../meetings/meetingView.js';
 import type { RouteContext } from './routeContext.js';

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { auditListSchema } from '../../signaling/protocol/auth.js';
+import { auditListSchema } from '../../protocol/auth.js';
 import {
   auditQuerySchema,
   errorResponses,
@@ -10,7 +10,7 @@ import {
   meetingActionParamsSchema,
   meetingParamsSchema,
   okSchema,
-} from '../../signaling/protocol/http.js';
+} from '../../protocol/http.js';
 import {
   meetingActionInputSchema,
   meetingInputSchema,
@@ -18,7 +18,7 @@ import {
   meetingSchema,
   meetingStateSchema,
   meetingUpdateSchema,
-} from '../../signaling/protocol/meetings.js';
+} from '../../protocol/meetings.js';
 import { actorOf } from '../auth/AccessService.js';
 import { assertMayPerform, principalOf } from '../auth/guard.js';
 import { expectedVersion, requireVersion } from '../store/versions.js';

@@ -6,10 +6,10 @@ import {
   meetingReadinessSchema,
   readinessHistoryEntrySchema,
   siteReadinessSchema,
-} from '../../signaling/protocol/check.js';
-import { notFound } from '../../signaling/protocol/errors.js';
-import { idOf } from '../../signaling/protocol/fields.js';
-import { errorResponses, meetingParamsSchema, okSchema } from '../../signaling/protocol/http.js';
+} from '../../protocol/check.js';
+import { notFound } from '../../protocol/errors.js';
+import { idOf } from '../../protocol/fields.js';
+import { errorResponses, meetingParamsSchema, okSchema } from '../../protocol/http.js';
 import { makeGuard, principalOf } from '../auth/guard.js';
 import type { DataServices } from '../DataServices.js';
 import { failedJobSchema, stalledEventSchema } from '../jobs/CheckScheduler.js';

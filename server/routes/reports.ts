@@ -3,19 +3,19 @@ import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Principal } from '../../signaling/protocol/auth.js';
+import type { Principal } from '../../protocol/auth.js';
 import {
   badRequest,
   errorBodySchema,
   forbidden,
   notFound,
-} from '../../signaling/protocol/errors.js';
+} from '../../protocol/errors.js';
 import {
   errorResponses,
   ifMatchHeadersSchema,
   meetingParamsSchema,
   okSchema,
-} from '../../signaling/protocol/http.js';
+} from '../../protocol/http.js';
 import {
   reportAnswersInputSchema,
   reportBoardSchema,
@@ -28,7 +28,7 @@ import {
   siteReportListSchema,
   siteReportParamsSchema,
   siteReportSchema,
-} from '../../signaling/protocol/reports.js';
+} from '../../protocol/reports.js';
 import { actorOf } from '../auth/AccessService.js';
 import { principalOf } from '../auth/guard.js';
 import { renderReportDocx } from '../reports/consolidatedDocx.js';

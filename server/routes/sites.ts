@@ -5,8 +5,8 @@ import {
   ifMatchHeadersSchema,
   okSchema,
   siteParamsSchema,
-} from '../../signaling/protocol/http.js';
-import { siteInputSchema, siteSchema, siteUpdateSchema } from '../../signaling/protocol/sites.js';
+} from '../../protocol/http.js';
+import { siteInputSchema, siteSchema, siteUpdateSchema } from '../../protocol/sites.js';
 import { actorOf } from '../auth/AccessService.js';
 import { principalOf } from '../auth/guard.js';
 import { expectedVersion, requireVersion } from '../store/versions.js';

@@ -4,8 +4,8 @@ import { dirname, extname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { AppError, badRequest } from '../../signaling/protocol/errors.js';
-import { isFreeText } from '../../signaling/protocol/fields.js';
+import { AppError, badRequest } from '../../protocol/errors.js';
+import { isFreeText } from '../../protocol/fields.js';
 
 /**
  * Documents delegates print and bring (seed 003). Only office formats, PDFs, images and

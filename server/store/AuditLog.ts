@@ -1,5 +1,5 @@
 import type { ChainableCommander } from 'ioredis';
-import { type Actor, type AuditEntry, actorSchema } from '../../signaling/protocol/auth.js';
+import { type Actor, type AuditEntry, actorSchema } from '../../protocol/auth.js';
 import type { RedisStore } from './RedisStore.js';
 
 export interface AuditRecord {

@@ -1,6 +1,6 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { z } from 'zod';
-import { AppError, conflict, unavailable } from '../../signaling/protocol/errors.js';
+import { AppError, conflict, unavailable } from '../../protocol/errors.js';
 import type { Logger } from '../logger.js';
 import { Keys } from './keys.js';
 

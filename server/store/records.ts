@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { joinLinkSchema } from '../../signaling/protocol/auth.js';
+import { joinLinkSchema } from '../../protocol/auth.js';
 
 /** Shapes stored in Redis that never leave the server as such (they hold hashes). */
 

@@ -1,4 +1,4 @@
-import { badRequest, conflict } from '../../signaling/protocol/errors.js';
+import { badRequest, conflict } from '../../protocol/errors.js';
 
 /**
  * The version a write was based on: If-Match header ("3", W/"3" or 3) or the body's version.

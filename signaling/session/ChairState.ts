@@ -1,5 +1,5 @@
-import { badRequest, conflict, notFound } from '../protocol/errors.js';
-import type { SessionState } from '../protocol/socket.js';
+import { badRequest, conflict, notFound } from '../../protocol/errors.js';
+import type { SessionState } from '../../protocol/socket.js';
 
 export type SessionStatus = SessionState['status'];
 

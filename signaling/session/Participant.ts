@@ -5,7 +5,7 @@ import type {
   MediaSource,
   Participant as ParticipantView,
   Quality,
-} from '../protocol/socket.js';
+} from '../../protocol/socket.js';
 import type { ChairState } from './ChairState.js';
 
 export interface ParticipantIdentity {

@@ -1,5 +1,5 @@
 import type { MediaEndpoint } from '../../media/MediaEndpoint.js';
-import type { Quality } from '../protocol/socket.js';
+import type { Quality } from '../../protocol/socket.js';
 import { gradeQuality, type QualityThresholds } from '../quality.js';
 import type { Participant } from './Participant.js';
 

@@ -6,7 +6,7 @@ import type {
   NotificationPayload,
   Participant as ParticipantView,
   SessionState,
-} from '../protocol/socket.js';
+} from '../../protocol/socket.js';
 import type { ChairState } from './ChairState.js';
 import type { Participant } from './Participant.js';
 

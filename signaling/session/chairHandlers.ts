@@ -1,4 +1,4 @@
-import { AppError, forbidden, notFound } from '../protocol/errors.js';
+import { AppError, forbidden, notFound } from '../../protocol/errors.js';
 import type { HandlerGroup } from './handlerTypes.js';
 import type { MeetingSession } from './MeetingSession.js';
 

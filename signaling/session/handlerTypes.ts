@@ -1,4 +1,4 @@
-import type { RequestAnswer, RequestData, RequestName } from '../protocol/socket.js';
+import type { RequestAnswer, RequestData, RequestName } from '../../protocol/socket.js';
 import type { Participant } from './Participant.js';
 
 /** One handler per request, typed from the request's zod schemas: the compiler checks each. */

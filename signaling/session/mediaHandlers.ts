@@ -1,5 +1,5 @@
 import type { types } from 'mediasoup';
-import { badRequest, forbidden, notFound } from '../protocol/errors.js';
+import { badRequest, forbidden, notFound } from '../../protocol/errors.js';
 import type { HandlerGroup } from './handlerTypes.js';
 import type { MeetingSession } from './MeetingSession.js';
 import type { Participant } from './Participant.js';

@@ -1,4 +1,4 @@
-import type { EndpointRole, SessionState } from '../protocol/socket.js';
+import type { EndpointRole, SessionState } from '../../protocol/socket.js';
 
 /** An endpoint's socket arrived in or left its meeting's session. */
 export interface EndpointPresence {

@@ -12,9 +12,9 @@ import { InAppChannel } from '../../server/notify/InAppChannel.js';
 import { Notifier } from '../../server/notify/Notifier.js';
 import { WebhookChannel } from '../../server/notify/WebhookChannel.js';
 import { ReadinessService } from '../../server/readiness/ReadinessService.js';
-import type { Actor } from '../../signaling/protocol/auth.js';
-import { type Meeting, meetingInputSchema } from '../../signaling/protocol/meetings.js';
-import { siteInputSchema } from '../../signaling/protocol/sites.js';
+import type { Actor } from '../../protocol/auth.js';
+import { type Meeting, meetingInputSchema } from '../../protocol/meetings.js';
+import { siteInputSchema } from '../../protocol/sites.js';
 import { testLogger } from './logger.js';
 import { startTestRedis } from './redis.js';
 

@@ -9,8 +9,8 @@ import { hoaBinhDistrictSites, hoaBinhMainSite } from '../../server/demo/hoaBinh
 import { buildHttpApp, type HttpApp } from '../../server/http/buildHttpApp.js';
 import { connectRedis } from '../../server/redis/connectRedis.js';
 import { type ApiLimits, apiRoutes } from '../../server/routes/api.js';
-import type { Actor } from '../../signaling/protocol/auth.js';
-import type { Site } from '../../signaling/protocol/sites.js';
+import type { Actor } from '../../protocol/auth.js';
+import type { Site } from '../../protocol/sites.js';
 import { testLogger } from './logger.js';
 
 export const PUBLIC_URL = 'https://diemcau.example.vn';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Test } from 'tap';
 import { WorkerPool } from '../../media/WorkerPool.js';
 import { buildHttpApp, type HttpApp } from '../../server/http/buildHttpApp.js';
-import { AppError } from '../../signaling/protocol/errors.js';
+import { AppError } from '../../protocol/errors.js';
 import { type SignalingPrincipal, SignalingServer } from '../../signaling/SignalingServer.js';
 import type { SessionMeetingInfo } from '../../signaling/session/MeetingSession.js';
 import { testLogger } from './logger.js';

@@ -1,5 +1,5 @@
-import type { MeetingInput } from '../../signaling/protocol/meetings.js';
-import type { SiteInput } from '../../signaling/protocol/sites.js';
+import type { MeetingInput } from '../../protocol/meetings.js';
+import type { SiteInput } from '../../protocol/sites.js';
 
 /**
  * Seed 003 (Sở GD&ĐT Bến Tre, letter 252/SGD&ĐT-VP): a one-day meeting on Monday 11/03/2013,

@@ -4,10 +4,10 @@ import { io as connect, type Socket } from 'socket.io-client';
 import type { Test } from 'tap';
 import { hoaBinhBriefing } from '../../server/demo/hoaBinh.js';
 import type { Service } from '../../server/Service.js';
-import type { IssuedLink } from '../../signaling/protocol/auth.js';
-import type { Meeting, MeetingInput } from '../../signaling/protocol/meetings.js';
-import type { Site } from '../../signaling/protocol/sites.js';
-import { vietnamParts } from '../../signaling/protocol/time.js';
+import type { IssuedLink } from '../../protocol/auth.js';
+import type { Meeting, MeetingInput } from '../../protocol/meetings.js';
+import type { Site } from '../../protocol/sites.js';
+import { vietnamParts } from '../../protocol/time.js';
 import { createHoaBinhSites, login } from './dataApi.js';
 import { startTestService } from './service.js';
 

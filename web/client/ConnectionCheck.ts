@@ -7,8 +7,8 @@ import type {
   ReceiverFigures,
   SiteReadiness,
   UplinkFigures,
-} from '../../signaling/protocol/check.js';
-import { notifications } from '../../signaling/protocol/socket.js';
+} from '../../protocol/check.js';
+import { notifications } from '../../protocol/socket.js';
 import { receiverFigures, watchSender } from './checkStats.js';
 import type { MeetingClient } from './MeetingClient.js';
 

@@ -12,7 +12,7 @@ import {
   type RequestName,
   type RequestPayload,
   type SessionState,
-} from '../../signaling/protocol/socket.js';
+} from '../../protocol/socket.js';
 
 /** Raised when the server answers a request with an error; carries its stable code. */
 export class RequestError extends Error {

@@ -1,4 +1,4 @@
-import type { ReceiverFigures, SenderFigures } from '../../signaling/protocol/check.js';
+import type { ReceiverFigures, SenderFigures } from '../../protocol/check.js';
 import type { MeetingClient } from './MeetingClient.js';
 
 /*

@@ -3,7 +3,7 @@ import {
   causeLabels,
   type Reason,
   reasonsByCause,
-} from '../../signaling/protocol/check.js';
+} from '../../protocol/check.js';
 import type { Lang } from './i18n.js';
 
 /** A reason's text in one language; results stored before `text` existed split `message`. */

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { MeResponse } from '../../../signaling/protocol/auth.js';
+import type { MeResponse } from '../../../protocol/auth.js';
 import { ApiError, api, onUnauthorized, setBearer } from '../api.js';
 import { useI18n } from '../i18n.js';
 import { linkTo, navigate } from '../router.js';

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { BroadcastSettings, BroadcastStatus } from '../../../signaling/protocol/broadcast.js';
-import { formatDateTime } from '../../../signaling/protocol/time.js';
+import type { BroadcastSettings, BroadcastStatus } from '../../../protocol/broadcast.js';
+import { formatDateTime } from '../../../protocol/time.js';
 import { api } from '../api.js';
 import { useI18n } from '../i18n.js';
 import { Checkbox, ErrorNotice, formatDuration, TextField, toast } from '../ui.js';

@@ -1,13 +1,13 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { IssuedLink, JoinLink } from '../../../signaling/protocol/auth.js';
+import type { IssuedLink, JoinLink } from '../../../protocol/auth.js';
 import {
   type Meeting,
   type MeetingAction,
   meetingActions,
   meetingTransitions,
-} from '../../../signaling/protocol/meetings.js';
-import type { Site } from '../../../signaling/protocol/sites.js';
-import { formatDateTime } from '../../../signaling/protocol/time.js';
+} from '../../../protocol/meetings.js';
+import type { Site } from '../../../protocol/sites.js';
+import { formatDateTime } from '../../../protocol/time.js';
 import { api } from '../api.js';
 import { useI18n } from '../i18n.js';
 import { linkTo } from '../router.js';

@@ -4,14 +4,14 @@ import {
   type Letter,
   type Meeting,
   type MeetingInput,
-} from '../../../signaling/protocol/meetings.js';
-import { type Site, siteKindLabels } from '../../../signaling/protocol/sites.js';
+} from '../../../protocol/meetings.js';
+import { type Site, siteKindLabels } from '../../../protocol/sites.js';
 import {
   defaultCheckAt,
   formatDateTime,
   formatTime,
   vietnamDate,
-} from '../../../signaling/protocol/time.js';
+} from '../../../protocol/time.js';
 import { ApiError, api } from '../api.js';
 import { useI18n } from '../i18n.js';
 import { linkTo, navigate } from '../router.js';

@@ -3,8 +3,8 @@ import {
   type Meeting,
   type MeetingState,
   meetingStateLabels,
-} from '../../../signaling/protocol/meetings.js';
-import { formatDateTime, formatLongDateVi, vietnamDate } from '../../../signaling/protocol/time.js';
+} from '../../../protocol/meetings.js';
+import { formatDateTime, formatLongDateVi, vietnamDate } from '../../../protocol/time.js';
 import { api } from '../api.js';
 import { type Lang, useI18n } from '../i18n.js';
 import { linkTo } from '../router.js';

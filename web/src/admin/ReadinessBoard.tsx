@@ -7,10 +7,10 @@ import {
   type ReadinessState,
   readinessLabels,
   type SiteReadiness,
-} from '../../../signaling/protocol/check.js';
-import type { Meeting } from '../../../signaling/protocol/meetings.js';
-import type { Site } from '../../../signaling/protocol/sites.js';
-import { formatDateTime, formatTime } from '../../../signaling/protocol/time.js';
+} from '../../../protocol/check.js';
+import type { Meeting } from '../../../protocol/meetings.js';
+import type { Site } from '../../../protocol/sites.js';
+import { formatDateTime, formatTime } from '../../../protocol/time.js';
 import { ApiError, api } from '../api.js';
 import { CheckReasons, computerLine } from '../CheckReasons.js';
 import { useI18n } from '../i18n.js';

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
-import type { IssuedLink } from '../../../signaling/protocol/auth.js';
-import type { Meeting } from '../../../signaling/protocol/meetings.js';
+import type { IssuedLink } from '../../../protocol/auth.js';
+import type { Meeting } from '../../../protocol/meetings.js';
 import {
   deadlineLabel,
   type OutlineSectionInput,
@@ -10,8 +10,8 @@ import {
   type ReportTemplate,
   reportStatuses,
   reportStatusLabels,
-} from '../../../signaling/protocol/reports.js';
-import { formatDateTime } from '../../../signaling/protocol/time.js';
+} from '../../../protocol/reports.js';
+import { formatDateTime } from '../../../protocol/time.js';
 import { ApiError, api } from '../api.js';
 import { useI18n } from '../i18n.js';
 import { StatusBadge } from '../join/ReportPanel.js';

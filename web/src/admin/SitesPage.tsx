@@ -5,7 +5,7 @@ import {
   type SiteKind,
   siteKindLabels,
   siteKinds,
-} from '../../../signaling/protocol/sites.js';
+} from '../../../protocol/sites.js';
 import { ApiError, api } from '../api.js';
 import { useI18n } from '../i18n.js';
 import { ErrorNotice, SelectField, TextField, toast } from '../ui.js';

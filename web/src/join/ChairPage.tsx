@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { MeetingView } from '../../../signaling/protocol/meetings.js';
-import type { Participant, RequestName } from '../../../signaling/protocol/socket.js';
-import { formatTime } from '../../../signaling/protocol/time.js';
+import type { MeetingView } from '../../../protocol/meetings.js';
+import type { Participant, RequestName } from '../../../protocol/socket.js';
+import { formatTime } from '../../../protocol/time.js';
 import type { RemoteTrack } from '../../client/MeetingClient.js';
 import { api } from '../api.js';
 import { useI18n } from '../i18n.js';

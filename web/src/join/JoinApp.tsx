@@ -1,8 +1,8 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import type { MeResponse, Principal } from '../../../signaling/protocol/auth.js';
-import { type MeetingView, meetingStateLabels } from '../../../signaling/protocol/meetings.js';
-import { formatTime } from '../../../signaling/protocol/time.js';
+import type { MeResponse, Principal } from '../../../protocol/auth.js';
+import { type MeetingView, meetingStateLabels } from '../../../protocol/meetings.js';
+import { formatTime } from '../../../protocol/time.js';
 import { api, setBearer } from '../api.js';
 import { useI18n } from '../i18n.js';
 import type { MeetingLive } from '../live/useMeeting.js';

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { AttendanceSummary, Minute } from '../../../signaling/protocol/attendance.js';
-import type { MeetingView } from '../../../signaling/protocol/meetings.js';
-import { formatDateTime } from '../../../signaling/protocol/time.js';
+import type { AttendanceSummary, Minute } from '../../../protocol/attendance.js';
+import type { MeetingView } from '../../../protocol/meetings.js';
+import { formatDateTime } from '../../../protocol/time.js';
 import { api } from '../api.js';
 import { useI18n } from '../i18n.js';
 import { ErrorNotice, TextField, toast } from '../ui.js';

@@ -4,9 +4,9 @@ import type {
   ReportStatus,
   SiteReport,
   SiteReportList,
-} from '../../../signaling/protocol/reports.js';
-import { deadlineLabel, reportStatusLabels } from '../../../signaling/protocol/reports.js';
-import { formatDateTime } from '../../../signaling/protocol/time.js';
+} from '../../../protocol/reports.js';
+import { deadlineLabel, reportStatusLabels } from '../../../protocol/reports.js';
+import { formatDateTime } from '../../../protocol/time.js';
 import { ApiError, api, authHeaders } from '../api.js';
 import { useI18n } from '../i18n.js';
 import { ErrorNotice, Notice, TextField, toast } from '../ui.js';

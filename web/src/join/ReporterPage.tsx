@@ -1,5 +1,5 @@
-import type { MeetingView } from '../../../signaling/protocol/meetings.js';
-import { formatDateTime } from '../../../signaling/protocol/time.js';
+import type { MeetingView } from '../../../protocol/meetings.js';
+import { formatDateTime } from '../../../protocol/time.js';
 import { useI18n } from '../i18n.js';
 import { DocumentsList } from './documents.js';
 import { JoinFrame } from './JoinApp.js';

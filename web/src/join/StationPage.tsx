@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'preact/hooks';
-import type { MeetingView } from '../../../signaling/protocol/meetings.js';
-import { formatDateTime } from '../../../signaling/protocol/time.js';
+import type { MeetingView } from '../../../protocol/meetings.js';
+import { formatDateTime } from '../../../protocol/time.js';
 import { useI18n } from '../i18n.js';
 import { DevicePanel } from '../live/DevicePanel.js';
 import { useDevices } from '../live/devices.js';

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { MeetingView } from '../../../signaling/protocol/meetings.js';
-import { formatDateTime, formatTime } from '../../../signaling/protocol/time.js';
+import type { MeetingView } from '../../../protocol/meetings.js';
+import { formatDateTime, formatTime } from '../../../protocol/time.js';
 import { longDate } from '../admin/MeetingsList.js';
 import { useI18n } from '../i18n.js';
 import { ChecklistPanel, CheckPanel } from '../live/CheckPanel.js';

@@ -1,6 +1,6 @@
 import Hls from 'hls.js';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { MeetingView } from '../../../signaling/protocol/meetings.js';
+import type { MeetingView } from '../../../protocol/meetings.js';
 import { authHeaders } from '../api.js';
 import { useI18n } from '../i18n.js';
 import { JoinFrame } from './JoinApp.js';

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import type { MeetingView } from '../../../signaling/protocol/meetings.js';
+import type { MeetingView } from '../../../protocol/meetings.js';
 import { ApiError, authHeaders } from '../api.js';
 import { useI18n } from '../i18n.js';
 import { ErrorNotice } from '../ui.js';

@@ -5,8 +5,8 @@ import {
   checklistItems,
   checklistLabels,
   type SiteReadiness,
-} from '../../../signaling/protocol/check.js';
-import { formatTime } from '../../../signaling/protocol/time.js';
+} from '../../../protocol/check.js';
+import { formatTime } from '../../../protocol/time.js';
 import { onCheckRequested } from '../../client/ConnectionCheck.js';
 import { CheckReasons, computerLine } from '../CheckReasons.js';
 import { type Lang, useI18n } from '../i18n.js';

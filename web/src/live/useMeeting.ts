@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { RecordingState } from '../../../signaling/protocol/broadcast.js';
-import type { Participant, SessionState } from '../../../signaling/protocol/socket.js';
+import type { RecordingState } from '../../../protocol/broadcast.js';
+import type { Participant, SessionState } from '../../../protocol/socket.js';
 import {
   type ConnectionState,
   MeetingClient,
