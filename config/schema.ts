@@ -160,6 +160,17 @@ export const configSchema = z
         path: ['secret'],
       }),
     checks: checkThresholdsSchema.prefault({}),
+    /** Checks in waves: how many bandwidth measurements run at once (server/checks/CheckWaves.ts). */
+    checkQueue: z
+      .strictObject({
+        /** Unset: workers × floor(workerBudgetKbps / (2 × 1.25 × the larger bitrate threshold)). */
+        maxConcurrent: z.coerce.number().int().min(1).max(1000).optional(),
+        /** What one media worker gives the checks (kbps through it, both ways counted). */
+        workerBudgetKbps: z.coerce.number().int().min(1000).max(10_000_000).default(20_000),
+        /** Expected length of one check, for the waiting time, until the window measured its own. */
+        expectedCheckSeconds: z.coerce.number().int().min(5).max(600).default(25),
+      })
+      .prefault({}),
     /** The programme (broadcast/): one composed, encoded picture of a meeting for recording and live out. */
     broadcast: z
       .strictObject({

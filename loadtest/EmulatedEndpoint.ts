@@ -23,6 +23,11 @@ export interface EmulatedEndpointOptions {
   layer?: 0 | 1 | 2;
   /** Publish a small camera while this site holds the floor. Default true. */
   cameraOnFloor?: boolean;
+  /**
+   * Join the socket only; the Device and transports come with `ensureMedia` (a site waiting
+   * for its check turn holds no media: hundreds of them fit on one machine).
+   */
+  deferMedia?: boolean;
 }
 
 /** Milliseconds since the endpoint started joining (performance.now() based). */
@@ -173,18 +178,54 @@ export class EmulatedEndpoint {
     this.endpointId = joined.endpointId;
     if (joined.siteId !== undefined) this.siteId = joined.siteId;
     this.session = joined.session;
-    this.device = await Device.factory({ handlerName: 'Chrome111' });
-    await this.device.load({
-      routerRtpCapabilities: joined.routerRtpCapabilities as types.RtpCapabilities,
+    this.routerRtpCapabilities = joined.routerRtpCapabilities as types.RtpCapabilities;
+    if (!this.options.deferMedia) await this.ensureMedia();
+  }
+
+  private routerRtpCapabilities?: types.RtpCapabilities;
+  private mediaReady?: Promise<void>;
+
+  /** The Device, the receive transport (and the send one for the station), once. */
+  ensureMedia(): Promise<void> {
+    this.mediaReady ??= (async () => {
+      this.device = await Device.factory({ handlerName: 'Chrome111' });
+      await this.device.load({ routerRtpCapabilities: this.routerRtpCapabilities! });
+      this.recvTransport = await this.createTransport('recv');
+      if (this.options.send) this.sendTransport = await this.createTransport('send');
+      await this.request('setRtpCapabilities', {
+        rtpCapabilities: this.device.rtpCapabilities as never,
+      });
+      this.startProbe();
+      // Like the page: what it receives, every 2 s (the control plane's steady-state load).
+      this.reporter = setInterval(() => void this.reportStats(), 2000);
+    })();
+    return this.mediaReady;
+  }
+
+  /** This site's own camera and microphone as the server loops them back (check mode). */
+  ownLoopback(): Received[] {
+    return [...this.received.values()].filter(
+      (r) => r.endpointId === this.endpointId && !r.consumer.closed,
+    );
+  }
+
+  /** The selected candidate pair's round trip on the send transport (ms), when known. */
+  async sendRttMs(): Promise<number | undefined> {
+    const stats = await this.sendTransport?.getStats();
+    let rtt: number | undefined;
+    stats?.forEach((s) => {
+      if (s.type === 'candidate-pair' && s.nominated && s.currentRoundTripTime !== undefined)
+        rtt = s.currentRoundTripTime * 1000;
     });
-    this.recvTransport = await this.createTransport('recv');
-    if (this.options.send) this.sendTransport = await this.createTransport('send');
-    await this.request('setRtpCapabilities', {
-      rtpCapabilities: this.device.rtpCapabilities as never,
-    });
-    this.startProbe();
-    // Like the page: what it receives, every 2 s (the control plane's steady-state load).
-    this.reporter = setInterval(() => void this.reportStats(), 2000);
+    return rtt;
+  }
+
+  /** Stops one published track and tells the server. */
+  async unpublish(producer: types.Producer): Promise<void> {
+    producer.close();
+    const i = this.producers.indexOf(producer);
+    if (i >= 0) this.producers.splice(i, 1);
+    await this.request('closeProducer', { producerId: producer.id }).catch(() => {});
   }
 
   private async reportStats(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { IssuedLink } from '../protocol/auth.js';
+import type { CheckProgress } from '../protocol/checkQueue.js';
 import type { Meeting } from '../protocol/meetings.js';
 import type { Site } from '../protocol/sites.js';
 
@@ -46,6 +47,24 @@ export class AdminApi {
     input: { role: 'chair' | 'station' } | { role: 'technician'; siteId: string },
   ): Promise<IssuedLink> {
     return this.call('POST', `/api/meetings/${encodeURIComponent(meetingId)}/links`, input);
+  }
+
+  /** Replaces the meeting's editable fields with `over` applied (PUT, at the version read). */
+  updateMeeting(meeting: Meeting, over: Record<string, unknown>): Promise<Meeting> {
+    const {
+      id,
+      state: _s,
+      checkAtDefault: _d,
+      attachments: _a,
+      createdAt: _c,
+      updatedAt: _u,
+      ...fields
+    } = meeting;
+    return this.call('PUT', `/api/meetings/${encodeURIComponent(id)}`, { ...fields, ...over });
+  }
+
+  checkProgress(meetingId: string): Promise<CheckProgress> {
+    return this.call('GET', `/api/meetings/${encodeURIComponent(meetingId)}/check-progress`);
   }
 
   /** Ends (live) or cancels (not yet live) a test meeting this tool created. */

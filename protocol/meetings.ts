@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { meetingCheckThresholdsSchema } from './checkQueue.js';
 import {
   idOf,
   idSchema,
@@ -151,6 +152,8 @@ const meetingFields = {
     30,
   ).default([]),
   letter: letterSchema.optional(),
+  /** The check's thresholds for this meeting; each one omitted follows the service's config. */
+  checkThresholds: meetingCheckThresholdsSchema.optional(),
 };
 
 type MeetingFieldsOut = z.infer<z.ZodObject<typeof meetingFields>>;

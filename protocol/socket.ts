@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { recordingStateSchema } from './broadcast.js';
 import { checkNotifications, checkRequests } from './check.js';
+import { checkQueueNotifications } from './checkQueue.js';
 import { errorBodySchema } from './errors.js';
 import { optionalText } from './fields.js';
 import { dtlsParametersSchema, rtpCapabilitiesSchema, rtpParametersSchema } from './media.js';
@@ -262,6 +263,7 @@ export const notifications = {
   /** The meeting's programme is being recorded ("Đang ghi hình") or no longer. */
   recordingChanged: recordingStateSchema,
   ...checkNotifications,
+  ...checkQueueNotifications,
 } as const;
 
 export type NotificationName = keyof typeof notifications;

@@ -25,6 +25,8 @@ export interface CheckHooks {
   checklist(siteId: string, input: ChecklistInput, by: string): Promise<SiteReadiness>;
   /** IT asked this site to check now: open an on-demand allowance. */
   requested(siteId: string): Promise<void>;
+  /** The meeting's own thresholds (absent: the session's). */
+  thresholds?(): Promise<CheckThresholdsLike>;
 }
 
 export interface ConnectionCheckOptions {
@@ -49,8 +51,13 @@ interface Running {
   checkId: string;
   kind: CheckKind;
   startedAt: number;
+  /** Judged by the thresholds in force when it began. */
+  thresholds: CheckThresholdsLike;
   uplink?: UplinkFigures;
 }
+
+const targetKbpsOf = (t: CheckThresholdsLike) =>
+  Math.round(Math.max(t.minUplinkKbps, t.minDownlinkKbps) * 1.25);
 
 const CLOCK_RATE: Record<string, number> = { audio: 48_000, video: 90_000 };
 
@@ -74,8 +81,7 @@ export class ConnectionCheck {
 
   /** Sends the camera at this rate during the check: enough to prove both thresholds. */
   get targetKbps(): number {
-    const { minUplinkKbps, minDownlinkKbps } = this.options.thresholds;
-    return Math.round(Math.max(minUplinkKbps, minDownlinkKbps) * 1.25);
+    return targetKbpsOf(this.options.thresholds);
   }
 
   isChecking(p: Participant): boolean {
@@ -98,9 +104,10 @@ export class ConnectionCheck {
   async begin(p: Participant) {
     const siteId = this.site(p);
     const kind = await this.options.hooks.allowed(siteId);
+    const thresholds = (await this.options.hooks.thresholds?.()) ?? this.options.thresholds;
     const previous = this.running.get(p.endpointId);
     if (previous) this.log.info({ siteId }, 'check restarted by the page');
-    const run: Running = { checkId: randomUUID(), kind, startedAt: Date.now() };
+    const run: Running = { checkId: randomUUID(), kind, startedAt: Date.now(), thresholds };
     this.running.set(p.endpointId, run);
     this.options.setLoopback(p, true);
     await this.options.hooks.begun(siteId);
@@ -109,8 +116,14 @@ export class ConnectionCheck {
       checkId: run.checkId,
       kind,
       measureMs: this.measureMs,
-      targetKbps: this.targetKbps,
-      thresholds: { ...this.options.thresholds },
+      targetKbps: targetKbpsOf(thresholds),
+      thresholds: {
+        maxRttMs: thresholds.maxRttMs,
+        maxLossPercent: thresholds.maxLossPercent,
+        maxJitterMs: thresholds.maxJitterMs,
+        minUplinkKbps: thresholds.minUplinkKbps,
+        minDownlinkKbps: thresholds.minDownlinkKbps,
+      },
     };
   }
 
@@ -171,7 +184,7 @@ export class ConnectionCheck {
     if (!run.uplink)
       throw conflict('Chưa đo chiều gửi / Measure the uplink (measureUplink) before submitting');
     const all = { ...figures, uplink: run.uplink };
-    const { verdict, reasons } = evaluateCheck(all, this.options.thresholds);
+    const { verdict, reasons } = evaluateCheck(all, run.thresholds);
     const finishedAt = Date.now();
     const result: CheckResult = {
       checkId,

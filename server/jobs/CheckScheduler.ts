@@ -28,6 +28,8 @@ export interface CheckWindowHooks {
   windowClosed(meeting: Meeting, noShows: SiteReadiness[]): void;
   /** Every connected site runs a short check. */
   recheck(meeting: Meeting, window: CheckWindow, measureMs: number): void;
+  /** The meeting no longer has checks (cancelled, unscheduled, deleted): a running window ends. */
+  windowRemoved?(meetingId: string): void;
 }
 
 export interface CheckSchedulerOptions {
@@ -235,6 +237,7 @@ export class CheckScheduler {
     for (const id of ids) await this.removeJob(id);
     await store.read((r) => r.del(setKey));
     await this.options.readiness.closeWindow(meetingId);
+    this.callHook('windowRemoved', () => this.hooks?.windowRemoved?.(meetingId));
     this.log.info({ meetingId, removed: ids.length }, 'check jobs removed');
   }
 

@@ -1,7 +1,11 @@
+import { availableParallelism } from 'node:os';
 import type { Config } from '../../config/index.js';
-import type { CheckHooks } from '../../signaling/ConnectionCheck.js';
+import { type CheckProgress, thresholdsFor } from '../../protocol/checkQueue.js';
 import { conflict } from '../../protocol/errors.js';
+import type { CheckHooks } from '../../signaling/ConnectionCheck.js';
 import type { SignalingServer } from '../../signaling/SignalingServer.js';
+import { CheckQueue } from '../checks/CheckQueue.js';
+import { CheckWaves, defaultCheckLimit } from '../checks/CheckWaves.js';
 import type { DataServices } from '../DataServices.js';
 import { CheckScheduler } from '../jobs/CheckScheduler.js';
 import type { CheckTiming } from '../jobs/checkJobs.js';
@@ -15,7 +19,7 @@ import { ReadinessService } from '../readiness/ReadinessService.js';
 export interface CheckServicesOptions {
   data: DataServices;
   redisUrl: string;
-  config: Pick<Config, 'checks' | 'notify'>;
+  config: Pick<Config, 'checks' | 'notify'> & Partial<Pick<Config, 'checkQueue' | 'media'>>;
   logger: Logger;
   timing?: Partial<CheckTiming>;
   /** How long an IT "check now" lets the site submit results (ms). Default 10 min. */
@@ -34,6 +38,8 @@ export interface CheckServicesOptions {
 export class CheckServices {
   private signaling?: SignalingServer;
   private closing?: Promise<void>;
+  /** The check window in waves (at most `waves.limit` measurements at once). */
+  readonly waves: CheckWaves;
 
   private constructor(
     readonly readiness: ReadinessService,
@@ -41,7 +47,35 @@ export class CheckServices {
     readonly notifier: Notifier,
     readonly scheduler: CheckScheduler,
     private readonly options: CheckServicesOptions,
-  ) {}
+  ) {
+    const { config, data } = options;
+    const q = config.checkQueue;
+    const limit =
+      q?.maxConcurrent ??
+      defaultCheckLimit({
+        workers: config.media?.numWorkers ?? availableParallelism(),
+        workerBudgetKbps: q?.workerBudgetKbps ?? 20_000,
+        ...config.checks,
+      });
+    this.waves = new CheckWaves({
+      queue: new CheckQueue(data.store),
+      limit,
+      defaultCheckMs: (q?.expectedCheckSeconds ?? 25) * 1000,
+      onlineSites: async (meetingId) => {
+        const [meeting, list] = await Promise.all([
+          data.meetings.get(meetingId),
+          readiness.list(meetingId),
+        ]);
+        const online = new Set(list.filter((r) => r.online).map((r) => r.siteId));
+        return meeting.sites.map((s) => s.siteId).filter((id) => online.has(id));
+      },
+      siteCount: async (meetingId) => (await data.meetings.get(meetingId)).sites.length,
+      hosts: (meetingId) => this.signaling?.session(meetingId) !== undefined,
+      notify: (meetingId, name, payload, to) =>
+        this.signaling?.notify(meetingId, name, payload, to),
+      logger: options.logger,
+    });
+  }
 
   static async create(options: CheckServicesOptions): Promise<CheckServices> {
     const { data, config, logger } = options;
@@ -87,10 +121,27 @@ export class CheckServices {
   hooksFor(meetingId: string): CheckHooks {
     const { readiness } = this;
     return {
-      allowed: (siteId) => readiness.assertCheckAllowed(meetingId, siteId),
+      allowed: async (siteId) => {
+        const kind = await readiness.assertCheckAllowed(meetingId, siteId);
+        // In a window the measurement waits for its turn; IT's "check now" does not.
+        if (kind !== 'on-demand') await this.waves.admit(meetingId, siteId);
+        return kind;
+      },
+      thresholds: async () =>
+        thresholdsFor(
+          this.options.config.checks,
+          (await this.options.data.meetings.get(meetingId)).checkThresholds,
+        ),
       begun: async (siteId) => void (await readiness.beginCheck(meetingId, siteId)),
-      aborted: async (siteId) => void (await readiness.abortCheck(meetingId, siteId)),
-      completed: (siteId, result) => readiness.recordCheck(meetingId, siteId, result),
+      aborted: async (siteId) => {
+        await readiness.abortCheck(meetingId, siteId);
+        await this.waves.finished(meetingId, siteId);
+      },
+      completed: async (siteId, result) => {
+        const r = await readiness.recordCheck(meetingId, siteId, result);
+        await this.waves.finished(meetingId, siteId, result.durationMs);
+        return r;
+      },
       checklist: async (siteId, input, by) => {
         await this.assertNotOver(meetingId);
         return readiness.recordChecklist(meetingId, siteId, {
@@ -131,38 +182,35 @@ export class CheckServices {
           { open: true, kind: window.kind, closesAt: window.closesAt },
           { roles: ['site', 'station', 'chair', 'it'] },
         );
-        signaling.notify(
-          meeting.id,
-          'checkRequested',
-          {
-            kind: 'window',
-            reason: 'Đến giờ kiểm tra kỹ thuật / The technical check has started',
-          },
-          { roles: ['site'] },
-        );
+        // Not every site at once: the connected ones line up and are called in waves.
+        void this.waves
+          .open(meeting.id, 'window', Date.parse(window.closesAt))
+          .catch((err) => log.error({ err, meetingId: meeting.id }, 'check queue not opened'));
       },
-      windowClosed: (meeting) =>
+      windowClosed: (meeting) => {
         signaling.notify(
           meeting.id,
           'checkWindowChanged',
           { open: false, kind: 'window' },
           { roles: ['site', 'station', 'chair', 'it'] },
-        ),
-      recheck: (meeting, _window, measureMs) =>
-        signaling.notify(
-          meeting.id,
-          'checkRequested',
-          {
-            kind: 'recheck',
-            reason: 'Kiểm tra lại trước giờ khai mạc / Re-check before the opening',
-            measureMs,
-          },
-          { roles: ['site'] },
-        ),
+        );
+        void this.waves
+          .end(meeting.id)
+          .catch((err) => log.warn({ err, meetingId: meeting.id }, 'check queue not closed'));
+      },
+      windowRemoved: (meetingId) =>
+        void this.waves
+          .end(meetingId)
+          .catch((err) => log.warn({ err, meetingId }, 'check queue not closed')),
+      recheck: (meeting, window, measureMs) =>
+        void this.waves
+          .open(meeting.id, 'recheck', Date.parse(window.closesAt), measureMs)
+          .catch((err) => log.error({ err, meetingId: meeting.id }, 're-check queue not opened')),
     });
     // Online and offline follow the live session's own events (a tab taking over is neither).
     signaling.events.on('sessionOpened', (session) => {
       const meetingId = session.meetingId;
+      this.waves.watch(meetingId);
       session.on('endpointJoined', ({ siteId }) => {
         if (siteId === undefined) return;
         void this.siteConnected(meetingId, siteId).catch((err) =>
@@ -173,6 +221,7 @@ export class CheckServices {
         if (siteId === undefined) return;
         void this.readiness
           .setOnline(meetingId, siteId, false)
+          .then(() => this.waves.left(meetingId, siteId))
           .catch((err) => log.warn({ err, meetingId, siteId }, 'readiness on disconnect failed'));
       });
     });
@@ -181,6 +230,8 @@ export class CheckServices {
   /** A site's page connected: online, and told to check if a window is open. */
   private async siteConnected(meetingId: string, siteId: string): Promise<void> {
     await this.readiness.setOnline(meetingId, siteId, true);
+    // In a window running in waves the site takes (or keeps) its place in line.
+    if (await this.waves.connected(meetingId, siteId)) return;
     const window = await this.readiness.window(meetingId);
     if (window && window.kind !== 'on-demand') {
       this.signaling?.notify(
@@ -217,8 +268,14 @@ export class CheckServices {
     return session.check.request(siteId);
   }
 
+  /** The window's progress for the IT board (GET …/check-progress; pushed as checkProgress). */
+  checkProgress(meetingId: string): Promise<CheckProgress> {
+    return this.waves.progress(meetingId);
+  }
+
   close(): Promise<void> {
     this.closing ??= (async () => {
+      await this.waves.close();
       this.readiness.removeAllListeners();
       this.inApp.removeAllListeners();
       await this.scheduler.close();

@@ -7,6 +7,7 @@ import {
   readinessHistoryEntrySchema,
   siteReadinessSchema,
 } from '../../protocol/check.js';
+import { checkProgressSchema } from '../../protocol/checkQueue.js';
 import { notFound } from '../../protocol/errors.js';
 import { idOf } from '../../protocol/fields.js';
 import { errorResponses, meetingParamsSchema, okSchema } from '../../protocol/http.js';
@@ -57,6 +58,25 @@ export const readinessRoutes: FastifyPluginAsyncZod<ReadinessRoutesOptions> = as
       },
     },
     async (request) => checks.readiness.summary(await meetings.get(request.params.id)),
+  );
+
+  app.get(
+    '/api/meetings/:id/check-progress',
+    {
+      onRequest: board,
+      schema: {
+        tags,
+        security: either,
+        summary:
+          'Tiến độ kiểm tra theo lượt / Check window progress (checked, checking, waiting, offline)',
+        params: meetingParamsSchema,
+        response: { 200: checkProgressSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      await meetings.get(request.params.id);
+      return checks.checkProgress(request.params.id);
+    },
   );
 
   app.get(
