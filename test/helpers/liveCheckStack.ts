@@ -4,16 +4,16 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Test } from 'tap';
-import { type ConfigInput, configSchema } from '../../config/index.js';
+import { configSchema } from '../../config/index.js';
 import { WorkerPool } from '../../media/WorkerPool.js';
-import type { Actor } from '../../protocol/auth.js';
-import { type Meeting, meetingInputSchema } from '../../protocol/meetings.js';
-import { siteInputSchema } from '../../protocol/sites.js';
 import { DataServices } from '../../server/DataServices.js';
 import { buildHttpApp, type HttpApp } from '../../server/http/buildHttpApp.js';
 import { CheckServices } from '../../server/live/CheckServices.js';
 import { createSignaling } from '../../server/live/createSignaling.js';
 import { connectRedis } from '../../server/redis/connectRedis.js';
+import type { Actor } from '../../protocol/auth.js';
+import { type Meeting, meetingInputSchema } from '../../protocol/meetings.js';
+import { siteInputSchema } from '../../protocol/sites.js';
 import type { SignalingServer } from '../../signaling/SignalingServer.js';
 import { testLogger } from './logger.js';
 import { startTestRedis } from './redis.js';
@@ -47,8 +47,6 @@ export async function startLiveCheckStack(
     listenIp?: string;
     announcedAddress?: string;
     rtcPort?: number;
-    /** Settings over the defaults (e.g. checkQueue.maxConcurrent). */
-    config?: ConfigInput;
   },
 ): Promise<LiveCheckStack> {
   const { url: redisUrl } = await startTestRedis(t);
@@ -60,7 +58,7 @@ export async function startLiveCheckStack(
     publicUrl: 'http://127.0.0.1',
     dataDir: mkdtempSync(join(tmpdir(), 'diemcau-data-')),
   });
-  const config = configSchema.parse(opts.config ?? {});
+  const config = configSchema.parse({});
   const checks = await CheckServices.create({ data, redisUrl, config, logger: testLogger });
   nextPort += 2;
   const rtcPort = opts.rtcPort ?? nextPort;
