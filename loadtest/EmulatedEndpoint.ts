@@ -220,6 +220,17 @@ export class EmulatedEndpoint {
     return rtt;
   }
 
+  /** The send path's bandwidth estimate (availableOutgoingBitrate, kbps), when known. */
+  async sendEstimateKbps(): Promise<number | undefined> {
+    const stats = await this.sendTransport?.getStats();
+    let kbps: number | undefined;
+    stats?.forEach((s) => {
+      if (s.type === 'candidate-pair' && s.nominated && s.availableOutgoingBitrate !== undefined)
+        kbps = s.availableOutgoingBitrate / 1000;
+    });
+    return kbps;
+  }
+
   /** Stops one published track and tells the server. */
   async unpublish(producer: types.Producer): Promise<void> {
     producer.close();

@@ -93,8 +93,15 @@ export class EmulatedTechnician {
         await ep.publish(microphone.track, 'microphone'),
       );
       await this.waitForLoopback(8000);
-      // The encoder and the bandwidth estimate need a moment, as on the page.
+      // The encoder and the bandwidth estimate need a moment, as on the page: a second, then
+      // until the send estimate reaches the target (at most 3 s more).
       await sleep(1000);
+      const until = performance.now() + 3000;
+      while (performance.now() < until) {
+        const kbps = await ep.sendEstimateKbps();
+        if (kbps !== undefined && kbps >= begin.targetKbps) break;
+        await sleep(200);
+      }
       const before = await ep.figures('site');
       const t0 = performance.now();
       const [uplink] = await Promise.all([
