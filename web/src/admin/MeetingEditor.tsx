@@ -17,6 +17,12 @@ import { useI18n } from '../i18n.js';
 import { linkTo, navigate } from '../router.js';
 import { Checkbox, ErrorNotice, Notice, SelectField, TextField, toast } from '../ui.js';
 import { useLoad } from '../useLoad.js';
+import {
+  CheckThresholdsEditor,
+  type ThresholdsForm,
+  thresholdsFormOf,
+  thresholdsInputOf,
+} from './CheckThresholdsEditor.js';
 
 interface CompRow {
   role: string;
@@ -64,6 +70,7 @@ interface MeetingForm {
   agenda: AgendaRow[];
   requirements: string[];
   letter: LetterForm;
+  thresholds: ThresholdsForm;
 }
 
 let rowKey = 1;
@@ -99,6 +106,7 @@ function newForm(): MeetingForm {
     agenda: [],
     requirements: [],
     letter: { ...emptyLetter },
+    thresholds: thresholdsFormOf(undefined),
   };
 }
 
@@ -138,6 +146,7 @@ function formOf(m: Meeting): MeetingForm {
       isBreak: a.isBreak,
     })),
     requirements: [...m.requirements],
+    thresholds: thresholdsFormOf(m.checkThresholds),
     letter: {
       authority: l?.authority ?? '',
       number: l?.number ?? '',
@@ -234,6 +243,7 @@ function inputOf(f: MeetingForm): MeetingInput {
     })),
     requirements: f.requirements.map(nfc).filter(Boolean),
     ...(hasLetter ? { letter } : {}),
+    ...thresholdsInputOf(f.thresholds),
   };
 }
 
@@ -634,6 +644,11 @@ export function MeetingEditor(props: { meetingId?: string }) {
       </section>
 
       <LetterEditor letter={form.letter} errors={errors} onChange={(letter) => up({ letter })} />
+      <CheckThresholdsEditor
+        value={form.thresholds}
+        errors={errors}
+        onChange={(thresholds) => up({ thresholds })}
+      />
 
       <div class="form-actions">
         <button type="submit" class="primary big" disabled={busy} data-testid="save-meeting">

@@ -14,6 +14,7 @@ import { formatDateTime, formatTime } from '../../../protocol/time.js';
 import { ApiError, api } from '../api.js';
 import { CheckReasons, computerLine } from '../CheckReasons.js';
 import { useI18n } from '../i18n.js';
+import { CheckProgressLine } from '../live/CheckQueueNotice.js';
 import { checkRequest, onCheckNotification } from '../live/checkApi.js';
 import { useMeeting } from '../live/useMeeting.js';
 import { ErrorNotice, Notice, QualityBadge, toast } from '../ui.js';
@@ -222,6 +223,7 @@ export function ReadinessBoard(props: {
         <ErrorNotice error={loadError} onRetry={() => void load()} />
       ) : null}
       <ErrorNotice error={actionError} />
+      <CheckProgressLine meetingId={m.id} client={live.client} />
       {readiness?.problems.length ? (
         <Notice kind="warn">
           <ul style={{ margin: 0, paddingLeft: '18px' }}>

@@ -4,6 +4,7 @@ import { formatDateTime, formatTime } from '../../../protocol/time.js';
 import { longDate } from '../admin/MeetingsList.js';
 import { useI18n } from '../i18n.js';
 import { ChecklistPanel, CheckPanel } from '../live/CheckPanel.js';
+import { CheckQueueNotice } from '../live/CheckQueueNotice.js';
 import { DevicePanel } from '../live/DevicePanel.js';
 import { type Devices, useDevices } from '../live/devices.js';
 import { type MeetingLive, trackOf, useMeeting } from '../live/useMeeting.js';
@@ -107,6 +108,7 @@ function Waiting(props: {
           </p>
           <p>{t('checkWindow', { time: formatDateTime(view.checkAt) })}</p>
         </section>
+        <CheckQueueNotice client={props.live.client} />
         <DevicePanel devices={props.devices} />
         <CheckPanel live={props.live} devices={props.devices} />
         <ChecklistPanel live={props.live} expected={own?.expectedCount} />
