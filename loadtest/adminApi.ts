@@ -24,7 +24,7 @@ export class AdminApi {
     return new AdminApi(url, cookie);
   }
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private async call<T>(method: string, path: string, body?: unknown, tries = 4): Promise<T> {
     const res = await fetch(new URL(path, this.url), {
       method,
       headers: {
@@ -34,6 +34,12 @@ export class AdminApi {
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const text = await res.text();
+    // The API limits requests per address: wait as long as it says, then try again.
+    if (res.status === 429 && tries > 1) {
+      const after = Number(JSON.parse(text)?.details?.retryAfterSeconds ?? 5);
+      await new Promise((r) => setTimeout(r, Math.min(120, Math.max(1, after)) * 1000));
+      return this.call(method, path, body, tries - 1);
+    }
     if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${text}`);
     return (text ? JSON.parse(text) : undefined) as T;
   }

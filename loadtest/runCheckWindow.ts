@@ -137,7 +137,8 @@ export async function runCheckWindow(o: CheckWindowOptions): Promise<CheckWindow
           lastProgress = p;
           maxCheckingServer = Math.max(maxCheckingServer, p.checking);
         }
-        await sleep(250);
+        // Once a second: the API's request limit is per address, shared with the link issuing.
+        await sleep(1000);
       }
     })();
     const deadline = performance.now() + o.timeoutMs;
