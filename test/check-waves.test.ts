@@ -95,6 +95,11 @@ t.test('a check window runs in waves of at most the limit, first come first serv
       `site ${s.site}: no bandwidth reason (up ${s.uplinkKbps}, down ${s.downlinkKbps} kbps)`,
     );
   }
+  // Judged by the meeting's own thresholds: the service's 1200 kbps would have failed them all.
+  t.ok(
+    r.sites.every((s) => (s.uplinkKbps ?? 0) < 1200),
+    'the emulated cameras send below the service default',
+  );
   // First come, first served: sites are called in the meeting's order (the sites of one wave
   // within a few milliseconds of each other). Site 5 came back within its wait: its place held.
   const inLine = r.sites.filter((s) => s.site !== 7);
