@@ -4,3 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 npx tsx scripts/bench/fanout.ts "$@"
 npx tsx scripts/bench/programme.ts
+npx tsx scripts/bench/check-waves.ts
