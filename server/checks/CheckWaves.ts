@@ -193,10 +193,7 @@ export class CheckWaves {
 
   private async pushMeeting(meetingId: string): Promise<void> {
     const snap = await this.o.queue.snapshot(meetingId);
-    if (!snap) {
-      this.watched.delete(meetingId);
-      return;
-    }
+    if (!snap) return;
     for (const [siteId, pos] of positionsOf(snap)) {
       const payload: CheckQueued = { state: 'waiting', ...pos };
       const key = `${meetingId}|${siteId}`;
@@ -264,7 +261,9 @@ export class CheckWaves {
     for (const meetingId of [...this.watched]) {
       try {
         if (!(await this.o.queue.isOpen(meetingId))) {
-          this.watched.delete(meetingId);
+          // A session hosted here stays watched: a window opened by another node's job starts
+          // with no event on this one.
+          if (!this.o.hosts(meetingId)) this.watched.delete(meetingId);
           this.clearSent(meetingId);
           continue;
         }
