@@ -28,6 +28,11 @@ export interface EmulatedEndpointOptions {
    * for its check turn holds no media: hundreds of them fit on one machine).
    */
   deferMedia?: boolean;
+  /**
+   * Sent as X-Forwarded-For: each emulated site its own address, as real sites have (the
+   * server believes it only from a proxy in TRUSTED_PROXIES, e.g. 127.0.0.1 for a bench).
+   */
+  forwardedFor?: string;
 }
 
 /** Milliseconds since the endpoint started joining (performance.now() based). */
@@ -97,6 +102,9 @@ export class EmulatedEndpoint {
       transports: ['websocket'],
       reconnection: false,
       forceNew: true,
+      ...(options.forwardedFor
+        ? { extraHeaders: { 'x-forwarded-for': options.forwardedFor } }
+        : {}),
     });
     // Wire sizes of socket.io messages (engine.io frames), both ways.
     this.socket.io.on('open', () => {

@@ -20,6 +20,7 @@ const { values } = parseArgs({
     drop: { type: 'string', multiple: true, default: [] },
     timeout: { type: 'string', default: '1800' },
     'join-concurrency': { type: 'string', default: '20' },
+    'distinct-addresses': { type: 'boolean', default: false },
     user: { type: 'string', default: process.env.DIEMCAU_ADMIN_USER ?? 'admin' },
     json: { type: 'string' },
   },
@@ -66,6 +67,7 @@ try {
     ...(minKbps ? { thresholds: { minUplinkKbps: minKbps, minDownlinkKbps: minKbps } } : {}),
     drops,
     joinConcurrency: Number(values['join-concurrency']),
+    distinctAddresses: values['distinct-addresses'],
     timeoutMs: Number(values.timeout) * 1000,
     progress: (line) => process.stderr.write(`${line}\n`),
   });

@@ -25,6 +25,8 @@ export interface CheckWindowOptions {
    * back after `backAfterMs`, or once every other site has its verdict ('last').
    */
   drops?: { site: number; backAfterMs: number | 'last' }[];
+  /** Each site from its own address (X-Forwarded-For; the server must trust 127.0.0.1). */
+  distinctAddresses?: boolean;
   /** Sites connecting at once while joining. */
   joinConcurrency?: number;
   timeoutMs: number;
@@ -96,10 +98,14 @@ export async function runCheckWindow(o: CheckWindowOptions): Promise<CheckWindow
   let openedAt: number | undefined;
   const tokens = new Map<string, string>();
   const tech = async (siteId: string) => {
+    const i = siteIds.indexOf(siteId);
     const ep = await EmulatedEndpoint.join({
       url: o.url,
       token: tokens.get(siteId)!,
       deferMedia: true,
+      ...(o.distinctAddresses
+        ? { forwardedFor: `10.20.${Math.floor(i / 250)}.${(i % 250) + 1}` }
+        : {}),
     });
     all.push(ep);
     ep.socket.on('checkWindowChanged', (e: { open: boolean }) => {

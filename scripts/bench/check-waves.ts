@@ -57,6 +57,9 @@ const env = {
   ANNOUNCED_ADDRESS: '127.0.0.1',
   RTC_PORT_BASE: '18300',
   MEDIASOUP_WORKERS: '1',
+  // Each emulated site connects as its own address (X-Forwarded-For), as real sites do: the
+  // per-address handshake limit would otherwise hold 400 sites from one address back.
+  TRUSTED_PROXIES: '127.0.0.1',
   LOG_LEVEL: 'error',
   LOG_PRETTY: 'false',
 };
@@ -120,6 +123,7 @@ try {
         '3600',
         '--user',
         ADMIN.username,
+        '--distinct-addresses',
         '--json',
         out,
       ],
