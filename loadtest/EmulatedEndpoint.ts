@@ -203,11 +203,29 @@ export class EmulatedEndpoint {
       await this.request('setRtpCapabilities', {
         rtpCapabilities: this.device.rtpCapabilities as never,
       });
+      // A site emulated for its check only receives its own loopback: no main point to wait
+      // for, nothing to report (polling stats of hundreds of sites would starve the emulator).
+      if (this.options.deferMedia) return;
       this.startProbe();
       // Like the page: what it receives, every 2 s (the control plane's steady-state load).
       this.reporter = setInterval(() => void this.reportStats(), 2000);
     })();
     return this.mediaReady;
+  }
+
+  /**
+   * Closes the transports and the Device (ensureMedia makes new ones): a site emulated for its
+   * check gives its media back after it, so hundreds fit in one emulator process.
+   */
+  releaseMedia(): void {
+    for (const r of this.received.values()) r.consumer.close();
+    this.received.clear();
+    this.recvTransport?.close();
+    this.sendTransport?.close();
+    this.recvTransport = undefined;
+    this.sendTransport = undefined;
+    this.device = undefined;
+    this.mediaReady = undefined;
   }
 
   /** This site's own camera and microphone as the server loops them back (check mode). */

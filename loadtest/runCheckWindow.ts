@@ -111,7 +111,11 @@ export async function runCheckWindow(o: CheckWindowOptions): Promise<CheckWindow
     ep.socket.on('checkWindowChanged', (e: { open: boolean }) => {
       if (e.open) openedAt ??= performance.now();
     });
-    return new EmulatedTechnician(ep, { measureMs: o.measureMs, camera: o.camera });
+    return new EmulatedTechnician(ep, {
+      measureMs: o.measureMs,
+      camera: o.camera,
+      releaseMedia: true,
+    });
   };
   try {
     for (let i = 0; i < siteIds.length; i += 25) {

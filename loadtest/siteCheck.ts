@@ -16,6 +16,8 @@ export interface TechnicianOptions {
   /** How long the page sends for (ms); the server's own default when omitted. */
   measureMs?: number;
   camera?: { width: number; height: number; fps: number };
+  /** Close the transports once the check is over (an emulator carrying hundreds of sites). */
+  releaseMedia?: boolean;
 }
 
 export interface TechnicianLog {
@@ -151,6 +153,7 @@ export class EmulatedTechnician {
     } finally {
       for (const p of producers) await ep.unpublish(p);
       for (const s of sources) s.stop();
+      if (this.options.releaseMedia) ep.releaseMedia();
     }
   }
 
