@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { idSchema, timestampSchema } from './fields.js';
+import { zodMessage } from './text.js';
 
 export const roles = ['admin', 'chair', 'technician', 'station', 'viewer', 'reporter'] as const;
 export const roleSchema = z.enum(roles);
@@ -46,21 +47,25 @@ export const actorSchema = z.object({
 export type Actor = z.infer<typeof actorSchema>;
 
 const username = z
-  .string({ error: 'Tên đăng nhập là bắt buộc / Username is required' })
+  .string({ error: zodMessage({ vi: 'Tên đăng nhập là bắt buộc', en: 'Username is required' }) })
   .trim()
   .toLowerCase()
   .regex(/^[a-z0-9._-]{1,64}$/, {
-    error:
-      'Tên đăng nhập gồm 1–64 chữ cái không dấu, chữ số, ".", "_" hoặc "-" / Username: 1–64 letters, digits, ".", "_" or "-"',
+    error: zodMessage({
+      vi: 'Tên đăng nhập gồm 1–64 chữ cái không dấu, chữ số, ".", "_" hoặc "-"',
+      en: 'Username: 1–64 letters, digits, ".", "_" or "-"',
+    }),
   });
 export const usernameSchema = username;
 
 export const loginInputSchema = z.strictObject({
   username,
   password: z
-    .string({ error: 'Mật khẩu là bắt buộc / Password is required' })
-    .min(1, { error: 'Mật khẩu không được để trống / Password must not be empty' })
-    .max(200, { error: 'Mật khẩu quá dài / Password is too long' }),
+    .string({ error: zodMessage({ vi: 'Mật khẩu là bắt buộc', en: 'Password is required' }) })
+    .min(1, {
+      error: zodMessage({ vi: 'Mật khẩu không được để trống', en: 'Password must not be empty' }),
+    })
+    .max(200, { error: zodMessage({ vi: 'Mật khẩu quá dài', en: 'Password is too long' }) }),
 });
 export type LoginInput = z.infer<typeof loginInputSchema>;
 
@@ -80,8 +85,10 @@ export type MeResponse = z.infer<typeof meResponseSchema>;
 
 export const linkRoles = ['chair', 'technician', 'station', 'viewer', 'reporter'] as const;
 export const linkRoleSchema = z.enum(linkRoles, {
-  error:
-    'Vai trò phải là chair, technician, station, viewer hoặc reporter / Role must be chair, technician, station, viewer or reporter',
+  error: zodMessage({
+    vi: 'Vai trò phải là chair, technician, station, viewer hoặc reporter',
+    en: 'Role must be chair, technician, station, viewer or reporter',
+  }),
 });
 /** Link roles bound to one site. */
 export const siteLinkRoles: readonly LinkRole[] = ['technician', 'reporter'];
@@ -92,7 +99,9 @@ export const issueLinkInputSchema = z
     role: linkRoleSchema,
     siteId: z
       .string()
-      .regex(/^[A-Za-z0-9-]{1,64}$/, { error: 'Mã điểm cầu không hợp lệ / Invalid site id' })
+      .regex(/^[A-Za-z0-9-]{1,64}$/, {
+        error: zodMessage({ vi: 'Mã điểm cầu không hợp lệ', en: 'Invalid site id' }),
+      })
       .optional(),
   })
   .superRefine((v, ctx) => {
@@ -103,16 +112,24 @@ export const issueLinkInputSchema = z
         path: ['siteId'],
         message:
           v.role === 'technician'
-            ? 'Liên kết cán bộ kỹ thuật cần điểm cầu / A technician link needs a site (siteId)'
-            : 'Liên kết người gửi báo cáo cần điểm cầu / A reporter link needs a site (siteId)',
+            ? zodMessage({
+                vi: 'Liên kết cán bộ kỹ thuật cần điểm cầu',
+                en: 'A technician link needs a site (siteId)',
+              })
+            : zodMessage({
+                vi: 'Liên kết người gửi báo cáo cần điểm cầu',
+                en: 'A reporter link needs a site (siteId)',
+              }),
       });
     }
     if (!siteBound && v.siteId !== undefined) {
       ctx.addIssue({
         code: 'custom',
         path: ['siteId'],
-        message:
-          'Chỉ liên kết cán bộ kỹ thuật hoặc người gửi báo cáo gắn với điểm cầu / Only technician and reporter links belong to a site',
+        message: zodMessage({
+          vi: 'Chỉ liên kết cán bộ kỹ thuật hoặc người gửi báo cáo gắn với điểm cầu',
+          en: 'Only technician and reporter links belong to a site',
+        }),
       });
     }
   });

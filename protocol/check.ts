@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { reasonSchema } from './checkVerdict.js';
 import { optionalText } from './fields.js';
+import { textSchema } from './text.js';
 
 export {
   BLACK_CAMERA_LUMA,
@@ -13,6 +14,7 @@ export {
   reasonCodes,
   reasonSchema,
   reasonsByCause,
+  reasonText,
   SILENT_MIC_LEVEL,
 } from './checkVerdict.js';
 
@@ -237,7 +239,7 @@ export const siteReadinessSchema = z.object({
   lastCheck: checkResultSchema.optional(),
   checklist: checklistSchema.optional(),
   /** Why the state is what it is (no-show, a failed check), for the board. */
-  note: z.string().optional(),
+  note: textSchema.optional(),
   updatedAt: z.string(),
 });
 export type SiteReadiness = z.infer<typeof siteReadinessSchema>;
@@ -247,16 +249,20 @@ export const readinessHistoryEntrySchema = z.object({
   from: readinessStateSchema,
   to: readinessStateSchema,
   at: z.string(),
-  note: z.string().optional(),
+  note: textSchema.optional(),
 });
 export type ReadinessHistoryEntry = z.infer<typeof readinessHistoryEntrySchema>;
 
+/** One thing to fix before the opening; a site has as many as it has problems. */
 export const readinessProblemSchema = z.object({
   siteId: id,
   siteName: z.string(),
   state: readinessStateSchema,
-  message: z.string(),
+  /** check: a reason of the last check; checklist: an item not confirmed; state: no-show and the like. */
+  kind: z.enum(['check', 'checklist', 'state']),
+  message: textSchema,
 });
+export type ReadinessProblem = z.infer<typeof readinessProblemSchema>;
 
 export const meetingReadinessSchema = z.object({
   meetingId: id,
@@ -276,9 +282,8 @@ export const inAppNotificationSchema = z.object({
   /** Absent: for the IT board only. */
   siteId: id.optional(),
   kind: z.enum(['reminder', 'window-open', 'no-show', 'check-failed', 'job-failed']),
-  /** Vietnamese first, English after. */
-  title: z.string(),
-  body: z.string(),
+  title: textSchema,
+  body: textSchema,
   at: z.string(),
 });
 export type InAppNotification = z.infer<typeof inAppNotificationSchema>;
@@ -334,7 +339,7 @@ export const checkNotifications = {
   /** Site: run the check now (window opened, re-check, or IT asked). */
   checkRequested: z.object({
     kind: checkResultSchema.shape.kind,
-    reason: z.string(),
+    reason: textSchema,
     /** Re-checks are short. */
     measureMs: z.int().positive().optional(),
   }),

@@ -10,4 +10,5 @@ export * from './http.js';
 export * from './meetings.js';
 export * from './reports.js';
 export * from './sites.js';
+export * from './text.js';
 export * from './time.js';

@@ -4,6 +4,7 @@ import { checkNotifications, checkRequests } from './check.js';
 import { errorBodySchema } from './errors.js';
 import { optionalText } from './fields.js';
 import { dtlsParametersSchema, rtpCapabilitiesSchema, rtpParametersSchema } from './media.js';
+import { textSchema } from './text.js';
 
 /*
  * The socket.io protocol between the pages and the server. Browser-safe: pure zod.
@@ -251,12 +252,12 @@ export const notifications = {
   floorRevoked: z.object({ siteId: id }),
   activeSpeakerChanged: z.object({ endpointId: id.optional() }),
   /** The media server lost this endpoint's transports (e.g. a worker was replaced): re-create them. */
-  mediaRestarted: z.object({ reason: z.string() }),
+  mediaRestarted: z.object({ reason: textSchema }),
   /** Another tab took over this endpoint; this connection is closed. */
-  replaced: z.object({ reason: z.string() }),
-  sessionEnded: z.object({ reason: z.string() }),
+  replaced: z.object({ reason: textSchema }),
+  sessionEnded: z.object({ reason: textSchema }),
   /** This connection's link was revoked, its login ended, or its site removed: do not retry. */
-  accessRevoked: z.object({ reason: z.string() }),
+  accessRevoked: z.object({ reason: textSchema }),
   /** The meeting's record changed (agenda, sites, title): read it again. */
   meetingUpdated: z.object({}),
   /** The meeting's programme is being recorded ("Đang ghi hình") or no longer. */

@@ -4,10 +4,11 @@ import { Server, type Socket } from 'socket.io';
 import type { MediaLogger } from '../media/MediaLogger.js';
 import { Room } from '../media/Room.js';
 import type { WorkerPool } from '../media/WorkerPool.js';
-import type { CheckHooks } from './ConnectionCheck.js';
 import type { CheckThresholdsLike } from '../protocol/check.js';
 import { AppError, toErrorBody } from '../protocol/errors.js';
 import type { EndpointRole, NotificationName, NotificationPayload } from '../protocol/socket.js';
+import type { Text } from '../protocol/text.js';
+import type { CheckHooks } from './ConnectionCheck.js';
 import type { QualityThresholds } from './quality.js';
 import { HandshakeLimiter, type HandshakeLimits } from './requestLimits.js';
 import { type PlacedConnection, serveRequests } from './serveRequests.js';
@@ -126,7 +127,7 @@ export class SignalingServer {
       if (this.closed)
         return next(
           this.connectError(
-            new AppError('unavailable', 'Máy chủ đang dừng / Server is shutting down'),
+            new AppError('unavailable', { vi: 'Máy chủ đang dừng', en: 'Server is shutting down' }),
           ),
         );
       const address =
@@ -169,7 +170,7 @@ export class SignalingServer {
 
   private connectError(err: unknown): Error {
     const { body } = toErrorBody(err);
-    const error = new Error(body.message) as Error & { data?: unknown };
+    const error = new Error(body.message.en) as Error & { data?: unknown };
     error.data = body;
     return error;
   }
@@ -287,10 +288,10 @@ export class SignalingServer {
     if (!(ms < 2 ** 31 - 1)) return;
     const timer = setTimeout(
       () =>
-        this.disconnectWhere(
-          (p) => p === principal,
-          'Phiên đăng nhập hoặc liên kết đã hết hạn / Your login or link has expired',
-        ),
+        this.disconnectWhere((p) => p === principal, {
+          vi: 'Phiên đăng nhập hoặc liên kết đã hết hạn',
+          en: 'Your login or link has expired',
+        }),
       Math.max(0, ms),
     );
     timer.unref();
@@ -301,7 +302,7 @@ export class SignalingServer {
    * Ends every connection whose principal matches (a revoked link, an ended login, a removed
    * site), telling its page why. The page does not retry; a new handshake is refused.
    */
-  disconnectWhere(match: (p: SignalingPrincipal) => boolean, reason: string): number {
+  disconnectWhere(match: (p: SignalingPrincipal) => boolean, reason: Text): number {
     let count = 0;
     for (const socket of this.io.sockets.sockets.values()) {
       const principal = socket.data.principal as SignalingPrincipal | undefined;

@@ -2,14 +2,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { io, type Socket } from 'socket.io-client';
 import t from 'tap';
 import { loadConfig } from '../config/index.js';
-import { clock } from '../server/attendance/attendanceDocuments.js';
-import { hoaBinhBriefing, hoaBinhDistrictSites, hoaBinhMainSite } from '../server/demo/hoaBinh.js';
-import { Service } from '../server/Service.js';
 import type { AttendanceSummary, MeetingRecord } from '../protocol/attendance.js';
 import type { Actor } from '../protocol/auth.js';
 import { meetingInputSchema } from '../protocol/meetings.js';
 import { type Site, siteInputSchema } from '../protocol/sites.js';
 import { formatTime, vietnamParts } from '../protocol/time.js';
+import { clock } from '../server/attendance/attendanceDocuments.js';
+import { hoaBinhBriefing, hoaBinhDistrictSites, hoaBinhMainSite } from '../server/demo/hoaBinh.js';
+import { Service } from '../server/Service.js';
 import { tempDir, waitFor } from './helpers/browser.js';
 import { testLogger } from './helpers/logger.js';
 import { startTestRedis } from './helpers/redis.js';
@@ -32,20 +32,22 @@ async function connect(url: string, token: string): Promise<Socket> {
 
 function request(socket: Socket, name: string, payload: unknown): Promise<unknown> {
   return new Promise((ok, fail) => {
-    socket
-      .timeout(10_000)
-      .emit(
-        name,
-        payload,
-        (
-          err: Error | null,
-          answer: { ok: boolean; data?: unknown; error?: { code: string; message: string } },
-        ) => {
-          if (err) fail(err);
-          else if (answer.ok) ok(answer.data);
-          else fail(new Error(`${name}: ${answer.error?.code} ${answer.error?.message}`));
+    socket.timeout(10_000).emit(
+      name,
+      payload,
+      (
+        err: Error | null,
+        answer: {
+          ok: boolean;
+          data?: unknown;
+          error?: { code: string; message: { en: string } };
         },
-      );
+      ) => {
+        if (err) fail(err);
+        else if (answer.ok) ok(answer.data);
+        else fail(new Error(`${name}: ${answer.error?.code} ${answer.error?.message.en}`));
+      },
+    );
   });
 }
 

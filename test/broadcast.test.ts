@@ -3,11 +3,11 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { SESSION_COOKIE } from '../server/auth/AccessService.js';
 import type { Actor } from '../protocol/auth.js';
 import type { BroadcastStatus } from '../protocol/broadcast.js';
 import { meetingInputSchema } from '../protocol/meetings.js';
 import { siteInputSchema } from '../protocol/sites.js';
+import { SESSION_COOKIE } from '../server/auth/AccessService.js';
 import { artifactPath, launchChromium, openPage, waitFor } from './helpers/browser.js';
 import { startEndpoint, waitForMedia } from './helpers/endpoints.js';
 import { centreColours, decodeAll, probe } from './helpers/mediaProbe.js';
@@ -320,7 +320,7 @@ t.test('programme: record the session, follow the floor, survive an encoder cras
       });
       const bad = await api('PUT', '/broadcast/settings', itHeaders, { rtmpUrl: 'http://x' });
       t.equal(bad.statusCode, 400, 'a non-RTMP URL is refused');
-      t.match(bad.json().message, /rtmpUrl/, 'naming the field');
+      t.match(bad.json().message.vi, /rtmpUrl/, 'naming the field');
       const saved = await api('PUT', '/broadcast/settings', itHeaders, {
         rtmpUrl: `rtmp://127.0.0.1:${rtmpPort}/live/key`,
         hls: true,

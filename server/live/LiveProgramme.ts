@@ -135,7 +135,7 @@ export class LiveProgramme {
   }
 
   async startRecording(actor: string): Promise<RecordingState> {
-    if (this.closed) throw conflict('Phiên họp đã đóng / The session is closed');
+    if (this.closed) throw conflict({ vi: 'Phiên họp đã đóng', en: 'The session is closed' });
     if (!this.recording) {
       this.recording = { since: new Date().toISOString() };
       this.log.info({ actor }, 'recording started');
@@ -156,9 +156,12 @@ export class LiveProgramme {
   }
 
   async startLiveOut(actor: string, settings: BroadcastSettings): Promise<void> {
-    if (this.closed) throw conflict('Phiên họp đã đóng / The session is closed');
+    if (this.closed) throw conflict({ vi: 'Phiên họp đã đóng', en: 'The session is closed' });
     if (!settings.rtmpUrl && !settings.hls) {
-      throw conflict('Chưa cấu hình địa chỉ RTMP hoặc HLS / Set an RTMP URL or enable HLS first');
+      throw conflict({
+        vi: 'Chưa cấu hình địa chỉ RTMP hoặc HLS',
+        en: 'Set an RTMP URL or enable HLS first',
+      });
     }
     await this.stopPusher();
     this.liveOut = {

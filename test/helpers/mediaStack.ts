@@ -2,8 +2,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Test } from 'tap';
 import { WorkerPool } from '../../media/WorkerPool.js';
-import { buildHttpApp, type HttpApp } from '../../server/http/buildHttpApp.js';
 import { AppError } from '../../protocol/errors.js';
+import { buildHttpApp, type HttpApp } from '../../server/http/buildHttpApp.js';
 import { type SignalingPrincipal, SignalingServer } from '../../signaling/SignalingServer.js';
 import type { SessionMeetingInfo } from '../../signaling/session/MeetingSession.js';
 import { testLogger } from './logger.js';
@@ -65,7 +65,8 @@ export async function startMediaStack(
     logger: testLogger,
     authenticate: async ({ token }) => {
       const p = token ? opts.tokens[token] : undefined;
-      if (!p) throw new AppError('unauthorized', 'Liên kết không hợp lệ / Invalid link');
+      if (!p)
+        throw new AppError('unauthorized', { vi: 'Liên kết không hợp lệ', en: 'Invalid link' });
       return p;
     },
     meetingInfo: async () => opts.info ?? { title: 'Hội nghị thử', sites, agendaLength: 3 },

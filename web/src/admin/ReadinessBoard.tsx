@@ -13,7 +13,7 @@ import type { Site } from '../../../protocol/sites.js';
 import { formatDateTime, formatTime } from '../../../protocol/time.js';
 import { ApiError, api } from '../api.js';
 import { CheckReasons, computerLine } from '../CheckReasons.js';
-import { useI18n } from '../i18n.js';
+import { localize, useI18n } from '../i18n.js';
 import { checkRequest, onCheckNotification } from '../live/checkApi.js';
 import { useMeeting } from '../live/useMeeting.js';
 import { ErrorNotice, Notice, QualityBadge, toast } from '../ui.js';
@@ -75,12 +75,6 @@ function Figures(props: { r: SiteReadiness }) {
       <CheckReasons reasons={c.reasons} lang={lang} compact />
     </div>
   );
-}
-
-function pickPart(message: string, lang: 'vi' | 'en'): string {
-  const i = message.indexOf(' / ');
-  if (i < 0) return message;
-  return lang === 'vi' ? message.slice(0, i) : message.slice(i + 3);
 }
 
 function ChecklistCell(props: { r: SiteReadiness | undefined }) {
@@ -189,7 +183,7 @@ export function ReadinessBoard(props: {
     setActionError(undefined);
     try {
       const c = live.client;
-      if (!c) throw new ApiError('unavailable', t('errUnavailable'));
+      if (!c) throw new ApiError('unavailable');
       const res = await checkRequest(c, 'requestCheck', siteId ? { siteId } : {});
       toast(
         `${t('checkRequested')}${res.offline.length ? ` ${t('offline')}: ${res.offline.map((id) => props.directory.get(id)?.name ?? id).join(', ')}` : ''}`,
@@ -225,9 +219,9 @@ export function ReadinessBoard(props: {
       {readiness?.problems.length ? (
         <Notice kind="warn">
           <ul style={{ margin: 0, paddingLeft: '18px' }}>
-            {readiness.problems.map((p) => (
-              <li key={p.siteId}>
-                <strong>{p.siteName}</strong>: {pickPart(p.message, lang)}
+            {readiness.problems.map((p, i) => (
+              <li key={`${p.siteId}-${i}`} data-testid="readiness-problem" data-kind={p.kind}>
+                <strong>{p.siteName}</strong>: {localize(p.message, lang)}
               </li>
             ))}
           </ul>
@@ -290,7 +284,7 @@ export function ReadinessBoard(props: {
                   </td>
                   <td>
                     <ReadinessBadge state={row.r?.state ?? 'unknown'} />
-                    {row.r?.note ? <div class="figures">{pickPart(row.r.note, lang)}</div> : null}
+                    {row.r?.note ? <div class="figures">{localize(row.r.note, lang)}</div> : null}
                   </td>
                   <td>{row.r ? <Figures r={row.r} /> : <span class="muted">{t('none')}</span>}</td>
                   <td>

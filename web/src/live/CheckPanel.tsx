@@ -9,18 +9,12 @@ import {
 import { formatTime } from '../../../protocol/time.js';
 import { onCheckRequested } from '../../client/ConnectionCheck.js';
 import { CheckReasons, computerLine } from '../CheckReasons.js';
-import { type Lang, useI18n } from '../i18n.js';
+import { useI18n } from '../i18n.js';
 import { Checkbox, ErrorNotice, ProgressBar, TextField, toast } from '../ui.js';
 import { checkRequest } from './checkApi.js';
 import type { Devices } from './devices.js';
 import { type CheckStep, runSiteCheck, shownSteps, stepLabels } from './siteCheck.js';
 import type { MeetingLive } from './useMeeting.js';
-
-export function pickLang(message: string, lang: Lang): string {
-  const i = message.indexOf(' / ');
-  if (i < 0) return message;
-  return lang === 'vi' ? message.slice(0, i) : message.slice(i + 3);
-}
 
 /** The connection check: a progress bar through its steps, then "Sẵn sàng" / "Chưa đạt". */
 export function CheckPanel(props: {
