@@ -1,7 +1,11 @@
 import { z } from 'zod';
-import { idSchema, timestampSchema } from './fields.js';
+import { idOf, idSchema, timestampSchema } from './fields.js';
 import { zodMessage } from './text.js';
 
+/**
+ * The people, by what they hold: the IT login or a join link. The one role vocabulary; in a live
+ * session each acts as an endpoint (protocol/endpoints.ts: endpointRoleOf maps one to the other).
+ */
 export const roles = ['admin', 'chair', 'technician', 'station', 'viewer', 'reporter'] as const;
 export const roleSchema = z.enum(roles);
 export type Role = z.infer<typeof roleSchema>;
@@ -40,7 +44,7 @@ export type Principal = z.infer<typeof principalSchema>;
 
 /** Who did something, as the audit trail records it. */
 export const actorSchema = z.object({
-  kind: z.enum(['admin', 'chair', 'technician', 'station', 'viewer', 'reporter', 'system']),
+  kind: z.enum([...roles, 'system']),
   id: z.string().optional(),
   name: z.string().optional(),
 });
@@ -83,7 +87,13 @@ export const meResponseSchema = z.object({
 });
 export type MeResponse = z.infer<typeof meResponseSchema>;
 
-export const linkRoles = ['chair', 'technician', 'station', 'viewer', 'reporter'] as const;
+export const linkRoles = [
+  'chair',
+  'technician',
+  'station',
+  'viewer',
+  'reporter',
+] as const satisfies readonly Role[];
 export const linkRoleSchema = z.enum(linkRoles, {
   error: zodMessage({
     vi: 'Vai trò phải là chair, technician, station, viewer hoặc reporter',
@@ -97,12 +107,7 @@ export type LinkRole = z.infer<typeof linkRoleSchema>;
 export const issueLinkInputSchema = z
   .strictObject({
     role: linkRoleSchema,
-    siteId: z
-      .string()
-      .regex(/^[A-Za-z0-9-]{1,64}$/, {
-        error: zodMessage({ vi: 'Mã điểm cầu không hợp lệ', en: 'Invalid site id' }),
-      })
-      .optional(),
+    siteId: idOf({ vi: 'Mã điểm cầu', en: 'Site id' }).optional(),
   })
   .superRefine((v, ctx) => {
     const siteBound = siteLinkRoles.includes(v.role);

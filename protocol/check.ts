@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { reasonSchema } from './checkVerdict.js';
-import { optionalText } from './fields.js';
+import { idSchema, optionalText } from './fields.js';
 import { textSchema } from './text.js';
 
 export {
@@ -24,7 +24,8 @@ export {
  * and plain functions, so the technician's page computes the same verdict the server stores.
  */
 
-const id = z.string().min(1).max(128);
+/** Meetings, sites and checks (UUIDs) follow the one id rule. */
+const id = idSchema;
 
 // ---------------------------------------------------------------------------------------------
 // Readiness
@@ -166,13 +167,26 @@ export type CheckFigures = z.infer<typeof checkFiguresSchema>;
 // ---------------------------------------------------------------------------------------------
 // Verdict
 
-export interface CheckThresholdsLike {
-  maxRttMs: number;
-  maxLossPercent: number;
-  maxJitterMs: number;
-  minUplinkKbps: number;
-  minDownlinkKbps: number;
-}
+/**
+ * The limits a check is judged against: the one definition. The configuration reads them from
+ * the environment (hence coerce and the defaults); the server sends them to the page with
+ * beginCheck so both judge alike.
+ */
+export const checkThresholdsSchema = z.strictObject({
+  /** Round-trip time above this is a problem (ms). */
+  maxRttMs: z.coerce.number().positive().default(200),
+  /** Packet loss above this is a problem (percent). */
+  maxLossPercent: z.coerce.number().min(0).max(100).default(1),
+  /** Jitter above this is a problem (ms). */
+  maxJitterMs: z.coerce.number().positive().default(30),
+  /** Minimum uplink bitrate the site must deliver (kbps). */
+  minUplinkKbps: z.coerce.number().positive().default(1200),
+  /** Minimum downlink bitrate the site must receive (kbps). */
+  minDownlinkKbps: z.coerce.number().positive().default(1500),
+});
+export type CheckThresholds = z.output<typeof checkThresholdsSchema>;
+/** @deprecated the same type as CheckThresholds (kept so older imports still compile). */
+export type CheckThresholdsLike = CheckThresholds;
 
 // ---------------------------------------------------------------------------------------------
 // Checklist
@@ -277,7 +291,8 @@ export type MeetingReadiness = z.infer<typeof meetingReadinessSchema>;
 // In-app notifications (reminders, escalations), stored per meeting
 
 export const inAppNotificationSchema = z.object({
-  id,
+  /** The delivery key (e.g. noshow-<meeting>-<site>-<time>): longer than a record id. */
+  id: z.string().min(1).max(300),
   meetingId: id,
   /** Absent: for the IT board only. */
   siteId: id.optional(),
@@ -302,13 +317,7 @@ export const checkRequests = {
       measureMs: z.int().positive(),
       /** Send the camera at this bitrate during the check (one encoding, no simulcast). */
       targetKbps: z.int().positive(),
-      thresholds: z.object({
-        maxRttMs: z.number(),
-        maxLossPercent: z.number(),
-        maxJitterMs: z.number(),
-        minUplinkKbps: z.number(),
-        minDownlinkKbps: z.number(),
-      }),
+      thresholds: checkThresholdsSchema,
     }),
   },
   /** Site: the server samples what it receives from this site for durationMs and answers. */

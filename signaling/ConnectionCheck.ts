@@ -3,12 +3,13 @@ import type { MediaLogger } from '../media/MediaLogger.js';
 import {
   type ChecklistInput,
   type CheckResult,
-  type CheckThresholdsLike,
+  type CheckThresholds,
   type ClientFigures,
   evaluateCheck,
   type SiteReadiness,
   type UplinkFigures,
 } from '../protocol/check.js';
+import { siteEndpointId } from '../protocol/endpoints.js';
 import { badRequest, conflict, forbidden, notFound } from '../protocol/errors.js';
 import type { NotificationName, NotificationPayload } from '../protocol/socket.js';
 import type { Participant } from './session/Participant.js';
@@ -29,7 +30,7 @@ export interface CheckHooks {
 
 export interface ConnectionCheckOptions {
   hooks: CheckHooks;
-  thresholds: CheckThresholdsLike;
+  thresholds: CheckThresholds;
   /** How long the page sends and receives for (ms). Default 10 s. */
   measureMs?: number;
   logger: MediaLogger;
@@ -223,7 +224,7 @@ export class ConnectionCheck {
     const requested: string[] = [];
     const offline: string[] = [];
     for (const id of targets) {
-      const p = this.options.participant(`site:${id}`);
+      const p = this.options.participant(siteEndpointId(id));
       if (!p?.online) {
         offline.push(id);
         continue;

@@ -4,7 +4,8 @@ import { Server, type Socket } from 'socket.io';
 import type { MediaLogger } from '../media/MediaLogger.js';
 import { Room } from '../media/Room.js';
 import type { WorkerPool } from '../media/WorkerPool.js';
-import type { CheckThresholdsLike } from '../protocol/check.js';
+import type { CheckThresholds } from '../protocol/check.js';
+import { endpointId, siteEndpointId } from '../protocol/endpoints.js';
 import { AppError, toErrorBody } from '../protocol/errors.js';
 import type { EndpointRole, NotificationName, NotificationPayload } from '../protocol/socket.js';
 import type { Text } from '../protocol/text.js';
@@ -65,7 +66,7 @@ export interface SignalingServerOptions {
   idleCloseMs?: number;
   /** The connection check of one meeting: persistence hooks (absent: checks are refused). */
   checkHooks?(meetingId: string): CheckHooks;
-  checkThresholds?: CheckThresholdsLike;
+  checkThresholds?: CheckThresholds;
   /** How long a full check measures (ms); tests shorten it. */
   checkMeasureMs?: number;
   /** The client address of a handshake (trusted proxies applied); default the socket's peer. */
@@ -82,15 +83,9 @@ function originOf(headers: Socket['handshake']['headers']) {
   };
 }
 
+/** The endpoint a principal is in the session (one naming rule: protocol/endpoints.ts). */
 export function endpointIdOf(p: Pick<SignalingPrincipal, 'role' | 'siteId' | 'userId'>): string {
-  switch (p.role) {
-    case 'site':
-      return `site:${p.siteId}`;
-    case 'it':
-      return `it:${p.userId ?? 'staff'}`;
-    default:
-      return p.role;
-  }
+  return endpointId(p);
 }
 
 interface OpenSession {
@@ -332,7 +327,7 @@ export class SignalingServer {
     to: { roles?: EndpointRole[]; siteId?: string },
   ): void {
     if (to.siteId !== undefined) {
-      this.session(meetingId)?.participant(`site:${to.siteId}`)?.socket?.emit(name, payload);
+      this.session(meetingId)?.participant(siteEndpointId(to.siteId))?.socket?.emit(name, payload);
     }
     if (to.roles?.length) {
       this.io.to(to.roles.map((r) => `meeting:${meetingId}:${r}`)).emit(name, payload);

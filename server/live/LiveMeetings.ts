@@ -1,4 +1,5 @@
 import type { Actor } from '../../protocol/auth.js';
+import { siteEndpointId } from '../../protocol/endpoints.js';
 import type { Meeting, MeetingAction } from '../../protocol/meetings.js';
 import type { Text } from '../../protocol/text.js';
 import type { SignalingPrincipal, SignalingServer } from '../../signaling/SignalingServer.js';
@@ -111,7 +112,7 @@ export class LiveMeetings implements MeetingLifecycle {
       guard('siteUpdated', async () => {
         if (site.name === previous.name) return;
         for (const session of signaling.openSessions()) {
-          if (!session.participant(`site:${site.id}`)) continue;
+          if (!session.participant(siteEndpointId(site.id))) continue;
           await session.applyInfo(
             await sessionInfoOf(this.data, await meetings.get(session.meetingId)),
           );

@@ -10,6 +10,7 @@ import type {
   BroadcastStatus,
   RecordingState,
 } from '../../protocol/broadcast.js';
+import { siteEndpointId } from '../../protocol/endpoints.js';
 import { conflict } from '../../protocol/errors.js';
 import type { Meeting } from '../../protocol/meetings.js';
 import type { MeetingSession } from '../../signaling/session/MeetingSession.js';
@@ -264,7 +265,7 @@ export class LiveProgramme {
     const state = this.session.state;
     const station = this.session.participant('station');
     const floor = state.floorSiteId
-      ? this.session.participant(`site:${state.floorSiteId}`)
+      ? this.session.participant(siteEndpointId(state.floorSiteId))
       : undefined;
     const stationSources = sources(station, ['camera', 'screen', 'microphone']);
     const floorSources = sources(floor, ['camera', 'microphone']);

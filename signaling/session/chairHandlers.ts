@@ -1,3 +1,4 @@
+import { siteEndpointId } from '../../protocol/endpoints.js';
 import { AppError, forbidden, notFound } from '../../protocol/errors.js';
 import { sameText } from '../../protocol/text.js';
 import type { HandlerGroup } from './handlerTypes.js';
@@ -78,7 +79,7 @@ export function chairHandlers(s: MeetingSession): HandlerGroup<ChairRequest> {
     },
 
     startItCall: async (_p, payload) => {
-      if (!s.participant(`site:${payload.siteId}`)?.online)
+      if (!s.participant(siteEndpointId(payload.siteId))?.online)
         throw notFound({
           vi: `Điểm cầu ${payload.siteId} chưa kết nối`,
           en: `site ${payload.siteId} is not connected`,
