@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { recordingStateSchema } from './broadcast.js';
-import { checkNotifications, checkRequests } from './check.js';
+import { checkNotifications, checkRequests } from './checkSocket.js';
 import { endpointIdSchema, endpointRoleSchema } from './endpoints.js';
 import { errorBodySchema } from './errors.js';
 import { idSchema, optionalText } from './fields.js';

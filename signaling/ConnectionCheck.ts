@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { MediaLogger } from '../media/MediaLogger.js';
 import {
-  type ChecklistInput,
   type CheckResult,
   type CheckThresholds,
   type ClientFigures,
   evaluateCheck,
-  type SiteReadiness,
   type UplinkFigures,
 } from '../protocol/check.js';
 import { siteEndpointId } from '../protocol/endpoints.js';
 import { badRequest, conflict, forbidden, notFound } from '../protocol/errors.js';
+import type { ChecklistInput, SiteReadiness } from '../protocol/readiness.js';
 import type { NotificationName, NotificationPayload } from '../protocol/socket.js';
 import type { Participant } from './session/Participant.js';
 

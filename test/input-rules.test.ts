@@ -1,8 +1,8 @@
 import t from 'tap';
-import { checklistInputSchema } from '../protocol/check.js';
 import { describeZodError } from '../protocol/errors.js';
 import { isoDateTime, localDate, text } from '../protocol/fields.js';
 import { attachmentLinkInputSchema } from '../protocol/meetings.js';
+import { checklistInputSchema } from '../protocol/readiness.js';
 import { siteInputSchema } from '../protocol/sites.js';
 import { requests } from '../protocol/socket.js';
 import { hoaBinhBriefing } from '../server/demo/hoaBinh.js';

@@ -1,9 +1,9 @@
 import { type Job, UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
 import type { Actor } from '../../protocol/auth.js';
-import type { SiteReadiness } from '../../protocol/check.js';
 import { notFound } from '../../protocol/errors.js';
 import type { Meeting, MeetingState } from '../../protocol/meetings.js';
+import type { SiteReadiness } from '../../protocol/readiness.js';
 import { formatDateTime } from '../../protocol/time.js';
 import type { Logger } from '../logger.js';
 import type { MeetingService } from '../meetings/MeetingService.js';

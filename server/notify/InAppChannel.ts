@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
-import { type InAppNotification, inAppNotificationSchema } from '../../protocol/check.js';
+import { type InAppNotification, inAppNotificationSchema } from '../../protocol/notifications.js';
 import { sameText } from '../../protocol/text.js';
 import type { RedisStore } from '../store/RedisStore.js';
 import type { NotificationMessage, NotifyChannel } from './Notifier.js';

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { InAppNotification } from '../../protocol/check.js';
+import type { InAppNotification } from '../../protocol/notifications.js';
 import type { Text } from '../../protocol/text.js';
 import type { Logger } from '../logger.js';
 import type { RedisStore } from '../store/RedisStore.js';

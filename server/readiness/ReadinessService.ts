@@ -1,8 +1,10 @@
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
+import { type CheckResult, reasonText } from '../../protocol/check.js';
+import { conflict } from '../../protocol/errors.js';
+import type { Meeting } from '../../protocol/meetings.js';
 import {
   type Checklist,
-  type CheckResult,
   checklistItems,
   checklistLabels,
   type MeetingReadiness,
@@ -12,13 +14,10 @@ import {
   readinessHistoryEntrySchema,
   readinessLabels,
   readinessStates,
-  reasonText,
   type SiteReadiness,
   siteReadinessSchema,
   verdictReadiness,
-} from '../../protocol/check.js';
-import { conflict } from '../../protocol/errors.js';
-import type { Meeting } from '../../protocol/meetings.js';
+} from '../../protocol/readiness.js';
 import { concatText, joinTexts, type Text } from '../../protocol/text.js';
 import type { Logger } from '../logger.js';
 import type { SiteDirectory } from '../meetings/SiteDirectory.js';

@@ -1,13 +1,12 @@
+import { candidateLabels, reasonText } from '../../protocol/check.js';
+import type { Meeting } from '../../protocol/meetings.js';
 import {
-  candidateLabels,
   checklistItems,
   checklistLabels,
   type MeetingReadiness,
   readinessLabels,
   readinessStates,
-  reasonText,
-} from '../../protocol/check.js';
-import type { Meeting } from '../../protocol/meetings.js';
+} from '../../protocol/readiness.js';
 import type { Site } from '../../protocol/sites.js';
 import { formatDateTime } from '../../protocol/time.js';
 import { escapeHtml as esc } from '../documents/convocation.js';

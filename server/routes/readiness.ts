@@ -1,15 +1,15 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import {
-  checklistInputSchema,
-  inAppNotificationSchema,
-  meetingReadinessSchema,
-  readinessHistoryEntrySchema,
-  siteReadinessSchema,
-} from '../../protocol/check.js';
 import { notFound } from '../../protocol/errors.js';
 import { idOf } from '../../protocol/fields.js';
 import { errorResponses, meetingParamsSchema, okSchema } from '../../protocol/http.js';
+import { inAppNotificationSchema } from '../../protocol/notifications.js';
+import {
+  checklistInputSchema,
+  meetingReadinessSchema,
+  readinessHistoryEntrySchema,
+  siteReadinessSchema,
+} from '../../protocol/readiness.js';
 import { zodMessage } from '../../protocol/text.js';
 import { makeGuard, principalOf } from '../auth/guard.js';
 import type { DataServices } from '../DataServices.js';

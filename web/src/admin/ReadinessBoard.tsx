@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { Meeting } from '../../../protocol/meetings.js';
 import {
   type ChecklistItem,
   checklistItems,
@@ -7,8 +8,7 @@ import {
   type ReadinessState,
   readinessLabels,
   type SiteReadiness,
-} from '../../../protocol/check.js';
-import type { Meeting } from '../../../protocol/meetings.js';
+} from '../../../protocol/readiness.js';
 import type { Site } from '../../../protocol/sites.js';
 import { formatDateTime, formatTime } from '../../../protocol/time.js';
 import { ApiError, api } from '../api.js';

@@ -1,11 +1,11 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import type { CheckResult } from '../../../protocol/check.js';
 import {
   type ChecklistItem,
-  type CheckResult,
   checklistItems,
   checklistLabels,
   type SiteReadiness,
-} from '../../../protocol/check.js';
+} from '../../../protocol/readiness.js';
 import { formatTime } from '../../../protocol/time.js';
 import { onCheckRequested } from '../../client/ConnectionCheck.js';
 import { CheckReasons, computerLine } from '../CheckReasons.js';
