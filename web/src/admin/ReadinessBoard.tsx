@@ -43,7 +43,7 @@ export function ReadinessBadge(props: { state: ReadinessState }) {
   const { lang } = useI18n();
   return (
     <span class={`badge ${readinessClass(props.state)}`} data-testid="readiness-state">
-      {readinessLabels[props.state][lang]}
+      {localize(readinessLabels[props.state], lang)}
     </span>
   );
 }
@@ -90,7 +90,9 @@ function ChecklistCell(props: { r: SiteReadiness | undefined }) {
       </span>{' '}
       <span class="muted">{formatTime(cl.confirmedAt)}</span>
       {missing.length ? (
-        <div class="figures">{missing.map((k) => checklistLabels[k][lang]).join(', ')}</div>
+        <div class="figures">
+          {missing.map((k) => localize(checklistLabels[k], lang)).join(', ')}
+        </div>
       ) : null}
     </div>
   );

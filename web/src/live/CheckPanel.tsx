@@ -9,7 +9,7 @@ import {
 import { formatTime } from '../../../protocol/time.js';
 import { onCheckRequested } from '../../client/ConnectionCheck.js';
 import { CheckReasons, computerLine } from '../CheckReasons.js';
-import { useI18n } from '../i18n.js';
+import { localize, useI18n } from '../i18n.js';
 import { Checkbox, ErrorNotice, ProgressBar, TextField, toast } from '../ui.js';
 import { checkRequest } from './checkApi.js';
 import type { Devices } from './devices.js';
@@ -125,7 +125,7 @@ export function CheckPanel(props: {
               ? t('checkStep', {
                   n: index + 1,
                   total: shownSteps.length,
-                  step: stepLabels[step][lang],
+                  step: localize(stepLabels[step], lang),
                 })
               : t('checkRunning')}
           </p>
@@ -133,7 +133,7 @@ export function CheckPanel(props: {
             {shownSteps.map((s, i) => (
               <li key={s} aria-current={i === index ? 'step' : undefined}>
                 <span aria-hidden="true">{i < index ? '✓' : i === index ? '▶' : '○'}</span>
-                <span class={i > index ? 'muted' : ''}>{stepLabels[s][lang]}</span>
+                <span class={i > index ? 'muted' : ''}>{localize(stepLabels[s], lang)}</span>
               </li>
             ))}
           </ol>
@@ -253,7 +253,7 @@ export function ChecklistPanel(props: { live: MeetingLive; expected?: number | u
           <Checkbox
             key={k}
             id={`cl-${k}`}
-            label={checklistLabels[k][lang]}
+            label={localize(checklistLabels[k], lang)}
             checked={items[k]}
             onChange={(v) => setItems({ ...items, [k]: v })}
           />
