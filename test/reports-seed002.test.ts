@@ -181,7 +181,12 @@ t.test(
     t.equal((draftA.json() as SiteReport).status, 'draft');
     const incomplete = await asLink(api, techA, 'POST', `${base}/${A.id}/submit`, {});
     t.equal(incomplete.statusCode, 400, 'required sections missing');
-    t.match(incomplete.json().message.vi, /body\.sections\.pcgd-mn: Mục bắt buộc chưa có nội dung/);
+    t.match(incomplete.json().message.vi, /^Mục bắt buộc chưa có nội dung: 2\. Thực hiện PCGD/);
+    t.match(
+      incomplete.json().fields,
+      [{ path: 'body.sections.pcgd-mn', message: { vi: /Mục bắt buộc/, en: /required/ } }],
+      'each empty section named as a field',
+    );
     const sentA = await asLink(api, techA, 'POST', `${base}/${A.id}/submit`, {
       sections: textA,
       version: 1,
