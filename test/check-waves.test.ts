@@ -79,7 +79,7 @@ t.test('a check window runs in waves of at most the limit, first come first serv
   t.ok(r.maxCheckingSites >= 2, 'the slots are used in parallel');
   t.match(
     r.outOfTurn,
-    /conflict: Đang chờ lượt kiểm tra: thứ \d+, khoảng \d+ phút \/ Waiting for a check slot: position \d+, about \d+ minutes?/,
+    /conflict: Waiting for a check slot: position \d+, about \d+ minutes?/,
     'out of turn: refused with the place in line',
   );
 

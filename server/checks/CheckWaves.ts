@@ -44,9 +44,11 @@ export interface CheckWavesOptions {
 }
 
 const reasons = {
-  window:
-    'Đến lượt kiểm tra kỹ thuật của điểm cầu / It is your site’s turn for the technical check',
-  recheck: 'Kiểm tra lại trước giờ khai mạc / Re-check before the opening',
+  window: {
+    vi: 'Đến lượt kiểm tra kỹ thuật của điểm cầu',
+    en: 'It is your site’s turn for the technical check',
+  },
+  recheck: { vi: 'Kiểm tra lại trước giờ khai mạc', en: 'Re-check before the opening' },
 } as const;
 
 /**
@@ -150,8 +152,7 @@ export class CheckWaves {
     const snap = await queue.snapshot(meetingId);
     if (!snap) return;
     const pos = positionsOf(snap).get(siteId) ?? { position: 1, etaMs: snap.meanMs };
-    const text = queueText(pos);
-    throw conflict(`${text.vi} / ${text.en}`, { reason: 'check_queued', ...pos });
+    throw conflict(queueText(pos), { reason: 'check_queued', ...pos });
   }
 
   /** Hands out free slots (hosting node only) and pushes places and progress. */

@@ -239,7 +239,10 @@ export class CheckServices {
         'checkRequested',
         {
           kind: window.kind,
-          reason: 'Đang trong giờ kiểm tra kỹ thuật / The technical check is under way',
+          reason: {
+            vi: 'Đang trong giờ kiểm tra kỹ thuật',
+            en: 'The technical check is under way',
+          },
         },
         { siteId },
       );
@@ -251,7 +254,10 @@ export class CheckServices {
     const { state } = await this.options.data.meetings.get(meetingId);
     if (state === 'ended' || state === 'cancelled')
       throw conflict(
-        `Hội nghị đã ${state === 'ended' ? 'kết thúc' : 'bị hủy'}: không ghi nhận thêm / The meeting is ${state}: readiness is closed`,
+        {
+          vi: `Hội nghị đã ${state === 'ended' ? 'kết thúc' : 'bị hủy'}: không ghi nhận thêm`,
+          en: `The meeting is ${state}: readiness is closed`,
+        },
         { state },
       );
   }
