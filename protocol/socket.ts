@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { recordingStateSchema } from './broadcast.js';
+import { checkQueueNotifications } from './checkQueue.js';
 import { checkNotifications, checkRequests } from './checkSocket.js';
 import { endpointIdSchema, endpointRoleSchema } from './endpoints.js';
-import { checkQueueNotifications } from './checkQueue.js';
 import { errorBodySchema } from './errors.js';
 import { idSchema, optionalText } from './fields.js';
 import { dtlsParametersSchema, rtpCapabilitiesSchema, rtpParametersSchema } from './media.js';
