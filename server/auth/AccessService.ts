@@ -186,7 +186,7 @@ export class AccessService extends EventEmitter<AccessEvents> {
       createdAt: new Date(now).toISOString(),
       expiresAt,
     };
-    await this.store.read((r) =>
+    await this.store.write((r) =>
       r.set(
         this.store.keys.session(sha256(sessionId)),
         JSON.stringify(record),
@@ -204,7 +204,7 @@ export class AccessService extends EventEmitter<AccessEvents> {
 
   async logout(sessionId: string): Promise<void> {
     const sessionHash = sha256(sessionId);
-    await this.store.read((r) => r.del(this.store.keys.session(sessionHash)));
+    await this.store.write((r) => r.del(this.store.keys.session(sessionHash)));
     this.emit('loginEnded', { sessionHash });
   }
 

@@ -3,11 +3,11 @@ import type { Server as HttpServer } from 'node:http';
 import { fastifyCookie } from '@fastify/cookie';
 import type { Config } from '../../config/index.js';
 import type { WorkerPool } from '../../media/WorkerPool.js';
-import type { CheckHooks } from '../../signaling/ConnectionCheck.js';
 import type { Principal } from '../../protocol/auth.js';
 import { AppError, conflict, forbidden } from '../../protocol/errors.js';
 import { idSchema } from '../../protocol/fields.js';
 import { type Meeting, meetingTransitions } from '../../protocol/meetings.js';
+import type { CheckHooks } from '../../signaling/ConnectionCheck.js';
 import { type SignalingPrincipal, SignalingServer } from '../../signaling/SignalingServer.js';
 import type { ChairSnapshot } from '../../signaling/session/ChairState.js';
 import type { SessionMeetingInfo } from '../../signaling/session/MeetingSession.js';
@@ -175,7 +175,7 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
           await data.meetings.transition(meetingId, action, { kind: 'chair', name: actor });
         const key = data.store.keys.meetingLive(meetingId);
         if (options.fence) await options.fence.del(meetingId, key);
-        else await data.store.read((r) => r.del(key));
+        else await data.store.write((r) => r.del(key));
       },
       saveState: (snapshot) => {
         if (snapshot.status !== 'live') return;
@@ -189,7 +189,7 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
                   'live state not saved: this node lost the lease',
                 );
             })
-          : data.store.read((r) => r.set(key, json, 'EX', 172_800))
+          : data.store.write((r) => r.set(key, json, 'EX', 172_800))
         ).catch((err) =>
           options.logger.warn({ err, meetingId }, 'could not save the live session state'),
         );

@@ -449,15 +449,11 @@ export class MeetingService extends EventEmitter<MeetingServiceEvents> {
     const { keys } = this.store;
     const mine = siteIdsOf(m);
     const candidateIds = new Set<string>();
-    const members = await this.store.read((r) => {
-      const p = r.pipeline();
-      for (const s of mine) p.smembers(keys.siteMeetings(s));
-      return p.exec();
-    });
-    for (const [err, ids] of members ?? []) {
-      if (err) throw err;
-      for (const other of ids as string[]) if (other !== m.id) candidateIds.add(other);
-    }
+    // Sent together on the one connection, so this is one round trip like a pipeline.
+    const members = await this.store.read((r) =>
+      Promise.all(mine.map((s) => r.smembers(keys.siteMeetings(s)))),
+    );
+    for (const ids of members) for (const other of ids) if (other !== m.id) candidateIds.add(other);
     if (candidateIds.size === 0) return;
     const others = await this.store.mgetJson(
       [...candidateIds].map((o) => keys.meeting(o)),

@@ -257,7 +257,7 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
     const ids = await this.store.read((r) => r.smembers(keys.meetingReportRequests(meetingId)));
     for (const requestId of ids) {
       const r = await this.store.getJson(keys.reportRequest(requestId), storedReportRequestSchema);
-      await this.store.read((redis) =>
+      await this.store.write((redis) =>
         redis.del(
           keys.reportRequest(requestId),
           ...(r?.siteIds ?? []).map((s) => keys.siteReport(requestId, s)),
@@ -265,7 +265,7 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
       );
       this.emit('requestDeleted', { meetingId, requestId });
     }
-    await this.store.read((r) => r.del(keys.meetingReportRequests(meetingId)));
+    await this.store.write((r) => r.del(keys.meetingReportRequests(meetingId)));
   }
 
   // ---- one site's report ----
