@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import type { Redis } from 'ioredis';
 import { AttendanceService } from './attendance/AttendanceService.js';
 import { AccessService } from './auth/AccessService.js';
@@ -7,6 +5,7 @@ import type { Logger } from './logger.js';
 import { MeetingService } from './meetings/MeetingService.js';
 import { SiteDirectory } from './meetings/SiteDirectory.js';
 import { ReportService } from './reports/ReportService.js';
+import { AttachmentStore } from './store/AttachmentStore.js';
 import { AuditLog } from './store/AuditLog.js';
 import { RedisStore } from './store/RedisStore.js';
 
@@ -39,7 +38,7 @@ export class DataServices {
     readonly access: AccessService,
     readonly reports: ReportService,
     readonly attendance: AttendanceService,
-    readonly uploadsDir: string,
+    readonly attachments: AttachmentStore,
     readonly publicUrl: string,
   ) {}
 
@@ -86,8 +85,6 @@ export class DataServices {
       logger: options.logger,
       ...(options.now ? { now: options.now } : {}),
     });
-    const uploadsDir = join(resolve(options.dataDir), 'uploads');
-    mkdirSync(uploadsDir, { recursive: true });
     return new DataServices(
       store,
       audit,
@@ -96,7 +93,7 @@ export class DataServices {
       access,
       reports,
       attendance,
-      uploadsDir,
+      new AttachmentStore(options.dataDir),
       options.publicUrl,
     );
   }

@@ -1,5 +1,3 @@
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { auditListSchema } from '../../protocol/auth.js';
@@ -28,7 +26,7 @@ const tags = ['meetings'];
 
 /** Meetings: CRUD for admins, lifecycle actions for admins, chair and station per action. */
 export const meetingRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) => {
-  const { meetings, audit, uploadsDir } = ctx.services;
+  const { meetings, audit, attachments } = ctx.services;
   const adminOnly = ctx.guard({ roles: ['admin'] });
 
   app.get(
@@ -140,9 +138,11 @@ export const meetingRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ct
         expectedVersion(request.headers['if-match'], undefined),
         actorOf(principalOf(request)),
       );
-      await rm(join(uploadsDir, id), { recursive: true, force: true }).catch((err: unknown) =>
-        request.log.error({ err, meetingId: id }, 'could not remove uploaded documents'),
-      );
+      await attachments
+        .removeMeeting(id)
+        .catch((err: unknown) =>
+          request.log.error({ err, meetingId: id }, 'could not remove uploaded documents'),
+        );
       return { ok: true as const };
     },
   );

@@ -1,15 +1,7 @@
-import { createReadStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Principal } from '../../protocol/auth.js';
-import {
-  badRequest,
-  errorBodySchema,
-  forbidden,
-  notFound,
-} from '../../protocol/errors.js';
+import { badRequest, errorBodySchema, forbidden, notFound } from '../../protocol/errors.js';
 import {
   errorResponses,
   ifMatchHeadersSchema,
@@ -52,7 +44,7 @@ function ownSite(p: Principal): string | undefined {
  * own site), the status board (IT staff and the chair) and the consolidated document.
  */
 export const reportRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) => {
-  const { reports, uploadsDir } = ctx.services;
+  const { reports, attachments } = ctx.services;
   const adminOnly = ctx.guard({ roles: ['admin'] });
   /** IT staff, the chair, and a consolidating site's own links (seed 002: the district office). */
   const consolidators = ctx.guard({
@@ -82,8 +74,6 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx
     meetingParam: 'id',
     siteParam: 'siteId',
   });
-  const documentFile = (meetingId: string, requestId: string, siteId: string) =>
-    join(uploadsDir, meetingId, 'reports', `${requestId}-${siteId}`);
 
   app.get(
     '/api/report-templates',
@@ -180,7 +170,7 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx
     async (request) => {
       const { id, requestId } = request.params;
       const files = (await reports.get(id, requestId)).siteIds.map((s) =>
-        documentFile(id, requestId, s),
+        attachments.report(id, requestId, s),
       );
       await reports.delete(
         id,
@@ -188,7 +178,7 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx
         expectedVersion(request.headers['if-match'], undefined),
         actorOf(principalOf(request)),
       );
-      for (const f of files) await rm(f, { force: true });
+      for (const f of files) await attachments.remove(f);
       return { ok: true as const };
     },
   );
@@ -329,7 +319,8 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx
       await reports.assertWritable(id, requestId, siteId);
       const file = await receiveFile(
         request,
-        documentFile(id, requestId, siteId),
+        attachments,
+        attachments.report(id, requestId, siteId),
         ctx.limits.uploadMaxBytes,
       );
       return reports.attachDocument(
@@ -369,20 +360,15 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx
       const { id, requestId, siteId } = request.params;
       const doc = (await reports.siteReport(id, requestId, siteId)).submission?.document;
       if (!doc) throw notFound('Điểm cầu chưa tải lên văn bản / No document uploaded');
-      const path = documentFile(id, requestId, siteId);
-      const size = await stat(path).then(
-        (s) => s.size,
-        () => {
-          throw notFound('Tệp văn bản đã mất / The document file is missing');
-        },
-      );
+      const file = await attachments.open(attachments.report(id, requestId, siteId));
+      if (!file) throw notFound('Tệp văn bản đã mất / The document file is missing');
       return reply
         .header('content-type', doc.contentType)
-        .header('content-length', size)
+        .header('content-length', file.size)
         .header('content-disposition', contentDisposition(doc.fileName))
         .header('x-content-type-options', 'nosniff')
         .header('content-security-policy', "default-src 'none'; sandbox")
-        .send(createReadStream(path) as unknown as string);
+        .send(file.stream as unknown as string);
     },
   );
 
