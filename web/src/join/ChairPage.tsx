@@ -13,7 +13,7 @@ import {
   ConnectionState,
   JoinFrame,
   useRefreshOnClose,
-} from './JoinApp.js';
+} from './common.js';
 import { ChairRecordPanel } from './RecordPanel.js';
 
 interface SiteRow {

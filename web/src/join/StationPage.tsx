@@ -18,9 +18,9 @@ import {
   ConnectionBanners,
   ConnectionState,
   JoinFrame,
+  usePublish,
   useRefreshOnClose,
-} from './JoinApp.js';
-import { usePublish } from './TechnicianPage.js';
+} from './common.js';
 
 /**
  * The main-point station: sends the hall's camera and microphone to every site, shares a screen

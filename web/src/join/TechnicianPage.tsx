@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { MeetingView } from '../../../protocol/meetings.js';
 import { formatDateTime, formatTime } from '../../../protocol/time.js';
-import { longDate } from '../admin/MeetingsList.js';
+import { longDate } from '../dates.js';
 import { useI18n } from '../i18n.js';
 import { ChecklistPanel, CheckPanel } from '../live/CheckPanel.js';
 import { DevicePanel } from '../live/DevicePanel.js';
@@ -15,27 +15,17 @@ import {
   SoundBlockedPanel,
   VideoView,
 } from '../ui.js';
-import { DocumentsList } from './documents.js';
 import {
   AgendaList,
   ConnectionBanners,
   ConnectionState,
   JoinFrame,
+  usePublish,
   useRefreshOnClose,
-} from './JoinApp.js';
+} from './common.js';
+import { DocumentsList } from './documents.js';
 import { AttendanceForm } from './RecordPanel.js';
 import { ReportPanel } from './ReportPanel.js';
-
-/** Publishes the page's camera and microphone, again whenever the technician picks another. */
-export function usePublish(live: MeetingLive, devices: Devices): void {
-  const client = live.client;
-  useEffect(() => {
-    if (client && devices.video) void client.publish(devices.video, 'camera').catch(() => {});
-  }, [client, devices.video]);
-  useEffect(() => {
-    if (client && devices.audio) void client.publish(devices.audio, 'microphone').catch(() => {});
-  }, [client, devices.audio]);
-}
 
 /** The site technician's page: waiting screen, devices, check and checklist; then the meeting. */
 export function TechnicianPage(props: { token: string; view: MeetingView; refresh: () => void }) {
