@@ -13,6 +13,7 @@ import {
 } from '../../../protocol/reports.js';
 import { formatDateTime } from '../../../protocol/time.js';
 import { ApiError, api } from '../api.js';
+import { DataTable } from '../DataTable.js';
 import { useI18n } from '../i18n.js';
 import { StatusBadge } from '../join/ReportPanel.js';
 import { Checkbox, ErrorNotice, SelectField, TextField, toast } from '../ui.js';
@@ -227,7 +228,7 @@ export function Board(props: { meetingId: string; requestId: string; version: nu
   const b = board.data;
   if (!b) return null;
   return (
-    <div class="table-wrap" data-testid="report-board">
+    <div data-testid="report-board">
       <ErrorNotice error={linkError} />
       <p>
         {reportStatuses.map((s) => (
@@ -236,43 +237,33 @@ export function Board(props: { meetingId: string; requestId: string; version: nu
           </span>
         ))}
       </p>
-      <table class="data">
-        <thead>
-          <tr>
-            <th>{L.site[lang]}</th>
-            <th>{L.status[lang]}</th>
-            <th>{L.received[lang]}</th>
-            <th>{L.reporterLink[lang]}</th>
+      <DataTable columns={[L.site[lang], L.status[lang], L.received[lang], L.reporterLink[lang]]}>
+        {b.rows.map((row) => (
+          <tr key={row.siteId} class={row.overdue ? 'overdue' : ''} data-status={row.status}>
+            <td>{row.siteName}</td>
+            <td>
+              <StatusBadge status={row.status} overdue={row.overdue} />
+              {row.overdue ? ` ${L.overdue[lang]}` : ''}
+            </td>
+            <td>{row.submittedAt ? formatDateTime(row.submittedAt) : ''}</td>
+            <td>
+              {urls[row.siteId] ? (
+                <input
+                  class="link-url"
+                  readOnly
+                  value={urls[row.siteId]}
+                  aria-label={`${L.reporterLink[lang]}: ${row.siteName}`}
+                  onFocus={(e) => (e.currentTarget as HTMLInputElement).select()}
+                />
+              ) : (
+                <button type="button" class="small" onClick={() => void issue(row.siteId)}>
+                  {L.issue[lang]}
+                </button>
+              )}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {b.rows.map((row) => (
-            <tr key={row.siteId} class={row.overdue ? 'overdue' : ''} data-status={row.status}>
-              <td>{row.siteName}</td>
-              <td>
-                <StatusBadge status={row.status} overdue={row.overdue} />
-                {row.overdue ? ` ${L.overdue[lang]}` : ''}
-              </td>
-              <td>{row.submittedAt ? formatDateTime(row.submittedAt) : ''}</td>
-              <td>
-                {urls[row.siteId] ? (
-                  <input
-                    class="link-url"
-                    readOnly
-                    value={urls[row.siteId]}
-                    aria-label={`${L.reporterLink[lang]}: ${row.siteName}`}
-                    onFocus={(e) => (e.currentTarget as HTMLInputElement).select()}
-                  />
-                ) : (
-                  <button type="button" class="small" onClick={() => void issue(row.siteId)}>
-                    {L.issue[lang]}
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </DataTable>
     </div>
   );
 }
