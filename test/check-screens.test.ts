@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import t from 'tap';
 import { loadConfig } from '../config/index.js';
-import { Service } from '../server/Service.js';
 import type { Actor } from '../protocol/auth.js';
 import { meetingInputSchema } from '../protocol/meetings.js';
 import { siteInputSchema } from '../protocol/sites.js';
+import { Service } from '../server/Service.js';
 import { artifactPath, chromiumFlags, tempDir, waitFor } from './helpers/browser.js';
 import { noiseVideo } from './helpers/fakeVideo.js';
 import { startImpairedRelay } from './helpers/impairedRelay.js';
@@ -44,7 +44,7 @@ t.test('the check screens: healthy, lossy, CPU-starved', { skip }, async (t) => 
   });
   const svc = await Service.start({ config, logger: testLogger });
   t.teardown(() => svc.close('test done'));
-  await svc.data.access.createUser(ADMIN.username, ADMIN.password, {
+  await svc.data.access.accounts.createUser(ADMIN.username, ADMIN.password, {
     kind: 'system',
     name: 'test',
   });

@@ -1,9 +1,9 @@
 import t, { type Test } from 'tap';
 import { loadConfig } from '../config/index.js';
-import { Service } from '../server/Service.js';
 import type { Actor } from '../protocol/auth.js';
 import { meetingInputSchema } from '../protocol/meetings.js';
 import { siteInputSchema } from '../protocol/sites.js';
+import { Service } from '../server/Service.js';
 import { tempDir, waitFor } from './helpers/browser.js';
 import { startWebhookReceiver, WEBHOOK_SECRET } from './helpers/checkStack.js';
 import { connectToOwner, loginCookie } from './helpers/clusterNodes.js';
@@ -59,7 +59,7 @@ t.test('two nodes on one Redis', async (t) => {
   const b = await startNode(t, 'node-b', env);
   const nodes = { [a.url]: a, [b.url]: b };
 
-  await a.data.access.createUser(ADMIN.username, ADMIN.password, system);
+  await a.data.access.accounts.createUser(ADMIN.username, ADMIN.password, system);
   const cookie = await loginCookie(a.url, ADMIN);
   const listed = (await (
     await fetch(`${b.url}/api/cluster/nodes`, { headers: { cookie } })

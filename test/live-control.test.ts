@@ -1,10 +1,10 @@
 import { io } from 'socket.io-client';
 import t from 'tap';
-import { hoaBinhBriefing } from '../server/demo/hoaBinh.js';
 import type { Actor } from '../protocol/auth.js';
 import { meetingInputSchema } from '../protocol/meetings.js';
 import { siteInputSchema } from '../protocol/sites.js';
 import { vietnamDate, vietnamParts } from '../protocol/time.js';
+import { hoaBinhBriefing } from '../server/demo/hoaBinh.js';
 import { launchChromium, openPage, waitFor } from './helpers/browser.js';
 import { type HarnessEndpoint, startEndpoint } from './helpers/endpoints.js';
 import { startTestService } from './helpers/service.js';
@@ -23,7 +23,7 @@ t.test('IT actions reach the live session', async (t) => {
   const svc = await startTestService(t, { name: 'control' });
   const base = svc.url;
   const { data } = svc;
-  await data.access.createUser(ADMIN.username, ADMIN.password, system);
+  await data.access.accounts.createUser(ADMIN.username, ADMIN.password, system);
   const login = await fetch(`${base}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: base },

@@ -1,4 +1,11 @@
-import { randomBytes, randomInt, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto';
+import {
+  createHash,
+  randomBytes,
+  randomInt,
+  type ScryptOptions,
+  scrypt,
+  timingSafeEqual,
+} from 'node:crypto';
 
 /** OWASP's scrypt minimum (N=2^17 would be stronger but costs 128 MiB per login). */
 const PARAMS = { N: 16_384, r: 8, p: 1 } as const;
@@ -55,3 +62,6 @@ export function randomPassword(length = 16): string {
   for (let i = 0; i < length; i++) out += alphabet[randomInt(alphabet.length)];
   return out;
 }
+
+/** Secrets (join tokens, session ids) are stored only as this hash. */
+export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');

@@ -11,7 +11,8 @@ import type { CheckHooks } from '../../signaling/ConnectionCheck.js';
 import { type SignalingPrincipal, SignalingServer } from '../../signaling/SignalingServer.js';
 import type { ChairSnapshot } from '../../signaling/session/ChairState.js';
 import type { SessionMeetingInfo } from '../../signaling/session/MeetingSession.js';
-import { SESSION_COOKIE, sha256 } from '../auth/AccessService.js';
+import { SESSION_COOKIE } from '../auth/AdminAccounts.js';
+import { sha256 } from '../auth/passwords.js';
 import type { FencedWrites } from '../cluster/ClusterNode.js';
 import type { DataServices } from '../DataServices.js';
 import { clientAddressOf, trustFor } from '../http/clientAddress.js';
@@ -138,7 +139,9 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
       // Only the cookie is ambient authority a foreign page could borrow; a token is not.
       assertSameOrigin({ origin, secFetchSite, host }, config.http.publicUrl!);
       const sessionId = cookie ? fastifyCookie.parse(cookie)[SESSION_COOKIE] : undefined;
-      const session = sessionId ? await data.access.authenticateSession(sessionId) : undefined;
+      const session = sessionId
+        ? await data.access.accounts.authenticateSession(sessionId)
+        : undefined;
       if (!session || !sessionId) {
         throw new AppError(
           'unauthorized',

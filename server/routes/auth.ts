@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { loginInputSchema, meResponseSchema, roles } from '../../protocol/auth.js';
 import { errorBodySchema } from '../../protocol/errors.js';
 import { okSchema } from '../../protocol/http.js';
-import { SESSION_COOKIE } from '../auth/AccessService.js';
+import { SESSION_COOKIE } from '../auth/AdminAccounts.js';
 import { principalOf } from '../auth/guard.js';
 import type { RouteContext } from './routeContext.js';
 
@@ -33,13 +33,13 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) 
       },
     },
     async (request, reply) => {
-      const { sessionId, expiresAt, principal } = await access.login(
+      const { sessionId, expiresAt, principal } = await access.accounts.login(
         request.body.username,
         request.body.password,
       );
       void reply.setCookie(SESSION_COOKIE, sessionId, {
         ...cookieOptions,
-        maxAge: access.sessionTtlSeconds,
+        maxAge: access.accounts.sessionTtlSeconds,
       });
       return { principal, expiresAt };
     },
@@ -56,7 +56,7 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) 
     },
     async (request, reply) => {
       const sessionId = request.cookies[SESSION_COOKIE];
-      if (sessionId) await access.logout(sessionId);
+      if (sessionId) await access.accounts.logout(sessionId);
       void reply.clearCookie(SESSION_COOKIE, cookieOptions);
       return { ok: true as const };
     },
