@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Actor } from '../../protocol/auth.js';
-import { badRequest, conflict, notFound } from '../../protocol/errors.js';
+import { notFound } from '../../protocol/errors.js';
 import type { Meeting } from '../../protocol/meetings.js';
 import {
   deadlineAtMs,
@@ -9,20 +9,27 @@ import {
   type ReportDocument,
   type ReportRequest,
   type ReportRequestInputParsed,
-  type ReportStatus,
   type ReportSubmission,
   reportRequestSchema,
-  reportStatuses,
   reportSubmissionSchema,
   type SiteReport,
 } from '../../protocol/reports.js';
-import { formatDateTime } from '../../protocol/time.js';
 import type { Logger } from '../logger.js';
 import type { MeetingService } from '../meetings/MeetingService.js';
 import type { SiteDirectory } from '../meetings/SiteDirectory.js';
 import { type AuditLog, diffRecords } from '../store/AuditLog.js';
 import type { RedisStore } from '../store/RedisStore.js';
 import { assertVersion } from '../store/versions.js';
+import {
+  assertFitsMeeting,
+  assertOpen,
+  assertSiteReports,
+  boardOf,
+  draftOf,
+  siteReportOf,
+  submittedOf,
+  withDocument,
+} from './reportRules.js';
 
 /** Stored without the deadline instant: that follows the meeting's times when read. */
 export const storedReportRequestSchema = reportRequestSchema.omit({ deadlineAt: true });
@@ -47,16 +54,6 @@ export interface ReportServiceOptions {
 
 const whatRequest = { vi: 'Yêu cầu báo cáo', en: 'The report request' };
 const whatReport = { vi: 'Báo cáo của điểm cầu', en: 'The site’s report' };
-
-/** Status of one site's report against the deadline; late means received after it, never refused. */
-export function statusOf(
-  submission: ReportSubmission | undefined,
-  deadlineAt: number,
-): ReportStatus {
-  if (!submission) return 'not-started';
-  if (!submission.submittedAt) return 'draft';
-  return Date.parse(submission.submittedAt) > deadlineAt ? 'late' : 'submitted';
-}
 
 /**
  * Report requests of a meeting and the sites' answers. A request names the sites that must
@@ -123,23 +120,6 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
     return r;
   }
 
-  private assertFitsMeeting(input: ReportRequestInputParsed, meeting: Meeting): void {
-    if (meeting.state === 'cancelled')
-      throw conflict('Hội nghị đã bị hủy / The meeting was cancelled', { state: meeting.state });
-    const inMeeting = new Set(meeting.sites.map((s) => s.siteId));
-    input.siteIds.forEach((id, i) => {
-      if (!inMeeting.has(id))
-        throw badRequest(
-          `body.siteIds.${i}: Điểm cầu không tham dự hội nghị này / The site does not take part in this meeting`,
-        );
-    });
-    const c = input.consolidator;
-    if (c.kind === 'site' && !inMeeting.has(c.siteId))
-      throw badRequest(
-        'body.consolidator.siteId: Điểm cầu tổng hợp phải tham dự hội nghị / The consolidating site must take part in the meeting',
-      );
-  }
-
   async create(
     meetingId: string,
     input: ReportRequestInputParsed,
@@ -149,7 +129,7 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
     const id = randomUUID();
     const created = await this.store.transact([keys.meeting(meetingId)], async () => {
       const meeting = await this.meetings.get(meetingId);
-      this.assertFitsMeeting(input, meeting);
+      assertFitsMeeting(input, meeting);
       const at = new Date(this.now()).toISOString();
       const stored: StoredReportRequest = {
         id,
@@ -193,7 +173,7 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
         const meeting = await this.meetings.get(meetingId);
         const before = await this.getStored(meetingId, requestId);
         assertVersion(whatRequest, before.version, expected);
-        this.assertFitsMeeting(input, meeting);
+        assertFitsMeeting(input, meeting);
         const after: StoredReportRequest = {
           ...before,
           ...input,
@@ -277,32 +257,16 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
     );
   }
 
-  private siteReportOf(
-    request: ReportRequest,
-    siteId: string,
-    siteName: string,
-    submission: ReportSubmission | undefined,
-  ): SiteReport {
-    const deadline = Date.parse(request.deadlineAt);
-    return {
-      siteId,
-      siteName,
-      status: statusOf(submission, deadline),
-      overdue: !submission?.submittedAt && this.now() > deadline,
-      ...(submission ? { savedAt: submission.savedAt, submission } : {}),
-      ...(submission?.submittedAt ? { submittedAt: submission.submittedAt } : {}),
-    };
-  }
-
   async siteReport(meetingId: string, requestId: string, siteId: string): Promise<SiteReport> {
     const request = await this.get(meetingId, requestId);
-    this.assertSiteReports(request, siteId);
+    assertSiteReports(request, siteId);
     const site = await this.sites.find(siteId);
-    return this.siteReportOf(
+    return siteReportOf(
       request,
       siteId,
       site?.name ?? siteId,
       await this.findSubmission(requestId, siteId),
+      this.now(),
     );
   }
 
@@ -318,25 +282,10 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
       const submission = await this.findSubmission(request.id, siteId);
       out.push({
         request,
-        report: this.siteReportOf(request, siteId, site?.name ?? siteId, submission),
+        report: siteReportOf(request, siteId, site?.name ?? siteId, submission, this.now()),
       });
     }
     return out;
-  }
-
-  private assertSiteReports(request: ReportRequest, siteId: string): void {
-    if (!request.siteIds.includes(siteId))
-      throw notFound(
-        `Điểm cầu không thuộc diện báo cáo của yêu cầu này / This site is not asked for this report: ${siteId}`,
-      );
-  }
-
-  private assertOpen(before: ReportSubmission | undefined): void {
-    if (before?.submittedAt)
-      throw conflict(
-        `Báo cáo đã được nhận lúc ${formatDateTime(before.submittedAt)} / The report was already received at ${formatDateTime(before.submittedAt)}`,
-        { submittedAt: before.submittedAt },
-      );
   }
 
   /** Draft save, upload and submit share one path: read, check, write with the audit entry. */
@@ -355,10 +304,10 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
       [key, keys.reportRequest(requestId)],
       async () => {
         const request = await this.get(meetingId, requestId);
-        this.assertSiteReports(request, siteId);
+        assertSiteReports(request, siteId);
         const before = await this.findSubmission(requestId, siteId);
         if (before) assertVersion(whatReport, before.version, expected);
-        this.assertOpen(before);
+        assertOpen(before);
         const after = change(before, request);
         return {
           write: (m) => {
@@ -376,20 +325,9 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
       },
     );
     const site = await this.sites.find(siteId);
-    const report = this.siteReportOf(request, siteId, site?.name ?? siteId, after);
+    const report = siteReportOf(request, siteId, site?.name ?? siteId, after, this.now());
     this.emit('reportChanged', { meetingId, request, report });
     return report;
-  }
-
-  private cleanSections(request: ReportRequest, sections: Record<string, string | undefined>) {
-    const known = new Set(request.sections.map((s) => s.id));
-    const out: Record<string, string> = {};
-    for (const [id, value] of Object.entries(sections)) {
-      if (!known.has(id))
-        throw badRequest(`body.sections.${id}: Mục không có trong đề cương / Not in the outline`);
-      if (value) out[id] = value;
-    }
-    return out;
   }
 
   saveDraft(
@@ -406,14 +344,8 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
       input.version,
       actor,
       'report.save',
-      (before, request) => ({
-        requestId,
-        siteId,
-        version: (before?.version ?? 0) + 1,
-        sections: this.cleanSections(request, input.sections),
-        ...(before?.document ? { document: before.document } : {}),
-        savedAt: new Date(this.now()).toISOString(),
-      }),
+      (before, request) =>
+        draftOf(before, request, siteId, input.sections, new Date(this.now()).toISOString()),
     );
   }
 
@@ -435,33 +367,15 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
       input.version,
       actor,
       'report.submit',
-      (before, request) => {
-        const sections =
-          input.sections && Object.keys(input.sections).length > 0
-            ? this.cleanSections(request, input.sections)
-            : (before?.sections ?? {});
-        if (!before?.document) {
-          const missing = request.sections.filter((s) => s.required && !sections[s.id]?.trim());
-          if (missing.length > 0)
-            throw badRequest(
-              `body.sections.${missing[0]!.id}: Mục bắt buộc chưa có nội dung: ${missing
-                .map((s) => `${s.number ? `${s.number}. ` : ''}${s.title}`)
-                .join('; ')} / Required sections are empty`,
-              { missing: missing.map((s) => s.id) },
-            );
-        }
-        const at = new Date(this.now()).toISOString();
-        return {
-          requestId,
+      (before, request) =>
+        submittedOf(
+          before,
+          request,
           siteId,
-          version: (before?.version ?? 0) + 1,
-          sections,
-          ...(before?.document ? { document: before.document } : {}),
-          savedAt: at,
-          submittedAt: at,
-          submittedBy: actor,
-        };
-      },
+          input.sections,
+          actor,
+          new Date(this.now()).toISOString(),
+        ),
     );
   }
 
@@ -480,38 +394,23 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
       undefined,
       actor,
       'report.upload',
-      (before) => ({
-        requestId,
-        siteId,
-        version: (before?.version ?? 0) + 1,
-        sections: before?.sections ?? {},
-        document,
-        savedAt: new Date(this.now()).toISOString(),
-      }),
+      (before) =>
+        withDocument(before, requestId, siteId, document, new Date(this.now()).toISOString()),
     );
   }
 
   /** Checks that a site may still change its report (the upload route asks before writing a file). */
   async assertWritable(meetingId: string, requestId: string, siteId: string): Promise<void> {
     const request = await this.get(meetingId, requestId);
-    this.assertSiteReports(request, siteId);
-    this.assertOpen(await this.findSubmission(requestId, siteId));
+    assertSiteReports(request, siteId);
+    assertOpen(await this.findSubmission(requestId, siteId));
   }
 
   // ---- board and consolidation ----
 
   async board(meetingId: string, requestId: string): Promise<ReportBoard> {
     const { request, rows } = await this.collect(meetingId, requestId);
-    const counts = Object.fromEntries(reportStatuses.map((s) => [s, 0])) as Record<
-      ReportStatus,
-      number
-    >;
-    for (const r of rows) counts[r.status]++;
-    return {
-      request,
-      rows: rows.map(({ submission: _s, ...row }) => row),
-      counts,
-    };
+    return boardOf(request, rows);
   }
 
   /** The request with every site's report, in the request's site order. */
@@ -527,7 +426,7 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
       reportSubmissionSchema,
     );
     const rows = request.siteIds.map((siteId, i) =>
-      this.siteReportOf(request, siteId, sites.get(siteId)?.name ?? siteId, submissions[i]),
+      siteReportOf(request, siteId, sites.get(siteId)?.name ?? siteId, submissions[i], this.now()),
     );
     return { request, meeting, rows };
   }
