@@ -16,7 +16,7 @@ import {
 } from '../../protocol/meetings.js';
 import { actorOf } from '../auth/AccessService.js';
 import { principalOf } from '../auth/guard.js';
-import type { RouteContext } from './routeContext.js';
+import { meetingPeople, type RouteContext, sessionOrLink } from './routeContext.js';
 import { contentDisposition, receiveFile } from './uploads.js';
 
 const uploadTitleSchema = optionalText({ vi: 'Tên tài liệu', en: 'Document title' }, 300);
@@ -98,13 +98,10 @@ export const attachmentRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
   app.get(
     '/api/meetings/:id/attachments/:attachmentId',
     {
-      onRequest: ctx.guard({
-        roles: ['admin', 'chair', 'station', 'technician'],
-        meetingParam: 'id',
-      }),
+      onRequest: ctx.guard(meetingPeople),
       schema: {
         tags,
-        security: [{ session: [] }, { joinToken: [] }],
+        security: sessionOrLink,
         summary: 'Tải tài liệu / Download an uploaded document',
         params: attachmentParamsSchema,
         response: {

@@ -4,7 +4,7 @@ import { errorBodySchema } from '../../protocol/errors.js';
 import { okSchema } from '../../protocol/http.js';
 import { SESSION_COOKIE } from '../auth/AdminAccounts.js';
 import { principalOf } from '../auth/guard.js';
-import type { RouteContext } from './routeContext.js';
+import { type RouteContext, sessionOrLink } from './routeContext.js';
 
 /** Admin login with a session cookie; /me answers for admins and join links alike. */
 export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) => {
@@ -69,7 +69,7 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) 
       schema: {
         tags: ['auth'],
         summary: 'Người đang gọi / Who am I (session cookie or Bearer join token)',
-        security: [{ session: [] }, { joinToken: [] }],
+        security: sessionOrLink,
         response: { 200: meResponseSchema, 401: errorBodySchema },
       },
     },

@@ -15,6 +15,7 @@ import { errorResponses, meetingParamsSchema, okSchema } from '../../protocol/ht
 import { makeGuard, principalOf } from '../auth/guard.js';
 import type { DataServices } from '../DataServices.js';
 import type { BroadcastService } from '../live/broadcast.js';
+import { sessionOrLink } from './routeContext.js';
 
 export interface BroadcastRoutesOptions {
   services: DataServices;
@@ -22,7 +23,6 @@ export interface BroadcastRoutesOptions {
 }
 
 const tags = ['broadcast'];
-const either: Record<string, string[]>[] = [{ session: [] }, { joinToken: [] }];
 const session: Record<string, string[]>[] = [{ session: [] }];
 
 function actorName(p: Principal): string {
@@ -47,7 +47,7 @@ export const broadcastRoutes: FastifyPluginAsyncZod<BroadcastRoutesOptions> = as
       onRequest: watchers,
       schema: {
         tags,
-        security: either,
+        security: sessionOrLink,
         summary: 'Luồng HLS trực tiếp / The live HLS stream (playlist and segments)',
         params: hlsParamsSchema,
       },
@@ -72,7 +72,7 @@ export const broadcastRoutes: FastifyPluginAsyncZod<BroadcastRoutesOptions> = as
       onRequest: chairOrIt,
       schema: {
         tags,
-        security: either,
+        security: sessionOrLink,
         summary: 'Ghi hình và phát trực tiếp / Recording, live out and recorded segments',
         params: meetingParamsSchema,
         response: { 200: broadcastStatusSchema, ...errorResponses },
@@ -107,7 +107,7 @@ export const broadcastRoutes: FastifyPluginAsyncZod<BroadcastRoutesOptions> = as
         onRequest: chairOrIt,
         schema: {
           tags,
-          security: either,
+          security: sessionOrLink,
           summary:
             action === 'start'
               ? 'Bắt đầu ghi hình / Start recording the programme'
@@ -130,7 +130,7 @@ export const broadcastRoutes: FastifyPluginAsyncZod<BroadcastRoutesOptions> = as
         onRequest: chairOrIt,
         schema: {
           tags,
-          security: either,
+          security: sessionOrLink,
           summary:
             action === 'start'
               ? 'Phát trực tiếp (RTMP, HLS) / Start live out'

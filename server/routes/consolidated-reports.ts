@@ -6,8 +6,8 @@ import { reportRequestParamsSchema } from '../../protocol/reports.js';
 import { principalOf } from '../auth/guard.js';
 import { renderReportDocx } from '../reports/consolidatedDocx.js';
 import { renderConsolidatedHtml } from '../reports/consolidatedHtml.js';
-import { consolidatorAccess, reportSecurity, reportTags } from './reportAccess.js';
-import type { RouteContext } from './routeContext.js';
+import { consolidatorAccess, reportTags } from './reportAccess.js';
+import { type RouteContext, sessionOrLink } from './routeContext.js';
 import { contentDisposition } from './uploads.js';
 
 const htmlResponse = { description: 'HTML', content: { 'text/html': { schema: z.string() } } };
@@ -23,7 +23,7 @@ export const consolidatedReportRoutes: FastifyPluginAsyncZod<RouteContext> = asy
       onRequest: consolidators.guard,
       schema: {
         tags: reportTags,
-        security: reportSecurity,
+        security: sessionOrLink,
         summary: 'Báo cáo tổng hợp (HTML khổ A4) / Consolidated report, printable A4 HTML',
         params: reportRequestParamsSchema,
         response: { 200: htmlResponse, ...errorResponses },
@@ -46,7 +46,7 @@ export const consolidatedReportRoutes: FastifyPluginAsyncZod<RouteContext> = asy
       onRequest: consolidators.guard,
       schema: {
         tags: reportTags,
-        security: reportSecurity,
+        security: sessionOrLink,
         summary: 'Báo cáo tổng hợp (PDF, in bằng Chromium) / Consolidated report as PDF',
         params: reportRequestParamsSchema,
         response: {
@@ -73,7 +73,7 @@ export const consolidatedReportRoutes: FastifyPluginAsyncZod<RouteContext> = asy
       onRequest: consolidators.guard,
       schema: {
         tags: reportTags,
-        security: reportSecurity,
+        security: sessionOrLink,
         summary: 'Báo cáo tổng hợp (.docx) / Consolidated report as a Word document',
         params: reportRequestParamsSchema,
         response: {

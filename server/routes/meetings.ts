@@ -20,7 +20,7 @@ import {
 import { actorOf } from '../auth/AccessService.js';
 import { assertMayPerform, principalOf } from '../auth/guard.js';
 import { expectedVersion, requireVersion } from '../store/versions.js';
-import type { RouteContext } from './routeContext.js';
+import { meetingPeople, type RouteContext, sessionOrLink } from './routeContext.js';
 
 const tags = ['meetings'];
 
@@ -77,7 +77,7 @@ export const meetingRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ct
       onRequest: ctx.guard({ roles: ['admin', 'chair', 'station'], meetingParam: 'id' }),
       schema: {
         tags,
-        security: [{ session: [] }, { joinToken: [] }],
+        security: sessionOrLink,
         summary: 'Một hội nghị / Get a meeting',
         params: meetingParamsSchema,
         response: { 200: meetingSchema, ...errorResponses },
@@ -150,13 +150,10 @@ export const meetingRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ct
   app.post(
     '/api/meetings/:id/actions/:action',
     {
-      onRequest: ctx.guard({
-        roles: ['admin', 'chair', 'station', 'technician'],
-        meetingParam: 'id',
-      }),
+      onRequest: ctx.guard(meetingPeople),
       schema: {
         tags,
-        security: [{ session: [] }, { joinToken: [] }],
+        security: sessionOrLink,
         summary:
           'Chuyển trạng thái / Lifecycle action: schedule, unschedule, startCheck, endCheck, goLive, end, cancel, reopen',
         params: meetingActionParamsSchema,

@@ -3,8 +3,6 @@ import { forbidden } from '../../protocol/errors.js';
 import type { RouteContext } from './routeContext.js';
 
 export const reportTags = ['reports'];
-/** Report routes take IT staff's session or a join link's token. */
-export const reportSecurity: Record<string, string[]>[] = [{ session: [] }, { joinToken: [] }];
 
 /** The site a link is bound to (technician, reporter); undefined for IT staff and the chair. */
 export function ownSite(p: Principal): string | undefined {

@@ -18,8 +18,8 @@ import { actorOf } from '../auth/AccessService.js';
 import { principalOf } from '../auth/guard.js';
 import { reportTemplates } from '../reports/templates.js';
 import { expectedVersion } from '../store/versions.js';
-import { consolidatorAccess, reportSecurity, reportTags } from './reportAccess.js';
-import type { RouteContext } from './routeContext.js';
+import { consolidatorAccess, reportTags } from './reportAccess.js';
+import { type RouteContext, sessionOrLink } from './routeContext.js';
 
 /** Report requests (IT staff) and their status board (IT staff, the chair, the consolidator). */
 export const reportRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) => {
@@ -47,7 +47,7 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx
       onRequest: ctx.guard({ roles: ['admin', 'chair'], meetingParam: 'id' }),
       schema: {
         tags: reportTags,
-        security: reportSecurity,
+        security: sessionOrLink,
         summary: 'Các yêu cầu báo cáo của hội nghị / Report requests of a meeting',
         params: meetingParamsSchema,
         response: { 200: reportRequestListSchema, ...errorResponses },
@@ -141,7 +141,7 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx
       onRequest: consolidators.guard,
       schema: {
         tags: reportTags,
-        security: reportSecurity,
+        security: sessionOrLink,
         summary:
           'Bảng theo dõi báo cáo / Status board: not started, draft, submitted, late per site',
         params: reportRequestParamsSchema,

@@ -11,8 +11,8 @@ import {
 import { actorOf } from '../auth/AccessService.js';
 import { principalOf } from '../auth/guard.js';
 import { expectedVersion } from '../store/versions.js';
-import { ownSite, reportSecurity, reportTags } from './reportAccess.js';
-import type { RouteContext } from './routeContext.js';
+import { ownSite, reportTags } from './reportAccess.js';
+import { type RouteContext, sessionOrLink } from './routeContext.js';
 import { contentDisposition, receiveFile } from './uploads.js';
 
 /** One site's report: its draft, submission and uploaded document (its own links, IT staff). */
@@ -61,7 +61,7 @@ export const siteReportRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
       onRequest: siteReader,
       schema: {
         tags: reportTags,
-        security: reportSecurity,
+        security: sessionOrLink,
         summary: 'Báo cáo của một điểm cầu / One site’s report',
         params: siteReportParamsSchema,
         response: { 200: siteReportSchema, ...errorResponses },
@@ -79,7 +79,7 @@ export const siteReportRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
       onRequest: siteWriter,
       schema: {
         tags: reportTags,
-        security: reportSecurity,
+        security: sessionOrLink,
         summary: 'Lưu nháp báo cáo / Save the site’s draft',
         params: siteReportParamsSchema,
         headers: ifMatchHeadersSchema,
@@ -108,7 +108,7 @@ export const siteReportRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
       onRequest: siteWriter,
       schema: {
         tags: reportTags,
-        security: reportSecurity,
+        security: sessionOrLink,
         summary: 'Nộp báo cáo / Submit (after the deadline it is received and marked late)',
         params: siteReportParamsSchema,
         headers: ifMatchHeadersSchema,
@@ -137,7 +137,7 @@ export const siteReportRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
       onRequest: siteWriter,
       schema: {
         tags: reportTags,
-        security: reportSecurity,
+        security: sessionOrLink,
         summary: `Tải lên văn bản báo cáo / Upload the report as a document (multipart "file"; at most ${Math.floor(ctx.limits.uploadMaxBytes / 1024 / 1024)} MiB)`,
         consumes: ['multipart/form-data'],
         params: siteReportParamsSchema,
@@ -174,7 +174,7 @@ export const siteReportRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
       onRequest: siteReader,
       schema: {
         tags: reportTags,
-        security: reportSecurity,
+        security: sessionOrLink,
         summary: 'Tải văn bản báo cáo của điểm cầu / Download a site’s uploaded report',
         params: siteReportParamsSchema,
         response: {

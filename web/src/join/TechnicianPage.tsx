@@ -1,12 +1,12 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { MeetingView } from '../../../protocol/meetings.js';
 import { formatDateTime, formatTime } from '../../../protocol/time.js';
 import { longDate } from '../dates.js';
 import { useI18n } from '../i18n.js';
 import { ChecklistPanel, CheckPanel } from '../live/CheckPanel.js';
 import { DevicePanel } from '../live/DevicePanel.js';
-import { type Devices, useDevices } from '../live/devices.js';
-import { type MeetingLive, trackOf, useMeeting } from '../live/useMeeting.js';
+import type { Devices } from '../live/devices.js';
+import { type MeetingLive, trackOf } from '../live/useMeeting.js';
 import {
   AudioOut,
   Countdown,
@@ -20,8 +20,7 @@ import {
   ConnectionBanners,
   ConnectionState,
   JoinFrame,
-  usePublish,
-  useRefreshOnClose,
+  useSendingPage,
 } from './common.js';
 import { DocumentsList } from './documents.js';
 import { AttendanceForm } from './RecordPanel.js';
@@ -31,10 +30,7 @@ import { ReportPanel } from './ReportPanel.js';
 export function TechnicianPage(props: { token: string; view: MeetingView; refresh: () => void }) {
   const { t } = useI18n();
   const { view } = props;
-  const live = useMeeting(useMemo(() => ({ token: props.token, send: true }), [props.token]));
-  useRefreshOnClose(live, props.refresh);
-  const devices = useDevices({ autoStart: true });
-  usePublish(live, devices);
+  const { live, devices } = useSendingPage(props.token, props.refresh);
   const own = view.sites[0];
   const siteName = own?.site.name ?? '';
   const status = live.session?.status ?? 'waiting';

@@ -1,10 +1,10 @@
 import type { ComponentChildren } from 'preact';
-import { useEffect } from 'preact/hooks';
+import { useEffect, useMemo } from 'preact/hooks';
 import type { MeetingView } from '../../../protocol/meetings.js';
 import { formatTime } from '../../../protocol/time.js';
 import { useI18n } from '../i18n.js';
-import type { Devices } from '../live/devices.js';
-import type { MeetingLive } from '../live/useMeeting.js';
+import { type Devices, useDevices } from '../live/devices.js';
+import { type MeetingLive, useMeeting } from '../live/useMeeting.js';
 import { ErrorNotice, LangSwitch } from '../ui.js';
 
 /*
@@ -12,8 +12,23 @@ import { ErrorNotice, LangSwitch } from '../ui.js';
  * devices). JoinApp picks the page; the pages import these from here, never from JoinApp.
  */
 
+/**
+ * A page that sends (technician, station): joins with sending on, re-reads the meeting when the
+ * server closes it, opens the camera and microphone and publishes them.
+ */
+export function useSendingPage(
+  token: string,
+  refresh: () => void,
+): { live: MeetingLive; devices: Devices } {
+  const live = useMeeting(useMemo(() => ({ token, send: true }), [token]));
+  useRefreshOnClose(live, refresh);
+  const devices = useDevices({ autoStart: true });
+  usePublish(live, devices);
+  return { live, devices };
+}
+
 /** Publishes the page's camera and microphone, again whenever the technician picks another. */
-export function usePublish(live: MeetingLive, devices: Devices): void {
+function usePublish(live: MeetingLive, devices: Devices): void {
   const client = live.client;
   useEffect(() => {
     if (client && devices.video) void client.publish(devices.video, 'camera').catch(() => {});
