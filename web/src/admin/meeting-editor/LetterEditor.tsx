@@ -45,93 +45,38 @@ export function LetterEditor(props: {
   const e = (k: string) =>
     Object.entries(props.errors).find(([p]) => p.startsWith(`letter.${k}`))?.[1];
   const hasErrors = Object.keys(props.errors).some((k) => k.startsWith('letter'));
+  /** One field of the letter; the id is the key in kebab case ("l-signer-title"). */
+  const field = (k: keyof LetterForm, options: { multiline?: boolean; date?: boolean } = {}) => (
+    <TextField
+      id={`l-${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`}
+      label={L[k]}
+      {...(options.multiline ? { multiline: true } : {})}
+      {...(options.date ? { inputMode: 'numeric' as const, placeholder: 'dd/mm/yyyy' } : {})}
+      value={l[k]}
+      onInput={set(k)}
+      error={e(k)}
+    />
+  );
   return (
     <details class="card" open={hasErrors || undefined}>
       <summary>
         <strong>{L.title}</strong>
       </summary>
       <div class="grid-3" style={{ marginTop: '12px' }}>
-        <TextField
-          id="l-authority"
-          label={L.authority}
-          value={l.authority}
-          onInput={set('authority')}
-          error={e('authority')}
-        />
-        <TextField
-          id="l-number"
-          label={L.number}
-          value={l.number}
-          onInput={set('number')}
-          error={e('number')}
-        />
-        <TextField
-          id="l-place"
-          label={L.place}
-          value={l.place}
-          onInput={set('place')}
-          error={e('place')}
-        />
-        <TextField
-          id="l-date"
-          label={L.date}
-          inputMode="numeric"
-          placeholder="dd/mm/yyyy"
-          value={l.date}
-          onInput={set('date')}
-          error={e('date')}
-        />
+        {field('authority')}
+        {field('number')}
+        {field('place')}
+        {field('date', { date: true })}
       </div>
-      <TextField
-        id="l-subject"
-        label={L.subject}
-        multiline
-        value={l.subject}
-        onInput={set('subject')}
-        error={e('subject')}
-      />
+      {field('subject', { multiline: true })}
       <div class="grid-2">
-        <TextField
-          id="l-addressees"
-          label={L.addressees}
-          multiline
-          value={l.addressees}
-          onInput={set('addressees')}
-          error={e('addressees')}
-        />
-        <TextField
-          id="l-distribution"
-          label={L.distribution}
-          multiline
-          value={l.distribution}
-          onInput={set('distribution')}
-          error={e('distribution')}
-        />
+        {field('addressees', { multiline: true })}
+        {field('distribution', { multiline: true })}
       </div>
-      <TextField
-        id="l-preamble"
-        label={L.preamble}
-        multiline
-        value={l.preamble}
-        onInput={set('preamble')}
-        error={e('preamble')}
-      />
+      {field('preamble', { multiline: true })}
       <div class="grid-2">
-        <TextField
-          id="l-signer-title"
-          label={L.signerTitle}
-          multiline
-          value={l.signerTitle}
-          onInput={set('signerTitle')}
-          error={e('signerTitle')}
-        />
-        <TextField
-          id="l-signer-name"
-          label={L.signerName}
-          value={l.signerName}
-          onInput={set('signerName')}
-          error={e('signerName')}
-        />
+        {field('signerTitle', { multiline: true })}
+        {field('signerName')}
       </div>
     </details>
   );

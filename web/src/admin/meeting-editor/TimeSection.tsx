@@ -27,43 +27,42 @@ export function TimeSection(props: {
     parseDate(form.date) && parseTime(form.opens)
       ? defaultCheckAt(isoOf(form.date, form.opens))
       : '';
+  /** A date (dd/mm/yyyy) or time (hh:mm) typed as text. */
+  const typed = (
+    id: string,
+    key: 'date' | 'opens' | 'closes' | 'checkDate' | 'checkTime',
+    label: string,
+    kind: 'date' | 'time',
+    errorKey: string,
+    more: { hint?: string; required?: boolean } = {},
+  ) => (
+    <TextField
+      id={id}
+      label={label}
+      {...more}
+      inputMode="numeric"
+      placeholder={kind === 'date' ? 'dd/mm/yyyy' : 'hh:mm'}
+      value={form[key]}
+      onInput={(v) => up({ [key]: v })}
+      error={err(errorKey)}
+    />
+  );
   return (
     <section class="card" aria-labelledby="sec-time">
       <h2 id="sec-time">{t('sectionTime')}</h2>
       <div class="grid-3">
-        <TextField
-          id="m-date"
-          label={t('fDate')}
-          hint={t('dateHint')}
-          inputMode="numeric"
-          placeholder="dd/mm/yyyy"
-          value={form.date}
-          onInput={(v) => up({ date: v })}
-          required
-          error={err('date')}
-        />
-        <TextField
-          id="m-opens"
-          label={t('fOpensAt')}
-          hint={t('timeHint')}
-          inputMode="numeric"
-          placeholder="hh:mm"
-          value={form.opens}
-          onInput={(v) => up({ opens: v })}
-          required
-          error={err('opensAt')}
-        />
-        <TextField
-          id="m-closes"
-          label={t('fClosesAt')}
-          hint={t('timeHint')}
-          inputMode="numeric"
-          placeholder="hh:mm"
-          value={form.closes}
-          onInput={(v) => up({ closes: v })}
-          required
-          error={err('closesAt')}
-        />
+        {typed('m-date', 'date', t('fDate'), 'date', 'date', {
+          hint: t('dateHint'),
+          required: true,
+        })}
+        {typed('m-opens', 'opens', t('fOpensAt'), 'time', 'opensAt', {
+          hint: t('timeHint'),
+          required: true,
+        })}
+        {typed('m-closes', 'closes', t('fClosesAt'), 'time', 'closesAt', {
+          hint: t('timeHint'),
+          required: true,
+        })}
       </div>
       <Checkbox
         id="m-check-default"
@@ -87,24 +86,8 @@ export function TimeSection(props: {
         </p>
       ) : (
         <div class="grid-3">
-          <TextField
-            id="m-check-date"
-            label={t('fCheckDate')}
-            inputMode="numeric"
-            placeholder="dd/mm/yyyy"
-            value={form.checkDate}
-            onInput={(v) => up({ checkDate: v })}
-            error={err('checkDate')}
-          />
-          <TextField
-            id="m-check-time"
-            label={t('fCheckTime')}
-            inputMode="numeric"
-            placeholder="hh:mm"
-            value={form.checkTime}
-            onInput={(v) => up({ checkTime: v })}
-            error={err('checkAt')}
-          />
+          {typed('m-check-date', 'checkDate', t('fCheckDate'), 'date', 'checkDate')}
+          {typed('m-check-time', 'checkTime', t('fCheckTime'), 'time', 'checkAt')}
         </div>
       )}
       <div class="grid-3">
