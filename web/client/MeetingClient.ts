@@ -22,7 +22,8 @@ import type {
   RemoteTrack,
 } from './clientTypes.js';
 import { RequestError } from './clientTypes.js';
-import { type Published, producerOptions } from './publishing.js';
+import { Listeners } from './Listeners.js';
+import { LocalTracks } from './LocalTracks.js';
 import { RemoteTracks } from './RemoteTracks.js';
 import {
   type ReceiveFigures,
@@ -63,8 +64,13 @@ export class MeetingClient {
   private device?: Device;
   private sendTransport?: types.Transport;
   private recvTransport?: types.Transport;
-  private readonly published = new Map<MediaSource, Published>();
-  private readonly listeners = new Map<keyof ClientEvents, Set<(value: never) => void>>();
+  /** What this page sends. */
+  private readonly sending: LocalTracks = new LocalTracks({
+    request: (name, payload) => this.request(name, payload),
+    transport: () => this.sendTransport,
+    connected: () => this.connectionState === 'connected',
+  });
+  private readonly events = new Listeners<ClientEvents>();
   private setupRun = 0;
   private statsTimer?: ReturnType<typeof setInterval>;
   private lastRecv?: { bytes: number; at: number };
@@ -150,23 +156,11 @@ export class MeetingClient {
   // --- events ----------------------------------------------------------------------------------
 
   on<E extends keyof ClientEvents>(event: E, fn: (value: ClientEvents[E]) => void): () => void {
-    let set = this.listeners.get(event);
-    if (!set) {
-      set = new Set();
-      this.listeners.set(event, set);
-    }
-    set.add(fn as (value: never) => void);
-    return () => set.delete(fn as (value: never) => void);
+    return this.events.on(event, fn);
   }
 
   private emit<E extends keyof ClientEvents>(event: E, value: ClientEvents[E]): void {
-    for (const fn of this.listeners.get(event) ?? []) {
-      try {
-        (fn as (v: ClientEvents[E]) => void)(value);
-      } catch (err) {
-        console.error('listener failed', err);
-      }
-    }
+    this.events.emit(event, value);
   }
 
   private setState(state: ConnectionState): void {
@@ -240,8 +234,7 @@ export class MeetingClient {
       this.emit('participants', this.participants);
     });
     this.onNotification('mutedByChair', ({ muted }) => {
-      const mic = this.published.get('microphone');
-      if (mic && !muted) mic.paused = false;
+      if (!muted) this.sending.unmutedByChair();
       this.emit('mutedByChair', muted);
     });
     this.onNotification('floorGranted', ({ siteId }) => this.emit('floorGranted', siteId));
@@ -316,7 +309,7 @@ export class MeetingClient {
       await this.request('setRtpCapabilities', {
         rtpCapabilities: this.device.rtpCapabilities as never,
       });
-      for (const pub of this.published.values()) await this.produce(pub);
+      await this.sending.produceAll();
       this.setState('connected');
       this.startStats();
     } catch (err) {
@@ -349,62 +342,27 @@ export class MeetingClient {
     this.recvTransport?.close();
     this.sendTransport = undefined;
     this.recvTransport = undefined;
-    for (const pub of this.published.values()) pub.producer = undefined;
+    this.sending.forgetProducers();
   }
 
   // --- publishing ------------------------------------------------------------------------------
 
   /** Sends a local track; kept across reconnects. Cameras and screens use simulcast. */
-  async publish(
+  publish(
     track: MediaStreamTrack,
     source: MediaSource,
     opts: { paused?: boolean; maxBitrateBps?: number } = {},
   ): Promise<void> {
-    const pub: Published = {
-      track,
-      source,
-      simulcast: track.kind === 'video' && opts.maxBitrateBps === undefined,
-      paused: opts.paused === true,
-      ...(opts.maxBitrateBps !== undefined ? { maxBitrateBps: opts.maxBitrateBps } : {}),
-    };
-    const old = this.published.get(source);
-    if (old?.producer) {
-      old.producer.close();
-      await this.request('closeProducer', { producerId: old.producer.id }).catch(() => {});
-    }
-    this.published.set(source, pub);
-    if (this.sendTransport && this.connectionState === 'connected') await this.produce(pub);
+    return this.sending.publish(track, source, opts);
   }
 
-  async unpublish(source: MediaSource): Promise<void> {
-    const pub = this.published.get(source);
-    this.published.delete(source);
-    if (pub?.producer) {
-      pub.producer.close();
-      await this.request('closeProducer', { producerId: pub.producer.id }).catch(() => {});
-    }
-  }
-
-  private async produce(pub: Published): Promise<void> {
-    if (!this.sendTransport) return;
-    pub.producer = await this.sendTransport.produce(producerOptions(pub));
-    if (pub.paused) pub.producer.pause();
+  unpublish(source: MediaSource): Promise<void> {
+    return this.sending.unpublish(source);
   }
 
   /** Self-mute of the microphone (or camera); the server refuses to unmute while the chair mutes. */
-  async setPaused(source: MediaSource, paused: boolean): Promise<void> {
-    const pub = this.published.get(source);
-    if (!pub) return;
-    pub.paused = paused;
-    const producer = pub.producer;
-    if (!producer) return;
-    if (paused) {
-      producer.pause();
-      await this.request('pauseProducer', { producerId: producer.id });
-    } else {
-      await this.request('resumeProducer', { producerId: producer.id });
-      producer.resume();
-    }
+  setPaused(source: MediaSource, paused: boolean): Promise<void> {
+    return this.sending.setPaused(source, paused);
   }
 
   // --- receiving -------------------------------------------------------------------------------
