@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { AttendanceService } from './attendance/AttendanceService.js';
 import { AccessService } from './auth/AccessService.js';
 import type { Logger } from './logger.js';
+import { MeetingAttachments } from './meetings/MeetingAttachments.js';
 import { MeetingService } from './meetings/MeetingService.js';
 import { SiteDirectory } from './meetings/SiteDirectory.js';
 import { ReportService } from './reports/ReportService.js';
@@ -39,6 +40,8 @@ export class DataServices {
     readonly reports: ReportService,
     readonly attendance: AttendanceService,
     readonly attachments: AttachmentStore,
+    /** The documents list in each meeting record (the files are in `attachments`). */
+    readonly meetingAttachments: MeetingAttachments,
     readonly publicUrl: string,
   ) {}
 
@@ -94,6 +97,13 @@ export class DataServices {
       reports,
       attendance,
       new AttachmentStore(options.dataDir),
+      new MeetingAttachments({
+        store,
+        audit,
+        meetings,
+        logger: options.logger,
+        ...(options.now ? { now: options.now } : {}),
+      }),
       options.publicUrl,
     );
   }

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Actor } from '../../protocol/auth.js';
-import { badRequest, conflict, notFound } from '../../protocol/errors.js';
+import { badRequest, notFound } from '../../protocol/errors.js';
 import {
-  type Attachment,
   editableStates,
   type Meeting,
   type MeetingAction,
@@ -347,59 +346,6 @@ export class MeetingService extends EventEmitter<MeetingServiceEvents> {
     this.logger.info({ meetingId: id, actor }, 'meeting deleted');
     this.notify('meetingDeleted', { meetingId: id, meeting: deleted });
     return deleted;
-  }
-
-  async addAttachment(id: string, attachment: Attachment, actor: Actor): Promise<Meeting> {
-    return this.changeAttachments(id, actor, 'attachment.add', attachment.id, (list) => {
-      if (list.length >= 50)
-        throw conflict('Tối đa 50 tài liệu mỗi hội nghị / At most 50 documents per meeting');
-      return [...list, attachment];
-    });
-  }
-
-  /** Returns the removed attachment so the caller can delete its file. */
-  async removeAttachment(id: string, attachmentId: string, actor: Actor): Promise<Attachment> {
-    let removed: Attachment | undefined;
-    await this.changeAttachments(id, actor, 'attachment.remove', attachmentId, (list) => {
-      removed = list.find((a) => a.id === attachmentId);
-      if (!removed)
-        throw notFound(`Không tìm thấy tài liệu / Attachment not found: ${attachmentId}`);
-      return list.filter((a) => a.id !== attachmentId);
-    });
-    return removed!;
-  }
-
-  private async changeAttachments(
-    id: string,
-    actor: Actor,
-    action: string,
-    attachmentId: string,
-    change: (list: Attachment[]) => Attachment[],
-  ): Promise<Meeting> {
-    const { keys } = this.store;
-    const after = await this.store.transact([keys.meeting(id)], async () => {
-      const before = await this.get(id);
-      const after: Meeting = {
-        ...before,
-        attachments: change(before.attachments),
-        version: before.version + 1,
-        updatedAt: new Date(this.now()).toISOString(),
-      };
-      return {
-        write: (m) => {
-          m.set(keys.meeting(id), JSON.stringify(after));
-          this.audit.append(m, {
-            actor,
-            action,
-            target: `attachment:${attachmentId}`,
-            meetingId: id,
-          });
-        },
-        result: after,
-      };
-    });
-    this.logger.info({ meetingId: id, action, attachmentId }, 'attachments changed');
-    return after;
   }
 
   /** Listener failures are logged, never thrown into the request that caused the event. */

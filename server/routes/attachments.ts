@@ -24,7 +24,7 @@ const uploadTitleSchema = optionalText({ vi: 'Tên tài liệu', en: 'Document t
 const tags = ['documents'];
 
 export const attachmentRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) => {
-  const { meetings, attachments } = ctx.services;
+  const { meetings, attachments, meetingAttachments } = ctx.services;
   const adminOnly = ctx.guard({ roles: ['admin'] });
 
   app.post(
@@ -59,7 +59,7 @@ export const attachmentRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
         addedAt: new Date().toISOString(),
       };
       try {
-        await meetings.addAttachment(id, attachment, actorOf(principalOf(request)));
+        await meetingAttachments.add(id, attachment, actorOf(principalOf(request)));
       } catch (err) {
         await attachments.remove(stored);
         throw err;
@@ -90,7 +90,7 @@ export const attachmentRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
         url: request.body.url,
         addedAt: new Date().toISOString(),
       };
-      await meetings.addAttachment(request.params.id, attachment, actorOf(principalOf(request)));
+      await meetingAttachments.add(request.params.id, attachment, actorOf(principalOf(request)));
       return reply.status(201).send(attachment);
     },
   );
@@ -151,7 +151,7 @@ export const attachmentRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
     },
     async (request) => {
       const { id, attachmentId } = request.params;
-      const removed = await meetings.removeAttachment(
+      const removed = await meetingAttachments.remove(
         id,
         attachmentId,
         actorOf(principalOf(request)),
