@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
 import type { Principal } from '../../protocol/auth.js';
 import {
   broadcastSettingsSchema,
@@ -100,22 +101,27 @@ export const broadcastRoutes: FastifyPluginAsyncZod<BroadcastRoutesOptions> = as
     async (request) => broadcast.saveSettings(request.params.id, request.body),
   );
 
+  /** Options of a start/stop route the chair or IT calls (recording, live out). */
+  const switchRoute = <R extends z.ZodType>(summary: string, answer: R) => ({
+    onRequest: chairOrIt,
+    schema: {
+      tags,
+      security: sessionOrLink,
+      summary,
+      params: meetingParamsSchema,
+      response: { 200: answer, ...errorResponses },
+    },
+  });
+
   for (const action of ['start', 'stop'] as const) {
     app.post(
       `/api/meetings/:id/recording/${action}`,
-      {
-        onRequest: chairOrIt,
-        schema: {
-          tags,
-          security: sessionOrLink,
-          summary:
-            action === 'start'
-              ? 'Bắt đầu ghi hình / Start recording the programme'
-              : 'Dừng ghi hình / Stop recording',
-          params: meetingParamsSchema,
-          response: { 200: recordingStateSchema, ...errorResponses },
-        },
-      },
+      switchRoute(
+        action === 'start'
+          ? 'Bắt đầu ghi hình / Start recording the programme'
+          : 'Dừng ghi hình / Stop recording',
+        recordingStateSchema,
+      ),
       async (request) => {
         const actor = actorName(principalOf(request));
         return action === 'start'
@@ -126,19 +132,12 @@ export const broadcastRoutes: FastifyPluginAsyncZod<BroadcastRoutesOptions> = as
 
     app.post(
       `/api/meetings/:id/live-out/${action}`,
-      {
-        onRequest: chairOrIt,
-        schema: {
-          tags,
-          security: sessionOrLink,
-          summary:
-            action === 'start'
-              ? 'Phát trực tiếp (RTMP, HLS) / Start live out'
-              : 'Dừng phát trực tiếp / Stop live out',
-          params: meetingParamsSchema,
-          response: { 200: okSchema, ...errorResponses },
-        },
-      },
+      switchRoute(
+        action === 'start'
+          ? 'Phát trực tiếp (RTMP, HLS) / Start live out'
+          : 'Dừng phát trực tiếp / Stop live out',
+        okSchema,
+      ),
       async (request) => {
         const actor = actorName(principalOf(request));
         if (action === 'start') await broadcast.startLiveOut(request.params.id, actor);
