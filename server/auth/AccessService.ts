@@ -7,8 +7,9 @@ import type {
   JoinLink,
   Principal,
 } from '../../protocol/auth.js';
-import { AppError, badRequest, conflict, notFound } from '../../protocol/errors.js';
+import { AppError, badField, conflict, notFound } from '../../protocol/errors.js';
 import type { Meeting } from '../../protocol/meetings.js';
+import type { Text } from '../../protocol/text.js';
 import type { Logger } from '../logger.js';
 import type { MeetingService } from '../meetings/MeetingService.js';
 import type { AuditLog } from '../store/AuditLog.js';
@@ -43,11 +44,12 @@ export interface AccessEvents extends AccountEvents {
 }
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
-const unauthorized = (message: string) => new AppError('unauthorized', message);
+const unauthorized = (message: Text) => new AppError('unauthorized', message);
 const invalidLink = () =>
-  unauthorized(
-    'Liên kết tham gia không hợp lệ / Invalid join link. Hãy xin liên kết mới từ tổ CNTT / Ask IT staff for a new link',
-  );
+  unauthorized({
+    vi: 'Liên kết tham gia không hợp lệ. Hãy xin liên kết mới từ tổ CNTT',
+    en: 'Invalid join link. Ask IT staff for a new link',
+  });
 
 /** States in which new links make sense (links of ended or cancelled meetings would be useless). */
 const linkableStates = new Set(['draft', 'scheduled', 'checking', 'live']);
@@ -172,7 +174,7 @@ export class AccessService extends EventEmitter<AccessEvents> {
   private async getStoredLink(meetingId: string, linkId: string): Promise<StoredLink> {
     const link = await this.store.getJson(this.store.keys.link(linkId), storedLinkSchema);
     if (!link || link.meetingId !== meetingId)
-      throw notFound(`Không tìm thấy liên kết / Link not found: ${linkId}`);
+      throw notFound({ vi: 'Không tìm thấy liên kết', en: `Link not found: ${linkId}` });
     return link;
   }
 
@@ -189,13 +191,19 @@ export class AccessService extends EventEmitter<AccessEvents> {
       const meeting = await this.meetings.get(meetingId);
       if (!linkableStates.has(meeting.state)) {
         throw conflict(
-          'Hội nghị đã kết thúc hoặc bị hủy, không cấp liên kết / The meeting has ended or was cancelled; no links are issued',
+          {
+            vi: 'Hội nghị đã kết thúc hoặc bị hủy, không cấp liên kết',
+            en: 'The meeting has ended or was cancelled; no links are issued',
+          },
           { state: meeting.state },
         );
       }
       if (this.linkExpiry(meeting).getTime() <= this.now()) {
         throw conflict(
-          'Hội nghị đã qua, liên kết sẽ hết hạn ngay / The meeting is over: a link would be born expired',
+          {
+            vi: 'Hội nghị đã qua, liên kết sẽ hết hạn ngay',
+            en: 'The meeting is over: a link would be born expired',
+          },
           { expiresAt: this.linkExpiry(meeting).toISOString() },
         );
       }
@@ -211,9 +219,10 @@ export class AccessService extends EventEmitter<AccessEvents> {
           (input.role === 'technician' || input.role === 'reporter') &&
           !meeting.sites.some((s) => s.siteId === input.siteId)
         ) {
-          throw badRequest(
-            'body.siteId: Điểm cầu không tham dự hội nghị này / The site does not take part in this meeting',
-          );
+          throw badField('body.siteId', {
+            vi: 'Điểm cầu không tham dự hội nghị này',
+            en: 'The site does not take part in this meeting',
+          });
         }
         const token = randomBytes(32).toString('base64url');
         const link: StoredLink = {
@@ -288,15 +297,16 @@ export class AccessService extends EventEmitter<AccessEvents> {
     const link = linkId ? await this.store.getJson(keys.link(linkId), storedLinkSchema) : undefined;
     if (!link || link.tokenHash !== hash) throw invalidLink();
     if (link.revokedAt) {
-      throw unauthorized(
-        'Liên kết đã bị thu hồi; hãy dùng liên kết mới / This link was revoked; use the new link you were sent',
-      );
+      throw unauthorized({
+        vi: 'Liên kết đã bị thu hồi; hãy dùng liên kết mới',
+        en: 'This link was revoked; use the new link you were sent',
+      });
     }
     const meeting = await this.meetings.find(link.meetingId);
     if (!meeting) throw invalidLink();
     const expiresAt = this.linkExpiry(meeting);
     if (this.now() > expiresAt.getTime()) {
-      throw unauthorized('Liên kết đã hết hạn / This link has expired');
+      throw unauthorized({ vi: 'Liên kết đã hết hạn', en: 'This link has expired' });
     }
     const tokenId = link.id;
     let principal: Principal;
@@ -312,17 +322,19 @@ export class AccessService extends EventEmitter<AccessEvents> {
         break;
       case 'technician':
         if (!link.siteId || !meeting.sites.some((s) => s.siteId === link.siteId)) {
-          throw unauthorized(
-            'Điểm cầu của liên kết này không còn tham dự hội nghị / This link’s site no longer takes part in the meeting',
-          );
+          throw unauthorized({
+            vi: 'Điểm cầu của liên kết này không còn tham dự hội nghị',
+            en: 'This link’s site no longer takes part in the meeting',
+          });
         }
         principal = { kind: 'technician', meetingId: meeting.id, siteId: link.siteId, tokenId };
         break;
       case 'reporter':
         if (!link.siteId || !meeting.sites.some((s) => s.siteId === link.siteId)) {
-          throw unauthorized(
-            'Điểm cầu của liên kết này không còn tham dự hội nghị / This link’s site no longer takes part in the meeting',
-          );
+          throw unauthorized({
+            vi: 'Điểm cầu của liên kết này không còn tham dự hội nghị',
+            en: 'This link’s site no longer takes part in the meeting',
+          });
         }
         principal = { kind: 'reporter', meetingId: meeting.id, siteId: link.siteId, tokenId };
         break;

@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import { type Actor, type Principal, type User, usernameSchema } from '../../protocol/auth.js';
-import { AppError, badRequest, conflict } from '../../protocol/errors.js';
+import { AppError, badField, conflict, fieldsError, zodFields } from '../../protocol/errors.js';
+import type { Text } from '../../protocol/text.js';
 import type { Logger } from '../logger.js';
 import type { AuditLog } from '../store/AuditLog.js';
 import type { RedisStore } from '../store/RedisStore.js';
@@ -18,7 +19,7 @@ export interface AccountEvents {
   userLoginsEnded: [event: { userId: string }];
 }
 
-const unauthorized = (message: string) => new AppError('unauthorized', message);
+const unauthorized = (message: Text) => new AppError('unauthorized', message);
 
 export interface AdminAccountsOptions {
   store: RedisStore;
@@ -72,17 +73,20 @@ export class AdminAccounts {
     options: { reset?: boolean } = {},
   ): Promise<{ user: User; created: boolean }> {
     const parsed = usernameSchema.safeParse(rawUsername);
-    if (!parsed.success) throw badRequest(`username: ${parsed.error.issues[0]?.message}`);
+    if (!parsed.success) throw fieldsError(zodFields(parsed.error, 'username'));
     const username = parsed.data;
     const problem = passwordProblem(password);
-    if (problem) throw badRequest(`password: ${problem}`);
+    if (problem) throw badField('password', problem);
     const passwordHash = await hashPassword(password);
     const { keys } = this.store;
     return this.store
       .transact([keys.username(username)], async () => {
         const existing = await this.findUser(username);
         if (existing && !options.reset)
-          throw conflict(`Tài khoản "${username}" đã có / Account "${username}" already exists`);
+          throw conflict({
+            vi: `Tài khoản "${username}" đã có`,
+            en: `Account "${username}" already exists`,
+          });
         const now = new Date(this.now()).toISOString();
         const user: StoredUser = existing
           ? { ...existing, version: existing.version + 1, passwordHash, updatedAt: now }
@@ -131,7 +135,10 @@ export class AdminAccounts {
     const ok = await verifyPassword(password, user?.passwordHash ?? (await this.dummyHash));
     if (!user || !ok) {
       this.logger.warn({ username }, 'login failed');
-      throw unauthorized('Sai tên đăng nhập hoặc mật khẩu / Wrong username or password');
+      throw unauthorized({
+        vi: 'Sai tên đăng nhập hoặc mật khẩu',
+        en: 'Wrong username or password',
+      });
     }
     const sessionId = randomBytes(32).toString('base64url');
     const now = this.now();

@@ -37,7 +37,10 @@ export class MeetingAttachments {
   async add(id: string, attachment: Attachment, actor: Actor): Promise<Meeting> {
     return this.change(id, actor, 'attachment.add', attachment.id, (list) => {
       if (list.length >= 50)
-        throw conflict('Tối đa 50 tài liệu mỗi hội nghị / At most 50 documents per meeting');
+        throw conflict({
+          vi: 'Tối đa 50 tài liệu mỗi hội nghị',
+          en: 'At most 50 documents per meeting',
+        });
       return [...list, attachment];
     });
   }
@@ -48,7 +51,10 @@ export class MeetingAttachments {
     await this.change(id, actor, 'attachment.remove', attachmentId, (list) => {
       removed = list.find((a) => a.id === attachmentId);
       if (!removed)
-        throw notFound(`Không tìm thấy tài liệu / Attachment not found: ${attachmentId}`);
+        throw notFound({
+          vi: 'Không tìm thấy tài liệu',
+          en: `Attachment not found: ${attachmentId}`,
+        });
       return list.filter((a) => a.id !== attachmentId);
     });
     return removed!;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Actor } from '../../protocol/auth.js';
-import { badRequest, notFound } from '../../protocol/errors.js';
+import { badField, notFound } from '../../protocol/errors.js';
 import {
   editableStates,
   type Meeting,
@@ -93,7 +93,7 @@ export class MeetingService extends EventEmitter<MeetingServiceEvents> {
 
   async get(id: string): Promise<Meeting> {
     const meeting = await this.find(id);
-    if (!meeting) throw notFound(`Không tìm thấy hội nghị / Meeting not found: ${id}`);
+    if (!meeting) throw notFound({ vi: 'Không tìm thấy hội nghị', en: `Meeting not found: ${id}` });
     return meeting;
   }
 
@@ -191,9 +191,10 @@ export class MeetingService extends EventEmitter<MeetingServiceEvents> {
           updatedAt: new Date(this.now()).toISOString(),
         };
         if (!(Date.parse(after.checkAt) < Date.parse(after.opensAt))) {
-          throw badRequest(
-            'body.checkAt: Giờ kiểm tra kỹ thuật phải trước giờ khai mạc / The technical check must be before the opening time',
-          );
+          throw badField('body.checkAt', {
+            vi: 'Giờ kiểm tra kỹ thuật phải trước giờ khai mạc',
+            en: 'The technical check must be before the opening time',
+          });
         }
         await assertNoOverlap(this.store, after, sites);
         const removed = siteIdsOf(before).filter((s) => !siteIdsOf(after).includes(s));

@@ -41,14 +41,18 @@ export function meetingsOverlap(
 export function assertSchedulable(m: Meeting, now: number): void {
   if (Date.parse(m.opensAt) <= now) {
     throw conflict(
-      `Giờ khai mạc (${formatDateTime(m.opensAt)}) đã qua, không thể lên lịch / The opening time (${formatDateTime(m.opensAt)}) has passed; cannot schedule`,
+      {
+        vi: `Giờ khai mạc (${formatDateTime(m.opensAt)}) đã qua, không thể lên lịch`,
+        en: `The opening time (${formatDateTime(m.opensAt)}) has passed; cannot schedule`,
+      },
       { state: m.state, opensAt: m.opensAt },
     );
   }
   if (m.sites.length === 0) {
-    throw conflict('Hội nghị chưa có điểm cầu tham dự / The meeting has no participating sites', {
-      state: m.state,
-    });
+    throw conflict(
+      { vi: 'Hội nghị chưa có điểm cầu tham dự', en: 'The meeting has no participating sites' },
+      { state: m.state },
+    );
   }
 }
 
@@ -77,7 +81,10 @@ export async function assertNoOverlap(
     if (shared.length === 0) continue;
     const names = shared.map((s) => sites.get(s)?.name ?? s);
     throw conflict(
-      `Điểm cầu "${names.join('", "')}" đã tham gia hội nghị "${other.title}" (${formatDateTime(other.opensAt)} – ${formatDateTime(other.closesAt)}) trùng thời gian / Site "${names.join('", "')}" is already in meeting "${other.title}" at an overlapping time`,
+      {
+        vi: `Điểm cầu "${names.join('", "')}" đã tham gia hội nghị "${other.title}" (${formatDateTime(other.opensAt)} – ${formatDateTime(other.closesAt)}) trùng thời gian`,
+        en: `Site "${names.join('", "')}" is already in meeting "${other.title}" at an overlapping time`,
+      },
       {
         meetingId: other.id,
         meetingTitle: other.title,
@@ -92,7 +99,10 @@ export async function assertNoOverlap(
 export function stateConflict(m: Meeting, action: string) {
   const label = meetingStateLabels[m.state];
   return conflict(
-    `Không thể thực hiện "${action}" khi hội nghị ở trạng thái "${label.vi}" / Cannot ${action} a meeting that is ${label.en.toLowerCase()}`,
+    {
+      vi: `Không thể thực hiện "${action}" khi hội nghị ở trạng thái "${label.vi}"`,
+      en: `Cannot ${action} a meeting that is ${label.en.toLowerCase()}`,
+    },
     { state: m.state, action, version: m.version },
   );
 }

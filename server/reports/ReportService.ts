@@ -54,7 +54,6 @@ export interface ReportServiceOptions {
 
 const whatRequest = { vi: 'Yêu cầu báo cáo', en: 'The report request' };
 const whatReport = { vi: 'Báo cáo của điểm cầu', en: 'The site’s report' };
-
 /**
  * Report requests of a meeting and the sites' answers. A request names the sites that must
  * report, an outline and a deadline; each site keeps one record per request (draft until
@@ -116,7 +115,10 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
       storedReportRequestSchema,
     );
     if (!r || r.meetingId !== meetingId)
-      throw notFound(`Không tìm thấy yêu cầu báo cáo / Report request not found: ${requestId}`);
+      throw notFound({
+        vi: 'Không tìm thấy yêu cầu báo cáo',
+        en: `Report request not found: ${requestId}`,
+      });
     return r;
   }
 

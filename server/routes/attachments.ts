@@ -118,9 +118,12 @@ export const attachmentRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
       const meeting = await meetings.get(id);
       const attachment = meeting.attachments.find((a) => a.id === attachmentId);
       if (attachment?.kind !== 'file')
-        throw notFound(`Không tìm thấy tài liệu / Attachment not found: ${attachmentId}`);
+        throw notFound({
+          vi: 'Không tìm thấy tài liệu',
+          en: `Attachment not found: ${attachmentId}`,
+        });
       const file = await attachments.open(attachments.document(id, attachment.id));
-      if (!file) throw notFound('Tệp tài liệu đã mất / The document file is missing');
+      if (!file) throw notFound({ vi: 'Tệp tài liệu đã mất', en: 'The document file is missing' });
       return (
         reply
           .header('content-type', attachment.contentType ?? 'application/octet-stream')

@@ -26,9 +26,10 @@ export function consolidatorAccess(ctx: RouteContext) {
       if (!siteId) return;
       const r = await reports.get(meetingId, requestId);
       if (r.consolidator.kind !== 'site' || r.consolidator.siteId !== siteId)
-        throw forbidden(
-          'Chỉ đơn vị tổng hợp xem được báo cáo của các điểm cầu / Only the consolidating unit sees the sites’ reports',
-        );
+        throw forbidden({
+          vi: 'Chỉ đơn vị tổng hợp xem được báo cáo của các điểm cầu',
+          en: 'Only the consolidating unit sees the sites’ reports',
+        });
     },
   };
 }

@@ -48,9 +48,10 @@ export const siteReportRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
     async (request) => {
       const siteId = ownSite(principalOf(request));
       if (!siteId)
-        throw badRequest(
-          'Chỉ dành cho liên kết của điểm cầu / For a site’s technician or reporter link only',
-        );
+        throw badRequest({
+          vi: 'Chỉ dành cho liên kết của điểm cầu',
+          en: 'For a site’s technician or reporter link only',
+        });
       return { reports: await reports.forSite(request.params.id, siteId) };
     },
   );
@@ -189,9 +190,9 @@ export const siteReportRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
     async (request, reply) => {
       const { id, requestId, siteId } = request.params;
       const doc = (await reports.siteReport(id, requestId, siteId)).submission?.document;
-      if (!doc) throw notFound('Điểm cầu chưa tải lên văn bản / No document uploaded');
+      if (!doc) throw notFound({ vi: 'Điểm cầu chưa tải lên văn bản', en: 'No document uploaded' });
       const file = await attachments.open(attachments.report(id, requestId, siteId));
-      if (!file) throw notFound('Tệp văn bản đã mất / The document file is missing');
+      if (!file) throw notFound({ vi: 'Tệp văn bản đã mất', en: 'The document file is missing' });
       return reply
         .header('content-type', doc.contentType)
         .header('content-length', file.size)

@@ -1,7 +1,7 @@
 import { extname } from 'node:path';
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { badRequest } from '../../protocol/errors.js';
+import { badField, fieldsError, zodFields } from '../../protocol/errors.js';
 import { isFreeText } from '../../protocol/fields.js';
 import type { AttachmentStore, StoredFileRef } from '../store/AttachmentStore.js';
 
@@ -68,25 +68,28 @@ export async function receiveFile(
   fieldRules: Record<string, z.ZodType<string | undefined, string | undefined>> = {},
 ): Promise<ReceivedFile> {
   if (!request.isMultipart())
-    throw badRequest(
-      'body: cần multipart/form-data với trường "file" / multipart/form-data with a "file" field is required',
-    );
+    throw badField('body', {
+      vi: 'cần multipart/form-data với trường "file"',
+      en: 'multipart/form-data with a "file" field is required',
+    });
   const part = await request.file();
-  if (!part) throw badRequest('body.file: thiếu tệp / the file is missing');
+  if (!part) throw badField('body.file', { vi: 'thiếu tệp', en: 'the file is missing' });
   if (!isFreeText(part.filename)) {
     part.file.resume();
-    throw badRequest(
-      'body.file: tên tệp chứa ký tự điều khiển hoặc ký tự đảo chiều / the file name contains control or bidi override characters',
-    );
+    throw badField('body.file', {
+      vi: 'tên tệp chứa ký tự điều khiển hoặc ký tự đảo chiều',
+      en: 'the file name contains control or bidi override characters',
+    });
   }
   const fileName = cleanFileName(part.filename);
   const ext = extname(fileName).toLowerCase();
   const contentType = allowedTypes[ext];
   if (!contentType) {
     part.file.resume();
-    throw badRequest(
-      `body.file: loại tệp "${ext || '(không có đuôi)'}" không được phép; dùng ${Object.keys(allowedTypes).join(', ')} / file type not allowed`,
-    );
+    throw badField('body.file', {
+      vi: `loại tệp "${ext || '(không có đuôi)'}" không được phép; dùng ${Object.keys(allowedTypes).join(', ')}`,
+      en: 'file type not allowed',
+    });
   }
   const fields: Record<string, string> = {};
   for (const [name, field] of Object.entries(part.fields))
@@ -96,7 +99,7 @@ export async function receiveFile(
     const parsed = rule.safeParse(fields[name] ?? '');
     if (!parsed.success) {
       part.file.resume();
-      throw badRequest(`body.${name}: ${parsed.error.issues[0]?.message}`);
+      throw fieldsError(zodFields(parsed.error, `body.${name}`));
     }
     if (parsed.data !== undefined) fields[name] = parsed.data;
   }

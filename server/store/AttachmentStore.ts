@@ -51,7 +51,20 @@ export class AttachmentStore {
       if (source.truncated)
         throw new AppError(
           'payload_too_large',
-          `body.file: tệp quá lớn (tối đa ${maxBytes} byte) / file too large`,
+          {
+            vi: `body.file: tệp quá lớn (tối đa ${maxBytes} byte)`,
+            en: `body.file: file too large (at most ${maxBytes} bytes)`,
+          },
+          undefined,
+          [
+            {
+              path: 'body.file',
+              message: {
+                vi: `Tệp quá lớn (tối đa ${maxBytes} byte)`,
+                en: `File too large (at most ${maxBytes} bytes)`,
+              },
+            },
+          ],
         );
       await rename(partial, dest);
     } catch (err) {

@@ -122,7 +122,7 @@ export class MeetingClient {
       // which places the meeting on a live node and sends us there.
       if (!data) this.managerUri = this.homeUrl;
       if (data && ['unauthorized', 'forbidden', 'not_found'].includes(data.code)) {
-        this.emit('error', new RequestError(data.code, data.message));
+        this.emit('error', new RequestError(data.code, data.message, data.details));
         this.close();
       } else this.setState('reconnecting');
     });
@@ -270,9 +270,15 @@ export class MeetingClient {
         .timeout(timeoutMs)
         .emit(name, payload, (err: Error | null, answer: Ack<RequestAnswer<N>>) => {
           if (err)
-            return fail(new RequestError('timeout', `${name}: no answer in ${timeoutMs} ms`));
+            return fail(
+              new RequestError('timeout', {
+                vi: `${name}: máy chủ không trả lời sau ${timeoutMs} ms`,
+                en: `${name}: no answer in ${timeoutMs} ms`,
+              }),
+            );
           if (answer.ok) ok(answer.data);
-          else fail(new RequestError(answer.error.code, answer.error.message));
+          else
+            fail(new RequestError(answer.error.code, answer.error.message, answer.error.details));
         });
     });
   }

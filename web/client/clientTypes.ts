@@ -4,17 +4,19 @@ import type {
   Participant,
   SessionState,
 } from '../../protocol/socket.js';
+import type { Text } from '../../protocol/text.js';
 
 /* What MeetingClient gives its pages: its errors, remote tracks, options, states and events. */
 
-/** Raised when the server answers a request with an error; carries its stable code. */
+/** A refused request or handshake: the server's code and its words in both languages. */
 export class RequestError extends Error {
   override readonly name = 'RequestError';
   constructor(
     readonly code: string,
-    message: string,
+    readonly text?: Text,
+    readonly details?: Record<string, unknown>,
   ) {
-    super(message);
+    super(text?.en ?? code);
   }
 }
 
@@ -43,7 +45,7 @@ export interface MeetingClientOptions {
 /** A refused handshake's reason; `details.ownerUrl` names the node that runs the meeting. */
 export interface ConnectErrorData {
   code: string;
-  message: string;
+  message: Text;
   details?: { ownerUrl?: unknown };
 }
 
@@ -61,12 +63,12 @@ export interface ClientEvents {
   floorGranted: string;
   floorRevoked: string;
   activeSpeaker: string | undefined;
-  replaced: string;
+  replaced: Text;
   /** This connection's access ended (link revoked, site removed, login ended): it stops. */
-  revoked: string;
+  revoked: Text;
   /** The meeting's record changed: the page reads it again. */
   meetingUpdated: undefined;
-  ended: string;
+  ended: Text;
   error: Error;
 }
 

@@ -1,3 +1,4 @@
+import { zodFields } from '../../../../protocol/errors.js';
 import {
   type Letter,
   type Meeting,
@@ -5,7 +6,7 @@ import {
   meetingInputSchema,
 } from '../../../../protocol/meetings.js';
 import { formatTime, vietnamDate } from '../../../../protocol/time.js';
-import { type Lang, pickServerMessage } from '../../i18n.js';
+import { type Lang, localize } from '../../i18n.js';
 import { displayDate, isoOf, parseDate, parseTime } from './dates.js';
 
 /**
@@ -242,12 +243,12 @@ export function validate(
   const typedBadly = Object.keys(e).length > 0;
   if (!f.main.siteId) e['mainSite.siteId'] = msg.required;
 
+  // The same field paths and messages as the server's 400 for this body.
   const parsed = meetingInputSchema.safeParse(inputOf(f));
-  for (const issue of parsed.success ? [] : parsed.error.issues) {
-    const path = issue.path.join('.');
+  for (const { path, message } of parsed.success ? [] : zodFields(parsed.error)) {
     // An instant built from a mistyped date says nothing the date's own message does not.
     if (path in e || (typedBadly && instantField.test(path))) continue;
-    e[path] = pickServerMessage(issue.message, lang);
+    e[path] = localize(message, lang);
   }
   return e;
 }
