@@ -114,7 +114,7 @@ async function main(): Promise<void> {
       publicUrl: config.http.publicUrl!,
       dataDir: config.dataDir,
     });
-    const { user, created } = await data.access.createUser(
+    const { user, created } = await data.access.accounts.createUser(
       values.username,
       password,
       { kind: 'system', name: 'scripts/create-admin' },

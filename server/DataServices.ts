@@ -1,12 +1,12 @@
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import type { Redis } from 'ioredis';
 import { AttendanceService } from './attendance/AttendanceService.js';
 import { AccessService } from './auth/AccessService.js';
 import type { Logger } from './logger.js';
+import { MeetingAttachments } from './meetings/MeetingAttachments.js';
 import { MeetingService } from './meetings/MeetingService.js';
 import { SiteDirectory } from './meetings/SiteDirectory.js';
 import { ReportService } from './reports/ReportService.js';
+import { AttachmentStore } from './store/AttachmentStore.js';
 import { AuditLog } from './store/AuditLog.js';
 import { RedisStore } from './store/RedisStore.js';
 
@@ -39,7 +39,9 @@ export class DataServices {
     readonly access: AccessService,
     readonly reports: ReportService,
     readonly attendance: AttendanceService,
-    readonly uploadsDir: string,
+    readonly attachments: AttachmentStore,
+    /** The documents list in each meeting record (the files are in `attachments`). */
+    readonly meetingAttachments: MeetingAttachments,
     readonly publicUrl: string,
   ) {}
 
@@ -86,8 +88,6 @@ export class DataServices {
       logger: options.logger,
       ...(options.now ? { now: options.now } : {}),
     });
-    const uploadsDir = join(resolve(options.dataDir), 'uploads');
-    mkdirSync(uploadsDir, { recursive: true });
     return new DataServices(
       store,
       audit,
@@ -96,7 +96,14 @@ export class DataServices {
       access,
       reports,
       attendance,
-      uploadsDir,
+      new AttachmentStore(options.dataDir),
+      new MeetingAttachments({
+        store,
+        audit,
+        meetings,
+        logger: options.logger,
+        ...(options.now ? { now: options.now } : {}),
+      }),
       options.publicUrl,
     );
   }

@@ -425,7 +425,7 @@ t.test('revoked, re-issued, expired and malformed tokens are refused', async (t)
 
 t.test('a second admin logs in with their own account', async (t) => {
   const api = await buildTestApi(t, redis.url);
-  await api.services.access.createUser('Hoa.NT', 'mat-khau-cua-hoa', { kind: 'system' });
+  await api.services.access.accounts.createUser('Hoa.NT', 'mat-khau-cua-hoa', { kind: 'system' });
   const cookie = await login(api.app, { username: 'hoa.nt', password: 'mat-khau-cua-hoa' });
   const me = await api.app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie } });
   t.equal(me.json().principal.username, 'hoa.nt');
@@ -435,8 +435,13 @@ t.test('a second admin logs in with their own account', async (t) => {
       (e: { status: number }) => e.status,
     );
   t.equal(
-    await status(api.services.access.createUser('hoa.nt', 'mat-khau-khac-nua', { kind: 'system' })),
+    await status(
+      api.services.access.accounts.createUser('hoa.nt', 'mat-khau-khac-nua', { kind: 'system' }),
+    ),
     409,
   );
-  t.equal(await status(api.services.access.createUser('x', 'ngan', { kind: 'system' })), 400);
+  t.equal(
+    await status(api.services.access.accounts.createUser('x', 'ngan', { kind: 'system' })),
+    400,
+  );
 });

@@ -7,7 +7,7 @@ import type { Actor } from '../protocol/auth.js';
 import type { BroadcastStatus } from '../protocol/broadcast.js';
 import { meetingInputSchema } from '../protocol/meetings.js';
 import { siteInputSchema } from '../protocol/sites.js';
-import { SESSION_COOKIE } from '../server/auth/AccessService.js';
+import { SESSION_COOKIE } from '../server/auth/AdminAccounts.js';
 import { artifactPath, launchChromium, openPage, waitFor } from './helpers/browser.js';
 import { startEndpoint, waitForMedia } from './helpers/endpoints.js';
 import { centreColours, decodeAll, probe } from './helpers/mediaProbe.js';
@@ -51,8 +51,8 @@ t.test('programme: record the session, follow the floor, survive an encoder cras
   const dataDir = svc.config.dataDir;
   const { data } = svc;
 
-  await data.access.createUser('admin', 'mat-khau-rat-dai-2011', admin);
-  const { sessionId } = await data.access.login('admin', 'mat-khau-rat-dai-2011');
+  await data.access.accounts.createUser('admin', 'mat-khau-rat-dai-2011', admin);
+  const { sessionId } = await data.access.accounts.login('admin', 'mat-khau-rat-dai-2011');
   const itHeaders = { cookie: `${SESSION_COOKIE}=${sessionId}` };
   const main = await data.sites.create(
     siteInputSchema.parse({ name: 'Hội trường Sở GD&ĐT', kind: 'main_hall' }),

@@ -44,7 +44,7 @@ t.test('the check screens: healthy, lossy, CPU-starved', { skip }, async (t) => 
   });
   const svc = await Service.start({ config, logger: testLogger });
   t.teardown(() => svc.close('test done'));
-  await svc.data.access.createUser(ADMIN.username, ADMIN.password, {
+  await svc.data.access.accounts.createUser(ADMIN.username, ADMIN.password, {
     kind: 'system',
     name: 'test',
   });

@@ -24,7 +24,7 @@ t.test('a waiting technician sees its place and can still use its devices', asyn
     // One at a time; a check is expected to take 4 minutes (until one finished).
     env: { CHECK_MAX_CONCURRENT: '1', CHECK_EXPECTED_SECONDS: '240' },
   });
-  await svc.data.access.createUser(ADMIN.username, ADMIN.password, {
+  await svc.data.access.accounts.createUser(ADMIN.username, ADMIN.password, {
     kind: 'system',
     name: 'test',
   });
@@ -62,7 +62,7 @@ t.test('a waiting technician sees its place and can still use its devices', asyn
     (await svc.data.access.issueLink(meeting.id, { role: 'technician', siteId }, system)).token;
   const queueKey = `${svc.data.store.keys.meeting(meeting.id)}:check-queue:meta`;
   await waitFor(
-    async () => (await svc.data.store.read((r) => r.exists(queueKey))) === 1,
+    async () => (await svc.data.store.redis.exists(queueKey)) === 1,
     20_000,
     'the window opened in waves',
   );

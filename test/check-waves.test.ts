@@ -23,7 +23,7 @@ t.test('a check window runs in waves of at most the limit, first come first serv
     name: 'check-waves',
     env: { CHECK_MAX_CONCURRENT: String(LIMIT), CHECK_EXPECTED_SECONDS: '6' },
   });
-  await svc.data.access.createUser(ADMIN.username, ADMIN.password, {
+  await svc.data.access.accounts.createUser(ADMIN.username, ADMIN.password, {
     kind: 'system',
     name: 'test',
   });
@@ -120,8 +120,8 @@ t.test('a check window runs in waves of at most the limit, first come first serv
   );
   t.ok(places.at(-1)! < places[0]!, 'its place moved forward');
 
-  const stored = await svc.data.store.read((x) =>
-    x.hvals(svc.data.store.keys.meetingReadiness(r.meetingId)),
+  const stored = await svc.data.store.redis.hvals(
+    svc.data.store.keys.meetingReadiness(r.meetingId),
   );
   t.equal(
     stored.filter((x) => (JSON.parse(x) as { lastCheck?: unknown }).lastCheck).length,
@@ -132,7 +132,7 @@ t.test('a check window runs in waves of at most the limit, first come first serv
   const keys = svc.data.store.keys.meeting(r.meetingId);
   let left: string[] = [];
   for (let i = 0; i < 20; i++) {
-    left = await svc.data.store.read((x) => x.keys(`${keys}:check-queue:*`));
+    left = await svc.data.store.redis.keys(`${keys}:check-queue:*`);
     if (left.length === 0) break;
     await new Promise((ok) => setTimeout(ok, 100));
   }

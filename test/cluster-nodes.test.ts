@@ -59,7 +59,7 @@ t.test('two nodes on one Redis', async (t) => {
   const b = await startNode(t, 'node-b', env);
   const nodes = { [a.url]: a, [b.url]: b };
 
-  await a.data.access.createUser(ADMIN.username, ADMIN.password, system);
+  await a.data.access.accounts.createUser(ADMIN.username, ADMIN.password, system);
   const cookie = await loginCookie(a.url, ADMIN);
   const listed = (await (
     await fetch(`${b.url}/api/cluster/nodes`, { headers: { cookie } })

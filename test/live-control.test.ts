@@ -23,7 +23,7 @@ t.test('IT actions reach the live session', async (t) => {
   const svc = await startTestService(t, { name: 'control' });
   const base = svc.url;
   const { data } = svc;
-  await data.access.createUser(ADMIN.username, ADMIN.password, system);
+  await data.access.accounts.createUser(ADMIN.username, ADMIN.password, system);
   const login = await fetch(`${base}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: base },
@@ -301,7 +301,9 @@ t.test('IT actions reach the live session', async (t) => {
       'station publishing',
     );
     const publishMs = Date.now() - opened;
-    t.ok(publishMs < 2000, `the station page publishes ${publishMs} ms after opening`);
+    // The bound leaves room for the page's own load on two shared cores (2.7 s seen under load);
+    // a lost first join only recovers through a reconnect, seconds later.
+    t.ok(publishMs < 5000, `the station page publishes ${publishMs} ms after opening`);
     const sa = await startEndpoint(browser, base, 'check-a', {
       token: token('technician', a).token,
       send: false,

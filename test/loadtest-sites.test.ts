@@ -22,7 +22,7 @@ t.test('20 emulated sites against the real service', async (t) => {
     },
   });
   const dataDir = tempDir(t, 'diemcau-loadtest-out-');
-  await svc.data.access.createUser(ADMIN.username, ADMIN.password, {
+  await svc.data.access.accounts.createUser(ADMIN.username, ADMIN.password, {
     kind: 'system',
     name: 'test',
   });

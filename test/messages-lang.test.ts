@@ -43,7 +43,10 @@ t.test('the check result and the readiness board in English and in Vietnamese', 
   });
   const svc = await Service.start({ config, logger: testLogger });
   t.teardown(() => svc.close('test done'));
-  await svc.data.access.createUser(ADMIN.username, ADMIN.password, { kind: 'system', name: 't' });
+  await svc.data.access.accounts.createUser(ADMIN.username, ADMIN.password, {
+    kind: 'system',
+    name: 't',
+  });
   const main = await svc.data.sites.create(
     siteInputSchema.parse({ name: 'Hoi truong So', kind: 'main_hall' }),
     system,

@@ -70,7 +70,7 @@ t.test('the pages, end to end against the real server', async (t) => {
   t.setTimeout(300_000);
   const svc = await startTestService(t, { name: 'pages' });
   const base = svc.url;
-  await svc.data.access.createUser(ADMIN.username, ADMIN.password, {
+  await svc.data.access.accounts.createUser(ADMIN.username, ADMIN.password, {
     kind: 'system',
     name: 'test',
   });

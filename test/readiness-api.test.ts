@@ -7,7 +7,7 @@ import { configSchema } from '../config/index.js';
 import type { CheckResult } from '../protocol/check.js';
 import { meetingInputSchema } from '../protocol/meetings.js';
 import { siteInputSchema } from '../protocol/sites.js';
-import { SESSION_COOKIE } from '../server/auth/AccessService.js';
+import { SESSION_COOKIE } from '../server/auth/AdminAccounts.js';
 import { DataServices } from '../server/DataServices.js';
 import { buildHttpApp } from '../server/http/buildHttpApp.js';
 import { CheckServices } from '../server/live/CheckServices.js';
@@ -50,8 +50,8 @@ t.test('readiness API: board, checklist, report, check-now, jobs; bad input refu
     await redis.quit();
   });
 
-  await data.access.createUser('admin', 'mat-khau-rat-dai-2011', admin);
-  const { sessionId } = await data.access.login('admin', 'mat-khau-rat-dai-2011');
+  await data.access.accounts.createUser('admin', 'mat-khau-rat-dai-2011', admin);
+  const { sessionId } = await data.access.accounts.login('admin', 'mat-khau-rat-dai-2011');
   const cookie = `${SESSION_COOKIE}=${sessionId}`;
   const main = await data.sites.create(
     siteInputSchema.parse({ name: 'Hội trường Sở', kind: 'main_hall' }),

@@ -44,7 +44,7 @@ t.test('seed 004 outline filled from a site page, then on the IT board', async (
   });
   t.teardown(() => service.close('test done'));
   const { data } = service;
-  await data.access.createUser(ADMIN.username, ADMIN.password, system);
+  await data.access.accounts.createUser(ADMIN.username, ADMIN.password, system);
   const main = await data.sites.create(siteInputSchema.parse(hoaBinhMainSite), system);
   const districts = [];
   for (const s of hoaBinhDistrictSites.slice(0, 3))

@@ -74,7 +74,7 @@ export class AttendanceService {
     const onDeleted = (e: { meetingId: string }) => {
       const { keys } = this.store;
       void this.store
-        .read((r) =>
+        .write((r) =>
           r.del(
             keys.meetingAttendance(e.meetingId),
             keys.meetingSessionLog(e.meetingId),
@@ -91,7 +91,7 @@ export class AttendanceService {
 
   async logEvent(meetingId: string, entry: SessionLogEntry): Promise<void> {
     const key = this.store.keys.meetingSessionLog(meetingId);
-    await this.store.read((r) =>
+    await this.store.write((r) =>
       r
         .multi()
         .rpush(key, JSON.stringify(sessionLogEntrySchema.parse(entry)))
@@ -136,7 +136,7 @@ export class AttendanceService {
       confirmedBy: actor,
     };
     const { keys } = this.store;
-    await this.store.read((r) => {
+    await this.store.write((r) => {
       const m = r
         .multi()
         .hset(keys.meetingAttendance(meetingId), siteId, JSON.stringify(confirmation));
@@ -270,7 +270,7 @@ export class AttendanceService {
       updatedBy: actor,
     };
     const key = this.store.keys.meetingMinutes(meetingId);
-    await this.store.read((r) => {
+    await this.store.write((r) => {
       const m = r.multi().hset(key, String(agendaIndex), JSON.stringify(minute));
       this.audit.append(m, {
         actor,

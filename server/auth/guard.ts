@@ -2,7 +2,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal, Role } from '../../protocol/auth.js';
 import { AppError, forbidden } from '../../protocol/errors.js';
 import type { MeetingAction } from '../../protocol/meetings.js';
-import { type AccessService, SESSION_COOKIE } from './AccessService.js';
+import type { AccessService } from './AccessService.js';
+import { SESSION_COOKIE } from './AdminAccounts.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

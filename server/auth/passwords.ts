@@ -1,4 +1,11 @@
-import { randomBytes, randomInt, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto';
+import {
+  createHash,
+  randomBytes,
+  randomInt,
+  type ScryptOptions,
+  scrypt,
+  timingSafeEqual,
+} from 'node:crypto';
 import type { Text } from '../../protocol/text.js';
 
 /** OWASP's scrypt minimum (N=2^17 would be stronger but costs 128 MiB per login). */
@@ -56,3 +63,6 @@ export function randomPassword(length = 16): string {
   for (let i = 0; i < length; i++) out += alphabet[randomInt(alphabet.length)];
   return out;
 }
+
+/** Secrets (join tokens, session ids) are stored only as this hash. */
+export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');

@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import type { RedisStore } from '../store/RedisStore.js';
 
 /*
@@ -136,6 +137,11 @@ export class CheckQueue {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** The queue's own keys, read and written directly: every change is one script or MULTI. */
+  private redis<T>(fn: (r: Redis) => Promise<T>): Promise<T> {
+    return fn(this.store.redis);
+  }
+
   private keys(meetingId: string): string[] {
     const base = this.store.keys.meeting(meetingId);
     return PARTS.map((p: Part) => `${base}:check-queue:${p}`);
@@ -143,14 +149,14 @@ export class CheckQueue {
 
   private run(script: string, meetingId: string, ...args: (string | number)[]) {
     const keys = this.keys(meetingId);
-    return this.store.read((r) => r.eval(script, keys.length, ...keys, ...args));
+    return this.redis((r) => r.eval(script, keys.length, ...keys, ...args));
   }
 
   /** A new window: the previous queue goes, the connected sites line up in the given order. */
   async open(meetingId: string, o: QueueOpen): Promise<void> {
     const [meta, waiting, , , , tickets] = this.keys(meetingId);
     const expireAt = o.closesAtMs + 3600_000;
-    await this.store.read(async (r) => {
+    await this.redis(async (r) => {
       const m = r.multi().del(...this.keys(meetingId));
       m.hset(meta!, {
         limit: o.limit,
@@ -172,13 +178,13 @@ export class CheckQueue {
   }
 
   async close(meetingId: string): Promise<void> {
-    await this.store.read((r) => r.del(...this.keys(meetingId)));
+    await this.redis((r) => r.del(...this.keys(meetingId)));
   }
 
   /** Is a queue running for this meeting (a window in waves)? */
   async isOpen(meetingId: string): Promise<boolean> {
     const [meta] = this.keys(meetingId);
-    return (await this.store.read((r) => r.exists(meta!))) === 1;
+    return (await this.redis((r) => r.exists(meta!))) === 1;
   }
 
   /** Gives free slots to the first connected sites in line; returns them (and expired leases). */
@@ -221,12 +227,12 @@ export class CheckQueue {
 
   async isActive(meetingId: string, siteId: string): Promise<boolean> {
     const [, , active] = this.keys(meetingId);
-    return (await this.store.read((r) => r.zscore(active!, siteId))) !== null;
+    return (await this.redis((r) => r.zscore(active!, siteId))) !== null;
   }
 
   async snapshot(meetingId: string): Promise<QueueSnapshot | undefined> {
     const [meta, waiting, active, offline, done] = this.keys(meetingId);
-    const res = await this.store.read((r) =>
+    const res = await this.redis((r) =>
       r
         .multi()
         .hgetall(meta!)

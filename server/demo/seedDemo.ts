@@ -71,9 +71,9 @@ export async function seedDemo(
   const meeting = await data.meetings.transition(created.id, 'schedule', system);
 
   let adminPassword: string | undefined;
-  if (!(await data.access.findUser('admin'))) {
+  if (!(await data.access.accounts.findUser('admin'))) {
     adminPassword = randomPassword();
-    await data.access.createUser('admin', adminPassword, system);
+    await data.access.accounts.createUser('admin', adminPassword, system);
   }
   const issued = await data.access.issueMissingLinks(meeting.id, system);
   const names = new Map(districts.map((d) => [d.id, d.name]));

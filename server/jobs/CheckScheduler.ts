@@ -128,7 +128,7 @@ export class CheckScheduler {
       // Kept for the IT board's list of stalled jobs.
       stalled: (jobId) =>
         void store
-          .read((r) =>
+          .write((r) =>
             r
               .multi()
               .lpush(
@@ -206,10 +206,10 @@ export class CheckScheduler {
       if (wantedIds.has(id)) continue;
       // An overdue job the meeting still wants (a window close missed while the app was down)
       // is not in the plan any more, because its time has passed: let it run.
-      if (await this.removeJob(id, meeting)) await store.read((r) => r.srem(setKey, id));
+      if (await this.removeJob(id, meeting)) await store.write((r) => r.srem(setKey, id));
     }
     if (wanted.length > 0) {
-      await store.read((r) => r.sadd(setKey, ...wanted.map((j) => j.id)));
+      await store.write((r) => r.sadd(setKey, ...wanted.map((j) => j.id)));
       await this.queue.addBulk(
         wanted.map((j) => ({
           name: j.data.kind,
@@ -235,7 +235,7 @@ export class CheckScheduler {
     const setKey = store.keys.meetingJobs(meetingId);
     const ids = await store.read((r) => r.smembers(setKey));
     for (const id of ids) await this.removeJob(id);
-    await store.read((r) => r.del(setKey));
+    await store.write((r) => r.del(setKey));
     await this.options.readiness.closeWindow(meetingId);
     this.callHook('windowRemoved', () => this.hooks?.windowRemoved?.(meetingId));
     this.log.info({ meetingId, removed: ids.length }, 'check jobs removed');

@@ -11,7 +11,8 @@ import type { CheckHooks } from '../../signaling/ConnectionCheck.js';
 import { type SignalingPrincipal, SignalingServer } from '../../signaling/SignalingServer.js';
 import type { ChairSnapshot } from '../../signaling/session/ChairState.js';
 import type { SessionMeetingInfo } from '../../signaling/session/MeetingSession.js';
-import { SESSION_COOKIE, sha256 } from '../auth/AccessService.js';
+import { SESSION_COOKIE } from '../auth/AdminAccounts.js';
+import { sha256 } from '../auth/passwords.js';
 import type { FencedWrites } from '../cluster/ClusterNode.js';
 import type { DataServices } from '../DataServices.js';
 import { clientAddressOf, trustFor } from '../http/clientAddress.js';
@@ -147,7 +148,9 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
       // Only the cookie is ambient authority a foreign page could borrow; a token is not.
       assertSameOrigin({ origin, secFetchSite, host }, config.http.publicUrl!);
       const sessionId = cookie ? fastifyCookie.parse(cookie)[SESSION_COOKIE] : undefined;
-      const session = sessionId ? await data.access.authenticateSession(sessionId) : undefined;
+      const session = sessionId
+        ? await data.access.accounts.authenticateSession(sessionId)
+        : undefined;
       if (!session || !sessionId) {
         throw new AppError('unauthorized', {
           vi: 'Cần liên kết tham gia hoặc đăng nhập',
@@ -184,7 +187,7 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
           await data.meetings.transition(meetingId, action, { kind: 'chair', name: actor });
         const key = data.store.keys.meetingLive(meetingId);
         if (options.fence) await options.fence.del(meetingId, key);
-        else await data.store.read((r) => r.del(key));
+        else await data.store.write((r) => r.del(key));
       },
       saveState: (snapshot) => {
         if (snapshot.status !== 'live') return;
@@ -198,7 +201,7 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
                   'live state not saved: this node lost the lease',
                 );
             })
-          : data.store.read((r) => r.set(key, json, 'EX', 172_800))
+          : data.store.write((r) => r.set(key, json, 'EX', 172_800))
         ).catch((err) =>
           options.logger.warn({ err, meetingId }, 'could not save the live session state'),
         );

@@ -1,26 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Actor } from '../../protocol/auth.js';
-import { badField, conflict, notFound } from '../../protocol/errors.js';
+import { badField, notFound } from '../../protocol/errors.js';
 import {
-  type Attachment,
   editableStates,
   type Meeting,
   type MeetingAction,
   type MeetingInputParsed,
   type MeetingState,
   meetingSchema,
-  meetingStateLabels,
   meetingTransitions,
 } from '../../protocol/meetings.js';
-import type { Site } from '../../protocol/sites.js';
-import { defaultCheckAt, formatDateTime } from '../../protocol/time.js';
+import { defaultCheckAt } from '../../protocol/time.js';
 import type { Logger } from '../logger.js';
 import { type AuditLog, diffRecords } from '../store/AuditLog.js';
 import type { RedisStore } from '../store/RedisStore.js';
 import { storedLinkSchema } from '../store/records.js';
 import { assertVersion } from '../store/versions.js';
 import { assertSitesExist, type SiteDirectory } from './SiteDirectory.js';
+import { assertNoOverlap, assertSchedulable, siteIdsOf, stateConflict } from './schedulingRules.js';
 
 export interface MeetingTimes {
   opensAt: string;
@@ -61,38 +59,11 @@ export interface MeetingServiceOptions {
 
 const what = { vi: 'Hội nghị', en: 'The meeting' };
 
-/** States whose sites count for the overlap rule; a cancelled meeting frees its sites. */
-const occupyingStates: readonly MeetingState[] = [
-  'draft',
-  'scheduled',
-  'checking',
-  'live',
-  'ended',
-];
-
 /** States in which a meeting may be deleted (a live or upcoming one must be cancelled first). */
 const deletableStates: readonly MeetingState[] = ['draft', 'cancelled', 'ended'];
 
-function siteIdsOf(m: Pick<Meeting, 'mainSite' | 'sites'>): string[] {
-  return [m.mainSite.siteId, ...m.sites.map((s) => s.siteId)];
-}
-
 function timesOf(m: Meeting): MeetingTimes {
   return { opensAt: m.opensAt, closesAt: m.closesAt, checkAt: m.checkAt };
-}
-
-/**
- * Two meetings overlap when their [opening, closing) intervals intersect. The check is not
- * part of the interval: a Friday-08:00 check for a Monday meeting must not block the
- * site's other meetings in between; back-to-back meetings are allowed.
- */
-export function meetingsOverlap(
-  a: Pick<Meeting, 'opensAt' | 'closesAt'>,
-  b: Pick<Meeting, 'opensAt' | 'closesAt'>,
-): boolean {
-  return (
-    Date.parse(a.opensAt) < Date.parse(b.closesAt) && Date.parse(b.opensAt) < Date.parse(a.closesAt)
-  );
 }
 
 /**
@@ -160,7 +131,7 @@ export class MeetingService extends EventEmitter<MeetingServiceEvents> {
           createdAt: now,
           updatedAt: now,
         };
-        await this.assertNoOverlap(record, sites);
+        await assertNoOverlap(this.store, record, sites);
         return {
           write: (m) => {
             m.set(keys.meeting(id), JSON.stringify(record));
@@ -225,7 +196,7 @@ export class MeetingService extends EventEmitter<MeetingServiceEvents> {
             en: 'The technical check must be before the opening time',
           });
         }
-        await this.assertNoOverlap(after, sites);
+        await assertNoOverlap(this.store, after, sites);
         const removed = siteIdsOf(before).filter((s) => !siteIdsOf(after).includes(s));
         return {
           write: (m) => {
@@ -287,10 +258,10 @@ export class MeetingService extends EventEmitter<MeetingServiceEvents> {
         assertVersion(what, before.version, expected);
         if (!(rule.from as readonly MeetingState[]).includes(before.state))
           throw stateConflict(before, action);
-        if (action === 'schedule') this.assertSchedulable(before);
+        if (action === 'schedule') assertSchedulable(before, this.now());
         if (action === 'reopen') {
           // Its sites were freed when it was cancelled; someone may have taken them since.
-          await this.assertNoOverlap(before, await this.sites.getMany(siteIds));
+          await assertNoOverlap(this.store, before, await this.sites.getMany(siteIds));
         }
         const after: Meeting = {
           ...before,
@@ -378,125 +349,6 @@ export class MeetingService extends EventEmitter<MeetingServiceEvents> {
     return deleted;
   }
 
-  async addAttachment(id: string, attachment: Attachment, actor: Actor): Promise<Meeting> {
-    return this.changeAttachments(id, actor, 'attachment.add', attachment.id, (list) => {
-      if (list.length >= 50)
-        throw conflict({
-          vi: 'Tối đa 50 tài liệu mỗi hội nghị',
-          en: 'At most 50 documents per meeting',
-        });
-      return [...list, attachment];
-    });
-  }
-
-  /** Returns the removed attachment so the caller can delete its file. */
-  async removeAttachment(id: string, attachmentId: string, actor: Actor): Promise<Attachment> {
-    let removed: Attachment | undefined;
-    await this.changeAttachments(id, actor, 'attachment.remove', attachmentId, (list) => {
-      removed = list.find((a) => a.id === attachmentId);
-      if (!removed)
-        throw notFound({
-          vi: 'Không tìm thấy tài liệu',
-          en: `Attachment not found: ${attachmentId}`,
-        });
-      return list.filter((a) => a.id !== attachmentId);
-    });
-    return removed!;
-  }
-
-  private async changeAttachments(
-    id: string,
-    actor: Actor,
-    action: string,
-    attachmentId: string,
-    change: (list: Attachment[]) => Attachment[],
-  ): Promise<Meeting> {
-    const { keys } = this.store;
-    const after = await this.store.transact([keys.meeting(id)], async () => {
-      const before = await this.get(id);
-      const after: Meeting = {
-        ...before,
-        attachments: change(before.attachments),
-        version: before.version + 1,
-        updatedAt: new Date(this.now()).toISOString(),
-      };
-      return {
-        write: (m) => {
-          m.set(keys.meeting(id), JSON.stringify(after));
-          this.audit.append(m, {
-            actor,
-            action,
-            target: `attachment:${attachmentId}`,
-            meetingId: id,
-          });
-        },
-        result: after,
-      };
-    });
-    this.logger.info({ meetingId: id, action, attachmentId }, 'attachments changed');
-    return after;
-  }
-
-  private assertSchedulable(m: Meeting): void {
-    if (Date.parse(m.opensAt) <= this.now()) {
-      throw conflict(
-        {
-          vi: `Giờ khai mạc (${formatDateTime(m.opensAt)}) đã qua, không thể lên lịch`,
-          en: `The opening time (${formatDateTime(m.opensAt)}) has passed; cannot schedule`,
-        },
-        { state: m.state, opensAt: m.opensAt },
-      );
-    }
-    if (m.sites.length === 0) {
-      throw conflict(
-        { vi: 'Hội nghị chưa có điểm cầu tham dự', en: 'The meeting has no participating sites' },
-        {
-          state: m.state,
-        },
-      );
-    }
-  }
-
-  /** 409 naming the other meeting when a site of `m` is busy in an overlapping meeting. */
-  private async assertNoOverlap(m: Meeting, sites: Map<string, Site>): Promise<void> {
-    const { keys } = this.store;
-    const mine = siteIdsOf(m);
-    const candidateIds = new Set<string>();
-    const members = await this.store.read((r) => {
-      const p = r.pipeline();
-      for (const s of mine) p.smembers(keys.siteMeetings(s));
-      return p.exec();
-    });
-    for (const [err, ids] of members ?? []) {
-      if (err) throw err;
-      for (const other of ids as string[]) if (other !== m.id) candidateIds.add(other);
-    }
-    if (candidateIds.size === 0) return;
-    const others = await this.store.mgetJson(
-      [...candidateIds].map((o) => keys.meeting(o)),
-      meetingSchema,
-    );
-    for (const other of others) {
-      if (!other || !occupyingStates.includes(other.state) || !meetingsOverlap(m, other)) continue;
-      const shared = siteIdsOf(other).filter((s) => mine.includes(s));
-      if (shared.length === 0) continue;
-      const names = shared.map((s) => sites.get(s)?.name ?? s);
-      throw conflict(
-        {
-          vi: `Điểm cầu "${names.join('", "')}" đã tham gia hội nghị "${other.title}" (${formatDateTime(other.opensAt)} – ${formatDateTime(other.closesAt)}) trùng thời gian`,
-          en: `Site "${names.join('", "')}" is already in meeting "${other.title}" at an overlapping time`,
-        },
-        {
-          meetingId: other.id,
-          meetingTitle: other.title,
-          opensAt: other.opensAt,
-          closesAt: other.closesAt,
-          siteIds: shared,
-        },
-      );
-    }
-  }
-
   /** Listener failures are logged, never thrown into the request that caused the event. */
   private notify<K extends keyof MeetingServiceEvents>(
     name: K,
@@ -522,16 +374,4 @@ function siteRefs(m: Pick<Meeting, 'mainSite' | 'sites'>): { path: string; siteI
     { path: 'mainSite.siteId', siteId: m.mainSite.siteId },
     ...m.sites.map((s, i) => ({ path: `sites.${i}.siteId`, siteId: s.siteId })),
   ];
-}
-
-/** 409 carrying the current state, so the client can show it and refresh. */
-export function stateConflict(m: Meeting, action: string) {
-  const label = meetingStateLabels[m.state];
-  return conflict(
-    {
-      vi: `Không thể thực hiện "${action}" khi hội nghị ở trạng thái "${label.vi}"`,
-      en: `Cannot ${action} a meeting that is ${label.en.toLowerCase()}`,
-    },
-    { state: m.state, action, version: m.version },
-  );
 }

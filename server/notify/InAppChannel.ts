@@ -46,7 +46,7 @@ export class InAppChannel extends EventEmitter<InAppChannelEvents> implements No
       at: new Date(this.now()).toISOString(),
     });
     const key = this.store.keys.meetingNotifications(message.meetingId);
-    await this.store.read((r) =>
+    await this.store.write((r) =>
       r
         .multi()
         .lpush(key, JSON.stringify(n))
@@ -65,6 +65,6 @@ export class InAppChannel extends EventEmitter<InAppChannelEvents> implements No
   }
 
   async clear(meetingId: string): Promise<void> {
-    await this.store.read((r) => r.del(this.store.keys.meetingNotifications(meetingId)));
+    await this.store.write((r) => r.del(this.store.keys.meetingNotifications(meetingId)));
   }
 }

@@ -99,7 +99,7 @@ export class Notifier extends EventEmitter<NotifierEvents> {
     for (const channel of this.options.channels) {
       if (!channel.accepts(message)) continue;
       const claimKey = store.keys.notificationSent(message.key, channel.name);
-      const claimed = await store.read((r) =>
+      const claimed = await store.write((r) =>
         r.set(claimKey, 'pending', 'PX', this.claimTtlMs, 'NX'),
       );
       if (claimed !== 'OK') {
@@ -108,12 +108,12 @@ export class Notifier extends EventEmitter<NotifierEvents> {
       }
       try {
         await channel.send(message);
-        await store.read((r) => r.set(claimKey, 'sent', 'PX', this.sentTtlMs));
+        await store.write((r) => r.set(claimKey, 'sent', 'PX', this.sentTtlMs));
         outcome.sent.push(channel.name);
         log.info({ channel: channel.name, kind: message.kind }, 'notification sent');
         this.emit('delivered', message, channel.name);
       } catch (err) {
-        await store.read((r) => r.del(claimKey)).catch(() => {});
+        await store.write((r) => r.del(claimKey)).catch(() => {});
         const error = err instanceof Error ? err : new Error(String(err));
         log.warn({ channel: channel.name, err: error.message }, 'notification failed');
         failures.push({ channel: channel.name, error });

@@ -314,14 +314,14 @@ export class ReadinessService extends EventEmitter<ReadinessServiceEvents> {
       closesAt: new Date(closesAtMs).toISOString(),
     };
     const ttl = Math.max(1, closesAtMs - this.now());
-    await this.store.read((r) =>
+    await this.store.write((r) =>
       r.set(this.store.keys.meetingCheckWindow(meetingId), JSON.stringify(window), 'PX', ttl),
     );
     return window;
   }
 
   async closeWindow(meetingId: string): Promise<void> {
-    await this.store.read((r) => r.del(this.store.keys.meetingCheckWindow(meetingId)));
+    await this.store.write((r) => r.del(this.store.keys.meetingCheckWindow(meetingId)));
   }
 
   async window(meetingId: string): Promise<CheckWindow | undefined> {
@@ -330,7 +330,7 @@ export class ReadinessService extends EventEmitter<ReadinessServiceEvents> {
 
   /** IT asked this site to check now; results are accepted for ttlMs. */
   async requestSiteCheck(meetingId: string, siteId: string, ttlMs: number): Promise<void> {
-    await this.store.read((r) =>
+    await this.store.write((r) =>
       r.set(this.store.keys.siteCheckRequest(meetingId, siteId), this.iso(), 'PX', ttlMs),
     );
   }
@@ -403,7 +403,7 @@ export class ReadinessService extends EventEmitter<ReadinessServiceEvents> {
   /** The meeting was deleted: its readiness goes with it. */
   async clear(meetingId: string): Promise<void> {
     const { keys } = this.store;
-    await this.store.read((r) =>
+    await this.store.write((r) =>
       r.del(
         keys.meetingReadiness(meetingId),
         keys.meetingReadinessHistory(meetingId),

@@ -127,10 +127,10 @@ export class ReportReminders {
     for (const id of await store.read((r) => r.smembers(setKey))) {
       if (wantedIds.has(id)) continue;
       await this.removePending(id);
-      await store.read((r) => r.srem(setKey, id));
+      await store.write((r) => r.srem(setKey, id));
     }
     if (wanted.length > 0) {
-      await store.read((r) => r.sadd(setKey, ...wanted.map((j) => j.id)));
+      await store.write((r) => r.sadd(setKey, ...wanted.map((j) => j.id)));
       await this.queue.addBulk(
         wanted.map((j) => ({
           name: j.data.kind,
@@ -147,7 +147,7 @@ export class ReportReminders {
     const { store } = this.options;
     const setKey = store.keys.reportRequestJobs(requestId);
     for (const id of await store.read((r) => r.smembers(setKey))) await this.removePending(id);
-    await store.read((r) => r.del(setKey));
+    await store.write((r) => r.del(setKey));
   }
 
   /** A finished job stays (its id keeps it from running again); a waiting one is removed. */

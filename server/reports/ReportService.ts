@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Actor } from '../../protocol/auth.js';
-import { AppError, badField, conflict, notFound } from '../../protocol/errors.js';
+import { notFound } from '../../protocol/errors.js';
 import type { Meeting } from '../../protocol/meetings.js';
 import {
   deadlineAtMs,
@@ -9,20 +9,27 @@ import {
   type ReportDocument,
   type ReportRequest,
   type ReportRequestInputParsed,
-  type ReportStatus,
   type ReportSubmission,
   reportRequestSchema,
-  reportStatuses,
   reportSubmissionSchema,
   type SiteReport,
 } from '../../protocol/reports.js';
-import { formatDateTime } from '../../protocol/time.js';
 import type { Logger } from '../logger.js';
 import type { MeetingService } from '../meetings/MeetingService.js';
 import type { SiteDirectory } from '../meetings/SiteDirectory.js';
 import { type AuditLog, diffRecords } from '../store/AuditLog.js';
 import type { RedisStore } from '../store/RedisStore.js';
 import { assertVersion } from '../store/versions.js';
+import {
+  assertFitsMeeting,
+  assertOpen,
+  assertSiteReports,
+  boardOf,
+  draftOf,
+  siteReportOf,
+  submittedOf,
+  withDocument,
+} from './reportRules.js';
 
 /** Stored without the deadline instant: that follows the meeting's times when read. */
 export const storedReportRequestSchema = reportRequestSchema.omit({ deadlineAt: true });
@@ -47,19 +54,6 @@ export interface ReportServiceOptions {
 
 const whatRequest = { vi: 'Yêu cầu báo cáo', en: 'The report request' };
 const whatReport = { vi: 'Báo cáo của điểm cầu', en: 'The site’s report' };
-const sectionName = (s: { number?: string | undefined; title: string }) =>
-  `${s.number ? `${s.number}. ` : ''}${s.title}`;
-
-/** Status of one site's report against the deadline; late means received after it, never refused. */
-export function statusOf(
-  submission: ReportSubmission | undefined,
-  deadlineAt: number,
-): ReportStatus {
-  if (!submission) return 'not-started';
-  if (!submission.submittedAt) return 'draft';
-  return Date.parse(submission.submittedAt) > deadlineAt ? 'late' : 'submitted';
-}
-
 /**
  * Report requests of a meeting and the sites' answers. A request names the sites that must
  * report, an outline and a deadline; each site keeps one record per request (draft until
@@ -128,28 +122,6 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
     return r;
   }
 
-  private assertFitsMeeting(input: ReportRequestInputParsed, meeting: Meeting): void {
-    if (meeting.state === 'cancelled')
-      throw conflict(
-        { vi: 'Hội nghị đã bị hủy', en: 'The meeting was cancelled' },
-        { state: meeting.state },
-      );
-    const inMeeting = new Set(meeting.sites.map((s) => s.siteId));
-    input.siteIds.forEach((id, i) => {
-      if (!inMeeting.has(id))
-        throw badField(`body.siteIds.${i}`, {
-          vi: 'Điểm cầu không tham dự hội nghị này',
-          en: 'The site does not take part in this meeting',
-        });
-    });
-    const c = input.consolidator;
-    if (c.kind === 'site' && !inMeeting.has(c.siteId))
-      throw badField('body.consolidator.siteId', {
-        vi: 'Điểm cầu tổng hợp phải tham dự hội nghị',
-        en: 'The consolidating site must take part in the meeting',
-      });
-  }
-
   async create(
     meetingId: string,
     input: ReportRequestInputParsed,
@@ -159,7 +131,7 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
     const id = randomUUID();
     const created = await this.store.transact([keys.meeting(meetingId)], async () => {
       const meeting = await this.meetings.get(meetingId);
-      this.assertFitsMeeting(input, meeting);
+      assertFitsMeeting(input, meeting);
       const at = new Date(this.now()).toISOString();
       const stored: StoredReportRequest = {
         id,
@@ -203,7 +175,7 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
         const meeting = await this.meetings.get(meetingId);
         const before = await this.getStored(meetingId, requestId);
         assertVersion(whatRequest, before.version, expected);
-        this.assertFitsMeeting(input, meeting);
+        assertFitsMeeting(input, meeting);
         const after: StoredReportRequest = {
           ...before,
           ...input,
@@ -267,7 +239,7 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
     const ids = await this.store.read((r) => r.smembers(keys.meetingReportRequests(meetingId)));
     for (const requestId of ids) {
       const r = await this.store.getJson(keys.reportRequest(requestId), storedReportRequestSchema);
-      await this.store.read((redis) =>
+      await this.store.write((redis) =>
         redis.del(
           keys.reportRequest(requestId),
           ...(r?.siteIds ?? []).map((s) => keys.siteReport(requestId, s)),
@@ -275,7 +247,7 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
       );
       this.emit('requestDeleted', { meetingId, requestId });
     }
-    await this.store.read((r) => r.del(keys.meetingReportRequests(meetingId)));
+    await this.store.write((r) => r.del(keys.meetingReportRequests(meetingId)));
   }
 
   // ---- one site's report ----
@@ -287,32 +259,16 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
     );
   }
 
-  private siteReportOf(
-    request: ReportRequest,
-    siteId: string,
-    siteName: string,
-    submission: ReportSubmission | undefined,
-  ): SiteReport {
-    const deadline = Date.parse(request.deadlineAt);
-    return {
-      siteId,
-      siteName,
-      status: statusOf(submission, deadline),
-      overdue: !submission?.submittedAt && this.now() > deadline,
-      ...(submission ? { savedAt: submission.savedAt, submission } : {}),
-      ...(submission?.submittedAt ? { submittedAt: submission.submittedAt } : {}),
-    };
-  }
-
   async siteReport(meetingId: string, requestId: string, siteId: string): Promise<SiteReport> {
     const request = await this.get(meetingId, requestId);
-    this.assertSiteReports(request, siteId);
+    assertSiteReports(request, siteId);
     const site = await this.sites.find(siteId);
-    return this.siteReportOf(
+    return siteReportOf(
       request,
       siteId,
       site?.name ?? siteId,
       await this.findSubmission(requestId, siteId),
+      this.now(),
     );
   }
 
@@ -328,29 +284,10 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
       const submission = await this.findSubmission(request.id, siteId);
       out.push({
         request,
-        report: this.siteReportOf(request, siteId, site?.name ?? siteId, submission),
+        report: siteReportOf(request, siteId, site?.name ?? siteId, submission, this.now()),
       });
     }
     return out;
-  }
-
-  private assertSiteReports(request: ReportRequest, siteId: string): void {
-    if (!request.siteIds.includes(siteId))
-      throw notFound({
-        vi: 'Điểm cầu không thuộc diện báo cáo của yêu cầu này',
-        en: `This site is not asked for this report: ${siteId}`,
-      });
-  }
-
-  private assertOpen(before: ReportSubmission | undefined): void {
-    if (before?.submittedAt)
-      throw conflict(
-        {
-          vi: `Báo cáo đã được nhận lúc ${formatDateTime(before.submittedAt)}`,
-          en: `The report was already received at ${formatDateTime(before.submittedAt)}`,
-        },
-        { submittedAt: before.submittedAt },
-      );
   }
 
   /** Draft save, upload and submit share one path: read, check, write with the audit entry. */
@@ -369,10 +306,10 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
       [key, keys.reportRequest(requestId)],
       async () => {
         const request = await this.get(meetingId, requestId);
-        this.assertSiteReports(request, siteId);
+        assertSiteReports(request, siteId);
         const before = await this.findSubmission(requestId, siteId);
         if (before) assertVersion(whatReport, before.version, expected);
-        this.assertOpen(before);
+        assertOpen(before);
         const after = change(before, request);
         return {
           write: (m) => {
@@ -390,23 +327,9 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
       },
     );
     const site = await this.sites.find(siteId);
-    const report = this.siteReportOf(request, siteId, site?.name ?? siteId, after);
+    const report = siteReportOf(request, siteId, site?.name ?? siteId, after, this.now());
     this.emit('reportChanged', { meetingId, request, report });
     return report;
-  }
-
-  private cleanSections(request: ReportRequest, sections: Record<string, string | undefined>) {
-    const known = new Set(request.sections.map((s) => s.id));
-    const out: Record<string, string> = {};
-    for (const [id, value] of Object.entries(sections)) {
-      if (!known.has(id))
-        throw badField(`body.sections.${id}`, {
-          vi: 'Mục không có trong đề cương',
-          en: 'Not in the outline',
-        });
-      if (value) out[id] = value;
-    }
-    return out;
   }
 
   saveDraft(
@@ -423,14 +346,8 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
       input.version,
       actor,
       'report.save',
-      (before, request) => ({
-        requestId,
-        siteId,
-        version: (before?.version ?? 0) + 1,
-        sections: this.cleanSections(request, input.sections),
-        ...(before?.document ? { document: before.document } : {}),
-        savedAt: new Date(this.now()).toISOString(),
-      }),
+      (before, request) =>
+        draftOf(before, request, siteId, input.sections, new Date(this.now()).toISOString()),
     );
   }
 
@@ -452,39 +369,15 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
       input.version,
       actor,
       'report.submit',
-      (before, request) => {
-        const sections =
-          input.sections && Object.keys(input.sections).length > 0
-            ? this.cleanSections(request, input.sections)
-            : (before?.sections ?? {});
-        if (!before?.document) {
-          const missing = request.sections.filter((s) => s.required && !sections[s.id]?.trim());
-          if (missing.length > 0)
-            throw new AppError(
-              'bad_request',
-              {
-                vi: `Mục bắt buộc chưa có nội dung: ${missing.map(sectionName).join('; ')}`,
-                en: `Required sections are empty: ${missing.map(sectionName).join('; ')}`,
-              },
-              { missing: missing.map((s) => s.id) },
-              missing.map((s) => ({
-                path: `body.sections.${s.id}`,
-                message: { vi: 'Mục bắt buộc chưa có nội dung', en: 'This section is required' },
-              })),
-            );
-        }
-        const at = new Date(this.now()).toISOString();
-        return {
-          requestId,
+      (before, request) =>
+        submittedOf(
+          before,
+          request,
           siteId,
-          version: (before?.version ?? 0) + 1,
-          sections,
-          ...(before?.document ? { document: before.document } : {}),
-          savedAt: at,
-          submittedAt: at,
-          submittedBy: actor,
-        };
-      },
+          input.sections,
+          actor,
+          new Date(this.now()).toISOString(),
+        ),
     );
   }
 
@@ -503,38 +396,23 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
       undefined,
       actor,
       'report.upload',
-      (before) => ({
-        requestId,
-        siteId,
-        version: (before?.version ?? 0) + 1,
-        sections: before?.sections ?? {},
-        document,
-        savedAt: new Date(this.now()).toISOString(),
-      }),
+      (before) =>
+        withDocument(before, requestId, siteId, document, new Date(this.now()).toISOString()),
     );
   }
 
   /** Checks that a site may still change its report (the upload route asks before writing a file). */
   async assertWritable(meetingId: string, requestId: string, siteId: string): Promise<void> {
     const request = await this.get(meetingId, requestId);
-    this.assertSiteReports(request, siteId);
-    this.assertOpen(await this.findSubmission(requestId, siteId));
+    assertSiteReports(request, siteId);
+    assertOpen(await this.findSubmission(requestId, siteId));
   }
 
   // ---- board and consolidation ----
 
   async board(meetingId: string, requestId: string): Promise<ReportBoard> {
     const { request, rows } = await this.collect(meetingId, requestId);
-    const counts = Object.fromEntries(reportStatuses.map((s) => [s, 0])) as Record<
-      ReportStatus,
-      number
-    >;
-    for (const r of rows) counts[r.status]++;
-    return {
-      request,
-      rows: rows.map(({ submission: _s, ...row }) => row),
-      counts,
-    };
+    return boardOf(request, rows);
   }
 
   /** The request with every site's report, in the request's site order. */
@@ -550,7 +428,7 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
       reportSubmissionSchema,
     );
     const rows = request.siteIds.map((siteId, i) =>
-      this.siteReportOf(request, siteId, sites.get(siteId)?.name ?? siteId, submissions[i]),
+      siteReportOf(request, siteId, sites.get(siteId)?.name ?? siteId, submissions[i], this.now()),
     );
     return { request, meeting, rows };
   }

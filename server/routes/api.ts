@@ -14,11 +14,13 @@ export type { ApiLimits, RouteContext } from './routeContext.js';
 import { attachmentRoutes } from './attachments.js';
 import { attendanceRoutes } from './attendance.js';
 import { authRoutes } from './auth.js';
+import { consolidatedReportRoutes } from './consolidated-reports.js';
 import { documentRoutes } from './documents.js';
 import { joinLinkRoutes } from './join-links.js';
 import { meRoutes } from './me.js';
 import { meetingRoutes } from './meetings.js';
 import { reportRoutes } from './reports.js';
+import { siteReportRoutes } from './site-reports.js';
 import { siteRoutes } from './sites.js';
 
 export const defaultApiLimits: ApiLimits = {
@@ -100,6 +102,8 @@ export const apiRoutes: FastifyPluginAsyncZod<ApiRoutesOptions> = async (app, op
   await app.register(attachmentRoutes, context);
   await app.register(documentRoutes, context);
   await app.register(reportRoutes, context);
+  await app.register(siteReportRoutes, context);
+  await app.register(consolidatedReportRoutes, context);
   await app.register(attendanceRoutes, context);
   if (options.also) await options.also(app);
 };

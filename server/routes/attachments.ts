@@ -1,7 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorBodySchema, notFound } from '../../protocol/errors.js';
@@ -19,7 +16,7 @@ import {
 } from '../../protocol/meetings.js';
 import { actorOf } from '../auth/AccessService.js';
 import { principalOf } from '../auth/guard.js';
-import type { RouteContext } from './routeContext.js';
+import { meetingPeople, type RouteContext, sessionOrLink } from './routeContext.js';
 import { contentDisposition, receiveFile } from './uploads.js';
 
 const uploadTitleSchema = optionalText({ vi: 'Tên tài liệu', en: 'Document title' }, 300);
@@ -27,7 +24,7 @@ const uploadTitleSchema = optionalText({ vi: 'Tên tài liệu', en: 'Document t
 const tags = ['documents'];
 
 export const attachmentRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) => {
-  const { meetings, uploadsDir } = ctx.services;
+  const { meetings, attachments, meetingAttachments } = ctx.services;
   const adminOnly = ctx.guard({ roles: ['admin'] });
 
   app.post(
@@ -47,8 +44,8 @@ export const attachmentRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
       const { id } = request.params;
       await meetings.get(id);
       const attachmentId = randomUUID();
-      const final = join(uploadsDir, id, attachmentId);
-      const file = await receiveFile(request, final, ctx.limits.uploadMaxBytes, {
+      const stored = attachments.document(id, attachmentId);
+      const file = await receiveFile(request, attachments, stored, ctx.limits.uploadMaxBytes, {
         title: uploadTitleSchema,
       });
       const title = file.fields.title || file.fileName;
@@ -62,9 +59,9 @@ export const attachmentRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
         addedAt: new Date().toISOString(),
       };
       try {
-        await meetings.addAttachment(id, attachment, actorOf(principalOf(request)));
+        await meetingAttachments.add(id, attachment, actorOf(principalOf(request)));
       } catch (err) {
-        await rm(final, { force: true });
+        await attachments.remove(stored);
         throw err;
       }
       return reply.status(201).send(attachment);
@@ -93,7 +90,7 @@ export const attachmentRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
         url: request.body.url,
         addedAt: new Date().toISOString(),
       };
-      await meetings.addAttachment(request.params.id, attachment, actorOf(principalOf(request)));
+      await meetingAttachments.add(request.params.id, attachment, actorOf(principalOf(request)));
       return reply.status(201).send(attachment);
     },
   );
@@ -101,13 +98,10 @@ export const attachmentRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
   app.get(
     '/api/meetings/:id/attachments/:attachmentId',
     {
-      onRequest: ctx.guard({
-        roles: ['admin', 'chair', 'station', 'technician'],
-        meetingParam: 'id',
-      }),
+      onRequest: ctx.guard(meetingPeople),
       schema: {
         tags,
-        security: [{ session: [] }, { joinToken: [] }],
+        security: sessionOrLink,
         summary: 'Tải tài liệu / Download an uploaded document',
         params: attachmentParamsSchema,
         response: {
@@ -128,17 +122,12 @@ export const attachmentRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
           vi: 'Không tìm thấy tài liệu',
           en: `Attachment not found: ${attachmentId}`,
         });
-      const path = join(uploadsDir, id, attachment.id);
-      const size = await stat(path).then(
-        (s) => s.size,
-        () => {
-          throw notFound({ vi: 'Tệp tài liệu đã mất', en: 'The document file is missing' });
-        },
-      );
+      const file = await attachments.open(attachments.document(id, attachment.id));
+      if (!file) throw notFound({ vi: 'Tệp tài liệu đã mất', en: 'The document file is missing' });
       return (
         reply
           .header('content-type', attachment.contentType ?? 'application/octet-stream')
-          .header('content-length', size)
+          .header('content-length', file.size)
           .header(
             'content-disposition',
             contentDisposition(attachment.fileName ?? attachment.title),
@@ -146,7 +135,7 @@ export const attachmentRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
           .header('x-content-type-options', 'nosniff')
           .header('content-security-policy', "default-src 'none'; sandbox")
           // Streams bypass the serializer; the declared type describes the bytes for OpenAPI.
-          .send(createReadStream(path) as unknown as string)
+          .send(file.stream as unknown as string)
       );
     },
   );
@@ -165,12 +154,12 @@ export const attachmentRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
     },
     async (request) => {
       const { id, attachmentId } = request.params;
-      const removed = await meetings.removeAttachment(
+      const removed = await meetingAttachments.remove(
         id,
         attachmentId,
         actorOf(principalOf(request)),
       );
-      if (removed.kind === 'file') await rm(join(uploadsDir, id, removed.id), { force: true });
+      if (removed.kind === 'file') await attachments.remove(attachments.document(id, removed.id));
       return { ok: true as const };
     },
   );

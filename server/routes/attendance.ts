@@ -18,10 +18,9 @@ import {
 } from '../attendance/attendanceDocuments.js';
 import { actorOf } from '../auth/AccessService.js';
 import { principalOf } from '../auth/guard.js';
-import type { RouteContext } from './routeContext.js';
+import { type RouteContext, sessionOrLink } from './routeContext.js';
 
 const tags = ['attendance'];
-const security: Record<string, string[]>[] = [{ session: [] }, { joinToken: [] }];
 const siteParams = meetingParamsSchema.extend({
   siteId: idOf({ vi: 'Mã điểm cầu', en: 'Site id' }),
 });
@@ -46,7 +45,7 @@ export const attendanceRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
       }),
       schema: {
         tags,
-        security,
+        security: sessionOrLink,
         summary: 'Điểm cầu xác nhận thành phần có mặt / A site confirms who is present',
         params: siteParams,
         body: attendanceInputSchema,
@@ -68,7 +67,7 @@ export const attendanceRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
       onRequest: itAndChair,
       schema: {
         tags,
-        security,
+        security: sessionOrLink,
         summary: 'Tổng hợp tham dự / Attendance per site and totals',
         params: meetingParamsSchema,
         response: { 200: attendanceSummarySchema, ...errorResponses },
@@ -83,7 +82,7 @@ export const attendanceRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
       onRequest: itAndChair,
       schema: {
         tags,
-        security,
+        security: sessionOrLink,
         summary: 'Báo cáo tham dự (A4) / Attendance report, printable A4 HTML',
         params: meetingParamsSchema,
         response: { 200: text('text/html'), ...errorResponses },
@@ -105,7 +104,7 @@ export const attendanceRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
       onRequest: itAndChair,
       schema: {
         tags,
-        security,
+        security: sessionOrLink,
         summary: 'Báo cáo tham dự (CSV) / Attendance report as CSV',
         params: meetingParamsSchema,
         response: { 200: text('text/csv'), ...errorResponses },
@@ -124,7 +123,7 @@ export const attendanceRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
       onRequest: itAndChair,
       schema: {
         tags,
-        security,
+        security: sessionOrLink,
         summary: 'Ghi kết luận mục chương trình / Note the conclusion of an agenda item',
         params: agendaIndexParamsSchema,
         body: minuteInputSchema,
@@ -146,7 +145,7 @@ export const attendanceRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
       onRequest: itAndChair,
       schema: {
         tags,
-        security,
+        security: sessionOrLink,
         summary: 'Kết luận và lượt phát biểu / Conclusions and the floor log',
         params: meetingParamsSchema,
         response: { 200: meetingRecordSchema, ...errorResponses },
@@ -161,7 +160,7 @@ export const attendanceRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
       onRequest: itAndChair,
       schema: {
         tags,
-        security,
+        security: sessionOrLink,
         summary: 'Biên bản hội nghị (A4) / The record of the meeting, printable A4 HTML',
         params: meetingParamsSchema,
         response: { 200: text('text/html'), ...errorResponses },

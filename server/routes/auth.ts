@@ -2,9 +2,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { loginInputSchema, meResponseSchema, roles } from '../../protocol/auth.js';
 import { errorBodySchema } from '../../protocol/errors.js';
 import { okSchema } from '../../protocol/http.js';
-import { SESSION_COOKIE } from '../auth/AccessService.js';
+import { SESSION_COOKIE } from '../auth/AdminAccounts.js';
 import { principalOf } from '../auth/guard.js';
-import type { RouteContext } from './routeContext.js';
+import { type RouteContext, sessionOrLink } from './routeContext.js';
 
 /** Admin login with a session cookie; /me answers for admins and join links alike. */
 export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) => {
@@ -33,13 +33,13 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) 
       },
     },
     async (request, reply) => {
-      const { sessionId, expiresAt, principal } = await access.login(
+      const { sessionId, expiresAt, principal } = await access.accounts.login(
         request.body.username,
         request.body.password,
       );
       void reply.setCookie(SESSION_COOKIE, sessionId, {
         ...cookieOptions,
-        maxAge: access.sessionTtlSeconds,
+        maxAge: access.accounts.sessionTtlSeconds,
       });
       return { principal, expiresAt };
     },
@@ -56,7 +56,7 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) 
     },
     async (request, reply) => {
       const sessionId = request.cookies[SESSION_COOKIE];
-      if (sessionId) await access.logout(sessionId);
+      if (sessionId) await access.accounts.logout(sessionId);
       void reply.clearCookie(SESSION_COOKIE, cookieOptions);
       return { ok: true as const };
     },
@@ -69,7 +69,7 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) 
       schema: {
         tags: ['auth'],
         summary: 'Người đang gọi / Who am I (session cookie or Bearer join token)',
-        security: [{ session: [] }, { joinToken: [] }],
+        security: sessionOrLink,
         response: { 200: meResponseSchema, 401: errorBodySchema },
       },
     },

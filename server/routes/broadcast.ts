@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
 import type { Principal } from '../../protocol/auth.js';
 import {
   broadcastSettingsSchema,
@@ -15,6 +16,7 @@ import { errorResponses, meetingParamsSchema, okSchema } from '../../protocol/ht
 import { makeGuard, principalOf } from '../auth/guard.js';
 import type { DataServices } from '../DataServices.js';
 import type { BroadcastService } from '../live/broadcast.js';
+import { sessionOrLink } from './routeContext.js';
 
 export interface BroadcastRoutesOptions {
   services: DataServices;
@@ -22,7 +24,6 @@ export interface BroadcastRoutesOptions {
 }
 
 const tags = ['broadcast'];
-const either: Record<string, string[]>[] = [{ session: [] }, { joinToken: [] }];
 const session: Record<string, string[]>[] = [{ session: [] }];
 
 function actorName(p: Principal): string {
@@ -47,7 +48,7 @@ export const broadcastRoutes: FastifyPluginAsyncZod<BroadcastRoutesOptions> = as
       onRequest: watchers,
       schema: {
         tags,
-        security: either,
+        security: sessionOrLink,
         summary: 'Luồng HLS trực tiếp / The live HLS stream (playlist and segments)',
         params: hlsParamsSchema,
       },
@@ -72,7 +73,7 @@ export const broadcastRoutes: FastifyPluginAsyncZod<BroadcastRoutesOptions> = as
       onRequest: chairOrIt,
       schema: {
         tags,
-        security: either,
+        security: sessionOrLink,
         summary: 'Ghi hình và phát trực tiếp / Recording, live out and recorded segments',
         params: meetingParamsSchema,
         response: { 200: broadcastStatusSchema, ...errorResponses },
@@ -100,22 +101,27 @@ export const broadcastRoutes: FastifyPluginAsyncZod<BroadcastRoutesOptions> = as
     async (request) => broadcast.saveSettings(request.params.id, request.body),
   );
 
+  /** Options of a start/stop route the chair or IT calls (recording, live out). */
+  const switchRoute = <R extends z.ZodType>(summary: string, answer: R) => ({
+    onRequest: chairOrIt,
+    schema: {
+      tags,
+      security: sessionOrLink,
+      summary,
+      params: meetingParamsSchema,
+      response: { 200: answer, ...errorResponses },
+    },
+  });
+
   for (const action of ['start', 'stop'] as const) {
     app.post(
       `/api/meetings/:id/recording/${action}`,
-      {
-        onRequest: chairOrIt,
-        schema: {
-          tags,
-          security: either,
-          summary:
-            action === 'start'
-              ? 'Bắt đầu ghi hình / Start recording the programme'
-              : 'Dừng ghi hình / Stop recording',
-          params: meetingParamsSchema,
-          response: { 200: recordingStateSchema, ...errorResponses },
-        },
-      },
+      switchRoute(
+        action === 'start'
+          ? 'Bắt đầu ghi hình / Start recording the programme'
+          : 'Dừng ghi hình / Stop recording',
+        recordingStateSchema,
+      ),
       async (request) => {
         const actor = actorName(principalOf(request));
         return action === 'start'
@@ -126,19 +132,12 @@ export const broadcastRoutes: FastifyPluginAsyncZod<BroadcastRoutesOptions> = as
 
     app.post(
       `/api/meetings/:id/live-out/${action}`,
-      {
-        onRequest: chairOrIt,
-        schema: {
-          tags,
-          security: either,
-          summary:
-            action === 'start'
-              ? 'Phát trực tiếp (RTMP, HLS) / Start live out'
-              : 'Dừng phát trực tiếp / Stop live out',
-          params: meetingParamsSchema,
-          response: { 200: okSchema, ...errorResponses },
-        },
-      },
+      switchRoute(
+        action === 'start'
+          ? 'Phát trực tiếp (RTMP, HLS) / Start live out'
+          : 'Dừng phát trực tiếp / Stop live out',
+        okSchema,
+      ),
       async (request) => {
         const actor = actorName(principalOf(request));
         if (action === 'start') await broadcast.startLiveOut(request.params.id, actor);

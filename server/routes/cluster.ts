@@ -5,6 +5,7 @@ import { errorResponses, meetingParamsSchema } from '../../protocol/http.js';
 import { makeGuard } from '../auth/guard.js';
 import type { ClusterNode } from '../cluster/ClusterNode.js';
 import type { DataServices } from '../DataServices.js';
+import { meetingPeople, sessionOrLink } from './routeContext.js';
 
 export interface ClusterRoutesOptions {
   services: DataServices;
@@ -20,13 +21,10 @@ export const clusterRoutes: FastifyPluginAsyncZod<ClusterRoutesOptions> = async 
   app.get(
     '/api/meetings/:id/live',
     {
-      onRequest: guard({
-        roles: ['admin', 'chair', 'station', 'technician'],
-        meetingParam: 'id',
-      }),
+      onRequest: guard(meetingPeople),
       schema: {
         tags,
-        security: [{ session: [] }, { joinToken: [] }],
+        security: sessionOrLink,
         summary:
           'Máy chủ đang chạy phiên họp / The server that runs the live session (connect socket.io there)',
         params: meetingParamsSchema,

@@ -4,10 +4,9 @@ import { errorResponses, meetingParamsSchema } from '../../protocol/http.js';
 import type { Meeting } from '../../protocol/meetings.js';
 import { renderConvocation } from '../documents/convocation.js';
 import { renderIcs } from '../documents/ics.js';
-import type { RouteContext } from './routeContext.js';
+import { meetingPeople, type RouteContext, sessionOrLink } from './routeContext.js';
 
 const tags = ['documents'];
-const security: Record<string, string[]>[] = [{ session: [] }, { joinToken: [] }];
 
 /**
  * Documents for people: the convening letter and calendar files. Every holder of a link to the
@@ -15,10 +14,7 @@ const security: Record<string, string[]>[] = [{ session: [] }, { joinToken: [] }
  */
 export const documentRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) => {
   const { meetings, sites, publicUrl } = ctx.services;
-  const anyoneInMeeting = ctx.guard({
-    roles: ['admin', 'chair', 'station', 'technician'],
-    meetingParam: 'id',
-  });
+  const anyoneInMeeting = ctx.guard(meetingPeople);
 
   const siteMapOf = (m: Meeting) =>
     sites.getMany([m.mainSite.siteId, ...m.sites.map((s) => s.siteId)]);
@@ -29,7 +25,7 @@ export const documentRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, c
       onRequest: anyoneInMeeting,
       schema: {
         tags,
-        security,
+        security: sessionOrLink,
         summary: 'Giấy triệu tập (HTML khổ A4 để in) / Convening letter, printable A4 HTML',
         params: meetingParamsSchema,
         response: {
@@ -62,7 +58,7 @@ export const documentRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, c
         onRequest: anyoneInMeeting,
         schema: {
           tags,
-          security,
+          security: sessionOrLink,
           summary:
             kind === 'meeting'
               ? 'Lịch hội nghị (.ics) / Calendar file for the meeting'

@@ -1,5 +1,3 @@
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { auditListSchema } from '../../protocol/auth.js';
@@ -22,13 +20,13 @@ import {
 import { actorOf } from '../auth/AccessService.js';
 import { assertMayPerform, principalOf } from '../auth/guard.js';
 import { expectedVersion, requireVersion } from '../store/versions.js';
-import type { RouteContext } from './routeContext.js';
+import { meetingPeople, type RouteContext, sessionOrLink } from './routeContext.js';
 
 const tags = ['meetings'];
 
 /** Meetings: CRUD for admins, lifecycle actions for admins, chair and station per action. */
 export const meetingRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) => {
-  const { meetings, audit, uploadsDir } = ctx.services;
+  const { meetings, audit, attachments } = ctx.services;
   const adminOnly = ctx.guard({ roles: ['admin'] });
 
   app.get(
@@ -79,7 +77,7 @@ export const meetingRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ct
       onRequest: ctx.guard({ roles: ['admin', 'chair', 'station'], meetingParam: 'id' }),
       schema: {
         tags,
-        security: [{ session: [] }, { joinToken: [] }],
+        security: sessionOrLink,
         summary: 'Một hội nghị / Get a meeting',
         params: meetingParamsSchema,
         response: { 200: meetingSchema, ...errorResponses },
@@ -140,9 +138,11 @@ export const meetingRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ct
         expectedVersion(request.headers['if-match'], undefined),
         actorOf(principalOf(request)),
       );
-      await rm(join(uploadsDir, id), { recursive: true, force: true }).catch((err: unknown) =>
-        request.log.error({ err, meetingId: id }, 'could not remove uploaded documents'),
-      );
+      await attachments
+        .removeMeeting(id)
+        .catch((err: unknown) =>
+          request.log.error({ err, meetingId: id }, 'could not remove uploaded documents'),
+        );
       return { ok: true as const };
     },
   );
@@ -150,13 +150,10 @@ export const meetingRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ct
   app.post(
     '/api/meetings/:id/actions/:action',
     {
-      onRequest: ctx.guard({
-        roles: ['admin', 'chair', 'station', 'technician'],
-        meetingParam: 'id',
-      }),
+      onRequest: ctx.guard(meetingPeople),
       schema: {
         tags,
-        security: [{ session: [] }, { joinToken: [] }],
+        security: sessionOrLink,
         summary:
           'Chuyển trạng thái / Lifecycle action: schedule, unschedule, startCheck, endCheck, goLive, end, cancel, reopen',
         params: meetingActionParamsSchema,

@@ -17,6 +17,7 @@ import type { DataServices } from '../DataServices.js';
 import { failedJobSchema, stalledEventSchema } from '../jobs/CheckScheduler.js';
 import type { CheckServices } from '../live/CheckServices.js';
 import { renderReadinessReport } from '../readiness/readinessReport.js';
+import { sessionOrLink } from './routeContext.js';
 
 export interface ReadinessRoutesOptions {
   services: DataServices;
@@ -25,7 +26,6 @@ export interface ReadinessRoutesOptions {
 
 const tags = ['readiness'];
 const session: Record<string, string[]>[] = [{ session: [] }];
-const either: Record<string, string[]>[] = [{ session: [] }, { joinToken: [] }];
 const siteParams = meetingParamsSchema.extend({
   siteId: idOf({ vi: 'Mã điểm cầu', en: 'Site id' }),
 });
@@ -52,7 +52,7 @@ export const readinessRoutes: FastifyPluginAsyncZod<ReadinessRoutesOptions> = as
       onRequest: board,
       schema: {
         tags,
-        security: either,
+        security: sessionOrLink,
         summary: 'Mức sẵn sàng các điểm cầu / Readiness counts, sites and problems',
         params: meetingParamsSchema,
         response: { 200: meetingReadinessSchema, ...errorResponses },
@@ -67,7 +67,7 @@ export const readinessRoutes: FastifyPluginAsyncZod<ReadinessRoutesOptions> = as
       onRequest: board,
       schema: {
         tags,
-        security: either,
+        security: sessionOrLink,
         summary:
           'Tiến độ kiểm tra theo lượt / Check window progress (checked, checking, waiting, offline)',
         params: meetingParamsSchema,
@@ -86,7 +86,7 @@ export const readinessRoutes: FastifyPluginAsyncZod<ReadinessRoutesOptions> = as
       onRequest: board,
       schema: {
         tags,
-        security: either,
+        security: sessionOrLink,
         summary: 'Báo cáo sẵn sàng (HTML để in) / Printable readiness report',
         params: meetingParamsSchema,
         response: {
@@ -113,7 +113,7 @@ export const readinessRoutes: FastifyPluginAsyncZod<ReadinessRoutesOptions> = as
       onRequest: board,
       schema: {
         tags,
-        security: either,
+        security: sessionOrLink,
         summary: 'Lịch sử trạng thái sẵn sàng / Readiness history',
         params: meetingParamsSchema,
         response: {
@@ -164,7 +164,7 @@ export const readinessRoutes: FastifyPluginAsyncZod<ReadinessRoutesOptions> = as
       onRequest: guard({ roles: ['admin', 'technician'], meetingParam: 'id', siteParam: 'siteId' }),
       schema: {
         tags,
-        security: either,
+        security: sessionOrLink,
         summary: 'Xác nhận danh mục chuẩn bị / Confirm the site checklist',
         params: siteParams,
         body: checklistInputSchema,
@@ -191,7 +191,7 @@ export const readinessRoutes: FastifyPluginAsyncZod<ReadinessRoutesOptions> = as
       onRequest: guard({ roles: ['admin', 'technician'], meetingParam: 'id' }),
       schema: {
         tags,
-        security: either,
+        security: sessionOrLink,
         summary: 'Thông báo trong ứng dụng (nhắc lịch, vắng mặt) / In-app notifications',
         params: meetingParamsSchema,
         response: {

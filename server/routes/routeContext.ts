@@ -1,4 +1,4 @@
-import type { makeGuard } from '../auth/guard.js';
+import type { GuardRule, makeGuard } from '../auth/guard.js';
 import type { DataServices } from '../DataServices.js';
 import type { PdfPrinter } from '../documents/printPdf.js';
 import type { MeetingLifecycle } from '../live/LiveMeetings.js';
@@ -24,3 +24,12 @@ export interface RouteContext {
   /** Prints the A4 documents to PDF (one at a time). */
   pdf: PdfPrinter;
 }
+
+/** OpenAPI security of routes open to IT staff's session or a join link's token. */
+export const sessionOrLink: Record<string, string[]>[] = [{ session: [] }, { joinToken: [] }];
+
+/** IT staff, and the chair, station and technician links of the meeting named by `:id`. */
+export const meetingPeople: GuardRule = {
+  roles: ['admin', 'chair', 'station', 'technician'],
+  meetingParam: 'id',
+};

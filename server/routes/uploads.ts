@@ -1,11 +1,9 @@
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, extname } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { extname } from 'node:path';
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { AppError, badField, fieldsError, zodFields } from '../../protocol/errors.js';
+import { badField, fieldsError, zodFields } from '../../protocol/errors.js';
 import { isFreeText } from '../../protocol/fields.js';
+import type { AttachmentStore, StoredFileRef } from '../store/AttachmentStore.js';
 
 /**
  * Documents delegates print and bring (seed 003). Only office formats, PDFs, images and
@@ -57,13 +55,14 @@ export interface ReceivedFile {
 }
 
 /**
- * Receives the one file of a multipart request into `dest`: only allowed types, at most
- * `maxBytes` (413 beyond), written to `dest.part` and renamed so a half-written file never
- * shows; the name people see is kept, cleaned. Documents and site reports share it.
+ * Receives the one file of a multipart request into the attachment store as `dest`: only
+ * allowed types, at most `maxBytes` (413 beyond); the name people see is kept, cleaned.
+ * Documents and site reports share it.
  */
 export async function receiveFile(
   request: FastifyRequest,
-  dest: string,
+  store: AttachmentStore,
+  dest: StoredFileRef,
   maxBytes: number,
   /** Text fields checked before anything is written (the shared free-text rules). */
   fieldRules: Record<string, z.ZodType<string | undefined, string | undefined>> = {},
@@ -104,32 +103,6 @@ export async function receiveFile(
     }
     if (parsed.data !== undefined) fields[name] = parsed.data;
   }
-  await mkdir(dirname(dest), { recursive: true });
-  const partial = `${dest}.part`;
-  try {
-    await pipeline(part.file, createWriteStream(partial));
-    if (part.file.truncated)
-      throw new AppError(
-        'payload_too_large',
-        {
-          vi: `body.file: tệp quá lớn (tối đa ${maxBytes} byte)`,
-          en: `body.file: file too large (at most ${maxBytes} bytes)`,
-        },
-        undefined,
-        [
-          {
-            path: 'body.file',
-            message: {
-              vi: `Tệp quá lớn (tối đa ${maxBytes} byte)`,
-              en: `File too large (at most ${maxBytes} bytes)`,
-            },
-          },
-        ],
-      );
-    await rename(partial, dest);
-  } catch (err) {
-    await rm(partial, { force: true });
-    throw err;
-  }
-  return { fileName, contentType, size: (await stat(dest)).size, fields };
+  const size = await store.save(dest, part.file, maxBytes);
+  return { fileName, contentType, size, fields };
 }

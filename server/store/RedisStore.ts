@@ -17,6 +17,27 @@ export interface TxPlan<R> {
   result: R;
 }
 
+/** The Redis commands `RedisStore.read` allows: reads only. */
+export type RedisReader = Pick<
+  Redis,
+  | 'get'
+  | 'mget'
+  | 'exists'
+  | 'hget'
+  | 'hgetall'
+  | 'smembers'
+  | 'scard'
+  | 'sismember'
+  | 'zrange'
+  | 'zscore'
+  | 'lrange'
+  | 'llen'
+  | 'xrange'
+  | 'xrevrange'
+  | 'ttl'
+  | 'pttl'
+>;
+
 const MAX_ATTEMPTS = 8;
 
 /** Turns a failed Redis call into a 503 the client can retry, keeping our own errors. */
@@ -122,8 +143,24 @@ export class RedisStore {
     return parsed.data;
   }
 
-  /** Runs a read-only Redis call, mapping connection failures to 503. */
-  async read<T>(fn: (redis: Redis) => Promise<T>): Promise<T> {
+  /**
+   * Runs Redis reads, mapping connection failures to 503. The callback sees only read
+   * commands, so a write cannot hide behind this name.
+   */
+  async read<T>(fn: (redis: RedisReader) => Promise<T>): Promise<T> {
+    try {
+      return await fn(this.redis);
+    } catch (err) {
+      throw wrapRedisError(err);
+    }
+  }
+
+  /**
+   * Runs one write (or a MULTI) that needs no WATCH: it does not depend on what it read, or a
+   * racing writer cannot make it wrong (appends, TTL keys, deletes). Failures map to 503.
+   * Writes that must see a consistent state go through `transact`.
+   */
+  async write<T>(fn: (redis: Redis) => Promise<T>): Promise<T> {
     try {
       return await fn(this.redis);
     } catch (err) {

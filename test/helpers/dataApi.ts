@@ -86,7 +86,7 @@ export async function buildTestApi(
   t.teardown(close);
   let adminCookie = '';
   if (!options.noAdmin) {
-    await services.access.createUser(ADMIN.username, ADMIN.password, system);
+    await services.access.accounts.createUser(ADMIN.username, ADMIN.password, system);
     adminCookie = await login(app);
   }
   return { app, services, redis, prefix, dataDir, adminCookie, close };

@@ -86,7 +86,7 @@ export async function startServiceStack(
     env,
     logger,
   });
-  await svc.data.access.createUser(STACK_ADMIN.username, STACK_ADMIN.password, {
+  await svc.data.access.accounts.createUser(STACK_ADMIN.username, STACK_ADMIN.password, {
     kind: 'system',
     name: 'test',
   });

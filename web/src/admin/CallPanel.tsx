@@ -1,7 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { MeetingClient, RemoteTrack } from '../../client/MeetingClient.js';
 import { useI18n } from '../i18n.js';
-import { checkRequest } from '../live/checkApi.js';
 import { AudioOut, ErrorNotice, VideoView } from '../ui.js';
 
 /**
@@ -26,7 +25,7 @@ export function CallPanel(props: {
     let cancelled = false;
     (async () => {
       try {
-        await checkRequest(client, 'startItCall', { siteId });
+        await client.request('startItCall', { siteId });
         stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
         if (cancelled) return;
         setLocal(stream);
@@ -44,7 +43,7 @@ export function CallPanel(props: {
       void client.unpublish('camera');
       void client.unpublish('microphone');
       for (const tr of stream?.getTracks() ?? []) tr.stop();
-      void checkRequest(client, 'endItCall', {}).catch(() => {});
+      void client.request('endItCall', {}).catch(() => {});
     };
   }, [client, siteId]);
 

@@ -9,6 +9,7 @@ import {
 import type { Site } from '../../../protocol/sites.js';
 import { formatDateTime } from '../../../protocol/time.js';
 import { api } from '../api.js';
+import { DataTable } from '../DataTable.js';
 import { useI18n } from '../i18n.js';
 import { linkTo } from '../router.js';
 import { ErrorNotice, toast } from '../ui.js';
@@ -331,67 +332,57 @@ function LinksCard(props: { meeting: Meeting; nameOf: (id: string) => string }) 
       />
       {links.data && links.data.length === 0 ? <p class="muted">{t('noLinks')}</p> : null}
       {active.length ? (
-        <div class="table-wrap">
-          <table class="data" data-testid="links-table">
-            <thead>
-              <tr>
-                <th scope="col">{t('linkFor')}</th>
-                <th scope="col">{t('linkUrl')}</th>
-                <th scope="col">{t('linkExpires')}</th>
-                <th scope="col">{t('colActions')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {active.map((l) => (
-                <tr key={l.id} data-role={l.role} data-site={l.siteId ?? ''}>
-                  <th scope="row">{linkName(l)}</th>
-                  <td style={{ minWidth: '280px' }}>
-                    {urls[l.id] ? (
-                      <LinkUrl url={urls[l.id]!} label={`${t('linkUrl')}: ${linkName(l)}`} />
-                    ) : (
-                      <span class="muted">
-                        {t('linkCreated')} {formatDateTime(l.createdAt)}
-                      </span>
-                    )}
-                  </td>
-                  <td>{formatDateTime(l.expiresAt)}</td>
-                  <td class="actions">
-                    <button
-                      type="button"
-                      class="small"
-                      disabled={busy !== undefined}
-                      aria-label={`${t('reissue')}: ${linkName(l)}`}
-                      onClick={() =>
-                        void run(l.id, () =>
-                          api<IssuedLink>(
-                            'POST',
-                            `/api/meetings/${m.id}/links/${l.id}/reissue`,
-                          ).then((r) => [r]),
-                        )
-                      }
-                    >
-                      {t('reissue')}
-                    </button>
-                    <button
-                      type="button"
-                      class="small"
-                      disabled={busy !== undefined}
-                      aria-label={`${t('revoke')}: ${linkName(l)}`}
-                      onClick={() => {
-                        if (!window.confirm(t('confirmRevoke'))) return;
-                        void run(l.id, () =>
-                          api('DELETE', `/api/meetings/${m.id}/links/${l.id}`).then(() => []),
-                        );
-                      }}
-                    >
-                      {t('revoke')}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          testId="links-table"
+          columns={[t('linkFor'), t('linkUrl'), t('linkExpires'), t('colActions')]}
+        >
+          {active.map((l) => (
+            <tr key={l.id} data-role={l.role} data-site={l.siteId ?? ''}>
+              <th scope="row">{linkName(l)}</th>
+              <td style={{ minWidth: '280px' }}>
+                {urls[l.id] ? (
+                  <LinkUrl url={urls[l.id]!} label={`${t('linkUrl')}: ${linkName(l)}`} />
+                ) : (
+                  <span class="muted">
+                    {t('linkCreated')} {formatDateTime(l.createdAt)}
+                  </span>
+                )}
+              </td>
+              <td>{formatDateTime(l.expiresAt)}</td>
+              <td class="actions">
+                <button
+                  type="button"
+                  class="small"
+                  disabled={busy !== undefined}
+                  aria-label={`${t('reissue')}: ${linkName(l)}`}
+                  onClick={() =>
+                    void run(l.id, () =>
+                      api<IssuedLink>('POST', `/api/meetings/${m.id}/links/${l.id}/reissue`).then(
+                        (r) => [r],
+                      ),
+                    )
+                  }
+                >
+                  {t('reissue')}
+                </button>
+                <button
+                  type="button"
+                  class="small"
+                  disabled={busy !== undefined}
+                  aria-label={`${t('revoke')}: ${linkName(l)}`}
+                  onClick={() => {
+                    if (!window.confirm(t('confirmRevoke'))) return;
+                    void run(l.id, () =>
+                      api('DELETE', `/api/meetings/${m.id}/links/${l.id}`).then(() => []),
+                    );
+                  }}
+                >
+                  {t('revoke')}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       ) : null}
       {revoked.length ? (
         <p class="muted">

@@ -1,8 +1,9 @@
 import { useState } from 'preact/hooks';
 import { type Meeting, type MeetingState, meetingStateLabels } from '../../../protocol/meetings.js';
-import { formatDateTime, formatLongDateVi, vietnamDate } from '../../../protocol/time.js';
+import { formatDateTime, vietnamDate } from '../../../protocol/time.js';
 import { api } from '../api.js';
-import { type Lang, useI18n } from '../i18n.js';
+import { longDate } from '../dates.js';
+import { useI18n } from '../i18n.js';
 import { linkTo } from '../router.js';
 import { ErrorNotice } from '../ui.js';
 import { useLoad } from '../useLoad.js';
@@ -29,17 +30,6 @@ export function StateBadge(props: { state: MeetingState }) {
       {meetingStateLabels[props.state][lang]}
     </span>
   );
-}
-
-export function longDate(iso: string, lang: Lang): string {
-  if (lang === 'vi') return formatLongDateVi(iso);
-  return new Intl.DateTimeFormat('en-GB', {
-    timeZone: 'Asia/Ho_Chi_Minh',
-    weekday: 'long',
-    day: '2-digit',
-    month: '2-digit',
-    year: 'numeric',
-  }).format(new Date(iso));
 }
 
 /** Today's and upcoming meetings first; past ones on demand. */

@@ -13,9 +13,9 @@ import type { Site } from '../../../protocol/sites.js';
 import { formatDateTime, formatTime } from '../../../protocol/time.js';
 import { ApiError, api } from '../api.js';
 import { CheckReasons, computerLine } from '../CheckReasons.js';
+import { DataTable } from '../DataTable.js';
 import { localize, useI18n } from '../i18n.js';
 import { CheckProgressLine } from '../live/CheckQueueNotice.js';
-import { checkRequest, onCheckNotification } from '../live/checkApi.js';
 import { useMeeting } from '../live/useMeeting.js';
 import { ErrorNotice, Notice, QualityBadge, toast } from '../ui.js';
 import { CallPanel } from './CallPanel.js';
@@ -140,11 +140,11 @@ export function ReadinessBoard(props: {
   useEffect(() => {
     const c = live.client;
     if (!c) return;
-    const offWindow = onCheckNotification(c, 'checkWindowChanged', () => {
+    const offWindow = c.subscribe('checkWindowChanged', () => {
       props.onMeetingChanged?.();
       void load();
     });
-    const offReadiness = onCheckNotification(c, 'readinessChanged', (r) => {
+    const offReadiness = c.subscribe('readinessChanged', (r) => {
       setReadiness((prev) =>
         prev
           ? {
@@ -187,7 +187,7 @@ export function ReadinessBoard(props: {
     try {
       const c = live.client;
       if (!c) throw new ApiError('unavailable');
-      const res = await checkRequest(c, 'requestCheck', siteId ? { siteId } : {});
+      const res = await c.request('requestCheck', siteId ? { siteId } : {});
       toast(
         `${t('checkRequested')}${res.offline.length ? ` ${t('offline')}: ${res.offline.map((id) => props.directory.get(id)?.name ?? id).join(', ')}` : ''}`,
       );
@@ -240,94 +240,87 @@ export function ReadinessBoard(props: {
           onEnd={() => setCalling(undefined)}
         />
       ) : null}
-      <div class="table-wrap">
-        <table class="data">
-          <thead>
-            <tr>
-              <th scope="col">{t('colSite')}</th>
-              <th scope="col">{t('colOnline')}</th>
-              <th scope="col">{t('state')}</th>
-              <th scope="col">{t('colLastCheck')}</th>
-              <th scope="col">{t('colChecklist')}</th>
-              <th scope="col">{t('colTechnician')}</th>
-              <th scope="col">{t('colActions')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            <tr>
-              <th scope="row">
-                {props.directory.get(m.mainSite.siteId)?.name ?? m.mainSite.siteId}
-                <div class="muted">{t('mainPointLabel')}</div>
-              </th>
+      <DataTable
+        columns={[
+          t('colSite'),
+          t('colOnline'),
+          t('state'),
+          t('colLastCheck'),
+          t('colChecklist'),
+          t('colTechnician'),
+          t('colActions'),
+        ]}
+      >
+        <tr>
+          <th scope="row">
+            {props.directory.get(m.mainSite.siteId)?.name ?? m.mainSite.siteId}
+            <div class="muted">{t('mainPointLabel')}</div>
+          </th>
+          <td>
+            <OnlineBadge online={!!station?.online} />
+          </td>
+          <td colSpan={3}>
+            {station?.quality ? <QualityBadge grade={station.quality.grade} /> : null}
+          </td>
+          <td>
+            <TechnicianContact technician={props.directory.get(m.mainSite.siteId)?.technician} />
+          </td>
+          <td />
+        </tr>
+        {rows.map((row) => {
+          const online = row.participant?.online ?? row.r?.online ?? false;
+          const name = row.site?.name ?? row.siteId;
+          return (
+            <tr key={row.siteId} data-testid="readiness-row" data-site={row.siteId}>
+              <th scope="row">{name}</th>
               <td>
-                <OnlineBadge online={!!station?.online} />
-              </td>
-              <td colSpan={3}>
-                {station?.quality ? <QualityBadge grade={station.quality.grade} /> : null}
+                <OnlineBadge online={online} />
+                {row.participant?.quality ? (
+                  <div>
+                    <QualityBadge grade={row.participant.quality.grade} />
+                  </div>
+                ) : null}
               </td>
               <td>
-                <TechnicianContact
-                  technician={props.directory.get(m.mainSite.siteId)?.technician}
-                />
+                <ReadinessBadge state={row.r?.state ?? 'unknown'} />
+                {row.r?.note ? <div class="figures">{localize(row.r.note, lang)}</div> : null}
               </td>
-              <td />
+              <td>{row.r ? <Figures r={row.r} /> : <span class="muted">{t('none')}</span>}</td>
+              <td>
+                <ChecklistCell r={row.r} />
+              </td>
+              <td>
+                <TechnicianContact technician={row.site?.technician} />
+              </td>
+              <td class="actions">
+                <button
+                  type="button"
+                  class="small"
+                  disabled={!online || live.state !== 'connected'}
+                  onClick={() => void requestCheck(row.siteId)}
+                  aria-label={`${t('checkNow')}: ${name}`}
+                >
+                  {t('checkNow')}
+                </button>
+                <button
+                  type="button"
+                  class="small"
+                  disabled={
+                    !online ||
+                    live.state !== 'connected' ||
+                    m.state === 'live' ||
+                    calling !== undefined
+                  }
+                  onClick={() => setCalling(row.siteId)}
+                  aria-label={`${t('callSite')}: ${name}`}
+                >
+                  {t('callSite')}
+                </button>
+              </td>
             </tr>
-            {rows.map((row) => {
-              const online = row.participant?.online ?? row.r?.online ?? false;
-              const name = row.site?.name ?? row.siteId;
-              return (
-                <tr key={row.siteId} data-testid="readiness-row" data-site={row.siteId}>
-                  <th scope="row">{name}</th>
-                  <td>
-                    <OnlineBadge online={online} />
-                    {row.participant?.quality ? (
-                      <div>
-                        <QualityBadge grade={row.participant.quality.grade} />
-                      </div>
-                    ) : null}
-                  </td>
-                  <td>
-                    <ReadinessBadge state={row.r?.state ?? 'unknown'} />
-                    {row.r?.note ? <div class="figures">{localize(row.r.note, lang)}</div> : null}
-                  </td>
-                  <td>{row.r ? <Figures r={row.r} /> : <span class="muted">{t('none')}</span>}</td>
-                  <td>
-                    <ChecklistCell r={row.r} />
-                  </td>
-                  <td>
-                    <TechnicianContact technician={row.site?.technician} />
-                  </td>
-                  <td class="actions">
-                    <button
-                      type="button"
-                      class="small"
-                      disabled={!online || live.state !== 'connected'}
-                      onClick={() => void requestCheck(row.siteId)}
-                      aria-label={`${t('checkNow')}: ${name}`}
-                    >
-                      {t('checkNow')}
-                    </button>
-                    <button
-                      type="button"
-                      class="small"
-                      disabled={
-                        !online ||
-                        live.state !== 'connected' ||
-                        m.state === 'live' ||
-                        calling !== undefined
-                      }
-                      onClick={() => setCalling(row.siteId)}
-                      aria-label={`${t('callSite')}: ${name}`}
-                    >
-                      {t('callSite')}
-                    </button>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+          );
+        })}
+      </DataTable>
       {!readiness && !loadError ? <p class="muted">{t('loading')}</p> : null}
     </section>
   );

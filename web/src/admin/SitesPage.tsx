@@ -7,6 +7,7 @@ import {
   siteKinds,
 } from '../../../protocol/sites.js';
 import { ApiError, api } from '../api.js';
+import { DataTable } from '../DataTable.js';
 import { useI18n } from '../i18n.js';
 import { ErrorNotice, SelectField, TextField, toast } from '../ui.js';
 import { useLoad } from '../useLoad.js';
@@ -118,50 +119,41 @@ export function SitesPage() {
       <ErrorNotice error={list.error} onRetry={() => void list.reload()} />
       {list.data && list.data.length === 0 ? <p class="muted">{t('sitesEmpty')}</p> : null}
       {list.data && list.data.length > 0 ? (
-        <div class="card table-wrap">
-          <table class="data" data-testid="sites-table">
-            <caption class="visually-hidden">{t('sitesTitle')}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t('sName')}</th>
-                <th scope="col">{t('sKind')}</th>
-                <th scope="col">{t('sHostUnit')}</th>
-                <th scope="col">{t('colTechnician')}</th>
-                <th scope="col">{t('colActions')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.map((s) => (
-                <tr key={s.id}>
-                  <th scope="row">{s.name}</th>
-                  <td>{siteKindLabels[s.kind][lang]}</td>
-                  <td>{s.hostUnit ?? ''}</td>
-                  <td>
-                    <TechnicianContact technician={s.technician} />
-                  </td>
-                  <td class="actions">
-                    <button
-                      type="button"
-                      class="small"
-                      onClick={() => setEditing(s)}
-                      aria-label={`${t('edit')}: ${s.name}`}
-                    >
-                      {t('edit')}
-                    </button>
-                    <button
-                      type="button"
-                      class="small"
-                      onClick={() => void remove(s)}
-                      aria-label={`${t('delete')}: ${s.name}`}
-                    >
-                      {t('delete')}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          wrapClass="card"
+          testId="sites-table"
+          caption={t('sitesTitle')}
+          columns={[t('sName'), t('sKind'), t('sHostUnit'), t('colTechnician'), t('colActions')]}
+        >
+          {list.data.map((s) => (
+            <tr key={s.id}>
+              <th scope="row">{s.name}</th>
+              <td>{siteKindLabels[s.kind][lang]}</td>
+              <td>{s.hostUnit ?? ''}</td>
+              <td>
+                <TechnicianContact technician={s.technician} />
+              </td>
+              <td class="actions">
+                <button
+                  type="button"
+                  class="small"
+                  onClick={() => setEditing(s)}
+                  aria-label={`${t('edit')}: ${s.name}`}
+                >
+                  {t('edit')}
+                </button>
+                <button
+                  type="button"
+                  class="small"
+                  onClick={() => void remove(s)}
+                  aria-label={`${t('delete')}: ${s.name}`}
+                >
+                  {t('delete')}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       ) : null}
     </>
   );

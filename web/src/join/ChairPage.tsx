@@ -1,27 +1,15 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { MeetingView } from '../../../protocol/meetings.js';
-import type { Participant, RequestName } from '../../../protocol/socket.js';
+import type { RequestName } from '../../../protocol/socket.js';
 import { formatTime } from '../../../protocol/time.js';
-import type { RemoteTrack } from '../../client/MeetingClient.js';
 import { api } from '../api.js';
 import { useI18n } from '../i18n.js';
 import { trackOf, useMeeting } from '../live/useMeeting.js';
-import { ErrorNotice, formatDuration, QualityBadge, toast, useNow, VideoView } from '../ui.js';
-import {
-  AgendaList,
-  ConnectionBanners,
-  ConnectionState,
-  JoinFrame,
-  useRefreshOnClose,
-} from './JoinApp.js';
+import { ErrorNotice, formatDuration, toast, useNow, VideoView } from '../ui.js';
+import { AgendaPanel, HandQueuePanel, ShortcutsPanel } from './ChairPanels.js';
+import { type SiteRow, SiteTile } from './ChairSiteTile.js';
+import { ConnectionBanners, ConnectionState, JoinFrame, useRefreshOnClose } from './common.js';
 import { ChairRecordPanel } from './RecordPanel.js';
-
-interface SiteRow {
-  siteId: string;
-  name: string;
-  participant: Participant | undefined;
-  video: RemoteTrack | undefined;
-}
 
 /**
  * The chair's control page: start and end, the agenda with its clock, every site in a grid,
@@ -272,54 +260,14 @@ export function ChairPage(props: { token: string; view: MeetingView; refresh: ()
               </>
             ) : null}
           </div>
-          <div class="panel">
-            <h2>{t('agenda')}</h2>
-            {item ? (
-              <div data-testid="agenda-clock" style={{ marginBottom: '8px' }}>
-                <div>
-                  <strong>{t('currentItem')}:</strong> {item.title}
-                </div>
-                <div class="row" style={{ gap: '16px' }}>
-                  <span>
-                    {t('elapsed')}{' '}
-                    <span class="timer" role="timer">
-                      {formatDuration(elapsedMs)}
-                    </span>
-                  </span>
-                  <span>
-                    {remainingMs >= 0 ? t('remaining') : t('overtime')}{' '}
-                    <span class={`timer ${remainingMs < 0 ? 'over' : ''}`} role="timer">
-                      {formatDuration(Math.abs(remainingMs))}
-                    </span>
-                  </span>
-                </div>
-              </div>
-            ) : null}
-            <div class="row" style={{ gap: '6px', marginBottom: '8px' }}>
-              <button
-                type="button"
-                class="small"
-                disabled={status !== 'live' || agendaIndex <= -1}
-                onClick={() => void setItem(agendaIndex - 1)}
-              >
-                ◀ {t('prevItem')}
-              </button>
-              <button
-                type="button"
-                class="small"
-                disabled={status !== 'live' || agendaIndex >= view.agenda.length - 1}
-                onClick={() => void setItem(agendaIndex + 1)}
-                data-testid="next-item"
-              >
-                {t('nextItem')} ▶
-              </button>
-            </div>
-            <AgendaList
-              agenda={view.agenda}
-              current={agendaIndex}
-              {...(status === 'live' ? { onPick: (i: number) => void setItem(i) } : {})}
-            />
-          </div>
+          <AgendaPanel
+            view={view}
+            live={status === 'live'}
+            agendaIndex={agendaIndex}
+            elapsedMs={elapsedMs}
+            remainingMs={remainingMs}
+            onSetItem={(i) => void setItem(i)}
+          />
         </aside>
 
         <section aria-labelledby="h-grid" class="chair-center" style={{ minWidth: 0 }}>
@@ -371,163 +319,19 @@ export function ChairPage(props: { token: string; view: MeetingView; refresh: ()
             placeholder={t('waitingForMain')}
             aria-label={t('mainPoint')}
           />
-          <section class="panel" aria-labelledby="h-queue">
-            <h2 id="h-queue">
-              ✋ {t('handQueue')} ({queue.length})
-            </h2>
-            {queue.length === 0 ? (
-              <p class="muted">{t('handQueueEmpty')}</p>
-            ) : (
-              <ol class="queue-list" data-testid="hand-queue">
-                {queue.map((siteId) => (
-                  <li key={siteId} class="queue-item">
-                    <span class="queue-name">{nameOf(siteId)}</span>
-                    <button type="button" class="small primary" onClick={() => void grant(siteId)}>
-                      {t('grantFloor')}
-                    </button>
-                    <button
-                      type="button"
-                      class="small"
-                      onClick={() => void act('dismissHand', { siteId })}
-                      aria-label={`${t('dismissHand')}: ${nameOf(siteId)}`}
-                    >
-                      {t('dismissHand')}
-                    </button>
-                  </li>
-                ))}
-              </ol>
-            )}
-          </section>
+          <HandQueuePanel
+            queue={queue}
+            nameOf={nameOf}
+            onGrant={(siteId) => void grant(siteId)}
+            onDismiss={(siteId) => void act('dismissHand', { siteId })}
+          />
           <ChairRecordPanel view={view} agendaIndex={agendaIndex} />
-          <section class="panel" aria-labelledby="h-keys">
-            <h2 id="h-keys">⌨ {t('shortcuts')}</h2>
-            <dl class="kbd-list" data-testid="shortcuts">
-              <dt>
-                <kbd>1</kbd>–<kbd>9</kbd>
-              </dt>
-              <dd>{t('sc_select')}</dd>
-              <dt>
-                <kbd>G</kbd>
-              </dt>
-              <dd>{t('sc_grant')}</dd>
-              <dt>
-                <kbd>Q</kbd>
-              </dt>
-              <dd>{t('sc_queue')}</dd>
-              <dt>
-                <kbd>R</kbd>
-              </dt>
-              <dd>{t('sc_revoke')}</dd>
-              <dt>
-                <kbd>M</kbd>
-              </dt>
-              <dd>{t('sc_mute')}</dd>
-              <dt>
-                <kbd>Shift</kbd>+<kbd>M</kbd>
-              </dt>
-              <dd>{t('sc_muteAll')}</dd>
-              <dt>
-                <kbd>N</kbd> / <kbd>PgDn</kbd>
-              </dt>
-              <dd>{t('sc_next')}</dd>
-              <dt>
-                <kbd>P</kbd> / <kbd>PgUp</kbd>
-              </dt>
-              <dd>{t('sc_prev')}</dd>
-            </dl>
-          </section>
+          <ShortcutsPanel />
           <p class="muted" style={{ fontSize: '0.85rem' }}>
             {formatTime(view.opensAt)}–{formatTime(view.closesAt)}
           </p>
         </aside>
       </div>
     </JoinFrame>
-  );
-}
-
-function SiteTile(props: {
-  row: SiteRow;
-  index: number;
-  selected: boolean;
-  floor: boolean;
-  handUp: boolean;
-  disabled: boolean;
-  onSelect: () => void;
-  onGrant: () => void;
-  onMute: () => void;
-}) {
-  const { t } = useI18n();
-  const { row } = props;
-  const p = row.participant;
-  const isOnline = p?.online ?? false;
-  const muted = p?.mutedByChair ?? false;
-  const cls = [
-    'site-tile',
-    props.selected ? 'selected' : '',
-    props.floor ? 'floor' : '',
-    isOnline ? '' : 'offline',
-  ]
-    .filter(Boolean)
-    .join(' ');
-  return (
-    // biome-ignore lint/a11y/useSemanticElements: a tile holds buttons, so it cannot be one.
-    <div
-      id={`tile-${row.siteId}`}
-      class={cls}
-      tabIndex={-1}
-      role="group"
-      aria-label={`${props.index + 1}. ${row.name}`}
-      onFocusCapture={props.onSelect}
-      data-testid="site-tile"
-      data-site={row.siteId}
-      data-online={isOnline ? 'true' : 'false'}
-      data-floor={props.floor ? 'true' : 'false'}
-      data-muted={muted ? 'true' : 'false'}
-      data-hand={props.handUp ? 'true' : 'false'}
-    >
-      <div class="tile-head">
-        <span class="tile-name" title={row.name}>
-          {props.index < 9 ? <kbd>{props.index + 1}</kbd> : null} {row.name}
-        </span>
-        <QualityBadge grade={p?.quality?.grade} />
-      </div>
-      <VideoView
-        track={row.video?.track}
-        placeholder={isOnline ? '…' : t('offline')}
-        aria-label={row.name}
-      />
-      <div class="tile-tags">
-        <span class={`badge ${isOnline ? 'ok' : 'neutral'}`}>
-          {isOnline ? `● ${t('online')}` : `○ ${t('offline')}`}
-        </span>
-        {props.floor ? <span class="badge ok">{t('hasFloor')}</span> : null}
-        {props.handUp ? <span class="badge warn">✋ {t('handUp')}</span> : null}
-        <span class={`badge ${muted || p?.selfMuted ? 'danger' : 'neutral'}`}>
-          {muted || p?.selfMuted ? `🔇 ${t('micOff')}` : `🎙 ${t('micOn')}`}
-        </span>
-      </div>
-      <div class="tile-actions">
-        <button
-          type="button"
-          class={props.floor ? '' : 'primary'}
-          disabled={props.disabled || (!isOnline && !props.floor)}
-          onClick={props.onGrant}
-          aria-label={`${props.floor ? t('revokeFloor') : t('grantFloor')}: ${row.name}`}
-          data-testid="grant"
-        >
-          {props.floor ? t('revokeShort') : t('grantFloor')}
-        </button>
-        <button
-          type="button"
-          disabled={props.disabled || !isOnline}
-          onClick={props.onMute}
-          aria-pressed={muted ? 'true' : 'false'}
-          aria-label={`${muted ? t('unmute') : t('mute')}: ${row.name}`}
-          data-testid="mute"
-        >
-          {muted ? t('unmute') : t('mute')}
-        </button>
-      </div>
-    </div>
   );
 }

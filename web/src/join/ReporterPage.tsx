@@ -1,8 +1,8 @@
 import type { MeetingView } from '../../../protocol/meetings.js';
 import { formatDateTime } from '../../../protocol/time.js';
 import { useI18n } from '../i18n.js';
+import { JoinFrame } from './common.js';
 import { DocumentsList } from './documents.js';
-import { JoinFrame } from './JoinApp.js';
 import { ReportPanel } from './ReportPanel.js';
 
 /** A reporter link: only the site's reports for this meeting (no devices, no live session). */

@@ -1,10 +1,9 @@
-import { useMemo, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { MeetingView } from '../../../protocol/meetings.js';
 import { formatDateTime } from '../../../protocol/time.js';
 import { useI18n } from '../i18n.js';
 import { DevicePanel } from '../live/DevicePanel.js';
-import { useDevices } from '../live/devices.js';
-import { trackOf, useMeeting } from '../live/useMeeting.js';
+import { trackOf } from '../live/useMeeting.js';
 import {
   AudioOut,
   ErrorNotice,
@@ -18,9 +17,8 @@ import {
   ConnectionBanners,
   ConnectionState,
   JoinFrame,
-  useRefreshOnClose,
-} from './JoinApp.js';
-import { usePublish } from './TechnicianPage.js';
+  useSendingPage,
+} from './common.js';
 
 /**
  * The main-point station: sends the hall's camera and microphone to every site, shares a screen
@@ -29,10 +27,7 @@ import { usePublish } from './TechnicianPage.js';
 export function StationPage(props: { token: string; view: MeetingView; refresh: () => void }) {
   const { t } = useI18n();
   const { view } = props;
-  const live = useMeeting(useMemo(() => ({ token: props.token, send: true }), [props.token]));
-  useRefreshOnClose(live, props.refresh);
-  const devices = useDevices({ autoStart: true });
-  usePublish(live, devices);
+  const { live, devices } = useSendingPage(props.token, props.refresh);
   const [screen, setScreen] = useState<MediaStreamTrack>();
   const [shareError, setShareError] = useState<unknown>();
   const [blocked, setBlocked] = useState(false);

@@ -1,13 +1,13 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { MeetingView } from '../../../protocol/meetings.js';
 import { formatDateTime, formatTime } from '../../../protocol/time.js';
-import { longDate } from '../admin/MeetingsList.js';
+import { longDate } from '../dates.js';
 import { useI18n } from '../i18n.js';
 import { ChecklistPanel, CheckPanel } from '../live/CheckPanel.js';
 import { CheckQueueNotice } from '../live/CheckQueueNotice.js';
 import { DevicePanel } from '../live/DevicePanel.js';
-import { type Devices, useDevices } from '../live/devices.js';
-import { type MeetingLive, trackOf, useMeeting } from '../live/useMeeting.js';
+import type { Devices } from '../live/devices.js';
+import { type MeetingLive, trackOf } from '../live/useMeeting.js';
 import {
   AudioOut,
   Countdown,
@@ -16,36 +16,22 @@ import {
   SoundBlockedPanel,
   VideoView,
 } from '../ui.js';
-import { DocumentsList } from './documents.js';
 import {
   AgendaList,
   ConnectionBanners,
   ConnectionState,
   JoinFrame,
-  useRefreshOnClose,
-} from './JoinApp.js';
+  useSendingPage,
+} from './common.js';
+import { DocumentsList } from './documents.js';
 import { AttendanceForm } from './RecordPanel.js';
 import { ReportPanel } from './ReportPanel.js';
-
-/** Publishes the page's camera and microphone, again whenever the technician picks another. */
-export function usePublish(live: MeetingLive, devices: Devices): void {
-  const client = live.client;
-  useEffect(() => {
-    if (client && devices.video) void client.publish(devices.video, 'camera').catch(() => {});
-  }, [client, devices.video]);
-  useEffect(() => {
-    if (client && devices.audio) void client.publish(devices.audio, 'microphone').catch(() => {});
-  }, [client, devices.audio]);
-}
 
 /** The site technician's page: waiting screen, devices, check and checklist; then the meeting. */
 export function TechnicianPage(props: { token: string; view: MeetingView; refresh: () => void }) {
   const { t } = useI18n();
   const { view } = props;
-  const live = useMeeting(useMemo(() => ({ token: props.token, send: true }), [props.token]));
-  useRefreshOnClose(live, props.refresh);
-  const devices = useDevices({ autoStart: true });
-  usePublish(live, devices);
+  const { live, devices } = useSendingPage(props.token, props.refresh);
   const own = view.sites[0];
   const siteName = own?.site.name ?? '';
   const status = live.session?.status ?? 'waiting';

@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { MeetingView } from '../../../protocol/meetings.js';
 import { authHeaders } from '../api.js';
 import { useI18n } from '../i18n.js';
-import { JoinFrame } from './JoinApp.js';
+import { JoinFrame } from './common.js';
 
 /**
  * A viewer link: the meeting's programme over HLS, read-only (no camera, microphone or

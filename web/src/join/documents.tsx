@@ -34,37 +34,21 @@ export function DocumentsList(props: { view: MeetingView }) {
       <h2 id="h-docs">{t('documents')}</h2>
       <ErrorNotice error={error} />
       <ul class="plain">
-        <li>
-          <button
-            type="button"
-            class="ghost small"
-            onClick={() => run(() => openWithToken(`/api/meetings/${v.id}/convocation`))}
-          >
-            {lang === 'vi' ? 'Giấy triệu tập' : 'Convocation'}
-          </button>
-        </li>
-        <li>
-          <button
-            type="button"
-            class="ghost small"
-            onClick={() =>
-              run(() => openWithToken(`/api/meetings/${v.id}/check.ics`, `kiem-tra-${v.id}.ics`))
-            }
-          >
-            {t('calendarCheck')}
-          </button>
-        </li>
-        <li>
-          <button
-            type="button"
-            class="ghost small"
-            onClick={() =>
-              run(() => openWithToken(`/api/meetings/${v.id}/meeting.ics`, `hoi-nghi-${v.id}.ics`))
-            }
-          >
-            {t('calendarMeeting')}
-          </button>
-        </li>
+        {[
+          { path: 'convocation', label: lang === 'vi' ? 'Giấy triệu tập' : 'Convocation' },
+          { path: 'check.ics', label: t('calendarCheck'), file: `kiem-tra-${v.id}.ics` },
+          { path: 'meeting.ics', label: t('calendarMeeting'), file: `hoi-nghi-${v.id}.ics` },
+        ].map((d) => (
+          <li key={d.path}>
+            <button
+              type="button"
+              class="ghost small"
+              onClick={() => run(() => openWithToken(`/api/meetings/${v.id}/${d.path}`, d.file))}
+            >
+              {d.label}
+            </button>
+          </li>
+        ))}
         {v.attachments.map((a) => (
           <li key={a.id}>
             {a.kind === 'link' && a.url ? (

@@ -11,7 +11,6 @@ import { onCheckRequested } from '../../client/ConnectionCheck.js';
 import { CheckReasons, computerLine } from '../CheckReasons.js';
 import { localize, useI18n } from '../i18n.js';
 import { Checkbox, ErrorNotice, ProgressBar, TextField, toast } from '../ui.js';
-import { checkRequest } from './checkApi.js';
 import type { Devices } from './devices.js';
 import { type CheckStep, runSiteCheck, shownSteps, stepLabels } from './siteCheck.js';
 import type { MeetingLive } from './useMeeting.js';
@@ -229,7 +228,7 @@ export function ChecklistPanel(props: { live: MeetingLive; expected?: number | u
     setBusy(true);
     setError(undefined);
     try {
-      const readiness = await checkRequest(client, 'confirmChecklist', {
+      const readiness = await client.request('confirmChecklist', {
         items,
         ...(seats ? { seats: Number(seats) } : {}),
         ...(note.trim() ? { note: note.normalize('NFC').trim() } : {}),
