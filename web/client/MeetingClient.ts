@@ -84,7 +84,20 @@ interface Published {
   paused: boolean;
   /** One encoding at this bitrate instead of simulcast (the connection check). */
   maxBitrateBps?: number;
+  sendBitrateKbps?: SendBitrateKbps;
   producer?: types.Producer;
+}
+
+/**
+ * The send path's bitrate bounds for the connection check's calibrated stream (SDP
+ * x-google-start/max/min-bitrate, kbps): it starts at its rate instead of ramping up from ~300 kbps,
+ * may exceed Chromium's per-resolution default cap, and, for the probe, may not drop below `min`.
+ * They apply to the whole send path; the next publish without them lifts them.
+ */
+export interface SendBitrateKbps {
+  start: number;
+  max: number;
+  min?: number;
 }
 
 /** How long connecting took, for the connection check (ms, from performance.now()). */
@@ -464,7 +477,7 @@ export class MeetingClient {
   async publish(
     track: MediaStreamTrack,
     source: MediaSource,
-    opts: { paused?: boolean; maxBitrateBps?: number } = {},
+    opts: { paused?: boolean; maxBitrateBps?: number; sendBitrateKbps?: SendBitrateKbps } = {},
   ): Promise<void> {
     const pub: Published = {
       track,
@@ -472,6 +485,7 @@ export class MeetingClient {
       simulcast: track.kind === 'video' && opts.maxBitrateBps === undefined,
       paused: opts.paused === true,
       ...(opts.maxBitrateBps !== undefined ? { maxBitrateBps: opts.maxBitrateBps } : {}),
+      ...(opts.sendBitrateKbps !== undefined ? { sendBitrateKbps: opts.sendBitrateKbps } : {}),
     };
     const old = this.published.get(source);
     if (old?.producer) {
@@ -504,6 +518,17 @@ export class MeetingClient {
         : {}),
       ...(pub.track.kind === 'audio'
         ? { codecOptions: { opusStereo: false, opusDtx: true, opusFec: true } }
+        : {}),
+      ...(pub.sendBitrateKbps
+        ? {
+            codecOptions: {
+              videoGoogleStartBitrate: pub.sendBitrateKbps.start,
+              videoGoogleMaxBitrate: pub.sendBitrateKbps.max,
+              ...(pub.sendBitrateKbps.min !== undefined
+                ? { videoGoogleMinBitrate: pub.sendBitrateKbps.min }
+                : {}),
+            },
+          }
         : {}),
       appData: { source: pub.source, paused: pub.paused },
     });
