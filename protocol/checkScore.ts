@@ -142,17 +142,41 @@ export function uplinkBandwidth(f: CheckFigures): BandwidthFigure {
     };
   const probe = f.uplinkProbe;
   if (probe && s?.probeKbps) {
-    // What the link ran at (resends, RTCP and headers too) when known; else the media alone.
-    const got = Math.round(probe.wireKbps ?? probe.kbps);
+    // What the link ran at (resends, RTCP and headers too) when known; else the media alone. The
+    // measurement phase counts too: the link carried at least what it carried then.
+    const wire = (u: typeof probe) => u.wireKbps ?? u.kbps;
+    const probed = Math.round(wire(probe));
+    const got = Math.max(probed, Math.round(wire(f.uplink)));
     const asked = s.probeKbps;
     const pushed = s.probeSentKbps;
     if (got >= asked * 0.9)
       return { kbps: got, bound: 'at-least', method: 'calibrated-sender', confidence: 'high' };
     if (pushed !== undefined && pushed >= asked * 0.9)
-      return { kbps: got, bound: 'about', method: 'calibrated-sender', confidence: 'high' };
-    // Pushed less than asked: a starved encoder says nothing about the link, unless the link
-    // visibly cut what it did push.
-    if (encoderStarved(f) && !(pushed !== undefined && got < pushed * 0.85))
+      return { kbps: probed, bound: 'about', method: 'calibrated-sender', confidence: 'high' };
+    // Pushed less than asked. The link held it back if the send path said so (its estimate under
+    // the rate, bandwidth-limited encoding) or cut much of what was pushed: then what arrived is
+    // the link's limit. A starved or saturated encoder says nothing about the link.
+    const heldBack =
+      (s.estimateKbps !== undefined && s.estimateKbps < asked * 0.9) ||
+      s.limitation === 'bandwidth' ||
+      s.bandwidthLimitedPercent >= 20 ||
+      probe.lossPercent >= 20;
+    if (heldBack)
+      return {
+        kbps: probed,
+        bound: 'about',
+        method: 'calibrated-sender',
+        confidence: 'medium',
+        ...(pushed !== undefined
+          ? {
+              note: {
+                vi: `trình duyệt chỉ đẩy được ${Math.round(pushed)} trong ${asked} kbps yêu cầu`,
+                en: `the browser could push only ${Math.round(pushed)} of the ${asked} kbps asked`,
+              },
+            }
+          : {}),
+      };
+    if (encoderStarved(f))
       return {
         method: 'none',
         confidence: 'low',
@@ -161,21 +185,15 @@ export function uplinkBandwidth(f: CheckFigures): BandwidthFigure {
           en: `the computer could not encode enough video to measure it (${got} kbps sent)`,
         },
       };
-    // Otherwise the send path held it back (its congestion window, the network card's queue):
-    // the noise-filled stream cannot undershoot by itself, so the link is the limit.
     return {
       kbps: got,
-      bound: 'about',
+      bound: 'at-least',
       method: 'calibrated-sender',
-      confidence: 'medium',
-      ...(pushed !== undefined
-        ? {
-            note: {
-              vi: `trình duyệt chỉ đẩy được ${Math.round(pushed)} trong ${asked} kbps yêu cầu`,
-              en: `the browser could push only ${Math.round(pushed)} of the ${asked} kbps asked`,
-            },
-          }
-        : {}),
+      confidence: 'low',
+      note: {
+        vi: `bộ mã hoá chỉ gửi được ${Math.round(pushed ?? got)} trong ${asked} kbps yêu cầu`,
+        en: `the encoder sent only ${Math.round(pushed ?? got)} of the ${asked} kbps asked`,
+      },
     };
   }
   const got = Math.round(f.uplink.kbps);

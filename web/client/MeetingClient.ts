@@ -514,7 +514,9 @@ export class MeetingClient {
         ? { encodings: pub.source === 'screen' ? [{ maxBitrate: 1_500_000 }] : SIMULCAST }
         : {}),
       ...(pub.maxBitrateBps !== undefined
-        ? { encodings: [{ maxBitrate: pub.maxBitrateBps }] }
+        ? // Temporal layers like the meeting's camera: a lost frame of the upper layers is not
+          // referenced, so it does not freeze the picture until the next keyframe.
+          { encodings: [{ maxBitrate: pub.maxBitrateBps, scalabilityMode: 'L1T3' }] }
         : {}),
       ...(pub.track.kind === 'audio'
         ? { codecOptions: { opusStereo: false, opusDtx: true, opusFec: true } }

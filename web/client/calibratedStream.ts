@@ -36,8 +36,11 @@ export function calibratedStream(camera: MediaStreamTrack): CalibratedStream {
   )
     return { track: camera, calibrated: false, stop() {} };
   const settings = camera.getSettings();
-  // At most 720p: more would measure the encoder's CPU rather than the link.
-  const scale = Math.min(1, 1280 / (settings.width ?? 640), 720 / (settings.height ?? 360));
+  const w = settings.width ?? 640;
+  const h = settings.height ?? 360;
+  // At least 360p: VP8 at its finest quantiser cannot spend 1.9 Mbps on a smaller picture, and
+  // Chromium caps small pictures' bitrate. At most 720p: more would measure the CPU, not the link.
+  const scale = Math.min(Math.max(1, 640 / w, 360 / h), 1280 / w, 720 / h);
   const width = Math.max(2, Math.round(((settings.width ?? 640) * scale) / 2) * 2);
   const height = Math.max(2, Math.round(((settings.height ?? 360) * scale) / 2) * 2);
 
