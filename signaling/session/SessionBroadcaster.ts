@@ -1,5 +1,4 @@
 import type { Server } from 'socket.io';
-import { type LiveDataReceiver, participantsFor, sessionStateFor } from '../liveDataRules.js';
 import type {
   EndpointRole,
   NotificationName,
@@ -7,6 +6,7 @@ import type {
   Participant as ParticipantView,
   SessionState,
 } from '../../protocol/socket.js';
+import { type LiveDataReceiver, participantsFor, sessionStateFor } from '../liveDataRules.js';
 import type { ChairState } from './ChairState.js';
 import type { Participant } from './Participant.js';
 
