@@ -60,7 +60,10 @@ t.test(`a ${LIMIT_KBIT} kbit/s uplink is measured within 20 %`, { skip }, async 
   );
   t.equal(up.bound, 'about', 'the link’s limit, not a lower bound');
   t.not(up.method, 'none');
-  t.ok(result.reasons.some((r) => r.code === 'uplink_low'), 'the verdict names the uplink');
+  t.ok(
+    result.reasons.some((r) => r.code === 'uplink_low'),
+    'the verdict names the uplink',
+  );
   t.notOk(
     result.reasons.some((r) => r.code === 'computer_slow'),
     'not blamed on the computer',
