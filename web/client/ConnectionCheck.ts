@@ -75,11 +75,13 @@ export async function runConnectionCheck(options: RunCheckOptions): Promise<Chec
       sendBitrateKbps: { start: begin.targetKbps, max: begin.targetKbps },
     });
     await client.publish(options.microphone, 'microphone');
-    await waitForLoopback(client, stale, 8000);
+    const first = await waitForLoopback(client, stale, 8000);
 
     progress('warmup', 0.1);
     const devices = watchDevices(options.camera, options.microphone);
-    await sleep(warmupMs);
+    // The first keyframe may be lost on a lossy link: ask again rather than wait for Chromium's
+    // own timeout, so the measurement starts on decoding video.
+    await Promise.all([sleep(warmupMs), untilDecoding(client, first.camera, warmupMs)]);
     // Started at the target, the estimate is there already on a good link; on a thin one it
     // never gets there, and waiting longer only delays the answer.
     await waitForSendEstimate(client, begin.targetKbps * 1000, 2000);
@@ -212,6 +214,21 @@ async function probeUplink(
   return { probeKbps: targetKbps, ...(sentKbps !== undefined ? { probeSentKbps: sentKbps } : {}) };
 }
 
+/** Waits until the looped-back camera decodes, asking the server for a keyframe each second. */
+async function untilDecoding(client: MeetingClient, consumerId: string, maxMs: number) {
+  const deadline = performance.now() + maxMs;
+  let asked = performance.now();
+  while (performance.now() < deadline) {
+    const stats = await client.trackStats(consumerId).catch(() => undefined);
+    if (!stats || stats.framesDecoded > 0) return;
+    if (performance.now() - asked >= 1000) {
+      asked = performance.now();
+      await client.request('requestKeyFrame', { consumerId }).catch(() => {});
+    }
+    await sleep(200);
+  }
+}
+
 /** The consumer ids of this site's own camera and microphone, looped back by the server. */
 async function waitForLoopback(client: MeetingClient, stale: Set<string>, timeoutMs: number) {
   const deadline = performance.now() + timeoutMs;
@@ -255,9 +272,22 @@ async function measureDownlink(
   const jitters: number[] = [];
   const rtts: number[] = [];
   const deadline = first.at + durationMs;
+  let previous = first;
+  let stalledSince: number | undefined;
   while (performance.now() < deadline) {
     await sleep(Math.min(500, Math.max(0, deadline - performance.now())));
-    jitters.push((await totals()).jitterMs);
+    const now = await totals();
+    jitters.push(now.jitterMs);
+    // Video arriving but not decoding: a frame it depends on is lost for good. Chromium asks
+    // for a keyframe only after ~3 s without a decodable frame; ask after one second.
+    if (now.frames === previous.frames && now.packets > previous.packets) {
+      stalledSince ??= previous.at;
+      if (now.at - stalledSince >= 1000) {
+        stalledSince = now.at;
+        void client.request('requestKeyFrame', { consumerId: own.camera }).catch(() => {});
+      }
+    } else stalledSince = undefined;
+    previous = now;
     const rtt = await roundTripMs(client);
     if (rtt !== undefined) rtts.push(rtt);
   }
