@@ -271,6 +271,11 @@ function videoCarried(f: CheckFigures, up: BandwidthFigure, down: BandwidthFigur
   if (kbps === undefined)
     t = { vi: 'chưa đo được hình đi qua được', en: 'the video the link carries was not measured' };
   else if (height === 0) t = { vi: 'không đủ cho hình', en: 'not enough for video' };
+  else if (choppy)
+    t = {
+      vi: `giật: đủ băng thông cho ${height}p nhưng chỉ giải mã được ${Math.round(fps ?? 0)} hình/giây`,
+      en: `choppy: bandwidth enough for ${height}p but only ${Math.round(fps ?? 0)} fps decoded`,
+    };
   else if (height >= 720)
     t = { vi: `đủ cho ${height}p${fpsText.vi}`, en: `enough for ${height}p${fpsText.en}` };
   else if (atLeast)

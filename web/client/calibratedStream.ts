@@ -38,11 +38,11 @@ export function calibratedStream(camera: MediaStreamTrack): CalibratedStream {
   const settings = camera.getSettings();
   const w = settings.width ?? 640;
   const h = settings.height ?? 360;
-  // At least 360p: VP8 at its finest quantiser cannot spend 1.9 Mbps on a smaller picture, and
-  // Chromium caps small pictures' bitrate. At most 720p: more would measure the CPU, not the link.
-  const scale = Math.min(Math.max(1, 640 / w, 360 / h), 1280 / w, 720 / h);
-  const width = Math.max(2, Math.round(((settings.width ?? 640) * scale) / 2) * 2);
-  const height = Math.max(2, Math.round(((settings.height ?? 360) * scale) / 2) * 2);
+  // 360p: VP8 at its finest quantiser cannot spend 1.9 Mbps on a smaller noisy picture, and a
+  // larger one costs an old computer more CPU than the link test is worth (a 720p camera on a
+  // starved PC then stalls the whole page).
+  const width = Math.max(2, Math.round((w * (360 / h)) / 2) * 2);
+  const height = 360;
 
   // One noise tile, drawn at a new random offset each frame: every frame differs everywhere.
   const noise = new OffscreenCanvas(width, height);
