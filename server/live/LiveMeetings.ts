@@ -1,5 +1,7 @@
 import type { Actor } from '../../protocol/auth.js';
+import { siteEndpointId } from '../../protocol/endpoints.js';
 import type { Meeting, MeetingAction } from '../../protocol/meetings.js';
+import type { Text } from '../../protocol/text.js';
 import type { SignalingPrincipal, SignalingServer } from '../../signaling/SignalingServer.js';
 import type { SessionMeetingInfo } from '../../signaling/session/MeetingSession.js';
 import type { DataServices } from '../DataServices.js';
@@ -10,14 +12,16 @@ export interface MeetingLifecycle {
   perform(id: string, action: MeetingAction, actor: Actor, expected?: number): Promise<Meeting>;
 }
 
-const endReasons = {
-  end: 'Tổ CNTT đã kết thúc hội nghị / IT staff ended the meeting',
-  cancel: 'Hội nghị đã bị hủy / The meeting was cancelled',
-} as const;
+const endReasons: Record<'end' | 'cancel', Text> = {
+  end: { vi: 'Tổ CNTT đã kết thúc hội nghị', en: 'IT staff ended the meeting' },
+  cancel: { vi: 'Hội nghị đã bị hủy', en: 'The meeting was cancelled' },
+};
 
-const revokedReason =
-  'Liên kết đã bị thu hồi / This link was revoked. Hãy dùng liên kết mới / Use the new link you were sent';
-const loggedOutReason = 'Phiên đăng nhập đã kết thúc / Your login has ended';
+const revokedReason: Text = {
+  vi: 'Liên kết đã bị thu hồi. Hãy dùng liên kết mới',
+  en: 'This link was revoked. Use the new link you were sent',
+};
+const loggedOutReason: Text = { vi: 'Phiên đăng nhập đã kết thúc', en: 'Your login has ended' };
 
 function actorName(actor: Actor): string {
   return actor.name ?? `${actor.kind}:${actor.id ?? ''}`;
@@ -108,7 +112,7 @@ export class LiveMeetings implements MeetingLifecycle {
       guard('siteUpdated', async () => {
         if (site.name === previous.name) return;
         for (const session of signaling.openSessions()) {
-          if (!session.participant(`site:${site.id}`)) continue;
+          if (!session.participant(siteEndpointId(site.id))) continue;
           await session.applyInfo(
             await sessionInfoOf(this.data, await meetings.get(session.meetingId)),
           );
