@@ -33,13 +33,18 @@ export function netnsUnavailable(): string | undefined {
  * A site behind its own link: a network namespace joined to the host by a veth pair in
  * 10.200.N.0/24, removed on teardown. Traffic goes nowhere but between the two ends.
  */
-export function createSiteNamespace(t: Test): SiteNamespace {
+export function createSiteNamespace(
+  t: Test,
+  /** Names start with this (helpers sharing a machine keep apart); veth names fit 15 chars. */
+  opts: { prefix?: string; subnet?: number } = {},
+): SiteNamespace {
   const n = 10 + (process.pid % 200);
-  const name = `dcsite${process.pid}`;
-  const host = `dch${process.pid % 100000}`;
-  const site = `dcs${process.pid % 100000}`;
-  const hostIp = `10.200.${n}.1`;
-  const siteIp = `10.200.${n}.2`;
+  const prefix = opts.prefix ?? 'dc';
+  const name = `${prefix}site${process.pid}`;
+  const host = `${prefix}h${process.pid % 100000}`;
+  const site = `${prefix}s${process.pid % 100000}`;
+  const hostIp = `10.${opts.subnet ?? 200}.${n}.1`;
+  const siteIp = `10.${opts.subnet ?? 200}.${n}.2`;
   t.teardown(() => {
     try {
       ip('link', 'del', host);
