@@ -4,10 +4,10 @@ import { Server, type Socket } from 'socket.io';
 import type { MediaLogger } from '../media/MediaLogger.js';
 import { Room } from '../media/Room.js';
 import type { WorkerPool } from '../media/WorkerPool.js';
-import type { CheckHooks } from './ConnectionCheck.js';
 import type { CheckThresholdsLike } from '../protocol/check.js';
 import { AppError, toErrorBody } from '../protocol/errors.js';
 import type { EndpointRole, NotificationName, NotificationPayload } from '../protocol/socket.js';
+import type { CheckHooks } from './ConnectionCheck.js';
 import type { QualityThresholds } from './quality.js';
 import { HandshakeLimiter, type HandshakeLimits } from './requestLimits.js';
 import { type PlacedConnection, serveRequests } from './serveRequests.js';
@@ -18,6 +18,7 @@ import {
   type SessionMeetingInfo,
 } from './session/MeetingSession.js';
 import { requestHandlers } from './session/requestHandlers.js';
+import { siteRoom } from './session/SessionBroadcaster.js';
 
 /** Who a connection is, as established by the server's access layer. */
 export interface SignalingPrincipal {
@@ -330,9 +331,8 @@ export class SignalingServer {
     payload: NotificationPayload<N>,
     to: { roles?: EndpointRole[]; siteId?: string },
   ): void {
-    if (to.siteId !== undefined) {
-      this.session(meetingId)?.participant(`site:${to.siteId}`)?.socket?.emit(name, payload);
-    }
+    // Rooms, so the notification reaches the page through the Redis adapter on any node.
+    if (to.siteId !== undefined) this.io.to(siteRoom(meetingId, to.siteId)).emit(name, payload);
     if (to.roles?.length) {
       this.io.to(to.roles.map((r) => `meeting:${meetingId}:${r}`)).emit(name, payload);
     }

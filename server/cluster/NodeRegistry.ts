@@ -8,6 +8,8 @@ export const nodeLoadSchema = z.object({
   sessions: z.int().nonnegative(),
   endpoints: z.int().nonnegative(),
   consumers: z.int().nonnegative(),
+  /** Media workers' CPU over the last few seconds, percent of one core (averaged over workers). */
+  workerCpu: z.number().nonnegative().default(0),
 });
 export type NodeLoad = z.infer<typeof nodeLoadSchema>;
 
@@ -33,8 +35,13 @@ export interface NodeRegistryOptions {
   ttlMs: number;
 }
 
-/** One load figure for ordering: consumers dominate an SFU's cost, endpoints and sessions break ties. */
-export const loadScore = (l: NodeLoad): number => l.consumers + 4 * l.endpoints + 10 * l.sessions;
+/**
+ * One load figure for ordering: consumers dominate an SFU's cost, endpoints and sessions break
+ * ties; a busy worker (other processes on the host, a composer) counts as much as 2 consumers
+ * per percent of a core.
+ */
+export const loadScore = (l: NodeLoad): number =>
+  l.consumers + 4 * l.endpoints + 10 * l.sessions + 2 * l.workerCpu;
 
 /**
  * This process's entry in the shared Redis: a record with a TTL refreshed by a heartbeat, and

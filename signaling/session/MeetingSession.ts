@@ -3,10 +3,10 @@ import type { Socket } from 'socket.io';
 import type { MediaEndpoint } from '../../media/MediaEndpoint.js';
 import type { MediaLogger } from '../../media/MediaLogger.js';
 import type { Room } from '../../media/Room.js';
-import { ConnectionCheck } from '../ConnectionCheck.js';
-import type { RuleState } from '../mediaRules.js';
 import { AppError, notFound } from '../../protocol/errors.js';
 import type { EndpointRole, SessionState } from '../../protocol/socket.js';
+import { ConnectionCheck } from '../ConnectionCheck.js';
+import type { RuleState } from '../mediaRules.js';
 import { type ChairChange, ChairState } from './ChairState.js';
 import { ConsumerReconciler } from './ConsumerReconciler.js';
 import { applyChairChange, type ChairEffectsContext } from './chairEffects.js';
@@ -186,7 +186,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
       this.closeMedia(p);
     }
     p.socket = socket;
-    void socket.join(this.broadcaster.roomsFor(p.role));
+    void socket.join(this.broadcaster.roomsFor(p.role, p.siteId));
     this.broadcaster.changed(p);
     this.emit('endpointJoined', this.presence(p));
     return p;

@@ -1,5 +1,4 @@
 import type { Server } from 'socket.io';
-import { type LiveDataReceiver, participantsFor, sessionStateFor } from '../liveDataRules.js';
 import type {
   EndpointRole,
   NotificationName,
@@ -7,6 +6,7 @@ import type {
   Participant as ParticipantView,
   SessionState,
 } from '../../protocol/socket.js';
+import { type LiveDataReceiver, participantsFor, sessionStateFor } from '../liveDataRules.js';
 import type { ChairState } from './ChairState.js';
 import type { Participant } from './Participant.js';
 
@@ -49,8 +49,11 @@ export class SessionBroadcaster {
 
   constructor(private readonly options: SessionBroadcasterOptions) {}
 
-  roomsFor(role: EndpointRole): string[] {
-    return [this.room(), this.room(role)];
+  /** The rooms an endpoint's socket joins: the meeting's, its role's, and its site's. */
+  roomsFor(role: EndpointRole, siteId?: string): string[] {
+    const rooms = [this.room(), this.room(role)];
+    if (siteId !== undefined) rooms.push(siteRoom(this.options.meetingId, siteId));
+    return rooms;
   }
 
   private room(role?: EndpointRole): string {
@@ -205,3 +208,7 @@ export class SessionBroadcaster {
     this.timer = undefined;
   }
 }
+
+/** One site's page in a meeting: a room, so a notification reaches it on whichever node. */
+export const siteRoom = (meetingId: string, siteId: string) =>
+  `meeting:${meetingId}:site:${siteId}`;
