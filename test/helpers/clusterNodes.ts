@@ -76,10 +76,16 @@ export async function startNodeProcess(
   t: Test,
   id: string,
   env: Record<string, string>,
+  /** Run inside this network namespace, on this address (default: loopback here). */
+  where: { netns: string; ip: string } | undefined = undefined,
 ): Promise<NodeProcess> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  // A namespace of its own has every port free.
+  const port = where ? 8080 : await freePort();
+  const host = where?.ip ?? '127.0.0.1';
+  const url = `http://${host}:${port}`;
+  const node = [process.execPath, '--import', 'tsx', 'server/main.ts'];
+  const [command, ...args] = where ? ['ip', 'netns', 'exec', where.netns, ...node] : node;
+  const child = spawn(command!, args, {
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
@@ -88,13 +94,13 @@ export async function startNodeProcess(
       ...(process.env.MEDIASOUP_WORKER_BIN
         ? { MEDIASOUP_WORKER_BIN: process.env.MEDIASOUP_WORKER_BIN }
         : {}),
-      HOST: '127.0.0.1',
+      HOST: host,
       PORT: String(port),
       PUBLIC_URL: url,
       NODE_ID: id,
       NODE_URL: url,
-      RTC_LISTEN_IP: '127.0.0.1',
-      ANNOUNCED_ADDRESS: '127.0.0.1',
+      RTC_LISTEN_IP: host,
+      ANNOUNCED_ADDRESS: host,
       MEDIASOUP_WORKERS: '1',
       ...env,
     },
