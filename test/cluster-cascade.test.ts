@@ -14,7 +14,7 @@ import { startTestRedis } from './helpers/redis.js';
  * (the edge) through SRTP+RTX PipeTransports set up over the cluster bus: the edge holds
  * producers with the same ids, the video's RTP reaches a consumer on the edge (a plain RTP
  * consumer to a UDP socket here), a pause on the owner pauses the edge's copy, and stopping the
- * cascade leaves nothing on the edge.
+ * cascade leaves nothing on the edge; when the owner goes, the edge drops the meeting too.
  */
 
 const system: Actor = { kind: 'system', name: 'test' };
@@ -126,4 +126,14 @@ t.test("the owner pipes the main point's producers to another node", async (t) =
   t.ok(router.closed, "the edge's router for the meeting is closed");
   t.equal(copies.size, 0, 'no producer copy is left on the edge');
   t.same(cascade.edgesOf(meeting.id), [], 'the owner holds no pipe any more');
+
+  // The owner goes away (its lease with it): the edge drops what it held for the meeting.
+  for (const p of producers.filter((p) => !p.closed))
+    await cascade.send(meeting.id, edge.cluster.nodeId, endpoint.router, p);
+  const again = (await edge.cluster.cascade!.edgeRouter(meeting.id))!;
+  t.ok(again && !again.closed, 'sent again: the edge holds the meeting');
+  await station.close();
+  await owner.close('test: the owner stops');
+  await waitFor(() => again.closed, 8000, 'edge closed after the owner left');
+  t.pass("the edge closes the meeting's router once the owner no longer holds the lease");
 });
