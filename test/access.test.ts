@@ -1,9 +1,9 @@
 import t, { type Test } from 'tap';
-import { hoaBinhBriefing } from '../server/demo/hoaBinh.js';
 import type { IssuedLink } from '../protocol/auth.js';
 import type { Meeting, MeetingInput } from '../protocol/meetings.js';
 import type { Site } from '../protocol/sites.js';
 import { vietnamParts } from '../protocol/time.js';
+import { hoaBinhBriefing } from '../server/demo/hoaBinh.js';
 import {
   ADMIN,
   buildTestApi,

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
-import { hoaBinhBriefing } from '../server/demo/hoaBinh.js';
 import type { Meeting } from '../protocol/meetings.js';
+import { hoaBinhBriefing } from '../server/demo/hoaBinh.js';
 import { buildTestApi, createHoaBinhSites, type TestApi } from './helpers/dataApi.js';
 import { startTestRedis } from './helpers/redis.js';
 

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { signWebhook } from '../server/notify/WebhookChannel.js';
 import { type Meeting, meetingInputSchema } from '../protocol/meetings.js';
+import { signWebhook } from '../server/notify/WebhookChannel.js';
 import { waitFor } from './helpers/browser.js';
 import {
   admin,

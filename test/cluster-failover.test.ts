@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
-import { DataServices } from '../server/DataServices.js';
-import { connectRedis } from '../server/redis/connectRedis.js';
 import type { Actor } from '../protocol/auth.js';
 import { meetingInputSchema } from '../protocol/meetings.js';
 import { siteInputSchema } from '../protocol/sites.js';
 import type { SessionState } from '../protocol/socket.js';
+import { DataServices } from '../server/DataServices.js';
+import { connectRedis } from '../server/redis/connectRedis.js';
 import { launchChromium, tempDir, waitFor } from './helpers/browser.js';
 import { connectToOwner, type NodeProcess, startNodeProcess } from './helpers/clusterNodes.js';
 import { startEndpoint, waitForMedia } from './helpers/endpoints.js';

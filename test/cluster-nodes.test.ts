@@ -1,9 +1,9 @@
 import t, { type Test } from 'tap';
 import { loadConfig } from '../config/index.js';
-import { Service } from '../server/Service.js';
 import type { Actor } from '../protocol/auth.js';
 import { meetingInputSchema } from '../protocol/meetings.js';
 import { siteInputSchema } from '../protocol/sites.js';
+import { Service } from '../server/Service.js';
 import { tempDir, waitFor } from './helpers/browser.js';
 import { startWebhookReceiver, WEBHOOK_SECRET } from './helpers/checkStack.js';
 import { connectToOwner, loginCookie } from './helpers/clusterNodes.js';

@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import t, { type Test } from 'tap';
-import { hoaBinhBriefing } from '../server/demo/hoaBinh.js';
 import type { Meeting, MeetingInput } from '../protocol/meetings.js';
 import type { Site } from '../protocol/sites.js';
+import { hoaBinhBriefing } from '../server/demo/hoaBinh.js';
 import { artifactPath, launchChromium } from './helpers/browser.js';
 import { buildTestApi, createHoaBinhSites, type TestApi } from './helpers/dataApi.js';
 import { startTestRedis } from './helpers/redis.js';

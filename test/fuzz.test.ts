@@ -2,7 +2,6 @@ import type { Redis } from 'ioredis';
 import type { Socket } from 'socket.io-client';
 import t from 'tap';
 import { z } from 'zod';
-import { hoaBinhDistrictSites } from '../server/demo/hoaBinh.js';
 import { issueLinkInputSchema, loginInputSchema } from '../protocol/auth.js';
 import { checklistInputSchema } from '../protocol/check.js';
 import { idSchema } from '../protocol/fields.js';
@@ -13,6 +12,7 @@ import {
 } from '../protocol/meetings.js';
 import { siteInputSchema, siteUpdateSchema } from '../protocol/sites.js';
 import { type RequestName, requests } from '../protocol/socket.js';
+import { hoaBinhDistrictSites } from '../server/demo/hoaBinh.js';
 import { launchChromium } from './helpers/browser.js';
 import { startEndpoint, waitForMedia } from './helpers/endpoints.js';
 import { Fuzz } from './helpers/fuzz.js';

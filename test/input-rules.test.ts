@@ -1,11 +1,11 @@
 import t from 'tap';
-import { hoaBinhBriefing } from '../server/demo/hoaBinh.js';
 import { checklistInputSchema } from '../protocol/check.js';
 import { describeZodError } from '../protocol/errors.js';
 import { isoDateTime, localDate, text } from '../protocol/fields.js';
 import { attachmentLinkInputSchema } from '../protocol/meetings.js';
 import { siteInputSchema } from '../protocol/sites.js';
 import { requests } from '../protocol/socket.js';
+import { hoaBinhBriefing } from '../server/demo/hoaBinh.js';
 import { buildTestApi, createHoaBinhSites } from './helpers/dataApi.js';
 import { startTestRedis } from './helpers/redis.js';
 import {

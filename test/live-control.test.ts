@@ -1,10 +1,10 @@
 import { io } from 'socket.io-client';
 import t from 'tap';
-import { hoaBinhBriefing } from '../server/demo/hoaBinh.js';
 import type { Actor } from '../protocol/auth.js';
 import { meetingInputSchema } from '../protocol/meetings.js';
 import { siteInputSchema } from '../protocol/sites.js';
 import { vietnamDate, vietnamParts } from '../protocol/time.js';
+import { hoaBinhBriefing } from '../server/demo/hoaBinh.js';
 import { launchChromium, openPage, waitFor } from './helpers/browser.js';
 import { type HarnessEndpoint, startEndpoint } from './helpers/endpoints.js';
 import { startTestService } from './helpers/service.js';

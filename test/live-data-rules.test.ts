@@ -1,10 +1,10 @@
 import t from 'tap';
+import type { Participant, SessionState } from '../protocol/socket.js';
 import {
   type LiveDataReceiver,
   participantsFor,
   sessionStateFor,
 } from '../signaling/liveDataRules.js';
-import type { Participant, SessionState } from '../protocol/socket.js';
 
 const quality = {
   grade: 'poor' as const,

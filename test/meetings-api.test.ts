@@ -1,9 +1,9 @@
 import t from 'tap';
-import { hoaBinhBriefing } from '../server/demo/hoaBinh.js';
-import type { MeetingServiceEvents } from '../server/meetings/MeetingService.js';
 import type { Meeting, MeetingInput } from '../protocol/meetings.js';
 import type { Site } from '../protocol/sites.js';
 import { toVietnamIso, vietnamParts } from '../protocol/time.js';
+import { hoaBinhBriefing } from '../server/demo/hoaBinh.js';
+import type { MeetingServiceEvents } from '../server/meetings/MeetingService.js';
 import { buildTestApi, createHoaBinhSites, keysUnder, type TestApi } from './helpers/dataApi.js';
 import { startTestRedis } from './helpers/redis.js';
 import { benTreMain, benTreMeeting, benTreSites } from './helpers/seed003.js';

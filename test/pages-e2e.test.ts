@@ -1,11 +1,6 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import t from 'tap';
-import {
-  defaultCheckAt,
-  formatDateTime,
-  formatTime,
-  vietnamDate,
-} from '../protocol/time.js';
+import { defaultCheckAt, formatDateTime, formatTime, vietnamDate } from '../protocol/time.js';
 import { artifactPath, launchChromium, waitFor } from './helpers/browser.js';
 import { startTestService } from './helpers/service.js';
 

@@ -1,9 +1,9 @@
 import t from 'tap';
-import { hoaBinhBriefing } from '../server/demo/hoaBinh.js';
 import type { IssuedLink } from '../protocol/auth.js';
 import type { Meeting } from '../protocol/meetings.js';
 import type { ReportRequest, SiteReportList } from '../protocol/reports.js';
 import { vietnamParts } from '../protocol/time.js';
+import { hoaBinhBriefing } from '../server/demo/hoaBinh.js';
 import { buildTestApi, createHoaBinhSites, type TestApi } from './helpers/dataApi.js';
 import { startTestRedis } from './helpers/redis.js';
 

@@ -1,13 +1,13 @@
 import t from 'tap';
 import { loadConfig } from '../config/index.js';
-import { hoaBinhBriefing, hoaBinhDistrictSites, hoaBinhMainSite } from '../server/demo/hoaBinh.js';
-import { reportTemplates } from '../server/reports/templates.js';
-import { Service } from '../server/Service.js';
 import type { Actor } from '../protocol/auth.js';
 import { meetingInputSchema } from '../protocol/meetings.js';
 import { reportRequestInputSchema } from '../protocol/reports.js';
 import { siteInputSchema } from '../protocol/sites.js';
 import { vietnamParts } from '../protocol/time.js';
+import { hoaBinhBriefing, hoaBinhDistrictSites, hoaBinhMainSite } from '../server/demo/hoaBinh.js';
+import { reportTemplates } from '../server/reports/templates.js';
+import { Service } from '../server/Service.js';
 import { artifactPath, launchChromium, tempDir } from './helpers/browser.js';
 import { testLogger } from './helpers/logger.js';
 import { startTestRedis } from './helpers/redis.js';

@@ -1,10 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { strFromU8, unzipSync } from 'fflate';
 import t from 'tap';
-import { hoaBinhBriefing } from '../server/demo/hoaBinh.js';
-import { InAppChannel } from '../server/notify/InAppChannel.js';
-import { type NotificationMessage, Notifier } from '../server/notify/Notifier.js';
-import { ReportReminders } from '../server/reports/ReportReminders.js';
 import type { IssuedLink } from '../protocol/auth.js';
 import type { Meeting } from '../protocol/meetings.js';
 import type {
@@ -15,6 +11,10 @@ import type {
   SiteReportList,
 } from '../protocol/reports.js';
 import { formatDateTime } from '../protocol/time.js';
+import { hoaBinhBriefing } from '../server/demo/hoaBinh.js';
+import { InAppChannel } from '../server/notify/InAppChannel.js';
+import { type NotificationMessage, Notifier } from '../server/notify/Notifier.js';
+import { ReportReminders } from '../server/reports/ReportReminders.js';
 import { buildTestApi, createHoaBinhSites, keysUnder, type TestApi } from './helpers/dataApi.js';
 import { testLogger } from './helpers/logger.js';
 import { startTestRedis } from './helpers/redis.js';

@@ -1,12 +1,7 @@
 import type { AttendanceSummary, MeetingRecord } from '../../protocol/attendance.js';
 import type { Meeting } from '../../protocol/meetings.js';
 import type { Site } from '../../protocol/sites.js';
-import {
-  formatDate,
-  formatDateTime,
-  formatTime,
-  vietnamParts,
-} from '../../protocol/time.js';
+import { formatDate, formatDateTime, formatTime, vietnamParts } from '../../protocol/time.js';
 import { escapeHtml } from '../documents/convocation.js';
 
 const page = (title: string, body: string) => `<!doctype html>

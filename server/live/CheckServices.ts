@@ -1,6 +1,6 @@
 import type { Config } from '../../config/index.js';
-import type { CheckHooks } from '../../signaling/ConnectionCheck.js';
 import { conflict } from '../../protocol/errors.js';
+import type { CheckHooks } from '../../signaling/ConnectionCheck.js';
 import type { SignalingServer } from '../../signaling/SignalingServer.js';
 import type { DataServices } from '../DataServices.js';
 import { CheckScheduler } from '../jobs/CheckScheduler.js';

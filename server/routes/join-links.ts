@@ -6,11 +6,7 @@ import {
   joinLinkListSchema,
   joinLinkSchema,
 } from '../../protocol/auth.js';
-import {
-  errorResponses,
-  linkParamsSchema,
-  meetingParamsSchema,
-} from '../../protocol/http.js';
+import { errorResponses, linkParamsSchema, meetingParamsSchema } from '../../protocol/http.js';
 import { actorOf } from '../auth/AccessService.js';
 import { principalOf } from '../auth/guard.js';
 import type { RouteContext } from './routeContext.js';

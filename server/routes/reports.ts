@@ -4,12 +4,7 @@ import { join } from 'node:path';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Principal } from '../../protocol/auth.js';
-import {
-  badRequest,
-  errorBodySchema,
-  forbidden,
-  notFound,
-} from '../../protocol/errors.js';
+import { badRequest, errorBodySchema, forbidden, notFound } from '../../protocol/errors.js';
 import {
   errorResponses,
   ifMatchHeadersSchema,

@@ -2,8 +2,8 @@ import type { types } from 'mediasoup';
 import type { EndpointAppData } from '../../media/MediaEndpoint.js';
 import type { MediaLogger } from '../../media/MediaLogger.js';
 import type { Room } from '../../media/Room.js';
-import { type RuleState, wants } from '../mediaRules.js';
 import type { MediaSource } from '../../protocol/socket.js';
+import { type RuleState, wants } from '../mediaRules.js';
 import type { Participant } from './Participant.js';
 
 export interface ConsumerReconcilerOptions {

@@ -1,8 +1,8 @@
 import type { Server } from 'socket.io';
 import type { MediaLogger } from '../../media/MediaLogger.js';
 import type { Room } from '../../media/Room.js';
-import type { CheckHooks } from '../ConnectionCheck.js';
 import type { CheckThresholdsLike } from '../../protocol/check.js';
+import type { CheckHooks } from '../ConnectionCheck.js';
 import type { QualityThresholds } from '../quality.js';
 import type { ChairSnapshot } from './ChairState.js';
 

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Test } from 'tap';
+import type { Actor } from '../../protocol/auth.js';
+import type { Site } from '../../protocol/sites.js';
 import { DataServices } from '../../server/DataServices.js';
 import { hoaBinhDistrictSites, hoaBinhMainSite } from '../../server/demo/hoaBinh.js';
 import { buildHttpApp, type HttpApp } from '../../server/http/buildHttpApp.js';
 import { connectRedis } from '../../server/redis/connectRedis.js';
 import { type ApiLimits, apiRoutes } from '../../server/routes/api.js';
-import type { Actor } from '../../protocol/auth.js';
-import type { Site } from '../../protocol/sites.js';
 import { testLogger } from './logger.js';
 
 export const PUBLIC_URL = 'https://diemcau.example.vn';

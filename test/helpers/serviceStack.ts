@@ -2,12 +2,12 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { Test } from 'tap';
-import { hoaBinhBriefing } from '../../server/demo/hoaBinh.js';
-import type { Service } from '../../server/Service.js';
 import type { IssuedLink } from '../../protocol/auth.js';
 import type { Meeting, MeetingInput } from '../../protocol/meetings.js';
 import type { Site } from '../../protocol/sites.js';
 import { vietnamParts } from '../../protocol/time.js';
+import { hoaBinhBriefing } from '../../server/demo/hoaBinh.js';
+import type { Service } from '../../server/Service.js';
 import { createHoaBinhSites, login } from './dataApi.js';
 import { startTestService } from './service.js';
 

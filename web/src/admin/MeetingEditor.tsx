@@ -6,12 +6,7 @@ import {
   type MeetingInput,
 } from '../../../protocol/meetings.js';
 import { type Site, siteKindLabels } from '../../../protocol/sites.js';
-import {
-  defaultCheckAt,
-  formatDateTime,
-  formatTime,
-  vietnamDate,
-} from '../../../protocol/time.js';
+import { defaultCheckAt, formatDateTime, formatTime, vietnamDate } from '../../../protocol/time.js';
 import { ApiError, api } from '../api.js';
 import { useI18n } from '../i18n.js';
 import { linkTo, navigate } from '../router.js';

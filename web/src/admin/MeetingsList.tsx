@@ -1,9 +1,5 @@
 import { useState } from 'preact/hooks';
-import {
-  type Meeting,
-  type MeetingState,
-  meetingStateLabels,
-} from '../../../protocol/meetings.js';
+import { type Meeting, type MeetingState, meetingStateLabels } from '../../../protocol/meetings.js';
 import { formatDateTime, formatLongDateVi, vietnamDate } from '../../../protocol/time.js';
 import { api } from '../api.js';
 import { type Lang, useI18n } from '../i18n.js';
