@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkThresholdsSchema } from '../protocol/check.js';
 
 /** Port numbers are validated once here so every consumer can trust them. */
 const portMessage = 'expected a port number from 1 to 65535';
@@ -10,18 +11,8 @@ const port = z.coerce
 
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
-export const checkThresholdsSchema = z.strictObject({
-  /** Round-trip time above this is a problem (ms). */
-  maxRttMs: z.coerce.number().positive().default(200),
-  /** Packet loss above this is a problem (percent). */
-  maxLossPercent: z.coerce.number().min(0).max(100).default(1),
-  /** Jitter above this is a problem (ms). */
-  maxJitterMs: z.coerce.number().positive().default(30),
-  /** Minimum uplink bitrate the site must deliver (kbps). */
-  minUplinkKbps: z.coerce.number().positive().default(1200),
-  /** Minimum downlink bitrate the site must receive (kbps). */
-  minDownlinkKbps: z.coerce.number().positive().default(1500),
-});
+/** The check thresholds are part of the contract (the page judges with them too). */
+export { checkThresholdsSchema } from '../protocol/check.js';
 
 export const configSchema = z
   .object({
@@ -221,4 +212,4 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
-export type CheckThresholds = z.infer<typeof checkThresholdsSchema>;
+export type { CheckThresholds } from '../protocol/check.js';

@@ -158,7 +158,7 @@ export class EmulatedEndpoint {
         .emit(name, payload, (err: Error | null, answer: Ack<RequestAnswer<N>>) => {
           if (err) return fail(new Error(`${name}: no answer in ${timeoutMs} ms`));
           if (answer.ok) ok(answer.data);
-          else fail(new Error(`${name}: ${answer.error.code}: ${answer.error.message}`));
+          else fail(new Error(`${name}: ${answer.error.code}: ${answer.error.message.en}`));
         });
     });
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { actorSchema } from './auth.js';
 import { idSchema, integer, list, optionalText, text } from './fields.js';
+import { zodMessage } from './text.js';
 
 /**
  * Attendance ("đúng thành phần, đủ số lượng": the right people, all of them), the presence log
@@ -96,7 +97,9 @@ export type MeetingRecord = z.infer<typeof meetingRecordSchema>;
 export const agendaIndexParamsSchema = z.object({
   id: idSchema,
   agendaIndex: z.coerce
-    .number({ error: 'agendaIndex phải là số / agendaIndex must be a number' })
+    .number({
+      error: zodMessage({ vi: 'agendaIndex phải là số', en: 'agendaIndex must be a number' }),
+    })
     .int()
     .min(-1)
     .max(100),

@@ -1,6 +1,11 @@
 import { z } from 'zod';
-import { idSchema, timestampSchema } from './fields.js';
+import { idOf, idSchema, timestampSchema } from './fields.js';
+import { zodMessage } from './text.js';
 
+/**
+ * The people, by what they hold: the IT login or a join link. The one role vocabulary; in a live
+ * session each acts as an endpoint (protocol/endpoints.ts: endpointRoleOf maps one to the other).
+ */
 export const roles = ['admin', 'chair', 'technician', 'station', 'viewer', 'reporter'] as const;
 export const roleSchema = z.enum(roles);
 export type Role = z.infer<typeof roleSchema>;
@@ -39,28 +44,32 @@ export type Principal = z.infer<typeof principalSchema>;
 
 /** Who did something, as the audit trail records it. */
 export const actorSchema = z.object({
-  kind: z.enum(['admin', 'chair', 'technician', 'station', 'viewer', 'reporter', 'system']),
+  kind: z.enum([...roles, 'system']),
   id: z.string().optional(),
   name: z.string().optional(),
 });
 export type Actor = z.infer<typeof actorSchema>;
 
 const username = z
-  .string({ error: 'Tên đăng nhập là bắt buộc / Username is required' })
+  .string({ error: zodMessage({ vi: 'Tên đăng nhập là bắt buộc', en: 'Username is required' }) })
   .trim()
   .toLowerCase()
   .regex(/^[a-z0-9._-]{1,64}$/, {
-    error:
-      'Tên đăng nhập gồm 1–64 chữ cái không dấu, chữ số, ".", "_" hoặc "-" / Username: 1–64 letters, digits, ".", "_" or "-"',
+    error: zodMessage({
+      vi: 'Tên đăng nhập gồm 1–64 chữ cái không dấu, chữ số, ".", "_" hoặc "-"',
+      en: 'Username: 1–64 letters, digits, ".", "_" or "-"',
+    }),
   });
 export const usernameSchema = username;
 
 export const loginInputSchema = z.strictObject({
   username,
   password: z
-    .string({ error: 'Mật khẩu là bắt buộc / Password is required' })
-    .min(1, { error: 'Mật khẩu không được để trống / Password must not be empty' })
-    .max(200, { error: 'Mật khẩu quá dài / Password is too long' }),
+    .string({ error: zodMessage({ vi: 'Mật khẩu là bắt buộc', en: 'Password is required' }) })
+    .min(1, {
+      error: zodMessage({ vi: 'Mật khẩu không được để trống', en: 'Password must not be empty' }),
+    })
+    .max(200, { error: zodMessage({ vi: 'Mật khẩu quá dài', en: 'Password is too long' }) }),
 });
 export type LoginInput = z.infer<typeof loginInputSchema>;
 
@@ -78,10 +87,18 @@ export const meResponseSchema = z.object({
 });
 export type MeResponse = z.infer<typeof meResponseSchema>;
 
-export const linkRoles = ['chair', 'technician', 'station', 'viewer', 'reporter'] as const;
+export const linkRoles = [
+  'chair',
+  'technician',
+  'station',
+  'viewer',
+  'reporter',
+] as const satisfies readonly Role[];
 export const linkRoleSchema = z.enum(linkRoles, {
-  error:
-    'Vai trò phải là chair, technician, station, viewer hoặc reporter / Role must be chair, technician, station, viewer or reporter',
+  error: zodMessage({
+    vi: 'Vai trò phải là chair, technician, station, viewer hoặc reporter',
+    en: 'Role must be chair, technician, station, viewer or reporter',
+  }),
 });
 /** Link roles bound to one site. */
 export const siteLinkRoles: readonly LinkRole[] = ['technician', 'reporter'];
@@ -90,10 +107,7 @@ export type LinkRole = z.infer<typeof linkRoleSchema>;
 export const issueLinkInputSchema = z
   .strictObject({
     role: linkRoleSchema,
-    siteId: z
-      .string()
-      .regex(/^[A-Za-z0-9-]{1,64}$/, { error: 'Mã điểm cầu không hợp lệ / Invalid site id' })
-      .optional(),
+    siteId: idOf({ vi: 'Mã điểm cầu', en: 'Site id' }).optional(),
   })
   .superRefine((v, ctx) => {
     const siteBound = siteLinkRoles.includes(v.role);
@@ -103,16 +117,24 @@ export const issueLinkInputSchema = z
         path: ['siteId'],
         message:
           v.role === 'technician'
-            ? 'Liên kết cán bộ kỹ thuật cần điểm cầu / A technician link needs a site (siteId)'
-            : 'Liên kết người gửi báo cáo cần điểm cầu / A reporter link needs a site (siteId)',
+            ? zodMessage({
+                vi: 'Liên kết cán bộ kỹ thuật cần điểm cầu',
+                en: 'A technician link needs a site (siteId)',
+              })
+            : zodMessage({
+                vi: 'Liên kết người gửi báo cáo cần điểm cầu',
+                en: 'A reporter link needs a site (siteId)',
+              }),
       });
     }
     if (!siteBound && v.siteId !== undefined) {
       ctx.addIssue({
         code: 'custom',
         path: ['siteId'],
-        message:
-          'Chỉ liên kết cán bộ kỹ thuật hoặc người gửi báo cáo gắn với điểm cầu / Only technician and reporter links belong to a site',
+        message: zodMessage({
+          vi: 'Chỉ liên kết cán bộ kỹ thuật hoặc người gửi báo cáo gắn với điểm cầu',
+          en: 'Only technician and reporter links belong to a site',
+        }),
       });
     }
   });

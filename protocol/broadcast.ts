@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { zodMessage } from './text.js';
 
 /** Recording and live out of a meeting's programme: HTTP bodies and the page notification. Browser-safe. */
 
@@ -9,7 +10,10 @@ export const broadcastSettingsSchema = z.strictObject({
   rtmpUrl: z
     .url({
       protocol: /^rtmps?$/,
-      error: 'rtmpUrl: cần địa chỉ rtmp:// hoặc rtmps:// / expected an rtmp:// or rtmps:// URL',
+      error: zodMessage({
+        vi: 'cần địa chỉ rtmp:// hoặc rtmps://',
+        en: 'expected an rtmp:// or rtmps:// URL',
+      }),
     })
     .max(1000)
     .optional(),
@@ -58,14 +62,14 @@ export type BroadcastStatus = z.infer<typeof broadcastStatusSchema>;
 
 export const segmentParamsSchema = z.object({
   id: z.string().min(1).max(100),
-  file: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]+\.mp4$/, { error: 'file: tên tệp không hợp lệ / invalid file name' }),
+  file: z.string().regex(/^[A-Za-z0-9_-]+\.mp4$/, {
+    error: zodMessage({ vi: 'tên tệp không hợp lệ', en: 'invalid file name' }),
+  }),
 });
 
 export const hlsParamsSchema = z.object({
   id: z.string().min(1).max(100),
   file: z.string().regex(/^(index\.m3u8|seg\d{5}\.ts)$/, {
-    error: 'file: không phải tệp HLS / not an HLS file',
+    error: zodMessage({ vi: 'không phải tệp HLS', en: 'not an HLS file' }),
   }),
 });

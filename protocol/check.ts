@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { reasonSchema } from './checkVerdict.js';
-import { optionalText } from './fields.js';
+import { idSchema } from './fields.js';
 
 export {
   BLACK_CAMERA_LUMA,
@@ -13,52 +13,22 @@ export {
   reasonCodes,
   reasonSchema,
   reasonsByCause,
+  reasonText,
   SILENT_MIC_LEVEL,
 } from './checkVerdict.js';
 
 /*
- * The technical check (giao ban kỹ thuật) and site readiness: figures, verdict, checklist, the
- * socket messages of the check and the HTTP bodies of the readiness board. Browser-safe: pure zod
- * and plain functions, so the technician's page computes the same verdict the server stores.
+ * The technical check (giao ban kỹ thuật): the figures measured, the thresholds and the verdict,
+ * the stored result. Browser-safe: pure zod and plain functions, so the technician's page
+ * computes the same verdict the server stores. Readiness (the board) is protocol/readiness.ts,
+ * the check's socket messages protocol/checkSocket.ts.
  */
 
-const id = z.string().min(1).max(128);
-
-// ---------------------------------------------------------------------------------------------
-// Readiness
-
-export const readinessStates = [
-  'unknown',
-  'invited',
-  'online',
-  'checking',
-  'ready',
-  'degraded',
-  'failed',
-  'no-show',
-] as const;
-export const readinessStateSchema = z.enum(readinessStates);
-export type ReadinessState = z.infer<typeof readinessStateSchema>;
-
-export const readinessLabels: Readonly<Record<ReadinessState, { vi: string; en: string }>> = {
-  unknown: { vi: 'Chưa rõ', en: 'Unknown' },
-  invited: { vi: 'Đã mời', en: 'Invited' },
-  online: { vi: 'Đã kết nối', en: 'Online' },
-  checking: { vi: 'Đang kiểm tra', en: 'Checking' },
-  ready: { vi: 'Sẵn sàng', en: 'Ready' },
-  degraded: { vi: 'Chất lượng hạn chế', en: 'Degraded' },
-  failed: { vi: 'Chưa đạt', en: 'Failed' },
-  'no-show': { vi: 'Vắng mặt khi kiểm tra', en: 'No-show' },
-};
+/** Checks (UUIDs) follow the one id rule. */
+const id = idSchema;
 
 export const verdictSchema = z.enum(['pass', 'degraded', 'fail']);
 export type Verdict = z.infer<typeof verdictSchema>;
-
-export const verdictReadiness: Readonly<Record<Verdict, ReadinessState>> = {
-  pass: 'ready',
-  degraded: 'degraded',
-  fail: 'failed',
-};
 
 // ---------------------------------------------------------------------------------------------
 // Figures
@@ -164,57 +134,29 @@ export type CheckFigures = z.infer<typeof checkFiguresSchema>;
 // ---------------------------------------------------------------------------------------------
 // Verdict
 
-export interface CheckThresholdsLike {
-  maxRttMs: number;
-  maxLossPercent: number;
-  maxJitterMs: number;
-  minUplinkKbps: number;
-  minDownlinkKbps: number;
-}
+/**
+ * The limits a check is judged against: the one definition. The configuration reads them from
+ * the environment (hence coerce and the defaults); the server sends them to the page with
+ * beginCheck so both judge alike.
+ */
+export const checkThresholdsSchema = z.strictObject({
+  /** Round-trip time above this is a problem (ms). */
+  maxRttMs: z.coerce.number().positive().default(200),
+  /** Packet loss above this is a problem (percent). */
+  maxLossPercent: z.coerce.number().min(0).max(100).default(1),
+  /** Jitter above this is a problem (ms). */
+  maxJitterMs: z.coerce.number().positive().default(30),
+  /** Minimum uplink bitrate the site must deliver (kbps). */
+  minUplinkKbps: z.coerce.number().positive().default(1200),
+  /** Minimum downlink bitrate the site must receive (kbps). */
+  minDownlinkKbps: z.coerce.number().positive().default(1500),
+});
+export type CheckThresholds = z.output<typeof checkThresholdsSchema>;
+/** @deprecated the same type as CheckThresholds (kept so older imports still compile). */
+export type CheckThresholdsLike = CheckThresholds;
 
 // ---------------------------------------------------------------------------------------------
-// Checklist
-
-export const checklistItems = [
-  'cameraFraming',
-  'microphone',
-  'display',
-  'backupPower',
-  'banner',
-  'seats',
-] as const;
-export type ChecklistItem = (typeof checklistItems)[number];
-
-export const checklistLabels: Readonly<Record<ChecklistItem, { vi: string; en: string }>> = {
-  cameraFraming: { vi: 'Camera bao quát hội trường', en: 'Camera framing' },
-  microphone: { vi: 'Micro cho người phát biểu', en: 'Microphone for speakers' },
-  display: { vi: 'Màn hình / máy chiếu', en: 'Display / projector' },
-  backupPower: { vi: 'Nguồn điện dự phòng', en: 'Backup power' },
-  banner: { vi: 'Tít trên phông', en: 'Title banner' },
-  seats: { vi: 'Đủ chỗ ngồi cho đại biểu', en: 'Seats for the expected attendees' },
-};
-
-export const checklistInputSchema = z.strictObject({
-  items: z.strictObject(
-    Object.fromEntries(checklistItems.map((k) => [k, z.boolean()])) as Record<
-      ChecklistItem,
-      z.ZodBoolean
-    >,
-  ),
-  /** Seats actually prepared, compared with the expected head count. */
-  seats: z.int().min(0).max(100_000).optional(),
-  note: optionalText({ vi: 'Ghi chú', en: 'Note' }, 500, { multiline: true }),
-});
-export type ChecklistInput = z.infer<typeof checklistInputSchema>;
-
-export const checklistSchema = checklistInputSchema.extend({
-  confirmedAt: z.string(),
-  confirmedBy: z.string(),
-});
-export type Checklist = z.infer<typeof checklistSchema>;
-
-// ---------------------------------------------------------------------------------------------
-// Stored results and the board
+// The stored result
 
 export const checkResultSchema = z.object({
   checkId: id,
@@ -227,127 +169,3 @@ export const checkResultSchema = z.object({
   reasons: z.array(reasonSchema),
 });
 export type CheckResult = z.infer<typeof checkResultSchema>;
-
-export const siteReadinessSchema = z.object({
-  meetingId: id,
-  siteId: id,
-  state: readinessStateSchema,
-  since: z.string(),
-  online: z.boolean(),
-  lastCheck: checkResultSchema.optional(),
-  checklist: checklistSchema.optional(),
-  /** Why the state is what it is (no-show, a failed check), for the board. */
-  note: z.string().optional(),
-  updatedAt: z.string(),
-});
-export type SiteReadiness = z.infer<typeof siteReadinessSchema>;
-
-export const readinessHistoryEntrySchema = z.object({
-  siteId: id,
-  from: readinessStateSchema,
-  to: readinessStateSchema,
-  at: z.string(),
-  note: z.string().optional(),
-});
-export type ReadinessHistoryEntry = z.infer<typeof readinessHistoryEntrySchema>;
-
-export const readinessProblemSchema = z.object({
-  siteId: id,
-  siteName: z.string(),
-  state: readinessStateSchema,
-  message: z.string(),
-});
-
-export const meetingReadinessSchema = z.object({
-  meetingId: id,
-  counts: z.record(readinessStateSchema, z.int()),
-  sites: z.array(siteReadinessSchema.extend({ siteName: z.string() })),
-  problems: z.array(readinessProblemSchema),
-  window: z.object({ kind: z.string(), opensAt: z.string(), closesAt: z.string() }).optional(),
-});
-export type MeetingReadiness = z.infer<typeof meetingReadinessSchema>;
-
-// ---------------------------------------------------------------------------------------------
-// In-app notifications (reminders, escalations), stored per meeting
-
-export const inAppNotificationSchema = z.object({
-  id,
-  meetingId: id,
-  /** Absent: for the IT board only. */
-  siteId: id.optional(),
-  kind: z.enum(['reminder', 'window-open', 'no-show', 'check-failed', 'job-failed']),
-  /** Vietnamese first, English after. */
-  title: z.string(),
-  body: z.string(),
-  at: z.string(),
-});
-export type InAppNotification = z.infer<typeof inAppNotificationSchema>;
-
-// ---------------------------------------------------------------------------------------------
-// Socket messages of the check (merged into protocol/socket.ts)
-
-export const checkRequests = {
-  /** Site: start a check; refused outside a check window or an IT request. */
-  beginCheck: {
-    payload: z.object({}).default({}),
-    answer: z.object({
-      checkId: id,
-      kind: checkResultSchema.shape.kind,
-      /** How long to send for the uplink/downlink measurement. */
-      measureMs: z.int().positive(),
-      /** Send the camera at this bitrate during the check (one encoding, no simulcast). */
-      targetKbps: z.int().positive(),
-      thresholds: z.object({
-        maxRttMs: z.number(),
-        maxLossPercent: z.number(),
-        maxJitterMs: z.number(),
-        minUplinkKbps: z.number(),
-        minDownlinkKbps: z.number(),
-      }),
-    }),
-  },
-  /** Site: the server samples what it receives from this site for durationMs and answers. */
-  measureUplink: {
-    payload: z.object({ checkId: id, durationMs: z.int().min(1000).max(30_000) }),
-    answer: uplinkFiguresSchema,
-  },
-  /** Site: the page's figures; the server adds its uplink figures, judges and stores. */
-  submitCheck: {
-    payload: z.object({ checkId: id, figures: clientFiguresSchema }),
-    answer: z.object({ result: checkResultSchema, readiness: siteReadinessSchema }),
-  },
-  /** Site: give up a check (page closed the dialog); loopback stops, nothing is stored. */
-  abortCheck: { payload: z.object({ checkId: id }), answer: z.object({}) },
-  /** Site: the technician confirms the checklist. */
-  confirmChecklist: { payload: checklistInputSchema, answer: siteReadinessSchema },
-  /** IT: ask one site (or every connected site) to run a check now. */
-  requestCheck: {
-    payload: z.object({ siteId: id.optional() }).default({}),
-    answer: z.object({ requested: z.array(id), offline: z.array(id) }),
-  },
-  /** IT: two-way call with one site (IT sends and receives with that site only). */
-  startItCall: { payload: z.object({ siteId: id }), answer: z.object({ siteId: id }) },
-  endItCall: { payload: z.object({}).default({}), answer: z.object({}) },
-} as const;
-
-export const checkNotifications = {
-  /** Site: run the check now (window opened, re-check, or IT asked). */
-  checkRequested: z.object({
-    kind: checkResultSchema.shape.kind,
-    reason: z.string(),
-    /** Re-checks are short. */
-    measureMs: z.int().positive().optional(),
-  }),
-  /** Chair and IT: one site's readiness changed. */
-  readinessChanged: siteReadinessSchema,
-  /** Everyone: the check window opened or closed. */
-  checkWindowChanged: z.object({
-    open: z.boolean(),
-    kind: z.string(),
-    closesAt: z.string().optional(),
-  }),
-  /** Technician (own site) and IT: a reminder or escalation. */
-  notificationAdded: inAppNotificationSchema,
-  /** Site and IT: the IT call with this site started or ended. */
-  itCallChanged: z.object({ siteId: id.optional() }),
-} as const;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CheckFigures, CheckThresholdsLike, Verdict } from './check.js';
+import { sameText, type Text, textSchema } from './text.js';
 
 /*
  * The verdict of the connection check, by cause: the link (loss, RTT, jitter, bitrate), the
@@ -7,8 +8,6 @@ import type { CheckFigures, CheckThresholdsLike, Verdict } from './check.js';
  * microphone, speakers). A slow computer must not be reported as a slow link: IT would call the
  * internet provider for nothing. Browser-safe: the technician's page shows the same reasons.
  */
-
-type Text = { vi: string; en: string };
 
 export const reasonCodes = [
   'no_media',
@@ -67,12 +66,12 @@ export const reasonSchema = z.object({
   code: z.enum(reasonCodes),
   /** info: said, but does not lower the verdict (e.g. a figure that could not be measured). */
   severity: z.enum(['info', 'degraded', 'fail']),
-  /** "Vietnamese / English", with the figure and the limit (kept for notes and the report). */
-  message: z.string(),
-  /** The same text as data; absent in results stored before it existed. */
-  text: z.object({ vi: z.string(), en: z.string() }).optional(),
+  /** Deprecated: the text joined in one string; only in results stored before `text`. */
+  message: z.string().optional(),
+  /** What is wrong, with the figure and the limit; absent only in results stored before it. */
+  text: textSchema.optional(),
   /** What the technician can do about it. */
-  advice: z.object({ vi: z.string(), en: z.string() }).optional(),
+  advice: textSchema.optional(),
   measured: z.number().optional(),
   limit: z.number().optional(),
 });
@@ -170,7 +169,6 @@ export function evaluateCheck(
     reasons.push({
       code,
       severity,
-      message: `${text.vi} / ${text.en}`,
       text,
       ...(more.advice ? { advice: more.advice } : {}),
       ...(more.measured !== undefined ? { measured: round(more.measured) } : {}),
@@ -399,6 +397,11 @@ export function evaluateCheck(
       ? 'degraded'
       : 'pass';
   return { verdict, reasons };
+}
+
+/** A reason's words (results stored before `text` kept one string: shown as it is). */
+export function reasonText(r: Reason): Text {
+  return r.text ?? sameText(r.message ?? r.code);
 }
 
 /** The reasons of one result grouped by cause, in the order link, computer, devices. */

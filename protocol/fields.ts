@@ -1,24 +1,25 @@
 import { z } from 'zod';
+import { type Text, zodMessage } from './text.js';
 
 /**
- * Field builders shared by every HTTP body. Messages are Vietnamese first, then English, and
- * name the field in words; the error handler prefixes the path ("body.sites.2.siteId: ...").
+ * Field builders shared by every HTTP body. Messages are in both languages (zodMessage) and
+ * name the field in words; the error handler adds the path ("body.sites.2.siteId").
  * Only zod checks and overwrites here (no .transform): the same schemas serialize responses
  * and generate OpenAPI, and a transform can do neither.
  */
-export interface Label {
-  vi: string;
-  en: string;
-}
+export type Label = Text;
 
-const required = (l: Label) => `${l.vi} là bắt buộc / ${l.en} is required`;
+const required = (l: Label) => zodMessage({ vi: `${l.vi} là bắt buộc`, en: `${l.en} is required` });
 
-function stringOf(label: Label, kind: { vi: string; en: string } = { vi: 'chuỗi', en: 'text' }) {
+function stringOf(label: Label, kind: Text = { vi: 'chuỗi', en: 'text' }) {
   return z.string({
     error: (iss) =>
       iss.input === undefined
         ? required(label)
-        : `${label.vi} phải là ${kind.vi} / ${label.en} must be ${kind.en}`,
+        : zodMessage({
+            vi: `${label.vi} phải là ${kind.vi}`,
+            en: `${label.en} must be ${kind.en}`,
+          }),
   });
 }
 
@@ -37,7 +38,16 @@ export function isFreeText(value: string, options: TextOptions = {}): boolean {
 }
 
 const invalidChars = (label: Label) =>
-  `${label.vi} chứa ký tự không hợp lệ (ký tự điều khiển hoặc đảo chiều) / ${label.en} contains invalid characters (control or bidi override)`;
+  zodMessage({
+    vi: `${label.vi} chứa ký tự không hợp lệ (ký tự điều khiển hoặc đảo chiều)`,
+    en: `${label.en} contains invalid characters (control or bidi override)`,
+  });
+
+const tooLong = (label: Label, max: number) =>
+  zodMessage({
+    vi: `${label.vi} dài tối đa ${max} ký tự`,
+    en: `${label.en} must be at most ${max} characters`,
+  });
 
 /** Form submissions send CRLF line breaks; stored text has newlines only. */
 const crlf = (s: string) => s.replace(/\r\n?/g, '\n');
@@ -53,10 +63,13 @@ export function text(label: Label, max: number, options: TextOptions = {}) {
     .normalize('NFC')
     .overwrite(crlf)
     .trim()
-    .min(1, { error: `${label.vi} không được để trống / ${label.en} must not be empty` })
-    .max(max, {
-      error: `${label.vi} dài tối đa ${max} ký tự / ${label.en} must be at most ${max} characters`,
+    .min(1, {
+      error: zodMessage({
+        vi: `${label.vi} không được để trống`,
+        en: `${label.en} must not be empty`,
+      }),
     })
+    .max(max, { error: tooLong(label, max) })
     .regex(options.multiline ? multiLine : singleLine, { error: invalidChars(label) });
 }
 
@@ -66,9 +79,7 @@ export function optionalText(label: Label, max: number, options: TextOptions = {
     .normalize('NFC')
     .overwrite(crlf)
     .trim()
-    .max(max, {
-      error: `${label.vi} dài tối đa ${max} ký tự / ${label.en} must be at most ${max} characters`,
-    })
+    .max(max, { error: tooLong(label, max) })
     .regex(options.multiline ? multiLine : singleLine, { error: invalidChars(label) })
     .optional();
 }
@@ -79,15 +90,21 @@ export function list<T extends z.ZodType>(item: T, label: Label, max: number) {
       error: (iss) =>
         iss.input === undefined
           ? required(label)
-          : `${label.vi} phải là danh sách / ${label.en} must be a list`,
+          : zodMessage({ vi: `${label.vi} phải là danh sách`, en: `${label.en} must be a list` }),
     })
     .max(max, {
-      error: `${label.vi}: tối đa ${max} mục / ${label.en}: at most ${max} items`,
+      error: zodMessage({
+        vi: `${label.vi}: tối đa ${max} mục`,
+        en: `${label.en}: at most ${max} items`,
+      }),
     });
 }
 
 export function integer(label: Label, min: number, max: number) {
-  const range = `${label.vi} phải là số nguyên từ ${min} đến ${max} / ${label.en} must be a whole number from ${min} to ${max}`;
+  const range = zodMessage({
+    vi: `${label.vi} phải là số nguyên từ ${min} đến ${max}`,
+    en: `${label.en} must be a whole number from ${min} to ${max}`,
+  });
   return z
     .number({ error: (iss) => (iss.input === undefined ? required(label) : range) })
     .int({ error: range })
@@ -96,13 +113,14 @@ export function integer(label: Label, min: number, max: number) {
 }
 
 /** Record ids: random UUIDs today; the pattern keeps anything odd out of Redis keys and URLs. */
-export const idSchema = z
-  .string({ error: 'Mã không hợp lệ / Invalid id' })
-  .regex(/^[A-Za-z0-9-]{1,64}$/, { error: 'Mã không hợp lệ / Invalid id' });
+const ID_PATTERN = /^[A-Za-z0-9-]{1,64}$/;
+const invalidId = zodMessage({ vi: 'Mã không hợp lệ', en: 'Invalid id' });
+export const idSchema = z.string({ error: invalidId }).regex(ID_PATTERN, { error: invalidId });
 
+/** The one id rule, with the field named in the message. */
 export function idOf(label: Label) {
-  return stringOf(label).regex(/^[A-Za-z0-9-]{1,64}$/, {
-    error: `${label.vi} không hợp lệ / ${label.en} is not a valid id`,
+  return stringOf(label).regex(ID_PATTERN, {
+    error: zodMessage({ vi: `${label.vi} không hợp lệ`, en: `${label.en} is not a valid id` }),
   });
 }
 
@@ -111,11 +129,17 @@ const isoPattern =
 
 /** An instant with an explicit offset, e.g. 2011-11-01T07:30:00+07:00; never a floating local time. */
 export function isoDateTime(label: Label) {
-  const message = `${label.vi} phải theo dạng ISO 8601 có múi giờ, ví dụ 2011-11-01T07:30:00+07:00 / ${label.en} must be ISO 8601 with an offset, e.g. 2011-11-01T07:30:00+07:00`;
+  const message: Text = {
+    vi: `${label.vi} phải theo dạng ISO 8601 có múi giờ, ví dụ 2011-11-01T07:30:00+07:00`,
+    en: `${label.en} must be ISO 8601 with an offset, e.g. 2011-11-01T07:30:00+07:00`,
+  };
   return stringOf(label)
-    .regex(isoPattern, { error: message })
+    .regex(isoPattern, { error: zodMessage(message) })
     .refine((s) => isCalendarDate(s.slice(0, 10)) && !Number.isNaN(Date.parse(s)), {
-      error: `${message}; ${label.vi}: ngày không có thật / ${label.en}: no such date`,
+      error: zodMessage({
+        vi: `${message.vi}; ${label.vi}: ngày không có thật`,
+        en: `${message.en}; ${label.en}: no such date`,
+      }),
     });
 }
 
@@ -133,7 +157,10 @@ export function isCalendarDate(ymd: string): boolean {
 
 /** A calendar date (yyyy-mm-dd), e.g. the date printed on a letter. */
 export function localDate(label: Label) {
-  const message = `${label.vi} phải theo dạng yyyy-mm-dd / ${label.en} must be yyyy-mm-dd`;
+  const message = zodMessage({
+    vi: `${label.vi} phải theo dạng yyyy-mm-dd`,
+    en: `${label.en} must be yyyy-mm-dd`,
+  });
   return stringOf(label)
     .regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, { error: message })
     .refine(isCalendarDate, { error: message });
@@ -142,13 +169,21 @@ export function localDate(label: Label) {
 export function optionalEmail(label: Label) {
   return optionalText(label, 200).refine(
     (s) => s === undefined || s === '' || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s),
-    { error: `${label.vi} không hợp lệ / ${label.en} is not a valid e-mail address` },
+    {
+      error: zodMessage({
+        vi: `${label.vi} không hợp lệ`,
+        en: `${label.en} is not a valid e-mail address`,
+      }),
+    },
   );
 }
 
 export function optionalPhone(label: Label) {
   return optionalText(label, 40).refine((s) => s === undefined || /^[0-9+().\s/-]*$/.test(s), {
-    error: `${label.vi} chỉ gồm chữ số, dấu cách và + ( ) . - / / ${label.en} may contain only digits, spaces and + ( ) . - /`,
+    error: zodMessage({
+      vi: `${label.vi} chỉ gồm chữ số, dấu cách và + ( ) . - /`,
+      en: `${label.en} may contain only digits, spaces and + ( ) . - /`,
+    }),
   });
 }
 

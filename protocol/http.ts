@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { errorBodySchema } from './errors.js';
 import { idOf } from './fields.js';
 import { meetingActionSchema } from './meetings.js';
+import { zodMessage } from './text.js';
 
 /** Path parameters and common responses of the HTTP API. Browser-safe. */
 export const siteParamsSchema = z.object({ id: idOf({ vi: 'Mã điểm cầu', en: 'Site id' }) });
@@ -21,7 +22,7 @@ export const ifMatchHeadersSchema = z.object({ 'if-match': z.string().optional()
 
 export const auditQuerySchema = z.object({
   limit: z.coerce
-    .number({ error: 'limit phải là số / limit must be a number' })
+    .number({ error: zodMessage({ vi: 'limit phải là số', en: 'limit must be a number' }) })
     .int()
     .min(1)
     .max(1000)

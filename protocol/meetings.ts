@@ -11,6 +11,7 @@ import {
   timestampSchema,
 } from './fields.js';
 import { sitePublicSchema } from './sites.js';
+import { zodMessage } from './text.js';
 
 export const meetingStates = [
   'draft',
@@ -50,7 +51,10 @@ export const meetingTransitions = {
 export type MeetingAction = keyof typeof meetingTransitions;
 export const meetingActions = Object.keys(meetingTransitions) as MeetingAction[];
 export const meetingActionSchema = z.enum(meetingActions as [MeetingAction, ...MeetingAction[]], {
-  error: `Thao tác phải là một trong ${meetingActions.join(', ')} / Action must be one of ${meetingActions.join(', ')}`,
+  error: zodMessage({
+    vi: `Thao tác phải là một trong ${meetingActions.join(', ')}`,
+    en: `Action must be one of ${meetingActions.join(', ')}`,
+  }),
 });
 
 /**
@@ -165,16 +169,20 @@ function checkMeeting(m: MeetingFieldsOut, ctx: z.RefinementCtx): void {
     ctx.addIssue({
       code: 'custom',
       path: ['closesAt'],
-      message:
-        'Giờ kết thúc phải sau giờ khai mạc / The closing time must be after the opening time',
+      message: zodMessage({
+        vi: 'Giờ kết thúc phải sau giờ khai mạc',
+        en: 'The closing time must be after the opening time',
+      }),
     });
   }
   if (m.checkAt !== undefined && !(Date.parse(m.checkAt) < opens)) {
     ctx.addIssue({
       code: 'custom',
       path: ['checkAt'],
-      message:
-        'Giờ kiểm tra kỹ thuật phải trước giờ khai mạc / The technical check must be before the opening time',
+      message: zodMessage({
+        vi: 'Giờ kiểm tra kỹ thuật phải trước giờ khai mạc',
+        en: 'The technical check must be before the opening time',
+      }),
     });
   }
   const seen = new Map<string, number>();
@@ -184,8 +192,10 @@ function checkMeeting(m: MeetingFieldsOut, ctx: z.RefinementCtx): void {
       ctx.addIssue({
         code: 'custom',
         path: ['sites', i, 'siteId'],
-        message:
-          'Điểm cầu chính không được đồng thời là điểm cầu tham dự / The main site must not also be a participating site',
+        message: zodMessage({
+          vi: 'Điểm cầu chính không được đồng thời là điểm cầu tham dự',
+          en: 'The main site must not also be a participating site',
+        }),
       });
     }
     const first = seen.get(s.siteId);
@@ -193,7 +203,10 @@ function checkMeeting(m: MeetingFieldsOut, ctx: z.RefinementCtx): void {
       ctx.addIssue({
         code: 'custom',
         path: ['sites', i, 'siteId'],
-        message: `Điểm cầu bị trùng với mục ${first} / Site listed twice (same as item ${first})`,
+        message: zodMessage({
+          vi: `Điểm cầu bị trùng với mục ${first}`,
+          en: `Site listed twice (same as item ${first})`,
+        }),
       });
     } else seen.set(s.siteId, i);
   });
@@ -204,15 +217,19 @@ function checkMeeting(m: MeetingFieldsOut, ctx: z.RefinementCtx): void {
       ctx.addIssue({
         code: 'custom',
         path: ['agenda', i, 'startsAt'],
-        message:
-          'Mục chương trình phải nằm trong thời gian hội nghị / Agenda item must be within the meeting time',
+        message: zodMessage({
+          vi: 'Mục chương trình phải nằm trong thời gian hội nghị',
+          en: 'Agenda item must be within the meeting time',
+        }),
       });
     } else if (t < previous) {
       ctx.addIssue({
         code: 'custom',
         path: ['agenda', i, 'startsAt'],
-        message:
-          'Mục chương trình phải theo thứ tự thời gian / Agenda items must be in chronological order',
+        message: zodMessage({
+          vi: 'Mục chương trình phải theo thứ tự thời gian',
+          en: 'Agenda items must be in chronological order',
+        }),
       });
     }
     previous = Math.max(previous, t);
@@ -220,8 +237,10 @@ function checkMeeting(m: MeetingFieldsOut, ctx: z.RefinementCtx): void {
       ctx.addIssue({
         code: 'custom',
         path: ['agenda', i, 'siteId'],
-        message:
-          'Điểm cầu trình bày phải là điểm cầu của hội nghị / The presenting site must take part in the meeting',
+        message: zodMessage({
+          vi: 'Điểm cầu trình bày phải là điểm cầu của hội nghị',
+          en: 'The presenting site must take part in the meeting',
+        }),
       });
     }
   });
@@ -255,8 +274,10 @@ export const attachmentLinkInputSchema = z.strictObject({
   url: text({ vi: 'Đường dẫn tài liệu', en: 'Document URL' }, 2000).refine(
     (s) => /^https?:\/\/[^\s]+$/i.test(s),
     {
-      error:
-        'Đường dẫn tài liệu phải bắt đầu bằng http:// hoặc https:// / Document URL must start with http:// or https://',
+      error: zodMessage({
+        vi: 'Đường dẫn tài liệu phải bắt đầu bằng http:// hoặc https://',
+        en: 'Document URL must start with http:// or https://',
+      }),
     },
   ),
 });

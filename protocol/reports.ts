@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { actorSchema } from './auth.js';
 import { idOf, idSchema, integer, isoDateTime, list, optionalText, text } from './fields.js';
+import { zodMessage } from './text.js';
 
 /**
  * Reports collected from sites before (or after) a meeting: what the department asks for
@@ -33,13 +34,18 @@ export const deadlineSchema = z.discriminatedUnion(
       days: integer({ vi: 'Số ngày', en: 'Days' }, 0, 365),
       /** before: counted back from the opening; after: counted on from the closing. */
       direction: z.enum(['before', 'after'], {
-        error: 'direction phải là before hoặc after / direction must be before or after',
+        error: zodMessage({
+          vi: 'direction phải là before hoặc after',
+          en: 'direction must be before or after',
+        }),
       }),
     }),
   ],
   {
-    error:
-      'Hạn nộp: kind phải là absolute hoặc relative / Deadline kind must be absolute or relative',
+    error: zodMessage({
+      vi: 'Hạn nộp: kind phải là absolute hoặc relative',
+      en: 'Deadline kind must be absolute or relative',
+    }),
   },
 );
 export type Deadline = z.infer<typeof deadlineSchema>;
@@ -55,7 +61,10 @@ export const consolidatorSchema = z.discriminatedUnion(
     }),
   ],
   {
-    error: 'Đơn vị tổng hợp: kind phải là main hoặc site / consolidator kind must be main or site',
+    error: zodMessage({
+      vi: 'Đơn vị tổng hợp: kind phải là main hoặc site',
+      en: 'consolidator kind must be main or site',
+    }),
   },
 );
 export type Consolidator = z.infer<typeof consolidatorSchema>;
@@ -72,11 +81,19 @@ const requestFields = {
     },
     500,
   ).min(1, {
-    error: 'Cần ít nhất một điểm cầu báo cáo / At least one reporting site is required',
+    error: zodMessage({
+      vi: 'Cần ít nhất một điểm cầu báo cáo',
+      en: 'At least one reporting site is required',
+    }),
   }),
   sections: list(outlineSectionSchema, { vi: 'Đề cương báo cáo', en: 'Report outline' }, 100).min(
     1,
-    { error: 'Đề cương cần ít nhất một mục / The outline needs at least one section' },
+    {
+      error: zodMessage({
+        vi: 'Đề cương cần ít nhất một mục',
+        en: 'The outline needs at least one section',
+      }),
+    },
   ),
   deadline: deadlineSchema,
   /** First reminder this many days before the deadline; a second one goes 1 day before. */
@@ -94,7 +111,7 @@ function checkRequest(r: RequestFieldsOut, ctx: z.RefinementCtx): void {
       ctx.addIssue({
         code: 'custom',
         path: ['sections', i, 'id'],
-        message: 'Mã mục bị trùng / Section id used twice',
+        message: zodMessage({ vi: 'Mã mục bị trùng', en: 'Section id used twice' }),
       });
     seen.add(s.id);
   });
@@ -104,7 +121,7 @@ function checkRequest(r: RequestFieldsOut, ctx: z.RefinementCtx): void {
       ctx.addIssue({
         code: 'custom',
         path: ['siteIds', i],
-        message: 'Điểm cầu bị trùng / Site listed twice',
+        message: zodMessage({ vi: 'Điểm cầu bị trùng', en: 'Site listed twice' }),
       });
     sites.add(id);
   });

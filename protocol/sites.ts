@@ -8,6 +8,7 @@ import {
   text,
   timestampSchema,
 } from './fields.js';
+import { zodMessage } from './text.js';
 
 /**
  * What a bridge point is. Generic on purpose: since 1 July 2025 local government has two tiers
@@ -22,7 +23,10 @@ export const siteKinds = [
   'other',
 ] as const;
 export const siteKindSchema = z.enum(siteKinds, {
-  error: `Loại điểm cầu phải là một trong ${siteKinds.join(', ')} / Site kind must be one of ${siteKinds.join(', ')}`,
+  error: zodMessage({
+    vi: `Loại điểm cầu phải là một trong ${siteKinds.join(', ')}`,
+    en: `Site kind must be one of ${siteKinds.join(', ')}`,
+  }),
 });
 export type SiteKind = z.infer<typeof siteKindSchema>;
 

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { recordingStateSchema } from './broadcast.js';
-import { checkNotifications, checkRequests } from './check.js';
+import { checkNotifications, checkRequests } from './checkSocket.js';
+import { endpointIdSchema, endpointRoleSchema } from './endpoints.js';
 import { errorBodySchema } from './errors.js';
-import { optionalText } from './fields.js';
+import { idSchema, optionalText } from './fields.js';
 import { dtlsParametersSchema, rtpCapabilitiesSchema, rtpParametersSchema } from './media.js';
+import { textSchema } from './text.js';
 
 /*
  * The socket.io protocol between the pages and the server. Browser-safe: pure zod.
@@ -13,10 +15,10 @@ import { dtlsParametersSchema, rtpCapabilitiesSchema, rtpParametersSchema } from
  * Fields are never reused for a new meaning; old ones are deprecated.
  */
 
-const id = z.string().min(1).max(128);
+/** Record ids (meetings, sites) and mediasoup's ids (UUIDs) follow the one id rule. */
+const id = idSchema;
 
-export const endpointRoleSchema = z.enum(['station', 'site', 'chair', 'it']);
-export type EndpointRole = z.infer<typeof endpointRoleSchema>;
+export { type EndpointRole, endpointRoleSchema } from './endpoints.js';
 
 /** What a producer carries; decides who receives it. */
 export const mediaSourceSchema = z.enum(['camera', 'microphone', 'screen']);
@@ -47,7 +49,7 @@ export const qualitySchema = z.object({
 export type Quality = z.infer<typeof qualitySchema>;
 
 export const participantSchema = z.object({
-  endpointId: id,
+  endpointId: endpointIdSchema,
   role: endpointRoleSchema,
   siteId: id.optional(),
   name: z.string(),
@@ -74,7 +76,7 @@ export const sessionStateSchema = z.object({
   handQueue: z.array(id),
   /** Sent to a site whose hand is up: its place in the queue, 1 = next. */
   handPosition: z.int().min(1).optional(),
-  activeSpeakerEndpointId: id.optional(),
+  activeSpeakerEndpointId: endpointIdSchema.optional(),
   /** The site in a two-way call with IT staff; going live ends it unless the chair keeps it. */
   itCallSiteId: id.optional(),
 });
@@ -90,7 +92,7 @@ export const requests = {
       .object({ displayName: optionalText({ vi: 'Tên hiển thị', en: 'Display name' }, 120) })
       .default({}),
     answer: z.object({
-      endpointId: id,
+      endpointId: endpointIdSchema,
       role: endpointRoleSchema,
       siteId: id.optional(),
       routerRtpCapabilities: rtpCapabilitiesSchema,
@@ -229,7 +231,7 @@ export const notifications = {
     rtpParameters: rtpParametersSchema,
     source: mediaSourceSchema,
     /** Whose media it is. */
-    endpointId: id,
+    endpointId: endpointIdSchema,
     role: endpointRoleSchema,
     siteId: id.optional(),
   }),
@@ -243,20 +245,20 @@ export const notifications = {
   /** Only what changed since the last message: entries to add or replace, ids to drop. */
   participantsUpdated: z.object({
     participants: z.array(participantSchema),
-    removed: z.array(id).optional(),
+    removed: z.array(endpointIdSchema).optional(),
   }),
   /** This endpoint's microphone was muted or unmuted by the chair. */
   mutedByChair: z.object({ muted: z.boolean() }),
   floorGranted: z.object({ siteId: id }),
   floorRevoked: z.object({ siteId: id }),
-  activeSpeakerChanged: z.object({ endpointId: id.optional() }),
+  activeSpeakerChanged: z.object({ endpointId: endpointIdSchema.optional() }),
   /** The media server lost this endpoint's transports (e.g. a worker was replaced): re-create them. */
-  mediaRestarted: z.object({ reason: z.string() }),
+  mediaRestarted: z.object({ reason: textSchema }),
   /** Another tab took over this endpoint; this connection is closed. */
-  replaced: z.object({ reason: z.string() }),
-  sessionEnded: z.object({ reason: z.string() }),
+  replaced: z.object({ reason: textSchema }),
+  sessionEnded: z.object({ reason: textSchema }),
   /** This connection's link was revoked, its login ended, or its site removed: do not retry. */
-  accessRevoked: z.object({ reason: z.string() }),
+  accessRevoked: z.object({ reason: textSchema }),
   /** The meeting's record changed (agenda, sites, title): read it again. */
   meetingUpdated: z.object({}),
   /** The meeting's programme is being recorded ("Đang ghi hình") or no longer. */

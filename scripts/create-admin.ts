@@ -78,7 +78,7 @@ async function main(): Promise<void> {
     if (again !== password) fail('Hai lần nhập không khớp / The passwords differ');
   } else fail('Cần --password-stdin hoặc --generate / Use --password-stdin or --generate', 64);
   const problem = passwordProblem(password);
-  if (problem) fail(problem, 65);
+  if (problem) fail(`${problem.vi} / ${problem.en}`, 65);
 
   let config: ReturnType<typeof loadConfig>;
   try {

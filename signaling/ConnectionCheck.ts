@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { MediaLogger } from '../media/MediaLogger.js';
 import {
-  type ChecklistInput,
   type CheckResult,
-  type CheckThresholdsLike,
+  type CheckThresholds,
   type ClientFigures,
   evaluateCheck,
-  type SiteReadiness,
   type UplinkFigures,
 } from '../protocol/check.js';
+import { siteEndpointId } from '../protocol/endpoints.js';
 import { badRequest, conflict, forbidden, notFound } from '../protocol/errors.js';
+import type { ChecklistInput, SiteReadiness } from '../protocol/readiness.js';
 import type { NotificationName, NotificationPayload } from '../protocol/socket.js';
 import type { Participant } from './session/Participant.js';
 
@@ -29,7 +29,7 @@ export interface CheckHooks {
 
 export interface ConnectionCheckOptions {
   hooks: CheckHooks;
-  thresholds: CheckThresholdsLike;
+  thresholds: CheckThresholds;
   /** How long the page sends and receives for (ms). Default 10 s. */
   measureMs?: number;
   logger: MediaLogger;
@@ -84,14 +84,20 @@ export class ConnectionCheck {
 
   private site(p: Participant): string {
     if (p.role !== 'site' || !p.siteId)
-      throw forbidden('Chỉ điểm cầu mới chạy kiểm tra kết nối / Only a site runs the check');
+      throw forbidden({
+        vi: 'Chỉ điểm cầu mới chạy kiểm tra kết nối',
+        en: 'Only a site runs the check',
+      });
     return p.siteId;
   }
 
   private current(p: Participant, checkId: string): Running {
     const run = this.running.get(p.endpointId);
     if (!run || run.checkId !== checkId)
-      throw conflict('Không có lượt kiểm tra này / No such check in progress', { checkId });
+      throw conflict(
+        { vi: 'Không có lượt kiểm tra này', en: 'No such check in progress' },
+        { checkId },
+      );
     return run;
   }
 
@@ -122,7 +128,7 @@ export class ConnectionCheck {
       (x) => x.appData.source === 'camera' || x.appData.source === 'microphone',
     );
     if (producers.length === 0)
-      throw badRequest('Chưa gửi camera, micro / Send camera and microphone first');
+      throw badRequest({ vi: 'Chưa gửi camera, micro', en: 'Send camera and microphone first' });
     const totals = async () => {
       let bytes = 0;
       let packets = 0;
@@ -145,7 +151,7 @@ export class ConnectionCheck {
     while (Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, Math.min(500, Math.max(0, deadline - Date.now()))));
       if (!this.running.has(p.endpointId))
-        throw conflict('Lượt kiểm tra đã dừng / The check stopped');
+        throw conflict({ vi: 'Lượt kiểm tra đã dừng', en: 'The check stopped' });
       jitters.push((await totals()).jitterMs);
     }
     const last = await totals();
@@ -169,7 +175,10 @@ export class ConnectionCheck {
     const siteId = this.site(p);
     const run = this.current(p, checkId);
     if (!run.uplink)
-      throw conflict('Chưa đo chiều gửi / Measure the uplink (measureUplink) before submitting');
+      throw conflict({
+        vi: 'Chưa đo chiều gửi',
+        en: 'Measure the uplink (measureUplink) before submitting',
+      });
     const all = { ...figures, uplink: run.uplink };
     const { verdict, reasons } = evaluateCheck(all, this.options.thresholds);
     const finishedAt = Date.now();
@@ -206,14 +215,15 @@ export class ConnectionCheck {
   /** IT: ask one site or every connected site to check now. */
   async request(siteId: string | undefined) {
     if (siteId !== undefined && !this.options.sites().has(siteId))
-      throw notFound(
-        `Điểm cầu ${siteId} không thuộc hội nghị / site ${siteId} is not in this meeting`,
-      );
+      throw notFound({
+        vi: `Điểm cầu ${siteId} không thuộc hội nghị`,
+        en: `site ${siteId} is not in this meeting`,
+      });
     const targets = siteId ? [siteId] : [...this.options.sites().keys()];
     const requested: string[] = [];
     const offline: string[] = [];
     for (const id of targets) {
-      const p = this.options.participant(`site:${id}`);
+      const p = this.options.participant(siteEndpointId(id));
       if (!p?.online) {
         offline.push(id);
         continue;
@@ -221,7 +231,7 @@ export class ConnectionCheck {
       await this.options.hooks.requested(id);
       this.options.emitTo(p, 'checkRequested', {
         kind: 'on-demand',
-        reason: 'Tổ CNTT yêu cầu kiểm tra ngay / IT staff asked for a check now',
+        reason: { vi: 'Tổ CNTT yêu cầu kiểm tra ngay', en: 'IT staff asked for a check now' },
       });
       requested.push(id);
     }

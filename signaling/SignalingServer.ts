@@ -4,9 +4,11 @@ import { Server, type Socket } from 'socket.io';
 import type { MediaLogger } from '../media/MediaLogger.js';
 import { Room } from '../media/Room.js';
 import type { WorkerPool } from '../media/WorkerPool.js';
-import type { CheckThresholdsLike } from '../protocol/check.js';
+import type { CheckThresholds } from '../protocol/check.js';
+import { endpointId } from '../protocol/endpoints.js';
 import { AppError, toErrorBody } from '../protocol/errors.js';
 import type { EndpointRole, NotificationName, NotificationPayload } from '../protocol/socket.js';
+import type { Text } from '../protocol/text.js';
 import type { CheckHooks } from './ConnectionCheck.js';
 import type { QualityThresholds } from './quality.js';
 import { HandshakeLimiter, type HandshakeLimits } from './requestLimits.js';
@@ -65,7 +67,7 @@ export interface SignalingServerOptions {
   idleCloseMs?: number;
   /** The connection check of one meeting: persistence hooks (absent: checks are refused). */
   checkHooks?(meetingId: string): CheckHooks;
-  checkThresholds?: CheckThresholdsLike;
+  checkThresholds?: CheckThresholds;
   /** How long a full check measures (ms); tests shorten it. */
   checkMeasureMs?: number;
   /** The client address of a handshake (trusted proxies applied); default the socket's peer. */
@@ -82,15 +84,9 @@ function originOf(headers: Socket['handshake']['headers']) {
   };
 }
 
+/** The endpoint a principal is in the session (one naming rule: protocol/endpoints.ts). */
 export function endpointIdOf(p: Pick<SignalingPrincipal, 'role' | 'siteId' | 'userId'>): string {
-  switch (p.role) {
-    case 'site':
-      return `site:${p.siteId}`;
-    case 'it':
-      return `it:${p.userId ?? 'staff'}`;
-    default:
-      return p.role;
-  }
+  return endpointId(p);
 }
 
 interface OpenSession {
@@ -127,7 +123,7 @@ export class SignalingServer {
       if (this.closed)
         return next(
           this.connectError(
-            new AppError('unavailable', 'Máy chủ đang dừng / Server is shutting down'),
+            new AppError('unavailable', { vi: 'Máy chủ đang dừng', en: 'Server is shutting down' }),
           ),
         );
       const address =
@@ -170,7 +166,7 @@ export class SignalingServer {
 
   private connectError(err: unknown): Error {
     const { body } = toErrorBody(err);
-    const error = new Error(body.message) as Error & { data?: unknown };
+    const error = new Error(body.message.en) as Error & { data?: unknown };
     error.data = body;
     return error;
   }
@@ -288,10 +284,10 @@ export class SignalingServer {
     if (!(ms < 2 ** 31 - 1)) return;
     const timer = setTimeout(
       () =>
-        this.disconnectWhere(
-          (p) => p === principal,
-          'Phiên đăng nhập hoặc liên kết đã hết hạn / Your login or link has expired',
-        ),
+        this.disconnectWhere((p) => p === principal, {
+          vi: 'Phiên đăng nhập hoặc liên kết đã hết hạn',
+          en: 'Your login or link has expired',
+        }),
       Math.max(0, ms),
     );
     timer.unref();
@@ -302,7 +298,7 @@ export class SignalingServer {
    * Ends every connection whose principal matches (a revoked link, an ended login, a removed
    * site), telling its page why. The page does not retry; a new handshake is refused.
    */
-  disconnectWhere(match: (p: SignalingPrincipal) => boolean, reason: string): number {
+  disconnectWhere(match: (p: SignalingPrincipal) => boolean, reason: Text): number {
     let count = 0;
     for (const socket of this.io.sockets.sockets.values()) {
       const principal = socket.data.principal as SignalingPrincipal | undefined;

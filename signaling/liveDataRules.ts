@@ -1,3 +1,4 @@
+import { siteEndpointId } from '../protocol/endpoints.js';
 import type { EndpointRole, Participant, SessionState } from '../protocol/socket.js';
 
 /** Who is about to receive live data. */
@@ -47,7 +48,8 @@ export function sessionStateFor(receiver: LiveDataReceiver, state: SessionState)
     (activeSpeakerEndpointId === receiver.endpointId ||
       activeSpeakerEndpointId === 'station' ||
       activeSpeakerEndpointId === 'chair' ||
-      (state.floorSiteId !== undefined && activeSpeakerEndpointId === `site:${state.floorSiteId}`));
+      (state.floorSiteId !== undefined &&
+        activeSpeakerEndpointId === siteEndpointId(state.floorSiteId)));
   return {
     ...rest,
     handQueue: index >= 0 ? [receiver.siteId!] : [],

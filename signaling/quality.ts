@@ -1,10 +1,11 @@
+import type { CheckThresholds } from '../protocol/check.js';
 import type { Quality } from '../protocol/socket.js';
 
-export interface QualityThresholds {
-  maxRttMs: number;
-  maxLossPercent: number;
-  maxJitterMs: number;
-}
+/** The live quality badge uses the check's own limits for RTT, loss and jitter. */
+export type QualityThresholds = Pick<
+  CheckThresholds,
+  'maxRttMs' | 'maxLossPercent' | 'maxJitterMs'
+>;
 
 /** good: within every threshold; fair: up to twice a threshold; poor: beyond. */
 export function gradeQuality(q: Omit<Quality, 'grade'>, th: QualityThresholds): Quality['grade'] {

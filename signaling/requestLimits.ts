@@ -33,7 +33,10 @@ interface AddressState {
 const retryLater = (seconds: number) =>
   new AppError(
     'rate_limited',
-    `Quá nhiều lần kết nối, hãy thử lại sau ${seconds} giây / Too many connection attempts, retry in ${seconds} s`,
+    {
+      vi: `Quá nhiều lần kết nối, hãy thử lại sau ${seconds} giây`,
+      en: `Too many connection attempts, retry in ${seconds} s`,
+    },
     { retryAfterSeconds: seconds },
   );
 
@@ -125,10 +128,10 @@ export function withinConcurrency<T>(
   const running = counts.get(name) ?? 0;
   if (running >= limit)
     return Promise.reject(
-      new AppError(
-        'rate_limited',
-        `${name}: yêu cầu trước chưa xong / the previous ${name} is still running`,
-      ),
+      new AppError('rate_limited', {
+        vi: `${name}: yêu cầu trước chưa xong`,
+        en: `the previous ${name} is still running`,
+      }),
     );
   counts.set(name, running + 1);
   const done = () => {

@@ -9,6 +9,7 @@ import {
   type RequestName,
   requests,
 } from '../protocol/socket.js';
+import { sameText } from '../protocol/text.js';
 import { withinConcurrency } from './requestLimits.js';
 import type { RequestHandlers } from './session/handlerTypes.js';
 import type { MeetingSession } from './session/MeetingSession.js';
@@ -55,27 +56,46 @@ export function serveRequests(
     const fail = (err: AppError | unknown) => {
       const { status, body } = toErrorBody(err);
       if (status >= 500) log.error({ err, event }, 'request failed');
-      else log.warn({ event, code: body.code, msg: body.message }, 'request refused');
+      else log.warn({ event, code: body.code, msg: body.message.en }, 'request refused');
       reply?.({ ok: false, error: body });
     };
     if (!Object.hasOwn(requests, event))
-      return fail(new AppError('bad_request', `unknown request "${event}"`));
+      return fail(
+        new AppError('bad_request', {
+          vi: `Yêu cầu không tồn tại: "${event}"`,
+          en: `unknown request "${event}"`,
+        }),
+      );
     const name = event as RequestName;
     if (!reply)
-      return fail(new AppError('bad_request', `${name}: an acknowledgement callback is required`));
+      return fail(
+        new AppError('bad_request', {
+          vi: `${name}: cần hàm nhận trả lời (acknowledgement)`,
+          en: `${name}: an acknowledgement callback is required`,
+        }),
+      );
     if (!allow())
-      return fail(new AppError('rate_limited', 'Quá nhiều yêu cầu / Too many requests'));
+      return fail(
+        new AppError('rate_limited', { vi: 'Quá nhiều yêu cầu', en: 'Too many requests' }),
+      );
     if (chairOnlyRequests.has(name) && role !== 'chair')
-      return fail(new AppError('forbidden', `${name}: chỉ chủ trì / chair only`));
+      return fail(
+        new AppError('forbidden', { vi: `${name}: chỉ chủ trì`, en: `${name}: chair only` }),
+      );
     if (itOnlyRequests.has(name) && role !== 'it')
-      return fail(new AppError('forbidden', `${name}: chỉ tổ CNTT / IT staff only`));
+      return fail(
+        new AppError('forbidden', { vi: `${name}: chỉ tổ CNTT`, en: `${name}: IT staff only` }),
+      );
     const parsed = requests[name].payload.safeParse(args.length > 1 ? args[0] : undefined);
     if (!parsed.success) return fail(parsed.error);
     log.debug({ event: name }, 'request');
     placed
       .then((where) => {
         if (!where || where.session.isClosed || !socket.connected)
-          throw new AppError('unavailable', 'Phiên họp đã kết thúc / The session has ended');
+          throw new AppError('unavailable', {
+            vi: 'Phiên họp đã kết thúc',
+            en: 'The session has ended',
+          });
         // The table is typed per request; the name and its parsed payload belong together.
         const handler = where.handlers[name] as (
           p: Participant,
@@ -94,7 +114,12 @@ export function serveRequests(
 function asClientError(name: RequestName, err: unknown): unknown {
   if (err instanceof AppError) return err;
   if (err instanceof MediaLimitError)
-    return new AppError('conflict', `${name}: ${err.message}`, { limit: err.limit, max: err.max });
-  if (err instanceof TypeError) return new AppError('bad_request', `${name}: ${err.message}`);
+    return new AppError('conflict', sameText(`${name}: ${err.message}`), {
+      limit: err.limit,
+      max: err.max,
+    });
+  // mediasoup's own words (English): the request was built by a program, not typed by a person.
+  if (err instanceof TypeError)
+    return new AppError('bad_request', sameText(`${name}: ${err.message}`));
   return err;
 }

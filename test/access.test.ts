@@ -122,22 +122,25 @@ t.test('login sets a secure session cookie; logout ends it', async (t) => {
     payload: { ...ADMIN, password: 'sai-mat-khau-roi' },
   });
   t.equal(wrong.statusCode, 401);
-  t.match(wrong.json().message, /Sai tên đăng nhập hoặc mật khẩu \/ Wrong username or password/);
+  t.same(wrong.json().message, {
+    vi: 'Sai tên đăng nhập hoặc mật khẩu',
+    en: 'Wrong username or password',
+  });
   const nobody = await api.app.inject({
     method: 'POST',
     url: '/api/auth/login',
     payload: { username: 'khong-co', password: 'x' },
   });
   t.equal(nobody.statusCode, 401);
-  t.equal(nobody.json().message, wrong.json().message, 'same answer for unknown user');
+  t.equal(nobody.json().message.vi, wrong.json().message.vi, 'same answer for unknown user');
   const bad = await api.app.inject({
     method: 'POST',
     url: '/api/auth/login',
     payload: { username: 'a b', password: '' },
   });
   t.equal(bad.statusCode, 400);
-  t.match(bad.json().message, /body\.username: Tên đăng nhập/);
-  t.match(bad.json().message, /body\.password: Mật khẩu không được để trống/);
+  t.match(bad.json().message.vi, /body\.username: Tên đăng nhập/);
+  t.match(bad.json().message.vi, /body\.password: Mật khẩu không được để trống/);
 
   const out = await api.app.inject({
     method: 'POST',
@@ -154,7 +157,7 @@ t.test('login sets a secure session cookie; logout ends it', async (t) => {
   t.equal(after.statusCode, 401, 'the session is gone');
   const anon = await api.app.inject({ method: 'GET', url: '/api/meetings' });
   t.equal(anon.statusCode, 401);
-  t.match(anon.json().message, /Cần đăng nhập/);
+  t.match(anon.json().message.vi, /Cần đăng nhập/);
 });
 
 t.test('login is rate-limited', async (t) => {
@@ -171,7 +174,7 @@ t.test('login is rate-limited', async (t) => {
   const limited = await attempt();
   t.equal(limited.statusCode, 429);
   t.equal(limited.json().code, 'rate_limited');
-  t.match(limited.json().message, /Quá nhiều yêu cầu/);
+  t.match(limited.json().message.vi, /Quá nhiều yêu cầu/);
   t.ok(limited.headers['retry-after']);
   const right = await api.app.inject({ method: 'POST', url: '/api/auth/login', payload: ADMIN });
   t.equal(right.statusCode, 429, 'even the right password waits');
@@ -211,13 +214,13 @@ t.test('join links: stored hashed, issued once, listed without tokens', async (t
     role: 'technician',
   });
   t.equal(bad.statusCode, 400);
-  t.match(bad.json().message, /body\.siteId: Liên kết cán bộ kỹ thuật cần điểm cầu/);
+  t.match(bad.json().message.vi, /body\.siteId: Liên kết cán bộ kỹ thuật cần điểm cầu/);
   const foreign = await asAdmin(f.api, 'POST', `/api/meetings/${f.meeting.id}/links`, {
     role: 'technician',
     siteId: f.main.id,
   });
   t.equal(foreign.statusCode, 400);
-  t.match(foreign.json().message, /body\.siteId: Điểm cầu không tham dự hội nghị này/);
+  t.match(foreign.json().message.vi, /body\.siteId: Điểm cầu không tham dự hội nghị này/);
 });
 
 t.test('a technician sees only their own site and controls nothing', async (t) => {
@@ -353,7 +356,10 @@ t.test('revoked, re-issued, expired and malformed tokens are refused', async (t)
   t.equal(reissued.json().link.siteId, link.link.siteId);
   const old = await withToken(f.api, f.tech[0]!, 'GET', '/api/me/meeting');
   t.equal(old.statusCode, 401);
-  t.match(old.json().message, /thu hồi; hãy dùng liên kết mới \/ This link was revoked/);
+  t.match(old.json().message, {
+    vi: /thu hồi; hãy dùng liên kết mới/,
+    en: /This link was revoked/,
+  });
   const fresh = reissued.json().token as string;
   t.equal((await withToken(f.api, fresh, 'GET', '/api/me/meeting')).statusCode, 200);
 
@@ -408,13 +414,13 @@ t.test('revoked, re-issued, expired and malformed tokens are refused', async (t)
   t.equal(edited.statusCode, 200, edited.body);
   const gone = await withToken(f.api, f.tech[10]!, 'GET', '/api/me/meeting');
   t.equal(gone.statusCode, 401);
-  t.match(gone.json().message, /không còn tham dự/);
+  t.match(gone.json().message.vi, /không còn tham dự/);
 
   // After closing + 6 h the links expire.
   now = Date.parse(f.meeting.closesAt) + 6 * 3600_000 + 1000;
   const expired = await withToken(f.api, f.chair, 'GET', '/api/me/meeting');
   t.equal(expired.statusCode, 401);
-  t.match(expired.json().message, /hết hạn \/ This link has expired/);
+  t.match(expired.json().message, { vi: /hết hạn/, en: /This link has expired/ });
 });
 
 t.test('a second admin logs in with their own account', async (t) => {

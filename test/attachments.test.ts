@@ -118,7 +118,7 @@ t.test('documents: upload, download by a technician, limits, removal', async (t)
     payload: html2.payload,
   });
   t.equal(badType.statusCode, 400);
-  t.match(badType.json().message, /body\.file: loại tệp ".html" không được phép/);
+  t.match(badType.json().message.vi, /body\.file: loại tệp ".html" không được phép/);
 
   const notMultipart = await api.app.inject({
     method: 'POST',
@@ -146,7 +146,7 @@ t.test('documents: upload, download by a technician, limits, removal', async (t)
     payload: { title: 'Tài liệu trên website Sở', url: 'javascript:alert(1)' },
   });
   t.equal(link.statusCode, 400);
-  t.match(link.json().message, /body\.url: Đường dẫn tài liệu phải bắt đầu bằng http/);
+  t.match(link.json().message.vi, /body\.url: Đường dẫn tài liệu phải bắt đầu bằng http/);
 
   const removed = await api.app.inject({
     method: 'DELETE',

@@ -32,20 +32,22 @@ async function connect(url: string, token: string): Promise<Socket> {
 
 function request(socket: Socket, name: string, payload: unknown): Promise<unknown> {
   return new Promise((ok, fail) => {
-    socket
-      .timeout(10_000)
-      .emit(
-        name,
-        payload,
-        (
-          err: Error | null,
-          answer: { ok: boolean; data?: unknown; error?: { code: string; message: string } },
-        ) => {
-          if (err) fail(err);
-          else if (answer.ok) ok(answer.data);
-          else fail(new Error(`${name}: ${answer.error?.code} ${answer.error?.message}`));
+    socket.timeout(10_000).emit(
+      name,
+      payload,
+      (
+        err: Error | null,
+        answer: {
+          ok: boolean;
+          data?: unknown;
+          error?: { code: string; message: { en: string } };
         },
-      );
+      ) => {
+        if (err) fail(err);
+        else if (answer.ok) ok(answer.data);
+        else fail(new Error(`${name}: ${answer.error?.code} ${answer.error?.message.en}`));
+      },
+    );
   });
 }
 

@@ -320,7 +320,7 @@ t.test('programme: record the session, follow the floor, survive an encoder cras
       });
       const bad = await api('PUT', '/broadcast/settings', itHeaders, { rtmpUrl: 'http://x' });
       t.equal(bad.statusCode, 400, 'a non-RTMP URL is refused');
-      t.match(bad.json().message, /rtmpUrl/, 'naming the field');
+      t.match(bad.json().message.vi, /rtmpUrl/, 'naming the field');
       const saved = await api('PUT', '/broadcast/settings', itHeaders, {
         rtmpUrl: `rtmp://127.0.0.1:${rtmpPort}/live/key`,
         hls: true,

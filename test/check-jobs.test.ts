@@ -76,7 +76,11 @@ t.test('check jobs against a real Redis and BullMQ', async (t) => {
     );
     const inApp = await stack.inApp.list(m.id, a);
     t.equal(inApp.length, 2, 'two in-app reminders for the site');
-    t.match(inApp[0]!.title, /Nhắc kiểm tra kỹ thuật/, 'Vietnamese first');
+    t.match(
+      inApp[0]!.title,
+      { vi: /Nhắc kiểm tra kỹ thuật/, en: /Technical check reminder/ },
+      'in both languages',
+    );
 
     // Site a connects and checks; b connects and does nothing; c never comes.
     await stack.readiness.setOnline(m.id, a, true);
@@ -100,7 +104,7 @@ t.test('check jobs against a real Redis and BullMQ', async (t) => {
     t.same(close.noShows?.sort(), [b, c].sort(), 'b and c are no-shows');
     t.equal((await stack.readiness.find(m.id, a))?.state, 'ready', 'a is ready');
     t.equal((await stack.readiness.find(m.id, c))?.state, 'no-show');
-    t.match((await stack.readiness.find(m.id, b))?.note, /Online but no check/);
+    t.match((await stack.readiness.find(m.id, b))?.note?.en, /Online but no check/);
     await waitFor(() => keysOf(stack, m.id, 'no-show').length === 2, 3000, 'escalations');
     t.equal(keysOf(stack, m.id, 'no-show').length, 2, 'each no-show escalated once');
     t.equal((await stack.data.meetings.get(m.id)).state, 'scheduled', 'back to scheduled');

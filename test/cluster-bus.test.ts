@@ -53,7 +53,7 @@ t.test('events and requests between nodes', async (t) => {
   t.same(await a.request('b', 'add', { x: 2, y: 3 }), { sum: 5, from: 'a' }, 'b answers a');
 
   b.handle('refuse', async () => {
-    throw new AppError('conflict', 'đã kết thúc / already ended', { state: 'ended' });
+    throw new AppError('conflict', { vi: 'đã kết thúc', en: 'already ended' }, { state: 'ended' });
   });
   const refused = await a.request('b', 'refuse', {}).catch((err: unknown) => err);
   t.ok(refused instanceof AppError, 'a refusal comes back as an AppError');

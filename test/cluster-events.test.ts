@@ -87,8 +87,10 @@ t.test('IT actions on one node reach the session on the other', async (t) => {
   for (const c of siteSockets) await ask(c.socket, 'join');
   await ask(chair.socket, 'join');
   await ask(chair.socket, 'startSession');
-  const chairEnded: { reason: string }[] = [];
-  chair.socket.on('sessionEnded', (e: { reason: string }) => chairEnded.push(e));
+  const chairEnded: { reason: { vi: string; en: string } }[] = [];
+  chair.socket.on('sessionEnded', (e: { reason: { vi: string; en: string } }) =>
+    chairEnded.push(e),
+  );
 
   // 1. A single-site notification sent from the other node reaches that site's page only.
   const notice = { meetingId: meeting.id, siteId: sites[0]!.id, marker: 'from-the-other-node' };
@@ -143,7 +145,11 @@ t.test('IT actions on one node reach the session on the other', async (t) => {
   t.equal(res.status, 200, 'the end action answers 200 on the other node');
   t.equal(body.state, 'ended', 'with the meeting ended');
   await waitFor(() => chairEnded.length > 0, 3000, 'the chair is told on the owner');
-  t.match(chairEnded[0]!.reason, /kết thúc/, 'the chair on the owner learns the meeting ended');
+  t.match(
+    chairEnded[0]!.reason,
+    { vi: /kết thúc/ },
+    'the chair on the owner learns the meeting ended',
+  );
   await waitFor(() => owner.signaling.session(meeting.id) === undefined, 5000, 'session closed');
   t.pass('the session on the owner closed');
 

@@ -3,13 +3,13 @@ import type { Socket } from 'socket.io-client';
 import t from 'tap';
 import { z } from 'zod';
 import { issueLinkInputSchema, loginInputSchema } from '../protocol/auth.js';
-import { checklistInputSchema } from '../protocol/check.js';
 import { idSchema } from '../protocol/fields.js';
 import {
   attachmentLinkInputSchema,
   meetingInputSchema,
   meetingUpdateSchema,
 } from '../protocol/meetings.js';
+import { checklistInputSchema } from '../protocol/readiness.js';
 import { siteInputSchema, siteUpdateSchema } from '../protocol/sites.js';
 import { type RequestName, requests } from '../protocol/socket.js';
 import { hoaBinhDistrictSites } from '../server/demo/hoaBinh.js';

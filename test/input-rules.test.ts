@@ -1,8 +1,8 @@
 import t from 'tap';
-import { checklistInputSchema } from '../protocol/check.js';
 import { describeZodError } from '../protocol/errors.js';
 import { isoDateTime, localDate, text } from '../protocol/fields.js';
 import { attachmentLinkInputSchema } from '../protocol/meetings.js';
+import { checklistInputSchema } from '../protocol/readiness.js';
 import { siteInputSchema } from '../protocol/sites.js';
 import { requests } from '../protocol/socket.js';
 import { hoaBinhBriefing } from '../server/demo/hoaBinh.js';
@@ -144,7 +144,7 @@ t.test('against the service', async (t) => {
     };
     const res = await asAdmin('POST', '/api/meetings', input);
     t.equal(res.statusCode, 400);
-    t.match(res.json().message, /body\.opensAt/);
+    t.match(res.json().message.vi, /body\.opensAt/);
   });
 
   t.test('bodies that are not UTF-8 are refused', async (t) => {
@@ -161,7 +161,7 @@ t.test('against the service', async (t) => {
     });
     t.equal(res.statusCode, 400);
     t.equal(res.json().code, 'bad_request');
-    t.match(res.json().message, /UTF-8/);
+    t.match(res.json().message.vi, /UTF-8/);
   });
 
   t.test('uploaded file names and titles follow the text rule', async (t) => {
@@ -185,10 +185,10 @@ t.test('against the service', async (t) => {
     };
     const bidiName = await upload(`invoice${RLO}fdp.zip`, 'Hóa đơn');
     t.equal(bidiName.statusCode, 400, 'a file name with RLO');
-    t.match(bidiName.json().message, /body\.file/);
+    t.match(bidiName.json().message.vi, /body\.file/);
     const escTitle = await upload('hoa-don.zip', 'Hóa đơn\u001b[2J');
     t.equal(escTitle.statusCode, 400, 'a title with ESC');
-    t.match(escTitle.json().message, /body\.title/);
+    t.match(escTitle.json().message.vi, /body\.title/);
     t.equal((await upload('hoa-don.zip', 'Hóa đơn tháng 10')).statusCode, 201, 'a plain one');
   });
 

@@ -225,7 +225,7 @@ t.test('IT actions reach the live session', async (t) => {
     });
     t.teardown(() => void itSocket.close());
     await waitFor(() => itSocket.connected, 5000, 'IT socket connected');
-    const loggedOut = new Promise<string>((ok) =>
+    const loggedOut = new Promise<{ vi: string; en: string }>((ok) =>
       itSocket.on('accessRevoked', ({ reason }) => ok(reason)),
     );
     await fetch(`${base}/api/auth/logout`, {
@@ -234,7 +234,7 @@ t.test('IT actions reach the live session', async (t) => {
     });
     t.match(
       await loggedOut,
-      /Phiên đăng nhập đã kết thúc/,
+      { vi: /Phiên đăng nhập đã kết thúc/, en: /Your login has ended/ },
       'logging out closes that login’s socket',
     );
     await waitFor(() => !itSocket.connected, 2000, 'IT socket closed');

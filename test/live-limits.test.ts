@@ -13,7 +13,7 @@ import { startMediaStack } from './helpers/mediaStack.js';
 
 type Ack =
   | { ok: true; data: Record<string, unknown> }
-  | { ok: false; error: { code: string; message: string } };
+  | { ok: false; error: { code: string; message: { vi: string; en: string } } };
 
 function connect(url: string, token: string): Socket {
   return io(url, { auth: { token }, transports: ['websocket'], reconnection: false });
@@ -96,7 +96,7 @@ t.test('limits per connection hold under concurrent requests', async (t) => {
     t.same([...codes], ['conflict'], 'the others are refused with an error acknowledgement');
     t.match(
       answers.find((a) => !a.ok)!,
-      { error: { message: /limit 1 per source/ } },
+      { error: { message: { en: /limit 1 per source/ } } },
       'naming the limit',
     );
     t.equal(session.participant('site:a')!.media!.producers.size, 1, 'one producer on the worker');

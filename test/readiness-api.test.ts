@@ -119,7 +119,7 @@ t.test('readiness API: board, checklist, report, check-now, jobs; bad input refu
 
   // Results outside a window are refused and nothing is stored.
   const hooks = checks.hooksFor(meeting.id);
-  await t.rejects(hooks.allowed(a.id), { code: 'conflict', message: /Chưa đến giờ kiểm tra/ });
+  await t.rejects(hooks.allowed(a.id), { code: 'conflict', text: { vi: /Chưa đến giờ kiểm tra/ } });
 
   const checklist = {
     items: {
@@ -147,7 +147,7 @@ t.test('readiness API: board, checklist, report, check-now, jobs; bad input refu
   );
   const bad = await put(a.id, bearer(tech.token), { items: { cameraFraming: 'yes' } });
   t.equal(bad.statusCode, 400, 'malformed checklist refused');
-  t.match(bad.json().message, /items/);
+  t.match(bad.json().message.vi, /items/);
   t.notOk((await checks.readiness.find(meeting.id, a.id))?.checklist, 'nothing stored');
   const ok = await put(a.id, bearer(tech.token), checklist);
   t.equal(ok.statusCode, 200);
@@ -192,7 +192,12 @@ t.test('readiness API: board, checklist, report, check-now, jobs; bad input refu
   ).json();
   t.same(summary.counts.degraded, 1);
   t.ok(
-    summary.problems.some((p: { message: string }) => /Nguồn điện dự phòng/.test(p.message)),
+    summary.problems.some(
+      (p: { kind: string; message: { vi: string; en: string } }) =>
+        p.kind === 'checklist' &&
+        /Nguồn điện dự phòng/.test(p.message.vi) &&
+        /Backup power/.test(p.message.en),
+    ),
     'problem listed',
   );
 

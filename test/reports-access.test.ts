@@ -66,7 +66,7 @@ t.test('a reporter link reads and writes only its own site’s reports', async (
     role: 'reporter',
   });
   t.equal(noSite.statusCode, 400);
-  t.match(noSite.json().message, /siteId/);
+  t.match(noSite.json().message.vi, /siteId/);
 
   const reporterA = await link(m.id, 'reporter', A.id);
   const techB = await link(m.id, 'technician', B.id);
@@ -90,7 +90,7 @@ t.test('a reporter link reads and writes only its own site’s reports', async (
   ] as const) {
     const res = await call(api, admin, 'POST', `/api/meetings/${m.id}/report-requests`, body);
     t.equal(res.statusCode, 400, res.body);
-    t.match(res.json().message, pattern);
+    t.match(res.json().message.vi, pattern);
   }
   const created = await call(api, admin, 'POST', `/api/meetings/${m.id}/report-requests`, base);
   t.equal(created.statusCode, 201, created.body);
@@ -113,7 +113,7 @@ t.test('a reporter link reads and writes only its own site’s reports', async (
     version: 1,
   });
   t.equal(unknown.statusCode, 400);
-  t.match(unknown.json().message, /body\.sections\.p9/);
+  t.match(unknown.json().message.vi, /body\.sections\.p9/);
   const stale = await call(api, reporterA, 'PUT', siteUrl(A.id), { sections: {}, version: 7 });
   t.equal(stale.statusCode, 409, 'a stale version is refused');
 

@@ -181,7 +181,12 @@ t.test(
     t.equal((draftA.json() as SiteReport).status, 'draft');
     const incomplete = await asLink(api, techA, 'POST', `${base}/${A.id}/submit`, {});
     t.equal(incomplete.statusCode, 400, 'required sections missing');
-    t.match(incomplete.json().message, /body\.sections\.pcgd-mn: Mục bắt buộc chưa có nội dung/);
+    t.match(incomplete.json().message.vi, /^Mục bắt buộc chưa có nội dung: 2\. Thực hiện PCGD/);
+    t.match(
+      incomplete.json().fields,
+      [{ path: 'body.sections.pcgd-mn', message: { vi: /Mục bắt buộc/, en: /required/ } }],
+      'each empty section named as a field',
+    );
     const sentA = await asLink(api, techA, 'POST', `${base}/${A.id}/submit`, {
       sections: textA,
       version: 1,
@@ -190,7 +195,7 @@ t.test(
     t.equal((sentA.json() as SiteReport).status, 'submitted');
     const again = await asLink(api, techA, 'PUT', `${base}/${A.id}`, { sections: {} });
     t.equal(again.statusCode, 409, 'a received report is closed');
-    t.match(again.json().message, /^Báo cáo đã được nhận lúc \d\d:\d\d \d\d\/\d\d\/\d{4}/);
+    t.match(again.json().message.vi, /^Báo cáo đã được nhận lúc \d\d:\d\d \d\d\/\d\d\/\d{4}/);
 
     // D: a draft only (it never submits).
     const draftD = await asLink(api, reporterD, 'PUT', `${base}/${D.id}`, {
@@ -247,7 +252,7 @@ t.test(
     const ids = (xs: { id: string }[]) => xs.map((x) => x.id).sort();
     t.same(to(3), ids(districts.filter((d) => d.id !== A.id)));
     t.same(to(1), ids(districts.filter((d) => d.id !== A.id && d.id !== B.id)));
-    t.match(delivered[0]!.title, /^Nhắc nộp báo cáo trước 07:30 25\/10\/2011/);
+    t.match(delivered[0]!.title.vi, /^Nhắc nộp báo cáo trước 07:30 25\/10\/2011/);
     const again2 = await notifier.send(delivered[0]!);
     t.same(again2.sent, [], 'the same reminder never goes twice');
 

@@ -72,7 +72,7 @@ t.test('expensive requests: one in flight per connection', async (t) => {
   t.equal(await withinConcurrency(connection, 'measureUplink', async () => 'again'), 'again');
   await t.rejects(
     withinConcurrency(connection, 'beginCheck', async () => {
-      throw new AppError('conflict', 'no window');
+      throw new AppError('conflict', { vi: 'chưa mở', en: 'no window' });
     }),
     { code: 'conflict' },
   );

@@ -139,7 +139,11 @@ io.on('connection', (socket) => {
     if (!handler) return ack?.({ ok: true, data: {} });
     handler(args[0] as Record<string, unknown>).then(
       (data) => ack({ ok: true, data }),
-      (err: Error) => ack({ ok: false, error: { code: 'internal', message: err.message } }),
+      (err: Error) =>
+        ack({
+          ok: false,
+          error: { code: 'internal', message: { vi: err.message, en: err.message } },
+        }),
     );
   });
 });

@@ -12,7 +12,7 @@ import {
   minuteSchema,
 } from '../../protocol/attendance.js';
 import type { Actor } from '../../protocol/auth.js';
-import { badRequest, notFound } from '../../protocol/errors.js';
+import { badField, notFound } from '../../protocol/errors.js';
 import type { Meeting } from '../../protocol/meetings.js';
 import type { Logger } from '../logger.js';
 import type { MeetingService } from '../meetings/MeetingService.js';
@@ -117,14 +117,16 @@ export class AttendanceService {
     const input = attendanceInputSchema.parse(raw);
     const meeting = await this.meetings.get(meetingId);
     if (!meeting.sites.some((s) => s.siteId === siteId) && meeting.mainSite.siteId !== siteId)
-      throw notFound(
-        `Điểm cầu không tham dự hội nghị / The site is not in this meeting: ${siteId}`,
-      );
+      throw notFound({
+        vi: 'Điểm cầu không tham dự hội nghị',
+        en: `The site is not in this meeting: ${siteId}`,
+      });
     const sum = input.roles.reduce((n, r) => n + r.present, 0);
     if (sum > input.headCount)
-      throw badRequest(
-        `body.headCount: Tổng số người (${input.headCount}) nhỏ hơn tổng theo thành phần (${sum}) / The head count is below the sum of the roles`,
-      );
+      throw badField('body.headCount', {
+        vi: `Tổng số người (${input.headCount}) nhỏ hơn tổng theo thành phần (${sum})`,
+        en: 'The head count is below the sum of the roles',
+      });
     const confirmation: AttendanceConfirmation = {
       siteId,
       roles: input.roles,
@@ -257,9 +259,10 @@ export class AttendanceService {
   ): Promise<Minute> {
     const meeting = await this.meetings.get(meetingId);
     if (agendaIndex >= meeting.agenda.length)
-      throw badRequest(
-        `params.agendaIndex: Chương trình chỉ có ${meeting.agenda.length} mục / The agenda has ${meeting.agenda.length} items`,
-      );
+      throw badField('params.agendaIndex', {
+        vi: `Chương trình chỉ có ${meeting.agenda.length} mục`,
+        en: `The agenda has ${meeting.agenda.length} items`,
+      });
     const minute: Minute = {
       agendaIndex,
       conclusion,

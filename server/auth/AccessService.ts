@@ -9,8 +9,16 @@ import {
   type User,
   usernameSchema,
 } from '../../protocol/auth.js';
-import { AppError, badRequest, conflict, notFound } from '../../protocol/errors.js';
+import {
+  AppError,
+  badField,
+  conflict,
+  fieldsError,
+  notFound,
+  zodFields,
+} from '../../protocol/errors.js';
 import type { Meeting } from '../../protocol/meetings.js';
+import type { Text } from '../../protocol/text.js';
 import type { Logger } from '../logger.js';
 import type { MeetingService } from '../meetings/MeetingService.js';
 import type { AuditLog } from '../store/AuditLog.js';
@@ -58,11 +66,12 @@ export interface AccessEvents {
 }
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
-const unauthorized = (message: string) => new AppError('unauthorized', message);
+const unauthorized = (message: Text) => new AppError('unauthorized', message);
 const invalidLink = () =>
-  unauthorized(
-    'Liên kết tham gia không hợp lệ / Invalid join link. Hãy xin liên kết mới từ tổ CNTT / Ask IT staff for a new link',
-  );
+  unauthorized({
+    vi: 'Liên kết tham gia không hợp lệ. Hãy xin liên kết mới từ tổ CNTT',
+    en: 'Invalid join link. Ask IT staff for a new link',
+  });
 
 /** States in which new links make sense (links of ended or cancelled meetings would be useless). */
 const linkableStates = new Set(['draft', 'scheduled', 'checking', 'live']);
@@ -115,17 +124,20 @@ export class AccessService extends EventEmitter<AccessEvents> {
     options: { reset?: boolean } = {},
   ): Promise<{ user: User; created: boolean }> {
     const parsed = usernameSchema.safeParse(rawUsername);
-    if (!parsed.success) throw badRequest(`username: ${parsed.error.issues[0]?.message}`);
+    if (!parsed.success) throw fieldsError(zodFields(parsed.error, 'username'));
     const username = parsed.data;
     const problem = passwordProblem(password);
-    if (problem) throw badRequest(`password: ${problem}`);
+    if (problem) throw badField('password', problem);
     const passwordHash = await hashPassword(password);
     const { keys } = this.store;
     return this.store
       .transact([keys.username(username)], async () => {
         const existing = await this.findUser(username);
         if (existing && !options.reset)
-          throw conflict(`Tài khoản "${username}" đã có / Account "${username}" already exists`);
+          throw conflict({
+            vi: `Tài khoản "${username}" đã có`,
+            en: `Account "${username}" already exists`,
+          });
         const now = new Date(this.now()).toISOString();
         const user: StoredUser = existing
           ? { ...existing, version: existing.version + 1, passwordHash, updatedAt: now }
@@ -174,7 +186,10 @@ export class AccessService extends EventEmitter<AccessEvents> {
     const ok = await verifyPassword(password, user?.passwordHash ?? (await this.dummyHash));
     if (!user || !ok) {
       this.logger.warn({ username }, 'login failed');
-      throw unauthorized('Sai tên đăng nhập hoặc mật khẩu / Wrong username or password');
+      throw unauthorized({
+        vi: 'Sai tên đăng nhập hoặc mật khẩu',
+        en: 'Wrong username or password',
+      });
     }
     const sessionId = randomBytes(32).toString('base64url');
     const now = this.now();
@@ -312,7 +327,7 @@ export class AccessService extends EventEmitter<AccessEvents> {
   private async getStoredLink(meetingId: string, linkId: string): Promise<StoredLink> {
     const link = await this.store.getJson(this.store.keys.link(linkId), storedLinkSchema);
     if (!link || link.meetingId !== meetingId)
-      throw notFound(`Không tìm thấy liên kết / Link not found: ${linkId}`);
+      throw notFound({ vi: 'Không tìm thấy liên kết', en: `Link not found: ${linkId}` });
     return link;
   }
 
@@ -329,13 +344,19 @@ export class AccessService extends EventEmitter<AccessEvents> {
       const meeting = await this.meetings.get(meetingId);
       if (!linkableStates.has(meeting.state)) {
         throw conflict(
-          'Hội nghị đã kết thúc hoặc bị hủy, không cấp liên kết / The meeting has ended or was cancelled; no links are issued',
+          {
+            vi: 'Hội nghị đã kết thúc hoặc bị hủy, không cấp liên kết',
+            en: 'The meeting has ended or was cancelled; no links are issued',
+          },
           { state: meeting.state },
         );
       }
       if (this.linkExpiry(meeting).getTime() <= this.now()) {
         throw conflict(
-          'Hội nghị đã qua, liên kết sẽ hết hạn ngay / The meeting is over: a link would be born expired',
+          {
+            vi: 'Hội nghị đã qua, liên kết sẽ hết hạn ngay',
+            en: 'The meeting is over: a link would be born expired',
+          },
           { expiresAt: this.linkExpiry(meeting).toISOString() },
         );
       }
@@ -351,9 +372,10 @@ export class AccessService extends EventEmitter<AccessEvents> {
           (input.role === 'technician' || input.role === 'reporter') &&
           !meeting.sites.some((s) => s.siteId === input.siteId)
         ) {
-          throw badRequest(
-            'body.siteId: Điểm cầu không tham dự hội nghị này / The site does not take part in this meeting',
-          );
+          throw badField('body.siteId', {
+            vi: 'Điểm cầu không tham dự hội nghị này',
+            en: 'The site does not take part in this meeting',
+          });
         }
         const token = randomBytes(32).toString('base64url');
         const link: StoredLink = {
@@ -428,15 +450,16 @@ export class AccessService extends EventEmitter<AccessEvents> {
     const link = linkId ? await this.store.getJson(keys.link(linkId), storedLinkSchema) : undefined;
     if (!link || link.tokenHash !== hash) throw invalidLink();
     if (link.revokedAt) {
-      throw unauthorized(
-        'Liên kết đã bị thu hồi; hãy dùng liên kết mới / This link was revoked; use the new link you were sent',
-      );
+      throw unauthorized({
+        vi: 'Liên kết đã bị thu hồi; hãy dùng liên kết mới',
+        en: 'This link was revoked; use the new link you were sent',
+      });
     }
     const meeting = await this.meetings.find(link.meetingId);
     if (!meeting) throw invalidLink();
     const expiresAt = this.linkExpiry(meeting);
     if (this.now() > expiresAt.getTime()) {
-      throw unauthorized('Liên kết đã hết hạn / This link has expired');
+      throw unauthorized({ vi: 'Liên kết đã hết hạn', en: 'This link has expired' });
     }
     const tokenId = link.id;
     let principal: Principal;
@@ -452,17 +475,19 @@ export class AccessService extends EventEmitter<AccessEvents> {
         break;
       case 'technician':
         if (!link.siteId || !meeting.sites.some((s) => s.siteId === link.siteId)) {
-          throw unauthorized(
-            'Điểm cầu của liên kết này không còn tham dự hội nghị / This link’s site no longer takes part in the meeting',
-          );
+          throw unauthorized({
+            vi: 'Điểm cầu của liên kết này không còn tham dự hội nghị',
+            en: 'This link’s site no longer takes part in the meeting',
+          });
         }
         principal = { kind: 'technician', meetingId: meeting.id, siteId: link.siteId, tokenId };
         break;
       case 'reporter':
         if (!link.siteId || !meeting.sites.some((s) => s.siteId === link.siteId)) {
-          throw unauthorized(
-            'Điểm cầu của liên kết này không còn tham dự hội nghị / This link’s site no longer takes part in the meeting',
-          );
+          throw unauthorized({
+            vi: 'Điểm cầu của liên kết này không còn tham dự hội nghị',
+            en: 'This link’s site no longer takes part in the meeting',
+          });
         }
         principal = { kind: 'reporter', meetingId: meeting.id, siteId: link.siteId, tokenId };
         break;

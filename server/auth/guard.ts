@@ -27,7 +27,10 @@ export interface GuardRule {
 }
 
 const noAccess = () =>
-  forbidden('Bạn không có quyền truy cập mục này / You are not allowed to access this');
+  forbidden({
+    vi: 'Bạn không có quyền truy cập mục này',
+    en: 'You are not allowed to access this',
+  });
 
 /**
  * onRequest hook factory: authenticates (Bearer join token, else session cookie) and checks
@@ -47,10 +50,10 @@ export function makeGuard(access: AccessService) {
         sessionId: request.cookies?.[SESSION_COOKIE],
       });
       if (!found) {
-        throw new AppError(
-          'unauthorized',
-          'Cần đăng nhập hoặc liên kết tham gia / Log in or use your join link',
-        );
+        throw new AppError('unauthorized', {
+          vi: 'Cần đăng nhập hoặc liên kết tham gia',
+          en: 'Log in or use your join link',
+        });
       }
       const { principal } = found;
       request.principal = principal;
@@ -74,7 +77,8 @@ export type Guard = ReturnType<typeof makeGuard>;
 
 /** The guard has run: the principal is there. */
 export function principalOf(request: FastifyRequest): Principal {
-  if (!request.principal) throw new AppError('unauthorized', 'Chưa xác thực / Not authenticated');
+  if (!request.principal)
+    throw new AppError('unauthorized', { vi: 'Chưa xác thực', en: 'Not authenticated' });
   return request.principal;
 }
 
@@ -99,8 +103,9 @@ export function mayPerform(principal: Principal, action: MeetingAction): boolean
 
 export function assertMayPerform(principal: Principal, action: MeetingAction): void {
   if (!mayPerform(principal, action)) {
-    throw forbidden(
-      `Vai trò của bạn không được thực hiện "${action}" / Your role may not ${action} this meeting`,
-    );
+    throw forbidden({
+      vi: `Vai trò của bạn không được thực hiện "${action}"`,
+      en: `Your role may not ${action} this meeting`,
+    });
   }
 }

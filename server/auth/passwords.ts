@@ -1,4 +1,5 @@
 import { randomBytes, randomInt, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto';
+import type { Text } from '../../protocol/text.js';
 
 /** OWASP's scrypt minimum (N=2^17 would be stronger but costs 128 MiB per login). */
 const PARAMS = { N: 16_384, r: 8, p: 1 } as const;
@@ -41,10 +42,10 @@ export async function verifyPassword(password: string, stored: string): Promise<
 }
 
 /** Rules for admin passwords set by the script. */
-export function passwordProblem(password: string): string | undefined {
+export function passwordProblem(password: string): Text | undefined {
   if (password.length < 10)
-    return 'Mật khẩu cần ít nhất 10 ký tự / The password needs at least 10 characters';
-  if (password.length > 200) return 'Mật khẩu quá dài / The password is too long';
+    return { vi: 'Mật khẩu cần ít nhất 10 ký tự', en: 'The password needs at least 10 characters' };
+  if (password.length > 200) return { vi: 'Mật khẩu quá dài', en: 'The password is too long' };
   return undefined;
 }
 

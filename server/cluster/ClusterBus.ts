@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { AppError, type ErrorCode, errorCodes, toErrorBody } from '../../protocol/errors.js';
+import {
+  AppError,
+  type ErrorCode,
+  errorBodySchema,
+  errorCodes,
+  toErrorBody,
+} from '../../protocol/errors.js';
+import { sameText } from '../../protocol/text.js';
 import type { Logger } from '../logger.js';
 
 /**
@@ -26,12 +33,8 @@ const envelopeSchema = z.discriminatedUnion('kind', [
     id: z.string(),
     ok: z.boolean(),
     data: z.unknown().optional(),
-    error: z
-      .object({
-        code: z.enum(Object.keys(errorCodes) as [ErrorCode, ...ErrorCode[]]),
-        message: z.string(),
-        details: z.record(z.string(), z.unknown()).optional(),
-      })
+    error: errorBodySchema
+      .extend({ code: z.enum(Object.keys(errorCodes) as [ErrorCode, ...ErrorCode[]]) })
       .optional(),
   }),
 ]);
@@ -111,7 +114,7 @@ export class ClusterBus {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new AppError('unavailable', `node ${nodeId} did not answer ${name}`));
+        reject(new AppError('unavailable', sameText(`node ${nodeId} did not answer ${name}`)));
       }, timeoutMs);
       this.pending.set(id, { resolve: resolve as (d: unknown) => void, reject, timer });
       this.send(this.nodeChannel(nodeId), {
@@ -129,7 +132,7 @@ export class ClusterBus {
   }
 
   private async send(channel: string, envelope: Envelope): Promise<void> {
-    if (this.closed) throw new AppError('unavailable', 'cluster bus closed');
+    if (this.closed) throw new AppError('unavailable', sameText('cluster bus closed'));
     await this.options.redis.publish(channel, JSON.stringify(envelope));
   }
 
@@ -160,8 +163,8 @@ export class ClusterBus {
         clearTimeout(pending.timer);
         if (envelope.ok) pending.resolve(envelope.data);
         else {
-          const e = envelope.error ?? { code: 'internal' as const, message: 'failed' };
-          pending.reject(new AppError(e.code, e.message, e.details));
+          const e = envelope.error ?? { code: 'internal' as const, message: sameText('failed') };
+          pending.reject(new AppError(e.code, e.message, e.details, e.fields));
         }
       }
     }
@@ -171,7 +174,7 @@ export class ClusterBus {
     const handler = this.handlers.get(req.name);
     let reply: Envelope;
     try {
-      if (!handler) throw new AppError('not_found', `no handler for ${req.name}`);
+      if (!handler) throw new AppError('not_found', sameText(`no handler for ${req.name}`));
       const data = await handler(req.payload, req.from);
       reply = { kind: 'reply', from: this.options.nodeId, id: req.id, ok: true, data };
     } catch (err) {
@@ -191,7 +194,7 @@ export class ClusterBus {
     this.closed = true;
     for (const p of this.pending.values()) {
       clearTimeout(p.timer);
-      p.reject(new AppError('unavailable', 'cluster bus closed'));
+      p.reject(new AppError('unavailable', sameText('cluster bus closed')));
     }
     this.pending.clear();
     // No quit: it would wait for a Redis that may be gone.

@@ -167,7 +167,10 @@ export class ClusterNode {
             connectError(
               new AppError(
                 'conflict',
-                'Hội nghị đang chạy trên máy chủ khác / The meeting runs on another server',
+                {
+                  vi: 'Hội nghị đang chạy trên máy chủ khác',
+                  en: 'The meeting runs on another server',
+                },
                 { ownerUrl: admission.lease.url },
               ),
             ),
@@ -175,7 +178,11 @@ export class ClusterNode {
         })
         .catch((err: unknown) => {
           logger.warn({ err, meetingId: principal.meetingId }, 'placement failed');
-          next(connectError(new AppError('unavailable', 'Chưa xếp được hội nghị / Try again')));
+          next(
+            connectError(
+              new AppError('unavailable', { vi: 'Chưa xếp được hội nghị', en: 'Try again' }),
+            ),
+          );
         });
     });
     signaling.events.on('sessionOpened', (session) => {

@@ -29,9 +29,10 @@ export class PdfPrinter {
 
   private async printNow(html: string): Promise<Buffer> {
     if (!existsSync(this.chromiumPath))
-      throw unavailable(
-        'Máy chủ chưa cài Chromium để in PDF; hãy in bản HTML khổ A4 / PDF printing is not installed; print the A4 HTML instead',
-      );
+      throw unavailable({
+        vi: 'Máy chủ chưa cài Chromium để in PDF; hãy in bản HTML khổ A4',
+        en: 'PDF printing is not installed; print the A4 HTML instead',
+      });
     const dir = await mkdtemp(join(tmpdir(), 'diemcau-pdf-'));
     try {
       const input = join(dir, 'document.html');

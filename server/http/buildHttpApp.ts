@@ -15,7 +15,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { AppError } from '../../protocol/errors.js';
+import { badField } from '../../protocol/errors.js';
 import type { Logger } from '../logger.js';
 import { trustFor } from './clientAddress.js';
 import { installErrorHandler } from './error-handler.js';
@@ -54,10 +54,10 @@ function refuseInvalidUtf8Json(app: FastifyInstance): void {
       text = strictUtf8.decode(body as Buffer);
     } catch {
       done(
-        new AppError(
-          'bad_request',
-          'body: nội dung không phải UTF-8 hợp lệ / the body is not valid UTF-8',
-        ),
+        badField('body', {
+          vi: 'nội dung không phải UTF-8 hợp lệ',
+          en: 'the body is not valid UTF-8',
+        }),
         undefined,
       );
       return;
@@ -85,9 +85,10 @@ export async function buildHttpApp(options: BuildHttpAppOptions): Promise<HttpAp
   app.addHook('onRequest', async (request, reply) => {
     if (options.isShuttingDown() && request.url !== '/health') {
       reply.header('connection', 'close');
-      return reply
-        .status(503)
-        .send({ code: 'unavailable', message: 'Máy chủ đang dừng / Server is shutting down' });
+      return reply.status(503).send({
+        code: 'unavailable',
+        message: { vi: 'Máy chủ đang dừng', en: 'Server is shutting down' },
+      });
     }
   });
 

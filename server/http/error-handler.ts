@@ -1,7 +1,16 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { type ErrorBody, toErrorBody } from '../../protocol/errors.js';
+import { type ErrorBody, fieldsError, toErrorBody } from '../../protocol/errors.js';
+import { issueText, type Text } from '../../protocol/text.js';
 import { redactUrl } from './redact.js';
+
+/** Fastify's own client errors speak English: what each means, in Vietnamese. */
+const fastifyClientErrorVi: Record<string, string> = {
+  payload_too_large: 'Nội dung gửi lên quá lớn',
+  rate_limited: 'Quá nhiều yêu cầu, hãy thử lại sau',
+  not_found: 'Không tìm thấy',
+  bad_request: 'Yêu cầu không hợp lệ',
+};
 
 /** One mapping from errors to responses: stable code, a message naming the field, no internals above 499. */
 export function installErrorHandler(app: FastifyInstance): void {
@@ -10,14 +19,12 @@ export function installErrorHandler(app: FastifyInstance): void {
     let body: ErrorBody;
     if (hasZodFastifySchemaValidationErrors(err)) {
       const where = err.validationContext ?? 'body';
-      const message = err.validation
-        .map((v) => {
-          const field = v.instancePath.replace(/^\//, '').replaceAll('/', '.');
-          return `${where}${field ? `.${field}` : ''}: ${v.message}`;
-        })
-        .join('; ');
+      const fields = err.validation.map((v) => {
+        const field = v.instancePath.replace(/^\//, '').replaceAll('/', '.');
+        return { path: `${where}${field ? `.${field}` : ''}`, message: issueText(v.message ?? '') };
+      });
       status = 400;
-      body = { code: 'bad_request', message };
+      body = fieldsError(fields).toBody();
     } else if (
       typeof err.statusCode === 'number' &&
       err.statusCode >= 400 &&
@@ -34,18 +41,21 @@ export function installErrorHandler(app: FastifyInstance): void {
             : status === 404
               ? 'not_found'
               : 'bad_request';
-      body = { code, message: err.message };
+      body = { code, message: { vi: fastifyClientErrorVi[code] ?? err.message, en: err.message } };
     } else {
       ({ status, body } = toErrorBody(err));
     }
     if (status >= 500) request.log.error({ err }, 'request failed');
-    else request.log.warn({ code: body.code, msg: body.message }, 'request rejected');
+    else request.log.warn({ code: body.code, msg: body.message.en }, 'request rejected');
     void reply.status(status).send(body);
   });
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({
       code: 'not_found',
-      message: `Không tìm thấy / Not found: ${request.method} ${redactUrl(request.url)}`,
+      message: {
+        vi: `Không tìm thấy: ${request.method} ${redactUrl(request.url)}`,
+        en: `Not found: ${request.method} ${redactUrl(request.url)}`,
+      } satisfies Text,
     });
   });
 }

@@ -8,9 +8,10 @@ export interface OriginHeaders {
 }
 
 const refused = () =>
-  forbidden(
-    'Yêu cầu phải đến từ trang của hệ thống / The request must come from the service’s own pages',
-  );
+  forbidden({
+    vi: 'Yêu cầu phải đến từ trang của hệ thống',
+    en: 'The request must come from the service’s own pages',
+  });
 
 /**
  * Cookie-borne requests that change state must come from our own pages: SameSite=Lax alone lets

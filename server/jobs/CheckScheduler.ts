@@ -1,9 +1,9 @@
 import { type Job, UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
 import type { Actor } from '../../protocol/auth.js';
-import type { SiteReadiness } from '../../protocol/check.js';
 import { notFound } from '../../protocol/errors.js';
 import type { Meeting, MeetingState } from '../../protocol/meetings.js';
+import type { SiteReadiness } from '../../protocol/readiness.js';
 import { formatDateTime } from '../../protocol/time.js';
 import type { Logger } from '../logger.js';
 import type { MeetingService } from '../meetings/MeetingService.js';
@@ -334,14 +334,15 @@ export class CheckScheduler {
       meetingId: meeting.id,
       siteId: site.id,
       kind: 'reminder',
-      title: `Nhắc kiểm tra kỹ thuật lúc ${when} / Technical check reminder: ${when}`,
-      body: [
-        `Kính gửi cán bộ kỹ thuật ${site.name}${site.technician?.name ? ` (${site.technician.name})` : ''},`,
-        `Còn ${lead} nữa đến giờ kiểm tra kỹ thuật cho "${meeting.title}" lúc ${when}.`,
-        'Đề nghị có mặt, mở thiết bị (camera, micro, loa, màn hình/máy chiếu), chuẩn bị nguồn điện dự phòng và mở trang điểm cầu bằng liên kết đã được cấp.',
-        '',
-        `The technical check for "${meeting.title}" starts in ${leadEn}, at ${when}. Please be at the site with the equipment and backup power ready and open the site page from your link.`,
-      ].join('\n'),
+      title: { vi: `Nhắc kiểm tra kỹ thuật lúc ${when}`, en: `Technical check reminder: ${when}` },
+      body: {
+        vi: [
+          `Kính gửi cán bộ kỹ thuật ${site.name}${site.technician?.name ? ` (${site.technician.name})` : ''},`,
+          `Còn ${lead} nữa đến giờ kiểm tra kỹ thuật cho "${meeting.title}" lúc ${when}.`,
+          'Đề nghị có mặt, mở thiết bị (camera, micro, loa, màn hình/máy chiếu), chuẩn bị nguồn điện dự phòng và mở trang điểm cầu bằng liên kết đã được cấp.',
+        ].join('\n'),
+        en: `The technical check for "${meeting.title}" starts in ${leadEn}, at ${when}. Please be at the site with the equipment and backup power ready and open the site page from your link.`,
+      },
       ...(site.technician?.email
         ? {
             email: {
@@ -393,8 +394,14 @@ export class CheckScheduler {
           meetingId: meeting.id,
           siteId: r.siteId,
           kind: 'no-show',
-          title: `Vắng mặt khi kiểm tra kỹ thuật: ${name} / No-show at the technical check: ${name}`,
-          body: `${name}${phone}: ${r.note ?? ''}\nHội nghị / Meeting: ${meeting.title} (${formatDateTime(meeting.opensAt)})`,
+          title: {
+            vi: `Vắng mặt khi kiểm tra kỹ thuật: ${name}`,
+            en: `No-show at the technical check: ${name}`,
+          },
+          body: {
+            vi: `${name}${phone}: ${r.note?.vi ?? ''}\nHội nghị: ${meeting.title} (${formatDateTime(meeting.opensAt)})`,
+            en: `${name}${phone ? ` – tel. ${site?.technician?.phone}` : ''}: ${r.note?.en ?? ''}\nMeeting: ${meeting.title} (${formatDateTime(meeting.opensAt)})`,
+          },
           data: { siteName: name, technician: site?.technician ?? null },
         });
       } catch (err) {
@@ -463,7 +470,7 @@ export class CheckScheduler {
 
   async retry(jobId: string): Promise<void> {
     const job = await this.queue.getJob(jobId);
-    if (!job) throw notFound(`Không tìm thấy công việc / Job not found: ${jobId}`);
+    if (!job) throw notFound({ vi: 'Không tìm thấy công việc', en: `Job not found: ${jobId}` });
     await job.retry('failed');
   }
 

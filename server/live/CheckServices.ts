@@ -136,7 +136,7 @@ export class CheckServices {
           'checkRequested',
           {
             kind: 'window',
-            reason: 'Đến giờ kiểm tra kỹ thuật / The technical check has started',
+            reason: { vi: 'Đến giờ kiểm tra kỹ thuật', en: 'The technical check has started' },
           },
           { roles: ['site'] },
         );
@@ -154,7 +154,7 @@ export class CheckServices {
           'checkRequested',
           {
             kind: 'recheck',
-            reason: 'Kiểm tra lại trước giờ khai mạc / Re-check before the opening',
+            reason: { vi: 'Kiểm tra lại trước giờ khai mạc', en: 'Re-check before the opening' },
             measureMs,
           },
           { roles: ['site'] },
@@ -188,7 +188,10 @@ export class CheckServices {
         'checkRequested',
         {
           kind: window.kind,
-          reason: 'Đang trong giờ kiểm tra kỹ thuật / The technical check is under way',
+          reason: {
+            vi: 'Đang trong giờ kiểm tra kỹ thuật',
+            en: 'The technical check is under way',
+          },
         },
         { siteId },
       );
@@ -200,7 +203,10 @@ export class CheckServices {
     const { state } = await this.options.data.meetings.get(meetingId);
     if (state === 'ended' || state === 'cancelled')
       throw conflict(
-        `Hội nghị đã ${state === 'ended' ? 'kết thúc' : 'bị hủy'}: không ghi nhận thêm / The meeting is ${state}: readiness is closed`,
+        {
+          vi: `Hội nghị đã ${state === 'ended' ? 'kết thúc' : 'bị hủy'}: không ghi nhận thêm`,
+          en: `The meeting is ${state}: readiness is closed`,
+        },
         { state },
       );
   }

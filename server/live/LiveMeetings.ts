@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type Actor, actorSchema } from '../../protocol/auth.js';
+import { siteEndpointId } from '../../protocol/endpoints.js';
 import { AppError } from '../../protocol/errors.js';
 import {
   type Meeting,
@@ -7,6 +8,7 @@ import {
   meetingActionSchema,
   meetingSchema,
 } from '../../protocol/meetings.js';
+import type { Text } from '../../protocol/text.js';
 import type { SignalingPrincipal, SignalingServer } from '../../signaling/SignalingServer.js';
 import type { SessionMeetingInfo } from '../../signaling/session/MeetingSession.js';
 import type { ClusterBus } from '../cluster/ClusterBus.js';
@@ -18,14 +20,16 @@ export interface MeetingLifecycle {
   perform(id: string, action: MeetingAction, actor: Actor, expected?: number): Promise<Meeting>;
 }
 
-const endReasons = {
-  end: 'Tổ CNTT đã kết thúc hội nghị / IT staff ended the meeting',
-  cancel: 'Hội nghị đã bị hủy / The meeting was cancelled',
-} as const;
+const endReasons: Record<'end' | 'cancel', Text> = {
+  end: { vi: 'Tổ CNTT đã kết thúc hội nghị', en: 'IT staff ended the meeting' },
+  cancel: { vi: 'Hội nghị đã bị hủy', en: 'The meeting was cancelled' },
+};
 
-const revokedReason =
-  'Liên kết đã bị thu hồi / This link was revoked. Hãy dùng liên kết mới / Use the new link you were sent';
-const loggedOutReason = 'Phiên đăng nhập đã kết thúc / Your login has ended';
+const revokedReason: Text = {
+  vi: 'Liên kết đã bị thu hồi. Hãy dùng liên kết mới',
+  en: 'This link was revoked. Use the new link you were sent',
+};
+const loggedOutReason: Text = { vi: 'Phiên đăng nhập đã kết thúc', en: 'Your login has ended' };
 
 function actorName(actor: Actor): string {
   return actor.name ?? `${actor.kind}:${actor.id ?? ''}`;
@@ -178,7 +182,7 @@ export class LiveMeetings implements MeetingLifecycle {
       // A renamed site is renamed on every page of the sessions it takes part in.
       case 'siteRenamed':
         for (const session of signaling.openSessions()) {
-          if (!session.participant(`site:${event.siteId}`)) continue;
+          if (!session.participant(siteEndpointId(event.siteId))) continue;
           await session.applyInfo(
             await sessionInfoOf(this.data, await meetings.get(session.meetingId)),
           );

@@ -10,6 +10,7 @@ import type {
   BroadcastStatus,
   RecordingState,
 } from '../../protocol/broadcast.js';
+import { siteEndpointId } from '../../protocol/endpoints.js';
 import { conflict } from '../../protocol/errors.js';
 import type { Meeting } from '../../protocol/meetings.js';
 import type { MeetingSession } from '../../signaling/session/MeetingSession.js';
@@ -135,7 +136,7 @@ export class LiveProgramme {
   }
 
   async startRecording(actor: string): Promise<RecordingState> {
-    if (this.closed) throw conflict('Phiên họp đã đóng / The session is closed');
+    if (this.closed) throw conflict({ vi: 'Phiên họp đã đóng', en: 'The session is closed' });
     if (!this.recording) {
       this.recording = { since: new Date().toISOString() };
       this.log.info({ actor }, 'recording started');
@@ -156,9 +157,12 @@ export class LiveProgramme {
   }
 
   async startLiveOut(actor: string, settings: BroadcastSettings): Promise<void> {
-    if (this.closed) throw conflict('Phiên họp đã đóng / The session is closed');
+    if (this.closed) throw conflict({ vi: 'Phiên họp đã đóng', en: 'The session is closed' });
     if (!settings.rtmpUrl && !settings.hls) {
-      throw conflict('Chưa cấu hình địa chỉ RTMP hoặc HLS / Set an RTMP URL or enable HLS first');
+      throw conflict({
+        vi: 'Chưa cấu hình địa chỉ RTMP hoặc HLS',
+        en: 'Set an RTMP URL or enable HLS first',
+      });
     }
     await this.stopPusher();
     this.liveOut = {
@@ -261,7 +265,7 @@ export class LiveProgramme {
     const state = this.session.state;
     const station = this.session.participant('station');
     const floor = state.floorSiteId
-      ? this.session.participant(`site:${state.floorSiteId}`)
+      ? this.session.participant(siteEndpointId(state.floorSiteId))
       : undefined;
     const stationSources = sources(station, ['camera', 'screen', 'microphone']);
     const floorSources = sources(floor, ['camera', 'microphone']);

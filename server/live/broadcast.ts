@@ -26,9 +26,10 @@ export interface BroadcastServiceOptions {
 }
 
 const noSession = () =>
-  conflict(
-    'Phiên họp chưa mở: chưa có ai kết nối / The session is not open: nobody is connected yet',
-  );
+  conflict({
+    vi: 'Phiên họp chưa mở: chưa có ai kết nối',
+    en: 'The session is not open: nobody is connected yet',
+  });
 
 /**
  * Recording and live out of meetings: one LiveProgramme per open session (subscribed through

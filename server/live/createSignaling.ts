@@ -4,7 +4,7 @@ import { fastifyCookie } from '@fastify/cookie';
 import type { Config } from '../../config/index.js';
 import type { WorkerPool } from '../../media/WorkerPool.js';
 import type { Principal } from '../../protocol/auth.js';
-import { AppError, conflict, forbidden } from '../../protocol/errors.js';
+import { AppError, badField, conflict, forbidden } from '../../protocol/errors.js';
 import { idSchema } from '../../protocol/fields.js';
 import { type Meeting, meetingTransitions } from '../../protocol/meetings.js';
 import type { CheckHooks } from '../../signaling/ConnectionCheck.js';
@@ -77,14 +77,20 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
   ): Promise<SignalingPrincipal> {
     const id = p.kind === 'admin' ? meetingId : p.meetingId;
     if (!id)
-      throw new AppError('bad_request', 'meetingId: IT staff connect to one meeting at a time');
+      throw badField('meetingId', {
+        vi: 'Tổ CNTT kết nối vào từng hội nghị một',
+        en: 'IT staff connect to one meeting at a time',
+      });
     if (!idSchema.safeParse(id).success)
-      throw new AppError('bad_request', 'meetingId: Mã không hợp lệ / Invalid id');
+      throw badField('meetingId', { vi: 'Mã không hợp lệ', en: 'Invalid id' });
     const meeting = await data.meetings.get(id);
     linksExpire.set(id, data.access.linkExpiry(meeting).getTime());
     if (!connectableStates.has(meeting.state)) {
       throw conflict(
-        `Hội nghị đang ở trạng thái ${meeting.state}: chưa thể kết nối / The meeting is ${meeting.state}`,
+        {
+          vi: `Hội nghị đang ở trạng thái ${meeting.state}: chưa thể kết nối`,
+          en: `The meeting is ${meeting.state}`,
+        },
         {
           state: meeting.state,
         },
@@ -111,13 +117,15 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
         return { role: 'site', meetingId: id, siteId: p.siteId, name: site.name, ...access };
       }
       case 'viewer':
-        throw forbidden(
-          'Liên kết người xem chỉ xem luồng trực tiếp / A viewer link only watches the live stream',
-        );
+        throw forbidden({
+          vi: 'Liên kết người xem chỉ xem luồng trực tiếp',
+          en: 'A viewer link only watches the live stream',
+        });
       case 'reporter':
-        throw forbidden(
-          'Liên kết gửi báo cáo không tham gia phiên họp / A reporter link does not join the live session',
-        );
+        throw forbidden({
+          vi: 'Liên kết gửi báo cáo không tham gia phiên họp',
+          en: 'A reporter link does not join the live session',
+        });
     }
   }
 
@@ -128,7 +136,8 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
     authenticate: async ({ token, cookie, meetingId, origin, secFetchSite, host }) => {
       if (token) {
         const link = await data.access.authenticateLink(token);
-        if (link.principal.kind === 'admin') throw new AppError('unauthorized', 'invalid link');
+        if (link.principal.kind === 'admin')
+          throw new AppError('unauthorized', { vi: 'Liên kết không hợp lệ', en: 'Invalid link' });
         return principalFor(
           link.principal,
           { kind: 'link', linkId: link.principal.tokenId },
@@ -140,10 +149,10 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
       const sessionId = cookie ? fastifyCookie.parse(cookie)[SESSION_COOKIE] : undefined;
       const session = sessionId ? await data.access.authenticateSession(sessionId) : undefined;
       if (!session || !sessionId) {
-        throw new AppError(
-          'unauthorized',
-          'Cần liên kết tham gia hoặc đăng nhập / A join link or a login is required',
-        );
+        throw new AppError('unauthorized', {
+          vi: 'Cần liên kết tham gia hoặc đăng nhập',
+          en: 'A join link or a login is required',
+        });
       }
       return principalFor(
         session.principal,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Actor } from '../../protocol/auth.js';
-import { badRequest, conflict, notFound } from '../../protocol/errors.js';
+import { badField, conflict, notFound } from '../../protocol/errors.js';
 import {
   type Attachment,
   editableStates,
@@ -122,7 +122,7 @@ export class MeetingService extends EventEmitter<MeetingServiceEvents> {
 
   async get(id: string): Promise<Meeting> {
     const meeting = await this.find(id);
-    if (!meeting) throw notFound(`Không tìm thấy hội nghị / Meeting not found: ${id}`);
+    if (!meeting) throw notFound({ vi: 'Không tìm thấy hội nghị', en: `Meeting not found: ${id}` });
     return meeting;
   }
 
@@ -220,9 +220,10 @@ export class MeetingService extends EventEmitter<MeetingServiceEvents> {
           updatedAt: new Date(this.now()).toISOString(),
         };
         if (!(Date.parse(after.checkAt) < Date.parse(after.opensAt))) {
-          throw badRequest(
-            'body.checkAt: Giờ kiểm tra kỹ thuật phải trước giờ khai mạc / The technical check must be before the opening time',
-          );
+          throw badField('body.checkAt', {
+            vi: 'Giờ kiểm tra kỹ thuật phải trước giờ khai mạc',
+            en: 'The technical check must be before the opening time',
+          });
         }
         await this.assertNoOverlap(after, sites);
         const removed = siteIdsOf(before).filter((s) => !siteIdsOf(after).includes(s));
@@ -380,7 +381,10 @@ export class MeetingService extends EventEmitter<MeetingServiceEvents> {
   async addAttachment(id: string, attachment: Attachment, actor: Actor): Promise<Meeting> {
     return this.changeAttachments(id, actor, 'attachment.add', attachment.id, (list) => {
       if (list.length >= 50)
-        throw conflict('Tối đa 50 tài liệu mỗi hội nghị / At most 50 documents per meeting');
+        throw conflict({
+          vi: 'Tối đa 50 tài liệu mỗi hội nghị',
+          en: 'At most 50 documents per meeting',
+        });
       return [...list, attachment];
     });
   }
@@ -391,7 +395,10 @@ export class MeetingService extends EventEmitter<MeetingServiceEvents> {
     await this.changeAttachments(id, actor, 'attachment.remove', attachmentId, (list) => {
       removed = list.find((a) => a.id === attachmentId);
       if (!removed)
-        throw notFound(`Không tìm thấy tài liệu / Attachment not found: ${attachmentId}`);
+        throw notFound({
+          vi: 'Không tìm thấy tài liệu',
+          en: `Attachment not found: ${attachmentId}`,
+        });
       return list.filter((a) => a.id !== attachmentId);
     });
     return removed!;
@@ -433,14 +440,20 @@ export class MeetingService extends EventEmitter<MeetingServiceEvents> {
   private assertSchedulable(m: Meeting): void {
     if (Date.parse(m.opensAt) <= this.now()) {
       throw conflict(
-        `Giờ khai mạc (${formatDateTime(m.opensAt)}) đã qua, không thể lên lịch / The opening time (${formatDateTime(m.opensAt)}) has passed; cannot schedule`,
+        {
+          vi: `Giờ khai mạc (${formatDateTime(m.opensAt)}) đã qua, không thể lên lịch`,
+          en: `The opening time (${formatDateTime(m.opensAt)}) has passed; cannot schedule`,
+        },
         { state: m.state, opensAt: m.opensAt },
       );
     }
     if (m.sites.length === 0) {
-      throw conflict('Hội nghị chưa có điểm cầu tham dự / The meeting has no participating sites', {
-        state: m.state,
-      });
+      throw conflict(
+        { vi: 'Hội nghị chưa có điểm cầu tham dự', en: 'The meeting has no participating sites' },
+        {
+          state: m.state,
+        },
+      );
     }
   }
 
@@ -469,7 +482,10 @@ export class MeetingService extends EventEmitter<MeetingServiceEvents> {
       if (shared.length === 0) continue;
       const names = shared.map((s) => sites.get(s)?.name ?? s);
       throw conflict(
-        `Điểm cầu "${names.join('", "')}" đã tham gia hội nghị "${other.title}" (${formatDateTime(other.opensAt)} – ${formatDateTime(other.closesAt)}) trùng thời gian / Site "${names.join('", "')}" is already in meeting "${other.title}" at an overlapping time`,
+        {
+          vi: `Điểm cầu "${names.join('", "')}" đã tham gia hội nghị "${other.title}" (${formatDateTime(other.opensAt)} – ${formatDateTime(other.closesAt)}) trùng thời gian`,
+          en: `Site "${names.join('", "')}" is already in meeting "${other.title}" at an overlapping time`,
+        },
         {
           meetingId: other.id,
           meetingTitle: other.title,
@@ -512,7 +528,10 @@ function siteRefs(m: Pick<Meeting, 'mainSite' | 'sites'>): { path: string; siteI
 export function stateConflict(m: Meeting, action: string) {
   const label = meetingStateLabels[m.state];
   return conflict(
-    `Không thể thực hiện "${action}" khi hội nghị ở trạng thái "${label.vi}" / Cannot ${action} a meeting that is ${label.en.toLowerCase()}`,
+    {
+      vi: `Không thể thực hiện "${action}" khi hội nghị ở trạng thái "${label.vi}"`,
+      en: `Cannot ${action} a meeting that is ${label.en.toLowerCase()}`,
+    },
     { state: m.state, action, version: m.version },
   );
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { z } from 'zod';
 import type { Actor } from '../../protocol/auth.js';
-import { badRequest, conflict, notFound } from '../../protocol/errors.js';
+import { conflict, fieldsError, notFound } from '../../protocol/errors.js';
 import { type Meeting, meetingSchema } from '../../protocol/meetings.js';
 import type { siteInputSchema } from '../../protocol/sites.js';
 import { type Site, siteSchema } from '../../protocol/sites.js';
@@ -57,7 +57,7 @@ export class SiteDirectory extends EventEmitter<SiteDirectoryEvents> {
 
   async get(id: string): Promise<Site> {
     const site = await this.find(id);
-    if (!site) throw notFound(`Không tìm thấy điểm cầu / Site not found: ${id}`);
+    if (!site) throw notFound({ vi: 'Không tìm thấy điểm cầu', en: `Site not found: ${id}` });
     return site;
   }
 
@@ -156,7 +156,10 @@ export class SiteDirectory extends EventEmitter<SiteDirectoryEvents> {
           )
         ).filter((m): m is Meeting => m !== undefined);
         throw conflict(
-          `Điểm cầu đang thuộc hội nghị "${meetings[0]?.title ?? meetingIds[0]}"; hãy bỏ điểm cầu khỏi hội nghị trước / The site is part of meeting "${meetings[0]?.title ?? meetingIds[0]}"; remove it from the meeting first`,
+          {
+            vi: `Điểm cầu đang thuộc hội nghị "${meetings[0]?.title ?? meetingIds[0]}"; hãy bỏ điểm cầu khỏi hội nghị trước`,
+            en: `The site is part of meeting "${meetings[0]?.title ?? meetingIds[0]}"; remove it from the meeting first`,
+          },
           { meetings: meetings.map((m) => ({ id: m.id, title: m.title })) },
         );
       }
@@ -182,9 +185,12 @@ export class SiteDirectory extends EventEmitter<SiteDirectoryEvents> {
     if (owner !== null && owner !== selfId) {
       const other = await this.find(owner);
       if (other) {
-        throw conflict(`Đã có điểm cầu tên "${name}" / A site named "${name}" already exists`, {
-          siteId: owner,
-        });
+        throw conflict(
+          { vi: `Đã có điểm cầu tên "${name}"`, en: `A site named "${name}" already exists` },
+          {
+            siteId: owner,
+          },
+        );
       }
     }
   }
@@ -196,10 +202,14 @@ export function assertSitesExist(
 ): void {
   const missing = refs.filter((r) => !sites.has(r.siteId));
   if (missing.length > 0) {
-    throw badRequest(
-      missing
-        .map((r) => `body.${r.path}: Không tìm thấy điểm cầu / Site not found: ${r.siteId}`)
-        .join('; '),
+    throw fieldsError(
+      missing.map((r) => ({
+        path: `body.${r.path}`,
+        message: {
+          vi: `Không tìm thấy điểm cầu: ${r.siteId}`,
+          en: `Site not found: ${r.siteId}`,
+        },
+      })),
     );
   }
 }

@@ -27,8 +27,9 @@ export class EmailChannel implements NotifyChannel {
       await this.transport.sendMail({
         from: this.options.from,
         to: to.name ? { name: to.name, address: to.to } : to.to,
-        subject: message.title,
-        text: message.body,
+        // A person reads both: Vietnamese first, English after.
+        subject: `${message.title.vi} — ${message.title.en}`,
+        text: `${message.body.vi}\n\n${message.body.en}`,
         headers: { 'X-Diemcau-Key': message.key },
         // The same Message-ID for the same key lets a mail server drop a rare duplicate.
         messageId: `<${message.key}@diemcau>`,

@@ -1,9 +1,19 @@
 import { EventEmitter } from 'node:events';
-import { type InAppNotification, inAppNotificationSchema } from '../../protocol/check.js';
+import { z } from 'zod';
+import { type InAppNotification, inAppNotificationSchema } from '../../protocol/notifications.js';
+import { sameText } from '../../protocol/text.js';
 import type { RedisStore } from '../store/RedisStore.js';
 import type { NotificationMessage, NotifyChannel } from './Notifier.js';
 
 const PER_MEETING_MAX = 500;
+
+/** Notifications stored before title and body were text in both languages: one string each. */
+const storedNotificationSchema = z.preprocess((v) => {
+  if (v === null || typeof v !== 'object') return v;
+  const o = v as Record<string, unknown>;
+  const text = (x: unknown) => (typeof x === 'string' ? sameText(x) : x);
+  return { ...o, title: text(o.title), body: text(o.body) };
+}, inAppNotificationSchema);
 
 export interface InAppChannelEvents {
   /** Stored; the composition root pushes it to the site's page and the IT board. */
@@ -50,7 +60,7 @@ export class InAppChannel extends EventEmitter<InAppChannelEvents> implements No
   async list(meetingId: string, siteId?: string, limit = 100): Promise<InAppNotification[]> {
     const key = this.store.keys.meetingNotifications(meetingId);
     const rows = await this.store.read((r) => r.lrange(key, 0, PER_MEETING_MAX - 1));
-    const all = rows.map((row) => this.store.decode(key, row, inAppNotificationSchema));
+    const all = rows.map((row) => this.store.decode(key, row, storedNotificationSchema));
     return (siteId ? all.filter((n) => n.siteId === siteId) : all).slice(0, limit);
   }
 

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { InAppNotification } from '../../protocol/check.js';
+import type { InAppNotification } from '../../protocol/notifications.js';
+import type { Text } from '../../protocol/text.js';
 import type { Logger } from '../logger.js';
 import type { RedisStore } from '../store/RedisStore.js';
 
@@ -11,9 +12,8 @@ export interface NotificationMessage {
   /** The site it is about (and whose technician receives it); absent: IT staff only. */
   siteId?: string;
   kind: InAppNotification['kind'];
-  /** Vietnamese first, English after. */
-  title: string;
-  body: string;
+  title: Text;
+  body: Text;
   /** E-mail recipient, normally the site's technician. */
   email?: { to: string; name?: string };
   /** Machine-readable facts for the webhook receiver. */

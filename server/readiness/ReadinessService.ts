@@ -1,12 +1,15 @@
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
+import { type CheckResult, reasonText } from '../../protocol/check.js';
+import { conflict } from '../../protocol/errors.js';
+import type { Meeting } from '../../protocol/meetings.js';
 import {
   type Checklist,
-  type CheckResult,
   checklistItems,
   checklistLabels,
   type MeetingReadiness,
   type ReadinessHistoryEntry,
+  type ReadinessProblem,
   type ReadinessState,
   readinessHistoryEntrySchema,
   readinessLabels,
@@ -14,9 +17,8 @@ import {
   type SiteReadiness,
   siteReadinessSchema,
   verdictReadiness,
-} from '../../protocol/check.js';
-import { conflict } from '../../protocol/errors.js';
-import type { Meeting } from '../../protocol/meetings.js';
+} from '../../protocol/readiness.js';
+import { concatText, joinTexts, type Text } from '../../protocol/text.js';
 import type { Logger } from '../logger.js';
 import type { SiteDirectory } from '../meetings/SiteDirectory.js';
 import type { RedisStore } from '../store/RedisStore.js';
@@ -32,6 +34,19 @@ export interface ReadinessServiceOptions {
   logger: Logger;
   now?: () => number;
 }
+
+/**
+ * Records written before notes were text in both languages held one joined string: it is left
+ * out (the next check or transition writes a new note) rather than split.
+ */
+const dropLegacyNote = (v: unknown) =>
+  v !== null && typeof v === 'object' && typeof (v as { note?: unknown }).note === 'string'
+    ? { ...v, note: undefined }
+    : v;
+const storedReadinessSchema = z.preprocess(dropLegacyNote, siteReadinessSchema);
+const storedHistorySchema = z.preprocess(dropLegacyNote, readinessHistoryEntrySchema);
+
+const NOT_CONFIRMED: Text = { vi: 'Chưa xác nhận: ', en: 'Not confirmed: ' };
 
 export type CheckWindowKind = 'window' | 'recheck' | 'on-demand';
 
@@ -78,7 +93,7 @@ export class ReadinessService extends EventEmitter<ReadinessServiceEvents> {
       this.store.decode(
         `${this.store.keys.meetingReadiness(meetingId)}#${siteId}`,
         json,
-        siteReadinessSchema,
+        storedReadinessSchema,
       ),
     );
   }
@@ -89,7 +104,7 @@ export class ReadinessService extends EventEmitter<ReadinessServiceEvents> {
     );
     return json === null
       ? undefined
-      : this.store.decode(this.store.keys.meetingReadiness(meetingId), json, siteReadinessSchema);
+      : this.store.decode(this.store.keys.meetingReadiness(meetingId), json, storedReadinessSchema);
   }
 
   /**
@@ -162,7 +177,7 @@ export class ReadinessService extends EventEmitter<ReadinessServiceEvents> {
     siteId: string,
     from: readonly ReadinessState[],
     to: ReadinessState,
-    note?: string,
+    note?: Text,
   ): Promise<SiteReadiness | undefined> {
     return this.update(meetingId, siteId, (c) => {
       if (!from.includes(c.state)) return undefined;
@@ -222,10 +237,10 @@ export class ReadinessService extends EventEmitter<ReadinessServiceEvents> {
         lastCheck: result,
         ...(result.verdict !== 'pass'
           ? {
-              note: result.reasons
-                .filter((r) => r.severity !== 'info')
-                .map((r) => r.message)
-                .join('; '),
+              note: joinTexts(
+                result.reasons.filter((r) => r.severity !== 'info').map(reasonText),
+                '; ',
+              ),
             }
           : {}),
       };
@@ -264,8 +279,14 @@ export class ReadinessService extends EventEmitter<ReadinessServiceEvents> {
           ...c,
           state: 'no-show',
           note: c.online
-            ? 'Đã kết nối nhưng không hoàn thành kiểm tra / Online but no check completed'
-            : 'Không có mặt trong giờ kiểm tra kỹ thuật / Absent during the technical check',
+            ? {
+                vi: 'Đã kết nối nhưng không hoàn thành kiểm tra',
+                en: 'Online but no check completed',
+              }
+            : {
+                vi: 'Không có mặt trong giờ kiểm tra kỹ thuật',
+                en: 'Absent during the technical check',
+              },
         };
       });
       if (r) out.push(r);
@@ -277,9 +298,7 @@ export class ReadinessService extends EventEmitter<ReadinessServiceEvents> {
     const rows = await this.store.read((r) =>
       r.xrange(this.store.keys.meetingReadinessHistory(meetingId), '-', '+'),
     );
-    return rows.map(([, fields]) =>
-      readinessHistoryEntrySchema.parse(JSON.parse(fields[1] ?? '{}')),
-    );
+    return rows.map(([, fields]) => storedHistorySchema.parse(JSON.parse(fields[1] ?? '{}')));
   }
 
   // ---- check windows ----
@@ -324,9 +343,10 @@ export class ReadinessService extends EventEmitter<ReadinessServiceEvents> {
     ]);
     if (window) return window.kind;
     if (requested) return 'on-demand';
-    throw conflict(
-      'Chưa đến giờ kiểm tra kỹ thuật; hãy chờ giờ kiểm tra hoặc liên hệ tổ CNTT / The check window is not open; wait for it or ask IT staff',
-    );
+    throw conflict({
+      vi: 'Chưa đến giờ kiểm tra kỹ thuật; hãy chờ giờ kiểm tra hoặc liên hệ tổ CNTT',
+      en: 'The check window is not open; wait for it or ask IT staff',
+    });
   }
 
   // ---- the board ----
@@ -351,23 +371,29 @@ export class ReadinessService extends EventEmitter<ReadinessServiceEvents> {
       counts[r.state]++;
       return { ...r, siteName: sites.get(p.siteId)?.name ?? p.siteId };
     });
-    const problems: MeetingReadiness['problems'] = [];
+    // Every problem of every site, each on its own line: the reasons of the last check, each
+    // checklist item not confirmed, or why the site is where it is.
+    const problems: ReadinessProblem[] = [];
     for (const s of list) {
-      const push = (message: string) =>
-        problems.push({ siteId: s.siteId, siteName: s.siteName, state: s.state, message });
+      const push = (kind: ReadinessProblem['kind'], message: Text) =>
+        problems.push({ siteId: s.siteId, siteName: s.siteName, state: s.state, kind, message });
       if (s.state === 'no-show' || s.state === 'failed' || s.state === 'degraded') {
-        const label = readinessLabels[s.state];
-        if (s.lastCheck && s.state !== 'no-show') {
-          for (const r of s.lastCheck.reasons) if (r.severity !== 'info') push(r.message);
-        } else push(s.note ?? `${label.vi} / ${label.en}`);
+        const reasons = s.lastCheck?.reasons.filter((r) => r.severity !== 'info') ?? [];
+        if (s.state !== 'no-show' && reasons.length > 0)
+          for (const r of reasons) push('check', reasonText(r));
+        else if (s.state !== 'degraded' || !s.checklist)
+          push('state', s.note ?? readinessLabels[s.state]);
       }
       if (s.checklist) {
         for (const k of checklistItems) {
           if (!s.checklist.items[k])
-            push(`Chưa đạt: ${checklistLabels[k].vi} / Not confirmed: ${checklistLabels[k].en}`);
+            push('checklist', concatText(NOT_CONFIRMED, checklistLabels[k]));
         }
       } else if (s.lastCheck) {
-        push('Chưa xác nhận danh mục chuẩn bị / Checklist not confirmed');
+        push('checklist', {
+          vi: 'Chưa xác nhận danh mục chuẩn bị',
+          en: 'Checklist not confirmed',
+        });
       }
     }
     const window = await this.window(meeting.id);

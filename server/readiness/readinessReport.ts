@@ -1,12 +1,12 @@
+import { candidateLabels, reasonText } from '../../protocol/check.js';
+import type { Meeting } from '../../protocol/meetings.js';
 import {
-  candidateLabels,
   checklistItems,
   checklistLabels,
   type MeetingReadiness,
   readinessLabels,
   readinessStates,
-} from '../../protocol/check.js';
-import type { Meeting } from '../../protocol/meetings.js';
+} from '../../protocol/readiness.js';
 import type { Site } from '../../protocol/sites.js';
 import { formatDateTime } from '../../protocol/time.js';
 import { escapeHtml as esc } from '../documents/convocation.js';
@@ -46,7 +46,7 @@ export function renderReadinessReport(
             .join('')
         : '<i>Chưa kiểm tra / Not checked</i>';
       const reasons = c?.reasons.length
-        ? `<ul>${c.reasons.map((x) => `<li>${esc(x.message)}</li>`).join('')}</ul>`
+        ? `<ul>${c.reasons.map((x) => `<li>${esc(reasonText(x).vi)}<div class="en">${esc(reasonText(x).en)}</div></li>`).join('')}</ul>`
         : '';
       const checklist = r.checklist
         ? `<ul class="cl">${checklistItems
@@ -68,7 +68,7 @@ export function renderReadinessReport(
       return `<tr class="s-${esc(r.state)}"><td>${i + 1}</td><td><b>${esc(r.siteName)}</b>${
         expected !== undefined ? `<div>Dự kiến ${expected} người</div>` : ''
       }</td><td>${esc(readinessLabels[r.state].vi)}<div class="en">${esc(readinessLabels[r.state].en)}</div>${
-        r.note && !c ? `<div>${esc(r.note)}</div>` : ''
+        r.note && !c ? `<div>${esc(r.note.vi)}</div>` : ''
       }</td><td>${figures}${reasons}</td><td>${checklist}</td><td>${contact}</td></tr>`;
     })
     .join('\n');

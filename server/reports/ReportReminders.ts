@@ -200,16 +200,17 @@ export class ReportReminders {
         meetingId: meeting.id,
         siteId: data.siteId,
         kind: 'reminder',
-        title: `Nhắc nộp báo cáo trước ${when} / Report due by ${when}`,
-        body: [
-          `Kính gửi ${name},`,
-          `Còn ${data.leadDays} ngày nữa đến hạn nộp "${request.title}" (hạn ${when}) cho ${meeting.title}.`,
-          submission
-            ? 'Báo cáo đang ở dạng nháp: đề nghị hoàn thiện và bấm "Nộp báo cáo".'
-            : 'Đề nghị mở trang điểm cầu bằng liên kết đã được cấp để soạn và nộp báo cáo.',
-          '',
-          `"${request.title}" is due in ${data.leadDays} day(s), at ${when}. Open your site page from your link to write and submit it.`,
-        ].join('\n'),
+        title: { vi: `Nhắc nộp báo cáo trước ${when}`, en: `Report due by ${when}` },
+        body: {
+          vi: [
+            `Kính gửi ${name},`,
+            `Còn ${data.leadDays} ngày nữa đến hạn nộp "${request.title}" (hạn ${when}) cho ${meeting.title}.`,
+            submission
+              ? 'Báo cáo đang ở dạng nháp: đề nghị hoàn thiện và bấm "Nộp báo cáo".'
+              : 'Đề nghị mở trang điểm cầu bằng liên kết đã được cấp để soạn và nộp báo cáo.',
+          ].join('\n'),
+          en: `"${request.title}" is due in ${data.leadDays} day(s), at ${when}. Open your site page from your link to write and submit it.`,
+        },
         ...(site?.technician?.email
           ? {
               email: {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Actor } from '../../protocol/auth.js';
-import { badRequest, conflict, notFound } from '../../protocol/errors.js';
+import { AppError, badField, conflict, notFound } from '../../protocol/errors.js';
 import type { Meeting } from '../../protocol/meetings.js';
 import {
   deadlineAtMs,
@@ -47,6 +47,8 @@ export interface ReportServiceOptions {
 
 const whatRequest = { vi: 'Yêu cầu báo cáo', en: 'The report request' };
 const whatReport = { vi: 'Báo cáo của điểm cầu', en: 'The site’s report' };
+const sectionName = (s: { number?: string | undefined; title: string }) =>
+  `${s.number ? `${s.number}. ` : ''}${s.title}`;
 
 /** Status of one site's report against the deadline; late means received after it, never refused. */
 export function statusOf(
@@ -119,25 +121,33 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
       storedReportRequestSchema,
     );
     if (!r || r.meetingId !== meetingId)
-      throw notFound(`Không tìm thấy yêu cầu báo cáo / Report request not found: ${requestId}`);
+      throw notFound({
+        vi: 'Không tìm thấy yêu cầu báo cáo',
+        en: `Report request not found: ${requestId}`,
+      });
     return r;
   }
 
   private assertFitsMeeting(input: ReportRequestInputParsed, meeting: Meeting): void {
     if (meeting.state === 'cancelled')
-      throw conflict('Hội nghị đã bị hủy / The meeting was cancelled', { state: meeting.state });
+      throw conflict(
+        { vi: 'Hội nghị đã bị hủy', en: 'The meeting was cancelled' },
+        { state: meeting.state },
+      );
     const inMeeting = new Set(meeting.sites.map((s) => s.siteId));
     input.siteIds.forEach((id, i) => {
       if (!inMeeting.has(id))
-        throw badRequest(
-          `body.siteIds.${i}: Điểm cầu không tham dự hội nghị này / The site does not take part in this meeting`,
-        );
+        throw badField(`body.siteIds.${i}`, {
+          vi: 'Điểm cầu không tham dự hội nghị này',
+          en: 'The site does not take part in this meeting',
+        });
     });
     const c = input.consolidator;
     if (c.kind === 'site' && !inMeeting.has(c.siteId))
-      throw badRequest(
-        'body.consolidator.siteId: Điểm cầu tổng hợp phải tham dự hội nghị / The consolidating site must take part in the meeting',
-      );
+      throw badField('body.consolidator.siteId', {
+        vi: 'Điểm cầu tổng hợp phải tham dự hội nghị',
+        en: 'The consolidating site must take part in the meeting',
+      });
   }
 
   async create(
@@ -326,15 +336,19 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
 
   private assertSiteReports(request: ReportRequest, siteId: string): void {
     if (!request.siteIds.includes(siteId))
-      throw notFound(
-        `Điểm cầu không thuộc diện báo cáo của yêu cầu này / This site is not asked for this report: ${siteId}`,
-      );
+      throw notFound({
+        vi: 'Điểm cầu không thuộc diện báo cáo của yêu cầu này',
+        en: `This site is not asked for this report: ${siteId}`,
+      });
   }
 
   private assertOpen(before: ReportSubmission | undefined): void {
     if (before?.submittedAt)
       throw conflict(
-        `Báo cáo đã được nhận lúc ${formatDateTime(before.submittedAt)} / The report was already received at ${formatDateTime(before.submittedAt)}`,
+        {
+          vi: `Báo cáo đã được nhận lúc ${formatDateTime(before.submittedAt)}`,
+          en: `The report was already received at ${formatDateTime(before.submittedAt)}`,
+        },
         { submittedAt: before.submittedAt },
       );
   }
@@ -386,7 +400,10 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
     const out: Record<string, string> = {};
     for (const [id, value] of Object.entries(sections)) {
       if (!known.has(id))
-        throw badRequest(`body.sections.${id}: Mục không có trong đề cương / Not in the outline`);
+        throw badField(`body.sections.${id}`, {
+          vi: 'Mục không có trong đề cương',
+          en: 'Not in the outline',
+        });
       if (value) out[id] = value;
     }
     return out;
@@ -443,11 +460,17 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
         if (!before?.document) {
           const missing = request.sections.filter((s) => s.required && !sections[s.id]?.trim());
           if (missing.length > 0)
-            throw badRequest(
-              `body.sections.${missing[0]!.id}: Mục bắt buộc chưa có nội dung: ${missing
-                .map((s) => `${s.number ? `${s.number}. ` : ''}${s.title}`)
-                .join('; ')} / Required sections are empty`,
+            throw new AppError(
+              'bad_request',
+              {
+                vi: `Mục bắt buộc chưa có nội dung: ${missing.map(sectionName).join('; ')}`,
+                en: `Required sections are empty: ${missing.map(sectionName).join('; ')}`,
+              },
               { missing: missing.map((s) => s.id) },
+              missing.map((s) => ({
+                path: `body.sections.${s.id}`,
+                message: { vi: 'Mục bắt buộc chưa có nội dung', en: 'This section is required' },
+              })),
             );
         }
         const at = new Date(this.now()).toISOString();

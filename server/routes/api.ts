@@ -62,7 +62,10 @@ export const apiRoutes: FastifyPluginAsyncZod<ApiRoutesOptions> = async (app, op
     errorResponseBuilder: (_request, context) =>
       new AppError(
         'rate_limited',
-        `Quá nhiều yêu cầu, hãy thử lại sau ${Math.ceil(context.ttl / 1000)} giây / Too many requests, retry in ${Math.ceil(context.ttl / 1000)} s`,
+        {
+          vi: `Quá nhiều yêu cầu, hãy thử lại sau ${Math.ceil(context.ttl / 1000)} giây`,
+          en: `Too many requests, retry in ${Math.ceil(context.ttl / 1000)} s`,
+        },
         { retryAfterSeconds: Math.ceil(context.ttl / 1000) },
       ),
   });

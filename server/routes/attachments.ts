@@ -124,12 +124,15 @@ export const attachmentRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
       const meeting = await meetings.get(id);
       const attachment = meeting.attachments.find((a) => a.id === attachmentId);
       if (attachment?.kind !== 'file')
-        throw notFound(`Không tìm thấy tài liệu / Attachment not found: ${attachmentId}`);
+        throw notFound({
+          vi: 'Không tìm thấy tài liệu',
+          en: `Attachment not found: ${attachmentId}`,
+        });
       const path = join(uploadsDir, id, attachment.id);
       const size = await stat(path).then(
         (s) => s.size,
         () => {
-          throw notFound('Tệp tài liệu đã mất / The document file is missing');
+          throw notFound({ vi: 'Tệp tài liệu đã mất', en: 'The document file is missing' });
         },
       );
       return (

@@ -57,7 +57,7 @@ export const broadcastRoutes: FastifyPluginAsyncZod<BroadcastRoutesOptions> = as
       const path = live?.hlsOn ? join(live.hlsDir, request.params.file) : undefined;
       const info = path ? await stat(path).catch(() => undefined) : undefined;
       if (!path || !info?.isFile())
-        throw notFound('Hội nghị chưa phát trực tiếp / The meeting is not live yet');
+        throw notFound({ vi: 'Hội nghị chưa phát trực tiếp', en: 'The meeting is not live yet' });
       const playlist = request.params.file.endsWith('.m3u8');
       return reply
         .type(playlist ? 'application/vnd.apple.mpegurl' : 'video/mp2t')
@@ -163,7 +163,7 @@ export const broadcastRoutes: FastifyPluginAsyncZod<BroadcastRoutesOptions> = as
       const path = broadcast.folder.pathOf(request.params.id, request.params.file);
       const info = path ? await stat(path).catch(() => undefined) : undefined;
       if (!path || !info?.isFile())
-        throw notFound('Không có đoạn ghi hình này / No such recording');
+        throw notFound({ vi: 'Không có đoạn ghi hình này', en: 'No such recording' });
       return reply
         .type('video/mp4')
         .header('content-length', info.size)

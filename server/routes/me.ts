@@ -28,7 +28,7 @@ export const meRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) =>
     async (request, reply) => {
       const principal = principalOf(request);
       if (principal.kind === 'admin')
-        throw badRequest('Chỉ dành cho liên kết tham gia / For join links only');
+        throw badRequest({ vi: 'Chỉ dành cho liên kết tham gia', en: 'For join links only' });
       const meeting = await meetings.get(principal.meetingId);
       const siteMap = await sites.getMany([
         meeting.mainSite.siteId,

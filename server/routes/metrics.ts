@@ -65,8 +65,11 @@ export const metricsRoutes: FastifyPluginAsync<MetricsRoutesOptions> = async (
       return reply.status(token ? 401 : 403).send({
         code: token ? 'unauthorized' : 'forbidden',
         message: token
-          ? 'Cần mã truy cập (Authorization: Bearer) / A bearer token is required'
-          : 'Chỉ truy cập từ máy chủ (hoặc đặt METRICS_TOKEN) / Loopback only (or set METRICS_TOKEN)',
+          ? { vi: 'Cần mã truy cập (Authorization: Bearer)', en: 'A bearer token is required' }
+          : {
+              vi: 'Chỉ truy cập từ máy chủ (hoặc đặt METRICS_TOKEN)',
+              en: 'Loopback only (or set METRICS_TOKEN)',
+            },
       });
     }
     const body = await registry.metrics();

@@ -19,8 +19,10 @@ export const pageRoutes: FastifyPluginAsync<PageRoutesOptions> = async (app, { w
     } catch {
       return reply.status(503).send({
         code: 'unavailable',
-        message:
-          'Giao diện chưa được dựng (npm run build:web) / Pages are not built (npm run build:web)',
+        message: {
+          vi: 'Giao diện chưa được dựng (npm run build:web)',
+          en: 'Pages are not built (npm run build:web)',
+        },
       });
     }
     return reply

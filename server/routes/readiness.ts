@@ -1,15 +1,16 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import {
-  checklistInputSchema,
-  inAppNotificationSchema,
-  meetingReadinessSchema,
-  readinessHistoryEntrySchema,
-  siteReadinessSchema,
-} from '../../protocol/check.js';
 import { notFound } from '../../protocol/errors.js';
 import { idOf } from '../../protocol/fields.js';
 import { errorResponses, meetingParamsSchema, okSchema } from '../../protocol/http.js';
+import { inAppNotificationSchema } from '../../protocol/notifications.js';
+import {
+  checklistInputSchema,
+  meetingReadinessSchema,
+  readinessHistoryEntrySchema,
+  siteReadinessSchema,
+} from '../../protocol/readiness.js';
+import { zodMessage } from '../../protocol/text.js';
 import { makeGuard, principalOf } from '../auth/guard.js';
 import type { DataServices } from '../DataServices.js';
 import { failedJobSchema, stalledEventSchema } from '../jobs/CheckScheduler.js';
@@ -28,9 +29,9 @@ const siteParams = meetingParamsSchema.extend({
   siteId: idOf({ vi: 'Mã điểm cầu', en: 'Site id' }),
 });
 const jobParams = z.object({
-  jobId: z
-    .string()
-    .regex(/^[A-Za-z0-9-]{1,200}$/, { error: 'Mã công việc không hợp lệ / Invalid job id' }),
+  jobId: z.string().regex(/^[A-Za-z0-9-]{1,200}$/, {
+    error: zodMessage({ vi: 'Mã công việc không hợp lệ', en: 'Invalid job id' }),
+  }),
 });
 
 /**
@@ -129,9 +130,10 @@ export const readinessRoutes: FastifyPluginAsyncZod<ReadinessRoutesOptions> = as
       const meeting = await meetings.get(request.params.id);
       const { siteId } = request.body;
       if (siteId !== undefined && !meeting.sites.some((s) => s.siteId === siteId))
-        throw notFound(
-          `Điểm cầu ${siteId} không thuộc hội nghị / site ${siteId} is not in this meeting`,
-        );
+        throw notFound({
+          vi: `Điểm cầu ${siteId} không thuộc hội nghị`,
+          en: `site ${siteId} is not in this meeting`,
+        });
       return checks.requestCheck(meeting.id, siteId);
     },
   );
@@ -153,9 +155,10 @@ export const readinessRoutes: FastifyPluginAsyncZod<ReadinessRoutesOptions> = as
       const { id, siteId } = request.params;
       const meeting = await meetings.get(id);
       if (!meeting.sites.some((s) => s.siteId === siteId))
-        throw notFound(
-          `Điểm cầu ${siteId} không thuộc hội nghị / site ${siteId} is not in this meeting`,
-        );
+        throw notFound({
+          vi: `Điểm cầu ${siteId} không thuộc hội nghị`,
+          en: `site ${siteId} is not in this meeting`,
+        });
       const p = principalOf(request);
       const by = p.kind === 'admin' ? `Tổ CNTT (${p.username})` : 'Cán bộ kỹ thuật';
       return checks.hooksFor(id).checklist(siteId, request.body, by);

@@ -59,9 +59,10 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx
     if (!siteId) return;
     const r = await reports.get(meetingId, requestId);
     if (r.consolidator.kind !== 'site' || r.consolidator.siteId !== siteId)
-      throw forbidden(
-        'Chỉ đơn vị tổng hợp xem được báo cáo của các điểm cầu / Only the consolidating unit sees the sites’ reports',
-      );
+      throw forbidden({
+        vi: 'Chỉ đơn vị tổng hợp xem được báo cáo của các điểm cầu',
+        en: 'Only the consolidating unit sees the sites’ reports',
+      });
   };
   const anyReader = ctx.guard({
     roles: ['admin', 'chair', 'technician', 'reporter'],
@@ -223,9 +224,10 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx
     async (request) => {
       const siteId = ownSite(principalOf(request));
       if (!siteId)
-        throw badRequest(
-          'Chỉ dành cho liên kết của điểm cầu / For a site’s technician or reporter link only',
-        );
+        throw badRequest({
+          vi: 'Chỉ dành cho liên kết của điểm cầu',
+          en: 'For a site’s technician or reporter link only',
+        });
       return { reports: await reports.forSite(request.params.id, siteId) };
     },
   );
@@ -363,12 +365,12 @@ export const reportRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx
     async (request, reply) => {
       const { id, requestId, siteId } = request.params;
       const doc = (await reports.siteReport(id, requestId, siteId)).submission?.document;
-      if (!doc) throw notFound('Điểm cầu chưa tải lên văn bản / No document uploaded');
+      if (!doc) throw notFound({ vi: 'Điểm cầu chưa tải lên văn bản', en: 'No document uploaded' });
       const path = documentFile(id, requestId, siteId);
       const size = await stat(path).then(
         (s) => s.size,
         () => {
-          throw notFound('Tệp văn bản đã mất / The document file is missing');
+          throw notFound({ vi: 'Tệp văn bản đã mất', en: 'The document file is missing' });
         },
       );
       return reply

@@ -4,7 +4,7 @@ import { dirname, extname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { AppError, badRequest } from '../../protocol/errors.js';
+import { AppError, badField, fieldsError, zodFields } from '../../protocol/errors.js';
 import { isFreeText } from '../../protocol/fields.js';
 
 /**
@@ -69,25 +69,28 @@ export async function receiveFile(
   fieldRules: Record<string, z.ZodType<string | undefined, string | undefined>> = {},
 ): Promise<ReceivedFile> {
   if (!request.isMultipart())
-    throw badRequest(
-      'body: cần multipart/form-data với trường "file" / multipart/form-data with a "file" field is required',
-    );
+    throw badField('body', {
+      vi: 'cần multipart/form-data với trường "file"',
+      en: 'multipart/form-data with a "file" field is required',
+    });
   const part = await request.file();
-  if (!part) throw badRequest('body.file: thiếu tệp / the file is missing');
+  if (!part) throw badField('body.file', { vi: 'thiếu tệp', en: 'the file is missing' });
   if (!isFreeText(part.filename)) {
     part.file.resume();
-    throw badRequest(
-      'body.file: tên tệp chứa ký tự điều khiển hoặc ký tự đảo chiều / the file name contains control or bidi override characters',
-    );
+    throw badField('body.file', {
+      vi: 'tên tệp chứa ký tự điều khiển hoặc ký tự đảo chiều',
+      en: 'the file name contains control or bidi override characters',
+    });
   }
   const fileName = cleanFileName(part.filename);
   const ext = extname(fileName).toLowerCase();
   const contentType = allowedTypes[ext];
   if (!contentType) {
     part.file.resume();
-    throw badRequest(
-      `body.file: loại tệp "${ext || '(không có đuôi)'}" không được phép; dùng ${Object.keys(allowedTypes).join(', ')} / file type not allowed`,
-    );
+    throw badField('body.file', {
+      vi: `loại tệp "${ext || '(không có đuôi)'}" không được phép; dùng ${Object.keys(allowedTypes).join(', ')}`,
+      en: 'file type not allowed',
+    });
   }
   const fields: Record<string, string> = {};
   for (const [name, field] of Object.entries(part.fields))
@@ -97,7 +100,7 @@ export async function receiveFile(
     const parsed = rule.safeParse(fields[name] ?? '');
     if (!parsed.success) {
       part.file.resume();
-      throw badRequest(`body.${name}: ${parsed.error.issues[0]?.message}`);
+      throw fieldsError(zodFields(parsed.error, `body.${name}`));
     }
     if (parsed.data !== undefined) fields[name] = parsed.data;
   }
@@ -108,7 +111,20 @@ export async function receiveFile(
     if (part.file.truncated)
       throw new AppError(
         'payload_too_large',
-        `body.file: tệp quá lớn (tối đa ${maxBytes} byte) / file too large`,
+        {
+          vi: `body.file: tệp quá lớn (tối đa ${maxBytes} byte)`,
+          en: `body.file: file too large (at most ${maxBytes} bytes)`,
+        },
+        undefined,
+        [
+          {
+            path: 'body.file',
+            message: {
+              vi: `Tệp quá lớn (tối đa ${maxBytes} byte)`,
+              en: `File too large (at most ${maxBytes} bytes)`,
+            },
+          },
+        ],
       );
     await rename(partial, dest);
   } catch (err) {

@@ -26,7 +26,10 @@ function wrapRedisError(err: unknown): unknown {
     err instanceof Error &&
     /Connection|ECONNREFUSED|ETIMEDOUT|max retries|closed/i.test(err.message)
   )
-    return unavailable('Cơ sở dữ liệu tạm thời không truy cập được / The database is unavailable');
+    return unavailable({
+      vi: 'Cơ sở dữ liệu tạm thời không truy cập được',
+      en: 'The database is unavailable',
+    });
   return err;
 }
 
@@ -100,7 +103,10 @@ export class RedisStore {
       value = JSON.parse(raw);
     } catch {
       this.logger.error({ key }, 'stored record is not JSON');
-      throw new AppError('internal', 'Dữ liệu lưu trữ bị hỏng / A stored record is corrupt');
+      throw new AppError('internal', {
+        vi: 'Dữ liệu lưu trữ bị hỏng',
+        en: 'A stored record is corrupt',
+      });
     }
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
@@ -108,7 +114,10 @@ export class RedisStore {
         { key, issues: parsed.error.issues },
         'stored record does not match schema',
       );
-      throw new AppError('internal', 'Dữ liệu lưu trữ bị hỏng / A stored record is corrupt');
+      throw new AppError('internal', {
+        vi: 'Dữ liệu lưu trữ bị hỏng',
+        en: 'A stored record is corrupt',
+      });
     }
     return parsed.data;
   }
@@ -137,7 +146,7 @@ export class RedisStore {
     watch: readonly string[],
     plan: () => Promise<TxPlan<R>>,
   ): Promise<R> {
-    if (this.closed) throw unavailable('Máy chủ đang dừng / Server is shutting down');
+    if (this.closed) throw unavailable({ vi: 'Máy chủ đang dừng', en: 'Server is shutting down' });
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       try {
         if (watch.length > 0) await this.writer.watch(...watch);
@@ -162,9 +171,10 @@ export class RedisStore {
         throw wrapRedisError(err);
       }
     }
-    throw conflict(
-      'Dữ liệu đang được nhiều người sửa cùng lúc, vui lòng thử lại / Too many concurrent changes, please retry',
-    );
+    throw conflict({
+      vi: 'Dữ liệu đang được nhiều người sửa cùng lúc, vui lòng thử lại',
+      en: 'Too many concurrent changes, please retry',
+    });
   }
 
   /** Closes the dedicated transaction connection (the shared client belongs to the caller). */

@@ -1,4 +1,4 @@
-import { badRequest, conflict } from '../../protocol/errors.js';
+import { badField, badRequest, conflict } from '../../protocol/errors.js';
 
 /**
  * The version a write was based on: If-Match header ("3", W/"3" or 3) or the body's version.
@@ -12,15 +12,17 @@ export function expectedVersion(
   if (ifMatch !== undefined && ifMatch.trim() !== '*') {
     const m = /^\s*(?:W\/)?"?(\d+)"?\s*$/.exec(ifMatch);
     if (!m)
-      throw badRequest(
-        'headers.if-match: phải là số phiên bản, ví dụ "3" / must be a version number, e.g. "3"',
-      );
+      throw badRequest({
+        vi: 'headers.if-match: phải là số phiên bản, ví dụ "3"',
+        en: 'must be a version number, e.g. "3"',
+      });
     header = Number(m[1]);
   }
   if (header !== undefined && bodyVersion !== undefined && header !== bodyVersion)
-    throw badRequest(
-      'version: If-Match và body.version khác nhau / If-Match and body.version disagree',
-    );
+    throw badField('version', {
+      vi: 'If-Match và body.version khác nhau',
+      en: 'If-Match and body.version disagree',
+    });
   return header ?? bodyVersion;
 }
 
@@ -32,7 +34,10 @@ export function assertVersion(
 ): void {
   if (expected !== undefined && expected !== current) {
     throw conflict(
-      `${what.vi} đã được người khác sửa (phiên bản ${current}), hãy tải lại / ${what.en} was changed by someone else (version ${current}); reload and retry`,
+      {
+        vi: `${what.vi} đã được người khác sửa (phiên bản ${current}), hãy tải lại`,
+        en: `${what.en} was changed by someone else (version ${current}); reload and retry`,
+      },
       { currentVersion: current },
     );
   }
@@ -40,8 +45,9 @@ export function assertVersion(
 
 export function requireVersion(expected: number | undefined): number {
   if (expected === undefined)
-    throw badRequest(
-      'version: cần phiên bản đã đọc (If-Match hoặc body.version) / the version you read is required (If-Match header or body.version)',
-    );
+    throw badField('version', {
+      vi: 'cần phiên bản đã đọc (If-Match hoặc body.version)',
+      en: 'the version you read is required (If-Match header or body.version)',
+    });
   return expected;
 }

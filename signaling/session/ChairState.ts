@@ -1,4 +1,4 @@
-import { badRequest, conflict, notFound } from '../../protocol/errors.js';
+import { badField, conflict, notFound } from '../../protocol/errors.js';
 import type { SessionState } from '../../protocol/socket.js';
 
 export type SessionStatus = SessionState['status'];
@@ -147,7 +147,10 @@ export class ChairState {
   start(options: { keepItCall?: boolean } = {}): ChairChange {
     if (this.status === 'live') return none;
     if (this.status === 'ended')
-      throw conflict('Phiên họp đã kết thúc / The session has ended', { status: this.status });
+      throw conflict(
+        { vi: 'Phiên họp đã kết thúc', en: 'The session has ended' },
+        { status: this.status },
+      );
     this.status = 'live';
     this.startedAt = new Date(this.now()).toISOString();
     this.agendaIndex = Math.max(this.agendaIndex, this.agendaLength > 0 ? 0 : -1);
@@ -171,7 +174,10 @@ export class ChairState {
 
   setAgendaItem(index: number): ChairChange {
     if (index >= this.agendaLength)
-      throw badRequest(`index: the agenda has ${this.agendaLength} items`);
+      throw badField('index', {
+        vi: `Chương trình chỉ có ${this.agendaLength} mục`,
+        en: `The agenda has ${this.agendaLength} items`,
+      });
     this.agendaIndex = index;
     return none;
   }
@@ -235,7 +241,10 @@ export class ChairState {
   startItCall(siteId: string): ChairChange {
     this.requireSite(siteId);
     if (this.status === 'live')
-      throw conflict('Không gọi riêng trong phiên họp / No IT call during the session');
+      throw conflict({
+        vi: 'Không gọi riêng trong phiên họp',
+        en: 'No IT call during the session',
+      });
     const itCall = this.setItCall(siteId);
     return itCall.from === itCall.to ? none : { media: true, itCall };
   }
@@ -273,16 +282,20 @@ export class ChairState {
 
   private requireLive(): void {
     if (this.status !== 'live')
-      throw conflict('Phiên họp chưa bắt đầu / The session has not started', {
-        status: this.status,
-      });
+      throw conflict(
+        { vi: 'Phiên họp chưa bắt đầu', en: 'The session has not started' },
+        {
+          status: this.status,
+        },
+      );
   }
 
   private requireSite(siteId: string): string {
     if (!this.siteIds.has(siteId))
-      throw notFound(
-        `Điểm cầu ${siteId} không thuộc hội nghị / site ${siteId} is not part of this meeting`,
-      );
+      throw notFound({
+        vi: `Điểm cầu ${siteId} không thuộc hội nghị`,
+        en: `site ${siteId} is not part of this meeting`,
+      });
     return siteId;
   }
 }

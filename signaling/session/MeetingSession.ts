@@ -5,6 +5,7 @@ import type { MediaLogger } from '../../media/MediaLogger.js';
 import type { Room } from '../../media/Room.js';
 import { AppError, notFound } from '../../protocol/errors.js';
 import type { EndpointRole, SessionState } from '../../protocol/socket.js';
+import type { Text } from '../../protocol/text.js';
 import { ConnectionCheck } from '../ConnectionCheck.js';
 import type { RuleState } from '../mediaRules.js';
 import { type ChairChange, ChairState } from './ChairState.js';
@@ -88,7 +89,11 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
       const p = this.participants.get(endpointId);
       if (!p) return;
       p.media = undefined;
-      p.socket?.emit('mediaRestarted', { reason });
+      // The media layer's reason is for the log; the page only re-creates its transports.
+      this.log.info({ endpointId, reason }, 'endpoint media lost');
+      p.socket?.emit('mediaRestarted', {
+        reason: { vi: 'Máy chủ media đã khởi động lại', en: 'The media server restarted' },
+      });
     });
     options.room.on('activeSpeaker', (endpointId) => {
       if (endpointId === this.activeSpeaker) return;
@@ -164,11 +169,15 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
   /** A socket for an endpoint arrives; a second tab takes over and the first is told why. */
   attach(identity: ParticipantIdentity, socket: Socket): Participant {
     if (this.closed || this.ending)
-      throw new AppError('unavailable', 'Phiên họp đã kết thúc / The session has ended');
+      throw new AppError('unavailable', {
+        vi: 'Phiên họp đã kết thúc',
+        en: 'The session has ended',
+      });
     if (identity.siteId !== undefined && !this.chair.hasSite(identity.siteId))
-      throw notFound(
-        'Điểm cầu này không còn tham dự hội nghị / This site no longer takes part in the meeting',
-      );
+      throw notFound({
+        vi: 'Điểm cầu này không còn tham dự hội nghị',
+        en: 'This site no longer takes part in the meeting',
+      });
     this.idle.clear();
     let p = this.participants.get(identity.endpointId);
     if (!p) {
@@ -179,7 +188,10 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
     if (previous && previous.id !== socket.id) {
       this.log.info({ endpointId: p.endpointId }, 'endpoint taken over by a new connection');
       previous.emit('replaced', {
-        reason: 'Điểm cầu đã được mở ở một cửa sổ khác / This site was opened in another window',
+        reason: {
+          vi: 'Điểm cầu đã được mở ở một cửa sổ khác',
+          en: 'This site was opened in another window',
+        },
       });
       previous.data.replaced = true;
       previous.disconnect(true);
@@ -209,7 +221,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
   }
 
   /** Server-side removal (link revoked, site removed): tell the page why, then drop it. */
-  disconnect(endpointId: string, reason: string): void {
+  disconnect(endpointId: string, reason: Text): void {
     const p = this.participants.get(endpointId);
     const socket = p?.socket;
     if (!p || !socket) return;
@@ -239,12 +251,15 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
   async mediaOf(p: Participant): Promise<MediaEndpoint> {
     if (p.media && !p.media.isClosed) return p.media;
     if (this.ending || this.room.isClosed)
-      throw new AppError('unavailable', 'Phiên họp đã kết thúc / The session has ended');
+      throw new AppError('unavailable', {
+        vi: 'Phiên họp đã kết thúc',
+        en: 'The session has ended',
+      });
     const media = await this.room.addEndpoint(p.endpointId);
     if (!p.socket) {
       // The socket left while the endpoint was being placed.
       media.close('endpoint gone');
-      throw new AppError('unavailable', 'Kết nối đã đóng / The connection has closed');
+      throw new AppError('unavailable', { vi: 'Kết nối đã đóng', en: 'The connection has closed' });
     }
     p.media = media;
     return media;
@@ -292,10 +307,10 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
       if (p.siteId === undefined) continue;
       const name = info.sites.get(p.siteId);
       if (name === undefined) {
-        this.disconnect(
-          p.endpointId,
-          'Điểm cầu này không còn tham dự hội nghị / This site no longer takes part in the meeting',
-        );
+        this.disconnect(p.endpointId, {
+          vi: 'Điểm cầu này không còn tham dự hội nghị',
+          en: 'This site no longer takes part in the meeting',
+        });
         this.participants.delete(p.endpointId);
         this.broadcaster.gone(p.endpointId);
       } else if (p.name !== name) {
@@ -313,10 +328,10 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
    * Ends the session, whoever asked: tells every endpoint why, closes the media, writes the
    * store (end or cancel), then closes the sockets. One promise for concurrent callers.
    */
-  end(actor: string, reason: string, action: EndAction = 'end'): Promise<void> {
+  end(actor: string, reason: Text, action: EndAction = 'end'): Promise<void> {
     this.ending ??= (async () => {
       const change = this.chair.end();
-      this.log.info({ actor, reason, action }, 'session ended');
+      this.log.info({ actor, reason: reason.en, action }, 'session ended');
       this.broadcaster.broadcast('sessionEnded', { reason });
       await this.apply(change);
       this.room.close('ended');

@@ -1,4 +1,5 @@
 import type { Server } from 'socket.io';
+import { siteEndpointId } from '../../protocol/endpoints.js';
 import type {
   EndpointRole,
   NotificationName,
@@ -175,7 +176,7 @@ export class SessionBroadcaster {
       endpointId === undefined ||
       endpointId === 'station' ||
       endpointId === 'chair' ||
-      (floor !== undefined && endpointId === `site:${floor}`);
+      (floor !== undefined && endpointId === siteEndpointId(floor));
     if (public_) {
       this.broadcast('activeSpeakerChanged', endpointId ? { endpointId } : {});
       return;

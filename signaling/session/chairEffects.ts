@@ -1,4 +1,5 @@
 import type { MediaLogger } from '../../media/MediaLogger.js';
+import { siteEndpointId } from '../../protocol/endpoints.js';
 import type { ChairChange } from './ChairState.js';
 import type { ConsumerReconciler } from './ConsumerReconciler.js';
 import type { Participant } from './Participant.js';
@@ -34,12 +35,12 @@ export async function applyChairChange(
   if (change.media) ctx.consumers.all();
   if (options.session !== false) ctx.sessionChanged();
   const sites = [...(change.muted ?? []), ...(change.unmuted ?? [])];
-  b.changed(...sites.flatMap((id) => ctx.participant(`site:${id}`) ?? []));
+  b.changed(...sites.flatMap((id) => ctx.participant(siteEndpointId(id)) ?? []));
 }
 
 /** The chair's mute is enforced on the server: the site's microphone producer is paused. */
 async function enforceMute(ctx: ChairEffectsContext, siteId: string, muted: boolean) {
-  const p = ctx.participant(`site:${siteId}`);
+  const p = ctx.participant(siteEndpointId(siteId));
   if (!p) return;
   for (const producer of p.media?.producers.values() ?? []) {
     if (producer.appData.source !== 'microphone') continue;
@@ -51,7 +52,7 @@ async function enforceMute(ctx: ChairEffectsContext, siteId: string, muted: bool
 
 function itCallChanged(ctx: ChairEffectsContext, { from, to }: { from?: string; to?: string }) {
   for (const id of [from, to]) {
-    const p = id ? ctx.participant(`site:${id}`) : undefined;
+    const p = id ? ctx.participant(siteEndpointId(id)) : undefined;
     p?.socket?.emit('itCallChanged', to === id && to ? { siteId: to } : {});
   }
   ctx.broadcaster.broadcast('itCallChanged', to ? { siteId: to } : {}, ['it', 'chair']);

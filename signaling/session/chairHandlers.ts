@@ -1,4 +1,6 @@
+import { siteEndpointId } from '../../protocol/endpoints.js';
 import { AppError, forbidden, notFound } from '../../protocol/errors.js';
+import { sameText } from '../../protocol/text.js';
 import type { HandlerGroup } from './handlerTypes.js';
 import type { MeetingSession } from './MeetingSession.js';
 
@@ -22,7 +24,7 @@ export function chairHandlers(s: MeetingSession): HandlerGroup<ChairRequest> {
   return {
     raiseHand: async (p) => {
       if (p.role !== 'site' || p.siteId === undefined)
-        throw forbidden('Chỉ điểm cầu mới xin phát biểu / Only sites raise a hand');
+        throw forbidden({ vi: 'Chỉ điểm cầu mới xin phát biểu', en: 'Only sites raise a hand' });
       await s.apply(chair.raiseHand(p.siteId));
       return {};
     },
@@ -36,9 +38,12 @@ export function chairHandlers(s: MeetingSession): HandlerGroup<ChairRequest> {
       s.start(p.endpointId, payload.keepItCall ? { keepItCall: true } : {}),
 
     endSession: async (p, payload) => {
+      // What the chair typed is shown as typed, in both views.
       await s.end(
         p.endpointId,
-        payload.reason ?? 'Chủ trì kết thúc hội nghị / The chair ended the meeting',
+        payload.reason
+          ? sameText(payload.reason)
+          : { vi: 'Chủ trì kết thúc hội nghị', en: 'The chair ended the meeting' },
       );
       return {};
     },
@@ -74,10 +79,11 @@ export function chairHandlers(s: MeetingSession): HandlerGroup<ChairRequest> {
     },
 
     startItCall: async (_p, payload) => {
-      if (!s.participant(`site:${payload.siteId}`)?.online)
-        throw notFound(
-          `Điểm cầu ${payload.siteId} chưa kết nối / site ${payload.siteId} is not connected`,
-        );
+      if (!s.participant(siteEndpointId(payload.siteId))?.online)
+        throw notFound({
+          vi: `Điểm cầu ${payload.siteId} chưa kết nối`,
+          en: `site ${payload.siteId} is not connected`,
+        });
       await s.apply(chair.startItCall(payload.siteId));
       return { siteId: payload.siteId };
     },
@@ -101,7 +107,10 @@ type CheckRequest =
 export function checkHandlers(s: MeetingSession): HandlerGroup<CheckRequest> {
   const checks = () => {
     if (!s.check)
-      throw new AppError('unavailable', 'Kiểm tra kết nối chưa được bật / Checks are not enabled');
+      throw new AppError('unavailable', {
+        vi: 'Kiểm tra kết nối chưa được bật',
+        en: 'Checks are not enabled',
+      });
     return s.check;
   };
   return {

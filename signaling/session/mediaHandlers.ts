@@ -1,5 +1,5 @@
 import type { types } from 'mediasoup';
-import { badRequest, forbidden, notFound } from '../../protocol/errors.js';
+import { badField, forbidden, notFound } from '../../protocol/errors.js';
 import type { HandlerGroup } from './handlerTypes.js';
 import type { MeetingSession } from './MeetingSession.js';
 import type { Participant } from './Participant.js';
@@ -30,19 +30,31 @@ const plain = (x: unknown) => x as Record<string, unknown>;
 
 function transportOf(p: Participant, transportId: string) {
   const transport = p.media?.transport(transportId);
-  if (!transport) throw notFound(`transportId: no transport ${transportId} for this endpoint`);
+  if (!transport)
+    throw notFound({
+      vi: `transportId: điểm này không có transport ${transportId}`,
+      en: `transportId: no transport ${transportId} for this endpoint`,
+    });
   return transport;
 }
 
 function producerOf(p: Participant, producerId: string) {
   const producer = p.media?.producers.get(producerId);
-  if (!producer) throw notFound(`producerId: no producer ${producerId} for this endpoint`);
+  if (!producer)
+    throw notFound({
+      vi: `producerId: điểm này không có producer ${producerId}`,
+      en: `producerId: no producer ${producerId} for this endpoint`,
+    });
   return producer;
 }
 
 function consumerOf(p: Participant, consumerId: string) {
   const consumer = p.media?.consumers.get(consumerId);
-  if (!consumer) throw notFound(`consumerId: no consumer ${consumerId} for this endpoint`);
+  if (!consumer)
+    throw notFound({
+      vi: `consumerId: điểm này không có consumer ${consumerId}`,
+      en: `consumerId: no consumer ${consumerId} for this endpoint`,
+    });
   return consumer;
 }
 
@@ -67,9 +79,10 @@ export function mediaHandlers(s: MeetingSession): HandlerGroup<MediaRequest> {
 
     createTransport: async (p, payload) => {
       if (payload.direction === 'send' && p.role === 'it' && s.chair.current === 'live') {
-        throw forbidden(
-          'Tổ kỹ thuật không phát trong phiên họp / IT staff do not send during the session',
-        );
+        throw forbidden({
+          vi: 'Tổ kỹ thuật không phát trong phiên họp',
+          en: 'IT staff do not send during the session',
+        });
       }
       const media = await s.mediaOf(p);
       const transport = await media.createTransport(payload.direction);
@@ -101,16 +114,23 @@ export function mediaHandlers(s: MeetingSession): HandlerGroup<MediaRequest> {
 
     produce: async (p, payload) => {
       if (p.role === 'chair' || (p.role === 'it' && s.chair.current === 'live')) {
-        throw forbidden('Trang này không phát hình, tiếng / This page does not send media');
+        throw forbidden({
+          vi: 'Trang này không phát hình, tiếng',
+          en: 'This page does not send media',
+        });
       }
       if (payload.source === 'screen' && p.role !== 'station') {
-        throw forbidden(
-          'Chỉ điểm cầu chính được chia sẻ màn hình / Only the main point shares its screen',
-        );
+        throw forbidden({
+          vi: 'Chỉ điểm cầu chính được chia sẻ màn hình',
+          en: 'Only the main point shares its screen',
+        });
       }
       const expectedKind = payload.source === 'microphone' ? 'audio' : 'video';
       if (payload.kind !== expectedKind)
-        throw badRequest(`kind: source ${payload.source} must be ${expectedKind}`);
+        throw badField('kind', {
+          vi: `Nguồn ${payload.source} phải là ${expectedKind}`,
+          en: `Source ${payload.source} must be ${expectedKind}`,
+        });
       transportOf(p, payload.transportId);
       const media = await s.mediaOf(p);
       const mutedByChair = payload.source === 'microphone' && s.chair.isMuted(p.siteId);
@@ -152,9 +172,10 @@ export function mediaHandlers(s: MeetingSession): HandlerGroup<MediaRequest> {
         p.selfMuted = false;
         if (s.chair.isMuted(p.siteId)) {
           s.participantChanged(p);
-          throw forbidden(
-            'Chủ trì đang tắt micro của điểm cầu này / The chair has muted this site',
-          );
+          throw forbidden({
+            vi: 'Chủ trì đang tắt micro của điểm cầu này',
+            en: 'The chair has muted this site',
+          });
         }
       }
       await producer.resume();

@@ -1,7 +1,7 @@
 import type { Server } from 'socket.io';
 import type { MediaLogger } from '../../media/MediaLogger.js';
 import type { Room } from '../../media/Room.js';
-import type { CheckThresholdsLike } from '../../protocol/check.js';
+import type { CheckThresholds } from '../../protocol/check.js';
 import type { CheckHooks } from '../ConnectionCheck.js';
 import type { QualityThresholds } from '../quality.js';
 import type { ChairSnapshot } from './ChairState.js';
@@ -45,6 +45,6 @@ export interface MeetingSessionOptions {
   /** With nobody connected for this long the session closes its media (ms). Default 2 min. */
   idleCloseMs?: number;
   /** The connection check: persistence hooks, thresholds, how long it measures. */
-  check?: { hooks: CheckHooks; thresholds: CheckThresholdsLike; measureMs?: number };
+  check?: { hooks: CheckHooks; thresholds: CheckThresholds; measureMs?: number };
   onClosed: () => void;
 }

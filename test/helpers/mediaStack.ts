@@ -65,7 +65,8 @@ export async function startMediaStack(
     logger: testLogger,
     authenticate: async ({ token }) => {
       const p = token ? opts.tokens[token] : undefined;
-      if (!p) throw new AppError('unauthorized', 'Liên kết không hợp lệ / Invalid link');
+      if (!p)
+        throw new AppError('unauthorized', { vi: 'Liên kết không hợp lệ', en: 'Invalid link' });
       return p;
     },
     meetingInfo: async () => opts.info ?? { title: 'Hội nghị thử', sites, agendaLength: 3 },

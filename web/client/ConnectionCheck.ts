@@ -2,12 +2,12 @@ import type { z } from 'zod';
 import type {
   CheckResult,
   ClientFigures,
-  checkNotifications,
   DownlinkFigures,
   ReceiverFigures,
-  SiteReadiness,
   UplinkFigures,
 } from '../../protocol/check.js';
+import type { checkNotifications } from '../../protocol/checkSocket.js';
+import type { SiteReadiness } from '../../protocol/readiness.js';
 import { notifications } from '../../protocol/socket.js';
 import { receiverFigures, watchSender } from './checkStats.js';
 import type { MeetingClient } from './MeetingClient.js';

@@ -13,15 +13,17 @@ import {
   type RequestPayload,
   type SessionState,
 } from '../../protocol/socket.js';
+import type { Text } from '../../protocol/text.js';
 
-/** Raised when the server answers a request with an error; carries its stable code. */
+/** A refused request or handshake: the server's code and its words in both languages. */
 export class RequestError extends Error {
   override readonly name = 'RequestError';
   constructor(
     readonly code: string,
-    message: string,
+    readonly text?: Text,
+    readonly details?: Record<string, unknown>,
   ) {
-    super(message);
+    super(text?.en ?? code);
   }
 }
 
@@ -50,7 +52,7 @@ export interface MeetingClientOptions {
 /** A refused handshake's reason; `details.ownerUrl` names the node that runs the meeting. */
 interface ConnectErrorData {
   code: string;
-  message: string;
+  message: Text;
   details?: { ownerUrl?: unknown };
 }
 
@@ -68,12 +70,12 @@ interface ClientEvents {
   floorGranted: string;
   floorRevoked: string;
   activeSpeaker: string | undefined;
-  replaced: string;
+  replaced: Text;
   /** This connection's access ended (link revoked, site removed, login ended): it stops. */
-  revoked: string;
+  revoked: Text;
   /** The meeting's record changed: the page reads it again. */
   meetingUpdated: undefined;
-  ended: string;
+  ended: Text;
   error: Error;
 }
 
@@ -175,7 +177,7 @@ export class MeetingClient {
       // which places the meeting on a live node and sends us there.
       if (!data) this.managerUri = this.homeUrl;
       if (data && ['unauthorized', 'forbidden', 'not_found'].includes(data.code)) {
-        this.emit('error', new RequestError(data.code, data.message));
+        this.emit('error', new RequestError(data.code, data.message, data.details));
         this.close();
       } else this.setState('reconnecting');
     });
@@ -336,9 +338,15 @@ export class MeetingClient {
         .timeout(timeoutMs)
         .emit(name, payload, (err: Error | null, answer: Ack<RequestAnswer<N>>) => {
           if (err)
-            return fail(new RequestError('timeout', `${name}: no answer in ${timeoutMs} ms`));
+            return fail(
+              new RequestError('timeout', {
+                vi: `${name}: máy chủ không trả lời sau ${timeoutMs} ms`,
+                en: `${name}: no answer in ${timeoutMs} ms`,
+              }),
+            );
           if (answer.ok) ok(answer.data);
-          else fail(new RequestError(answer.error.code, answer.error.message));
+          else
+            fail(new RequestError(answer.error.code, answer.error.message, answer.error.details));
         });
     });
   }

@@ -3,16 +3,9 @@ import {
   causeLabels,
   type Reason,
   reasonsByCause,
+  reasonText,
 } from '../../protocol/check.js';
-import type { Lang } from './i18n.js';
-
-/** A reason's text in one language; results stored before `text` existed split `message`. */
-export function reasonText(r: Reason, lang: Lang): string {
-  if (r.text) return r.text[lang];
-  const i = r.message.indexOf(' / ');
-  if (i < 0) return r.message;
-  return lang === 'vi' ? r.message.slice(0, i) : r.message.slice(i + 3);
-}
+import { type Lang, localize } from './i18n.js';
 
 const mark: Record<Reason['severity'], string> = { fail: '✗', degraded: '!', info: 'ℹ' };
 
@@ -28,20 +21,22 @@ export function CheckReasons(props: { reasons: readonly Reason[]; lang: Lang; co
     <div class={props.compact ? 'reasons figures' : 'reasons'} data-testid="check-reasons">
       {groups.map(([cause, reasons]) => (
         <div key={cause} data-cause={cause}>
-          <strong>{causeLabels[cause][lang]}</strong>
+          <strong>{localize(causeLabels[cause], lang)}</strong>
           <ul>
             {reasons.map((r) => (
               <li key={r.code} data-code={r.code} data-severity={r.severity}>
                 <span aria-hidden="true" class={`sev-${r.severity}`}>
                   {mark[r.severity]}
                 </span>{' '}
-                {reasonText(r, lang)}
+                {localize(reasonText(r), lang)}
               </li>
             ))}
           </ul>
           {props.compact
             ? null
-            : [...new Set(reasons.flatMap((r) => (r.advice ? [r.advice[lang]] : [])))].map((a) => (
+            : [
+                ...new Set(reasons.flatMap((r) => (r.advice ? [localize(r.advice, lang)] : []))),
+              ].map((a) => (
                 <div key={a} class="advice">
                   {lang === 'vi' ? 'Cách khắc phục: ' : 'What to do: '}
                   {a}

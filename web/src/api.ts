@@ -1,29 +1,37 @@
+import { errorBodySchema, type FieldError } from '../../protocol/errors.js';
+import type { Text } from '../../protocol/text.js';
 import type { Lang, MessageKey, Translate } from './i18n.js';
-import { pickServerMessage } from './i18n.js';
+import { localize } from './i18n.js';
 
-/** An HTTP or socket error, with the server's stable code and its message. */
+/** An HTTP or socket error, with the server's stable code and its words in both languages. */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
   constructor(
     readonly code: string,
-    message: string,
+    /** The server's message; absent when the page itself saw the failure (network, status). */
+    readonly text?: Text,
     readonly status = 0,
     readonly details?: Record<string, unknown>,
+    readonly fields: readonly FieldError[] = [],
   ) {
-    super(message);
+    super(text?.en ?? code);
+  }
+
+  /** The error a response body describes (any body: a proxy's page reads as its status). */
+  static fromBody(status: number, body: unknown, fallback?: Text): ApiError {
+    const parsed = errorBodySchema.safeParse(body);
+    if (!parsed.success) return new ApiError(codeOfStatus(status), fallback, status);
+    const e = parsed.data;
+    return new ApiError(e.code, e.message, status, e.details, e.fields ?? []);
   }
 
   /**
-   * Field paths named in a 400 ("body.sites.2.siteId: …"), mapped to their message, so forms
-   * can mark the field to fix.
+   * The fields a 400 names, by path inside the body ("sites.2.siteId"), with their message, so
+   * forms can mark the field to fix.
    */
   fieldErrors(lang: Lang): Record<string, string> {
     const out: Record<string, string> = {};
-    if (this.code !== 'bad_request') return out;
-    for (const part of this.message.split(/; (?=[\w.]+: )/)) {
-      const m = /^(?:body\.)?([\w.]+): (.*)$/s.exec(part);
-      if (m) out[m[1]!] = pickServerMessage(m[2]!, lang);
-    }
+    for (const f of this.fields) out[f.path.replace(/^body\./, '')] = localize(f.message, lang);
     return out;
   }
 }
@@ -73,7 +81,7 @@ export async function api<T>(
     });
   } catch (err) {
     if ((err as Error).name === 'AbortError') throw err;
-    throw new ApiError('network', (err as Error).message);
+    throw new ApiError('network');
   }
   const text = await response.text();
   let data: unknown;
@@ -85,22 +93,12 @@ export async function api<T>(
   if (!response.ok) {
     if (response.status === 401 && !bearer && !path.startsWith('/api/auth/'))
       for (const fn of unauthorizedListeners) fn();
-    const e = (data ?? {}) as {
-      code?: string;
-      message?: string;
-      details?: Record<string, unknown>;
-    };
-    throw new ApiError(
-      e.code ?? codeOfStatus(response.status),
-      e.message ?? response.statusText,
-      response.status,
-      e.details,
-    );
+    throw ApiError.fromBody(response.status, data);
   }
   return data as T;
 }
 
-function codeOfStatus(status: number): string {
+export function codeOfStatus(status: number): string {
   if (status === 400) return 'bad_request';
   if (status === 401) return 'unauthorized';
   if (status === 403) return 'forbidden';
@@ -141,17 +139,21 @@ export function explain(
   unauthorized?: MessageKey,
 ): Explained {
   const code = (err as { code?: unknown })?.code;
-  const message = err instanceof Error ? err.message : String(err);
+  // The server's words (ApiError, or a socket acknowledgement's RequestError).
+  const text = (err as { text?: Text })?.text;
+  const said = text ? localize(text, lang) : undefined;
   // A conflict other than a stale version (a state that forbids it) is best said in the server's words.
   const details = (err as { details?: Record<string, unknown> })?.details;
-  if (code === 'conflict' && details?.currentVersion === undefined && message) {
-    return { advice: pickServerMessage(message, lang) };
+  if (code === 'conflict' && details?.currentVersion === undefined && said) {
+    return { advice: said };
   }
   if (typeof code === 'string' && code in adviceByCode) {
     const key = code === 'unauthorized' && unauthorized ? unauthorized : adviceByCode[code]!;
     const advice = t(key);
-    const showDetail = !['network', 'timeout', 'internal'].includes(code) && message;
-    return showDetail ? { advice, detail: pickServerMessage(message, lang) } : { advice };
+    const showDetail = !['network', 'timeout', 'internal'].includes(code) && said;
+    return showDetail ? { advice, detail: said } : { advice };
   }
-  return { advice: t('errInternal'), detail: pickServerMessage(message, lang) };
+  // Not from the server: a failure of the page itself, in its own (English) words.
+  const message = err instanceof Error ? err.message : String(err);
+  return { advice: t('errInternal'), detail: said ?? message };
 }

@@ -74,7 +74,10 @@ async function start(opts: StartOptions): Promise<void> {
     'floorGranted',
     'floorRevoked',
   ] as const) {
-    client.on(e, (v) => log.push(`${e}:${String(v)}`));
+    // Reasons are text in both languages: the log keeps the Vietnamese.
+    client.on(e, (v) =>
+      log.push(`${e}:${typeof v === 'object' && v !== null && 'vi' in v ? v.vi : String(v)}`),
+    );
   }
   client.on('error', (err) => log.push(`error:${err.message}`));
   client.subscribe('recordingChanged', (s) => log.push(`recordingChanged:${s.recording}`));

@@ -1,5 +1,6 @@
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
+import type { Text } from '../../protocol/text.js';
 
 /*
  * Vietnamese first, English second. Every string a person reads lives here, so the English
@@ -864,22 +865,9 @@ export function translator(lang: Lang): Translate {
   };
 }
 
-/**
- * Server messages are "Vietnamese / English" (several joined by "; ", each maybe prefixed by a
- * field path). Picks the part in the reader's language.
- */
-export function pickServerMessage(message: string, lang: Lang): string {
-  // Several zod issues are joined by "; " and each starts with its field path.
-  return message
-    .split(/; (?=[\w.]+: )/)
-    .map((part) => {
-      const body = part.replace(/^[\w.]+: /, '');
-      const m = / \/ (?=[A-Z0-9"'(])/.exec(body);
-      if (!m) return body;
-      return lang === 'vi' ? body.slice(0, m.index) : body.slice(m.index + 3);
-    })
-    .join('; ')
-    .normalize('NFC');
+/** Text that travels as data (server messages, labels of the contract) in the reader's language. */
+export function localize(text: Text, lang: Lang): string {
+  return text[lang].normalize('NFC');
 }
 
 export interface I18n {

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { Meeting } from '../../../protocol/meetings.js';
 import {
   type ChecklistItem,
   checklistItems,
@@ -7,13 +8,12 @@ import {
   type ReadinessState,
   readinessLabels,
   type SiteReadiness,
-} from '../../../protocol/check.js';
-import type { Meeting } from '../../../protocol/meetings.js';
+} from '../../../protocol/readiness.js';
 import type { Site } from '../../../protocol/sites.js';
 import { formatDateTime, formatTime } from '../../../protocol/time.js';
 import { ApiError, api } from '../api.js';
 import { CheckReasons, computerLine } from '../CheckReasons.js';
-import { useI18n } from '../i18n.js';
+import { localize, useI18n } from '../i18n.js';
 import { checkRequest, onCheckNotification } from '../live/checkApi.js';
 import { useMeeting } from '../live/useMeeting.js';
 import { ErrorNotice, Notice, QualityBadge, toast } from '../ui.js';
@@ -43,7 +43,7 @@ export function ReadinessBadge(props: { state: ReadinessState }) {
   const { lang } = useI18n();
   return (
     <span class={`badge ${readinessClass(props.state)}`} data-testid="readiness-state">
-      {readinessLabels[props.state][lang]}
+      {localize(readinessLabels[props.state], lang)}
     </span>
   );
 }
@@ -77,12 +77,6 @@ function Figures(props: { r: SiteReadiness }) {
   );
 }
 
-function pickPart(message: string, lang: 'vi' | 'en'): string {
-  const i = message.indexOf(' / ');
-  if (i < 0) return message;
-  return lang === 'vi' ? message.slice(0, i) : message.slice(i + 3);
-}
-
 function ChecklistCell(props: { r: SiteReadiness | undefined }) {
   const { lang, t } = useI18n();
   const cl = props.r?.checklist;
@@ -96,7 +90,9 @@ function ChecklistCell(props: { r: SiteReadiness | undefined }) {
       </span>{' '}
       <span class="muted">{formatTime(cl.confirmedAt)}</span>
       {missing.length ? (
-        <div class="figures">{missing.map((k) => checklistLabels[k][lang]).join(', ')}</div>
+        <div class="figures">
+          {missing.map((k) => localize(checklistLabels[k], lang)).join(', ')}
+        </div>
       ) : null}
     </div>
   );
@@ -189,7 +185,7 @@ export function ReadinessBoard(props: {
     setActionError(undefined);
     try {
       const c = live.client;
-      if (!c) throw new ApiError('unavailable', t('errUnavailable'));
+      if (!c) throw new ApiError('unavailable');
       const res = await checkRequest(c, 'requestCheck', siteId ? { siteId } : {});
       toast(
         `${t('checkRequested')}${res.offline.length ? ` ${t('offline')}: ${res.offline.map((id) => props.directory.get(id)?.name ?? id).join(', ')}` : ''}`,
@@ -225,9 +221,9 @@ export function ReadinessBoard(props: {
       {readiness?.problems.length ? (
         <Notice kind="warn">
           <ul style={{ margin: 0, paddingLeft: '18px' }}>
-            {readiness.problems.map((p) => (
-              <li key={p.siteId}>
-                <strong>{p.siteName}</strong>: {pickPart(p.message, lang)}
+            {readiness.problems.map((p, i) => (
+              <li key={`${p.siteId}-${i}`} data-testid="readiness-problem" data-kind={p.kind}>
+                <strong>{p.siteName}</strong>: {localize(p.message, lang)}
               </li>
             ))}
           </ul>
@@ -290,7 +286,7 @@ export function ReadinessBoard(props: {
                   </td>
                   <td>
                     <ReadinessBadge state={row.r?.state ?? 'unknown'} />
-                    {row.r?.note ? <div class="figures">{pickPart(row.r.note, lang)}</div> : null}
+                    {row.r?.note ? <div class="figures">{localize(row.r.note, lang)}</div> : null}
                   </td>
                   <td>{row.r ? <Figures r={row.r} /> : <span class="muted">{t('none')}</span>}</td>
                   <td>

@@ -130,8 +130,7 @@ function ReportForm(props: {
         body: form,
       });
       if (!res.ok) {
-        const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
-        throw new ApiError(body.code ?? 'bad_request', body.message ?? res.statusText, res.status);
+        throw ApiError.fromBody(res.status, await res.json().catch(() => undefined));
       }
     }, L.uploaded[lang]);
 

@@ -8,11 +8,7 @@ import { ErrorNotice } from '../ui.js';
 export async function openWithToken(path: string, download?: string): Promise<void> {
   const res = await fetch(path, { headers: authHeaders() });
   if (!res.ok)
-    throw new ApiError(
-      res.status === 401 ? 'unauthorized' : 'not_found',
-      res.statusText,
-      res.status,
-    );
+    throw new ApiError(res.status === 401 ? 'unauthorized' : 'not_found', undefined, res.status);
   const url = URL.createObjectURL(await res.blob());
   const a = document.createElement('a');
   a.href = url;

@@ -1,26 +1,20 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import type { CheckResult } from '../../../protocol/check.js';
 import {
   type ChecklistItem,
-  type CheckResult,
   checklistItems,
   checklistLabels,
   type SiteReadiness,
-} from '../../../protocol/check.js';
+} from '../../../protocol/readiness.js';
 import { formatTime } from '../../../protocol/time.js';
 import { onCheckRequested } from '../../client/ConnectionCheck.js';
 import { CheckReasons, computerLine } from '../CheckReasons.js';
-import { type Lang, useI18n } from '../i18n.js';
+import { localize, useI18n } from '../i18n.js';
 import { Checkbox, ErrorNotice, ProgressBar, TextField, toast } from '../ui.js';
 import { checkRequest } from './checkApi.js';
 import type { Devices } from './devices.js';
 import { type CheckStep, runSiteCheck, shownSteps, stepLabels } from './siteCheck.js';
 import type { MeetingLive } from './useMeeting.js';
-
-export function pickLang(message: string, lang: Lang): string {
-  const i = message.indexOf(' / ');
-  if (i < 0) return message;
-  return lang === 'vi' ? message.slice(0, i) : message.slice(i + 3);
-}
 
 /** The connection check: a progress bar through its steps, then "Sẵn sàng" / "Chưa đạt". */
 export function CheckPanel(props: {
@@ -131,7 +125,7 @@ export function CheckPanel(props: {
               ? t('checkStep', {
                   n: index + 1,
                   total: shownSteps.length,
-                  step: stepLabels[step][lang],
+                  step: localize(stepLabels[step], lang),
                 })
               : t('checkRunning')}
           </p>
@@ -139,7 +133,7 @@ export function CheckPanel(props: {
             {shownSteps.map((s, i) => (
               <li key={s} aria-current={i === index ? 'step' : undefined}>
                 <span aria-hidden="true">{i < index ? '✓' : i === index ? '▶' : '○'}</span>
-                <span class={i > index ? 'muted' : ''}>{stepLabels[s][lang]}</span>
+                <span class={i > index ? 'muted' : ''}>{localize(stepLabels[s], lang)}</span>
               </li>
             ))}
           </ol>
@@ -259,7 +253,7 @@ export function ChecklistPanel(props: { live: MeetingLive; expected?: number | u
           <Checkbox
             key={k}
             id={`cl-${k}`}
-            label={checklistLabels[k][lang]}
+            label={localize(checklistLabels[k], lang)}
             checked={items[k]}
             onChange={(v) => setItems({ ...items, [k]: v })}
           />

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { checkNotifications, type checkRequests } from '../../../protocol/check.js';
+import { checkNotifications, type checkRequests } from '../../../protocol/checkSocket.js';
 import type { MeetingClient } from '../../client/MeetingClient.js';
 
 /*

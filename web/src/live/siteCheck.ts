@@ -47,10 +47,10 @@ export interface SiteCheckOptions {
 
 export async function runSiteCheck(options: SiteCheckOptions): Promise<CheckOutcome> {
   if (!options.video || !options.audio) {
-    throw new ApiError(
-      'bad_request',
-      'Cần bật camera và micrô trước khi kiểm tra / Turn on the camera and microphone first',
-    );
+    throw new ApiError('bad_request', {
+      vi: 'Cần bật camera và micrô trước khi kiểm tra',
+      en: 'Turn on the camera and microphone first',
+    });
   }
   const ask = options.askSpeakers;
   return runConnectionCheck({
