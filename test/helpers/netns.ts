@@ -89,3 +89,44 @@ export function limitUplink(ns: SiteNamespace, kbit: number): void {
     '300ms',
   );
 }
+
+export interface NodeNamespace {
+  name: string;
+  /** The root namespace's end of the link (what the node reaches Redis at). */
+  hostIp: string;
+  /** The node's own address, announced for media and used in its URL. */
+  nodeIp: string;
+}
+
+/**
+ * A cluster node's own network namespace, joined to the root namespace by a veth pair in
+ * 10.201.N.0/24 (N from the pid and `index`). Names start with "cluster"; removed on teardown.
+ */
+export function createNodeNamespace(t: Test, index: number): NodeNamespace {
+  const n = (process.pid % 60) * 4 + index;
+  const tag = `${index}${process.pid % 10000}`;
+  const name = `cluster${tag}`;
+  const host = `cluster${tag}h`;
+  const inner = `cluster${tag}n`;
+  const hostIp = `10.201.${n}.1`;
+  const nodeIp = `10.201.${n}.2`;
+  const cleanup = () => {
+    try {
+      ip('link', 'del', host);
+    } catch {}
+    try {
+      ip('netns', 'del', name);
+    } catch {}
+  };
+  cleanup();
+  t.teardown(cleanup);
+  ip('netns', 'add', name);
+  ip('link', 'add', host, 'type', 'veth', 'peer', 'name', inner);
+  ip('link', 'set', inner, 'netns', name);
+  ip('addr', 'add', `${hostIp}/24`, 'dev', host);
+  ip('link', 'set', host, 'up');
+  ip('netns', 'exec', name, 'ip', 'addr', 'add', `${nodeIp}/24`, 'dev', inner);
+  ip('netns', 'exec', name, 'ip', 'link', 'set', inner, 'up');
+  ip('netns', 'exec', name, 'ip', 'link', 'set', 'lo', 'up');
+  return { name, hostIp, nodeIp };
+}
