@@ -23,7 +23,7 @@ t.test('IT actions on one node reach the session on the other', async (t) => {
   const a = await startServiceNode(t, 'node-a', { REDIS_URL: redis.url });
   const b = await startServiceNode(t, 'node-b', { REDIS_URL: redis.url });
   const nodes = { [a.url]: a, [b.url]: b };
-  await a.data.access.createUser(ADMIN.username, ADMIN.password, system);
+  await a.data.access.accounts.createUser(ADMIN.username, ADMIN.password, system);
   const cookie = await loginCookie(a.url, ADMIN);
 
   const main = await a.data.sites.create(

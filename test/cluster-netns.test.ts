@@ -130,7 +130,7 @@ t.test(
     const links = await data.access.issueMissingLinks(meeting.id, system);
     const token = (role: string, siteId?: string) =>
       links.find((l) => l.link.role === role && l.link.siteId === siteId)!.token;
-    await data.access.createUser(ADMIN.username, ADMIN.password, system);
+    await data.access.accounts.createUser(ADMIN.username, ADMIN.password, system);
 
     const locate = async (via: NodeProcess) => {
       const res = await fetch(`${via.url}/api/meetings/${meeting.id}/live`, {
