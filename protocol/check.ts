@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkAssessmentSchema } from './checkScore.js';
 import { reasonSchema } from './checkVerdict.js';
 import { idSchema } from './fields.js';
 
@@ -45,6 +46,11 @@ export const uplinkFiguresSchema = z.object({
   /** RTP packets the server received during the measurement. */
   packets: z.int().min(0),
   durationMs: ms,
+  /**
+   * Everything the site's datagrams carried to the server (RTP, resends, RTCP, with SRTP, UDP and
+   * IP headers), kbps: the rate the link itself ran at. Absent in results stored before it.
+   */
+  wireKbps: kbps.optional(),
 });
 export type UplinkFigures = z.infer<typeof uplinkFiguresSchema>;
 
@@ -90,6 +96,12 @@ export const senderFiguresSchema = z.object({
   encodeMs: ms.optional(),
   /** Median of the send path's bandwidth estimate (availableOutgoingBitrate), kbps. */
   estimateKbps: kbps.optional(),
+  /** What the camera's encoder put on the wire during the measurement (kbps, no resends). */
+  sentKbps: kbps.optional(),
+  /** The rate the calibrated probe was forced to send at (kbps). */
+  probeKbps: kbps.optional(),
+  /** What the encoder put on the wire during the probe (kbps): did it push what was asked? */
+  probeSentKbps: kbps.optional(),
 });
 export type SenderFigures = z.infer<typeof senderFiguresSchema>;
 
@@ -128,7 +140,11 @@ export const clientFiguresSchema = z.strictObject({
 });
 export type ClientFigures = z.infer<typeof clientFiguresSchema>;
 
-export const checkFiguresSchema = clientFiguresSchema.extend({ uplink: uplinkFiguresSchema });
+export const checkFiguresSchema = clientFiguresSchema.extend({
+  uplink: uplinkFiguresSchema,
+  /** What the server received while the page forced its calibrated probe rate. */
+  uplinkProbe: uplinkFiguresSchema.optional(),
+});
 export type CheckFigures = z.infer<typeof checkFiguresSchema>;
 
 // ---------------------------------------------------------------------------------------------
@@ -167,5 +183,7 @@ export const checkResultSchema = z.object({
   figures: checkFiguresSchema,
   verdict: verdictSchema,
   reasons: z.array(reasonSchema),
+  /** The grade and bandwidth as people read them; absent in results stored before it existed. */
+  assessment: checkAssessmentSchema.optional(),
 });
 export type CheckResult = z.infer<typeof checkResultSchema>;

@@ -32,7 +32,12 @@ export const checkRequests = {
   },
   /** Site: the server samples what it receives from this site for durationMs and answers. */
   measureUplink: {
-    payload: z.object({ checkId: id, durationMs: z.int().min(1000).max(30_000) }),
+    payload: z.object({
+      checkId: id,
+      durationMs: z.int().min(1000).max(30_000),
+      /** The page is forcing its probe rate: kept apart as the bandwidth probe. */
+      probe: z.boolean().optional(),
+    }),
     answer: uplinkFiguresSchema,
   },
   /** Site: the page's figures; the server adds its uplink figures, judges and stores. */

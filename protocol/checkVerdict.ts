@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CheckFigures, CheckThresholdsLike, Verdict } from './check.js';
+import { uplinkBandwidth } from './checkScore.js';
 import { sameText, type Text, textSchema } from './text.js';
 
 /*
@@ -240,9 +241,36 @@ export function evaluateCheck(
       { measured: r.decodeMs, limit: MAX_DECODE_MS, advice: ADVICE_COMPUTER },
     );
 
+  // The page's forced probe measured the link itself: its figure decides, not the encoder's.
+  const probed = f.uplinkProbe && f.sender?.probeKbps ? uplinkBandwidth(f) : undefined;
+  if (probed) {
+    const v = probed.kbps === undefined ? undefined : Math.round(probed.kbps);
+    if (v === undefined || (probed.bound === 'at-least' && v < th.minUplinkKbps))
+      add(
+        'uplink_not_measured',
+        'info',
+        {
+          vi: `Băng thông gửi đi: chưa đo được${probed.note ? ` (${probed.note.vi})` : ''}`,
+          en: `Uplink bandwidth: not measured${probed.note ? ` (${probed.note.en})` : ''}`,
+        },
+        { ...(v !== undefined ? { measured: v } : {}), limit: th.minUplinkKbps },
+      );
+    else if (v < th.minUplinkKbps)
+      add(
+        'uplink_low',
+        v < th.minUplinkKbps / 2 ? 'fail' : 'degraded',
+        {
+          vi: `Băng thông gửi đi ${v} kbps, cần ít nhất ${th.minUplinkKbps} kbps (đo bằng luồng thử ${f.sender?.probeKbps} kbps)`,
+          en: `Uplink ${v} kbps, at least ${th.minUplinkKbps} kbps needed (probed at ${f.sender?.probeKbps} kbps)`,
+        },
+        { measured: v, limit: th.minUplinkKbps, advice: ADVICE_LINK },
+      );
+  }
   const upWhy =
-    f.uplink.kbps < th.minUplinkKbps ? bitrateNotMeasured(f, th.minUplinkKbps) : undefined;
-  if (f.uplink.kbps < th.minUplinkKbps) {
+    !probed && f.uplink.kbps < th.minUplinkKbps
+      ? bitrateNotMeasured(f, th.minUplinkKbps)
+      : undefined;
+  if (!probed && f.uplink.kbps < th.minUplinkKbps) {
     const v = Math.round(f.uplink.kbps);
     if (upWhy)
       add(

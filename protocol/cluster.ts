@@ -14,5 +14,11 @@ export const clusterNodeSchema = z.object({
   mediaAddress: z.string(),
   startedAt: z.int(),
   heartbeatAt: z.int(),
-  load: z.object({ sessions: z.int(), endpoints: z.int(), consumers: z.int() }),
+  load: z.object({
+    sessions: z.int(),
+    endpoints: z.int(),
+    consumers: z.int(),
+    /** Media workers' CPU, percent of one core (averaged over the node's workers). */
+    workerCpu: z.number(),
+  }),
 });

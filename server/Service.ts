@@ -69,6 +69,8 @@ export class Service {
     readonly signaling: SignalingServer,
     readonly broadcast: BroadcastService,
     readonly metrics: Registry,
+    /** This node among the others on the same Redis (placement, bus, cascade). */
+    readonly cluster: ClusterNode,
   ) {}
 
   static async start(options: ServiceOptions): Promise<Service> {
@@ -162,6 +164,7 @@ export class Service {
         redisUrl,
         keys: data.store.keys,
         config,
+        pool,
         // NODE_URL, else the public URL; a test's port 0 is known only once listening.
         nodeUrl: () =>
           config.cluster.nodeUrl ??
@@ -182,6 +185,11 @@ export class Service {
       await cluster.attach(signaling);
       checks.attachSignaling(signaling);
       live.attach(signaling);
+      live.attachCluster({
+        bus: cluster.bus,
+        nodeId: cluster.nodeId,
+        ownerOf: async (meetingId) => (await cluster.placement.current(meetingId))?.nodeId,
+      });
       registerCheckMetrics(metrics, checks);
       registerLiveMetrics(metrics, signaling, pool);
       await app.register(metricsRoutes, {
@@ -229,6 +237,7 @@ export class Service {
         signaling,
         broadcast,
         metrics,
+        cluster,
       );
       if (config.demo) service.demo = await seedDemo(data, { logger });
       // Close order is the reverse of start order: http, then media, then Redis.

@@ -7,6 +7,7 @@ import {
   evaluateCheck,
   type UplinkFigures,
 } from '../protocol/check.js';
+import { assessCheck } from '../protocol/checkScore.js';
 import { siteEndpointId } from '../protocol/endpoints.js';
 import { badRequest, conflict, forbidden, notFound } from '../protocol/errors.js';
 import type { ChecklistInput, SiteReadiness } from '../protocol/readiness.js';
@@ -54,6 +55,8 @@ interface Running {
   /** Judged by the thresholds in force when it began. */
   thresholds: CheckThresholds;
   uplink?: UplinkFigures;
+  /** Received while the page forced its probe rate: the link's bandwidth. */
+  probe?: UplinkFigures;
 }
 
 const targetKbpsOf = (t: CheckThresholds) =>
@@ -134,7 +137,12 @@ export class ConnectionCheck {
   }
 
   /** Samples what the server receives from the site's producers for durationMs. */
-  async measureUplink(p: Participant, checkId: string, durationMs: number): Promise<UplinkFigures> {
+  async measureUplink(
+    p: Participant,
+    checkId: string,
+    durationMs: number,
+    probe = false,
+  ): Promise<UplinkFigures> {
     this.site(p);
     const run = this.current(p, checkId);
     const producers = [...(p.media?.producers.values() ?? [])].filter(
@@ -156,7 +164,13 @@ export class ConnectionCheck {
           jitterMs = Math.max(jitterMs, ((s.jitter ?? 0) / CLOCK_RATE[producer.kind]!) * 1000);
         }
       }
-      return { bytes, packets, lost, jitterMs, at: Date.now() };
+      // Every byte the site's transports received (resends and RTCP too): the link's rate.
+      let transportBytes = 0;
+      for (const transport of p.media?.transports.values() ?? []) {
+        if (transport.closed) continue;
+        for (const s of await transport.getStats()) transportBytes += s.bytesReceived ?? 0;
+      }
+      return { bytes, packets, lost, jitterMs, transportBytes, at: Date.now() };
     };
     const first = await totals();
     const jitters: number[] = [];
@@ -179,8 +193,13 @@ export class ConnectionCheck {
       jitterMs: Math.round(jitters[Math.floor(jitters.length / 2)] ?? last.jitterMs),
       packets,
       durationMs: elapsed,
+      // Plus 28 bytes of IP and UDP header per datagram (RTP packets; RTCP and resends are few).
+      wireKbps: Math.round(
+        ((Math.max(0, last.transportBytes - first.transportBytes) + 28 * packets) * 8) / elapsed,
+      ),
     };
-    run.uplink = uplink;
+    if (probe) run.probe = uplink;
+    else run.uplink = uplink;
     return uplink;
   }
 
@@ -192,7 +211,11 @@ export class ConnectionCheck {
         vi: 'Chưa đo chiều gửi',
         en: 'Measure the uplink (measureUplink) before submitting',
       });
-    const all = { ...figures, uplink: run.uplink };
+    const all = {
+      ...figures,
+      uplink: run.uplink,
+      ...(run.probe ? { uplinkProbe: run.probe } : {}),
+    };
     const { verdict, reasons } = evaluateCheck(all, run.thresholds);
     const finishedAt = Date.now();
     const result: CheckResult = {
@@ -204,11 +227,19 @@ export class ConnectionCheck {
       figures: all,
       verdict,
       reasons,
+      assessment: assessCheck(all),
     };
     this.stop(p);
     const readiness = await this.options.hooks.completed(siteId, result);
     this.log.info(
-      { siteId, checkId, verdict, reasons: reasons.map((r) => r.code), ms: result.durationMs },
+      {
+        siteId,
+        checkId,
+        verdict,
+        reasons: reasons.map((r) => r.code),
+        grade: result.assessment?.grade,
+        ms: result.durationMs,
+      },
       'check completed',
     );
     return { result, readiness };

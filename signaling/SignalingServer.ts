@@ -5,7 +5,7 @@ import type { MediaLogger } from '../media/MediaLogger.js';
 import { Room } from '../media/Room.js';
 import type { WorkerPool } from '../media/WorkerPool.js';
 import type { CheckThresholds } from '../protocol/check.js';
-import { endpointId, siteEndpointId } from '../protocol/endpoints.js';
+import { endpointId } from '../protocol/endpoints.js';
 import { AppError, toErrorBody } from '../protocol/errors.js';
 import type { EndpointRole, NotificationName, NotificationPayload } from '../protocol/socket.js';
 import type { Text } from '../protocol/text.js';
@@ -20,6 +20,7 @@ import {
   type SessionMeetingInfo,
 } from './session/MeetingSession.js';
 import { requestHandlers } from './session/requestHandlers.js';
+import { siteRoom } from './session/SessionBroadcaster.js';
 
 /** Who a connection is, as established by the server's access layer. */
 export interface SignalingPrincipal {
@@ -326,9 +327,8 @@ export class SignalingServer {
     payload: NotificationPayload<N>,
     to: { roles?: EndpointRole[]; siteId?: string },
   ): void {
-    if (to.siteId !== undefined) {
-      this.session(meetingId)?.participant(siteEndpointId(to.siteId))?.socket?.emit(name, payload);
-    }
+    // Rooms, so the notification reaches the page through the Redis adapter on any node.
+    if (to.siteId !== undefined) this.io.to(siteRoom(meetingId, to.siteId)).emit(name, payload);
     if (to.roles?.length) {
       this.io.to(to.roles.map((r) => `meeting:${meetingId}:${r}`)).emit(name, payload);
     }

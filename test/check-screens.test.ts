@@ -16,7 +16,8 @@ import { startTestRedis } from './helpers/redis.js';
 
 /*
  * The technician page and the IT readiness board for three sites checked in the open window:
- * a healthy one, one behind 5 % loss each way (the impaired relay) and one whose computer is
+ * a healthy one, one behind a bad link (5 % loss and 120 ms each way, the impaired relay) and one
+ * whose computer is
  * starved of CPU (its Chromium on one core, at a low priority, next to a busy loop). Screenshots
  * go to test-artifacts/check-*.png. Heavy (three browsers, ~2 min): runs with CHECK_SCREENS=1.
  */
@@ -24,7 +25,7 @@ const skip = process.env.CHECK_SCREENS === '1' ? false : 'set CHECK_SCREENS=1 (s
 const ADMIN = { username: 'it.so', password: 'mat-khau-rat-dai-2026' };
 const system: Actor = { kind: 'admin', id: 'test', name: 'test' };
 
-t.test('the check screens: healthy, lossy, CPU-starved', { skip }, async (t) => {
+t.test('the check screens: healthy, bad link, CPU-starved', { skip }, async (t) => {
   t.setTimeout(400_000);
   const redis = await startTestRedis(t);
   const relay = await startImpairedRelay();
@@ -106,22 +107,24 @@ t.test('the check screens: healthy, lossy, CPU-starved', { skip }, async (t) => 
     t.teardown(() => context.close().catch(() => {}));
     const page = await context.newPage();
     page.on('pageerror', (err) => process.stderr.write(`[${name}] page error: ${err.message}\n`));
-    await page.goto(url);
+    // A starved browser loads slowly.
+    await page.goto(url, { timeout: 120_000 });
     return page;
   };
   /** The page checks by itself in the open window; waits for its verdict and shoots it. */
   const checked = async (page: Page, name: string) => {
     const result = page.getByTestId('check-result');
     await result.waitFor({ timeout: 150_000 });
+    // The raw figures are one click away: open them for the picture.
     await page
       .getByTestId('check')
       .locator('details')
-      .evaluate((d) => {
-        (d as HTMLDetailsElement).open = true;
-      });
+      .first()
+      .click({ position: { x: 10, y: 8 } });
     await page.getByTestId('check').scrollIntoViewIfNeeded();
     await page.screenshot({ path: artifactPath(`check-technician-${name}.png`), fullPage: true });
     return {
+      grade: await page.getByTestId('check-score').getAttribute('data-grade'),
       verdict: await result.getAttribute('data-verdict'),
       text: (await result.textContent()) ?? '',
       causes: await page
@@ -135,14 +138,21 @@ t.test('the check screens: healthy, lossy, CPU-starved', { skip }, async (t) => 
     await open(browser, await link(sites[0]!.id), 'healthy'),
     'healthy',
   );
-  t.comment(`healthy: ${healthy.verdict}: ${healthy.text}`);
+  t.comment(`healthy: ${healthy.verdict}, grade ${healthy.grade}: ${healthy.text}`);
   t.equal(healthy.verdict, 'pass', 'healthy site ready');
+  t.equal(healthy.grade, 'good', 'graded good');
+  t.match(healthy.text, /đủ cho 720p/);
 
-  relay.set({ up: { delayMs: 0, lossPercent: 5 }, down: { delayMs: 0, lossPercent: 5 } });
-  const lossy = await checked(await open(browser, await link(sites[1]!.id), 'lossy'), 'lossy');
+  relay.set({ up: { delayMs: 110, lossPercent: 5 }, down: { delayMs: 110, lossPercent: 5 } });
+  const lossy = await checked(
+    await open(browser, await link(sites[1]!.id), 'bad-link'),
+    'bad-link',
+  );
   relay.set({ up: { delayMs: 0, lossPercent: 0 }, down: { delayMs: 0, lossPercent: 0 } });
-  t.comment(`lossy: ${lossy.verdict}: ${lossy.text}`);
-  t.equal(lossy.verdict, 'degraded', 'lossy site: a warning');
+  t.comment(`bad link: ${lossy.verdict}, grade ${lossy.grade}: ${lossy.text}`);
+  // 5 % is a warning; on a loaded machine the relay's own delays can push loss past the fail line.
+  t.not(lossy.verdict, 'pass', `bad link: ${lossy.verdict}`);
+  t.not(lossy.grade, 'good', 'not graded good');
   t.ok(lossy.causes.includes('link'), 'the link named');
 
   const dir = tempDir(t, 'diemcau-starved-');
@@ -173,7 +183,7 @@ t.test('the check screens: healthy, lossy, CPU-starved', { skip }, async (t) => 
   } finally {
     busy.kill('SIGKILL');
   }
-  t.comment(`starved: ${starved.verdict}: ${starved.text}`);
+  t.comment(`starved: ${starved.verdict}, grade ${starved.grade}: ${starved.text}`);
   t.ok(starved.causes.includes('computer'), 'the computer named');
   t.match(starved.text, /Máy tính xử lý không kịp/);
   t.notMatch(starved.text, /Băng thông gửi đi \d+ kbps, cần/, 'no bandwidth failure');
@@ -189,6 +199,13 @@ t.test('the check screens: healthy, lossy, CPU-starved', { skip }, async (t) => 
     20_000,
     'three rows on the board',
   );
+  // One row's figures opened, as IT would to see why.
+  await it
+    .getByTestId('readiness-row')
+    .nth(2)
+    .locator('details summary')
+    .click()
+    .catch(() => {});
   await it.getByTestId('readiness').scrollIntoViewIfNeeded();
   await it.screenshot({ path: artifactPath('check-it-board.png'), fullPage: true });
   const board = (await it.getByTestId('readiness').textContent()) ?? '';

@@ -96,6 +96,11 @@ t.test('a node dies: the meeting moves and every site decodes the main point aga
   const owner = nodes.find((n) => n.url === first.url)!;
   const others = nodes.filter((n) => n !== owner);
   t.ok(owner, `the meeting is placed on ${first.nodeId}`);
+  // The lease lives on while a session is open: open it now, before the pages take seconds to
+  // load (a lease with no session expires after LEASE_SECONDS and the meeting could move).
+  const holder = await connectToOwner(owner.url, { auth: { token: token('chair') } });
+  t.teardown(() => void holder.socket.close());
+  t.ok((await holder.socket.timeout(10_000).emitWithAck('join', {})).ok, 'the session opens');
 
   // Every page opens through a node that does not own the meeting (as through a load balancer).
   const browser = await launchChromium(t);

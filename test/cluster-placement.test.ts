@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import t from 'tap';
 import { MeetingPlacement } from '../server/cluster/MeetingPlacement.js';
-import { type NodeLoad, NodeRegistry } from '../server/cluster/NodeRegistry.js';
+import { loadScore, type NodeLoad, NodeRegistry } from '../server/cluster/NodeRegistry.js';
 import { Keys } from '../server/store/keys.js';
 import { testLogger } from './helpers/logger.js';
 import { startTestRedis } from './helpers/redis.js';
@@ -47,8 +47,8 @@ t.test('nodes and meeting leases', async (t) => {
     return { registry, placement, self };
   }
 
-  const a = node('a', { sessions: 3, endpoints: 40, consumers: 400 });
-  const b = node('bb', { sessions: 1, endpoints: 5, consumers: 20 });
+  const a = node('a', { sessions: 3, endpoints: 40, consumers: 400, workerCpu: 0 });
+  const b = node('bb', { sessions: 1, endpoints: 5, consumers: 20, workerCpu: 0 });
   await a.registry.start();
   await b.registry.start();
   const listed = await a.registry.list();
@@ -100,7 +100,7 @@ t.test('nodes and meeting leases', async (t) => {
   t.ok(lost, 'the former owner learns it lost the lease at its next renewal');
 
   // A node whose heartbeat stops disappears from the list once its record expires.
-  const c = node('c', { sessions: 0, endpoints: 0, consumers: 0 });
+  const c = node('c', { sessions: 0, endpoints: 0, consumers: 0, workerCpu: 0 });
   await c.registry.start();
   await redis.set(keys.clusterNode('ghost'), 'x', 'PX', 50);
   await redis.sadd(keys.clusterNodes, 'ghost');
@@ -110,4 +110,15 @@ t.test('nodes and meeting leases', async (t) => {
     'an expired node is skipped and pruned',
   );
   t.equal(await redis.sismember(keys.clusterNodes, 'ghost'), 0, 'pruned from the set');
+});
+
+t.test('a node whose media workers are busy counts as loaded', async (t) => {
+  const idle = { sessions: 1, endpoints: 10, consumers: 60, workerCpu: 5 };
+  const hot = { sessions: 1, endpoints: 10, consumers: 60, workerCpu: 85 };
+  t.ok(loadScore(hot) > loadScore(idle), 'the same meetings on a busier worker weigh more');
+  t.ok(
+    loadScore({ sessions: 0, endpoints: 0, consumers: 0, workerCpu: 90 }) >
+      loadScore({ sessions: 1, endpoints: 10, consumers: 100, workerCpu: 0 }),
+    'a worker near a full core outweighs a small meeting',
+  );
 });

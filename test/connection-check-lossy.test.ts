@@ -1,3 +1,4 @@
+import { observer, type types } from 'mediasoup';
 import t, { type Test } from 'tap';
 import type { CheckOutcome } from '../web/client/ConnectionCheck.js';
 import { launchChromium } from './helpers/browser.js';
@@ -12,6 +13,31 @@ import { startLiveCheckStack } from './helpers/liveCheckStack.js';
 // A 320×180 noise picture fills the check's target bitrate without the encoder's CPU showing up
 // as jitter on a busy machine.
 const measureMs = Number(process.env.CHECK_MEASURE_MS ?? 6000);
+
+// Every video producer and consumer of the run, to explain a stall from the SFU's side.
+const videoProducers: types.Producer[] = [];
+const videoConsumers: types.Consumer[] = [];
+observer.on('newworker', (w) =>
+  w.observer.on('newrouter', (r) =>
+    r.observer.on('newtransport', (tr) => {
+      tr.observer.on('newproducer', (x) => x.kind === 'video' && videoProducers.push(x));
+      tr.observer.on('newconsumer', (x) => x.kind === 'video' && videoConsumers.push(x));
+    }),
+  ),
+);
+
+/** NACK/RTX/PLI figures of the latest video producer and its looped-back consumer. */
+async function sfuVideoStats(): Promise<string> {
+  const producer = videoProducers.filter((p) => !p.closed).at(-1);
+  const consumer = videoConsumers.filter((c) => !c.closed && c.producerId === producer?.id).at(-1);
+  const pick = (s: Record<string, unknown> | undefined, keys: string[]) =>
+    keys.map((k) => `${k} ${s?.[k] ?? '-'}`).join(', ');
+  const ps = producer ? (await producer.getStats())[0] : undefined;
+  const cs = consumer
+    ? (await consumer.getStats()).find((x) => x.type === 'outbound-rtp')
+    : undefined;
+  return `SFU producer: ${pick(ps as never, ['packetCount', 'packetsLost', 'packetsRepaired', 'nackCount', 'nackPacketCount', 'pliCount', 'firCount', 'packetsRetransmitted'])}; consumer: ${pick(cs as never, ['packetCount', 'packetsLost', 'packetsRepaired', 'nackCount', 'nackPacketCount', 'pliCount', 'firCount', 'packetsRetransmitted', 'packetsDiscarded'])}`;
+}
 
 t.test('loss and delay on the link are named in the verdict', async (t) => {
   const relay = await startImpairedRelay();
@@ -50,6 +76,10 @@ t.test('loss and delay on the link are named in the verdict', async (t) => {
     try {
       for (let run = 1; run <= runs; run++) {
         const started = Date.now();
+        // Near the end of the measurement, while the check's producer and its loopback live.
+        const sfuStats = new Promise<string>((r) =>
+          setTimeout(() => void sfuVideoStats().then(r, (e) => r(String(e))), 1800 + measureMs),
+        );
         // Mid-measurement, what limits the sender (Chromium's outbound-rtp): explains bitrate reasons.
         const { outcome, sender } = await site.page.evaluate(async (ms) => {
           const client = window.harness.client()!;
@@ -75,8 +105,9 @@ t.test('loss and delay on the link are named in the verdict', async (t) => {
           `relay up ${up.lossPercent}% +${up.delayMs} ms, down ${down.lossPercent}% +${down.delayMs} ms: dropped up ${pct(c.up)}% of ${c.up.received}, down ${pct(c.down)}% of ${c.down.received}; paths opened ${c.udpOpened} udp, ${c.tcpOpened} tcp; relay event loop delay p50 ${c.loopDelayMs.p50} p99 ${c.loopDelayMs.p99} max ${c.loopDelayMs.max} ms, delayed packets at most ${c.maxLateMs} ms late`,
         );
         t.comment(
-          `run ${run}/${runs}: check took ${Date.now() - started} ms: verdict ${result.verdict} (${result.reasons.map((r) => `${r.code} ${r.severity} ${r.measured ?? ''}`).join(', ') || 'no reasons'}); up ${f.uplink.kbps} kbps loss ${f.uplink.lossPercent}% jitter ${f.uplink.jitterMs} ms; down ${f.downlink.kbps} kbps loss ${f.downlink.lossPercent}% jitter ${f.downlink.jitterMs} ms rtt ${f.downlink.rttMs} ms; decoded ${f.downlink.framesDecoded} frames (receiver ${JSON.stringify(f.receiver)}); ICE+DTLS ${f.iceDtlsMs} ms, ${f.candidateType}/${f.protocol}; sender ${sender}`,
+          `run ${run}/${runs}: check took ${Date.now() - started} ms: verdict ${result.verdict} (${result.reasons.map((r) => `${r.code} ${r.severity} ${r.measured ?? ''}`).join(', ') || 'no reasons'}); up ${f.uplink.kbps} kbps loss ${f.uplink.lossPercent}% jitter ${f.uplink.jitterMs} ms; down ${f.downlink.kbps} kbps loss ${f.downlink.lossPercent}% jitter ${f.downlink.jitterMs} ms rtt ${f.downlink.rttMs} ms; decoded ${f.downlink.framesDecoded} frames (receiver ${JSON.stringify(f.receiver)}); ICE+DTLS ${f.iceDtlsMs} ms, ${f.candidateType}/${f.protocol}; sender ${sender}; probe ${JSON.stringify(f.uplinkProbe)} pushed ${f.sender?.probeSentKbps} kbps; grade ${result.assessment?.grade}: ${result.assessment?.summary.en}`,
         );
+        t.comment(await sfuStats);
         t.equal(f.protocol, 'udp', 'media over UDP');
         // The browser learns its address from the relay's STUN answers: peer-reflexive, as behind NAT.
         t.match(f.candidateType, /^(host|prflx)$/, `candidate ${f.candidateType}`);

@@ -4,10 +4,15 @@ import { parse } from 'yaml';
 import { envToPath, loadConfig } from '../config/index.js';
 
 // Docker cannot run here; this keeps the production file consistent with the config schema.
-const compose = parse(readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8'));
+// Merge keys (<<) as compose reads them: both replicas share one block.
+const compose = parse(readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8'), {
+  merge: true,
+});
+const replicas = ['app-1', 'app-2'] as const;
+const caddyfile = readFileSync(new URL('../deploy/Caddyfile', import.meta.url), 'utf8');
 
 t.test('the services a production deployment needs are there', async (t) => {
-  t.same(Object.keys(compose.services).sort(), ['app', 'coturn', 'redis']);
+  t.same(Object.keys(compose.services).sort(), ['app-1', 'app-2', 'coturn', 'proxy', 'redis']);
   const redisCmd: string[] = compose.services.redis.command;
   t.equal(
     redisCmd[redisCmd.indexOf('--appendonly') + 1],
@@ -27,29 +32,34 @@ t.test('the services a production deployment needs are there', async (t) => {
 t.test(
   'every app variable is a setting the config knows, and the required ones are set',
   async (t) => {
-    const env: Record<string, string> = compose.services.app.environment;
-    const known = new Set([...Object.keys(envToPath), 'TZ']);
-    for (const name of Object.keys(env)) t.ok(known.has(name), `${name} is a config setting`);
-    for (const name of [
-      'PUBLIC_URL',
-      'ANNOUNCED_ADDRESS',
-      'REDIS_URL',
-      'DATA_DIR',
-      'TURN_URLS',
-      'TURN_SECRET',
-    ]) {
-      t.ok(name in env, `${name} is set for the app`);
+    for (const replica of replicas) {
+      const env: Record<string, string> = compose.services[replica].environment;
+      const known = new Set([...Object.keys(envToPath), 'TZ']);
+      for (const name of Object.keys(env))
+        t.ok(known.has(name), `${replica}: ${name} is a config setting`);
+      for (const name of [
+        'PUBLIC_URL',
+        'ANNOUNCED_ADDRESS',
+        'REDIS_URL',
+        'DATA_DIR',
+        'TURN_URLS',
+        'TURN_SECRET',
+        'NODE_ID',
+        'NODE_URL',
+      ]) {
+        t.ok(name in env, `${replica}: ${name} is set`);
+      }
     }
   },
 );
 
 t.test(
-  'the app environment, filled in as .env.example would, is a valid configuration',
+  'each replica, filled in as .env.example would, is a valid configuration of its own node',
   async (t) => {
     const sample = Object.fromEntries(
       readFileSync(new URL('../.env.example', import.meta.url), 'utf8')
         .split('\n')
-        .filter((l) => l.includes('='))
+        .filter((l) => l.includes('=') && !l.trimStart().startsWith('#'))
         .map((l) => l.split('=', 2) as [string, string]),
     );
     const lookup = (name: string) => sample[name] ?? '';
@@ -64,17 +74,54 @@ t.test(
           return op === '-' ? expand(rest ?? '') : '';
         },
       );
-    const env = Object.fromEntries(
-      Object.entries(compose.services.app.environment as Record<string, string>).map(([k, v]) => [
-        k,
-        expand(String(v)),
-      ]),
+    const configs = replicas.map((replica) => {
+      const env = Object.fromEntries(
+        Object.entries(compose.services[replica].environment as Record<string, string>).map(
+          ([k, v]) => [k, expand(String(v))],
+        ),
+      );
+      return loadConfig({ env });
+    });
+    for (const config of configs) {
+      t.equal(config.http.publicUrl, 'https://hop.sogd.example.vn');
+      t.equal(config.media.announcedAddress, '203.0.113.10');
+      t.equal(config.turn.urls.length, 2);
+      t.match(config.redis.url, /^redis:\/\/:.+@127\.0\.0\.1:6379$/);
+      t.same(config.http.trustedProxies, ['127.0.0.1'], 'Caddy on loopback is believed');
+    }
+    const [one, two] = configs as [(typeof configs)[0], (typeof configs)[0]];
+    t.equal(one.redis.url, two.redis.url, 'both nodes share one Redis');
+    t.not(one.cluster.nodeId, two.cluster.nodeId, 'each node has its own id');
+    t.not(one.cluster.nodeUrl, two.cluster.nodeUrl, 'and its own direct URL');
+    t.not(one.http.port, two.http.port, 'and its own HTTP port');
+    t.not(one.media.rtcPortBase, two.media.rtcPortBase, 'and its own RTC ports');
+    // Up to 64 workers each (the schema's limit): the two ranges never overlap.
+    t.ok(
+      Math.abs(one.media.rtcPortBase - two.media.rtcPortBase) >= 64,
+      'whose ranges do not overlap',
     );
-    const config = loadConfig({ env });
-    t.equal(config.http.publicUrl, 'https://hop.sogd.example.vn');
-    t.equal(config.media.announcedAddress, '203.0.113.10');
-    t.equal(config.turn.urls.length, 2);
-    t.match(config.redis.url, /^redis:\/\/:.+@127\.0\.0\.1:6379$/);
+
+    // The proxy: the public host balances both nodes; each node URL reaches its own node only.
+    const site = (address: string) => {
+      const at = caddyfile.indexOf(`${address} {`);
+      t.ok(at >= 0, `Caddy serves ${address}`);
+      return caddyfile.slice(at, caddyfile.indexOf('\n}', at));
+    };
+    const port = (c: typeof one) => `127.0.0.1:${c.http.port}`;
+    const main = site('{$PUBLIC_HOST}');
+    t.ok(main.includes(port(one)) && main.includes(port(two)), 'the public host balances both');
+    t.match(main, /health_uri \/ready/, 'and leaves out a node that is not ready');
+    for (const c of configs) {
+      const direct = new URL(c.cluster.nodeUrl!);
+      t.equal(direct.hostname, 'hop.sogd.example.vn', 'a node URL on the public host (cookie)');
+      const block = site(`{$PUBLIC_HOST}:${direct.port}`);
+      const targets = block.match(/127\.0\.0\.1:\d+/g);
+      t.same(targets, [port(c)], `${direct.port} reaches ${c.cluster.nodeId} only`);
+    }
+    t.ok(
+      compose.services.proxy.volumes.includes('./deploy/Caddyfile:/etc/caddy/Caddyfile:ro'),
+      'the proxy reads the committed Caddyfile',
+    );
   },
 );
 

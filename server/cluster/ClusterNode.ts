@@ -2,13 +2,17 @@ import { hostname } from 'node:os';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config/index.js';
+import type { WorkerPool } from '../../media/WorkerPool.js';
 import { AppError, toErrorBody } from '../../protocol/errors.js';
 import type { SignalingPrincipal, SignalingServer } from '../../signaling/SignalingServer.js';
 import type { Logger } from '../logger.js';
 import { connectRedis } from '../redis/connectRedis.js';
 import type { Keys } from '../store/keys.js';
+import { Cascade } from './Cascade.js';
+import { ClusterBus } from './ClusterBus.js';
 import { MeetingPlacement } from './MeetingPlacement.js';
 import { type NodeLoad, NodeRegistry } from './NodeRegistry.js';
+import { WorkerCpuSampler } from './workerCpu.js';
 
 export interface ClusterNodeOptions {
   redis: Redis;
@@ -18,6 +22,8 @@ export interface ClusterNodeOptions {
   /** Where browsers reach this node directly; read at each heartbeat (the port may be known late). */
   nodeUrl: () => string;
   logger: Logger;
+  /** The media workers, whose CPU counts in the node's load. */
+  pool?: WorkerPool;
 }
 
 /** Writes that only the holder of a meeting's lease may make (createSignaling's saved state). */
@@ -43,7 +49,12 @@ export class ClusterNode {
   private constructor(
     readonly registry: NodeRegistry,
     readonly placement: MeetingPlacement,
+    /** Events and requests between the nodes (Redis pub/sub). */
+    readonly bus: ClusterBus,
     private readonly options: ClusterNodeOptions,
+    private readonly cpu?: WorkerCpuSampler,
+    /** Pipes of meetings cascaded over several nodes (absent without media workers). */
+    readonly cascade?: Cascade,
   ) {
     this.fence = {
       set: (meetingId, key, value, ex) => placement.fencedSet(meetingId, key, value, ex),
@@ -71,7 +82,7 @@ export class ClusterNode {
         },
         mediaAddress: config.media.announcedAddress,
       },
-      load: () => node?.load() ?? { sessions: 0, endpoints: 0, consumers: 0 },
+      load: () => node?.load() ?? { sessions: 0, endpoints: 0, consumers: 0, workerCpu: 0 },
       ttlMs: config.cluster.leaseSeconds * 1000,
     });
     const placement = new MeetingPlacement({
@@ -82,7 +93,23 @@ export class ClusterNode {
       logger,
       leaseMs: config.cluster.leaseSeconds * 1000,
     });
-    node = new ClusterNode(registry, placement, options);
+    const bus = await ClusterBus.start({ redis, prefix: keys.prefix, nodeId: self.id, logger });
+    const cpu = options.pool ? new WorkerCpuSampler(options.pool, logger) : undefined;
+    cpu?.start();
+    const cascade = options.pool
+      ? new Cascade({
+          bus,
+          pool: options.pool,
+          nodeId: self.id,
+          address: {
+            listenIp: config.media.listenIp,
+            announcedAddress: config.media.announcedAddress,
+          },
+          ownerOf: async (meetingId) => (await placement.current(meetingId))?.nodeId,
+          logger,
+        })
+      : undefined;
+    node = new ClusterNode(registry, placement, bus, options, cpu, cascade);
     await registry.start();
     return node;
   }
@@ -93,7 +120,7 @@ export class ClusterNode {
 
   /** What this node carries now, for placement. */
   load(): NodeLoad {
-    const load = { sessions: 0, endpoints: 0, consumers: 0 };
+    const load = { sessions: 0, endpoints: 0, consumers: 0, workerCpu: this.cpu?.cpuPercent ?? 0 };
     for (const session of this.signaling?.openSessions() ?? []) {
       load.sessions++;
       load.endpoints += session.room.endpointIds.length;
@@ -176,6 +203,9 @@ export class ClusterNode {
       const log = this.options.logger;
       await this.placement.releaseAll().catch((err) => log.warn({ err }, 'lease release failed'));
       await this.registry.close().catch((err) => log.warn({ err }, 'node deregistration failed'));
+      this.cpu?.stop();
+      this.cascade?.close();
+      this.bus.close();
       this.signaling?.io.of('/').adapter.close();
       // Nothing to flush: a quit would wait for a Redis that may already be gone.
       for (const copy of this.adapterDuplicates) copy.disconnect();

@@ -8,6 +8,8 @@ export const nodeLoadSchema = z.object({
   sessions: z.int().nonnegative(),
   endpoints: z.int().nonnegative(),
   consumers: z.int().nonnegative(),
+  /** Media workers' CPU over the last few seconds, percent of one core (averaged over workers). */
+  workerCpu: z.number().nonnegative().default(0),
 });
 export type NodeLoad = z.infer<typeof nodeLoadSchema>;
 
@@ -33,8 +35,16 @@ export interface NodeRegistryOptions {
   ttlMs: number;
 }
 
-/** One load figure for ordering: consumers dominate an SFU's cost, endpoints and sessions break ties. */
-export const loadScore = (l: NodeLoad): number => l.consumers + 4 * l.endpoints + 10 * l.sessions;
+/** CPU in steps of 10 %: idle nodes' jitter (0.3 % against 0.5 %) must not reorder them. */
+const cpuStep = (percent: number) => Math.floor(percent / 10) * 10;
+
+/**
+ * One load figure for ordering: consumers dominate an SFU's cost, endpoints and sessions break
+ * ties; a busy worker (other processes on the host, a composer) counts as much as 2 consumers
+ * per percent of a core, counted in steps of 10 %.
+ */
+export const loadScore = (l: NodeLoad): number =>
+  l.consumers + 4 * l.endpoints + 10 * l.sessions + 2 * cpuStep(l.workerCpu);
 
 /**
  * This process's entry in the shared Redis: a record with a TTL refreshed by a heartbeat, and

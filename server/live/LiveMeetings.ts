@@ -1,9 +1,17 @@
-import type { Actor } from '../../protocol/auth.js';
+import { z } from 'zod';
+import { type Actor, actorSchema } from '../../protocol/auth.js';
 import { siteEndpointId } from '../../protocol/endpoints.js';
-import type { Meeting, MeetingAction } from '../../protocol/meetings.js';
+import { AppError } from '../../protocol/errors.js';
+import {
+  type Meeting,
+  type MeetingAction,
+  meetingActionSchema,
+  meetingSchema,
+} from '../../protocol/meetings.js';
 import type { Text } from '../../protocol/text.js';
 import type { SignalingPrincipal, SignalingServer } from '../../signaling/SignalingServer.js';
 import type { SessionMeetingInfo } from '../../signaling/session/MeetingSession.js';
+import type { ClusterBus } from '../cluster/ClusterBus.js';
 import type { DataServices } from '../DataServices.js';
 import type { Logger } from '../logger.js';
 
@@ -42,14 +50,59 @@ export async function sessionInfoOf(
 }
 
 /**
+ * A change that the sessions must apply, on whichever node runs them. The node where it happened
+ * applies it to its own sessions and publishes it; every other node applies it to its own.
+ */
+const liveEventSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('meetingUpdated'), meetingId: z.string() }),
+  z.object({
+    kind: z.literal('meetingEnded'),
+    meetingId: z.string(),
+    to: z.enum(['ended', 'cancelled']),
+  }),
+  z.object({ kind: z.literal('siteRenamed'), siteId: z.string() }),
+  z.object({ kind: z.literal('meetingDeleted'), meetingId: z.string() }),
+  z.object({
+    kind: z.literal('accessEnded'),
+    reason: z.enum(['revoked', 'loggedOut']),
+    match: z.union([
+      z.object({ linkId: z.string() }),
+      z.object({ sessionHash: z.string() }),
+      z.object({ userId: z.string() }),
+    ]),
+  }),
+]);
+type LiveEvent = z.infer<typeof liveEventSchema>;
+
+const performRequestSchema = z.object({
+  id: z.string(),
+  action: meetingActionSchema,
+  actor: actorSchema,
+  expected: z.int().optional(),
+});
+
+/** Actions that go through the session while one is open (on whichever node). */
+const sessionActions = new Set<MeetingAction>(['end', 'cancel', 'goLive']);
+
+/** Several nodes: the bus between them and who owns which meeting's session. */
+export interface LiveCluster {
+  bus: ClusterBus;
+  nodeId: string;
+  /** The node holding the meeting's lease, if any. */
+  ownerOf(meetingId: string): Promise<string | undefined>;
+}
+
+/**
  * The one place where the stored meeting and its live session meet. While a session is open it
  * owns the meeting's live state: ending, cancelling and going live go through it (it tells the
- * endpoints, closes the media, then writes the store); edits to the meeting and ended access
- * (revoked links, ended logins) reach it within the same tick. Without a session, actions
- * write the store directly.
+ * endpoints, closes the media, then writes the store), on the node that runs it: an action that
+ * reaches another node is forwarded there. Edits to the meeting and ended access (revoked links,
+ * ended logins) reach the sessions and sockets of every node within a Redis round trip. Without
+ * a session, actions write the store directly.
  */
 export class LiveMeetings implements MeetingLifecycle {
   private signaling?: SignalingServer;
+  private cluster?: LiveCluster;
   private readonly log: Logger;
 
   constructor(
@@ -60,6 +113,31 @@ export class LiveMeetings implements MeetingLifecycle {
   }
 
   async perform(
+    id: string,
+    action: MeetingAction,
+    actor: Actor,
+    expected?: number,
+  ): Promise<Meeting> {
+    const session = this.signaling?.session(id);
+    const cluster = this.cluster;
+    if ((!session || session.isClosed) && cluster && sessionActions.has(action)) {
+      const owner = await cluster.ownerOf(id);
+      if (owner && owner !== cluster.nodeId) {
+        try {
+          const payload = { id, action, actor, ...(expected !== undefined ? { expected } : {}) };
+          const answer = await cluster.bus.request(owner, 'live.perform', payload, 10_000);
+          return meetingSchema.parse(answer);
+        } catch (err) {
+          // The owner died meanwhile: its session is gone with it; write the store here.
+          if (!(err instanceof AppError && err.code === 'unavailable')) throw err;
+          this.log.warn({ meetingId: id, owner }, 'owner did not answer: acting here');
+        }
+      }
+    }
+    return this.performHere(id, action, actor, expected);
+  }
+
+  private async performHere(
     id: string,
     action: MeetingAction,
     actor: Actor,
@@ -81,68 +159,104 @@ export class LiveMeetings implements MeetingLifecycle {
     return this.data.meetings.transition(id, action, actor, expected);
   }
 
-  /** Subscribes to the domain's events; called once signaling exists. */
-  attach(signaling: SignalingServer): void {
-    this.signaling = signaling;
-    const { meetings, access } = this.data;
-    const guard = (what: string, run: () => Promise<unknown> | unknown) => {
-      Promise.resolve()
-        .then(run)
-        .catch((err) => this.log.error({ err, what }, 'live update failed'));
-    };
-
-    meetings.on('meetingUpdated', (meeting) =>
-      guard('meetingUpdated', async () => {
-        const session = signaling.session(meeting.id);
+  /** Applies a change to this node's sessions and sockets. */
+  private async apply(event: LiveEvent): Promise<void> {
+    const signaling = this.signaling;
+    if (!signaling) return;
+    const { meetings } = this.data;
+    switch (event.kind) {
+      case 'meetingUpdated': {
+        const session = signaling.session(event.meetingId);
         if (session && !session.isClosed)
-          await session.applyInfo(await sessionInfoOf(this.data, meeting));
-      }),
-    );
-    // A state written behind the session's back (another process, a job) still ends it.
-    meetings.on('meetingStateChanged', ({ meetingId, to }) =>
-      guard('meetingStateChanged', async () => {
-        const session = signaling.session(meetingId);
+          await session.applyInfo(
+            await sessionInfoOf(this.data, await meetings.get(event.meetingId)),
+          );
+        return;
+      }
+      case 'meetingEnded': {
+        const session = signaling.session(event.meetingId);
         if (!session || session.isClosed) return;
-        if (to === 'ended' || to === 'cancelled')
-          await session.end('system', endReasons[to === 'ended' ? 'end' : 'cancel']);
-      }),
-    );
-    // A renamed site is renamed on every page of the sessions it takes part in.
-    this.data.sites.on('siteUpdated', (site, previous) =>
-      guard('siteUpdated', async () => {
-        if (site.name === previous.name) return;
+        await session.end('system', endReasons[event.to === 'ended' ? 'end' : 'cancel']);
+        return;
+      }
+      // A renamed site is renamed on every page of the sessions it takes part in.
+      case 'siteRenamed':
         for (const session of signaling.openSessions()) {
-          if (!session.participant(siteEndpointId(site.id))) continue;
+          if (!session.participant(siteEndpointId(event.siteId))) continue;
           await session.applyInfo(
             await sessionInfoOf(this.data, await meetings.get(session.meetingId)),
           );
         }
-      }),
-    );
-    meetings.on('meetingDeleted', ({ meetingId }) =>
-      guard('meetingDeleted', () => signaling.session(meetingId)?.close('meeting deleted')),
-    );
+        return;
+      case 'meetingDeleted':
+        signaling.session(event.meetingId)?.close('meeting deleted');
+        return;
+      case 'accessEnded': {
+        const m = event.match;
+        const match = (p: SignalingPrincipal) =>
+          'linkId' in m
+            ? p.credential?.kind === 'link' && p.credential.linkId === m.linkId
+            : 'sessionHash' in m
+              ? p.credential?.kind === 'login' && p.credential.sessionHash === m.sessionHash
+              : p.credential?.kind === 'login' && p.userId === m.userId;
+        signaling.disconnectWhere(
+          match,
+          event.reason === 'revoked' ? revokedReason : loggedOutReason,
+        );
+      }
+    }
+  }
 
-    const byLink = (linkId: string) => (p: SignalingPrincipal) =>
-      p.credential?.kind === 'link' && p.credential.linkId === linkId;
+  /** Applies here, then tells the other nodes. */
+  private happened(event: LiveEvent): void {
+    Promise.resolve()
+      .then(() => this.apply(event))
+      .catch((err) => this.log.error({ err, event: event.kind }, 'live update failed'));
+    this.cluster?.bus
+      .publish('live.event', event)
+      .catch((err) => this.log.warn({ err, event: event.kind }, 'live update not published'));
+  }
+
+  /** Subscribes to the domain's events; called once signaling exists. */
+  attach(signaling: SignalingServer): void {
+    this.signaling = signaling;
+    const { meetings, access } = this.data;
+    meetings.on('meetingUpdated', (meeting) =>
+      this.happened({ kind: 'meetingUpdated', meetingId: meeting.id }),
+    );
+    // A state written behind the session's back (another process, a job) still ends it.
+    meetings.on('meetingStateChanged', ({ meetingId, to }) => {
+      if (to === 'ended' || to === 'cancelled')
+        this.happened({ kind: 'meetingEnded', meetingId, to });
+    });
+    this.data.sites.on('siteUpdated', (site, previous) => {
+      if (site.name !== previous.name) this.happened({ kind: 'siteRenamed', siteId: site.id });
+    });
+    meetings.on('meetingDeleted', ({ meetingId }) =>
+      this.happened({ kind: 'meetingDeleted', meetingId }),
+    );
     access.on('linkRevoked', ({ linkId }) =>
-      guard('linkRevoked', () => signaling.disconnectWhere(byLink(linkId), revokedReason)),
+      this.happened({ kind: 'accessEnded', reason: 'revoked', match: { linkId } }),
     );
     access.on('loginEnded', ({ sessionHash }) =>
-      guard('loginEnded', () =>
-        signaling.disconnectWhere(
-          (p) => p.credential?.kind === 'login' && p.credential.sessionHash === sessionHash,
-          loggedOutReason,
-        ),
-      ),
+      this.happened({ kind: 'accessEnded', reason: 'loggedOut', match: { sessionHash } }),
     );
     access.on('userLoginsEnded', ({ userId }) =>
-      guard('userLoginsEnded', () =>
-        signaling.disconnectWhere(
-          (p) => p.credential?.kind === 'login' && p.userId === userId,
-          loggedOutReason,
-        ),
-      ),
+      this.happened({ kind: 'accessEnded', reason: 'loggedOut', match: { userId } }),
     );
+  }
+
+  /** Several nodes: hear the others' changes and run the actions forwarded to this node. */
+  attachCluster(cluster: LiveCluster): void {
+    this.cluster = cluster;
+    cluster.bus.on('live.event', async (payload) => {
+      const event = liveEventSchema.safeParse(payload);
+      if (!event.success) return this.log.warn('bad live event ignored');
+      await this.apply(event.data);
+    });
+    cluster.bus.handle('live.perform', async (payload) => {
+      const r = performRequestSchema.parse(payload);
+      return this.performHere(r.id, r.action, r.actor, r.expected);
+    });
   }
 }

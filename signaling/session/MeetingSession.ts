@@ -198,7 +198,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
       this.closeMedia(p);
     }
     p.socket = socket;
-    void socket.join(this.broadcaster.roomsFor(p.role));
+    void socket.join(this.broadcaster.roomsFor(p.role, p.siteId));
     this.broadcaster.changed(p);
     this.emit('endpointJoined', this.presence(p));
     return p;

@@ -50,8 +50,11 @@ export class SessionBroadcaster {
 
   constructor(private readonly options: SessionBroadcasterOptions) {}
 
-  roomsFor(role: EndpointRole): string[] {
-    return [this.room(), this.room(role)];
+  /** The rooms an endpoint's socket joins: the meeting's, its role's, and its site's. */
+  roomsFor(role: EndpointRole, siteId?: string): string[] {
+    const rooms = [this.room(), this.room(role)];
+    if (siteId !== undefined) rooms.push(siteRoom(this.options.meetingId, siteId));
+    return rooms;
   }
 
   private room(role?: EndpointRole): string {
@@ -206,3 +209,7 @@ export class SessionBroadcaster {
     this.timer = undefined;
   }
 }
+
+/** One site's page in a meeting: a room, so a notification reaches it on whichever node. */
+export const siteRoom = (meetingId: string, siteId: string) =>
+  `meeting:${meetingId}:site:${siteId}`;

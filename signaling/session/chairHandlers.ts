@@ -116,7 +116,7 @@ export function checkHandlers(s: MeetingSession): HandlerGroup<CheckRequest> {
   return {
     beginCheck: async (p) => checks().begin(p),
     measureUplink: async (p, payload) =>
-      checks().measureUplink(p, payload.checkId, payload.durationMs),
+      checks().measureUplink(p, payload.checkId, payload.durationMs, payload.probe === true),
     submitCheck: async (p, payload) => checks().submit(p, payload.checkId, payload.figures),
     abortCheck: async (p, payload) => {
       await checks().abort(p, payload.checkId);

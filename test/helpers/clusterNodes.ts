@@ -76,10 +76,16 @@ export async function startNodeProcess(
   t: Test,
   id: string,
   env: Record<string, string>,
+  /** Run inside this network namespace, on this address (default: loopback here). */
+  where: { netns: string; ip: string } | undefined = undefined,
 ): Promise<NodeProcess> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  // A namespace of its own has every port free.
+  const port = where ? 8080 : await freePort();
+  const host = where?.ip ?? '127.0.0.1';
+  const url = `http://${host}:${port}`;
+  const node = [process.execPath, '--import', 'tsx', 'server/main.ts'];
+  const [command, ...args] = where ? ['ip', 'netns', 'exec', where.netns, ...node] : node;
+  const child = spawn(command!, args, {
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
@@ -88,13 +94,13 @@ export async function startNodeProcess(
       ...(process.env.MEDIASOUP_WORKER_BIN
         ? { MEDIASOUP_WORKER_BIN: process.env.MEDIASOUP_WORKER_BIN }
         : {}),
-      HOST: '127.0.0.1',
+      HOST: host,
       PORT: String(port),
       PUBLIC_URL: url,
       NODE_ID: id,
       NODE_URL: url,
-      RTC_LISTEN_IP: '127.0.0.1',
-      ANNOUNCED_ADDRESS: '127.0.0.1',
+      RTC_LISTEN_IP: host,
+      ANNOUNCED_ADDRESS: host,
       MEDIASOUP_WORKERS: '1',
       ...env,
     },
@@ -120,4 +126,48 @@ export async function startNodeProcess(
     await new Promise((r) => setTimeout(r, 200));
   }
   return { id, url, child, output: () => output, exited };
+}
+
+let servicePortBase = 47000 + (process.pid % 100) * 20;
+
+/**
+ * One node as a Service in this process (its own HTTP port 0, one media worker on its own RTC
+ * port), sharing `env.REDIS_URL` with the others; closed on teardown.
+ */
+export async function startServiceNode(t: Test, id: string, env: Record<string, string>) {
+  const { loadConfig } = await import('../../config/index.js');
+  const { Service } = await import('../../server/Service.js');
+  const { testLogger } = await import('./logger.js');
+  const { tempDir } = await import('./browser.js');
+  const dataDir = tempDir(t, `diemcau-node-${id}-`);
+  for (let attempt = 0; ; attempt++) {
+    const config = loadConfig({
+      env: {
+        PORT: '0',
+        HOST: '127.0.0.1',
+        RTC_PORT_BASE: String(servicePortBase),
+        RTC_LISTEN_IP: '127.0.0.1',
+        ANNOUNCED_ADDRESS: '127.0.0.1',
+        MEDIASOUP_WORKERS: '1',
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+        NODE_ID: id,
+        ...env,
+      },
+    });
+    servicePortBase += 5;
+    try {
+      const svc = await Service.start({ config, logger: testLogger });
+      t.teardown(() => svc.close('test done'));
+      // Port 0: the registry learns the node's URL at the first heartbeat after listening.
+      for (let i = 0; i < 100; i++) {
+        if ((await svc.cluster.registry.find(id))?.url === svc.url) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return svc;
+    } catch (err) {
+      // The RTC port was taken by another test run: try the next ones.
+      if (attempt > 4) throw err;
+    }
+  }
 }

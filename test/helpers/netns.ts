@@ -33,13 +33,18 @@ export function netnsUnavailable(): string | undefined {
  * A site behind its own link: a network namespace joined to the host by a veth pair in
  * 10.200.N.0/24, removed on teardown. Traffic goes nowhere but between the two ends.
  */
-export function createSiteNamespace(t: Test): SiteNamespace {
+export function createSiteNamespace(
+  t: Test,
+  /** Names start with this (helpers sharing a machine keep apart); veth names fit 15 chars. */
+  opts: { prefix?: string; subnet?: number } = {},
+): SiteNamespace {
   const n = 10 + (process.pid % 200);
-  const name = `dcsite${process.pid}`;
-  const host = `dch${process.pid % 100000}`;
-  const site = `dcs${process.pid % 100000}`;
-  const hostIp = `10.200.${n}.1`;
-  const siteIp = `10.200.${n}.2`;
+  const prefix = opts.prefix ?? 'dc';
+  const name = `${prefix}site${process.pid}`;
+  const host = `${prefix}h${process.pid % 100000}`;
+  const site = `${prefix}s${process.pid % 100000}`;
+  const hostIp = `10.${opts.subnet ?? 200}.${n}.1`;
+  const siteIp = `10.${opts.subnet ?? 200}.${n}.2`;
   t.teardown(() => {
     try {
       ip('link', 'del', host);
@@ -83,4 +88,45 @@ export function limitUplink(ns: SiteNamespace, kbit: number): void {
     'latency',
     '300ms',
   );
+}
+
+export interface NodeNamespace {
+  name: string;
+  /** The root namespace's end of the link (what the node reaches Redis at). */
+  hostIp: string;
+  /** The node's own address, announced for media and used in its URL. */
+  nodeIp: string;
+}
+
+/**
+ * A cluster node's own network namespace, joined to the root namespace by a veth pair in
+ * 10.201.N.0/24 (N from the pid and `index`). Names start with "cluster"; removed on teardown.
+ */
+export function createNodeNamespace(t: Test, index: number): NodeNamespace {
+  const n = (process.pid % 60) * 4 + index;
+  const tag = `${index}${process.pid % 10000}`;
+  const name = `cluster${tag}`;
+  const host = `cluster${tag}h`;
+  const inner = `cluster${tag}n`;
+  const hostIp = `10.201.${n}.1`;
+  const nodeIp = `10.201.${n}.2`;
+  const cleanup = () => {
+    try {
+      ip('link', 'del', host);
+    } catch {}
+    try {
+      ip('netns', 'del', name);
+    } catch {}
+  };
+  cleanup();
+  t.teardown(cleanup);
+  ip('netns', 'add', name);
+  ip('link', 'add', host, 'type', 'veth', 'peer', 'name', inner);
+  ip('link', 'set', inner, 'netns', name);
+  ip('addr', 'add', `${hostIp}/24`, 'dev', host);
+  ip('link', 'set', host, 'up');
+  ip('netns', 'exec', name, 'ip', 'addr', 'add', `${nodeIp}/24`, 'dev', inner);
+  ip('netns', 'exec', name, 'ip', 'link', 'set', inner, 'up');
+  ip('netns', 'exec', name, 'ip', 'link', 'set', 'lo', 'up');
+  return { name, hostIp, nodeIp };
 }

@@ -9,6 +9,7 @@ import type {
 import type { checkNotifications } from '../../protocol/checkSocket.js';
 import type { SiteReadiness } from '../../protocol/readiness.js';
 import { notifications } from '../../protocol/socket.js';
+import { calibratedStream } from './calibratedStream.js';
 import { receiverFigures, watchSender } from './checkStats.js';
 import type { MeetingClient } from './MeetingClient.js';
 
@@ -61,20 +62,29 @@ export async function runConnectionCheck(options: RunCheckOptions): Promise<Chec
   const measureMs = Math.max(1000, Math.min(options.measureMs ?? begin.measureMs, 30_000));
   // The encoder and bandwidth estimate need a moment to reach the target bitrate.
   const warmupMs = Math.min(3000, Math.round(measureMs * 0.3));
+  // The calibrated sender: the camera with noise mixed in (the encoder spends all it is given),
+  // one encoding capped at the target, and the send path's estimate started at the target, so
+  // the bitrate probes the link at once instead of waiting for the estimator to ramp up.
+  const probe = calibratedStream(options.camera);
   try {
     progress('connect', 0.05);
     // Loopback consumers of the producers replaced below close soon; wait for the new ones.
     const stale = new Set(client.remote.keys());
-    await client.publish(options.camera, 'camera', { maxBitrateBps: begin.targetKbps * 1000 });
+    await client.publish(probe.track, 'camera', {
+      maxBitrateBps: begin.targetKbps * 1000,
+      sendBitrateKbps: { start: begin.targetKbps, max: begin.targetKbps },
+    });
     await client.publish(options.microphone, 'microphone');
-    await waitForLoopback(client, stale, 8000);
+    const first = await waitForLoopback(client, stale, 8000);
 
     progress('warmup', 0.1);
     const devices = watchDevices(options.camera, options.microphone);
-    await sleep(warmupMs);
-    // The sender's bandwidth estimate ramps up over seconds; measuring before it reaches the
-    // target would blame the site's link for the estimator's start (seen at 1.0–1.3 Mbps).
-    await waitForSendEstimate(client, begin.targetKbps * 1000, 8000);
+    // The first keyframe may be lost on a lossy link: ask again rather than wait for Chromium's
+    // own timeout, so the measurement starts on decoding video.
+    await Promise.all([sleep(warmupMs), untilDecoding(client, first.camera, warmupMs)]);
+    // Started at the target, the estimate is there already on a good link; on a thin one it
+    // never gets there, and waiting longer only delays the answer.
+    await waitForSendEstimate(client, begin.targetKbps * 1000, 2000);
     // Chosen after the warm-up: by then the consumers of the replaced producers are gone.
     const own = await waitForLoopback(client, stale, 5000);
 
@@ -100,9 +110,21 @@ export async function runConnectionCheck(options: RunCheckOptions): Promise<Chec
     } finally {
       clearInterval(ticker);
     }
-    const senderFigures = await sender.stop();
+    const measuredSender = await sender.stop();
     const { micLevel, cameraLuma } = devices.stop();
     const path = await selectedPath(client);
+
+    // The bandwidth probe: the calibrated stream forced to the target (the send path's estimate
+    // may not go below it), so the link, not the browser's congestion control, decides what
+    // arrives; the server counts it. Loss during it is the probe overrunning a thin link, so it
+    // is kept apart from the link figures above.
+    progress('measure', 0.86);
+    // Without a calibrated stream (no insertable streams) a forced camera could undershoot on a
+    // still picture: no probe, the measurement above stands.
+    const probeFigures = probe.calibrated
+      ? await probeUplink(client, probe.track, begin.checkId, begin.targetKbps)
+      : {};
+    const senderFigures = { ...measuredSender, ...probeFigures };
 
     let speakersConfirmed: boolean | undefined;
     if (options.confirmSpeakers) {
@@ -134,6 +156,7 @@ export async function runConnectionCheck(options: RunCheckOptions): Promise<Chec
   } finally {
     // Back to the meeting's simulcast camera.
     await client.publish(options.camera, 'camera').catch(() => {});
+    probe.stop();
   }
 }
 
@@ -164,6 +187,46 @@ export function onCheckRequested(
   // Asked before this listener existed: answer it now.
   if (client.pendingCheckRequest !== undefined) handler(client.pendingCheckRequest);
   return () => void client.socket.off('checkRequested', handler);
+}
+
+/** How long the forced probe sends for, after a moment for the new producer to start. */
+const PROBE_MS = 2500;
+const PROBE_SETTLE_MS = 700;
+
+async function probeUplink(
+  client: MeetingClient,
+  track: MediaStreamTrack,
+  checkId: string,
+  targetKbps: number,
+): Promise<{ probeKbps: number; probeSentKbps?: number }> {
+  await client.publish(track, 'camera', {
+    maxBitrateBps: targetKbps * 1000,
+    sendBitrateKbps: { start: targetKbps, max: targetKbps, min: targetKbps },
+  });
+  await sleep(PROBE_SETTLE_MS);
+  const sender = await watchSender(client);
+  await client.request(
+    'measureUplink',
+    { checkId, durationMs: PROBE_MS, probe: true },
+    PROBE_MS + 10_000,
+  );
+  const { sentKbps } = await sender.stop();
+  return { probeKbps: targetKbps, ...(sentKbps !== undefined ? { probeSentKbps: sentKbps } : {}) };
+}
+
+/** Waits until the looped-back camera decodes, asking the server for a keyframe each second. */
+async function untilDecoding(client: MeetingClient, consumerId: string, maxMs: number) {
+  const deadline = performance.now() + maxMs;
+  let asked = performance.now();
+  while (performance.now() < deadline) {
+    const stats = await client.trackStats(consumerId).catch(() => undefined);
+    if (!stats || stats.framesDecoded > 0) return;
+    if (performance.now() - asked >= 1000) {
+      asked = performance.now();
+      await client.request('requestKeyFrame', { consumerId }).catch(() => {});
+    }
+    await sleep(200);
+  }
 }
 
 /** The consumer ids of this site's own camera and microphone, looped back by the server. */
@@ -209,9 +272,22 @@ async function measureDownlink(
   const jitters: number[] = [];
   const rtts: number[] = [];
   const deadline = first.at + durationMs;
+  let previous = first;
+  let stalledSince: number | undefined;
   while (performance.now() < deadline) {
     await sleep(Math.min(500, Math.max(0, deadline - performance.now())));
-    jitters.push((await totals()).jitterMs);
+    const now = await totals();
+    jitters.push(now.jitterMs);
+    // Video arriving but not decoding: a frame it depends on is lost for good. Chromium asks
+    // for a keyframe only after ~3 s without a decodable frame; ask after one second.
+    if (now.frames === previous.frames && now.packets > previous.packets) {
+      stalledSince ??= previous.at;
+      if (now.at - stalledSince >= 1000) {
+        stalledSince = now.at;
+        void client.request('requestKeyFrame', { consumerId: own.camera }).catch(() => {});
+      }
+    } else stalledSince = undefined;
+    previous = now;
     const rtt = await roundTripMs(client);
     if (rtt !== undefined) rtts.push(rtt);
   }

@@ -10,7 +10,20 @@ export interface Published {
   paused: boolean;
   /** One encoding at this bitrate instead of simulcast (the connection check). */
   maxBitrateBps?: number;
+  sendBitrateKbps?: SendBitrateKbps;
   producer?: types.Producer;
+}
+
+/**
+ * The send path's bitrate bounds for the connection check's calibrated stream (SDP
+ * x-google-start/max/min-bitrate, kbps): it starts at its rate instead of ramping up from ~300 kbps,
+ * may exceed Chromium's per-resolution default cap, and, for the probe, may not drop below `min`.
+ * They apply to the whole send path; the next publish without them lifts them.
+ */
+export interface SendBitrateKbps {
+  start: number;
+  max: number;
+  min?: number;
 }
 
 /** Simulcast layers for 720p cameras: thumbnails, medium, full. */
@@ -31,9 +44,24 @@ export function producerOptions(pub: Published): types.ProducerOptions {
     ...(pub.simulcast
       ? { encodings: pub.source === 'screen' ? [{ maxBitrate: 1_500_000 }] : SIMULCAST }
       : {}),
-    ...(pub.maxBitrateBps !== undefined ? { encodings: [{ maxBitrate: pub.maxBitrateBps }] } : {}),
+    ...(pub.maxBitrateBps !== undefined
+      ? // Temporal layers like the meeting's camera: a lost frame of the upper layers is not
+        // referenced, so it does not freeze the picture until the next keyframe.
+        { encodings: [{ maxBitrate: pub.maxBitrateBps, scalabilityMode: 'L1T3' }] }
+      : {}),
     ...(pub.track.kind === 'audio'
       ? { codecOptions: { opusStereo: false, opusDtx: true, opusFec: true } }
+      : {}),
+    ...(pub.sendBitrateKbps
+      ? {
+          codecOptions: {
+            videoGoogleStartBitrate: pub.sendBitrateKbps.start,
+            videoGoogleMaxBitrate: pub.sendBitrateKbps.max,
+            ...(pub.sendBitrateKbps.min !== undefined
+              ? { videoGoogleMinBitrate: pub.sendBitrateKbps.min }
+              : {}),
+          },
+        }
       : {}),
     appData: { source: pub.source, paused: pub.paused },
   };
@@ -60,7 +88,7 @@ export class LocalTracks {
   async publish(
     track: MediaStreamTrack,
     source: MediaSource,
-    opts: { paused?: boolean; maxBitrateBps?: number } = {},
+    opts: { paused?: boolean; maxBitrateBps?: number; sendBitrateKbps?: SendBitrateKbps } = {},
   ): Promise<void> {
     const pub: Published = {
       track,
@@ -68,6 +96,7 @@ export class LocalTracks {
       simulcast: track.kind === 'video' && opts.maxBitrateBps === undefined,
       paused: opts.paused === true,
       ...(opts.maxBitrateBps !== undefined ? { maxBitrateBps: opts.maxBitrateBps } : {}),
+      ...(opts.sendBitrateKbps !== undefined ? { sendBitrateKbps: opts.sendBitrateKbps } : {}),
     };
     const old = this.published.get(source);
     if (old?.producer) {

@@ -23,7 +23,7 @@ import type {
 } from './clientTypes.js';
 import { RequestError } from './clientTypes.js';
 import { Listeners } from './Listeners.js';
-import { LocalTracks } from './LocalTracks.js';
+import { LocalTracks, type SendBitrateKbps } from './LocalTracks.js';
 import { RemoteTracks } from './RemoteTracks.js';
 import {
   type ReceiveFigures,
@@ -40,6 +40,7 @@ export type {
   RemoteTrack,
 } from './clientTypes.js';
 export { RequestError } from './clientTypes.js';
+export type { SendBitrateKbps } from './LocalTracks.js';
 
 /**
  * The browser side of a meeting: one socket, a mediasoup Device, a send and a receive
@@ -357,7 +358,7 @@ export class MeetingClient {
   publish(
     track: MediaStreamTrack,
     source: MediaSource,
-    opts: { paused?: boolean; maxBitrateBps?: number } = {},
+    opts: { paused?: boolean; maxBitrateBps?: number; sendBitrateKbps?: SendBitrateKbps } = {},
   ): Promise<void> {
     return this.sending.publish(track, source, opts);
   }

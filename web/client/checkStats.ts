@@ -16,6 +16,8 @@ interface EncoderTotals {
   targetBps?: number;
   encodeSeconds: number;
   framesEncoded: number;
+  /** Video bytes put on the wire, payload and headers, without resends. */
+  bytesSent: number;
   estimateBps?: number;
   at: number;
 }
@@ -26,6 +28,7 @@ async function encoderTotals(client: MeetingClient): Promise<EncoderTotals> {
     reason: 'none',
     encodeSeconds: 0,
     framesEncoded: 0,
+    bytesSent: 0,
     at: performance.now(),
   };
   (await client.transportStats('send'))?.forEach((s) => {
@@ -44,6 +47,8 @@ async function encoderTotals(client: MeetingClient): Promise<EncoderTotals> {
         out.targetBps = (out.targetBps ?? 0) + s.targetBitrate;
       out.encodeSeconds += s.totalEncodeTime ?? 0;
       out.framesEncoded += s.framesEncoded ?? 0;
+      out.bytesSent +=
+        (s.bytesSent ?? 0) + (s.headerBytesSent ?? 0) - (s.retransmittedBytesSent ?? 0);
     }
     if (
       s.type === 'candidate-pair' &&
@@ -80,6 +85,8 @@ export async function watchSender(client: MeetingClient, intervalMs = 500) {
       };
       const frames = last.framesEncoded - first.framesEncoded;
       const estimate = median(estimates) ?? last.estimateBps;
+      const elapsed = Math.max(1, last.at - first.at);
+      const sent = Math.max(0, last.bytesSent - first.bytesSent);
       return {
         cpuLimitedPercent: share('cpu'),
         bandwidthLimitedPercent: share('bandwidth'),
@@ -94,6 +101,7 @@ export async function watchSender(client: MeetingClient, intervalMs = 500) {
             }
           : {}),
         ...(estimate !== undefined ? { estimateKbps: Math.round(estimate / 1000) } : {}),
+        sentKbps: Math.round((sent * 8) / elapsed),
       };
     },
   };

@@ -12,7 +12,8 @@ import {
 import type { Site } from '../../../protocol/sites.js';
 import { formatDateTime, formatTime } from '../../../protocol/time.js';
 import { ApiError, api } from '../api.js';
-import { CheckReasons, computerLine } from '../CheckReasons.js';
+import { CheckReasons } from '../CheckReasons.js';
+import { CheckScore } from '../CheckScore.js';
 import { DataTable } from '../DataTable.js';
 import { localize, useI18n } from '../i18n.js';
 import { CheckProgressLine } from '../live/CheckQueueNotice.js';
@@ -53,26 +54,13 @@ function Figures(props: { r: SiteReadiness }) {
   const { lang, t } = useI18n();
   const c = props.r.lastCheck;
   if (!c) return <span class="muted">{t('none')}</span>;
-  const f = c.figures;
   const verdictState: ReadinessState =
     c.verdict === 'pass' ? 'ready' : c.verdict === 'degraded' ? 'degraded' : 'failed';
   return (
     <div>
       <ReadinessBadge state={verdictState} />{' '}
       <span class="muted">{formatDateTime(c.finishedAt)}</span>
-      <div class="figures">
-        ↑ {Math.round(f.uplink.kbps)} kbps · ↓ {Math.round(f.downlink.kbps)} kbps
-        {f.downlink.rttMs !== undefined ? ` · RTT ${Math.round(f.downlink.rttMs)} ms` : ''} ·{' '}
-        {lang === 'vi' ? 'mất gói' : 'loss'}{' '}
-        {Math.max(f.uplink.lossPercent, f.downlink.lossPercent).toFixed(1)}% · jitter{' '}
-        {Math.round(Math.max(f.uplink.jitterMs, f.downlink.jitterMs))} ms
-      </div>
-      {computerLine(f, lang) ? (
-        <div class="figures">
-          {lang === 'vi' ? 'Máy tính: ' : 'Computer: '}
-          {computerLine(f, lang)}
-        </div>
-      ) : null}
+      <CheckScore result={c} lang={lang} />
       <CheckReasons reasons={c.reasons} lang={lang} compact />
     </div>
   );

@@ -8,7 +8,8 @@ import {
 } from '../../../protocol/readiness.js';
 import { formatTime } from '../../../protocol/time.js';
 import { onCheckRequested } from '../../client/ConnectionCheck.js';
-import { CheckReasons, computerLine } from '../CheckReasons.js';
+import { CheckReasons } from '../CheckReasons.js';
+import { CheckScore } from '../CheckScore.js';
 import { localize, useI18n } from '../i18n.js';
 import { Checkbox, ErrorNotice, ProgressBar, TextField, toast } from '../ui.js';
 import type { Devices } from './devices.js';
@@ -98,7 +99,6 @@ export function CheckPanel(props: {
       : result?.verdict === 'degraded'
         ? t('checkDegraded')
         : t('checkNotReady');
-  const f = result?.figures;
 
   return (
     <section class="card" aria-labelledby="h-check" data-testid="check">
@@ -157,50 +157,19 @@ export function CheckPanel(props: {
         </div>
       ) : null}
       <ErrorNotice error={error} onRetry={() => void run(true)} />
-      {result && f ? (
+      {result ? (
         <div aria-live="polite" data-testid="check-result" data-verdict={result.verdict}>
           <p>
             <span class={`verdict ${verdictClass}`}>{verdictText}</span>{' '}
             <span class="muted">{formatTime(result.finishedAt)}</span>
           </p>
+          <CheckScore result={result} lang={lang} />
           {result.reasons.length ? (
             <>
               <h3>{t('checkWhatToFix')}</h3>
               <CheckReasons reasons={result.reasons} lang={lang} />
             </>
           ) : null}
-          <details>
-            <summary>{t('checkFigures')}</summary>
-            <dl class="facts" style={{ marginTop: '8px' }}>
-              <dt>{lang === 'vi' ? 'Kết nối máy chủ' : 'Signaling'}</dt>
-              <dd>{Math.round(f.signalingMs)} ms</dd>
-              {f.iceDtlsMs !== undefined ? (
-                <>
-                  <dt>ICE + DTLS</dt>
-                  <dd>
-                    {Math.round(f.iceDtlsMs)} ms ({f.candidateType}, {f.protocol.toUpperCase()})
-                  </dd>
-                </>
-              ) : null}
-              <dt>{lang === 'vi' ? 'Chiều gửi' : 'Uplink'}</dt>
-              <dd>
-                {Math.round(f.uplink.kbps)} kbps · {f.uplink.lossPercent.toFixed(1)}% ·{' '}
-                {Math.round(f.uplink.jitterMs)} ms
-              </dd>
-              <dt>{lang === 'vi' ? 'Chiều nhận' : 'Downlink'}</dt>
-              <dd>
-                {Math.round(f.downlink.kbps)} kbps · {f.downlink.lossPercent.toFixed(1)}% ·{' '}
-                {Math.round(f.downlink.jitterMs)} ms
-                {f.downlink.rttMs !== undefined ? ` · RTT ${Math.round(f.downlink.rttMs)} ms` : ''}
-              </dd>
-              {computerLine(f, lang) ? (
-                <>
-                  <dt>{lang === 'vi' ? 'Máy tính' : 'Computer'}</dt>
-                  <dd>{computerLine(f, lang)}</dd>
-                </>
-              ) : null}
-            </dl>
-          </details>
         </div>
       ) : null}
     </section>
