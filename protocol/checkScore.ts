@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { CheckFigures } from './check.js';
-import { encoderStarved } from './checkVerdict.js';
+import { encoderStarved } from './checkComputer.js';
+import type { CheckFigures } from './checkFigures.js';
 
 /*
  * What a check's figures mean to people: the bandwidth the link was shown to carry (with how it

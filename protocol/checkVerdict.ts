@@ -1,6 +1,18 @@
 import { z } from 'zod';
-import type { CheckFigures, CheckThresholdsLike, Verdict } from './check.js';
+import {
+  BLACK_CAMERA_LUMA,
+  encoderStarved,
+  encodeUsagePercent,
+  LIMITED_SHARE_PERCENT,
+  MAX_DECODE_MS,
+  MAX_DROPPED_PERCENT,
+  SILENT_MIC_LEVEL,
+} from './checkComputer.js';
+import type { CheckFigures, CheckThresholdsLike, Verdict } from './checkFigures.js';
 import { uplinkBandwidth } from './checkScore.js';
+
+export * from './checkComputer.js';
+
 import { sameText, type Text, textSchema } from './text.js';
 
 /*
@@ -78,20 +90,6 @@ export const reasonSchema = z.object({
 });
 export type Reason = z.infer<typeof reasonSchema>;
 
-/** Below these the page calls the microphone silent and the camera black. */
-export const SILENT_MIC_LEVEL = 0.005;
-export const BLACK_CAMERA_LUMA = 16;
-/** The encoder counts as limited by the CPU (or bandwidth) beyond this share of the measurement. */
-export const LIMITED_SHARE_PERCENT = 20;
-/** More dropped frames than this share of the received ones: the computer cannot display them. */
-export const MAX_DROPPED_PERCENT = 10;
-/** Mean decode time per frame above this: the computer decodes too slowly (ms). */
-export const MAX_DECODE_MS = 30;
-/** Mean encode time per frame above this: the encoder cannot keep 20 frames a second (ms). */
-export const MAX_ENCODE_MS = 50;
-/** Chromium's own CPU overuse line: encoding takes this share of the time between frames. */
-export const MAX_ENCODE_USAGE_PERCENT = 85;
-
 const ADVICE_COMPUTER: Text = {
   vi: 'Đóng các chương trình khác đang chạy, hạ độ phân giải camera, hoặc dùng máy tính mạnh hơn.',
   en: 'Close other programs, lower the camera resolution, or use a more powerful computer.',
@@ -104,29 +102,8 @@ const ADVICE_LINK: Text = {
 
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-/**
- * Whether the site's computer could not keep up with encoding: Chromium says so itself
- * (qualityLimitationReason `cpu`), but only after ~120 frames, so a long mean encode time counts
- * too (above MAX_ENCODE_MS a frame, the encoder cannot sustain 20 frames a second).
- */
-export function encoderStarved(f: CheckFigures): boolean {
-  const s = f.sender;
-  if (!s) return false;
-  return (
-    s.cpuLimitedPercent >= LIMITED_SHARE_PERCENT ||
-    s.limitation === 'cpu' ||
-    (s.encodeMs !== undefined && s.encodeMs >= MAX_ENCODE_MS) ||
-    encodeUsagePercent(s) >= MAX_ENCODE_USAGE_PERCENT
-  );
-}
-
 /** Loss fails the site past this multiple of its limit (below it, a warning). */
 export const LOSS_FAIL_FACTOR = 10;
-
-/** Share of the time between frames the encoder spent encoding (Chromium's "encode usage"). */
-function encodeUsagePercent(s: NonNullable<CheckFigures['sender']>): number {
-  return s.encodeMs !== undefined && s.sentFps !== undefined ? (s.encodeMs * s.sentFps) / 10 : 0;
-}
 
 /** Why a bitrate under `min` says nothing about the link, or undefined when it does. */
 function bitrateNotMeasured(f: CheckFigures, min: number): Text | undefined {

@@ -1,0 +1,38 @@
+import type { CheckFigures } from './checkFigures.js';
+
+/* What says the site's computer, not its link, held the check back: the limits and the test. */
+
+/** Below these the page calls the microphone silent and the camera black. */
+export const SILENT_MIC_LEVEL = 0.005;
+export const BLACK_CAMERA_LUMA = 16;
+/** The encoder counts as limited by the CPU (or bandwidth) beyond this share of the measurement. */
+export const LIMITED_SHARE_PERCENT = 20;
+/** More dropped frames than this share of the received ones: the computer cannot display them. */
+export const MAX_DROPPED_PERCENT = 10;
+/** Mean decode time per frame above this: the computer decodes too slowly (ms). */
+export const MAX_DECODE_MS = 30;
+/** Mean encode time per frame above this: the encoder cannot keep 20 frames a second (ms). */
+export const MAX_ENCODE_MS = 50;
+/** Chromium's own CPU overuse line: encoding takes this share of the time between frames. */
+export const MAX_ENCODE_USAGE_PERCENT = 85;
+
+/**
+ * Whether the site's computer could not keep up with encoding: Chromium says so itself
+ * (qualityLimitationReason `cpu`), but only after ~120 frames, so a long mean encode time counts
+ * too (above MAX_ENCODE_MS a frame, the encoder cannot sustain 20 frames a second).
+ */
+export function encoderStarved(f: CheckFigures): boolean {
+  const s = f.sender;
+  if (!s) return false;
+  return (
+    s.cpuLimitedPercent >= LIMITED_SHARE_PERCENT ||
+    s.limitation === 'cpu' ||
+    (s.encodeMs !== undefined && s.encodeMs >= MAX_ENCODE_MS) ||
+    encodeUsagePercent(s) >= MAX_ENCODE_USAGE_PERCENT
+  );
+}
+
+/** Share of the time between frames the encoder spent encoding (Chromium's "encode usage"). */
+export function encodeUsagePercent(s: NonNullable<CheckFigures['sender']>): number {
+  return s.encodeMs !== undefined && s.sentFps !== undefined ? (s.encodeMs * s.sentFps) / 10 : 0;
+}
