@@ -10,7 +10,9 @@ import type { checkNotifications } from '../../protocol/checkSocket.js';
 import type { SiteReadiness } from '../../protocol/readiness.js';
 import { notifications } from '../../protocol/socket.js';
 import { calibratedStream } from './calibratedStream.js';
-import { receiverFigures, watchSender } from './checkStats.js';
+import { playTone, watchDevices } from './checkDevices.js';
+import { measureDownlink, selectedPath, waitForSendEstimate } from './checkLink.js';
+import { watchSender } from './checkStats.js';
 import type { MeetingClient } from './MeetingClient.js';
 
 /*
@@ -49,6 +51,8 @@ export interface CheckOutcome {
   /** The server's uplink answer, as measured (also inside result.figures). */
   uplink: UplinkFigures;
 }
+
+export { playTone } from './checkDevices.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -246,192 +250,4 @@ async function waitForLoopback(client: MeetingClient, stale: Set<string>, timeou
   throw new Error(
     'Không nhận lại được hình, tiếng từ máy chủ / The server did not send the stream back',
   );
-}
-
-async function measureDownlink(
-  client: MeetingClient,
-  own: { camera: string; microphone: string },
-  durationMs: number,
-): Promise<{ downlink: DownlinkFigures; receiver: ReceiverFigures }> {
-  const totals = async () => {
-    const [v, a] = await Promise.all([
-      client.trackStats(own.camera),
-      client.trackStats(own.microphone),
-    ]);
-    return {
-      video: v,
-      bytes: v.bytesReceived + a.bytesReceived,
-      packets: v.packetsReceived + a.packetsReceived,
-      lost: v.packetsLost + a.packetsLost,
-      frames: v.framesDecoded,
-      jitterMs: Math.max(v.jitterMs, a.jitterMs),
-      at: performance.now(),
-    };
-  };
-  const first = await totals();
-  const jitters: number[] = [];
-  const rtts: number[] = [];
-  const deadline = first.at + durationMs;
-  let previous = first;
-  let stalledSince: number | undefined;
-  while (performance.now() < deadline) {
-    await sleep(Math.min(500, Math.max(0, deadline - performance.now())));
-    const now = await totals();
-    jitters.push(now.jitterMs);
-    // Video arriving but not decoding: a frame it depends on is lost for good. Chromium asks
-    // for a keyframe only after ~3 s without a decodable frame; ask after one second.
-    if (now.frames === previous.frames && now.packets > previous.packets) {
-      stalledSince ??= previous.at;
-      if (now.at - stalledSince >= 1000) {
-        stalledSince = now.at;
-        void client.request('requestKeyFrame', { consumerId: own.camera }).catch(() => {});
-      }
-    } else stalledSince = undefined;
-    previous = now;
-    const rtt = await roundTripMs(client);
-    if (rtt !== undefined) rtts.push(rtt);
-  }
-  const last = await totals();
-  const elapsed = Math.max(1, last.at - first.at);
-  const packets = Math.max(0, last.packets - first.packets);
-  const lost = Math.max(0, last.lost - first.lost);
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const rttMs = median(rtts);
-  const downlink: DownlinkFigures = {
-    kbps: Math.round(((last.bytes - first.bytes) * 8) / elapsed),
-    lossPercent: packets + lost > 0 ? Math.round((lost / (packets + lost)) * 1000) / 10 : 0,
-    jitterMs: Math.round(median(jitters) ?? last.jitterMs),
-    ...(rttMs !== undefined ? { rttMs: Math.round(rttMs) } : {}),
-    framesDecoded: Math.max(0, last.frames - first.frames),
-    durationMs: Math.round(elapsed),
-  };
-  return { downlink, receiver: receiverFigures(first.video, last.video) };
-}
-
-/** RTT of the receive transport's selected pair (STUN consent checks), ms. */
-async function roundTripMs(client: MeetingClient): Promise<number | undefined> {
-  const stats = await client.transportStats('recv');
-  let rtt: number | undefined;
-  stats?.forEach((s) => {
-    if (s.type === 'candidate-pair' && s.nominated && s.currentRoundTripTime !== undefined)
-      rtt = s.currentRoundTripTime * 1000;
-  });
-  return rtt;
-}
-
-/** The candidate the send transport actually uses: host / srflx / relay, UDP or TCP. */
-async function selectedPath(client: MeetingClient): Promise<{
-  candidateType: ClientFigures['candidateType'];
-  protocol: ClientFigures['protocol'];
-}> {
-  const stats = await client.transportStats('send');
-  const byId = new Map<string, Record<string, unknown>>();
-  let selectedPairId: string | undefined;
-  stats?.forEach((s) => {
-    byId.set(s.id, s);
-    if (s.type === 'transport' && s.selectedCandidatePairId)
-      selectedPairId = s.selectedCandidatePairId;
-  });
-  let pair = selectedPairId ? byId.get(selectedPairId) : undefined;
-  if (!pair) {
-    for (const s of byId.values())
-      if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') pair = s;
-  }
-  const local = pair ? byId.get(String(pair.localCandidateId)) : undefined;
-  const type = String(local?.candidateType ?? 'unknown');
-  const candidateType = (
-    ['host', 'srflx', 'prflx', 'relay'].includes(type) ? type : 'unknown'
-  ) as ClientFigures['candidateType'];
-  // Through TURN the leg to the SFU is what the relay uses; otherwise the candidate's own.
-  const proto = String(local?.relayProtocol ?? local?.protocol ?? 'unknown');
-  const protocol = (
-    proto === 'udp' || proto === 'tcp' ? proto : proto === 'tls' ? 'tcp' : 'unknown'
-  ) as ClientFigures['protocol'];
-  return { candidateType, protocol };
-}
-
-/** Samples the microphone level (WebAudio) and the camera brightness (canvas) while measuring. */
-function watchDevices(camera: MediaStreamTrack, microphone: MediaStreamTrack) {
-  let micLevel = 0;
-  let lumaSum = 0;
-  let lumaCount = 0;
-  const audio = new AudioContext();
-  void audio.resume().catch(() => {});
-  const analyser = audio.createAnalyser();
-  analyser.fftSize = 2048;
-  audio.createMediaStreamSource(new MediaStream([microphone])).connect(analyser);
-  const samples = new Float32Array(analyser.fftSize);
-  const video = document.createElement('video');
-  video.muted = true;
-  video.playsInline = true;
-  video.srcObject = new MediaStream([camera]);
-  void video.play().catch(() => {});
-  const canvas = document.createElement('canvas');
-  canvas.width = 64;
-  canvas.height = 36;
-  const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  const timer = setInterval(() => {
-    analyser.getFloatTimeDomainData(samples);
-    let sum = 0;
-    for (const x of samples) sum += x * x;
-    micLevel = Math.max(micLevel, Math.sqrt(sum / samples.length));
-    if (ctx && video.readyState >= 2) {
-      ctx.drawImage(video, 0, 0, canvas.width, canvas.height);
-      const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
-      let luma = 0;
-      for (let i = 0; i < data.length; i += 4)
-        luma += 0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]!;
-      lumaSum += luma / (data.length / 4);
-      lumaCount++;
-    }
-  }, 100);
-  return {
-    stop() {
-      clearInterval(timer);
-      void audio.close().catch(() => {});
-      video.srcObject = null;
-      return {
-        micLevel: Math.min(1, Math.round(micLevel * 1000) / 1000),
-        cameraLuma: lumaCount > 0 ? Math.round(lumaSum / lumaCount) : 0,
-      };
-    },
-  };
-}
-
-/** A one-second 440 Hz tone on the default output, for the speaker test. */
-export async function playTone(durationMs = 1000): Promise<void> {
-  const audio = new AudioContext();
-  await audio.resume().catch(() => {});
-  const osc = audio.createOscillator();
-  const gain = audio.createGain();
-  osc.frequency.value = 440;
-  gain.gain.value = 0.2;
-  osc.connect(gain).connect(audio.destination);
-  osc.start();
-  await sleep(durationMs);
-  osc.stop();
-  await audio.close().catch(() => {});
-}
-
-/** Waits until the send path's estimated available bitrate reaches the target, or the time is up. */
-async function waitForSendEstimate(
-  client: MeetingClient,
-  targetBps: number,
-  maxMs: number,
-): Promise<void> {
-  const deadline = performance.now() + maxMs;
-  while (performance.now() < deadline) {
-    let available = 0;
-    (await client.transportStats('send'))?.forEach((s) => {
-      if (
-        s.type === 'candidate-pair' &&
-        s.nominated &&
-        typeof s.availableOutgoingBitrate === 'number'
-      ) {
-        available = Math.max(available, s.availableOutgoingBitrate);
-      }
-    });
-    if (available >= targetBps * 0.95) return;
-    await sleep(250);
-  }
 }

@@ -1,0 +1,135 @@
+import type { ClientFigures, DownlinkFigures, ReceiverFigures } from '../../protocol/check.js';
+import { receiverFigures } from './checkStats.js';
+import type { MeetingClient } from './MeetingClient.js';
+
+/*
+ * The connection check's figures read from the browser's getStats: the looped-back stream as it
+ * arrives (downlink), the path the send transport uses, and the send path's bandwidth estimate.
+ */
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function measureDownlink(
+  client: MeetingClient,
+  own: { camera: string; microphone: string },
+  durationMs: number,
+): Promise<{ downlink: DownlinkFigures; receiver: ReceiverFigures }> {
+  const totals = async () => {
+    const [v, a] = await Promise.all([
+      client.trackStats(own.camera),
+      client.trackStats(own.microphone),
+    ]);
+    return {
+      video: v,
+      bytes: v.bytesReceived + a.bytesReceived,
+      packets: v.packetsReceived + a.packetsReceived,
+      lost: v.packetsLost + a.packetsLost,
+      frames: v.framesDecoded,
+      jitterMs: Math.max(v.jitterMs, a.jitterMs),
+      at: performance.now(),
+    };
+  };
+  const first = await totals();
+  const jitters: number[] = [];
+  const rtts: number[] = [];
+  const deadline = first.at + durationMs;
+  let previous = first;
+  let stalledSince: number | undefined;
+  while (performance.now() < deadline) {
+    await sleep(Math.min(500, Math.max(0, deadline - performance.now())));
+    const now = await totals();
+    jitters.push(now.jitterMs);
+    // Video arriving but not decoding: a frame it depends on is lost for good. Chromium asks
+    // for a keyframe only after ~3 s without a decodable frame; ask after one second.
+    if (now.frames === previous.frames && now.packets > previous.packets) {
+      stalledSince ??= previous.at;
+      if (now.at - stalledSince >= 1000) {
+        stalledSince = now.at;
+        void client.request('requestKeyFrame', { consumerId: own.camera }).catch(() => {});
+      }
+    } else stalledSince = undefined;
+    previous = now;
+    const rtt = await roundTripMs(client);
+    if (rtt !== undefined) rtts.push(rtt);
+  }
+  const last = await totals();
+  const elapsed = Math.max(1, last.at - first.at);
+  const packets = Math.max(0, last.packets - first.packets);
+  const lost = Math.max(0, last.lost - first.lost);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const rttMs = median(rtts);
+  const downlink: DownlinkFigures = {
+    kbps: Math.round(((last.bytes - first.bytes) * 8) / elapsed),
+    lossPercent: packets + lost > 0 ? Math.round((lost / (packets + lost)) * 1000) / 10 : 0,
+    jitterMs: Math.round(median(jitters) ?? last.jitterMs),
+    ...(rttMs !== undefined ? { rttMs: Math.round(rttMs) } : {}),
+    framesDecoded: Math.max(0, last.frames - first.frames),
+    durationMs: Math.round(elapsed),
+  };
+  return { downlink, receiver: receiverFigures(first.video, last.video) };
+}
+
+/** RTT of the receive transport's selected pair (STUN consent checks), ms. */
+async function roundTripMs(client: MeetingClient): Promise<number | undefined> {
+  const stats = await client.transportStats('recv');
+  let rtt: number | undefined;
+  stats?.forEach((s) => {
+    if (s.type === 'candidate-pair' && s.nominated && s.currentRoundTripTime !== undefined)
+      rtt = s.currentRoundTripTime * 1000;
+  });
+  return rtt;
+}
+
+/** The candidate the send transport actually uses: host / srflx / relay, UDP or TCP. */
+export async function selectedPath(client: MeetingClient): Promise<{
+  candidateType: ClientFigures['candidateType'];
+  protocol: ClientFigures['protocol'];
+}> {
+  const stats = await client.transportStats('send');
+  const byId = new Map<string, Record<string, unknown>>();
+  let selectedPairId: string | undefined;
+  stats?.forEach((s) => {
+    byId.set(s.id, s);
+    if (s.type === 'transport' && s.selectedCandidatePairId)
+      selectedPairId = s.selectedCandidatePairId;
+  });
+  let pair = selectedPairId ? byId.get(selectedPairId) : undefined;
+  if (!pair) {
+    for (const s of byId.values())
+      if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') pair = s;
+  }
+  const local = pair ? byId.get(String(pair.localCandidateId)) : undefined;
+  const type = String(local?.candidateType ?? 'unknown');
+  const candidateType = (
+    ['host', 'srflx', 'prflx', 'relay'].includes(type) ? type : 'unknown'
+  ) as ClientFigures['candidateType'];
+  // Through TURN the leg to the SFU is what the relay uses; otherwise the candidate's own.
+  const proto = String(local?.relayProtocol ?? local?.protocol ?? 'unknown');
+  const protocol = (
+    proto === 'udp' || proto === 'tcp' ? proto : proto === 'tls' ? 'tcp' : 'unknown'
+  ) as ClientFigures['protocol'];
+  return { candidateType, protocol };
+}
+
+/** Waits until the send path's estimated available bitrate reaches the target, or the time is up. */
+export async function waitForSendEstimate(
+  client: MeetingClient,
+  targetBps: number,
+  maxMs: number,
+): Promise<void> {
+  const deadline = performance.now() + maxMs;
+  while (performance.now() < deadline) {
+    let available = 0;
+    (await client.transportStats('send'))?.forEach((s) => {
+      if (
+        s.type === 'candidate-pair' &&
+        s.nominated &&
+        typeof s.availableOutgoingBitrate === 'number'
+      ) {
+        available = Math.max(available, s.availableOutgoingBitrate);
+      }
+    });
+    if (available >= targetBps * 0.95) return;
+    await sleep(250);
+  }
+}
