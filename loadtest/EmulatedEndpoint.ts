@@ -1,7 +1,6 @@
 import { Device, type types } from 'mediasoup-client';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import type {
-  Ack,
   EndpointRole,
   MediaSource,
   NotificationPayload,
@@ -10,56 +9,16 @@ import type {
   RequestPayload,
   SessionState,
 } from '../protocol/socket.js';
+import { joinWithRetry, openSocket, request, type SignalingFigures } from './endpointSignaling.js';
+import { createTransport } from './endpointTransport.js';
+import type { EmulatedEndpointOptions, JoinTimings, Received } from './endpointTypes.js';
 import { type ReceiveFigures, receiveFigures } from './receiveFigures.js';
+import { sendEstimateKbps, sendRttMs } from './sendPathStats.js';
 import { type SyntheticSource, syntheticCamera } from './sources.js';
 import { installWebRtcGlobals, RTCVideoSink } from './wrtc.js';
 
-export interface EmulatedEndpointOptions {
-  url: string;
-  token: string;
-  /** Create a send transport at join (the station); sites create one when given the floor. */
-  send?: boolean;
-  /** Simulcast layer to ask for on the main point's video (a site full screen: 2). */
-  layer?: 0 | 1 | 2;
-  /** Publish a small camera while this site holds the floor. Default true. */
-  cameraOnFloor?: boolean;
-  /**
-   * Join the socket only; the Device and transports come with `ensureMedia` (a site waiting
-   * for its check turn holds no media: hundreds of them fit on one machine).
-   */
-  deferMedia?: boolean;
-  /**
-   * Sent as X-Forwarded-For: each emulated site its own address, as real sites have (the
-   * server believes it only from a proxy in TRUSTED_PROXIES, e.g. 127.0.0.1 for a bench).
-   */
-  forwardedFor?: string;
-}
-
-/** Milliseconds since the endpoint started joining (performance.now() based). */
-export interface JoinTimings {
-  /** Socket connected and the join request answered. */
-  joinedMs?: number;
-  /** The receive transport's ICE and DTLS completed. */
-  connectedMs?: number;
-  firstVideoPacketMs?: number;
-  /** First video frame decoded: the first keyframe arrived whole. */
-  firstFrameMs?: number;
-  firstAudioPacketMs?: number;
-}
-
-export interface SignalingFigures {
-  messagesIn: number;
-  bytesIn: number;
-  messagesOut: number;
-  bytesOut: number;
-}
-
-export interface Received {
-  consumer: types.Consumer;
-  endpointId: string;
-  role: EndpointRole;
-  source: MediaSource;
-}
+export type { SignalingFigures } from './endpointSignaling.js';
+export type { EmulatedEndpointOptions, JoinTimings, Received } from './endpointTypes.js';
 
 /**
  * One emulated endpoint (a site, or the main point): its join link → socket.io → a
@@ -97,29 +56,7 @@ export class EmulatedEndpoint {
 
   private constructor(private readonly options: EmulatedEndpointOptions) {
     installWebRtcGlobals();
-    this.socket = io(options.url, {
-      auth: { token: options.token },
-      transports: ['websocket'],
-      reconnection: false,
-      forceNew: true,
-      ...(options.forwardedFor
-        ? { extraHeaders: { 'x-forwarded-for': options.forwardedFor } }
-        : {}),
-    });
-    // Wire sizes of socket.io messages (engine.io frames), both ways.
-    this.socket.io.on('open', () => {
-      const engine = this.socket.io.engine;
-      engine.on('packet', (p: { type: string; data?: unknown }) => {
-        if (p.type !== 'message') return;
-        this.signalingFigures.messagesIn++;
-        this.signalingFigures.bytesIn += typeof p.data === 'string' ? p.data.length : 0;
-      });
-      engine.on('packetCreate', (p: { type: string; data?: unknown }) => {
-        if (p.type !== 'message') return;
-        this.signalingFigures.messagesOut++;
-        this.signalingFigures.bytesOut += typeof p.data === 'string' ? p.data.length : 0;
-      });
-    });
+    this.socket = openSocket(options, this.signalingFigures);
     this.socket.on('newConsumer', (n: NotificationPayload<'newConsumer'>) => {
       void this.consume(n).catch((err) => this.fail(err));
     });
@@ -165,15 +102,7 @@ export class EmulatedEndpoint {
     payload: RequestPayload<N>,
     timeoutMs = 20_000,
   ): Promise<RequestAnswer<N>> {
-    return new Promise((ok, fail) => {
-      this.socket
-        .timeout(timeoutMs)
-        .emit(name, payload, (err: Error | null, answer: Ack<RequestAnswer<N>>) => {
-          if (err) return fail(new Error(`${name}: no answer in ${timeoutMs} ms`));
-          if (answer.ok) ok(answer.data);
-          else fail(new Error(`${name}: ${answer.error.code}: ${answer.error.message.en}`));
-        });
-    });
+    return request(this.socket, name, payload, timeoutMs);
   }
 
   private async setup(): Promise<void> {
@@ -236,25 +165,13 @@ export class EmulatedEndpoint {
   }
 
   /** The selected candidate pair's round trip on the send transport (ms), when known. */
-  async sendRttMs(): Promise<number | undefined> {
-    const stats = await this.sendTransport?.getStats();
-    let rtt: number | undefined;
-    stats?.forEach((s) => {
-      if (s.type === 'candidate-pair' && s.nominated && s.currentRoundTripTime !== undefined)
-        rtt = s.currentRoundTripTime * 1000;
-    });
-    return rtt;
+  sendRttMs(): Promise<number | undefined> {
+    return sendRttMs(this.sendTransport);
   }
 
   /** The send path's bandwidth estimate (availableOutgoingBitrate, kbps), when known. */
-  async sendEstimateKbps(): Promise<number | undefined> {
-    const stats = await this.sendTransport?.getStats();
-    let kbps: number | undefined;
-    stats?.forEach((s) => {
-      if (s.type === 'candidate-pair' && s.nominated && s.availableOutgoingBitrate !== undefined)
-        kbps = s.availableOutgoingBitrate / 1000;
-    });
-    return kbps;
+  sendEstimateKbps(): Promise<number | undefined> {
+    return sendEstimateKbps(this.sendTransport);
   }
 
   /** Stops one published track and tells the server. */
@@ -287,59 +204,16 @@ export class EmulatedEndpoint {
     }
   }
 
-  /**
-   * A join can go unanswered (servers before the signaling refactor registered their handlers
-   * only once the meeting's session was open); sent again, as the page's client does.
-   */
-  private async joinWithRetry(): Promise<RequestAnswer<'join'>> {
-    for (let timeoutMs = 2000; ; timeoutMs *= 2) {
-      try {
-        return await this.request('join', {}, timeoutMs);
-      } catch (err) {
-        if (timeoutMs >= 16_000 || !/no answer/.test((err as Error).message)) throw err;
-        this.joinRetries++;
-      }
-    }
+  private joinWithRetry(): Promise<RequestAnswer<'join'>> {
+    return joinWithRetry(this.socket, () => this.joinRetries++);
   }
 
-  private async createTransport(direction: 'send' | 'recv'): Promise<types.Transport> {
-    const info = await this.request('createTransport', { direction });
-    const params = {
-      id: info.transportId,
-      iceParameters: info.iceParameters as unknown as types.IceParameters,
-      iceCandidates: info.iceCandidates as unknown as types.IceCandidate[],
-      dtlsParameters: info.dtlsParameters as unknown as types.DtlsParameters,
-    };
-    const transport =
-      direction === 'send'
-        ? this.device!.createSendTransport(params)
-        : this.device!.createRecvTransport(params);
-    transport.on('connect', ({ dtlsParameters }, done, fail) => {
-      this.request('connectTransport', {
-        transportId: transport.id,
-        dtlsParameters: dtlsParameters as never,
-      })
-        .then(() => done())
-        .catch(fail);
-    });
-    transport.on('connectionstatechange', (state) => {
+  private createTransport(direction: 'send' | 'recv'): Promise<types.Transport> {
+    return createTransport(this.device!, this.socket, direction, (state) => {
       if (state === 'connected' && direction === 'recv')
         this.timings.connectedMs ??= this.elapsed();
       if (state === 'failed') this.fail(new Error(`${direction} transport failed`));
     });
-    if (direction === 'send') {
-      transport.on('produce', ({ kind, rtpParameters, appData }, done, fail) => {
-        this.request('produce', {
-          transportId: transport.id,
-          kind,
-          rtpParameters: rtpParameters as never,
-          source: appData.source as MediaSource,
-        })
-          .then(({ producerId }) => done({ id: producerId }))
-          .catch(fail);
-      });
-    }
-    return transport;
   }
 
   private async consume(n: NotificationPayload<'newConsumer'>): Promise<void> {
