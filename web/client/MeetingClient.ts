@@ -1,27 +1,23 @@
 import { Device, type types } from 'mediasoup-client';
-import { io, type Socket } from 'socket.io-client';
-import {
-  type Ack,
-  type EndpointRole,
-  type MediaSource,
-  type NotificationName,
-  type NotificationPayload,
-  notifications,
-  type Participant,
-  type RequestAnswer,
-  type RequestName,
-  type RequestPayload,
-  type SessionState,
+import type { Socket } from 'socket.io-client';
+import type {
+  EndpointRole,
+  MediaSource,
+  NotificationName,
+  NotificationPayload,
+  Participant,
+  RequestAnswer,
+  RequestName,
+  RequestPayload,
+  SessionState,
 } from '../../protocol/socket.js';
 import type {
   ClientEvents,
   ClientTimings,
-  ConnectErrorData,
   ConnectionState,
   MeetingClientOptions,
   RemoteTrack,
 } from './clientTypes.js';
-import { RequestError } from './clientTypes.js';
 import { Listeners } from './Listeners.js';
 import { LocalTracks, type SendBitrateKbps } from './LocalTracks.js';
 import { RemoteTracks } from './RemoteTracks.js';
@@ -31,6 +27,13 @@ import {
   type TrackFigures,
   trackFiguresOf,
 } from './receiveStats.js';
+import {
+  onNotification,
+  openSocket,
+  request,
+  subscribe,
+  watchConnection,
+} from './serverConnection.js';
 import { openTransport, type TransportWiring } from './transports.js';
 
 export type {
@@ -80,78 +83,24 @@ export class MeetingClient {
   private ended = false;
   private iceServers: RTCIceServer[] = [];
   readonly timings: ClientTimings = { connectStartedAt: performance.now(), transports: {} };
-  /** The address the page was given (the public one); a dead node sends us back here. */
-  private readonly homeUrl: string;
 
   constructor(private readonly options: MeetingClientOptions) {
-    this.socket = io(options.url ?? '/', {
-      auth: {
-        ...(options.token ? { token: options.token } : {}),
-        ...(options.meetingId ? { meetingId: options.meetingId } : {}),
-      },
-      transports: ['websocket'],
-      reconnectionDelay: 500,
-      reconnectionDelayMax: 2000,
-      withCredentials: true,
-    });
+    this.socket = openSocket(options);
     this.socket.on('connect', () => void this.setup());
-    this.socket.io.on('reconnect_attempt', () => {
-      this.timings.connectStartedAt = performance.now();
-    });
-    this.socket.on('disconnect', (reason) => {
-      if (this.closed) return;
-      this.teardownMedia();
-      if (reason === 'io server disconnect' && this.ended) {
-        this.setState('closed');
-        return;
-      }
-      this.setState('reconnecting');
-      // socket.io does not retry after a server-side disconnect (a restart, a lost session):
-      // the endpoint must come back by itself, so retry unless the meeting has ended.
-      if (reason === 'io server disconnect')
-        setTimeout(() => this.closed || this.socket.connect(), 500);
-    });
-    this.homeUrl = this.managerUri;
-    this.socket.on('connect_error', (err: Error & { data?: ConnectErrorData }) => {
-      const data = err.data;
-      const ownerUrl = data?.details?.ownerUrl;
-      if (data?.code === 'conflict' && typeof ownerUrl === 'string') {
-        this.moveTo(ownerUrl);
-        return;
-      }
-      // A server that no longer answers (a node died): go back through the public address,
-      // which places the meeting on a live node and sends us there.
-      if (!data) this.managerUri = this.homeUrl;
-      if (data && ['unauthorized', 'forbidden', 'not_found'].includes(data.code)) {
-        this.emit('error', new RequestError(data.code, data.message, data.details));
+    watchConnection(this.socket, {
+      closed: () => this.closed,
+      ended: () => this.ended,
+      teardownMedia: () => this.teardownMedia(),
+      setState: (state) => this.setState(state),
+      refused: (err) => {
+        this.emit('error', err);
         this.close();
-      } else this.setState('reconnecting');
+      },
+      reconnectAttempt: () => {
+        this.timings.connectStartedAt = performance.now();
+      },
     });
     this.listen();
-  }
-
-  // --- which server ----------------------------------------------------------------------------
-
-  /**
-   * socket.io keeps the server address in its Manager and has no setter; the next (re)connect
-   * opens whatever is there, so changing it moves the connection to another node.
-   */
-  private get managerUri(): string {
-    return (this.socket.io as unknown as { uri: string }).uri;
-  }
-
-  private set managerUri(url: string) {
-    (this.socket.io as unknown as { uri: string }).uri = url;
-  }
-
-  /** The meeting runs on another node: connect there (a refused handshake is not retried). */
-  private moveTo(url: string): void {
-    if (this.closed) return;
-    this.setState('reconnecting');
-    this.managerUri = url;
-    // Closes the Manager's connection to the node that refused us, then opens one to the owner.
-    this.socket.disconnect();
-    setTimeout(() => this.closed || this.socket.connect(), 100);
   }
 
   // --- events ----------------------------------------------------------------------------------
@@ -170,19 +119,11 @@ export class MeetingClient {
     this.emit('state', state);
   }
 
-  /** Notifications are validated with the same schemas the server uses. */
   private onNotification<N extends NotificationName>(
     name: N,
     fn: (payload: NotificationPayload<N>) => void,
   ): void {
-    this.socket.on(name as string, (raw: unknown) => {
-      const parsed = notifications[name].safeParse(raw);
-      if (!parsed.success) {
-        console.warn(`ignored malformed ${name}`, parsed.error.issues);
-        return;
-      }
-      fn(parsed.data as NotificationPayload<N>);
-    });
+    onNotification(this.socket, name, fn);
   }
 
   /**
@@ -193,12 +134,7 @@ export class MeetingClient {
     name: N,
     fn: (payload: NotificationPayload<N>) => void,
   ): () => void {
-    const handler = (raw: unknown) => {
-      const parsed = notifications[name].safeParse(raw);
-      if (parsed.success) fn(parsed.data as NotificationPayload<N>);
-    };
-    this.socket.on(name as string, handler);
-    return () => void this.socket.off(name as string, handler);
+    return subscribe(this.socket, name, fn);
   }
 
   /**
@@ -266,22 +202,7 @@ export class MeetingClient {
     payload: RequestPayload<N>,
     timeoutMs = 10_000,
   ): Promise<RequestAnswer<N>> {
-    return new Promise((ok, fail) => {
-      this.socket
-        .timeout(timeoutMs)
-        .emit(name, payload, (err: Error | null, answer: Ack<RequestAnswer<N>>) => {
-          if (err)
-            return fail(
-              new RequestError('timeout', {
-                vi: `${name}: máy chủ không trả lời sau ${timeoutMs} ms`,
-                en: `${name}: no answer in ${timeoutMs} ms`,
-              }),
-            );
-          if (answer.ok) ok(answer.data);
-          else
-            fail(new RequestError(answer.error.code, answer.error.message, answer.error.details));
-        });
-    });
+    return request(this.socket, name, payload, timeoutMs);
   }
 
   // --- media set-up ----------------------------------------------------------------------------
