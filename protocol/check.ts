@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { checkFiguresSchema, durationMsSchema, verdictSchema } from './checkFigures.js';
+import { reasonSchema } from './checkReasons.js';
 import { checkAssessmentSchema } from './checkScore.js';
-import { reasonSchema } from './checkVerdict.js';
 import { idSchema } from './fields.js';
 
 /*
