@@ -1,27 +1,30 @@
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
 import { type CheckResult, reasonText } from '../../protocol/check.js';
-import { conflict } from '../../protocol/errors.js';
 import type { Meeting } from '../../protocol/meetings.js';
 import {
   type Checklist,
   checklistItems,
-  checklistLabels,
   type MeetingReadiness,
   type ReadinessHistoryEntry,
-  type ReadinessProblem,
   type ReadinessState,
   readinessHistoryEntrySchema,
-  readinessLabels,
-  readinessStates,
   type SiteReadiness,
   siteReadinessSchema,
   verdictReadiness,
 } from '../../protocol/readiness.js';
-import { concatText, joinTexts, type Text } from '../../protocol/text.js';
+import { joinTexts, type Text } from '../../protocol/text.js';
 import type { Logger } from '../logger.js';
 import type { SiteDirectory } from '../meetings/SiteDirectory.js';
 import type { RedisStore } from '../store/RedisStore.js';
+import { type CheckWindow, type CheckWindowKind, CheckWindows } from './checkWindows.js';
+import { readinessSummary } from './readinessBoard.js';
+
+export {
+  type CheckWindow,
+  type CheckWindowKind,
+  checkWindowSchema,
+} from './checkWindows.js';
 
 export interface ReadinessServiceEvents {
   /** One site's readiness changed (state, online flag, figures or checklist). */
@@ -46,17 +49,6 @@ const dropLegacyNote = (v: unknown) =>
 const storedReadinessSchema = z.preprocess(dropLegacyNote, siteReadinessSchema);
 const storedHistorySchema = z.preprocess(dropLegacyNote, readinessHistoryEntrySchema);
 
-const NOT_CONFIRMED: Text = { vi: 'Chưa xác nhận: ', en: 'Not confirmed: ' };
-
-export type CheckWindowKind = 'window' | 'recheck' | 'on-demand';
-
-export const checkWindowSchema = z.object({
-  kind: z.enum(['window', 'recheck', 'on-demand']),
-  opensAt: z.string(),
-  closesAt: z.string(),
-});
-export type CheckWindow = z.infer<typeof checkWindowSchema>;
-
 const HISTORY_MAX = 2000;
 
 /** States before any result: a connection may move them forward, window close makes them no-show. */
@@ -71,6 +63,7 @@ export class ReadinessService extends EventEmitter<ReadinessServiceEvents> {
   private readonly store: RedisStore;
   private readonly sites: SiteDirectory;
   private readonly log: Logger;
+  private readonly windows: CheckWindows;
   private readonly now: () => number;
 
   constructor(options: ReadinessServiceOptions) {
@@ -79,6 +72,7 @@ export class ReadinessService extends EventEmitter<ReadinessServiceEvents> {
     this.sites = options.sites;
     this.log = options.logger.child({ component: 'readiness' });
     this.now = options.now ?? Date.now;
+    this.windows = new CheckWindows(this.store, this.now);
   }
 
   private iso(): string {
@@ -303,50 +297,26 @@ export class ReadinessService extends EventEmitter<ReadinessServiceEvents> {
 
   // ---- check windows ----
 
-  async openWindow(
-    meetingId: string,
-    kind: CheckWindowKind,
-    closesAtMs: number,
-  ): Promise<CheckWindow> {
-    const window: CheckWindow = {
-      kind,
-      opensAt: this.iso(),
-      closesAt: new Date(closesAtMs).toISOString(),
-    };
-    const ttl = Math.max(1, closesAtMs - this.now());
-    await this.store.write((r) =>
-      r.set(this.store.keys.meetingCheckWindow(meetingId), JSON.stringify(window), 'PX', ttl),
-    );
-    return window;
+  openWindow(meetingId: string, kind: CheckWindowKind, closesAtMs: number): Promise<CheckWindow> {
+    return this.windows.openWindow(meetingId, kind, closesAtMs);
   }
 
-  async closeWindow(meetingId: string): Promise<void> {
-    await this.store.write((r) => r.del(this.store.keys.meetingCheckWindow(meetingId)));
+  closeWindow(meetingId: string): Promise<void> {
+    return this.windows.closeWindow(meetingId);
   }
 
-  async window(meetingId: string): Promise<CheckWindow | undefined> {
-    return this.store.getJson(this.store.keys.meetingCheckWindow(meetingId), checkWindowSchema);
+  window(meetingId: string): Promise<CheckWindow | undefined> {
+    return this.windows.window(meetingId);
   }
 
   /** IT asked this site to check now; results are accepted for ttlMs. */
-  async requestSiteCheck(meetingId: string, siteId: string, ttlMs: number): Promise<void> {
-    await this.store.write((r) =>
-      r.set(this.store.keys.siteCheckRequest(meetingId, siteId), this.iso(), 'PX', ttlMs),
-    );
+  requestSiteCheck(meetingId: string, siteId: string, ttlMs: number): Promise<void> {
+    return this.windows.requestSiteCheck(meetingId, siteId, ttlMs);
   }
 
   /** The kind of check this site may run now, or a 409 explaining why it may not. */
-  async assertCheckAllowed(meetingId: string, siteId: string): Promise<CheckWindowKind> {
-    const [window, requested] = await Promise.all([
-      this.window(meetingId),
-      this.store.read((r) => r.exists(this.store.keys.siteCheckRequest(meetingId, siteId))),
-    ]);
-    if (window) return window.kind;
-    if (requested) return 'on-demand';
-    throw conflict({
-      vi: 'Chưa đến giờ kiểm tra kỹ thuật; hãy chờ giờ kiểm tra hoặc liên hệ tổ CNTT',
-      en: 'The check window is not open; wait for it or ask IT staff',
-    });
+  assertCheckAllowed(meetingId: string, siteId: string): Promise<CheckWindowKind> {
+    return this.windows.assertCheckAllowed(meetingId, siteId);
   }
 
   // ---- the board ----
@@ -354,50 +324,8 @@ export class ReadinessService extends EventEmitter<ReadinessServiceEvents> {
   async summary(meeting: Meeting): Promise<MeetingReadiness> {
     const records = new Map((await this.list(meeting.id)).map((r) => [r.siteId, r]));
     const sites = await this.sites.getMany(meeting.sites.map((s) => s.siteId));
-    const counts = Object.fromEntries(readinessStates.map((s) => [s, 0])) as Record<
-      ReadinessState,
-      number
-    >;
-    const now = this.iso();
-    const list = meeting.sites.map((p) => {
-      const r = records.get(p.siteId) ?? {
-        meetingId: meeting.id,
-        siteId: p.siteId,
-        state: 'unknown' as const,
-        since: now,
-        online: false,
-        updatedAt: now,
-      };
-      counts[r.state]++;
-      return { ...r, siteName: sites.get(p.siteId)?.name ?? p.siteId };
-    });
-    // Every problem of every site, each on its own line: the reasons of the last check, each
-    // checklist item not confirmed, or why the site is where it is.
-    const problems: ReadinessProblem[] = [];
-    for (const s of list) {
-      const push = (kind: ReadinessProblem['kind'], message: Text) =>
-        problems.push({ siteId: s.siteId, siteName: s.siteName, state: s.state, kind, message });
-      if (s.state === 'no-show' || s.state === 'failed' || s.state === 'degraded') {
-        const reasons = s.lastCheck?.reasons.filter((r) => r.severity !== 'info') ?? [];
-        if (s.state !== 'no-show' && reasons.length > 0)
-          for (const r of reasons) push('check', reasonText(r));
-        else if (s.state !== 'degraded' || !s.checklist)
-          push('state', s.note ?? readinessLabels[s.state]);
-      }
-      if (s.checklist) {
-        for (const k of checklistItems) {
-          if (!s.checklist.items[k])
-            push('checklist', concatText(NOT_CONFIRMED, checklistLabels[k]));
-        }
-      } else if (s.lastCheck) {
-        push('checklist', {
-          vi: 'Chưa xác nhận danh mục chuẩn bị',
-          en: 'Checklist not confirmed',
-        });
-      }
-    }
-    const window = await this.window(meeting.id);
-    return { meetingId: meeting.id, counts, sites: list, problems, ...(window ? { window } : {}) };
+    const names = new Map([...sites].map(([id, site]) => [id, site.name]));
+    return readinessSummary(meeting, records, names, await this.window(meeting.id), this.iso());
   }
 
   /** The meeting was deleted: its readiness goes with it. */

@@ -1,16 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Actor } from '../../protocol/auth.js';
-import { notFound } from '../../protocol/errors.js';
 import type { Meeting } from '../../protocol/meetings.js';
 import {
-  deadlineAtMs,
   type ReportBoard,
   type ReportDocument,
   type ReportRequest,
   type ReportRequestInputParsed,
   type ReportSubmission,
-  reportRequestSchema,
   reportSubmissionSchema,
   type SiteReport,
 } from '../../protocol/reports.js';
@@ -20,8 +16,8 @@ import type { SiteDirectory } from '../meetings/SiteDirectory.js';
 import { type AuditLog, diffRecords } from '../store/AuditLog.js';
 import type { RedisStore } from '../store/RedisStore.js';
 import { assertVersion } from '../store/versions.js';
+import { ReportRequests, withDeadline } from './reportRequests.js';
 import {
-  assertFitsMeeting,
   assertOpen,
   assertSiteReports,
   boardOf,
@@ -30,10 +26,6 @@ import {
   submittedOf,
   withDocument,
 } from './reportRules.js';
-
-/** Stored without the deadline instant: that follows the meeting's times when read. */
-export const storedReportRequestSchema = reportRequestSchema.omit({ deadlineAt: true });
-type StoredReportRequest = Omit<ReportRequest, 'deadlineAt'>;
 
 export interface ReportServiceEvents {
   /** Created or edited: reminders are re-planned. */
@@ -52,7 +44,8 @@ export interface ReportServiceOptions {
   now?: () => number;
 }
 
-const whatRequest = { vi: 'Yêu cầu báo cáo', en: 'The report request' };
+export { storedReportRequestSchema } from './reportRequests.js';
+
 const whatReport = { vi: 'Báo cáo của điểm cầu', en: 'The site’s report' };
 /**
  * Report requests of a meeting and the sites' answers. A request names the sites that must
@@ -66,6 +59,7 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
   private readonly sites: SiteDirectory;
   private readonly log: Logger;
   private readonly now: () => number;
+  private readonly requests: ReportRequests;
   private readonly offMeetings: () => void;
 
   constructor(options: ReportServiceOptions) {
@@ -76,178 +70,58 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
     this.sites = options.sites;
     this.log = options.logger.child({ component: 'reports' });
     this.now = options.now ?? Date.now;
+    this.requests = new ReportRequests({
+      store: this.store,
+      audit: this.audit,
+      meetings: this.meetings,
+      log: this.log,
+      now: this.now,
+      emit: {
+        requestChanged: (request) => this.emit('requestChanged', request),
+        requestDeleted: (event) => this.emit('requestDeleted', event),
+      },
+    });
     const onDeleted = (e: { meetingId: string }) =>
-      void this.clearMeeting(e.meetingId).catch((err) =>
-        this.log.error({ err, meetingId: e.meetingId }, 'could not remove the meeting’s reports'),
-      );
+      void this.requests
+        .clearMeeting(e.meetingId)
+        .catch((err) =>
+          this.log.error({ err, meetingId: e.meetingId }, 'could not remove the meeting’s reports'),
+        );
     this.meetings.on('meetingDeleted', onDeleted);
     this.offMeetings = () => this.meetings.off('meetingDeleted', onDeleted);
   }
 
-  private withDeadline(r: StoredReportRequest, meeting: Meeting): ReportRequest {
-    return { ...r, deadlineAt: new Date(deadlineAtMs(r.deadline, meeting)).toISOString() };
-  }
-
   // ---- requests (IT staff) ----
 
-  async list(meetingId: string): Promise<ReportRequest[]> {
-    const meeting = await this.meetings.get(meetingId);
-    const { keys } = this.store;
-    const ids = await this.store.read((r) => r.smembers(keys.meetingReportRequests(meetingId)));
-    const stored = await this.store.mgetJson(
-      ids.map((id) => keys.reportRequest(id)),
-      storedReportRequestSchema,
-    );
-    return stored
-      .filter((r): r is StoredReportRequest => r !== undefined)
-      .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
-      .map((r) => this.withDeadline(r, meeting));
+  list(meetingId: string): Promise<ReportRequest[]> {
+    return this.requests.list(meetingId);
   }
 
-  async get(meetingId: string, requestId: string): Promise<ReportRequest> {
-    const meeting = await this.meetings.get(meetingId);
-    return this.withDeadline(await this.getStored(meetingId, requestId), meeting);
+  get(meetingId: string, requestId: string): Promise<ReportRequest> {
+    return this.requests.get(meetingId, requestId);
   }
 
-  private async getStored(meetingId: string, requestId: string): Promise<StoredReportRequest> {
-    const r = await this.store.getJson(
-      this.store.keys.reportRequest(requestId),
-      storedReportRequestSchema,
-    );
-    if (!r || r.meetingId !== meetingId)
-      throw notFound({
-        vi: 'Không tìm thấy yêu cầu báo cáo',
-        en: `Report request not found: ${requestId}`,
-      });
-    return r;
+  create(meetingId: string, input: ReportRequestInputParsed, actor: Actor): Promise<ReportRequest> {
+    return this.requests.create(meetingId, input, actor);
   }
 
-  async create(
-    meetingId: string,
-    input: ReportRequestInputParsed,
-    actor: Actor,
-  ): Promise<ReportRequest> {
-    const { keys } = this.store;
-    const id = randomUUID();
-    const created = await this.store.transact([keys.meeting(meetingId)], async () => {
-      const meeting = await this.meetings.get(meetingId);
-      assertFitsMeeting(input, meeting);
-      const at = new Date(this.now()).toISOString();
-      const stored: StoredReportRequest = {
-        id,
-        meetingId,
-        version: 1,
-        ...input,
-        createdAt: at,
-        updatedAt: at,
-      };
-      return {
-        write: (m) => {
-          m.set(keys.reportRequest(id), JSON.stringify(stored));
-          m.sadd(keys.meetingReportRequests(meetingId), id);
-          this.audit.append(m, {
-            actor,
-            action: 'report-request.create',
-            target: `report-request:${id}`,
-            meetingId,
-            changes: diffRecords(undefined, stored),
-          });
-        },
-        result: this.withDeadline(stored, meeting),
-      };
-    });
-    this.log.info({ meetingId, requestId: id, sites: input.siteIds.length }, 'report requested');
-    this.emit('requestChanged', created);
-    return created;
-  }
-
-  async update(
+  update(
     meetingId: string,
     requestId: string,
     input: ReportRequestInputParsed,
     expected: number | undefined,
     actor: Actor,
   ): Promise<ReportRequest> {
-    const { keys } = this.store;
-    const updated = await this.store.transact(
-      [keys.meeting(meetingId), keys.reportRequest(requestId)],
-      async () => {
-        const meeting = await this.meetings.get(meetingId);
-        const before = await this.getStored(meetingId, requestId);
-        assertVersion(whatRequest, before.version, expected);
-        assertFitsMeeting(input, meeting);
-        const after: StoredReportRequest = {
-          ...before,
-          ...input,
-          version: before.version + 1,
-          updatedAt: new Date(this.now()).toISOString(),
-        };
-        return {
-          write: (m) => {
-            m.set(keys.reportRequest(requestId), JSON.stringify(after));
-            // A site taken off the request takes its report with it.
-            for (const siteId of before.siteIds)
-              if (!after.siteIds.includes(siteId)) m.del(keys.siteReport(requestId, siteId));
-            this.audit.append(m, {
-              actor,
-              action: 'report-request.update',
-              target: `report-request:${requestId}`,
-              meetingId,
-              changes: diffRecords(before, after),
-            });
-          },
-          result: this.withDeadline(after, meeting),
-        };
-      },
-    );
-    this.emit('requestChanged', updated);
-    return updated;
+    return this.requests.update(meetingId, requestId, input, expected, actor);
   }
 
-  async delete(
+  delete(
     meetingId: string,
     requestId: string,
     expected: number | undefined,
     actor: Actor,
   ): Promise<void> {
-    const { keys } = this.store;
-    await this.store.transact([keys.reportRequest(requestId)], async () => {
-      const before = await this.getStored(meetingId, requestId);
-      assertVersion(whatRequest, before.version, expected);
-      return {
-        write: (m) => {
-          m.del(keys.reportRequest(requestId));
-          m.srem(keys.meetingReportRequests(meetingId), requestId);
-          for (const siteId of before.siteIds) m.del(keys.siteReport(requestId, siteId));
-          this.audit.append(m, {
-            actor,
-            action: 'report-request.delete',
-            target: `report-request:${requestId}`,
-            meetingId,
-            changes: { title: [before.title, null] },
-          });
-        },
-        result: undefined,
-      };
-    });
-    this.emit('requestDeleted', { meetingId, requestId });
-  }
-
-  /** Removes every request and report of a deleted meeting. */
-  private async clearMeeting(meetingId: string): Promise<void> {
-    const { keys } = this.store;
-    const ids = await this.store.read((r) => r.smembers(keys.meetingReportRequests(meetingId)));
-    for (const requestId of ids) {
-      const r = await this.store.getJson(keys.reportRequest(requestId), storedReportRequestSchema);
-      await this.store.write((redis) =>
-        redis.del(
-          keys.reportRequest(requestId),
-          ...(r?.siteIds ?? []).map((s) => keys.siteReport(requestId, s)),
-        ),
-      );
-      this.emit('requestDeleted', { meetingId, requestId });
-    }
-    await this.store.write((r) => r.del(keys.meetingReportRequests(meetingId)));
+    return this.requests.delete(meetingId, requestId, expected, actor);
   }
 
   // ---- one site's report ----
@@ -421,7 +295,7 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
     requestId: string,
   ): Promise<{ request: ReportRequest; meeting: Meeting; rows: SiteReport[] }> {
     const meeting = await this.meetings.get(meetingId);
-    const request = this.withDeadline(await this.getStored(meetingId, requestId), meeting);
+    const request = withDeadline(await this.requests.getStored(meetingId, requestId), meeting);
     const sites = await this.sites.getMany(request.siteIds);
     const submissions = await this.store.mgetJson(
       request.siteIds.map((s) => this.store.keys.siteReport(requestId, s)),
