@@ -40,7 +40,8 @@ t.test('a healthy site passes the connection check', async (t) => {
     const err = await site.page.evaluate(() =>
       window.harness.runCheck().then(
         () => 'passed',
-        (e: Error & { code?: string }) => `${e.code}: ${e.message}`,
+        (e: Error & { code?: string; text?: { vi: string } }) =>
+          `${e.code}: ${e.text?.vi ?? e.message}`,
       ),
     );
     t.match(err, /^conflict: Chưa đến giờ kiểm tra/);
