@@ -36,3 +36,12 @@ export function encoderStarved(f: CheckFigures): boolean {
 export function encodeUsagePercent(s: NonNullable<CheckFigures['sender']>): number {
   return s.encodeMs !== undefined && s.sentFps !== undefined ? (s.encodeMs * s.sentFps) / 10 : 0;
 }
+
+/**
+ * What the looped-back downlink can carry at most: the site's own stream, as its encoder sent it
+ * (media bytes). The uplink figure is counted at link level over the probe too, so it is higher.
+ */
+export function mirroredKbps(f: CheckFigures): number {
+  const sent = f.sender?.sentKbps;
+  return sent !== undefined && sent > 0 ? Math.min(f.uplink.kbps, sent) : f.uplink.kbps;
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { encoderStarved } from './checkComputer.js';
+import { encoderStarved, mirroredKbps } from './checkComputer.js';
 import type { CheckFigures } from './checkFigures.js';
 
 /*
@@ -226,7 +226,7 @@ export function downlinkBandwidth(f: CheckFigures, up: BandwidthFigure): Bandwid
   const got = Math.round(f.downlink.kbps);
   if (f.uplink.packets === 0 || (got === 0 && f.downlink.framesDecoded === 0 && up.kbps === 0))
     return { method: 'none', confidence: 'low' };
-  if (encoderStarved(f) && got < f.uplink.kbps * 0.9)
+  if (encoderStarved(f) && got < mirroredKbps(f) * 0.9)
     return {
       method: 'none',
       confidence: 'low',
@@ -235,7 +235,7 @@ export function downlinkBandwidth(f: CheckFigures, up: BandwidthFigure): Bandwid
         en: `the computer was too busy to read it all (${got} kbps received)`,
       },
     };
-  if (got >= f.uplink.kbps * 0.9)
+  if (got >= mirroredKbps(f) * 0.9)
     return {
       kbps: got,
       bound: 'at-least',

@@ -5,6 +5,7 @@ import {
   LIMITED_SHARE_PERCENT,
   MAX_DECODE_MS,
   MAX_DROPPED_PERCENT,
+  mirroredKbps,
   SILENT_MIC_LEVEL,
 } from './checkComputer.js';
 import type { CheckFigures, CheckThresholdsLike, Verdict } from './checkFigures.js';
@@ -196,7 +197,7 @@ export function evaluateCheck(
     const v = Math.round(f.downlink.kbps);
     // The downlink carries the site's own stream back: it cannot carry more than was sent. When
     // it brought back nearly all of it, the figure is bounded by the uplink, not the downlink.
-    const mirrored = f.uplink.packets > 0 && f.downlink.kbps >= f.uplink.kbps * 0.9;
+    const mirrored = f.uplink.packets > 0 && f.downlink.kbps >= mirroredKbps(f) * 0.9;
     // A page starved of CPU reads its socket late: what it counted is not what the link carried.
     if (mirrored || starved)
       add(

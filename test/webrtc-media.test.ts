@@ -42,10 +42,13 @@ t.test(
       const c = window.harness.client()!;
       const out: string[] = [];
       for (const r of c.remote.values()) {
+        // The client's consumers are private to its RemoteTracks; the test reads their stats.
         const stats = await (
-          c as unknown as { consumers: Map<string, { getStats(): Promise<RTCStatsReport> }> }
-        ).consumers
-          .get(r.consumerId)!
+          c as unknown as {
+            tracks: { consumer(id: string): { getStats(): Promise<RTCStatsReport> } | undefined };
+          }
+        ).tracks
+          .consumer(r.consumerId)!
           .getStats();
         stats.forEach((s) => {
           if (s.type === 'codec') out.push(s.mimeType);
