@@ -12,58 +12,31 @@
  * CHECK_MAX_CONCURRENT: the limit (default: the service's formula, 5 for one worker).
  * Results go to scripts/bench/results/.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { percentile } from '../../loadtest/figures.js';
 import type { CheckWindowResult } from '../../loadtest/runCheckWindow.js';
 import { procUsage } from '../../server/live/liveMetrics.js';
-import { RedisServerProcess } from '../../server/redis/RedisServerProcess.js';
+import { BENCH_ADMIN, startPinnedService } from './pinnedService.js';
 
 const counts = process.argv.slice(2).map(Number).filter(Boolean);
 const sitesList = counts.length ? counts : [400];
 const MEASURE = Number(process.env.BENCH_MEASURE_SECONDS ?? 2);
 const MIN_KBPS = Number(process.env.BENCH_MIN_KBPS ?? 300);
-const ADMIN = { username: 'bench', password: 'mat-khau-do-hieu-nang-2026' };
-const PORT = 18_280;
-const url = `http://127.0.0.1:${PORT}`;
-const logger = pino({ level: 'warn' });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<string> {
-  return new Promise((ok, fail) => {
-    const child = execFile(cmd, args, { env, maxBuffer: 1 << 24 }, (err, stdout, stderr) =>
-      err ? fail(new Error(`${cmd} ${args.join(' ')}: ${err.message}\n${stderr}`)) : ok(stdout),
-    );
-    if (input !== undefined) child.stdin?.end(input);
-  });
-}
-
-const dir = mkdtempSync(join(tmpdir(), 'diemcau-bench-checks-'));
-const redis = await RedisServerProcess.start({
-  bin: 'redis-server',
-  dir: join(dir, 'redis'),
-  logger,
+const service = await startPinnedService({
+  name: 'checks',
+  port: 18280,
+  rtcPortBase: 18300,
+  env: {
+    // Each emulated site connects as its own address (X-Forwarded-For), as real sites do: the
+    // per-address handshake limit would otherwise hold 400 sites from one address back.
+    TRUSTED_PROXIES: '127.0.0.1',
+  },
 });
-const env = {
-  ...process.env,
-  REDIS_URL: redis.url,
-  DATA_DIR: dir,
-  PORT: String(PORT),
-  HOST: '127.0.0.1',
-  RTC_LISTEN_IP: '127.0.0.1',
-  ANNOUNCED_ADDRESS: '127.0.0.1',
-  RTC_PORT_BASE: '18300',
-  MEDIASOUP_WORKERS: '1',
-  // Each emulated site connects as its own address (X-Forwarded-For), as real sites do: the
-  // per-address handshake limit would otherwise hold 400 sites from one address back.
-  TRUSTED_PROXIES: '127.0.0.1',
-  LOG_LEVEL: 'error',
-  LOG_PRETTY: 'false',
-};
-let server: ChildProcess | undefined;
+const { url, dir, env } = service;
+const server = service.process;
 const lines: string[] = [];
 const say = (line: string) => {
   lines.push(line);
@@ -71,26 +44,6 @@ const say = (line: string) => {
 };
 const s1 = (ms: number | undefined) => (ms === undefined ? '—' : (ms / 1000).toFixed(1));
 try {
-  await run(
-    'node',
-    ['--import=tsx', 'scripts/create-admin.ts', '--username', ADMIN.username, '--password-stdin'],
-    env,
-    ADMIN.password,
-  );
-  // The service and its worker (a child, so it inherits the affinity) on CPU 0.
-  server = spawn('taskset', ['-c', '0', 'node', '--import=tsx', 'server/main.ts'], {
-    env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  for (let i = 0; ; i++) {
-    const ready = await fetch(`${url}/ready`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ready) break;
-    if (i > 120) throw new Error('the service did not become ready');
-    await sleep(250);
-  }
   say(`# check-window benchmark, ${new Date().toISOString()}`);
   say(
     `# service (node + 1 mediasoup worker) on CPU 0, emulator on CPU 1; each site sends a 320x180 15 fps VP8 camera capped at ${Math.round(MIN_KBPS * 1.25)} kbps + Opus for ${MEASURE} s (meeting thresholds: ${MIN_KBPS} kbps each way)`,
@@ -122,13 +75,13 @@ try {
         '--timeout',
         '3600',
         '--user',
-        ADMIN.username,
+        BENCH_ADMIN.username,
         '--distinct-addresses',
         '--json',
         out,
       ],
       {
-        env: { ...env, DIEMCAU_ADMIN_PASSWORD: ADMIN.password },
+        env: { ...env, DIEMCAU_ADMIN_PASSWORD: BENCH_ADMIN.password },
         stdio: ['ignore', 'ignore', 'inherit'],
       },
     );
@@ -171,10 +124,7 @@ try {
       say(`#   N=${n}: LIMIT EXCEEDED: ${r.maxCheckingServer} > ${r.limit}`);
   }
 } finally {
-  server?.kill('SIGTERM');
-  if (server) await new Promise((ok) => server!.once('exit', ok));
-  await redis.close();
-  rmSync(dir, { recursive: true, force: true });
+  await service.close();
   const file = join(
     'scripts',
     'bench',

@@ -7,33 +7,17 @@
  * Usage: npx tsx scripts/bench/sites.ts [N ...]   (default 25 50 100)
  * BENCH_SECONDS (default 15) is the steady-state window; results go to scripts/bench/results/.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { metricSum, percentile, scrapeMetrics } from '../../loadtest/figures.js';
 import type { LoadTestResult } from '../../loadtest/runLoadTest.js';
 import { procUsage } from '../../server/live/liveMetrics.js';
-import { RedisServerProcess } from '../../server/redis/RedisServerProcess.js';
+import { BENCH_ADMIN, run, startPinnedService } from './pinnedService.js';
 
 const counts = process.argv.slice(2).map(Number).filter(Boolean);
 const sitesList = counts.length ? counts : [25, 50, 100];
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
-const ADMIN = { username: 'bench', password: 'mat-khau-do-hieu-nang-2026' };
-const PORT = 18_080;
-const url = `http://127.0.0.1:${PORT}`;
-const logger = pino({ level: 'warn' });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<string> {
-  return new Promise((ok, fail) => {
-    const child = execFile(cmd, args, { env, maxBuffer: 1 << 24 }, (err, stdout, stderr) =>
-      err ? fail(new Error(`${cmd} ${args.join(' ')}: ${err.message}\n${stderr}`)) : ok(stdout),
-    );
-    if (input !== undefined) child.stdin?.end(input);
-  });
-}
 
 /** The same emulated sites against bare mediasoup (bareSfu.ts on CPU 0, bareSites.ts on CPU 1). */
 async function bareBaseline(
@@ -78,53 +62,22 @@ async function bareBaseline(
   }
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'diemcau-bench-sites-'));
-const redis = await RedisServerProcess.start({
-  bin: 'redis-server',
-  dir: join(dir, 'redis'),
-  logger,
+const service = await startPinnedService({
+  name: 'sites',
+  port: 18080,
+  rtcPortBase: 18100,
+  env: {
+    MAX_CONSUMERS_PER_ROUTER: '5000',
+  },
 });
-const env = {
-  ...process.env,
-  REDIS_URL: redis.url,
-  DATA_DIR: dir,
-  PORT: String(PORT),
-  HOST: '127.0.0.1',
-  RTC_LISTEN_IP: '127.0.0.1',
-  ANNOUNCED_ADDRESS: '127.0.0.1',
-  RTC_PORT_BASE: '18100',
-  MEDIASOUP_WORKERS: '1',
-  MAX_CONSUMERS_PER_ROUTER: '5000',
-  LOG_LEVEL: 'error',
-  LOG_PRETTY: 'false',
-};
-let server: ChildProcess | undefined;
+const { url, dir, env } = service;
+const _server = service.process;
 const lines: string[] = [];
 const say = (line: string) => {
   lines.push(line);
   process.stdout.write(`${line}\n`);
 };
 try {
-  await run(
-    'node',
-    ['--import=tsx', 'scripts/create-admin.ts', '--username', ADMIN.username, '--password-stdin'],
-    env,
-    ADMIN.password,
-  );
-  // The service and its worker (a child, so it inherits the affinity) on CPU 0.
-  server = spawn('taskset', ['-c', '0', 'node', '--import=tsx', 'server/main.ts'], {
-    env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  for (let i = 0; ; i++) {
-    const ready = await fetch(`${url}/ready`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ready) break;
-    if (i > 120) throw new Error('the service did not become ready');
-    await sleep(250);
-  }
   const idle = await scrapeMetrics(url);
   const idleRss = metricSum(idle, 'diemcau_node_process_resident_memory_bytes');
   say(`# sites benchmark, ${new Date().toISOString()}, steady window ${SECONDS} s`);
@@ -157,12 +110,12 @@ try {
         '--layer',
         '2',
         '--user',
-        ADMIN.username,
+        BENCH_ADMIN.username,
         '--json',
         out,
       ],
       {
-        env: { ...env, DIEMCAU_ADMIN_PASSWORD: ADMIN.password },
+        env: { ...env, DIEMCAU_ADMIN_PASSWORD: BENCH_ADMIN.password },
         stdio: ['ignore', 'ignore', 'inherit'],
       },
     );
@@ -210,10 +163,7 @@ try {
       say(`#   N=${n}: ${r.joinRetries} join requests went unanswered and were re-sent`);
   }
 } finally {
-  server?.kill('SIGTERM');
-  if (server) await new Promise((ok) => server!.once('exit', ok));
-  await redis.close();
-  rmSync(dir, { recursive: true, force: true });
+  await service.close();
   const file = join(
     'scripts',
     'bench',
