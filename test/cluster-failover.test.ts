@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import type { Actor } from '../protocol/auth.js';
-import { meetingInputSchema } from '../protocol/meetings.js';
-import { siteInputSchema } from '../protocol/sites.js';
 import type { SessionState } from '../protocol/socket.js';
 import { DataServices } from '../server/DataServices.js';
 import { connectRedis } from '../server/redis/connectRedis.js';
 import { launchChromium, tempDir, waitFor } from './helpers/browser.js';
-import { connectToOwner, type NodeProcess, startNodeProcess } from './helpers/clusterNodes.js';
+import {
+  connectToOwner,
+  type NodeProcess,
+  scheduleClusterMeeting,
+  startNodeProcess,
+} from './helpers/clusterNodes.js';
 import { startEndpoint, waitForMedia } from './helpers/endpoints.js';
 import { testLogger } from './helpers/logger.js';
 import { startTestRedis } from './helpers/redis.js';
@@ -22,8 +25,7 @@ import { startTestRedis } from './helpers/redis.js';
  * again. The chair finds the session as it was (live, agenda item, floor). The time is printed.
  */
 
-const system: Actor = { kind: 'system', name: 'test' };
-const SITES = ['Phòng GD&ĐT Đà Bắc', 'Phòng GD&ĐT Mai Châu', 'Phòng GD&ĐT Lạc Sơn'];
+const _system: Actor = { kind: 'system', name: 'test' };
 const rtcBase = 41000 + (process.pid % 200) * 10;
 
 t.test('a node dies: the meeting moves and every site decodes the main point again', async (t) => {
@@ -54,44 +56,10 @@ t.test('a node dies: the meeting moves and every site decodes the main point aga
     );
   }
 
-  const main = await data.sites.create(
-    siteInputSchema.parse({ name: 'Hội trường Sở GD&ĐT', kind: 'main_hall' }),
-    system,
+  const { sites, meeting, token, locate } = await scheduleClusterMeeting(
+    data,
+    'Giao ban trực tuyến: máy chủ dự phòng',
   );
-  const sites = [];
-  for (const name of SITES)
-    sites.push(
-      await data.sites.create(siteInputSchema.parse({ name, kind: 'district_office' }), system),
-    );
-  const iso = (ms: number) => new Date(ms).toISOString();
-  const now = Date.now();
-  const created = await data.meetings.create(
-    meetingInputSchema.parse({
-      title: 'Giao ban trực tuyến: máy chủ dự phòng',
-      organizer: 'Sở GD&ĐT Hòa Bình',
-      opensAt: iso(now + 86_400_000),
-      closesAt: iso(now + 86_400_000 + 3600_000),
-      checkAt: iso(now + 43_200_000),
-      mainSite: { siteId: main.id },
-      sites: sites.map((s) => ({ siteId: s.id, expectedCount: 10 })),
-      agenda: [
-        { startsAt: iso(now + 86_400_000), title: 'Khai mạc / Opening' },
-        { startsAt: iso(now + 86_400_000 + 900_000), title: 'Báo cáo của các phòng / Reports' },
-      ],
-    }),
-    system,
-  );
-  const meeting = await data.meetings.transition(created.id, 'schedule', system);
-  const links = await data.access.issueMissingLinks(meeting.id, system);
-  const token = (role: string, siteId?: string) =>
-    links.find((l) => l.link.role === role && l.link.siteId === siteId)!.token;
-
-  const locate = async (via: NodeProcess) => {
-    const res = await fetch(`${via.url}/api/meetings/${meeting.id}/live`, {
-      headers: { authorization: `Bearer ${token('chair')}` },
-    });
-    return (await res.json()) as { url: string; nodeId: string };
-  };
   const first = await locate(nodes[0]!);
   const owner = nodes.find((n) => n.url === first.url)!;
   const others = nodes.filter((n) => n !== owner);

@@ -2,8 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { createConnection, createServer } from 'node:net';
 import t from 'tap';
 import type { Actor } from '../protocol/auth.js';
-import { meetingInputSchema } from '../protocol/meetings.js';
-import { siteInputSchema } from '../protocol/sites.js';
 import type { SessionState } from '../protocol/socket.js';
 import { DataServices } from '../server/DataServices.js';
 import { connectRedis } from '../server/redis/connectRedis.js';
@@ -12,6 +10,7 @@ import {
   connectToOwner,
   loginCookie,
   type NodeProcess,
+  scheduleClusterMeeting,
   startNodeProcess,
 } from './helpers/clusterNodes.js';
 import { startEndpoint, waitForMedia } from './helpers/endpoints.js';
@@ -35,7 +34,6 @@ import { startTestRedis } from './helpers/redis.js';
 
 const system: Actor = { kind: 'system', name: 'test' };
 const ADMIN = { username: 'it.netns', password: 'mat-khau-rat-dai-2026' };
-const SITES = ['Phòng GD&ĐT Đà Bắc', 'Phòng GD&ĐT Mai Châu', 'Phòng GD&ĐT Lạc Sơn'];
 const unavailable = netnsUnavailable();
 
 t.test(
@@ -99,45 +97,11 @@ t.test(
       return node;
     };
 
-    const main = await data.sites.create(
-      siteInputSchema.parse({ name: 'Hội trường Sở GD&ĐT', kind: 'main_hall' }),
-      system,
+    const { sites, meeting, token, locate } = await scheduleClusterMeeting(
+      data,
+      'Giao ban trực tuyến: ba máy chủ',
     );
-    const sites = [];
-    for (const name of SITES)
-      sites.push(
-        await data.sites.create(siteInputSchema.parse({ name, kind: 'district_office' }), system),
-      );
-    const iso = (ms: number) => new Date(ms).toISOString();
-    const now = Date.now();
-    const created = await data.meetings.create(
-      meetingInputSchema.parse({
-        title: 'Giao ban trực tuyến: ba máy chủ',
-        organizer: 'Sở GD&ĐT Hòa Bình',
-        opensAt: iso(now + 86_400_000),
-        closesAt: iso(now + 86_400_000 + 3600_000),
-        checkAt: iso(now + 43_200_000),
-        mainSite: { siteId: main.id },
-        sites: sites.map((s) => ({ siteId: s.id, expectedCount: 10 })),
-        agenda: [
-          { startsAt: iso(now + 86_400_000), title: 'Khai mạc / Opening' },
-          { startsAt: iso(now + 86_400_000 + 900_000), title: 'Báo cáo của các phòng / Reports' },
-        ],
-      }),
-      system,
-    );
-    const meeting = await data.meetings.transition(created.id, 'schedule', system);
-    const links = await data.access.issueMissingLinks(meeting.id, system);
-    const token = (role: string, siteId?: string) =>
-      links.find((l) => l.link.role === role && l.link.siteId === siteId)!.token;
     await data.access.accounts.createUser(ADMIN.username, ADMIN.password, system);
-
-    const locate = async (via: NodeProcess) => {
-      const res = await fetch(`${via.url}/api/meetings/${meeting.id}/live`, {
-        headers: { authorization: `Bearer ${token('chair')}` },
-      });
-      return (await res.json()) as { url: string; nodeId: string };
-    };
     // A starts first; the chair opens the session there while A is alone: A owns the meeting,
     // and holds its lease while the session is open.
     const startedAt = Date.now();

@@ -1,13 +1,10 @@
-import t, { type Test } from 'tap';
-import { loadConfig } from '../config/index.js';
+import t from 'tap';
 import type { Actor } from '../protocol/auth.js';
 import { meetingInputSchema } from '../protocol/meetings.js';
 import { siteInputSchema } from '../protocol/sites.js';
-import { Service } from '../server/Service.js';
-import { tempDir, waitFor } from './helpers/browser.js';
+import { waitFor } from './helpers/browser.js';
 import { startWebhookReceiver, WEBHOOK_SECRET } from './helpers/checkStack.js';
-import { connectToOwner, loginCookie } from './helpers/clusterNodes.js';
-import { testLogger } from './helpers/logger.js';
+import { connectToOwner, loginCookie, startServiceNode } from './helpers/clusterNodes.js';
 import { startTestRedis } from './helpers/redis.js';
 
 /*
@@ -20,43 +17,13 @@ import { startTestRedis } from './helpers/redis.js';
 const system: Actor = { kind: 'system', name: 'test' };
 const ADMIN = { username: 'it.cluster', password: 'mat-khau-rat-dai-2026' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-let portBase = 48000 + (process.pid % 100) * 20;
-
-async function startNode(t: Test, id: string, env: Record<string, string>) {
-  const dataDir = tempDir(t, `diemcau-node-${id}-`);
-  for (let attempt = 0; ; attempt++) {
-    const config = loadConfig({
-      env: {
-        PORT: '0',
-        HOST: '127.0.0.1',
-        RTC_PORT_BASE: String(portBase),
-        RTC_LISTEN_IP: '127.0.0.1',
-        ANNOUNCED_ADDRESS: '127.0.0.1',
-        MEDIASOUP_WORKERS: '1',
-        DATA_DIR: dataDir,
-        LOG_LEVEL: 'warn',
-        NODE_ID: id,
-        ...env,
-      },
-    });
-    portBase += 5;
-    try {
-      const svc = await Service.start({ config, logger: testLogger });
-      t.teardown(() => svc.close('test done'));
-      return svc;
-    } catch (err) {
-      if (attempt > 4) throw err;
-    }
-  }
-}
-
 t.test('two nodes on one Redis', async (t) => {
   t.setTimeout(90_000);
   const redis = await startTestRedis(t);
   const webhook = await startWebhookReceiver(t);
   const env = { REDIS_URL: redis.url, WEBHOOK_URL: webhook.url, WEBHOOK_SECRET };
-  const a = await startNode(t, 'node-a', env);
-  const b = await startNode(t, 'node-b', env);
+  const a = await startServiceNode(t, 'node-a', env);
+  const b = await startServiceNode(t, 'node-b', env);
   const nodes = { [a.url]: a, [b.url]: b };
 
   await a.data.access.accounts.createUser(ADMIN.username, ADMIN.password, system);

@@ -2,6 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { io, type Socket } from 'socket.io-client';
 import type { Test } from 'tap';
+import type { Actor } from '../../protocol/auth.js';
+import type { DataServices } from '../../server/DataServices.js';
 
 /**
  * Connects socket.io the way MeetingClient does across nodes: a node that does not own the
@@ -170,4 +172,55 @@ export async function startServiceNode(t: Test, id: string, env: Record<string, 
       if (attempt > 4) throw err;
     }
   }
+}
+
+/** Three district offices of Hòa Bình: the sites of the multi-node tests. */
+export const CLUSTER_SITES = ['Phòng GD&ĐT Đà Bắc', 'Phòng GD&ĐT Mai Châu', 'Phòng GD&ĐT Lạc Sơn'];
+
+/**
+ * A meeting scheduled for tomorrow with the main hall and CLUSTER_SITES, its links issued;
+ * `token(role, siteId?)` finds a link's token and `locate(node)` asks a node where it runs.
+ */
+export async function scheduleClusterMeeting(data: DataServices, title: string) {
+  const { meetingInputSchema } = await import('../../protocol/meetings.js');
+  const { siteInputSchema } = await import('../../protocol/sites.js');
+  const system: Actor = { kind: 'system', name: 'test' };
+  const main = await data.sites.create(
+    siteInputSchema.parse({ name: 'Hội trường Sở GD&ĐT', kind: 'main_hall' }),
+    system,
+  );
+  const sites = [];
+  for (const name of CLUSTER_SITES)
+    sites.push(
+      await data.sites.create(siteInputSchema.parse({ name, kind: 'district_office' }), system),
+    );
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const now = Date.now();
+  const created = await data.meetings.create(
+    meetingInputSchema.parse({
+      title,
+      organizer: 'Sở GD&ĐT Hòa Bình',
+      opensAt: iso(now + 86_400_000),
+      closesAt: iso(now + 86_400_000 + 3600_000),
+      checkAt: iso(now + 43_200_000),
+      mainSite: { siteId: main.id },
+      sites: sites.map((s) => ({ siteId: s.id, expectedCount: 10 })),
+      agenda: [
+        { startsAt: iso(now + 86_400_000), title: 'Khai mạc / Opening' },
+        { startsAt: iso(now + 86_400_000 + 900_000), title: 'Báo cáo của các phòng / Reports' },
+      ],
+    }),
+    system,
+  );
+  const meeting = await data.meetings.transition(created.id, 'schedule', system);
+  const links = await data.access.issueMissingLinks(meeting.id, system);
+  const token = (role: string, siteId?: string) =>
+    links.find((l) => l.link.role === role && l.link.siteId === siteId)!.token;
+  const locate = async (via: NodeProcess) => {
+    const res = await fetch(`${via.url}/api/meetings/${meeting.id}/live`, {
+      headers: { authorization: `Bearer ${token('chair')}` },
+    });
+    return (await res.json()) as { url: string; nodeId: string };
+  };
+  return { main, sites, meeting, token, locate };
 }
