@@ -149,5 +149,3 @@ export const checkThresholdsSchema = z.strictObject({
   minDownlinkKbps: z.coerce.number().positive().default(1500),
 });
 export type CheckThresholds = z.output<typeof checkThresholdsSchema>;
-/** @deprecated the same type as CheckThresholds (kept so older imports still compile). */
-export type CheckThresholdsLike = CheckThresholds;

@@ -8,7 +8,7 @@ import {
   mirroredKbps,
   SILENT_MIC_LEVEL,
 } from './checkComputer.js';
-import type { CheckFigures, CheckThresholdsLike, Verdict } from './checkFigures.js';
+import type { CheckFigures, CheckThresholds, Verdict } from './checkFigures.js';
 import { ADVICE_COMPUTER, ADVICE_LINK, type Reason, type ReasonCode } from './checkReasons.js';
 import { uplinkBandwidth } from './checkScore.js';
 import type { Text } from './text.js';
@@ -58,7 +58,7 @@ function bitrateNotMeasured(f: CheckFigures, min: number): Text | undefined {
  */
 export function evaluateCheck(
   f: CheckFigures,
-  th: CheckThresholdsLike,
+  th: CheckThresholds,
 ): { verdict: Verdict; reasons: Reason[] } {
   const reasons: Reason[] = [];
   const add = (
