@@ -113,6 +113,11 @@ export const configSchema = z
         nodeUrl: z.url({ protocol: /^https?$/ }).optional(),
         /** A dead node's meetings move to another node after this long (seconds). */
         leaseSeconds: z.coerce.number().min(1).max(60).default(5),
+        /**
+         * Sites one node carries of a meeting before the meeting cascades: further sites are
+         * placed on other nodes, which receive the main point over a pipe. 0: never cascade.
+         */
+        sitesPerNode: z.coerce.number().int().min(0).max(100_000).default(0),
       })
       .prefault({}),
     /** Folder for persistent data (the private Redis's append-only file, uploads). */

@@ -46,6 +46,8 @@ export class Room extends EventEmitter<RoomEvents> {
   private readonly routers = new Map<number, RouterEntry>();
   private readonly creatingRouter = new Map<number, Promise<RouterEntry>>();
   private readonly endpoints = new Map<string, MediaEndpoint>();
+  /** Producers of other nodes (cascade) → the worker index of the router they arrive on. */
+  private readonly foreign = new Map<string, number>();
   private readonly log: MediaLogger;
   private closed = false;
   private readonly onWorkerDied = (slot: PoolWorker) => this.handleWorkerDied(slot);
@@ -85,6 +87,24 @@ export class Room extends EventEmitter<RoomEvents> {
       }
     }
     return load;
+  }
+
+  /**
+   * The router where producers of other nodes arrive (a cascaded meeting): the first one open.
+   * Consumers on the room's other routers get them through pipeToRouter, like any producer.
+   */
+  pipeTarget(): { router: types.Router; workerIndex: number } | undefined {
+    for (const entry of this.routers.values())
+      if (!entry.router.closed) return { router: entry.router, workerIndex: entry.workerIndex };
+    return undefined;
+  }
+
+  /** A producer piped in from another node onto the router of `workerIndex`. */
+  adoptForeign(producer: types.Producer, workerIndex: number): void {
+    this.foreign.set(producer.id, workerIndex);
+    producer.observer.once('close', () => {
+      if (this.foreign.get(producer.id) === workerIndex) this.foreign.delete(producer.id);
+    });
   }
 
   endpoint(id: string): MediaEndpoint | undefined {
@@ -151,9 +171,10 @@ export class Room extends EventEmitter<RoomEvents> {
     consumer.assertConsumerRoom();
     const transport = consumer.recvTransport();
     if (!transport || !consumer.rtpCapabilities) return undefined;
-    const owner = this.endpoints.get(producer.appData.endpointId);
-    if (!owner) return undefined;
-    if (owner.workerIndex !== consumer.workerIndex) await this.pipe(producer, owner, consumer);
+    const from =
+      this.endpoints.get(producer.appData.endpointId)?.workerIndex ?? this.foreign.get(producer.id);
+    if (from === undefined) return undefined;
+    if (from !== consumer.workerIndex) await this.pipe(producer, from, consumer);
     if (
       !consumer.router.canConsume({
         producerId: producer.id,
@@ -177,12 +198,13 @@ export class Room extends EventEmitter<RoomEvents> {
     return created;
   }
 
-  private pipe(producer: types.Producer, from: MediaEndpoint, to: MediaEndpoint): Promise<void> {
+  private pipe(producer: types.Producer, fromWorker: number, to: MediaEndpoint): Promise<void> {
     const target = this.routers.get(to.workerIndex);
-    if (!target) return Promise.resolve();
+    const source = this.routers.get(fromWorker);
+    if (!target || !source) return Promise.resolve();
     let piping = target.piped.get(producer.id);
     if (!piping) {
-      piping = from.router
+      piping = source.router
         .pipeToRouter({ producerId: producer.id, router: to.router })
         .then(({ pipeProducer }) => {
           pipeProducer?.observer.once('close', () => target.piped.delete(producer.id));

@@ -181,6 +181,7 @@ export class Service {
         logger,
         checkHooks: (meetingId) => checks.hooksFor(meetingId),
         fence: cluster.fence,
+        peers: (meetingId, ownerNodeId) => cluster.peers(meetingId, ownerNodeId),
       });
       await cluster.attach(signaling);
       checks.attachSignaling(signaling);

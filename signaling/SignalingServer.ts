@@ -7,12 +7,18 @@ import type { WorkerPool } from '../media/WorkerPool.js';
 import type { CheckThresholds } from '../protocol/check.js';
 import { endpointId } from '../protocol/endpoints.js';
 import { AppError, toErrorBody } from '../protocol/errors.js';
-import type { EndpointRole, NotificationName, NotificationPayload } from '../protocol/socket.js';
+import type {
+  EndpointRole,
+  NotificationName,
+  NotificationPayload,
+  RequestName,
+} from '../protocol/socket.js';
 import type { Text } from '../protocol/text.js';
 import type { CheckHooks } from './ConnectionCheck.js';
 import type { QualityThresholds } from './quality.js';
 import { HandshakeLimiter, type HandshakeLimits } from './requestLimits.js';
 import { type PlacedConnection, serveRequests } from './serveRequests.js';
+import { answerForwarded, forwardToOwner } from './session/edgeRequests.js';
 import type { RequestHandlers } from './session/handlerTypes.js';
 import {
   MeetingSession,
@@ -21,6 +27,7 @@ import {
 } from './session/MeetingSession.js';
 import { requestHandlers } from './session/requestHandlers.js';
 import { siteRoom } from './session/SessionBroadcaster.js';
+import type { SessionPeers } from './session/SessionPeers.js';
 
 /** Who a connection is, as established by the server's access layer. */
 export interface SignalingPrincipal {
@@ -73,6 +80,11 @@ export interface SignalingServerOptions {
   /** The client address of a handshake (trusted proxies applied); default the socket's peer. */
   clientAddress?(request: IncomingMessage): string;
   handshakeLimits?: Partial<HandshakeLimits>;
+  /**
+   * Several nodes: the other nodes of a meeting's session, for a session this node owns or
+   * (ownerNodeId set) one it runs as an edge of the owner's.
+   */
+  peers?(meetingId: string, ownerNodeId?: string): SessionPeers | undefined;
 }
 
 function originOf(headers: Socket['handshake']['headers']) {
@@ -184,20 +196,37 @@ export class SignalingServer {
     return this.sessions.size;
   }
 
-  /** Get-or-create, serialized so concurrent joins never open the same meeting twice. */
-  private openSession(meetingId: string): Promise<OpenSession> {
-    const existing = this.sessions.get(meetingId);
-    if (existing && !existing.session.isClosed) return Promise.resolve(existing);
-    let opening = this.opening.get(meetingId);
-    if (!opening) {
-      opening = this.createSession(meetingId).finally(() => this.opening.delete(meetingId));
-      this.opening.set(meetingId, opening);
+  /**
+   * Get-or-create, serialized so concurrent joins never open the same meeting twice. `edgeOf`:
+   * this node serves the meeting's sites as an edge of that owner node (a cascade); a session of
+   * the other kind (the owner changed) is closed first.
+   */
+  private async openSession(meetingId: string, edgeOf?: string): Promise<OpenSession> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const existing = this.sessions.get(meetingId);
+      if (existing && !existing.session.isClosed) {
+        if (existing.session.edgeOf === edgeOf) return existing;
+        existing.session.close('the meeting moved to another server');
+      }
+      let opening = this.opening.get(meetingId);
+      if (!opening) {
+        opening = this.createSession(meetingId, edgeOf).finally(() =>
+          this.opening.delete(meetingId),
+        );
+        this.opening.set(meetingId, opening);
+      }
+      const opened = await opening;
+      if (opened.session.edgeOf === edgeOf && !opened.session.isClosed) return opened;
     }
-    return opening;
+    throw new AppError('unavailable', {
+      vi: 'Chưa mở được phiên họp, hãy thử lại',
+      en: 'The session could not be opened; try again',
+    });
   }
 
-  private async createSession(meetingId: string): Promise<OpenSession> {
+  private async createSession(meetingId: string, edgeOf?: string): Promise<OpenSession> {
     const o = this.options;
+    const peers = o.peers?.(meetingId, edgeOf);
     const info = await o.meetingInfo(meetingId);
     const room = await Room.create({
       id: meetingId,
@@ -230,23 +259,37 @@ export class SignalingServer {
             },
           }
         : {}),
+      ...(peers ? { peers } : {}),
       onClosed: () => {
         if (this.sessions.get(meetingId)?.session === session) this.sessions.delete(meetingId);
       },
     });
-    const entry = { session, handlers: requestHandlers(session) };
+    const handlers = requestHandlers(session);
+    if (peers && edgeOf) forwardToOwner(handlers, peers);
+    const entry = { session, handlers };
     this.sessions.set(meetingId, entry);
     this.events.emit('sessionOpened', session);
     return entry;
+  }
+
+  /**
+   * A request of a site on an edge node, sent to this node (the owner) to decide: answered by
+   * the session's own handler for that site, as if its page had sent it here.
+   */
+  async forwarded(meetingId: string, endpointId: string, name: RequestName, payload: unknown) {
+    const entry = this.sessions.get(meetingId);
+    return answerForwarded(entry?.session, entry?.handlers, endpointId, name, payload);
   }
 
   private onConnection(socket: Socket): void {
     const principal = socket.data.principal as SignalingPrincipal;
     const endpointId = endpointIdOf(principal);
     const log = this.log.child({ meetingId: principal.meetingId, endpointId });
+    const edgeOf = typeof socket.data.edgeOf === 'string' ? socket.data.edgeOf : undefined;
     // The request handler is registered before anything is awaited; early requests wait here.
     const placed: Promise<PlacedConnection | undefined> = this.openSession(
       principal.meetingId,
+      edgeOf,
     ).then((entry) => {
       if (!socket.connected) return undefined;
       const participant = entry.session.attach(

@@ -124,7 +124,11 @@ t.test("the owner pipes the main point's producers to another node", async (t) =
     'edge closed',
   );
   t.ok(router.closed, "the edge's router for the meeting is closed");
-  t.equal(copies.size, 0, 'no producer copy is left on the edge');
+  t.equal(
+    edge.cluster.cascade!.edgeProducers(meeting.id).size,
+    0,
+    'no producer copy is left on the edge',
+  );
   t.same(cascade.edgesOf(meeting.id), [], 'the owner holds no pipe any more');
 
   // The owner goes away (its lease with it): the edge drops what it held for the meeting.

@@ -21,15 +21,15 @@ import { startTestRedis } from './helpers/redis.js';
 /*
  * Three nodes, three machines: each diemcau process (the real entry point) runs in its own
  * network namespace with its own address (a veth pair each), and reaches the one Redis in the
- * root namespace through its end of the link. Chromium pages (station, three sites) and the
- * chair open through nodes B and C, as through a load balancer, and are sent to the owner A.
- * Every site decodes the main point; the floor given to the site that came through C is seen at
- * the others; IT's board opened through B sees a checklist confirmed through C. Then A is
- * SIGKILLed: within 10 s another node owns the meeting and every site decodes the main point
- * again. The measured time is printed.
- *
- * Not shown here: sites placed on B and C for their media (cascade); every endpoint of the
- * meeting is on its owner.
+ * root namespace through its end of the link. Each node carries one site of a meeting
+ * (CLUSTER_SITES_PER_NODE=1), so the meeting cascades: the owner A carries the main point, the
+ * chair and one site; the two other sites are placed on B and C, whose sessions follow A's and
+ * receive the main point over SRTP pipes. Chromium pages open through B and C, as through a load
+ * balancer, and are sent where they belong. Every site decodes the main point; a check run by the
+ * site on C reaches IT's board opened through B; the floor given to the site on C is seen and
+ * heard at the sites on A and B and at the main point, and the chair's mute of it holds across
+ * nodes. Then A is SIGKILLed: within 10 s another node owns the meeting and every site decodes
+ * the main point again. The measured times are printed.
  */
 
 const system: Actor = { kind: 'system', name: 'test' };
@@ -90,6 +90,7 @@ t.test(
           REDIS_KEY_PREFIX: keyPrefix,
           DATA_DIR: tempDir(t, `diemcau-${id}-`),
           LEASE_SECONDS: '2',
+          CLUSTER_SITES_PER_NODE: '1',
         },
         { netns: ns.name, ip: ns.nodeIp },
       );
@@ -120,6 +121,22 @@ t.test(
     t.equal((await locate(c)).nodeId, 'node-a', 'node C sends the meeting to A');
     first.socket.close();
 
+    // Where each site is placed, as its join page learns it (asked through C, any node would do).
+    const placed: string[] = [];
+    for (const s of sites) {
+      const res = await fetch(`${c.url}/api/meetings/${meeting.id}/live`, {
+        headers: { authorization: `Bearer ${token('technician', s.id)}` },
+      });
+      placed.push(((await res.json()) as { nodeId: string }).nodeId);
+    }
+    t.same(
+      [...placed].sort(),
+      ['node-a', 'node-b', 'node-c'],
+      `one site on each node: ${placed.join(', ')}`,
+    );
+    const onC = placed.indexOf('node-c');
+    const floorSite = sites[onC]!.id;
+
     // Plain http on a non-loopback address: let the pages use their camera there.
     const browser = await launchChromium(t, [
       `--unsafely-treat-insecure-origin-as-secure=${nodes.map((n) => n.url).join(',')}`,
@@ -134,11 +151,65 @@ t.test(
       sites.map((s, i) =>
         startEndpoint(browser, via[i]!.url, `site-${i}`, {
           token: token('technician', s.id),
-          send: i === 2,
-          ...(i === 2 ? { camera: { width: 320, height: 180 } } : {}),
+          send: i === onC,
+          ...(i === onC ? { camera: { width: 320, height: 180 }, microphone: true } : {}),
         }),
       ),
     );
+    const others = sitePages.filter((_, i) => i !== onC);
+    const nodeLoads = async () => {
+      const cookie = await loginCookie(a.url, ADMIN);
+      const res = await fetch(`${a.url}/api/cluster/nodes`, { headers: { cookie } });
+      const list = (await res.json()) as { id: string; load: { endpoints: number } }[];
+      return Object.fromEntries(list.map((n) => [n.id, n.load.endpoints]));
+    };
+    await waitFor(
+      async () => {
+        const l = await nodeLoads();
+        return l['node-a']! >= 2 && l['node-b']! >= 1 && l['node-c']! >= 1;
+      },
+      10_000,
+      'media endpoints on every node',
+    );
+    t.comment(`media endpoints per node: ${JSON.stringify(await nodeLoads())}`);
+    t.pass('the sites on B and C have their media there, the main point and one site on A');
+
+    // IT's board opened through B; a check run by the site on C reaches it.
+    const cookieB = await loginCookie(b.url, ADMIN);
+    const it = await connectToOwner(b.url, { auth: { meetingId: meeting.id }, cookie: cookieB });
+    t.teardown(() => void it.socket.close());
+    const readiness: { siteId: string; checklist?: unknown; lastCheck?: { verdict?: string } }[] =
+      [];
+    it.socket.on('readinessChanged', (r: (typeof readiness)[number]) => readiness.push(r));
+    t.ok((await it.socket.timeout(5000).emitWithAck('join', {})).ok, 'IT joined (through B)');
+    // IT asks the site on C for a check now; its page runs it there (measuring through C).
+    await sitePages[onC]!.page.evaluate(() => window.harness.autoCheck());
+    const asked = (await it.socket
+      .timeout(5000)
+      .emitWithAck('requestCheck', { siteId: floorSite })) as {
+      ok: boolean;
+      data?: { requested: string[] };
+    };
+    t.same(asked.data?.requested, [floorSite], 'IT asks the site on C (through A) for a check');
+    await waitFor(
+      () => sitePages[onC]!.page.evaluate(() => window.harness.checks.length > 0),
+      40_000,
+      'the check on C done',
+    );
+    const [outcome] = (await sitePages[onC]!.page.evaluate(() => window.harness.checks)) as {
+      result?: { verdict: string };
+      error?: string;
+    }[];
+    t.ok(
+      outcome?.result,
+      `the site on C ran its check: ${outcome?.result?.verdict ?? outcome?.error}`,
+    );
+    await waitFor(
+      () => readiness.find((r) => r.siteId === floorSite && r.lastCheck),
+      10_000,
+      'the check result on the board',
+    );
+    t.pass("IT's board opened through B sees the check run on C");
     t.teardown(async () => {
       for (const p of [station, ...sitePages]) await p.close().catch(() => {});
     });
@@ -157,24 +228,30 @@ t.test(
     await ask('join');
     await ask('startSession');
     for (const p of sitePages) await waitForMedia(p, 'station', 'camera', 20_000);
-    t.pass('every site decodes the main point (through the owner A)');
+    t.pass('every site decodes the main point (on A, and piped to B and C)');
     await ask('setAgendaItem', { index: 1 });
-    const floorSite = sites[2]!.id;
     await ask<SessionState>('grantFloor', { siteId: floorSite });
-    for (const p of sitePages.slice(0, 2))
-      await waitForMedia(p, `site:${floorSite}`, 'camera', 15_000);
-    t.pass('the floor given to the site that came through C is seen at the others');
+    for (const p of others) await waitForMedia(p, `site:${floorSite}`, 'camera', 15_000);
+    t.pass('the floor given to the site on C is seen at the sites on A and B');
+    const floorEndpoint = `site:${floorSite}`;
+    await waitForMedia(station, floorEndpoint, 'microphone', 10_000);
+    t.pass('and heard at the main point on A');
+
+    // The chair's mute pauses the site's microphone on C: the main point stops receiving it.
+    await ask('muteSite', { siteId: floorSite });
+    const packets = async () =>
+      (await station.received(floorEndpoint, 'microphone')).packetsReceived;
+    await new Promise((ok) => setTimeout(ok, 1500));
+    const mutedAt = await packets();
+    await new Promise((ok) => setTimeout(ok, 1500));
+    const mutedGrowth = (await packets()) - mutedAt;
+    t.ok(mutedGrowth < 5, `muted across nodes: ${mutedGrowth} packets in 1.5 s`);
+    await ask('unmuteSite', { siteId: floorSite });
+    await waitForMedia(station, floorEndpoint, 'microphone', 10_000);
+    t.pass('unmuted: the main point hears the site on C again');
     chair.socket.close();
 
-    // IT's board opened through B; a checklist confirmed through C reaches it.
-    const cookieB = await loginCookie(b.url, ADMIN);
-    const it = await connectToOwner(b.url, { auth: { meetingId: meeting.id }, cookie: cookieB });
-    t.teardown(() => void it.socket.close());
-    const readiness: { siteId: string; checklist?: unknown }[] = [];
-    it.socket.on('readinessChanged', (r: { siteId: string; checklist?: unknown }) =>
-      readiness.push(r),
-    );
-    t.ok((await it.socket.timeout(5000).emitWithAck('join', {})).ok, 'IT joined (through B)');
+    // A checklist confirmed through C reaches the board too.
     const cookieC = await loginCookie(c.url, ADMIN);
     const res = await fetch(`${c.url}/api/meetings/${meeting.id}/sites/${floorSite}/checklist`, {
       method: 'PUT',
@@ -214,8 +291,7 @@ t.test(
     t.ok(worst < 10_000, `every site decodes the main point again within 10 s (${worst} ms)`);
     const after = await locate(b);
     t.not(after.nodeId, 'node-a', `the meeting now runs on ${after.nodeId}`);
-    for (const p of sitePages.slice(0, 2))
-      await waitForMedia(p, `site:${floorSite}`, 'camera', 15_000);
+    for (const p of others) await waitForMedia(p, `site:${floorSite}`, 'camera', 15_000);
     t.pass('the site with the floor is seen again at the other sites');
   },
 );

@@ -51,14 +51,22 @@ export interface CascadeOptions {
   pool: WorkerPool;
   nodeId: string;
   address: PipeAddress;
-  /** The node holding the meeting's lease (the edge drops links of an owner that lost it). */
-  ownerOf(meetingId: string): Promise<string | undefined>;
+  /** Whether a node still heartbeats (the receiving side drops links of a node that died). */
+  alive(nodeId: string): Promise<boolean>;
+  /**
+   * The router of the meeting's session on this node, where piped producers arrive so its
+   * endpoints consume them; undefined when no session is open here (the link gets a router of
+   * its own, for a node that only relays).
+   */
+  sessionRouter?(meetingId: string): { router: types.Router; workerIndex: number } | undefined;
+  /** A producer of another node arrived for the meeting's session here. */
+  arrived?(meetingId: string, producer: types.Producer, workerIndex: number): void;
   logger: Logger;
-  /** How often the edge checks that the owners of its links still hold their meetings (ms). */
+  /** How often the receiving side checks that the senders of its links are alive (ms). */
   watchMs?: number;
 }
 
-/** The owner's side of one pipe: one of its routers to one edge node. */
+/** The sending side of one pipe: one of its routers to one other node. */
 interface OutLink {
   id: string;
   meetingId: string;
@@ -68,18 +76,24 @@ interface OutLink {
   sent: Map<string, Promise<void>>;
 }
 
-/** The edge's side: the meeting's router here and the pipes into it. */
+/** The receiving side: the meeting's router here and the pipes into it from one node. */
 interface EdgeMeeting {
-  ownerNodeId: string;
+  meetingId: string;
+  fromNodeId: string;
   router: Promise<types.Router>;
+  workerIndex: number;
+  /** The router was opened for the pipes (no session here): it closes with them. */
+  ownRouter: boolean;
   links: Map<string, types.PipeTransport>;
   producers: Map<string, types.Producer>;
 }
 
 export class Cascade {
   private readonly out = new Map<string, OutLink>();
+  /** Receiving side, by `${meetingId}|${fromNodeId}`. */
   private readonly edges = new Map<string, EdgeMeeting>();
-  private readonly linkMeeting = new Map<string, string>();
+  /** Link id → key of its EdgeMeeting. */
+  private readonly linkEdge = new Map<string, string>();
   private readonly log: Logger;
   private readonly watch: NodeJS.Timeout;
   private closed = false;
@@ -120,6 +134,8 @@ export class Cascade {
     if (!sending) {
       sending = this.sendOn(link, producer).catch((err: unknown) => {
         link.sent.delete(producer.id);
+        // The other side lost its end (its session closed, it restarted): open a new pipe next time.
+        link.transport.close();
         throw err;
       });
       link.sent.set(producer.id, sending);
@@ -209,43 +225,66 @@ export class Cascade {
     return [...ids];
   }
 
-  // ---- the edge's side ----
+  // ---- the receiving side ----
 
   private async openEdge(r: z.infer<typeof openSchema>, from: string): Promise<PipeEnd> {
     if (this.closed) throw new Error('cascade closed');
-    let edge = this.edges.get(r.meetingId);
-    if (edge && edge.ownerNodeId !== from) {
-      // The meeting moved to another owner: what the old one sent is gone with it.
-      this.closeEdge(r.meetingId);
+    const key = `${r.meetingId}|${from}`;
+    let edge = this.edges.get(key);
+    const session = this.options.sessionRouter?.(r.meetingId);
+    if (edge && session && edge.ownRouter) {
+      // A session opened here since: what arrives now goes to its router.
+      this.closeEdge(key);
       edge = undefined;
     }
     if (!edge) {
-      const slot = this.options.pool.leastLoaded();
-      if (!slot) throw new Error('no media worker here');
-      edge = {
-        ownerNodeId: from,
-        router: slot.worker.createRouter({ mediaCodecs, appData: { roomId: r.meetingId } }),
+      let router: Promise<types.Router>;
+      let workerIndex: number;
+      if (session) {
+        router = Promise.resolve(session.router);
+        workerIndex = session.workerIndex;
+      } else {
+        const slot = this.options.pool.leastLoaded();
+        if (!slot) throw new Error('no media worker here');
+        router = slot.worker.createRouter({ mediaCodecs, appData: { roomId: r.meetingId } });
+        workerIndex = slot.index;
+      }
+      const opened: EdgeMeeting = {
+        meetingId: r.meetingId,
+        fromNodeId: from,
+        router,
+        workerIndex,
+        ownRouter: !session,
         links: new Map(),
         producers: new Map(),
       };
-      this.edges.set(r.meetingId, edge);
+      edge = opened;
+      this.edges.set(key, opened);
+      void router
+        .then((rt) =>
+          rt.observer.once('close', () => {
+            if (this.edges.get(key) === opened) this.edges.delete(key);
+          }),
+        )
+        .catch(() => {});
     }
     const router = await edge.router;
     const transport = await openHostPipe(router, this.options.address);
     await connectHostPipe(transport, r.end as PipeEnd);
-    edge.links.set(r.linkId, transport);
-    this.linkMeeting.set(r.linkId, r.meetingId);
+    const links = edge.links;
+    links.set(r.linkId, transport);
+    this.linkEdge.set(r.linkId, key);
     transport.observer.once('close', () => {
-      edge.links.delete(r.linkId);
-      this.linkMeeting.delete(r.linkId);
+      links.delete(r.linkId);
+      this.linkEdge.delete(r.linkId);
     });
-    this.log.info({ meetingId: r.meetingId, owner: from, linkId: r.linkId }, 'cascade edge open');
+    this.log.info({ meetingId: r.meetingId, from, linkId: r.linkId }, 'cascade link in');
     return pipeEndOf(transport, this.options.address);
   }
 
   private edgeOfLink(linkId: string): EdgeMeeting | undefined {
-    const meetingId = this.linkMeeting.get(linkId);
-    return meetingId ? this.edges.get(meetingId) : undefined;
+    const key = this.linkEdge.get(linkId);
+    return key ? this.edges.get(key) : undefined;
   }
 
   private async receive(r: z.infer<typeof produceSchema>): Promise<void> {
@@ -258,40 +297,46 @@ export class Cascade {
     producer.observer.once('close', () => {
       if (edge.producers.get(producer.id) === producer) edge.producers.delete(producer.id);
     });
+    if (!edge.ownRouter) this.options.arrived?.(edge.meetingId, producer, edge.workerIndex);
   }
 
-  /** The meeting's router on this node, when this node is an edge of it. */
+  /** The meeting's router on this node for pipes from other nodes (the first, if several). */
   async edgeRouter(meetingId: string): Promise<types.Router | undefined> {
-    return this.edges.get(meetingId)?.router;
+    for (const edge of this.edges.values()) if (edge.meetingId === meetingId) return edge.router;
+    return undefined;
   }
 
-  /** Producers the owner sent here for the meeting, by id. */
+  /** Producers other nodes sent here for the meeting, by id. */
   edgeProducers(meetingId: string): ReadonlyMap<string, types.Producer> {
-    return this.edges.get(meetingId)?.producers ?? new Map();
+    const all = new Map<string, types.Producer>();
+    for (const edge of this.edges.values())
+      if (edge.meetingId === meetingId) for (const [id, p] of edge.producers) all.set(id, p);
+    return all;
   }
 
   private closeEdgeLink(linkId: string): void {
-    const meetingId = this.linkMeeting.get(linkId);
-    const edge = meetingId ? this.edges.get(meetingId) : undefined;
+    const key = this.linkEdge.get(linkId);
+    const edge = key ? this.edges.get(key) : undefined;
     edge?.links.get(linkId)?.close();
-    if (meetingId && edge && edge.links.size === 0) this.closeEdge(meetingId);
+    if (key && edge && edge.links.size === 0) this.closeEdge(key);
   }
 
-  private closeEdge(meetingId: string): void {
-    const edge = this.edges.get(meetingId);
+  private closeEdge(key: string): void {
+    const edge = this.edges.get(key);
     if (!edge) return;
-    this.edges.delete(meetingId);
-    // Closing the router closes its pipe transports and producers.
-    void edge.router.then((r) => r.close()).catch(() => {});
-    this.log.info({ meetingId }, 'cascade edge closed');
+    this.edges.delete(key);
+    for (const link of edge.links.values()) link.close();
+    // A router of our own goes with its pipes; a session's router belongs to the session.
+    if (edge.ownRouter) void edge.router.then((r) => r.close()).catch(() => {});
+    this.log.info({ meetingId: edge.meetingId, from: edge.fromNodeId }, 'cascade links closed');
   }
 
   private async dropOrphans(): Promise<void> {
-    for (const [meetingId, edge] of [...this.edges]) {
-      const owner = await this.options.ownerOf(meetingId).catch(() => edge.ownerNodeId);
-      if (owner !== edge.ownerNodeId) {
-        this.log.warn({ meetingId, owner: edge.ownerNodeId }, 'cascade owner gone: edge closed');
-        this.closeEdge(meetingId);
+    for (const [key, edge] of [...this.edges]) {
+      const alive = await this.options.alive(edge.fromNodeId).catch(() => true);
+      if (!alive) {
+        this.log.warn({ meetingId: edge.meetingId, from: edge.fromNodeId }, 'sender gone');
+        this.closeEdge(key);
       }
     }
   }
@@ -303,6 +348,6 @@ export class Cascade {
     clearInterval(this.watch);
     for (const link of this.out.values()) link.transport.close();
     this.out.clear();
-    for (const meetingId of [...this.edges.keys()]) this.closeEdge(meetingId);
+    for (const key of [...this.edges.keys()]) this.closeEdge(key);
   }
 }

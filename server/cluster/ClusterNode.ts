@@ -5,13 +5,16 @@ import type { Config } from '../../config/index.js';
 import type { WorkerPool } from '../../media/WorkerPool.js';
 import { AppError, toErrorBody } from '../../protocol/errors.js';
 import type { SignalingPrincipal, SignalingServer } from '../../signaling/SignalingServer.js';
+import type { SessionPeers } from '../../signaling/session/SessionPeers.js';
 import type { Logger } from '../logger.js';
 import { connectRedis } from '../redis/connectRedis.js';
 import type { Keys } from '../store/keys.js';
 import { Cascade } from './Cascade.js';
+import { CascadeSessions } from './CascadeSessions.js';
 import { ClusterBus } from './ClusterBus.js';
 import { MeetingPlacement } from './MeetingPlacement.js';
 import { type NodeLoad, NodeRegistry } from './NodeRegistry.js';
+import { SitePlacement } from './SitePlacement.js';
 import { WorkerCpuSampler } from './workerCpu.js';
 
 export interface ClusterNodeOptions {
@@ -41,6 +44,9 @@ export interface FencedWrites {
  */
 export class ClusterNode {
   private signaling?: SignalingServer;
+  private cascadeSessions?: CascadeSessions;
+  /** Where each site of a cascaded meeting connects. */
+  readonly sites: SitePlacement;
   private adapterRedis?: Redis;
   private readonly adapterDuplicates: Redis[] = [];
   private closing?: Promise<void>;
@@ -56,6 +62,15 @@ export class ClusterNode {
     /** Pipes of meetings cascaded over several nodes (absent without media workers). */
     readonly cascade?: Cascade,
   ) {
+    this.sites = new SitePlacement({
+      redis: options.redis,
+      keys: options.keys,
+      registry,
+      placement,
+      selfId: registry.id,
+      sitesPerNode: options.pool ? options.config.cluster.sitesPerNode : 0,
+      logger: options.logger,
+    });
     this.fence = {
       set: (meetingId, key, value, ex) => placement.fencedSet(meetingId, key, value, ex),
       del: (meetingId, key) => placement.fencedDel(meetingId, key),
@@ -105,7 +120,10 @@ export class ClusterNode {
             listenIp: config.media.listenIp,
             announcedAddress: config.media.announcedAddress,
           },
-          ownerOf: async (meetingId) => (await placement.current(meetingId))?.nodeId,
+          alive: async (nodeId) => (await registry.find(nodeId)) !== undefined,
+          sessionRouter: (meetingId) => node?.signaling?.session(meetingId)?.room.pipeTarget(),
+          arrived: (meetingId, producer, workerIndex) =>
+            node?.signaling?.session(meetingId)?.room.adoptForeign(producer, workerIndex),
           logger,
         })
       : undefined;
@@ -129,10 +147,27 @@ export class ClusterNode {
     return load;
   }
 
+  /**
+   * The other nodes of a meeting's session, when meetings cascade (`cluster.sitesPerNode`):
+   * given to each session as it opens (`ownerNodeId` on an edge).
+   */
+  peers(meetingId: string, ownerNodeId?: string): SessionPeers | undefined {
+    return this.cascadeSessions?.peers(meetingId, ownerNodeId);
+  }
+
   /** Joins the signaling layer to the cluster: adapter, handshake placement, lease holding. */
   async attach(signaling: SignalingServer): Promise<void> {
     const { redisUrl, keys, logger } = this.options;
     this.signaling = signaling;
+    if (this.cascade && this.sites.cascades)
+      this.cascadeSessions = new CascadeSessions({
+        bus: this.bus,
+        cascade: this.cascade,
+        signaling,
+        ownerOf: async (meetingId) => (await this.placement.current(meetingId))?.nodeId,
+        liveNodes: async () => new Set((await this.registry.list()).map((n) => n.id)),
+        logger,
+      });
     // Its own connection: the adapter duplicates it for a blocking XREAD and for pub/sub.
     const log = logger.child({ component: 'io-adapter' });
     const client = await connectRedis(redisUrl, log, { maxRetriesPerRequest: null });
@@ -159,10 +194,15 @@ export class ClusterNode {
     signaling.io.use((socket, next) => {
       const principal = socket.data.principal as SignalingPrincipal | undefined;
       if (!principal) return next();
-      this.placement
-        .admit(principal.meetingId)
+      const siteId = principal.role === 'site' ? principal.siteId : undefined;
+      this.sites
+        .admit(principal.meetingId, siteId)
         .then((admission) => {
-          if (admission.here) return next();
+          if (admission.here) {
+            // A site placed here while the session runs on another node: this node is its edge.
+            if (admission.edgeOf) socket.data.edgeOf = admission.edgeOf;
+            return next();
+          }
           next(
             connectError(
               new AppError(
@@ -171,7 +211,7 @@ export class ClusterNode {
                   vi: 'Hội nghị đang chạy trên máy chủ khác',
                   en: 'The meeting runs on another server',
                 },
-                { ownerUrl: admission.lease.url },
+                { ownerUrl: admission.url },
               ),
             ),
           );
@@ -186,6 +226,9 @@ export class ClusterNode {
         });
     });
     signaling.events.on('sessionOpened', (session) => {
+      this.cascadeSessions?.opened(session);
+      // An edge holds no lease: the owner does, and the edge closes when the owner goes.
+      if (session.edgeOf) return;
       const release = this.placement.hold(session.meetingId, () =>
         session.close('the meeting moved to another server'),
       );
@@ -204,6 +247,7 @@ export class ClusterNode {
       await this.placement.releaseAll().catch((err) => log.warn({ err }, 'lease release failed'));
       await this.registry.close().catch((err) => log.warn({ err }, 'node deregistration failed'));
       this.cpu?.stop();
+      this.cascadeSessions?.close();
       this.cascade?.close();
       this.bus.close();
       this.signaling?.io.of('/').adapter.close();

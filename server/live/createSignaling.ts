@@ -11,6 +11,7 @@ import type { CheckHooks } from '../../signaling/ConnectionCheck.js';
 import { type SignalingPrincipal, SignalingServer } from '../../signaling/SignalingServer.js';
 import type { ChairSnapshot } from '../../signaling/session/ChairState.js';
 import type { SessionMeetingInfo } from '../../signaling/session/MeetingSession.js';
+import type { SessionPeers } from '../../signaling/session/SessionPeers.js';
 import { SESSION_COOKIE } from '../auth/AdminAccounts.js';
 import { sha256 } from '../auth/passwords.js';
 import type { FencedWrites } from '../cluster/ClusterNode.js';
@@ -30,6 +31,8 @@ export interface CreateSignalingOptions {
   checkHooks?: (meetingId: string) => CheckHooks;
   /** Several nodes: the saved state is written only while this node holds the meeting's lease. */
   fence?: FencedWrites;
+  /** Several nodes, meetings cascaded: the other nodes of a meeting's session. */
+  peers?(meetingId: string, ownerNodeId?: string): SessionPeers | undefined;
 }
 
 /** States in which endpoints may connect: the waiting room, the check window, the session. */
@@ -220,5 +223,6 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
     maxConsumersPerRouter: config.media.maxConsumersPerRouter,
     idleCloseMs: config.media.idleSessionCloseSeconds * 1000,
     clientAddress: (request) => clientAddressOf(request, trust),
+    ...(options.peers ? { peers: options.peers } : {}),
   });
 }

@@ -33,6 +33,12 @@ export const clusterRoutes: FastifyPluginAsyncZod<ClusterRoutesOptions> = async 
     },
     async (request) => {
       await opts.services.meetings.get(request.params.id);
+      // A site's technician may be placed on another node of a cascaded meeting.
+      const principal = request.principal;
+      if (principal?.kind === 'technician') {
+        const node = await opts.cluster.sites.nodeOf(request.params.id, principal.siteId);
+        return { url: node.url, nodeId: node.nodeId };
+      }
       const lease = await opts.cluster.placement.locate(request.params.id);
       return { url: lease.url, nodeId: lease.nodeId };
     },

@@ -44,6 +44,10 @@ export class Keys {
   meetingFence(id: string): string {
     return `${this.prefix}meeting:${id}:fence`;
   }
+  /** HASH siteId → node id: where each site of a cascaded meeting connects. */
+  meetingSiteNodes(id: string): string {
+    return `${this.prefix}meeting:${id}:site-nodes`;
+  }
   /** One node's record (URL, media address, load), with a TTL refreshed by its heartbeat. */
   clusterNode(id: string): string {
     return `${this.prefix}node:${id}`;

@@ -77,17 +77,29 @@ export class ChairState {
     this.siteIds = new Set(options.siteIds);
     this.agendaLength = options.agendaLength;
     this.now = options.now ?? Date.now;
-    const s = options.snapshot;
-    if (s) {
-      this.status = s.status ?? 'waiting';
-      if (s.startedAt) this.startedAt = s.startedAt;
-      this.agendaIndex = Math.min(s.agendaIndex ?? -1, this.agendaLength - 1);
-      if (s.floorSiteId && this.siteIds.has(s.floorSiteId)) this.floorSiteId = s.floorSiteId;
-      for (const [id, at] of Object.entries(s.hands ?? {}))
-        if (this.siteIds.has(id)) this.hands.set(id, at);
-      for (const id of s.mutedSiteIds ?? []) if (this.siteIds.has(id)) this.muted.add(id);
-      if (s.itCallSiteId && this.siteIds.has(s.itCallSiteId)) this.itCallSiteId = s.itCallSiteId;
-    }
+    if (options.snapshot) this.load(options.snapshot);
+  }
+
+  private load(s: Partial<ChairSnapshot>): void {
+    this.status = s.status ?? 'waiting';
+    this.startedAt = s.startedAt;
+    this.agendaIndex = Math.min(s.agendaIndex ?? -1, this.agendaLength - 1);
+    this.floorSiteId = s.floorSiteId && this.siteIds.has(s.floorSiteId) ? s.floorSiteId : undefined;
+    this.hands.clear();
+    for (const [id, at] of Object.entries(s.hands ?? {}))
+      if (this.siteIds.has(id)) this.hands.set(id, at);
+    this.muted.clear();
+    for (const id of s.mutedSiteIds ?? []) if (this.siteIds.has(id)) this.muted.add(id);
+    this.itCallSiteId =
+      s.itCallSiteId && this.siteIds.has(s.itCallSiteId) ? s.itCallSiteId : undefined;
+  }
+
+  /**
+   * An edge node of a cascaded meeting holds a copy of the owner's state: it takes each new
+   * snapshot whole and never decides anything itself.
+   */
+  follow(snapshot: ChairSnapshot): void {
+    this.load(snapshot);
   }
 
   get current(): SessionStatus {

@@ -13,6 +13,8 @@ export interface ConsumerReconcilerOptions {
   /** Who receives what follows from this state (mediaRules.wants). */
   ruleState(): RuleState;
   isClosed(): boolean;
+  /** A producer of an endpoint on another node of the meeting, piped here (cascade). */
+  fetch?(nodeId: string, producerId: string): Promise<types.Producer | undefined>;
 }
 
 /**
@@ -50,6 +52,10 @@ export class ConsumerReconciler {
     const state = this.options.ruleState();
     const wanted = new Set<string>();
     for (const sender of this.options.participants()) {
+      if (sender.remote) {
+        await this.wantRemote(receiver, sender, state, wanted);
+        continue;
+      }
       // The receiver itself is a candidate too: the rules loop a checking site's media back.
       if (!sender.media) continue;
       for (const producer of sender.media.producers.values()) {
@@ -71,6 +77,39 @@ export class ConsumerReconciler {
       if (!wanted.has(consumer.producerId)) {
         consumer.close();
         receiver.socket?.emit('consumerClosed', { consumerId: consumer.id });
+      }
+    }
+  }
+
+  /** The same rules for an endpoint on another node: its wanted producers are piped here first. */
+  private async wantRemote(
+    receiver: Participant,
+    sender: Participant,
+    state: RuleState,
+    wanted: Set<string>,
+  ): Promise<void> {
+    const remote = sender.remote;
+    const media = receiver.media;
+    if (!remote || !media || !this.options.fetch) return;
+    for (const rp of remote.producers) {
+      const want = wants(receiver, sender, rp.source, state);
+      if (!want) continue;
+      wanted.add(rp.id);
+      if (media.consumerOf(rp.id)) continue;
+      try {
+        const producer = await this.options.fetch(remote.nodeId, rp.id);
+        if (producer && !producer.closed)
+          await this.create(
+            receiver,
+            sender,
+            producer as types.Producer<EndpointAppData>,
+            want.spatialLayer,
+          );
+      } catch (err) {
+        this.log.warn(
+          { endpointId: receiver.endpointId, producerId: rp.id, err: (err as Error).message },
+          'remote producer not piped here',
+        );
       }
     }
   }

@@ -14,7 +14,8 @@ import { applyChairChange, type ChairEffectsContext } from './chairEffects.js';
 import { IdleTimer } from './IdleTimer.js';
 import { Participant, type ParticipantIdentity } from './Participant.js';
 import { QualitySampler } from './QualitySampler.js';
-import { SessionBroadcaster } from './SessionBroadcaster.js';
+import { SessionBroadcaster, siteRoom } from './SessionBroadcaster.js';
+import { SessionMirror } from './SessionMirror.js';
 import type { EndpointPresence, SessionEvents } from './sessionEvents.js';
 import type { EndAction, MeetingSessionOptions, SessionMeetingInfo } from './sessionTypes.js';
 
@@ -46,6 +47,8 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
   private readonly sampler: QualitySampler;
   private readonly broadcaster: SessionBroadcaster;
   private readonly effects: ChairEffectsContext;
+  /** The meeting's other nodes (a cascade); absent on a single node. */
+  readonly mirror?: SessionMirror;
 
   constructor(private readonly options: MeetingSessionOptions) {
     super();
@@ -59,6 +62,9 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
       participant: (id) => this.participants.get(id),
       participants: () => this.participants.values(),
       chair: this.chair,
+      // On an edge the owner speaks to the meeting's rooms; this node only to its own pages.
+      relay: options.peers?.ownerNodeId === undefined,
+      flushed: (changed, removed) => this.mirror?.publishChanges(changed, removed),
     });
     this.consumers = new ConsumerReconciler({
       room: options.room,
@@ -66,6 +72,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
       participants: () => this.participants.values(),
       ruleState: () => this.ruleState(),
       isClosed: () => this.closed,
+      ...(options.peers ? { fetch: options.peers.fetch.bind(options.peers) } : {}),
     });
     this.sampler = new QualitySampler({
       thresholds: options.qualityThresholds,
@@ -78,6 +85,20 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
       this.log.info('nobody connected: closing the session');
       this.close('idle');
     });
+    if (options.peers) {
+      this.mirror = new SessionMirror({
+        peers: options.peers,
+        chair: this.chair,
+        log: this.log,
+        participant: (id) => this.participants.get(id),
+        participants: () => this.participants.values(),
+        add: (p) => this.participants.set(p.endpointId, p),
+        changed: (ps) => this.remoteChanged(ps),
+        apply: (change) => applyChairChange(this.effects, change),
+        isClosed: () => this.closed,
+        ended: () => setTimeout(() => this.close('ended'), FAREWELL_MS).unref(),
+      });
+    }
     this.effects = {
       broadcaster: this.broadcaster,
       consumers: this.consumers,
@@ -112,9 +133,19 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
           else this.loopback.delete(p.siteId);
           this.consumers.one(p);
         },
-        emitTo: (p, name, payload) => p.socket?.emit(name, payload),
+        // A site on another node of the meeting is reached through its room (Redis adapter).
+        emitTo: (p, name, payload) =>
+          p.socket
+            ? p.socket.emit(name, payload)
+            : p.siteId !== undefined &&
+              options.io.to(siteRoom(this.meetingId, p.siteId)).emit(name, payload),
       });
     }
+  }
+
+  /** The owner's node when this node is an edge of a cascaded meeting. */
+  get edgeOf(): string | undefined {
+    return this.mirror?.ownerNodeId;
   }
 
   get room(): Room {
@@ -184,6 +215,8 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
       p = new Participant(identity);
       this.participants.set(p.endpointId, p);
     }
+    // It was on another node of the meeting: it is here now.
+    p.remote = undefined;
     const previous = p.socket;
     if (previous && previous.id !== socket.id) {
       this.log.info({ endpointId: p.endpointId }, 'endpoint taken over by a new connection');
@@ -209,15 +242,34 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
     if (p.socket?.id !== socket.id) return;
     p.socket = undefined;
     this.check?.participantLeft(p);
-    if (p.siteId !== undefined && p.siteId === this.chair.itCall)
+    if (!this.edgeOf && p.siteId !== undefined && p.siteId === this.chair.itCall)
       this.apply(this.chair.endItCall());
     this.closeMedia(p);
     this.log.info({ endpointId: p.endpointId, reason }, 'endpoint offline');
     if (!this.closed) {
       this.broadcaster.changed(p);
       this.emit('endpointLeft', { ...this.presence(p), reason });
-      if (![...this.participants.values()].some((x) => x.socket)) this.idle.arm();
+      if (!this.anyoneConnected()) this.idle.arm();
     }
+  }
+
+  /** Someone is in the meeting through this session: here, or (on the owner) on an edge. */
+  private anyoneConnected(): boolean {
+    for (const x of this.participants.values())
+      if (x.socket || (!this.edgeOf && x.remote?.view.online)) return true;
+    return false;
+  }
+
+  /** Endpoints of the meeting's other nodes changed (cascade). */
+  private remoteChanged(changed: Participant[]): void {
+    this.broadcaster.changed(...changed);
+    this.consumers.all();
+    if (this.edgeOf) return;
+    const itCall = this.chair.itCall;
+    if (itCall !== undefined && changed.some((p) => p.siteId === itCall && !p.online))
+      void this.apply(this.chair.endItCall());
+    if (this.anyoneConnected()) this.idle.clear();
+    else this.idle.arm();
   }
 
   /** Server-side removal (link revoked, site removed): tell the page why, then drop it. */
@@ -268,14 +320,18 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
   // --- the chair's state -----------------------------------------------------------------------
 
   /** Carries out what a ChairState change implies: notifications, mutes, consumers, saving. */
-  apply(change: ChairChange, options: { session?: boolean } = {}): Promise<void> {
-    return applyChairChange(this.effects, change, options);
+  async apply(change: ChairChange, options: { session?: boolean } = {}): Promise<void> {
+    await applyChairChange(this.effects, change, options);
+    // The owner decides; the edges of a cascaded meeting take each new state whole.
+    if (this.mirror && !this.mirror.isEdge) this.options.peers?.publishChair(this.chair.snapshot());
   }
 
   sessionChanged(): void {
     this.broadcaster.chairChanged();
     const state = this.state;
     this.broadcaster.sessionChanged(state);
+    // An edge only shows the owner's state to its own pages: the owner saves it and reports it.
+    if (this.edgeOf) return;
     this.options.hooks.saveState?.(this.chair.snapshot());
     this.emit('stateChanged', state);
   }
@@ -348,6 +404,8 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
   /** Disconnects every socket and closes the room. Idempotent. */
   close(reason: string): void {
     if (this.closed) return;
+    // The other nodes of the meeting see this node's endpoints go.
+    this.mirror?.publishAll({ offline: true });
     this.closed = true;
     this.idle.clear();
     this.sampler.stop();

@@ -7,6 +7,7 @@ import type {
   Quality,
 } from '../../protocol/socket.js';
 import type { ChairState } from './ChairState.js';
+import type { RemoteState } from './SessionPeers.js';
 
 export interface ParticipantIdentity {
   endpointId: string;
@@ -36,6 +37,8 @@ export class Participant {
     rttMs?: number;
     at: number;
   };
+  /** Set while the endpoint runs on another node of a cascaded meeting (no socket, no media here). */
+  remote?: RemoteState;
   /** Serializes consumer reconciliation for this receiver. */
   reconciling: Promise<void> = Promise.resolve();
 
@@ -47,15 +50,18 @@ export class Participant {
   }
 
   get online(): boolean {
+    if (this.remote) return this.remote.view.online;
     return this.socket?.connected === true;
   }
 
   get sources(): MediaSource[] {
+    if (this.remote) return this.remote.view.sources;
     if (!this.media) return [];
     return [...this.media.producers.values()].map((p) => p.appData.source as MediaSource);
   }
 
   view(chair: ChairState): ParticipantView {
+    const quality = this.remote ? this.remote.view.quality : this.quality;
     return {
       endpointId: this.endpointId,
       role: this.role,
@@ -64,10 +70,10 @@ export class Participant {
       online: this.online,
       handRaised: chair.hasHandRaised(this.siteId),
       mutedByChair: chair.isMuted(this.siteId),
-      selfMuted: this.selfMuted,
+      selfMuted: this.remote ? this.remote.view.selfMuted : this.selfMuted,
       hasFloor: this.siteId !== undefined && this.siteId === chair.floor,
       sources: this.sources,
-      ...(this.quality ? { quality: this.quality } : {}),
+      ...(quality ? { quality } : {}),
     };
   }
 }

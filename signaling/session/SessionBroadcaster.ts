@@ -17,6 +17,10 @@ export interface SessionBroadcasterOptions {
   participant(endpointId: string): Participant | undefined;
   participants(): Iterable<Participant>;
   chair: ChairState;
+  /** Emit to the meeting's rooms (default). An edge of a cascaded meeting does not: the owner does. */
+  relay?: boolean;
+  /** After each message: the endpoints whose entry changed and those removed. */
+  flushed?(changed: readonly string[], removed: string[]): void;
 }
 
 /** Who runs and watches the meeting: they see every endpoint (liveDataRules.ts). */
@@ -67,7 +71,7 @@ export class SessionBroadcaster {
     payload: NotificationPayload<N>,
     roles?: EndpointRole[],
   ): void {
-    if (this.stopped) return;
+    if (this.stopped || this.options.relay === false) return;
     const target = roles ? roles.map((r) => this.room(r)) : this.room();
     this.options.io.to(target).emit(name, payload);
   }
@@ -118,6 +122,7 @@ export class SessionBroadcaster {
       if (p) changed.push(p.view(chair));
     }
     const removed = [...this.removed];
+    const changedIds = [...this.dirty];
     this.dirty.clear();
     this.removed.clear();
     if (changed.length || removed.length) {
@@ -131,6 +136,7 @@ export class SessionBroadcaster {
       }
     }
     this.sendSiteLists();
+    this.options.flushed?.(changedIds, removed);
   }
 
   /** Every site's own view of the participants, when it changed. */

@@ -5,6 +5,7 @@ import type { CheckThresholds } from '../../protocol/check.js';
 import type { CheckHooks } from '../ConnectionCheck.js';
 import type { QualityThresholds } from '../quality.js';
 import type { ChairSnapshot } from './ChairState.js';
+import type { SessionPeers } from './SessionPeers.js';
 
 export interface SessionMeetingInfo {
   title: string;
@@ -46,5 +47,7 @@ export interface MeetingSessionOptions {
   idleCloseMs?: number;
   /** The connection check: persistence hooks, thresholds, how long it measures. */
   check?: { hooks: CheckHooks; thresholds: CheckThresholds; measureMs?: number };
+  /** The meeting's other nodes, when it is cascaded (absent on a single node). */
+  peers?: SessionPeers;
   onClosed: () => void;
 }

@@ -80,12 +80,18 @@ export async function waitForMedia(
   const started = Date.now();
   const metric = source === 'microphone' ? 'packetsReceived' : 'framesDecoded';
   let first: number | undefined;
+  let consumer: string | undefined;
   let last: unknown;
   await waitFor(
     async () => {
       const r = await endpoint.received(from, source);
       last = r;
       if (!r.present) return false;
+      // A new consumer (the page reconnected) counts from its own start, not the old one's total.
+      if (r.consumerId !== consumer) {
+        consumer = r.consumerId;
+        first = r[metric];
+      }
       first ??= r[metric];
       return r[metric] > first + (source === 'microphone' ? 10 : 3);
     },

@@ -99,17 +99,20 @@ export interface NodeNamespace {
 }
 
 /**
- * A cluster node's own network namespace, joined to the root namespace by a veth pair in
- * 10.201.N.0/24 (N from the pid and `index`). Names start with "cluster"; removed on teardown.
+ * A cluster node's own network namespace with its own address: a veth pair whose root end is
+ * enslaved to one bridge per test process, so the nodes reach each other (media pipes between
+ * nodes) and the root namespace (Redis, the browsers) on one segment, 10.201.N.0/24, without
+ * forwarding in the root namespace. Names start with "cluster"; removed on teardown.
  */
 export function createNodeNamespace(t: Test, index: number): NodeNamespace {
-  const n = (process.pid % 60) * 4 + index;
+  const n = (process.pid % 250) + 1;
   const tag = `${index}${process.pid % 10000}`;
   const name = `cluster${tag}`;
   const host = `cluster${tag}h`;
   const inner = `cluster${tag}n`;
+  const bridge = `clbr${process.pid % 100000}`;
   const hostIp = `10.201.${n}.1`;
-  const nodeIp = `10.201.${n}.2`;
+  const nodeIp = `10.201.${n}.${index + 2}`;
   const cleanup = () => {
     try {
       ip('link', 'del', host);
@@ -120,10 +123,22 @@ export function createNodeNamespace(t: Test, index: number): NodeNamespace {
   };
   cleanup();
   t.teardown(cleanup);
+  try {
+    ip('link', 'show', bridge);
+  } catch {
+    ip('link', 'add', bridge, 'type', 'bridge');
+    ip('addr', 'add', `${hostIp}/24`, 'dev', bridge);
+    ip('link', 'set', bridge, 'up');
+    t.teardown(() => {
+      try {
+        ip('link', 'del', bridge);
+      } catch {}
+    });
+  }
   ip('netns', 'add', name);
   ip('link', 'add', host, 'type', 'veth', 'peer', 'name', inner);
   ip('link', 'set', inner, 'netns', name);
-  ip('addr', 'add', `${hostIp}/24`, 'dev', host);
+  ip('link', 'set', host, 'master', bridge);
   ip('link', 'set', host, 'up');
   ip('netns', 'exec', name, 'ip', 'addr', 'add', `${nodeIp}/24`, 'dev', inner);
   ip('netns', 'exec', name, 'ip', 'link', 'set', inner, 'up');

@@ -1,0 +1,57 @@
+import type { types } from 'mediasoup';
+import { z } from 'zod';
+import { mediaSourceSchema, participantSchema, type RequestName } from '../../protocol/socket.js';
+import type { ChairSnapshot } from './ChairState.js';
+
+/*
+ * A meeting cascaded over several nodes: the owner node runs the session and decides; each edge
+ * node runs a session of the same meeting for the sites placed on it, follows the owner's chair
+ * state and sends its sites' requests to the owner. Every node tells the others about its own
+ * endpoints (the roster: who is there, online, and which producers it has), so each node sees
+ * the whole meeting and its consumers follow the same rules (mediaRules.wants) everywhere; a
+ * producer on another node is piped here when a receiver here wants it.
+ */
+
+/** One producer of an endpoint on another node (ids are the same on every node). */
+export const remoteProducerSchema = z.object({
+  id: z.string().min(1),
+  source: mediaSourceSchema,
+});
+export type RemoteProducer = z.infer<typeof remoteProducerSchema>;
+
+/** One endpoint as its own node sees it: what the pages show, and its producers. */
+export const rosterEntrySchema = z.object({
+  view: participantSchema,
+  producers: z.array(remoteProducerSchema),
+});
+export type RosterEntry = z.infer<typeof rosterEntrySchema>;
+
+/** A node's endpoints of one meeting: changes, or (full) all of them. */
+export const rosterSchema = z.object({
+  meetingId: z.string().min(1),
+  entries: z.array(rosterEntrySchema),
+  removed: z.array(z.string()),
+  full: z.boolean(),
+});
+export type Roster = z.infer<typeof rosterSchema>;
+
+/** The other nodes of a cascaded meeting, as one node's session reaches them. */
+export interface SessionPeers {
+  /** The node that owns the session when this node is an edge of it; undefined on the owner. */
+  readonly ownerNodeId?: string;
+  /** This node's endpoints changed: tell the meeting's other nodes. */
+  publishRoster(roster: Omit<Roster, 'meetingId'>): void;
+  /** The owner's chair state changed: tell the edges. */
+  publishChair(snapshot: ChairSnapshot): void;
+  /** A request of a site on this edge that the owner decides (a raised hand). */
+  forward(endpointId: string, name: RequestName, payload: unknown): Promise<unknown>;
+  /** The producer of an endpoint on `nodeId`, piped into this node's router of the meeting. */
+  fetch(nodeId: string, producerId: string): Promise<types.Producer | undefined>;
+}
+
+/** What the session keeps of an endpoint that runs on another node. */
+export interface RemoteState {
+  nodeId: string;
+  view: RosterEntry['view'];
+  producers: RemoteProducer[];
+}
