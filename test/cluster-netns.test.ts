@@ -229,6 +229,25 @@ t.test(
     await ask('startSession');
     for (const p of sitePages) await waitForMedia(p, 'station', 'camera', 20_000);
     t.pass('every site decodes the main point (on A, and piped to B and C)');
+    // A hand raised on B is decided by the owner A: the chair sees it, the site its place.
+    const chairStates: SessionState[] = [];
+    chair.socket.on('sessionChanged', (s: SessionState) => chairStates.push(s));
+    const onB = placed.indexOf('node-b');
+    const siteB = sites[onB]!.id;
+    await sitePages[onB]!.request('raiseHand');
+    await waitFor(
+      () => chairStates.some((s) => s.handQueue.includes(siteB)),
+      5000,
+      "the chair sees B's hand",
+    );
+    await waitFor(
+      () =>
+        sitePages[onB]!.page.evaluate(() => window.harness.client()?.session?.handPosition === 1),
+      5000,
+      'the site on B sees its place in the queue',
+    );
+    t.pass('a hand raised on B reaches the chair on A, and B shows its place (1)');
+    await ask('dismissHand', { siteId: siteB });
     await ask('setAgendaItem', { index: 1 });
     await ask<SessionState>('grantFloor', { siteId: floorSite });
     for (const p of others) await waitForMedia(p, `site:${floorSite}`, 'camera', 15_000);
