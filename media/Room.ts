@@ -102,6 +102,12 @@ export class Room extends EventEmitter<RoomEvents> {
   /** A producer piped in from another node onto the router of `workerIndex`. */
   adoptForeign(producer: types.Producer, workerIndex: number): void {
     this.foreign.set(producer.id, workerIndex);
+    // A site speaking on another node is the active speaker here too.
+    if (producer.kind === 'audio')
+      void this.routers
+        .get(workerIndex)
+        ?.speakerObserver.addProducer({ producerId: producer.id })
+        .catch(() => {});
     producer.observer.once('close', () => {
       if (this.foreign.get(producer.id) === workerIndex) this.foreign.delete(producer.id);
     });

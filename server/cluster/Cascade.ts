@@ -113,6 +113,11 @@ export class Cascade {
       this.edgeOfLink(r.linkId)?.producers.get(r.producerId)?.close();
     });
     bus.handle('cascade.close', async (p) => this.closeEdgeLink(linkRefSchema.parse(p).linkId));
+    // The receiving side closed its end (its session closed): the sending side closes its own.
+    bus.handle('cascade.dropped', async (p) => {
+      const { linkId } = linkRefSchema.parse(p);
+      for (const link of this.out.values()) if (link.id === linkId) link.transport.close();
+    });
     this.watch = setInterval(() => void this.dropOrphans(), options.watchMs ?? 2000);
     this.watch.unref();
   }
@@ -277,6 +282,10 @@ export class Cascade {
     transport.observer.once('close', () => {
       links.delete(r.linkId);
       this.linkEdge.delete(r.linkId);
+      if (!this.closed)
+        void this.options.bus
+          .request(from, 'cascade.dropped', { linkId: r.linkId })
+          .catch(() => {});
     });
     this.log.info({ meetingId: r.meetingId, from, linkId: r.linkId }, 'cascade link in');
     return pipeEndOf(transport, this.options.address);
