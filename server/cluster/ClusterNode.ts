@@ -194,9 +194,12 @@ export class ClusterNode {
     signaling.io.use((socket, next) => {
       const principal = socket.data.principal as SignalingPrincipal | undefined;
       if (!principal) return next();
-      const siteId = principal.role === 'site' ? principal.siteId : undefined;
+      const who = {
+        ...(principal.role === 'site' && principal.siteId ? { siteId: principal.siteId } : {}),
+        watcher: principal.role === 'it',
+      };
       this.sites
-        .admit(principal.meetingId, siteId)
+        .admit(principal.meetingId, who)
         .then((admission) => {
           if (admission.here) {
             // A site placed here while the session runs on another node: this node is its edge.

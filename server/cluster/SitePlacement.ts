@@ -97,9 +97,21 @@ export class SitePlacement {
     return { lease, nodeId: node.id, url: node.url };
   }
 
-  /** A connection arrived here: serve it (as owner or edge) or name the node that serves it. */
-  async admit(meetingId: string, siteId?: string): Promise<SiteAdmission> {
+  /**
+   * A connection arrived here: serve it (as owner or edge) or name the node that serves it.
+   * `watcher`: IT staff, who may watch from any node of a cascaded meeting (their board and
+   * grid are served where they connected; what they decide goes to the owner).
+   */
+  async admit(
+    meetingId: string,
+    who: { siteId?: string; watcher?: boolean } = {},
+  ): Promise<SiteAdmission> {
     const { placement, selfId } = this.options;
+    const { siteId } = who;
+    if (who.watcher && this.cascades) {
+      const lease = await placement.locate(meetingId);
+      if (lease.nodeId !== selfId) return { here: true, lease, edgeOf: lease.nodeId };
+    }
     if (siteId === undefined || !this.cascades) {
       const admission = await placement.admit(meetingId);
       return admission.here ? admission : { ...admission, url: admission.lease.url };

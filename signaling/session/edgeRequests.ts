@@ -6,8 +6,13 @@ import type { MeetingSession } from './MeetingSession.js';
 import type { Participant } from './Participant.js';
 import type { SessionPeers } from './SessionPeers.js';
 
-/** Requests of a site on an edge node that the owner's session decides (the chair's state). */
-const ownerDecides = ['raiseHand', 'lowerHand'] as const satisfies readonly RequestName[];
+/** Requests from an edge node that the owner's session decides (they change the chair's state). */
+const ownerDecides = [
+  'raiseHand',
+  'lowerHand',
+  'startItCall',
+  'endItCall',
+] as const satisfies readonly RequestName[];
 
 /** On an edge: the handlers of the requests the owner decides send them to the owner. */
 export function forwardToOwner(handlers: RequestHandlers, peers: SessionPeers): void {
