@@ -76,17 +76,24 @@ export class EmulatedEndpoint {
     });
   }
 
-  /** Connects, joins and sets up media; resolves once the endpoint is ready to receive. */
+  /**
+   * Connects, joins and sets up media; resolves once the endpoint is ready to receive. Like the
+   * pages, it follows a handshake refused with the URL of the node that serves it (several nodes).
+   */
   static async join(options: EmulatedEndpointOptions): Promise<EmulatedEndpoint> {
-    const endpoint = new EmulatedEndpoint(options);
-    try {
-      await endpoint.setup();
-    } catch (err) {
-      endpoint.fail(err);
-      endpoint.close();
-      throw err;
+    for (let hop = 0; ; hop++) {
+      const endpoint = new EmulatedEndpoint(options);
+      try {
+        await endpoint.setup();
+        return endpoint;
+      } catch (err) {
+        endpoint.fail(err);
+        endpoint.close();
+        const ownerUrl = (err as { ownerUrl?: unknown }).ownerUrl;
+        if (typeof ownerUrl !== 'string' || hop >= 3) throw err;
+        options = { ...options, url: ownerUrl };
+      }
     }
-    return endpoint;
   }
 
   private fail(err: unknown): void {
@@ -108,7 +115,10 @@ export class EmulatedEndpoint {
   private async setup(): Promise<void> {
     await new Promise<void>((ok, fail) => {
       this.socket.once('connect', () => ok());
-      this.socket.once('connect_error', (err) => fail(new Error(`connect: ${err.message}`)));
+      this.socket.once('connect_error', (err: Error & { data?: { details?: unknown } }) => {
+        const details = err.data?.details as { ownerUrl?: string } | undefined;
+        fail(Object.assign(new Error(`connect: ${err.message}`), { ownerUrl: details?.ownerUrl }));
+      });
     });
     const joined = await this.joinWithRetry();
     this.timings.joinedMs = this.elapsed();

@@ -116,7 +116,8 @@ export function registerLiveMetrics(
           byRole.set(role, row);
           rows.push(row);
         }
-        if (p.online) row.online++;
+        // An endpoint that moved to another node of a cascaded meeting is counted there.
+        if (p.online && !p.remote) row.online++;
         row.producers += p.media?.producers.size ?? 0;
         row.consumers += p.media?.consumers.size ?? 0;
         const q = p.online ? p.quality : undefined;

@@ -1,0 +1,212 @@
+/**
+ * Cascade benchmark: N emulated sites (loadtest/) join one meeting on two nodes sharing one Redis,
+ * first with the cascade off (every site on the owner), then with CLUSTER_SITES_PER_NODE = N/2
+ * (half the sites on the other node, which receives the main point once over a pipe). Both nodes
+ * run on CPU 0 and the emulator alone on CPU 1 (2 cores: a node each would starve the emulator,
+ * as the sites benchmark shows past 50 sites). Prints, per
+ * run and node: media endpoints and consumers at steady state, worker CPU % over the run; and the
+ * sites' join → first frame p50 / p95, received kbps and loss.
+ * Usage: npx tsx scripts/bench/cascade.ts [N]   (default 50). BENCH_SECONDS (default 15).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { metricSum, percentile, scrapeMetrics } from '../../loadtest/figures.js';
+import type { LoadTestResult } from '../../loadtest/runLoadTest.js';
+import { RedisServerProcess } from '../../server/redis/RedisServerProcess.js';
+import { BENCH_ADMIN, run, sleep } from './pinnedService.js';
+
+const N = Number(process.argv[2] ?? 50);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+
+interface Node {
+  id: string;
+  url: string;
+  process: ChildProcess;
+}
+
+async function startNode(
+  id: string,
+  cpu: number,
+  port: number,
+  rtcPortBase: number,
+  env: NodeJS.ProcessEnv,
+): Promise<Node> {
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn('taskset', ['-c', String(cpu), 'node', '--import=tsx', 'server/main.ts'], {
+    env: {
+      ...env,
+      NODE_ID: id,
+      NODE_URL: url,
+      PUBLIC_URL: url,
+      PORT: String(port),
+      RTC_PORT_BASE: String(rtcPortBase),
+      DATA_DIR: join(String(env.DATA_DIR), id),
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let i = 0; ; i++) {
+    if (
+      await fetch(`${url}/ready`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
+    if (i > 120) throw new Error(`node ${id} did not become ready`);
+    await sleep(250);
+  }
+  return { id, url, process: child };
+}
+
+async function stop(node: Node): Promise<void> {
+  node.process.kill('SIGTERM');
+  if (node.process.exitCode === null) await new Promise((ok) => node.process.once('exit', ok));
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'diemcau-bench-cascade-'));
+const redis = await RedisServerProcess.start({
+  bin: 'redis-server',
+  dir: join(dir, 'redis'),
+  logger: pino({ level: 'warn' }),
+});
+const base: NodeJS.ProcessEnv = {
+  ...process.env,
+  REDIS_URL: redis.url,
+  DATA_DIR: dir,
+  HOST: '127.0.0.1',
+  RTC_LISTEN_IP: '127.0.0.1',
+  ANNOUNCED_ADDRESS: '127.0.0.1',
+  MEDIASOUP_WORKERS: '1',
+  MAX_CONSUMERS_PER_ROUTER: '5000',
+  LOG_LEVEL: 'error',
+  LOG_PRETTY: 'false',
+};
+const lines: string[] = [];
+const say = (line: string) => {
+  lines.push(line);
+  process.stdout.write(`${line}\n`);
+};
+
+try {
+  say(`# cascade benchmark, ${new Date().toISOString()}, ${N} sites, steady window ${SECONDS} s`);
+  say(
+    '# nodes A and B both on CPU 0, the emulator on CPU 1 (2 cores); station 1280x720 VP8 simulcast + Opus; sites take layer 2',
+  );
+  say(
+    '| sites per node | node | owner | endpoints | consumers | worker CPU % (run) | sites decoding | join→frame p50 / p95 (ms) | kbps median | loss median / max % |',
+  );
+  say('|---|---|---|---|---|---|---|---|---|---|');
+  for (const perNode of [0, Math.ceil(N / 2)]) {
+    const env = { ...base, CLUSTER_SITES_PER_NODE: String(perNode) };
+    // Each run from an empty store: its own meeting, no node records of the last run.
+    const flush = new Redis(redis.url);
+    await flush.flushdb();
+    flush.disconnect();
+    await run(
+      'node',
+      [
+        '--import=tsx',
+        'scripts/create-admin.ts',
+        '--username',
+        BENCH_ADMIN.username,
+        '--password-stdin',
+      ],
+      base,
+      BENCH_ADMIN.password,
+    );
+    const nodes = [
+      await startNode('node-a', 0, 18280, 18300, env),
+      await startNode('node-b', 0, 18281, 18500, env),
+    ];
+    try {
+      const before = await Promise.all(nodes.map((n) => scrapeMetrics(n.url)));
+      const out = join(dir, `result-${perNode}.json`);
+      const startedAt = performance.now();
+      const child = spawn(
+        'taskset',
+        [
+          '-c',
+          '1',
+          'node',
+          '--import=tsx',
+          'loadtest/cli.ts',
+          '--url',
+          nodes[0]!.url,
+          '--create-meeting',
+          '--sites',
+          String(N),
+          '--ramp',
+          '10',
+          '--duration',
+          String(SECONDS),
+          '--layer',
+          '2',
+          '--user',
+          BENCH_ADMIN.username,
+          '--json',
+          out,
+        ],
+        {
+          env: { ...env, DIEMCAU_ADMIN_PASSWORD: BENCH_ADMIN.password },
+          stdio: ['ignore', 'ignore', 'inherit'],
+        },
+      );
+      // Steady state, halfway through the window: what each node carries.
+      const steady = (async () => {
+        await sleep((10 + SECONDS / 2) * 1000 + 8000);
+        return Promise.all(nodes.map((n) => scrapeMetrics(n.url).catch(() => [])));
+      })();
+      const code = await new Promise<number | null>((ok) => child.on('exit', ok));
+      const wall = (performance.now() - startedAt) / 1000;
+      const after = await Promise.all(nodes.map((n) => scrapeMetrics(n.url)));
+      const during = await steady;
+      let r: LoadTestResult;
+      try {
+        r = JSON.parse(readFileSync(out, 'utf8')) as LoadTestResult;
+      } catch {
+        say(`| ${perNode || 'off'} | — | run failed (exit ${code}) |`);
+        continue;
+      }
+      const ok = r.sites.filter((s) => !s.error);
+      const frames = ok.map((s) => s.firstFrameMs).filter((v): v is number => v !== undefined);
+      const kbps = ok.map((s) => s.kbps ?? 0);
+      const loss = ok.map((s) => s.lossPercent ?? 0);
+      const f0 = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(0));
+      const f2 = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(2));
+      // The owner is where the main point's station is connected.
+      const owner = during.map(
+        (m) => metricSum(m, 'diemcau_endpoints_online', { role: 'station' }) > 0,
+      );
+      nodes.forEach((n, i) => {
+        const cpu =
+          metricSum(after[i]!, 'diemcau_worker_cpu_seconds_total') -
+          metricSum(before[i]!, 'diemcau_worker_cpu_seconds_total');
+        // The sites' figures are the run's, shown once.
+        const sitesFigures =
+          i === 0
+            ? `${frames.length} of ${N} | ${f0(percentile(frames, 50))} / ${f0(percentile(frames, 95))} | ${f0(percentile(kbps, 50))} | ${f2(percentile(loss, 50))} / ${f2(percentile(loss, 100))}`
+            : ' | | |';
+        say(
+          `| ${perNode || 'off'} | ${n.id} | ${owner[i] ? 'owner' : 'edge'} | ${metricSum(during[i]!, 'diemcau_endpoints_online')} | ${metricSum(during[i]!, 'diemcau_consumers')} | ${f0((cpu / wall) * 100)} | ${sitesFigures} |`,
+        );
+      });
+    } finally {
+      for (const n of nodes) await stop(n);
+    }
+  }
+} finally {
+  await redis.close();
+  rmSync(dir, { recursive: true, force: true });
+  const file = join(
+    'scripts',
+    'bench',
+    'results',
+    `cascade-${new Date().toISOString().slice(0, 16).replace(':', '')}.md`,
+  );
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  process.stdout.write(`written to ${file}\n`);
+}
