@@ -5,3 +5,4 @@ cd "$(dirname "$0")/../.."
 npx tsx scripts/bench/fanout.ts "$@"
 npx tsx scripts/bench/programme.ts
 npx tsx scripts/bench/check-waves.ts
+npx tsx scripts/bench/cascade.ts
