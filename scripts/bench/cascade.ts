@@ -17,7 +17,7 @@ import { pino } from 'pino';
 import { metricSum, percentile, scrapeMetrics } from '../../loadtest/figures.js';
 import type { LoadTestResult } from '../../loadtest/runLoadTest.js';
 import { RedisServerProcess } from '../../server/redis/RedisServerProcess.js';
-import { BENCH_ADMIN, run, sleep } from './pinnedService.js';
+import { createBenchAdmin, sleep, spawnLoadtest } from './pinnedService.js';
 
 const N = Number(process.argv[2] ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -106,18 +106,7 @@ try {
     const flush = new Redis(redis.url);
     await flush.flushdb();
     flush.disconnect();
-    await run(
-      'node',
-      [
-        '--import=tsx',
-        'scripts/create-admin.ts',
-        '--username',
-        BENCH_ADMIN.username,
-        '--password-stdin',
-      ],
-      base,
-      BENCH_ADMIN.password,
-    );
+    await createBenchAdmin(base);
     const nodes = [
       await startNode('node-a', 0, 18280, 18300, env),
       await startNode('node-b', 0, 18281, 18500, env),
@@ -126,35 +115,7 @@ try {
       const before = await Promise.all(nodes.map((n) => scrapeMetrics(n.url)));
       const out = join(dir, `result-${perNode}.json`);
       const startedAt = performance.now();
-      const child = spawn(
-        'taskset',
-        [
-          '-c',
-          '1',
-          'node',
-          '--import=tsx',
-          'loadtest/cli.ts',
-          '--url',
-          nodes[0]!.url,
-          '--create-meeting',
-          '--sites',
-          String(N),
-          '--ramp',
-          '10',
-          '--duration',
-          String(SECONDS),
-          '--layer',
-          '2',
-          '--user',
-          BENCH_ADMIN.username,
-          '--json',
-          out,
-        ],
-        {
-          env: { ...env, DIEMCAU_ADMIN_PASSWORD: BENCH_ADMIN.password },
-          stdio: ['ignore', 'ignore', 'inherit'],
-        },
-      );
+      const child = spawnLoadtest(nodes[0]!.url, { sites: N, seconds: SECONDS, out, env });
       // Steady state, halfway through the window: what each node carries.
       const steady = (async () => {
         await sleep((10 + SECONDS / 2) * 1000 + 8000);

@@ -28,6 +28,39 @@ export function run(
   });
 }
 
+/** The benchmarks' IT account, created with the CLI in the store `env.REDIS_URL` names. */
+export function createBenchAdmin(env: NodeJS.ProcessEnv): Promise<string> {
+  return run(
+    'node',
+    [
+      '--import=tsx',
+      'scripts/create-admin.ts',
+      '--username',
+      BENCH_ADMIN.username,
+      '--password-stdin',
+    ],
+    env,
+    BENCH_ADMIN.password,
+  );
+}
+
+/**
+ * The site emulator (loadtest/cli.ts) pinned to CPU 1 against `url`: a new meeting with `sites`
+ * sites joining over 10 s, `seconds` of steady state at layer 2, the result as JSON in `out`.
+ */
+export function spawnLoadtest(
+  url: string,
+  options: { sites: number; seconds: number; out: string; env: NodeJS.ProcessEnv },
+): ChildProcess {
+  const args = ['--url', url, '--create-meeting', '--sites', String(options.sites)];
+  args.push('--ramp', '10', '--duration', String(options.seconds), '--layer', '2');
+  args.push('--user', BENCH_ADMIN.username, '--json', options.out);
+  return spawn('taskset', ['-c', '1', 'node', '--import=tsx', 'loadtest/cli.ts', ...args], {
+    env: { ...options.env, DIEMCAU_ADMIN_PASSWORD: BENCH_ADMIN.password },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
 export interface PinnedService {
   url: string;
   /** The scratch folder (Redis, data; result files may go here too), removed by close(). */
@@ -75,18 +108,7 @@ export async function startPinnedService(options: {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await run(
-      'node',
-      [
-        '--import=tsx',
-        'scripts/create-admin.ts',
-        '--username',
-        BENCH_ADMIN.username,
-        '--password-stdin',
-      ],
-      env,
-      BENCH_ADMIN.password,
-    );
+    await createBenchAdmin(env);
     // The service and its worker (a child, so it inherits the affinity) on CPU 0.
     server = spawn('taskset', ['-c', '0', 'node', '--import=tsx', 'server/main.ts'], {
       env,

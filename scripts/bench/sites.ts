@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { metricSum, percentile, scrapeMetrics } from '../../loadtest/figures.js';
 import type { LoadTestResult } from '../../loadtest/runLoadTest.js';
 import { procUsage } from '../../server/live/liveMetrics.js';
-import { BENCH_ADMIN, run, startPinnedService } from './pinnedService.js';
+import { run, spawnLoadtest, startPinnedService } from './pinnedService.js';
 
 const counts = process.argv.slice(2).map(Number).filter(Boolean);
 const sitesList = counts.length ? counts : [25, 50, 100];
@@ -90,35 +90,7 @@ try {
   say('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const n of sitesList) {
     const out = join(dir, `result-${n}.json`);
-    const child = spawn(
-      'taskset',
-      [
-        '-c',
-        '1',
-        'node',
-        '--import=tsx',
-        'loadtest/cli.ts',
-        '--url',
-        url,
-        '--create-meeting',
-        '--sites',
-        String(n),
-        '--ramp',
-        '10',
-        '--duration',
-        String(SECONDS),
-        '--layer',
-        '2',
-        '--user',
-        BENCH_ADMIN.username,
-        '--json',
-        out,
-      ],
-      {
-        env: { ...env, DIEMCAU_ADMIN_PASSWORD: BENCH_ADMIN.password },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      },
-    );
+    const child = spawnLoadtest(url, { sites: n, seconds: SECONDS, out, env });
     // The emulator's own CPU: its process's time, sampled until it exits.
     let emulatorCpu = 0;
     const startedAt = performance.now();
