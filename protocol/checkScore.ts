@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { encoderStarved, mirroredKbps } from './checkComputer.js';
+import { computerStarved, encoderStarved, mirroredKbps } from './checkComputer.js';
 import type { CheckFigures } from './checkFigures.js';
 
 /*
@@ -290,8 +290,51 @@ function videoCarried(f: CheckFigures, up: BandwidthFigure, down: BandwidthFigur
 
 const worst = (...gs: Grade[]): Grade => grades[Math.max(...gs.map((g) => grades.indexOf(g)))]!;
 
+/**
+ * A check the page could not finish (its connection kept dropping): nothing was measured to the
+ * end, so the grade says why. A starved computer cannot hold a meeting page either: poor; a link
+ * that keeps dropping: unusable.
+ */
+function assessInterrupted(f: CheckFigures): CheckAssessment {
+  const computer = computerStarved(f);
+  const none: BandwidthFigure = {
+    method: 'none',
+    confidence: 'low',
+    note: { vi: 'kiểm tra không đo xong', en: 'the check could not finish measuring' },
+  };
+  const n = f.drops ?? 0;
+  const times =
+    n > 0 ? { vi: ` ${n} lần`, en: ` ${n} time${n > 1 ? 's' : ''}` } : { vi: '', en: '' };
+  const summary: Text = computer
+    ? {
+        vi: `máy tính xử lý không kịp: trang kiểm tra mất kết nối${times.vi}, chưa đo được đường truyền`,
+        en: `the computer cannot keep up: the check page lost its connection${times.en}, the link was not measured`,
+      }
+    : {
+        vi: `kết nối tới máy chủ bị ngắt${times.vi}, chưa đo được đường truyền`,
+        en: `the connection to the server dropped${times.en}, the link was not measured`,
+      };
+  return {
+    grade: computer ? 'poor' : 'bad',
+    summary,
+    uplink: none,
+    downlink: none,
+    audio: { mos: 1, r: 0, grade: computer ? 'poor' : 'bad' },
+    video: {
+      height: 0,
+      atLeast: true,
+      grade: computer ? 'poor' : 'bad',
+      text: {
+        vi: 'chưa đo được hình đi qua được',
+        en: 'the video the link carries was not measured',
+      },
+    },
+  };
+}
+
 /** The site's grade and the figures behind it. */
 export function assessCheck(f: CheckFigures): CheckAssessment {
+  if (f.interrupted) return assessInterrupted(f);
   const uplink = uplinkBandwidth(f);
   const downlink = downlinkBandwidth(f, uplink);
   const { mos, r } = audioMos(
@@ -302,7 +345,7 @@ export function assessCheck(f: CheckFigures): CheckAssessment {
   const audio = { mos, r, grade: f.uplink.packets === 0 ? ('bad' as const) : mosGrade(mos) };
   const video = videoCarried(f, uplink, downlink);
   // A computer that cannot keep up shows the meeting no better than fair, whatever the link.
-  const computer: Grade = encoderStarved(f) ? 'fair' : 'good';
+  const computer: Grade = computerStarved(f) ? 'fair' : 'good';
   const grade = worst(audio.grade, video.grade, computer);
   const audioText: Record<Grade, Text> = {
     good: { vi: 'tiếng rõ', en: 'clear audio' },

@@ -1,13 +1,19 @@
 import {
   BLACK_CAMERA_LUMA,
+  computerStarved,
   encoderStarved,
-  encodeUsagePercent,
   LIMITED_SHARE_PERCENT,
   MAX_DECODE_MS,
   MAX_DROPPED_PERCENT,
   mirroredKbps,
   SILENT_MIC_LEVEL,
 } from './checkComputer.js';
+import {
+  type AddReason,
+  computerReason,
+  droppedReason,
+  interruptedReasons,
+} from './checkConnection.js';
 import type { CheckFigures, CheckThresholds, Verdict } from './checkFigures.js';
 import { ADVICE_COMPUTER, ADVICE_LINK, type Reason, type ReasonCode } from './checkReasons.js';
 import { uplinkBandwidth } from './checkScore.js';
@@ -18,7 +24,7 @@ export * from './checkReasons.js';
 
 /*
  * The verdict of the connection check, by cause: the link (loss, RTT, jitter, bitrate), the
- * computer (an encoder starved of CPU, frames dropped, slow decoding) and the devices (camera,
+ * computer (an encoder or a page starved of CPU, frames dropped, slow decoding) and the devices (camera,
  * microphone, speakers). A slow computer must not be reported as a slow link: IT would call the
  * internet provider for nothing. Browser-safe: the technician's page shows the same reasons.
  */
@@ -61,13 +67,8 @@ export function evaluateCheck(
   th: CheckThresholds,
 ): { verdict: Verdict; reasons: Reason[] } {
   const reasons: Reason[] = [];
-  const add = (
-    code: ReasonCode,
-    severity: Reason['severity'],
-    text: Text,
-    more: { measured?: number; limit?: number; advice?: Text } = {},
-  ) =>
-    reasons.push({
+  const add: AddReason = (code, severity, text, more = {}) =>
+    void reasons.push({
       code,
       severity,
       text,
@@ -75,7 +76,20 @@ export function evaluateCheck(
       ...(more.measured !== undefined ? { measured: round(more.measured) } : {}),
       ...(more.limit !== undefined ? { limit: more.limit } : {}),
     });
+  // A check the page could not finish says nothing about the bitrates: only why it stopped.
+  if (f.interrupted) interruptedReasons(f, add);
+  else measuredReasons(f, th, add);
+  deviceReasons(f, add);
+  const verdict: Verdict = reasons.some((x) => x.severity === 'fail')
+    ? 'fail'
+    : reasons.some((x) => x.severity === 'degraded')
+      ? 'degraded'
+      : 'pass';
+  return { verdict, reasons };
+}
 
+/** The link and the computer, from a check that measured to the end. */
+function measuredReasons(f: CheckFigures, th: CheckThresholds, add: AddReason): void {
   if (f.uplink.packets === 0) {
     add('no_media', 'fail', {
       vi: 'Máy chủ không nhận được hình, tiếng',
@@ -83,37 +97,11 @@ export function evaluateCheck(
     });
   }
 
-  // The computer first: it decides whether the bitrate figures measure the link at all.
-  const s = f.sender;
-  const starved = encoderStarved(f);
-  if (s && starved) {
-    const sent =
-      s.sentHeight && s.sentFps
-        ? {
-            vi: `, gửi ${s.sentHeight}p ${round(s.sentFps, 0)} hình/giây`,
-            en: `, sending ${s.sentHeight}p at ${round(s.sentFps, 0)} fps`,
-          }
-        : { vi: '', en: '' };
-    const why =
-      s.cpuLimitedPercent >= LIMITED_SHARE_PERCENT || s.limitation === 'cpu'
-        ? {
-            vi: `bộ mã hoá hình bị giới hạn bởi CPU ${round(s.cpuLimitedPercent, 0)} % thời gian đo`,
-            en: `video encoding was limited by the CPU ${round(s.cpuLimitedPercent, 0)} % of the time`,
-          }
-        : {
-            vi: `mã hoá mỗi hình mất ${round(s.encodeMs ?? 0, 0)} ms, ${round(encodeUsagePercent(s), 0)} % thời gian giữa hai hình`,
-            en: `encoding a frame took ${round(s.encodeMs ?? 0, 0)} ms, ${round(encodeUsagePercent(s), 0)} % of the time between frames`,
-          };
-    add(
-      'computer_slow',
-      'degraded',
-      {
-        vi: `Máy tính xử lý không kịp: ${why.vi}${sent.vi}`,
-        en: `The computer cannot keep up: ${why.en}${sent.en}`,
-      },
-      { advice: ADVICE_COMPUTER },
-    );
-  }
+  // The computer first: it decides whether the bitrate figures measure the link at all. A page
+  // that lost its connection while it kept time names the link instead.
+  const starved = computerStarved(f);
+  computerReason(f, 'degraded', add);
+  droppedReason(f, 'degraded', add);
   const r = f.receiver;
   const linkLossy = Math.max(f.uplink.lossPercent, f.downlink.lossPercent) > th.maxLossPercent;
   // Under loss, frames are dropped because they are incomplete: that is the link's doing.
@@ -291,6 +279,10 @@ export function evaluateCheck(
       en: 'No video frame was decoded',
     });
   }
+}
+
+/** The devices: judged by the page itself, whether or not the measurement finished. */
+function deviceReasons(f: CheckFigures, add: AddReason): void {
   if (f.micLevel < SILENT_MIC_LEVEL) {
     add(
       'mic_silent',
@@ -319,10 +311,4 @@ export function evaluateCheck(
       en: 'The speakers did not play the test tone',
     });
   }
-  const verdict: Verdict = reasons.some((x) => x.severity === 'fail')
-    ? 'fail'
-    : reasons.some((x) => x.severity === 'degraded')
-      ? 'degraded'
-      : 'pass';
-  return { verdict, reasons };
 }

@@ -210,3 +210,67 @@ t.test('frames dropped and slow decoding blame the computer, not under loss', as
     ['link', 'computer'],
   );
 });
+
+t.test(
+  'a page that lost its connection: the computer when it was held up, else the link',
+  async (t) => {
+    const { assessCheck } = await import('../protocol/checkScore.js');
+    const none = { kbps: 0, lossPercent: 0, jitterMs: 0, packets: 0, durationMs: 0 };
+    const gaveUp = figures({
+      candidateType: 'unknown',
+      protocol: 'unknown',
+      uplink: none,
+      downlink: { kbps: 0, lossPercent: 0, jitterMs: 0, framesDecoded: 0, durationMs: 0 },
+      interrupted: true,
+      drops: 3,
+      pageLagMs: 3400,
+    });
+    const starved = evaluateCheck(gaveUp, th);
+    t.same(
+      starved.reasons.map((r) => [r.code, r.severity]),
+      [
+        ['computer_slow', 'fail'],
+        ['uplink_not_measured', 'info'],
+        ['downlink_not_measured', 'info'],
+      ],
+      'the computer, never the bandwidth, media or connection',
+    );
+    t.match(
+      starved.reasons[0]!.text?.vi,
+      /^Máy tính xử lý không kịp: trang kiểm tra bị treo tới 3,4 giây/,
+    );
+    t.match(starved.reasons[0]!.text?.vi, /mất kết nối 3 lần/);
+    const a = assessCheck(gaveUp);
+    t.equal(a.grade, 'poor');
+    t.match(a.summary.vi, /^máy tính xử lý không kịp/);
+    t.equal(a.uplink.method, 'none');
+
+    // The same drops while the page kept time: the connection, not the computer.
+    const keptTime = { ...gaveUp, pageLagMs: 120 };
+    t.same(
+      evaluateCheck(keptTime, th).reasons.map((r) => [r.code, r.severity]),
+      [
+        ['connection_lost', 'fail'],
+        ['uplink_not_measured', 'info'],
+        ['downlink_not_measured', 'info'],
+      ],
+    );
+    t.equal(assessCheck(keptTime).grade, 'bad');
+
+    // Finished after a drop: the figures stand, the drop is named by its cause.
+    const resumed = figures({ drops: 1, pageLagMs: 80 });
+    t.same(
+      evaluateCheck(resumed, th).reasons.map((r) => [r.code, r.severity]),
+      [['connection_lost', 'degraded']],
+    );
+    const resumedStarved = figures({ drops: 2, pageLagMs: 2600 });
+    const r = evaluateCheck(resumedStarved, th);
+    t.same(
+      r.reasons.map((x) => [x.code, x.severity]),
+      [['computer_slow', 'degraded']],
+    );
+    t.equal(assessCheck(resumedStarved).grade, 'fair', 'a starved page caps the grade');
+    // A late timer without any drop is no evidence on its own.
+    t.same(codes(figures({ pageLagMs: 1500 })), []);
+  },
+);

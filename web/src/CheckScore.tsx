@@ -53,10 +53,11 @@ export function CheckScore(props: {
           <dd data-testid="bw-down">{bandwidthText(a.downlink, lang)}</dd>
           <dt>{vi ? 'Tiếng (MOS, E-model)' : 'Audio (MOS, E-model)'}</dt>
           <dd>
-            {vi
-              ? `${a.audio.mos.toFixed(1).replace('.', ',')} / 4,5`
-              : `${a.audio.mos.toFixed(1)} / 4.5`}{' '}
-            · R{Math.round(a.audio.r)}
+            {f.interrupted
+              ? bandwidthText({ method: 'none', confidence: 'low' }, lang)
+              : vi
+                ? `${a.audio.mos.toFixed(1).replace('.', ',')} / 4,5 · R${Math.round(a.audio.r)}`
+                : `${a.audio.mos.toFixed(1)} / 4.5 · R${Math.round(a.audio.r)}`}
           </dd>
           <dt>{vi ? 'Hình' : 'Video'}</dt>
           <dd>{a.video.text[lang]}</dd>
