@@ -65,8 +65,8 @@ export function computerWhys(f: CheckFigures): Text[] {
             en: `the check page stalled for up to ${lag.en}, answered the server too late and lost its connection ${n} time${n > 1 ? 's' : ''}`,
           }
         : {
-            vi: `trang kiểm tra bị treo tới ${lag.vi}, không trả lời máy chủ kịp nên mất kết nối`,
-            en: `the check page stalled for up to ${lag.en}, answered the server too late and lost its connection`,
+            vi: `trang kiểm tra bị treo tới ${lag.vi}, không theo kịp các bước đo`,
+            en: `the check page stalled for up to ${lag.en} and could not keep up with the measurement`,
           },
     );
   }

@@ -7,6 +7,7 @@ import type {
   SenderFigures,
   UplinkFigures,
 } from '../../protocol/check.js';
+import { MAX_PAGE_LAG_MS } from '../../protocol/checkComputer.js';
 import type { checkNotifications } from '../../protocol/checkSocket.js';
 import type { SiteReadiness } from '../../protocol/readiness.js';
 import { notifications, type RequestAnswer } from '../../protocol/socket.js';
@@ -91,33 +92,41 @@ export async function runConnectionCheck(options: RunCheckOptions): Promise<Chec
   // the bitrate probes the link at once instead of waiting for the estimator to ramp up.
   const probe = calibratedStream(options.camera);
   try {
-    // A drop before the answer: ask again once back (a second begin replaces the first).
-    for (;;) {
+    // A drop before the answer: ask again once back (a second begin replaces the first). Without
+    // a check there is nothing to report, so this tries longer than the measurement does.
+    for (let tries = 1; ; tries++) {
       try {
+        if (!(await link.back(RECONNECT_MS))) throw new ConnectionDropped();
         begin = await link.guard(() => client.request('beginCheck', {}));
         break;
       } catch (err) {
-        if (!(err instanceof ConnectionDropped) || !(await reconnected())) throw err;
+        if (!(err instanceof ConnectionDropped) || tries >= 2 * MAX_DROPS) throw err;
       }
     }
     const { checkId } = begin;
     const devices = watchDevices(options.camera, options.microphone);
     let measured: Measured | undefined;
-    for (;;) {
+    measuring: for (;;) {
       try {
         measured = await link.guard((alive) =>
           measureOnce(client, begin!, probe, options, progress, alive),
         );
         break;
       } catch (err) {
-        if (!(err instanceof ConnectionDropped)) throw err;
+        // A page its computer holds up for seconds fails in many ways (a loopback that never
+        // shows, a request that times out): whatever the step, it cannot measure the link.
+        if (!(err instanceof ConnectionDropped) && link.lagMs < MAX_PAGE_LAG_MS) throw err;
+        if (!(err instanceof ConnectionDropped)) break;
       }
       // Back with the same check: the server kept it and loops the re-created media back.
-      if (!(await reconnected())) break;
-      try {
-        await link.guard(() => client.request('resumeCheck', { checkId }));
-      } catch (err) {
-        if (!(err instanceof ConnectionDropped) || !(await reconnected())) throw err;
+      for (;;) {
+        if (!(await reconnected())) break measuring;
+        try {
+          await link.guard(() => client.request('resumeCheck', { checkId }));
+          break;
+        } catch (err) {
+          if (!(err instanceof ConnectionDropped)) throw err;
+        }
       }
     }
     const { micLevel, cameraLuma } = devices.stop();
