@@ -84,6 +84,9 @@ const notMeasured: UplinkFigures = {
 const targetKbpsOf = (t: CheckThresholds) =>
   Math.round(Math.max(t.minUplinkKbps, t.minDownlinkKbps) * 1.25);
 
+/** The floor of the loopback's downlink estimate: the probe rate and room for audio and resends. */
+const downlinkFloorKbps = (t: CheckThresholds) => Math.round(targetKbpsOf(t) * 1.25);
+
 const CLOCK_RATE: Record<string, number> = { audio: 48_000, video: 90_000 };
 
 /**
@@ -168,6 +171,7 @@ export class ConnectionCheck {
     };
     this.running.set(p.endpointId, run);
     this.options.setLoopback(p, true);
+    this.floorDownlink(p, downlinkFloorKbps(thresholds));
     await this.options.hooks.begun(siteId);
     this.log.info({ siteId, checkId: run.checkId, kind }, 'check begun');
     return {
@@ -193,6 +197,8 @@ export class ConnectionCheck {
     const siteId = this.site(p);
     const run = this.current(p, checkId);
     this.options.setLoopback(p, true);
+    // The reconnect made a new receive transport: its estimate starts low again.
+    this.floorDownlink(p, downlinkFloorKbps(run.thresholds));
     await this.options.hooks.begun(siteId);
     this.log.info({ siteId, checkId, drops: run.drops }, 'check resumed by the page');
     return { checkId, drops: run.drops };
@@ -392,5 +398,26 @@ export class ConnectionCheck {
     clearTimeout(this.running.get(p.endpointId)?.away);
     this.running.delete(p.endpointId);
     this.options.setLoopback(p, false);
+    this.floorDownlink(p, 0);
+  }
+
+  /**
+   * The SFU sends the looped-back camera (one VP8 encoding with temporal layers, which mediasoup
+   * serves as a simulcast stream) at the layers its downlink estimate allows. That estimate starts
+   * at 1.5 Mbps on a receive transport and ramps up slowly, so on a healthy link it left out the
+   * top temporal layer (half the frames, a fifth of the bytes) for much of the measurement. During
+   * the check the estimate may not fall below the probe rate: every layer is sent and the link,
+   * not the estimator, decides what arrives, as the page's forced probe does for the uplink.
+   * 0 lifts the floor.
+   */
+  private floorDownlink(p: Participant, kbps: number): void {
+    for (const transport of p.media?.transports.values() ?? []) {
+      if (transport.closed || transport.appData.direction !== 'recv') continue;
+      transport
+        .setMinOutgoingBitrate(kbps * 1000)
+        .catch((err: Error) =>
+          this.log.warn({ endpointId: p.endpointId, err: err.message }, 'downlink floor not set'),
+        );
+    }
   }
 }

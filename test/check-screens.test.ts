@@ -22,6 +22,8 @@ import { startTestRedis } from './helpers/redis.js';
  * go to test-artifacts/check-*.png. Heavy (three browsers, ~2 min): runs with CHECK_SCREENS=1.
  */
 const skip = process.env.CHECK_SCREENS === '1' ? false : 'set CHECK_SCREENS=1 (screenshots)';
+// Three checks one after the other, the last on a starved browser: longer than the suite's 180 s.
+if (!skip) t.setTimeout(600_000);
 const ADMIN = { username: 'it.so', password: 'mat-khau-rat-dai-2026' };
 const system: Actor = { kind: 'admin', id: 'test', name: 'test' };
 

@@ -18,6 +18,8 @@ const CORE = process.env.CPU_TEST_CORE ?? '1';
 const NICE = process.env.CPU_TEST_NICE ?? '5';
 const BUSY = Number(process.env.CPU_TEST_BUSY ?? 1);
 const skip = process.platform !== 'linux' ? 'needs taskset (Linux)' : false;
+// A page starved hard enough to lose its socket takes minutes to give up measuring.
+t.setTimeout(400_000);
 
 t.test(
   'a site whose computer cannot keep up is told so, not "bandwidth too low"',

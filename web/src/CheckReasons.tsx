@@ -52,7 +52,8 @@ export function CheckReasons(props: { reasons: readonly Reason[]; lang: Lang; co
 export function computerLine(f: CheckFigures, lang: Lang): string | undefined {
   const s = f.sender;
   const r = f.receiver;
-  const lag = f.pageLagMs;
+  // A page held up for half a second or more is worth saying; less is the ordinary jitter of timers.
+  const lag = f.pageLagMs !== undefined && f.pageLagMs >= 500 ? f.pageLagMs : undefined;
   const drops = f.drops ?? 0;
   if (!s && !r && lag === undefined && drops === 0) return undefined;
   const parts: string[] = [];
