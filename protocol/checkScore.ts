@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { computerStarved, encoderStarved, mirroredKbps } from './checkComputer.js';
+import { computerStarved, mirroredKbps, pageStarved } from './checkComputer.js';
 import type { CheckFigures } from './checkFigures.js';
 
 /*
@@ -176,7 +176,7 @@ export function uplinkBandwidth(f: CheckFigures): BandwidthFigure {
             }
           : {}),
       };
-    if (encoderStarved(f))
+    if (computerStarved(f))
       return {
         method: 'none',
         confidence: 'low',
@@ -204,7 +204,7 @@ export function uplinkBandwidth(f: CheckFigures): BandwidthFigure {
       s.estimateKbps < s.targetKbps) ||
       s.limitation === 'bandwidth' ||
       s.bandwidthLimitedPercent >= 20);
-  if (s && encoderStarved(f) && !linkHeldBack)
+  if (s && computerStarved(f) && !linkHeldBack)
     return {
       method: 'none',
       confidence: 'low',
@@ -226,7 +226,7 @@ export function downlinkBandwidth(f: CheckFigures, up: BandwidthFigure): Bandwid
   const got = Math.round(f.downlink.kbps);
   if (f.uplink.packets === 0 || (got === 0 && f.downlink.framesDecoded === 0 && up.kbps === 0))
     return { method: 'none', confidence: 'low' };
-  if (encoderStarved(f) && got < mirroredKbps(f) * 0.9)
+  if (computerStarved(f) && got < mirroredKbps(f) * 0.9)
     return {
       method: 'none',
       confidence: 'low',
@@ -259,8 +259,17 @@ function videoCarried(f: CheckFigures, up: BandwidthFigure, down: BandwidthFigur
       : undefined;
   // Below 10 frames a second the picture stutters whatever its size.
   const choppy = fps !== undefined && fps < 10 && f.downlink.framesDecoded > 0;
+  // Not measured is not "no video": the reasons say why; the grade comes from what was measured.
   let grade: Grade =
-    height >= 720 ? 'good' : height >= 360 ? 'fair' : height >= 180 ? 'poor' : 'bad';
+    kbps === undefined
+      ? 'fair'
+      : height >= 720
+        ? 'good'
+        : height >= 360
+          ? 'fair'
+          : height >= 180
+            ? 'poor'
+            : 'bad';
   if (choppy && grade !== 'bad') grade = 'poor';
   if (f.downlink.framesDecoded === 0 && f.uplink.packets > 0) grade = 'bad';
   const fpsText =
@@ -344,8 +353,9 @@ export function assessCheck(f: CheckFigures): CheckAssessment {
   );
   const audio = { mos, r, grade: f.uplink.packets === 0 ? ('bad' as const) : mosGrade(mos) };
   const video = videoCarried(f, uplink, downlink);
-  // A computer that cannot keep up shows the meeting no better than fair, whatever the link.
-  const computer: Grade = computerStarved(f) ? 'fair' : 'good';
+  // A computer that cannot keep up shows the meeting no better than fair, whatever the link; one
+  // that lost its connection for it, no better than poor.
+  const computer: Grade = pageStarved(f) ? 'poor' : computerStarved(f) ? 'fair' : 'good';
   const grade = worst(audio.grade, video.grade, computer);
   const audioText: Record<Grade, Text> = {
     good: { vi: 'tiếng rõ', en: 'clear audio' },

@@ -1,11 +1,11 @@
 import {
   BLACK_CAMERA_LUMA,
   computerStarved,
-  encoderStarved,
   LIMITED_SHARE_PERCENT,
   MAX_DECODE_MS,
   MAX_DROPPED_PERCENT,
   mirroredKbps,
+  pageStarved,
   SILENT_MIC_LEVEL,
 } from './checkComputer.js';
 import {
@@ -38,7 +38,7 @@ export const LOSS_FAIL_FACTOR = 10;
 function bitrateNotMeasured(f: CheckFigures, min: number): Text | undefined {
   const s = f.sender;
   if (!s) return undefined;
-  const starved = encoderStarved(f);
+  const starved = computerStarved(f);
   // The send path's own estimate is the link's word: low, the link is thin whatever else.
   if (s.estimateKbps !== undefined) {
     if (s.estimateKbps < min) return undefined;
@@ -100,7 +100,8 @@ function measuredReasons(f: CheckFigures, th: CheckThresholds, add: AddReason): 
   // The computer first: it decides whether the bitrate figures measure the link at all. A page
   // that lost its connection while it kept time names the link instead.
   const starved = computerStarved(f);
-  computerReason(f, 'degraded', add);
+  // A page so starved it lost its connection would drop out of the meeting too: not ready.
+  computerReason(f, pageStarved(f) ? 'fail' : 'degraded', add);
   droppedReason(f, 'degraded', add);
   const r = f.receiver;
   const linkLossy = Math.max(f.uplink.lossPercent, f.downlink.lossPercent) > th.maxLossPercent;
@@ -191,7 +192,7 @@ function measuredReasons(f: CheckFigures, th: CheckThresholds, add: AddReason): 
       add(
         'downlink_not_measured',
         'info',
-        mirrored
+        mirrored && !starved
           ? {
               vi: `Băng thông nhận về: chưa đo được (chỉ nhận lại được những gì đã gửi đi, ${v} kbps, không thiếu)`,
               en: `Downlink bandwidth: not measured (it can only bring back what was sent: ${v} kbps, all of it)`,
@@ -246,27 +247,29 @@ function measuredReasons(f: CheckFigures, th: CheckThresholds, add: AddReason): 
     vi: 'Độ trễ khứ hồi',
     en: 'Round-trip time',
   });
-  above('jitter_up', f.uplink.jitterMs, th.maxJitterMs, 2, 'ms', {
-    vi: 'Độ dao động trễ chiều gửi',
-    en: 'Uplink jitter',
-  });
-  // A page starved of CPU timestamps packets late: its own jitter figure is not the link's.
-  if (starved && f.downlink.jitterMs > th.maxJitterMs) {
-    const v = round(f.downlink.jitterMs);
+  // A computer starved of CPU sends its packets late and reads them late: the jitter it shows
+  // either way is its own, not the link's.
+  const jitter = (code: 'jitter_up' | 'jitter_down', value: number, label: Text) => {
+    if (!starved || value <= th.maxJitterMs) {
+      above(code, value, th.maxJitterMs, 2, 'ms', label);
+      return;
+    }
+    const v = round(value);
     add(
-      'jitter_down',
+      code,
       'info',
       {
-        vi: `Độ dao động trễ chiều nhận ${v} ms: chưa đánh giá được vì máy tính quá tải`,
-        en: `Downlink jitter ${v} ms: not judged, the computer is overloaded`,
+        vi: `${label.vi} ${v} ms: chưa đánh giá được vì máy tính quá tải`,
+        en: `${label.en} ${v} ms: not judged, the computer is overloaded`,
       },
-      { measured: f.downlink.jitterMs, limit: th.maxJitterMs },
+      { measured: value, limit: th.maxJitterMs },
     );
-  } else
-    above('jitter_down', f.downlink.jitterMs, th.maxJitterMs, 2, 'ms', {
-      vi: 'Độ dao động trễ chiều nhận',
-      en: 'Downlink jitter',
-    });
+  };
+  jitter('jitter_up', f.uplink.jitterMs, { vi: 'Độ dao động trễ chiều gửi', en: 'Uplink jitter' });
+  jitter('jitter_down', f.downlink.jitterMs, {
+    vi: 'Độ dao động trễ chiều nhận',
+    en: 'Downlink jitter',
+  });
   if (f.protocol === 'tcp') {
     add('tcp', 'degraded', {
       vi: 'Kết nối đi qua TCP (tường lửa chặn UDP), hình tiếng dễ bị giật',

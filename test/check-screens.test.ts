@@ -116,7 +116,21 @@ t.test('the check screens: healthy, bad link, CPU-starved', { skip }, async (t) 
   /** The page checks by itself in the open window; waits for its verdict and shoots it. */
   const checked = async (page: Page, name: string) => {
     const result = page.getByTestId('check-result');
-    await result.waitFor({ timeout: 150_000 });
+    try {
+      await result.waitFor({ timeout: 200_000 });
+    } catch (err) {
+      // What the page shows instead (an error, a step it hangs in, the queue): for the report.
+      await page
+        .screenshot({ path: artifactPath(`check-technician-${name}-stuck.png`), fullPage: true })
+        .catch(() => {});
+      const shown = await page
+        .getByTestId('check')
+        .textContent()
+        .catch(() => '');
+      throw new Error(`${name}: no check result; the check card shows: ${shown}`, {
+        cause: err,
+      });
+    }
     // The raw figures are one click away: open them for the picture.
     await page
       .getByTestId('check')

@@ -267,9 +267,25 @@ t.test(
     const r = evaluateCheck(resumedStarved, th);
     t.same(
       r.reasons.map((x) => [x.code, x.severity]),
-      [['computer_slow', 'degraded']],
+      [['computer_slow', 'fail']],
+      'a page that lost its connection for its computer is not ready',
     );
-    t.equal(assessCheck(resumedStarved).grade, 'fair', 'a starved page caps the grade');
+    t.equal(assessCheck(resumedStarved).grade, 'poor', 'a starved page caps the grade');
+    // Its own jitter either way is not the link's.
+    const jittery = figures({
+      drops: 1,
+      pageLagMs: 3900,
+      uplink: { ...figures().uplink, jitterMs: 128 },
+      downlink: { ...figures().downlink, jitterMs: 70 },
+    });
+    t.same(
+      evaluateCheck(jittery, th).reasons.map((x) => [x.code, x.severity]),
+      [
+        ['computer_slow', 'fail'],
+        ['jitter_up', 'info'],
+        ['jitter_down', 'info'],
+      ],
+    );
     // A late timer without any drop is no evidence on its own.
     t.same(codes(figures({ pageLagMs: 1500 })), []);
   },
