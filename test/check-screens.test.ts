@@ -139,6 +139,10 @@ t.test('the check screens: healthy, bad link, CPU-starved', { skip }, async (t) 
       .click({ position: { x: 10, y: 8 } });
     await page.getByTestId('check').scrollIntoViewIfNeeded();
     await page.screenshot({ path: artifactPath(`check-technician-${name}.png`), fullPage: true });
+    // The check card alone: the verdict, grade and reasons, small enough to keep as evidence.
+    await page
+      .getByTestId('check')
+      .screenshot({ path: artifactPath(`check-technician-${name}-card.png`) });
     return {
       grade: await page.getByTestId('check-score').getAttribute('data-grade'),
       verdict: await result.getAttribute('data-verdict'),
@@ -224,6 +228,9 @@ t.test('the check screens: healthy, bad link, CPU-starved', { skip }, async (t) 
     .catch(() => {});
   await it.getByTestId('readiness').scrollIntoViewIfNeeded();
   await it.screenshot({ path: artifactPath('check-it-board.png'), fullPage: true });
+  await it
+    .getByTestId('readiness')
+    .screenshot({ path: artifactPath('check-it-board-readiness.png') });
   const board = (await it.getByTestId('readiness').textContent()) ?? '';
   t.match(board, /Máy tính xử lý không kịp/, 'the board names the computer');
   t.match(board, /Mất gói/, 'and the loss');

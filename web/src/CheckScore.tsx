@@ -61,24 +61,28 @@ export function CheckScore(props: {
           </dd>
           <dt>{vi ? 'Hình' : 'Video'}</dt>
           <dd>{a.video.text[lang]}</dd>
-          <dt>{vi ? 'Chiều gửi' : 'Uplink'}</dt>
-          <dd>
-            {Math.round(f.uplink.kbps)} kbps · {vi ? 'mất gói' : 'loss'}{' '}
-            {f.uplink.lossPercent.toFixed(1)}% · jitter {Math.round(f.uplink.jitterMs)} ms
-          </dd>
-          <dt>{vi ? 'Chiều nhận' : 'Downlink'}</dt>
-          <dd>
-            {Math.round(f.downlink.kbps)} kbps · {vi ? 'mất gói' : 'loss'}{' '}
-            {f.downlink.lossPercent.toFixed(1)}% · jitter {Math.round(f.downlink.jitterMs)} ms
-            {f.downlink.rttMs !== undefined ? ` · RTT ${Math.round(f.downlink.rttMs)} ms` : ''}
-            {` · ${f.downlink.framesDecoded} ${vi ? 'hình giải mã' : 'frames decoded'}`}
-          </dd>
-          <dt>{vi ? 'Kết nối máy chủ' : 'Signaling'}</dt>
-          <dd>
-            {Math.round(f.signalingMs)} ms
-            {f.iceDtlsMs !== undefined ? ` · ICE + DTLS ${Math.round(f.iceDtlsMs)} ms` : ''} (
-            {f.candidateType}, {f.protocol.toUpperCase()})
-          </dd>
+          {f.interrupted ? null : (
+            <>
+              <dt>{vi ? 'Chiều gửi' : 'Uplink'}</dt>
+              <dd>
+                {Math.round(f.uplink.kbps)} kbps · {vi ? 'mất gói' : 'loss'}{' '}
+                {f.uplink.lossPercent.toFixed(1)}% · jitter {Math.round(f.uplink.jitterMs)} ms
+              </dd>
+              <dt>{vi ? 'Chiều nhận' : 'Downlink'}</dt>
+              <dd>
+                {Math.round(f.downlink.kbps)} kbps · {vi ? 'mất gói' : 'loss'}{' '}
+                {f.downlink.lossPercent.toFixed(1)}% · jitter {Math.round(f.downlink.jitterMs)} ms
+                {f.downlink.rttMs !== undefined ? ` · RTT ${Math.round(f.downlink.rttMs)} ms` : ''}
+                {` · ${f.downlink.framesDecoded} ${vi ? 'hình giải mã' : 'frames decoded'}`}
+              </dd>
+              <dt>{vi ? 'Kết nối máy chủ' : 'Signaling'}</dt>
+              <dd>
+                {Math.round(f.signalingMs)} ms
+                {f.iceDtlsMs !== undefined ? ` · ICE + DTLS ${Math.round(f.iceDtlsMs)} ms` : ''} (
+                {f.candidateType}, {f.protocol.toUpperCase()})
+              </dd>
+            </>
+          )}
           {computer ? (
             <>
               <dt>{vi ? 'Máy tính' : 'Computer'}</dt>
