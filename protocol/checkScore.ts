@@ -156,10 +156,12 @@ export function uplinkBandwidth(f: CheckFigures): BandwidthFigure {
     // Pushed less than asked. The link held it back if the send path said so (its estimate under
     // the rate, bandwidth-limited encoding) or cut much of what was pushed: then what arrived is
     // the link's limit. A starved or saturated encoder says nothing about the link.
+    // The send path's estimate, when known, is the link's word: a computer too starved to pace
+    // its packets makes Chromium report a 'bandwidth' limitation while the estimate stays high.
     const heldBack =
-      (s.estimateKbps !== undefined && s.estimateKbps < asked * 0.9) ||
-      s.limitation === 'bandwidth' ||
-      s.bandwidthLimitedPercent >= 20 ||
+      (s.estimateKbps !== undefined
+        ? s.estimateKbps < asked * 0.9
+        : s.limitation === 'bandwidth' || s.bandwidthLimitedPercent >= 20) ||
       probe.lossPercent >= 20;
     if (heldBack)
       return {
@@ -199,11 +201,9 @@ export function uplinkBandwidth(f: CheckFigures): BandwidthFigure {
   const got = Math.round(f.uplink.kbps);
   const linkHeldBack =
     s !== undefined &&
-    ((s.estimateKbps !== undefined &&
-      s.targetKbps !== undefined &&
-      s.estimateKbps < s.targetKbps) ||
-      s.limitation === 'bandwidth' ||
-      s.bandwidthLimitedPercent >= 20);
+    (s.estimateKbps !== undefined
+      ? s.targetKbps !== undefined && s.estimateKbps < s.targetKbps
+      : s.limitation === 'bandwidth' || s.bandwidthLimitedPercent >= 20);
   if (s && computerStarved(f) && !linkHeldBack)
     return {
       method: 'none',

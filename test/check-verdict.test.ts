@@ -290,3 +290,33 @@ t.test(
     t.same(codes(figures({ pageLagMs: 1500 })), []);
   },
 );
+
+t.test(
+  "a starved sender's 'bandwidth' limitation under a high estimate is not the link",
+  async (t) => {
+    // Figures of a CPU-test run: Chromium called 75 % of the time bandwidth-limited while the send
+    // path estimated 5000 kbps; the encoder pushed 8 of the 1875 kbps probe.
+    const f = figures({
+      uplink: { kbps: 38, lossPercent: 0, jitterMs: 41, packets: 300, durationMs: 6000 },
+      uplinkProbe: { kbps: 59, lossPercent: 0, jitterMs: 40, packets: 120, durationMs: 2500 },
+      downlink: { kbps: 43, lossPercent: 0.4, jitterMs: 75, framesDecoded: 2, durationMs: 6000 },
+      sender: {
+        cpuLimitedPercent: 0,
+        bandwidthLimitedPercent: 75,
+        limitation: 'bandwidth',
+        sentHeight: 360,
+        targetKbps: 2104,
+        encodeMs: 59.2,
+        estimateKbps: 5000,
+        sentKbps: 20,
+        probeKbps: 1875,
+        probeSentKbps: 8,
+      },
+    });
+    const r = evaluateCheck(f, th);
+    const codes = r.reasons.map((x) => x.code);
+    t.ok(codes.includes('computer_slow'), 'the computer named');
+    t.notOk(codes.includes('uplink_low'), 'not an uplink failure');
+    t.ok(codes.includes('uplink_not_measured'));
+  },
+);
