@@ -235,14 +235,26 @@ function measuredReasons(f: CheckFigures, th: CheckThresholds, add: AddReason): 
       { measured: value, limit: max, advice: ADVICE_LINK },
     );
   };
-  above('loss_up', f.uplink.lossPercent, th.maxLossPercent, LOSS_FAIL_FACTOR, '%', {
-    vi: 'Mất gói chiều gửi',
-    en: 'Uplink loss',
-  });
-  above('loss_down', f.downlink.lossPercent, th.maxLossPercent, LOSS_FAIL_FACTOR, '%', {
-    vi: 'Mất gói chiều nhận',
-    en: 'Downlink loss',
-  });
+  // A page so starved it lost its connection does not drain or fill its sockets in time either:
+  // the packets it lost are its own, and blaming the link would send IT to the provider for nothing.
+  const loss = (code: 'loss_up' | 'loss_down', value: number, label: Text) => {
+    if (!pageStarved(f) || value <= th.maxLossPercent) {
+      above(code, value, th.maxLossPercent, LOSS_FAIL_FACTOR, '%', label);
+      return;
+    }
+    const v = round(value);
+    add(
+      code,
+      'info',
+      {
+        vi: `${label.vi} ${v} %: chưa đánh giá được vì máy tính quá tải`,
+        en: `${label.en} ${v} %: not judged, the computer is overloaded`,
+      },
+      { measured: value, limit: th.maxLossPercent },
+    );
+  };
+  loss('loss_up', f.uplink.lossPercent, { vi: 'Mất gói chiều gửi', en: 'Uplink loss' });
+  loss('loss_down', f.downlink.lossPercent, { vi: 'Mất gói chiều nhận', en: 'Downlink loss' });
   above('rtt', f.downlink.rttMs, th.maxRttMs, 2, 'ms', {
     vi: 'Độ trễ khứ hồi',
     en: 'Round-trip time',

@@ -286,6 +286,21 @@ t.test(
         ['jitter_down', 'info'],
       ],
     );
+    // So is its loss (a CPU-test run: 52.5 % up, 28.4 % down on loopback after two drops).
+    const lossy = figures({
+      drops: 2,
+      pageLagMs: 4085,
+      uplink: { ...figures().uplink, lossPercent: 52.5 },
+      downlink: { ...figures().downlink, lossPercent: 28.4 },
+    });
+    t.same(
+      evaluateCheck(lossy, th).reasons.map((x) => [x.code, x.severity]),
+      [
+        ['computer_slow', 'fail'],
+        ['loss_up', 'info'],
+        ['loss_down', 'info'],
+      ],
+    );
     // A late timer without any drop is no evidence on its own.
     t.same(codes(figures({ pageLagMs: 1500 })), []);
   },
