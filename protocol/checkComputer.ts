@@ -45,3 +45,20 @@ export function mirroredKbps(f: CheckFigures): number {
   const sent = f.sender?.sentKbps;
   return sent !== undefined && sent > 0 ? Math.min(f.uplink.kbps, sent) : f.uplink.kbps;
 }
+
+/**
+ * The page's timers ran at least this late (ms): its computer held it back for longer than a
+ * heartbeat can wait, so a dropped connection during the check was the computer's doing.
+ */
+export const MAX_PAGE_LAG_MS = 1000;
+
+/** The page itself was starved of CPU: its timers ran late while its connection dropped. */
+export function pageStarved(f: CheckFigures): boolean {
+  const dropped = (f.drops ?? 0) > 0 || f.interrupted === true;
+  return dropped && (f.pageLagMs ?? 0) >= MAX_PAGE_LAG_MS;
+}
+
+/** The site's computer could not keep up: its encoder, or the page itself. */
+export function computerStarved(f: CheckFigures): boolean {
+  return encoderStarved(f) || pageStarved(f);
+}

@@ -118,6 +118,16 @@ export const clientFiguresSchema = z.strictObject({
   /** Absent from pages older than these figures. */
   sender: senderFiguresSchema.optional(),
   receiver: receiverFiguresSchema.optional(),
+  /**
+   * The longest the page's own timers ran late during the check (ms). A page its computer starves
+   * of CPU answers the server's heartbeat late and loses its connection: the computer, not the link.
+   */
+  pageLagMs: ms.optional(),
+  /**
+   * The page could not finish measuring: its connection to the server kept dropping. It sends what
+   * it has (devices, its lag); the bandwidth is then not judged.
+   */
+  interrupted: z.boolean().optional(),
 });
 export type ClientFigures = z.infer<typeof clientFiguresSchema>;
 
@@ -125,6 +135,8 @@ export const checkFiguresSchema = clientFiguresSchema.extend({
   uplink: uplinkFiguresSchema,
   /** What the server received while the page forced its calibrated probe rate. */
   uplinkProbe: uplinkFiguresSchema.optional(),
+  /** How often the page's connection to the server dropped during the check (counted by the server). */
+  drops: z.int().min(0).max(10_000).optional(),
 });
 export type CheckFigures = z.infer<typeof checkFiguresSchema>;
 

@@ -19,6 +19,7 @@ export const reasonCodes = [
   'jitter_up',
   'jitter_down',
   'tcp',
+  'connection_lost',
   'computer_slow',
   'frames_dropped',
   'decode_slow',
@@ -51,6 +52,7 @@ export const reasonCause: Readonly<Record<ReasonCode, ReasonCause>> = {
   jitter_up: 'link',
   jitter_down: 'link',
   tcp: 'link',
+  connection_lost: 'link',
   no_video_decoded: 'link',
   computer_slow: 'computer',
   frames_dropped: 'computer',
@@ -90,9 +92,20 @@ export function reasonText(r: Reason): Text {
   return r.text ?? sameText(r.message ?? r.code);
 }
 
-/** The reasons of one result grouped by cause, in the order link, computer, devices. */
+const severityRank: Readonly<Record<Reason['severity'], number>> = {
+  fail: 2,
+  degraded: 1,
+  info: 0,
+};
+
+/**
+ * The reasons of one result grouped by cause: the cause with the worst reason first (what decided
+ * the verdict), then in the order link, computer, devices.
+ */
 export function reasonsByCause(reasons: readonly Reason[]): [ReasonCause, Reason[]][] {
+  const worst = (rs: Reason[]) => Math.max(...rs.map((r) => severityRank[r.severity]));
   return reasonCauses
     .map((c) => [c, reasons.filter((r) => reasonCause[r.code] === c)] as [ReasonCause, Reason[]])
-    .filter(([, rs]) => rs.length > 0);
+    .filter(([, rs]) => rs.length > 0)
+    .sort(([, a], [, b]) => worst(b) - worst(a));
 }

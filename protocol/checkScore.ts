@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { encoderStarved, mirroredKbps } from './checkComputer.js';
+import { computerStarved, mirroredKbps, pageStarved } from './checkComputer.js';
 import type { CheckFigures } from './checkFigures.js';
 
 /*
@@ -156,10 +156,12 @@ export function uplinkBandwidth(f: CheckFigures): BandwidthFigure {
     // Pushed less than asked. The link held it back if the send path said so (its estimate under
     // the rate, bandwidth-limited encoding) or cut much of what was pushed: then what arrived is
     // the link's limit. A starved or saturated encoder says nothing about the link.
+    // The send path's estimate, when known, is the link's word: a computer too starved to pace
+    // its packets makes Chromium report a 'bandwidth' limitation while the estimate stays high.
     const heldBack =
-      (s.estimateKbps !== undefined && s.estimateKbps < asked * 0.9) ||
-      s.limitation === 'bandwidth' ||
-      s.bandwidthLimitedPercent >= 20 ||
+      (s.estimateKbps !== undefined
+        ? s.estimateKbps < asked * 0.9
+        : s.limitation === 'bandwidth' || s.bandwidthLimitedPercent >= 20) ||
       probe.lossPercent >= 20;
     if (heldBack)
       return {
@@ -176,7 +178,7 @@ export function uplinkBandwidth(f: CheckFigures): BandwidthFigure {
             }
           : {}),
       };
-    if (encoderStarved(f))
+    if (computerStarved(f))
       return {
         method: 'none',
         confidence: 'low',
@@ -199,12 +201,10 @@ export function uplinkBandwidth(f: CheckFigures): BandwidthFigure {
   const got = Math.round(f.uplink.kbps);
   const linkHeldBack =
     s !== undefined &&
-    ((s.estimateKbps !== undefined &&
-      s.targetKbps !== undefined &&
-      s.estimateKbps < s.targetKbps) ||
-      s.limitation === 'bandwidth' ||
-      s.bandwidthLimitedPercent >= 20);
-  if (s && encoderStarved(f) && !linkHeldBack)
+    (s.estimateKbps !== undefined
+      ? s.targetKbps !== undefined && s.estimateKbps < s.targetKbps
+      : s.limitation === 'bandwidth' || s.bandwidthLimitedPercent >= 20);
+  if (s && computerStarved(f) && !linkHeldBack)
     return {
       method: 'none',
       confidence: 'low',
@@ -226,7 +226,7 @@ export function downlinkBandwidth(f: CheckFigures, up: BandwidthFigure): Bandwid
   const got = Math.round(f.downlink.kbps);
   if (f.uplink.packets === 0 || (got === 0 && f.downlink.framesDecoded === 0 && up.kbps === 0))
     return { method: 'none', confidence: 'low' };
-  if (encoderStarved(f) && got < mirroredKbps(f) * 0.9)
+  if (computerStarved(f) && got < mirroredKbps(f) * 0.9)
     return {
       method: 'none',
       confidence: 'low',
@@ -259,8 +259,17 @@ function videoCarried(f: CheckFigures, up: BandwidthFigure, down: BandwidthFigur
       : undefined;
   // Below 10 frames a second the picture stutters whatever its size.
   const choppy = fps !== undefined && fps < 10 && f.downlink.framesDecoded > 0;
+  // Not measured is not "no video": the reasons say why; the grade comes from what was measured.
   let grade: Grade =
-    height >= 720 ? 'good' : height >= 360 ? 'fair' : height >= 180 ? 'poor' : 'bad';
+    kbps === undefined
+      ? 'fair'
+      : height >= 720
+        ? 'good'
+        : height >= 360
+          ? 'fair'
+          : height >= 180
+            ? 'poor'
+            : 'bad';
   if (choppy && grade !== 'bad') grade = 'poor';
   if (f.downlink.framesDecoded === 0 && f.uplink.packets > 0) grade = 'bad';
   const fpsText =
@@ -290,8 +299,51 @@ function videoCarried(f: CheckFigures, up: BandwidthFigure, down: BandwidthFigur
 
 const worst = (...gs: Grade[]): Grade => grades[Math.max(...gs.map((g) => grades.indexOf(g)))]!;
 
+/**
+ * A check the page could not finish (its connection kept dropping): nothing was measured to the
+ * end, so the grade says why. A starved computer cannot hold a meeting page either: poor; a link
+ * that keeps dropping: unusable.
+ */
+function assessInterrupted(f: CheckFigures): CheckAssessment {
+  const computer = computerStarved(f);
+  const none: BandwidthFigure = {
+    method: 'none',
+    confidence: 'low',
+    note: { vi: 'kiểm tra không đo xong', en: 'the check could not finish measuring' },
+  };
+  const n = f.drops ?? 0;
+  const times =
+    n > 0 ? { vi: ` ${n} lần`, en: ` ${n} time${n > 1 ? 's' : ''}` } : { vi: '', en: '' };
+  const summary: Text = computer
+    ? {
+        vi: `máy tính xử lý không kịp: trang kiểm tra mất kết nối${times.vi}, chưa đo được đường truyền`,
+        en: `the computer cannot keep up: the check page lost its connection${times.en}, the link was not measured`,
+      }
+    : {
+        vi: `kết nối tới máy chủ bị ngắt${times.vi}, chưa đo được đường truyền`,
+        en: `the connection to the server dropped${times.en}, the link was not measured`,
+      };
+  return {
+    grade: computer ? 'poor' : 'bad',
+    summary,
+    uplink: none,
+    downlink: none,
+    audio: { mos: 1, r: 0, grade: computer ? 'poor' : 'bad' },
+    video: {
+      height: 0,
+      atLeast: true,
+      grade: computer ? 'poor' : 'bad',
+      text: {
+        vi: 'chưa đo được hình đi qua được',
+        en: 'the video the link carries was not measured',
+      },
+    },
+  };
+}
+
 /** The site's grade and the figures behind it. */
 export function assessCheck(f: CheckFigures): CheckAssessment {
+  if (f.interrupted) return assessInterrupted(f);
   const uplink = uplinkBandwidth(f);
   const downlink = downlinkBandwidth(f, uplink);
   const { mos, r } = audioMos(
@@ -301,8 +353,9 @@ export function assessCheck(f: CheckFigures): CheckAssessment {
   );
   const audio = { mos, r, grade: f.uplink.packets === 0 ? ('bad' as const) : mosGrade(mos) };
   const video = videoCarried(f, uplink, downlink);
-  // A computer that cannot keep up shows the meeting no better than fair, whatever the link.
-  const computer: Grade = encoderStarved(f) ? 'fair' : 'good';
+  // A computer that cannot keep up shows the meeting no better than fair, whatever the link; one
+  // that lost its connection for it, no better than poor.
+  const computer: Grade = pageStarved(f) ? 'poor' : computerStarved(f) ? 'fair' : 'good';
   const grade = worst(audio.grade, video.grade, computer);
   const audioText: Record<Grade, Text> = {
     good: { vi: 'tiếng rõ', en: 'clear audio' },

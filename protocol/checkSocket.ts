@@ -40,6 +40,14 @@ export const checkRequests = {
     }),
     answer: uplinkFiguresSchema,
   },
+  /**
+   * Site, back after its connection dropped during a check: the check (same id) goes on. The
+   * server kept it for a short grace period; `drops` counts the page's drops so far.
+   */
+  resumeCheck: {
+    payload: z.object({ checkId: id }),
+    answer: z.object({ checkId: id, drops: z.int().min(0) }),
+  },
   /** Site: the page's figures; the server adds its uplink figures, judges and stores. */
   submitCheck: {
     payload: z.object({ checkId: id, figures: clientFiguresSchema }),

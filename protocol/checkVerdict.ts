@@ -1,13 +1,19 @@
 import {
   BLACK_CAMERA_LUMA,
-  encoderStarved,
-  encodeUsagePercent,
+  computerStarved,
   LIMITED_SHARE_PERCENT,
   MAX_DECODE_MS,
   MAX_DROPPED_PERCENT,
   mirroredKbps,
+  pageStarved,
   SILENT_MIC_LEVEL,
 } from './checkComputer.js';
+import {
+  type AddReason,
+  computerReason,
+  droppedReason,
+  interruptedReasons,
+} from './checkConnection.js';
 import type { CheckFigures, CheckThresholds, Verdict } from './checkFigures.js';
 import { ADVICE_COMPUTER, ADVICE_LINK, type Reason, type ReasonCode } from './checkReasons.js';
 import { uplinkBandwidth } from './checkScore.js';
@@ -18,7 +24,7 @@ export * from './checkReasons.js';
 
 /*
  * The verdict of the connection check, by cause: the link (loss, RTT, jitter, bitrate), the
- * computer (an encoder starved of CPU, frames dropped, slow decoding) and the devices (camera,
+ * computer (an encoder or a page starved of CPU, frames dropped, slow decoding) and the devices (camera,
  * microphone, speakers). A slow computer must not be reported as a slow link: IT would call the
  * internet provider for nothing. Browser-safe: the technician's page shows the same reasons.
  */
@@ -32,7 +38,7 @@ export const LOSS_FAIL_FACTOR = 10;
 function bitrateNotMeasured(f: CheckFigures, min: number): Text | undefined {
   const s = f.sender;
   if (!s) return undefined;
-  const starved = encoderStarved(f);
+  const starved = computerStarved(f);
   // The send path's own estimate is the link's word: low, the link is thin whatever else.
   if (s.estimateKbps !== undefined) {
     if (s.estimateKbps < min) return undefined;
@@ -61,13 +67,8 @@ export function evaluateCheck(
   th: CheckThresholds,
 ): { verdict: Verdict; reasons: Reason[] } {
   const reasons: Reason[] = [];
-  const add = (
-    code: ReasonCode,
-    severity: Reason['severity'],
-    text: Text,
-    more: { measured?: number; limit?: number; advice?: Text } = {},
-  ) =>
-    reasons.push({
+  const add: AddReason = (code, severity, text, more = {}) =>
+    void reasons.push({
       code,
       severity,
       text,
@@ -75,7 +76,20 @@ export function evaluateCheck(
       ...(more.measured !== undefined ? { measured: round(more.measured) } : {}),
       ...(more.limit !== undefined ? { limit: more.limit } : {}),
     });
+  // A check the page could not finish says nothing about the bitrates: only why it stopped.
+  if (f.interrupted) interruptedReasons(f, add);
+  else measuredReasons(f, th, add);
+  deviceReasons(f, add);
+  const verdict: Verdict = reasons.some((x) => x.severity === 'fail')
+    ? 'fail'
+    : reasons.some((x) => x.severity === 'degraded')
+      ? 'degraded'
+      : 'pass';
+  return { verdict, reasons };
+}
 
+/** The link and the computer, from a check that measured to the end. */
+function measuredReasons(f: CheckFigures, th: CheckThresholds, add: AddReason): void {
   if (f.uplink.packets === 0) {
     add('no_media', 'fail', {
       vi: 'Máy chủ không nhận được hình, tiếng',
@@ -83,37 +97,12 @@ export function evaluateCheck(
     });
   }
 
-  // The computer first: it decides whether the bitrate figures measure the link at all.
-  const s = f.sender;
-  const starved = encoderStarved(f);
-  if (s && starved) {
-    const sent =
-      s.sentHeight && s.sentFps
-        ? {
-            vi: `, gửi ${s.sentHeight}p ${round(s.sentFps, 0)} hình/giây`,
-            en: `, sending ${s.sentHeight}p at ${round(s.sentFps, 0)} fps`,
-          }
-        : { vi: '', en: '' };
-    const why =
-      s.cpuLimitedPercent >= LIMITED_SHARE_PERCENT || s.limitation === 'cpu'
-        ? {
-            vi: `bộ mã hoá hình bị giới hạn bởi CPU ${round(s.cpuLimitedPercent, 0)} % thời gian đo`,
-            en: `video encoding was limited by the CPU ${round(s.cpuLimitedPercent, 0)} % of the time`,
-          }
-        : {
-            vi: `mã hoá mỗi hình mất ${round(s.encodeMs ?? 0, 0)} ms, ${round(encodeUsagePercent(s), 0)} % thời gian giữa hai hình`,
-            en: `encoding a frame took ${round(s.encodeMs ?? 0, 0)} ms, ${round(encodeUsagePercent(s), 0)} % of the time between frames`,
-          };
-    add(
-      'computer_slow',
-      'degraded',
-      {
-        vi: `Máy tính xử lý không kịp: ${why.vi}${sent.vi}`,
-        en: `The computer cannot keep up: ${why.en}${sent.en}`,
-      },
-      { advice: ADVICE_COMPUTER },
-    );
-  }
+  // The computer first: it decides whether the bitrate figures measure the link at all. A page
+  // that lost its connection while it kept time names the link instead.
+  const starved = computerStarved(f);
+  // A page so starved it lost its connection would drop out of the meeting too: not ready.
+  computerReason(f, pageStarved(f) ? 'fail' : 'degraded', add);
+  droppedReason(f, 'degraded', add);
   const r = f.receiver;
   const linkLossy = Math.max(f.uplink.lossPercent, f.downlink.lossPercent) > th.maxLossPercent;
   // Under loss, frames are dropped because they are incomplete: that is the link's doing.
@@ -203,7 +192,7 @@ export function evaluateCheck(
       add(
         'downlink_not_measured',
         'info',
-        mirrored
+        mirrored && !starved
           ? {
               vi: `Băng thông nhận về: chưa đo được (chỉ nhận lại được những gì đã gửi đi, ${v} kbps, không thiếu)`,
               en: `Downlink bandwidth: not measured (it can only bring back what was sent: ${v} kbps, all of it)`,
@@ -246,39 +235,53 @@ export function evaluateCheck(
       { measured: value, limit: max, advice: ADVICE_LINK },
     );
   };
-  above('loss_up', f.uplink.lossPercent, th.maxLossPercent, LOSS_FAIL_FACTOR, '%', {
-    vi: 'Mất gói chiều gửi',
-    en: 'Uplink loss',
-  });
-  above('loss_down', f.downlink.lossPercent, th.maxLossPercent, LOSS_FAIL_FACTOR, '%', {
-    vi: 'Mất gói chiều nhận',
-    en: 'Downlink loss',
-  });
+  // A page so starved it lost its connection does not drain or fill its sockets in time either:
+  // the packets it lost are its own, and blaming the link would send IT to the provider for nothing.
+  const loss = (code: 'loss_up' | 'loss_down', value: number, label: Text) => {
+    if (!pageStarved(f) || value <= th.maxLossPercent) {
+      above(code, value, th.maxLossPercent, LOSS_FAIL_FACTOR, '%', label);
+      return;
+    }
+    const v = round(value);
+    add(
+      code,
+      'info',
+      {
+        vi: `${label.vi} ${v} %: chưa đánh giá được vì máy tính quá tải`,
+        en: `${label.en} ${v} %: not judged, the computer is overloaded`,
+      },
+      { measured: value, limit: th.maxLossPercent },
+    );
+  };
+  loss('loss_up', f.uplink.lossPercent, { vi: 'Mất gói chiều gửi', en: 'Uplink loss' });
+  loss('loss_down', f.downlink.lossPercent, { vi: 'Mất gói chiều nhận', en: 'Downlink loss' });
   above('rtt', f.downlink.rttMs, th.maxRttMs, 2, 'ms', {
     vi: 'Độ trễ khứ hồi',
     en: 'Round-trip time',
   });
-  above('jitter_up', f.uplink.jitterMs, th.maxJitterMs, 2, 'ms', {
-    vi: 'Độ dao động trễ chiều gửi',
-    en: 'Uplink jitter',
-  });
-  // A page starved of CPU timestamps packets late: its own jitter figure is not the link's.
-  if (starved && f.downlink.jitterMs > th.maxJitterMs) {
-    const v = round(f.downlink.jitterMs);
+  // A computer starved of CPU sends its packets late and reads them late: the jitter it shows
+  // either way is its own, not the link's.
+  const jitter = (code: 'jitter_up' | 'jitter_down', value: number, label: Text) => {
+    if (!starved || value <= th.maxJitterMs) {
+      above(code, value, th.maxJitterMs, 2, 'ms', label);
+      return;
+    }
+    const v = round(value);
     add(
-      'jitter_down',
+      code,
       'info',
       {
-        vi: `Độ dao động trễ chiều nhận ${v} ms: chưa đánh giá được vì máy tính quá tải`,
-        en: `Downlink jitter ${v} ms: not judged, the computer is overloaded`,
+        vi: `${label.vi} ${v} ms: chưa đánh giá được vì máy tính quá tải`,
+        en: `${label.en} ${v} ms: not judged, the computer is overloaded`,
       },
-      { measured: f.downlink.jitterMs, limit: th.maxJitterMs },
+      { measured: value, limit: th.maxJitterMs },
     );
-  } else
-    above('jitter_down', f.downlink.jitterMs, th.maxJitterMs, 2, 'ms', {
-      vi: 'Độ dao động trễ chiều nhận',
-      en: 'Downlink jitter',
-    });
+  };
+  jitter('jitter_up', f.uplink.jitterMs, { vi: 'Độ dao động trễ chiều gửi', en: 'Uplink jitter' });
+  jitter('jitter_down', f.downlink.jitterMs, {
+    vi: 'Độ dao động trễ chiều nhận',
+    en: 'Downlink jitter',
+  });
   if (f.protocol === 'tcp') {
     add('tcp', 'degraded', {
       vi: 'Kết nối đi qua TCP (tường lửa chặn UDP), hình tiếng dễ bị giật',
@@ -291,6 +294,10 @@ export function evaluateCheck(
       en: 'No video frame was decoded',
     });
   }
+}
+
+/** The devices: judged by the page itself, whether or not the measurement finished. */
+function deviceReasons(f: CheckFigures, add: AddReason): void {
   if (f.micLevel < SILENT_MIC_LEVEL) {
     add(
       'mic_silent',
@@ -319,10 +326,4 @@ export function evaluateCheck(
       en: 'The speakers did not play the test tone',
     });
   }
-  const verdict: Verdict = reasons.some((x) => x.severity === 'fail')
-    ? 'fail'
-    : reasons.some((x) => x.severity === 'degraded')
-      ? 'degraded'
-      : 'pass';
-  return { verdict, reasons };
 }

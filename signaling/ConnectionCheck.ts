@@ -35,6 +35,11 @@ export interface ConnectionCheckOptions {
   thresholds: CheckThresholds;
   /** How long the page sends and receives for (ms). Default 10 s. */
   measureMs?: number;
+  /**
+   * How long a check waits for its page after the page's connection dropped (ms): a page starved
+   * of CPU misses a heartbeat and comes back within seconds. Default 45 s.
+   */
+  graceMs?: number;
   logger: MediaLogger;
   /** The meeting's sites (id → name). */
   sites(): ReadonlyMap<string, string>;
@@ -50,6 +55,7 @@ export interface ConnectionCheckOptions {
 
 interface Running {
   checkId: string;
+  siteId: string;
   kind: CheckKind;
   startedAt: number;
   /** Judged by the thresholds in force when it began. */
@@ -57,10 +63,29 @@ interface Running {
   uplink?: UplinkFigures;
   /** Received while the page forced its probe rate: the link's bandwidth. */
   probe?: UplinkFigures;
+  /** How often the page's connection dropped during this check. */
+  drops: number;
+  /** Bumped at each drop: a measurement that spans a drop measured nothing. */
+  epoch: number;
+  /** The page is gone: the check ends when this fires, unless the page comes back first. */
+  away?: NodeJS.Timeout;
 }
+
+type CheckAnswer = { result: CheckResult; readiness: SiteReadiness };
+
+const notMeasured: UplinkFigures = {
+  kbps: 0,
+  lossPercent: 0,
+  jitterMs: 0,
+  packets: 0,
+  durationMs: 0,
+};
 
 const targetKbpsOf = (t: CheckThresholds) =>
   Math.round(Math.max(t.minUplinkKbps, t.minDownlinkKbps) * 1.25);
+
+/** The floor of the loopback's downlink estimate: the probe rate and room for audio and resends. */
+const downlinkFloorKbps = (t: CheckThresholds) => Math.round(targetKbpsOf(t) * 1.25);
 
 const CLOCK_RATE: Record<string, number> = { audio: 48_000, video: 90_000 };
 
@@ -72,6 +97,11 @@ const CLOCK_RATE: Record<string, number> = { audio: 48_000, video: 90_000 };
  */
 export class ConnectionCheck {
   private readonly running = new Map<string, Running>();
+  /**
+   * The last answer to each endpoint's submitCheck: a page whose connection dropped before the
+   * answer came asks again with the same id and gets the same answer, not "no such check".
+   */
+  private readonly answered = new Map<string, { checkId: string; answer: CheckAnswer }>();
   private readonly log: MediaLogger;
 
   constructor(private readonly options: ConnectionCheckOptions) {
@@ -91,6 +121,12 @@ export class ConnectionCheck {
     return this.running.has(p.endpointId);
   }
 
+  /** A check of this site is running, or waiting for its page to come back. */
+  holds(siteId: string): boolean {
+    for (const run of this.running.values()) if (run.siteId === siteId) return true;
+    return false;
+  }
+
   private site(p: Participant): string {
     if (p.role !== 'site' || !p.siteId)
       throw forbidden({
@@ -107,6 +143,11 @@ export class ConnectionCheck {
         { vi: 'Không có lượt kiểm tra này', en: 'No such check in progress' },
         { checkId },
       );
+    // A request for it from the page: the page is back.
+    if (run.away) {
+      clearTimeout(run.away);
+      run.away = undefined;
+    }
     return run;
   }
 
@@ -115,10 +156,22 @@ export class ConnectionCheck {
     const kind = await this.options.hooks.allowed(siteId);
     const thresholds = (await this.options.hooks.thresholds?.()) ?? this.options.thresholds;
     const previous = this.running.get(p.endpointId);
-    if (previous) this.log.info({ siteId }, 'check restarted by the page');
-    const run: Running = { checkId: randomUUID(), kind, startedAt: Date.now(), thresholds };
+    if (previous) {
+      clearTimeout(previous.away);
+      this.log.info({ siteId }, 'check restarted by the page');
+    }
+    const run: Running = {
+      checkId: randomUUID(),
+      siteId,
+      kind,
+      startedAt: Date.now(),
+      thresholds,
+      drops: 0,
+      epoch: 0,
+    };
     this.running.set(p.endpointId, run);
     this.options.setLoopback(p, true);
+    this.floorDownlink(p, downlinkFloorKbps(thresholds));
     await this.options.hooks.begun(siteId);
     this.log.info({ siteId, checkId: run.checkId, kind }, 'check begun');
     return {
@@ -134,6 +187,21 @@ export class ConnectionCheck {
         minDownlinkKbps: thresholds.minDownlinkKbps,
       },
     };
+  }
+
+  /**
+   * The page is back after its connection dropped: the check goes on under the same id (its
+   * media was re-created by the reconnect; the loopback stayed on for it).
+   */
+  async resume(p: Participant, checkId: string) {
+    const siteId = this.site(p);
+    const run = this.current(p, checkId);
+    this.options.setLoopback(p, true);
+    // The reconnect made a new receive transport: its estimate starts low again.
+    this.floorDownlink(p, downlinkFloorKbps(run.thresholds));
+    await this.options.hooks.begun(siteId);
+    this.log.info({ siteId, checkId, drops: run.drops }, 'check resumed by the page');
+    return { checkId, drops: run.drops };
   }
 
   /** Samples what the server receives from the site's producers for durationMs. */
@@ -172,16 +240,27 @@ export class ConnectionCheck {
       }
       return { bytes, packets, lost, jitterMs, transportBytes, at: Date.now() };
     };
+    const epoch = run.epoch;
+    const still = () => {
+      if (this.running.get(p.endpointId) !== run)
+        throw conflict({ vi: 'Lượt kiểm tra đã dừng', en: 'The check stopped' });
+      // The page's media closed and came back: what was counted spans a gap.
+      if (run.epoch !== epoch)
+        throw conflict({
+          vi: 'Kết nối bị ngắt trong lúc đo',
+          en: 'The connection dropped during the measurement',
+        });
+    };
     const first = await totals();
     const jitters: number[] = [];
     const deadline = first.at + durationMs;
     while (Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, Math.min(500, Math.max(0, deadline - Date.now()))));
-      if (!this.running.has(p.endpointId))
-        throw conflict({ vi: 'Lượt kiểm tra đã dừng', en: 'The check stopped' });
+      still();
       jitters.push((await totals()).jitterMs);
     }
     const last = await totals();
+    still();
     const elapsed = Math.max(1, last.at - first.at);
     const packets = Math.max(0, last.packets - first.packets);
     const lost = Math.max(0, last.lost - first.lost);
@@ -203,18 +282,22 @@ export class ConnectionCheck {
     return uplink;
   }
 
-  async submit(p: Participant, checkId: string, figures: ClientFigures) {
+  async submit(p: Participant, checkId: string, figures: ClientFigures): Promise<CheckAnswer> {
     const siteId = this.site(p);
+    const done = this.answered.get(p.endpointId);
+    if (done?.checkId === checkId) return done.answer;
     const run = this.current(p, checkId);
-    if (!run.uplink)
+    // A page that could not finish (its connection kept dropping) sends what it has.
+    if (!run.uplink && !figures.interrupted)
       throw conflict({
         vi: 'Chưa đo chiều gửi',
         en: 'Measure the uplink (measureUplink) before submitting',
       });
     const all = {
       ...figures,
-      uplink: run.uplink,
+      uplink: run.uplink ?? notMeasured,
       ...(run.probe ? { uplinkProbe: run.probe } : {}),
+      ...(run.drops > 0 ? { drops: run.drops } : {}),
     };
     const { verdict, reasons } = evaluateCheck(all, run.thresholds);
     const finishedAt = Date.now();
@@ -239,10 +322,14 @@ export class ConnectionCheck {
         reasons: reasons.map((r) => r.code),
         grade: result.assessment?.grade,
         ms: result.durationMs,
+        drops: run.drops,
+        ...(figures.interrupted ? { interrupted: true } : {}),
       },
       'check completed',
     );
-    return { result, readiness };
+    const answer = { result, readiness };
+    this.answered.set(p.endpointId, { checkId, answer });
+    return answer;
   }
 
   async abort(p: Participant, checkId: string): Promise<void> {
@@ -282,15 +369,55 @@ export class ConnectionCheck {
     return { requested, offline };
   }
 
-  /** The site's page left: its check ends without a result. */
+  /**
+   * The site's page lost its connection: its check waits for it (a page starved of CPU misses a
+   * heartbeat and is back within seconds) and ends without a result if it does not come back.
+   * The loopback stays on, so the page's re-created media comes back to it at once.
+   */
   participantLeft(p: Participant): void {
-    if (!this.running.has(p.endpointId)) return;
-    this.stop(p);
-    if (p.siteId) void this.options.hooks.aborted(p.siteId).catch(() => {});
+    const run = this.running.get(p.endpointId);
+    if (!run) return;
+    run.drops++;
+    run.epoch++;
+    clearTimeout(run.away);
+    const graceMs = this.options.graceMs ?? 45_000;
+    run.away = setTimeout(() => {
+      if (this.running.get(p.endpointId) !== run) return;
+      this.log.info({ siteId: run.siteId, checkId: run.checkId }, 'check ended: its page is gone');
+      this.stop(p);
+      void this.options.hooks.aborted(run.siteId).catch(() => {});
+    }, graceMs);
+    run.away.unref();
+    this.log.info(
+      { siteId: run.siteId, checkId: run.checkId, drops: run.drops, graceMs },
+      'page left during its check: kept for its return',
+    );
   }
 
   private stop(p: Participant): void {
+    clearTimeout(this.running.get(p.endpointId)?.away);
     this.running.delete(p.endpointId);
     this.options.setLoopback(p, false);
+    this.floorDownlink(p, 0);
+  }
+
+  /**
+   * The SFU sends the looped-back camera (one VP8 encoding with temporal layers, which mediasoup
+   * serves as a simulcast stream) at the layers its downlink estimate allows. That estimate starts
+   * at 1.5 Mbps on a receive transport and ramps up slowly, so on a healthy link it left out the
+   * top temporal layer (half the frames, a fifth of the bytes) for much of the measurement. During
+   * the check the estimate may not fall below the probe rate: every layer is sent and the link,
+   * not the estimator, decides what arrives, as the page's forced probe does for the uplink.
+   * 0 lifts the floor.
+   */
+  private floorDownlink(p: Participant, kbps: number): void {
+    for (const transport of p.media?.transports.values() ?? []) {
+      if (transport.closed || transport.appData.direction !== 'recv') continue;
+      transport
+        .setMinOutgoingBitrate(kbps * 1000)
+        .catch((err: Error) =>
+          this.log.warn({ endpointId: p.endpointId, err: err.message }, 'downlink floor not set'),
+        );
+    }
   }
 }

@@ -210,3 +210,128 @@ t.test('frames dropped and slow decoding blame the computer, not under loss', as
     ['link', 'computer'],
   );
 });
+
+t.test(
+  'a page that lost its connection: the computer when it was held up, else the link',
+  async (t) => {
+    const { assessCheck } = await import('../protocol/checkScore.js');
+    const none = { kbps: 0, lossPercent: 0, jitterMs: 0, packets: 0, durationMs: 0 };
+    const gaveUp = figures({
+      candidateType: 'unknown',
+      protocol: 'unknown',
+      uplink: none,
+      downlink: { kbps: 0, lossPercent: 0, jitterMs: 0, framesDecoded: 0, durationMs: 0 },
+      interrupted: true,
+      drops: 3,
+      pageLagMs: 3400,
+    });
+    const starved = evaluateCheck(gaveUp, th);
+    t.same(
+      starved.reasons.map((r) => [r.code, r.severity]),
+      [
+        ['computer_slow', 'fail'],
+        ['uplink_not_measured', 'info'],
+        ['downlink_not_measured', 'info'],
+      ],
+      'the computer, never the bandwidth, media or connection',
+    );
+    t.match(
+      starved.reasons[0]!.text?.vi,
+      /^Máy tính xử lý không kịp: trang kiểm tra bị treo tới 3,4 giây/,
+    );
+    t.match(starved.reasons[0]!.text?.vi, /mất kết nối 3 lần/);
+    const a = assessCheck(gaveUp);
+    t.equal(a.grade, 'poor');
+    t.match(a.summary.vi, /^máy tính xử lý không kịp/);
+    t.equal(a.uplink.method, 'none');
+
+    // The same drops while the page kept time: the connection, not the computer.
+    const keptTime = { ...gaveUp, pageLagMs: 120 };
+    t.same(
+      evaluateCheck(keptTime, th).reasons.map((r) => [r.code, r.severity]),
+      [
+        ['connection_lost', 'fail'],
+        ['uplink_not_measured', 'info'],
+        ['downlink_not_measured', 'info'],
+      ],
+    );
+    t.equal(assessCheck(keptTime).grade, 'bad');
+
+    // Finished after a drop: the figures stand, the drop is named by its cause.
+    const resumed = figures({ drops: 1, pageLagMs: 80 });
+    t.same(
+      evaluateCheck(resumed, th).reasons.map((r) => [r.code, r.severity]),
+      [['connection_lost', 'degraded']],
+    );
+    const resumedStarved = figures({ drops: 2, pageLagMs: 2600 });
+    const r = evaluateCheck(resumedStarved, th);
+    t.same(
+      r.reasons.map((x) => [x.code, x.severity]),
+      [['computer_slow', 'fail']],
+      'a page that lost its connection for its computer is not ready',
+    );
+    t.equal(assessCheck(resumedStarved).grade, 'poor', 'a starved page caps the grade');
+    // Its own jitter either way is not the link's.
+    const jittery = figures({
+      drops: 1,
+      pageLagMs: 3900,
+      uplink: { ...figures().uplink, jitterMs: 128 },
+      downlink: { ...figures().downlink, jitterMs: 70 },
+    });
+    t.same(
+      evaluateCheck(jittery, th).reasons.map((x) => [x.code, x.severity]),
+      [
+        ['computer_slow', 'fail'],
+        ['jitter_up', 'info'],
+        ['jitter_down', 'info'],
+      ],
+    );
+    // So is its loss (a CPU-test run: 52.5 % up, 28.4 % down on loopback after two drops).
+    const lossy = figures({
+      drops: 2,
+      pageLagMs: 4085,
+      uplink: { ...figures().uplink, lossPercent: 52.5 },
+      downlink: { ...figures().downlink, lossPercent: 28.4 },
+    });
+    t.same(
+      evaluateCheck(lossy, th).reasons.map((x) => [x.code, x.severity]),
+      [
+        ['computer_slow', 'fail'],
+        ['loss_up', 'info'],
+        ['loss_down', 'info'],
+      ],
+    );
+    // A late timer without any drop is no evidence on its own.
+    t.same(codes(figures({ pageLagMs: 1500 })), []);
+  },
+);
+
+t.test(
+  "a starved sender's 'bandwidth' limitation under a high estimate is not the link",
+  async (t) => {
+    // Figures of a CPU-test run: Chromium called 75 % of the time bandwidth-limited while the send
+    // path estimated 5000 kbps; the encoder pushed 8 of the 1875 kbps probe.
+    const f = figures({
+      uplink: { kbps: 38, lossPercent: 0, jitterMs: 41, packets: 300, durationMs: 6000 },
+      uplinkProbe: { kbps: 59, lossPercent: 0, jitterMs: 40, packets: 120, durationMs: 2500 },
+      downlink: { kbps: 43, lossPercent: 0.4, jitterMs: 75, framesDecoded: 2, durationMs: 6000 },
+      sender: {
+        cpuLimitedPercent: 0,
+        bandwidthLimitedPercent: 75,
+        limitation: 'bandwidth',
+        sentHeight: 360,
+        targetKbps: 2104,
+        encodeMs: 59.2,
+        estimateKbps: 5000,
+        sentKbps: 20,
+        probeKbps: 1875,
+        probeSentKbps: 8,
+      },
+    });
+    const r = evaluateCheck(f, th);
+    const codes = r.reasons.map((x) => x.code);
+    t.ok(codes.includes('computer_slow'), 'the computer named');
+    t.notOk(codes.includes('uplink_low'), 'not an uplink failure');
+    t.ok(codes.includes('uplink_not_measured'));
+  },
+);

@@ -13,10 +13,13 @@ import { startLiveCheckStack } from './helpers/liveCheckStack.js';
 // priority while other processes saturate that core, so its camera encoder is starved of CPU.
 // The link (loopback) is perfect: the verdict must name the computer, not the bandwidth.
 const CORE = process.env.CPU_TEST_CORE ?? '1';
-// Stronger starvation (nice 10) stalls the page's socket.io heartbeat: the check then aborts.
+// Stronger starvation (nice 10) stalls the page's socket.io heartbeat: the page reconnects and
+// the check goes on (or, if it keeps dropping, reports that the computer cannot keep up).
 const NICE = process.env.CPU_TEST_NICE ?? '5';
 const BUSY = Number(process.env.CPU_TEST_BUSY ?? 1);
 const skip = process.platform !== 'linux' ? 'needs taskset (Linux)' : false;
+// A page starved hard enough to lose its socket takes minutes to give up measuring.
+t.setTimeout(400_000);
 
 t.test(
   'a site whose computer cannot keep up is told so, not "bandwidth too low"',
@@ -66,6 +69,8 @@ t.test(
         }),
       );
     const started = Date.now();
+    // A page starved this hard may lose its socket: the check goes on after the reconnect (or
+    // reports what it has); it is never an error.
     let outcome: CheckOutcome;
     try {
       outcome = (await site.page.evaluate(() =>
@@ -82,7 +87,28 @@ t.test(
     const codes = result.reasons.map((r) => r.code);
     t.notOk(codes.includes('uplink_low'), 'not blamed on the uplink');
     t.notOk(codes.includes('downlink_low'), 'not blamed on the downlink');
-    t.notOk(codes.includes('loss_up') || codes.includes('loss_down'), 'no loss on loopback');
+    // A page that lost its connection for its computer may lose packets too: said, not judged.
+    t.notOk(
+      result.reasons.some(
+        (r) => (r.code === 'loss_up' || r.code === 'loss_down') && r.severity !== 'info',
+      ),
+      'no loss blamed on the loopback link',
+    );
+    t.comment(`drops ${f.drops ?? 0}, page lag ${f.pageLagMs} ms, interrupted ${f.interrupted}`);
+    // The page itself starved: it lost its connection (its timers ran seconds late) and the check
+    // went on after it, or gave up measuring: the computer is named either way, never the link.
+    if ((f.drops ?? 0) > 0 && (f.pageLagMs ?? 0) >= 1000) {
+      const slow = result.reasons.find((r) => r.code === 'computer_slow');
+      t.ok(slow, `the computer is named (page held up ${f.pageLagMs} ms, ${f.drops} drops)`);
+      t.match(slow?.text?.vi, /^Máy tính xử lý không kịp/);
+      t.notOk(codes.includes('connection_lost'), 'the drops are not blamed on the link');
+      t.not(result.verdict, 'pass', 'not ready as it is');
+      const stored = await stack.checks.readiness.find(stack.meeting.id, s1);
+      t.match(stored?.note?.vi, /Máy tính xử lý không kịp/, 'the board says why');
+      t.notMatch(stored?.note?.vi ?? '', /Băng thông/, 'and does not say bandwidth');
+      return;
+    }
+    t.notOk(f.interrupted, 'an unfinished check only when the page itself was held up');
     // The busy loops share two cores with everything else; on some runs the encoder still
     // keeps up. The computer can only be named when its own figures show it was starved.
     const sender = f.sender;

@@ -55,14 +55,27 @@ t.test('a healthy site passes the connection check', async (t) => {
   await t.test('in the window the site checks and is ready', async (t) => {
     await stack.checks.readiness.openWindow(stack.meeting.id, 'window', Date.now() + 120_000);
     const started = Date.now();
+    // The SFU's choice of layers for the looped-back camera, sampled while the check runs: every
+    // temporal layer must go back, or the downlink measures the SFU's estimator, not the link.
+    const layers = new Map<string, number>();
+    const sampler = setInterval(() => {
+      const media = stack.signaling.session(stack.meeting.id)?.participant(`site:${s1}`)?.media;
+      for (const c of media?.consumers.values() ?? []) {
+        if (c.kind !== 'video' || !media?.producers.has(c.producerId) || c.closed) continue;
+        const key = `T${c.currentLayers?.temporalLayer ?? '-'}`;
+        layers.set(key, (layers.get(key) ?? 0) + 1);
+      }
+    }, 250);
     const outcome = (await site.page.evaluate(
       (ms) => window.harness.runCheck({ measureMs: ms }),
       measureMs,
     )) as CheckOutcome;
+    clearInterval(sampler);
+    t.comment(`loopback temporal layers (samples): ${JSON.stringify(Object.fromEntries(layers))}`);
     const tookMs = Date.now() - started;
     const f = outcome.result.figures;
     t.comment(
-      `check took ${tookMs} ms: verdict ${outcome.result.verdict}; up ${f.uplink.kbps} kbps loss ${f.uplink.lossPercent}% jitter ${f.uplink.jitterMs} ms; down ${f.downlink.kbps} kbps loss ${f.downlink.lossPercent}% jitter ${f.downlink.jitterMs} ms rtt ${f.downlink.rttMs} ms; signaling ${f.signalingMs} ms, ICE+DTLS ${f.iceDtlsMs} ms, ${f.candidateType}/${f.protocol}; mic ${f.micLevel}, luma ${f.cameraLuma}`,
+      `check took ${tookMs} ms: verdict ${outcome.result.verdict}; up ${f.uplink.kbps} kbps loss ${f.uplink.lossPercent}% jitter ${f.uplink.jitterMs} ms; down ${f.downlink.kbps} kbps loss ${f.downlink.lossPercent}% jitter ${f.downlink.jitterMs} ms rtt ${f.downlink.rttMs} ms, ${f.downlink.framesDecoded} frames in ${f.downlink.durationMs} ms; sender ${f.sender?.sentKbps} kbps ${f.sender?.sentHeight}p ${f.sender?.sentFps} fps; signaling ${f.signalingMs} ms, ICE+DTLS ${f.iceDtlsMs} ms, ${f.candidateType}/${f.protocol}; mic ${f.micLevel}, luma ${f.cameraLuma}`,
     );
     t.same(outcome.result.reasons, [], 'no reasons');
     t.equal(outcome.result.verdict, 'pass');

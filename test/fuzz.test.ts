@@ -219,6 +219,7 @@ t.test('fuzzing every door from every role', async (t) => {
     unmuteSite: { siteId: floorSite!.id },
     dismissHand: { siteId: floorSite!.id },
     measureUplink: { checkId: ids.checkId, durationMs: 1000 },
+    resumeCheck: { checkId: ids.checkId },
     submitCheck: { checkId: ids.checkId, figures: {} },
     abortCheck: { checkId: ids.checkId },
     confirmChecklist: CHECKLIST,

@@ -219,9 +219,12 @@ export class CheckServices {
       });
       session.on('endpointLeft', ({ siteId }) => {
         if (siteId === undefined) return;
+        // A check waiting for its page to come back keeps its slot; if the page does not come
+        // back, the check ends (aborted) and the slot is freed then.
+        const held = session.check?.holds(siteId) === true;
         void this.readiness
           .setOnline(meetingId, siteId, false)
-          .then(() => this.waves.left(meetingId, siteId))
+          .then(() => (held ? undefined : this.waves.left(meetingId, siteId)))
           .catch((err) => log.warn({ err, meetingId, siteId }, 'readiness on disconnect failed'));
       });
     });

@@ -98,6 +98,7 @@ export function chairHandlers(s: MeetingSession): HandlerGroup<ChairRequest> {
 type CheckRequest =
   | 'beginCheck'
   | 'measureUplink'
+  | 'resumeCheck'
   | 'submitCheck'
   | 'abortCheck'
   | 'confirmChecklist'
@@ -117,6 +118,7 @@ export function checkHandlers(s: MeetingSession): HandlerGroup<CheckRequest> {
     beginCheck: async (p) => checks().begin(p),
     measureUplink: async (p, payload) =>
       checks().measureUplink(p, payload.checkId, payload.durationMs, payload.probe === true),
+    resumeCheck: async (p, payload) => checks().resume(p, payload.checkId),
     submitCheck: async (p, payload) => checks().submit(p, payload.checkId, payload.figures),
     abortCheck: async (p, payload) => {
       await checks().abort(p, payload.checkId);

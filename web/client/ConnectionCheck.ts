@@ -4,12 +4,15 @@ import type {
   ClientFigures,
   DownlinkFigures,
   ReceiverFigures,
+  SenderFigures,
   UplinkFigures,
 } from '../../protocol/check.js';
+import { MAX_PAGE_LAG_MS } from '../../protocol/checkComputer.js';
 import type { checkNotifications } from '../../protocol/checkSocket.js';
 import type { SiteReadiness } from '../../protocol/readiness.js';
-import { notifications } from '../../protocol/socket.js';
+import { notifications, type RequestAnswer } from '../../protocol/socket.js';
 import { calibratedStream } from './calibratedStream.js';
+import { ConnectionDropped, watchCheckConnection } from './checkConnection.js';
 import { playTone, watchDevices } from './checkDevices.js';
 import { measureDownlink, selectedPath, waitForSendEstimate } from './checkLink.js';
 import { watchSender } from './checkStats.js';
@@ -56,79 +59,77 @@ export { playTone } from './checkDevices.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Runs one check from begin to the stored verdict. Restores the normal camera publication after. */
+/** A check gives up measuring at this many drops of its connection (it then says why). */
+const MAX_DROPS = 3;
+/** How long the check waits for the connection to come back (the server waits 45 s). */
+const RECONNECT_MS = 30_000;
+
+interface Measured {
+  uplink: UplinkFigures;
+  downlink: DownlinkFigures;
+  receiver: ReceiverFigures;
+  sender: SenderFigures;
+  path: Awaited<ReturnType<typeof selectedPath>>;
+}
+
+/**
+ * Runs one check from begin to the stored verdict. Restores the normal camera publication after.
+ * A drop of the connection does not end it: the check waits for the client to reconnect, resumes
+ * (same check id) and measures again; after MAX_DROPS drops it reports what it has, and the
+ * server names the computer (its page kept time badly) or the connection.
+ */
 export async function runConnectionCheck(options: RunCheckOptions): Promise<CheckOutcome> {
   const { client } = options;
   const progress = (step: CheckStep, fraction: number) =>
     options.onProgress?.({ step, fraction: Math.min(1, Math.max(0, fraction)) });
   progress('begin', 0);
-  const begin = await client.request('beginCheck', {});
-  const measureMs = Math.max(1000, Math.min(options.measureMs ?? begin.measureMs, 30_000));
-  // The encoder and bandwidth estimate need a moment to reach the target bitrate.
-  const warmupMs = Math.min(3000, Math.round(measureMs * 0.3));
+  const link = watchCheckConnection(client);
+  /** Waits for the connection after a drop; false when it gave up. */
+  const reconnected = async () => link.drops < MAX_DROPS && (await link.back(RECONNECT_MS));
+  let begin: BeginAnswer | undefined;
   // The calibrated sender: the camera with noise mixed in (the encoder spends all it is given),
   // one encoding capped at the target, and the send path's estimate started at the target, so
   // the bitrate probes the link at once instead of waiting for the estimator to ramp up.
   const probe = calibratedStream(options.camera);
   try {
-    progress('connect', 0.05);
-    // Loopback consumers of the producers replaced below close soon; wait for the new ones.
-    const stale = new Set(client.remote.keys());
-    await client.publish(probe.track, 'camera', {
-      maxBitrateBps: begin.targetKbps * 1000,
-      sendBitrateKbps: { start: begin.targetKbps, max: begin.targetKbps },
-    });
-    await client.publish(options.microphone, 'microphone');
-    const first = await waitForLoopback(client, stale, 8000);
-
-    progress('warmup', 0.1);
-    const devices = watchDevices(options.camera, options.microphone);
-    // The first keyframe may be lost on a lossy link: ask again rather than wait for Chromium's
-    // own timeout, so the measurement starts on decoding video.
-    await Promise.all([sleep(warmupMs), untilDecoding(client, first.camera, warmupMs)]);
-    // Started at the target, the estimate is there already on a good link; on a thin one it
-    // never gets there, and waiting longer only delays the answer.
-    await waitForSendEstimate(client, begin.targetKbps * 1000, 2000);
-    // Chosen after the warm-up: by then the consumers of the replaced producers are gone.
-    const own = await waitForLoopback(client, stale, 5000);
-
-    progress('measure', 0.25);
-    const t0 = performance.now();
-    const ticker = setInterval(
-      () => progress('measure', 0.25 + 0.6 * ((performance.now() - t0) / measureMs)),
-      500,
-    );
-    let uplink: UplinkFigures;
-    let downlink: DownlinkFigures;
-    let receiver: ReceiverFigures;
-    const sender = await watchSender(client);
-    try {
-      [uplink, { downlink, receiver }] = await Promise.all([
-        client.request(
-          'measureUplink',
-          { checkId: begin.checkId, durationMs: measureMs },
-          measureMs + 10_000,
-        ),
-        measureDownlink(client, own, measureMs),
-      ]);
-    } finally {
-      clearInterval(ticker);
+    // A drop before the answer: ask again once back (a second begin replaces the first). Without
+    // a check there is nothing to report, so this tries longer than the measurement does.
+    for (let tries = 1; ; tries++) {
+      try {
+        if (!(await link.back(RECONNECT_MS))) throw new ConnectionDropped();
+        begin = await link.guard(() => client.request('beginCheck', {}));
+        break;
+      } catch (err) {
+        if (!(err instanceof ConnectionDropped) || tries >= 2 * MAX_DROPS) throw err;
+      }
     }
-    const measuredSender = await sender.stop();
+    const { checkId } = begin;
+    const devices = watchDevices(options.camera, options.microphone);
+    let measured: Measured | undefined;
+    measuring: for (;;) {
+      try {
+        measured = await link.guard((alive) =>
+          measureOnce(client, begin!, probe, options, progress, alive),
+        );
+        break;
+      } catch (err) {
+        // A page its computer holds up for seconds fails in many ways (a loopback that never
+        // shows, a request that times out): whatever the step, it cannot measure the link.
+        if (!(err instanceof ConnectionDropped) && link.lagMs < MAX_PAGE_LAG_MS) throw err;
+        if (!(err instanceof ConnectionDropped)) break;
+      }
+      // Back with the same check: the server kept it and loops the re-created media back.
+      for (;;) {
+        if (!(await reconnected())) break measuring;
+        try {
+          await link.guard(() => client.request('resumeCheck', { checkId }));
+          break;
+        } catch (err) {
+          if (!(err instanceof ConnectionDropped)) throw err;
+        }
+      }
+    }
     const { micLevel, cameraLuma } = devices.stop();
-    const path = await selectedPath(client);
-
-    // The bandwidth probe: the calibrated stream forced to the target (the send path's estimate
-    // may not go below it), so the link, not the browser's congestion control, decides what
-    // arrives; the server counts it. Loss during it is the probe overrunning a thin link, so it
-    // is kept apart from the link figures above.
-    progress('measure', 0.86);
-    // Without a calibrated stream (no insertable streams) a forced camera could undershoot on a
-    // still picture: no probe, the measurement above stands.
-    const probeFigures = probe.calibrated
-      ? await probeUplink(client, probe.track, begin.checkId, begin.targetKbps)
-      : {};
-    const senderFigures = { ...measuredSender, ...probeFigures };
 
     let speakersConfirmed: boolean | undefined;
     if (options.confirmSpeakers) {
@@ -137,31 +138,138 @@ export async function runConnectionCheck(options: RunCheckOptions): Promise<Chec
     }
 
     progress('submit', 0.95);
-    const figures: ClientFigures = {
+    const common = {
       signalingMs: client.timings.signalingMs ?? 0,
-      ...(client.timings.transports.send?.iceDtlsMs !== undefined
-        ? { iceDtlsMs: client.timings.transports.send.iceDtlsMs }
-        : {}),
-      candidateType: path.candidateType,
-      protocol: path.protocol,
-      downlink,
       micLevel,
       cameraLuma,
       ...(speakersConfirmed !== undefined ? { speakersConfirmed } : {}),
-      sender: senderFigures,
-      receiver,
+      pageLagMs: link.lagMs,
     };
-    const answer = await client.request('submitCheck', { checkId: begin.checkId, figures });
+    const figures: ClientFigures = measured
+      ? {
+          ...common,
+          ...(client.timings.transports.send?.iceDtlsMs !== undefined
+            ? { iceDtlsMs: client.timings.transports.send.iceDtlsMs }
+            : {}),
+          candidateType: measured.path.candidateType,
+          protocol: measured.path.protocol,
+          downlink: measured.downlink,
+          sender: measured.sender,
+          receiver: measured.receiver,
+        }
+      : {
+          // The measurement never finished: nothing of the link is claimed.
+          ...common,
+          candidateType: 'unknown',
+          protocol: 'unknown',
+          downlink: { kbps: 0, lossPercent: 0, jitterMs: 0, framesDecoded: 0, durationMs: 0 },
+          interrupted: true,
+        };
+    // The server answers the same submit twice alike: a drop before its answer costs nothing.
+    let answer: Omit<CheckOutcome, 'uplink'>;
+    for (let tries = 1; ; tries++) {
+      try {
+        if (!(await link.back(RECONNECT_MS))) throw new ConnectionDropped();
+        answer = await link.guard(() => client.request('submitCheck', { checkId, figures }));
+        break;
+      } catch (err) {
+        if (!(err instanceof ConnectionDropped) || tries >= MAX_DROPS) throw err;
+      }
+    }
     progress('done', 1);
-    return { ...answer, uplink };
+    return { ...answer, uplink: measured?.uplink ?? answer.result.figures.uplink };
   } catch (err) {
-    await client.request('abortCheck', { checkId: begin.checkId }).catch(() => {});
+    if (begin) await client.request('abortCheck', { checkId: begin.checkId }, 3000).catch(() => {});
     throw err;
   } finally {
+    link.stop();
     // Back to the meeting's simulcast camera.
     await client.publish(options.camera, 'camera').catch(() => {});
     probe.stop();
   }
+}
+
+type BeginAnswer = RequestAnswer<'beginCheck'>;
+
+/**
+ * One go at the measurement: the calibrated camera and the microphone through the SFU and back,
+ * a warm-up, then uplink (counted by the server), downlink (counted here) and the forced probe.
+ * `alive()` throws once the connection dropped: a cut-short go stops before its next step.
+ */
+async function measureOnce(
+  client: MeetingClient,
+  begin: BeginAnswer,
+  probe: ReturnType<typeof calibratedStream>,
+  options: RunCheckOptions,
+  progress: (step: CheckStep, fraction: number) => void,
+  alive: () => void,
+): Promise<Measured> {
+  const measureMs = Math.max(1000, Math.min(options.measureMs ?? begin.measureMs, 30_000));
+  // The encoder and bandwidth estimate need a moment to reach the target bitrate.
+  const warmupMs = Math.min(3000, Math.round(measureMs * 0.3));
+  progress('connect', 0.05);
+  // Loopback consumers of the producers replaced below close soon; wait for the new ones.
+  const stale = new Set(client.remote.keys());
+  await client.publish(probe.track, 'camera', {
+    maxBitrateBps: begin.targetKbps * 1000,
+    sendBitrateKbps: { start: begin.targetKbps, max: begin.targetKbps },
+  });
+  alive();
+  await client.publish(options.microphone, 'microphone');
+  alive();
+  const first = await waitForLoopback(client, stale, 8000);
+
+  progress('warmup', 0.1);
+  // The first keyframe may be lost on a lossy link: ask again rather than wait for Chromium's
+  // own timeout, so the measurement starts on decoding video.
+  await Promise.all([sleep(warmupMs), untilDecoding(client, first.camera, warmupMs)]);
+  alive();
+  // Started at the target, the estimate is there already on a good link; on a thin one it
+  // never gets there, and waiting longer only delays the answer.
+  await waitForSendEstimate(client, begin.targetKbps * 1000, 2000);
+  // Chosen after the warm-up: by then the consumers of the replaced producers are gone.
+  const own = await waitForLoopback(client, stale, 5000);
+  alive();
+
+  progress('measure', 0.25);
+  const t0 = performance.now();
+  const ticker = setInterval(
+    () => progress('measure', 0.25 + 0.6 * ((performance.now() - t0) / measureMs)),
+    500,
+  );
+  let uplink: UplinkFigures;
+  let downlink: DownlinkFigures;
+  let receiver: ReceiverFigures;
+  const sender = await watchSender(client);
+  let measuredSender: SenderFigures;
+  try {
+    [uplink, { downlink, receiver }] = await Promise.all([
+      client.request(
+        'measureUplink',
+        { checkId: begin.checkId, durationMs: measureMs },
+        measureMs + 10_000,
+      ),
+      measureDownlink(client, own, measureMs),
+    ]);
+  } finally {
+    clearInterval(ticker);
+    measuredSender = await sender.stop();
+  }
+  alive();
+  const path = await selectedPath(client);
+
+  // The bandwidth probe: the calibrated stream forced to the target (the send path's estimate
+  // may not go below it), so the link, not the browser's congestion control, decides what
+  // arrives; the server counts it. Loss during it is the probe overrunning a thin link, so it
+  // is kept apart from the link figures above.
+  progress('measure', 0.86);
+  // Without a calibrated stream (no insertable streams) a forced camera could undershoot on a
+  // still picture: no probe, the measurement above stands.
+  const probeFigures = probe.calibrated
+    ? await probeUplink(client, probe.track, begin.checkId, begin.targetKbps, alive)
+    : {};
+  alive();
+  return { uplink, downlink, receiver, sender: { ...measuredSender, ...probeFigures }, path };
 }
 
 /**
@@ -202,19 +310,25 @@ async function probeUplink(
   track: MediaStreamTrack,
   checkId: string,
   targetKbps: number,
+  alive: () => void,
 ): Promise<{ probeKbps: number; probeSentKbps?: number }> {
   await client.publish(track, 'camera', {
     maxBitrateBps: targetKbps * 1000,
     sendBitrateKbps: { start: targetKbps, max: targetKbps, min: targetKbps },
   });
   await sleep(PROBE_SETTLE_MS);
+  alive();
   const sender = await watchSender(client);
-  await client.request(
-    'measureUplink',
-    { checkId, durationMs: PROBE_MS, probe: true },
-    PROBE_MS + 10_000,
-  );
-  const { sentKbps } = await sender.stop();
+  let sentKbps: number | undefined;
+  try {
+    await client.request(
+      'measureUplink',
+      { checkId, durationMs: PROBE_MS, probe: true },
+      PROBE_MS + 10_000,
+    );
+  } finally {
+    ({ sentKbps } = await sender.stop());
+  }
   return { probeKbps: targetKbps, ...(sentKbps !== undefined ? { probeSentKbps: sentKbps } : {}) };
 }
 

@@ -21,7 +21,8 @@ export async function measureDownlink(
     ]);
     return {
       video: v,
-      bytes: v.bytesReceived + a.bytesReceived,
+      // Payload and RTP headers, as the sender's figure (sentKbps) counts them.
+      bytes: v.bytesReceived + v.headerBytesReceived + a.bytesReceived + a.headerBytesReceived,
       packets: v.packetsReceived + a.packetsReceived,
       lost: v.packetsLost + a.packetsLost,
       frames: v.framesDecoded,

@@ -8,6 +8,8 @@ export interface TrackFigures {
   framesDecoded: number;
   packetsReceived: number;
   bytesReceived: number;
+  /** RTP header (and padding) bytes: with bytesReceived, what the sender's media took on the wire. */
+  headerBytesReceived: number;
   packetsLost: number;
   jitterMs: number;
   framesReceived: number;
@@ -24,6 +26,7 @@ export function trackFiguresOf(stats: RTCStatsReport | undefined): TrackFigures 
     framesDecoded: 0,
     packetsReceived: 0,
     bytesReceived: 0,
+    headerBytesReceived: 0,
     packetsLost: 0,
     jitterMs: 0,
     framesReceived: 0,
@@ -44,6 +47,7 @@ export function trackFiguresOf(stats: RTCStatsReport | undefined): TrackFigures 
     out.nackCount += s.nackCount ?? 0;
     out.packetsReceived += s.packetsReceived ?? 0;
     out.bytesReceived += s.bytesReceived ?? 0;
+    out.headerBytesReceived += s.headerBytesReceived ?? 0;
     out.packetsLost += Math.max(0, s.packetsLost ?? 0);
     out.jitterMs = Math.max(out.jitterMs, (s.jitter ?? 0) * 1000);
   });

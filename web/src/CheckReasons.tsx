@@ -52,8 +52,19 @@ export function CheckReasons(props: { reasons: readonly Reason[]; lang: Lang; co
 export function computerLine(f: CheckFigures, lang: Lang): string | undefined {
   const s = f.sender;
   const r = f.receiver;
-  if (!s && !r) return undefined;
+  // A page held up for half a second or more is worth saying; less is the ordinary jitter of timers.
+  const lag = f.pageLagMs !== undefined && f.pageLagMs >= 500 ? f.pageLagMs : undefined;
+  const drops = f.drops ?? 0;
+  if (!s && !r && lag === undefined && drops === 0) return undefined;
   const parts: string[] = [];
+  if (lag !== undefined)
+    parts.push(
+      lang === 'vi'
+        ? `trang bị trễ tối đa ${(lag / 1000).toFixed(1).replace('.', ',')} giây`
+        : `page delayed up to ${(lag / 1000).toFixed(1)} s`,
+    );
+  if (drops > 0)
+    parts.push(lang === 'vi' ? `mất kết nối ${drops} lần` : `connection lost ${drops}×`);
   if (s) {
     if (s.sentHeight) parts.push(`${s.sentHeight}p ${Math.round(s.sentFps ?? 0)} fps`);
     parts.push(

@@ -53,31 +53,36 @@ export function CheckScore(props: {
           <dd data-testid="bw-down">{bandwidthText(a.downlink, lang)}</dd>
           <dt>{vi ? 'Tiếng (MOS, E-model)' : 'Audio (MOS, E-model)'}</dt>
           <dd>
-            {vi
-              ? `${a.audio.mos.toFixed(1).replace('.', ',')} / 4,5`
-              : `${a.audio.mos.toFixed(1)} / 4.5`}{' '}
-            · R{Math.round(a.audio.r)}
+            {f.interrupted
+              ? bandwidthText({ method: 'none', confidence: 'low' }, lang)
+              : vi
+                ? `${a.audio.mos.toFixed(1).replace('.', ',')} / 4,5 · R${Math.round(a.audio.r)}`
+                : `${a.audio.mos.toFixed(1)} / 4.5 · R${Math.round(a.audio.r)}`}
           </dd>
           <dt>{vi ? 'Hình' : 'Video'}</dt>
           <dd>{a.video.text[lang]}</dd>
-          <dt>{vi ? 'Chiều gửi' : 'Uplink'}</dt>
-          <dd>
-            {Math.round(f.uplink.kbps)} kbps · {vi ? 'mất gói' : 'loss'}{' '}
-            {f.uplink.lossPercent.toFixed(1)}% · jitter {Math.round(f.uplink.jitterMs)} ms
-          </dd>
-          <dt>{vi ? 'Chiều nhận' : 'Downlink'}</dt>
-          <dd>
-            {Math.round(f.downlink.kbps)} kbps · {vi ? 'mất gói' : 'loss'}{' '}
-            {f.downlink.lossPercent.toFixed(1)}% · jitter {Math.round(f.downlink.jitterMs)} ms
-            {f.downlink.rttMs !== undefined ? ` · RTT ${Math.round(f.downlink.rttMs)} ms` : ''}
-            {` · ${f.downlink.framesDecoded} ${vi ? 'hình giải mã' : 'frames decoded'}`}
-          </dd>
-          <dt>{vi ? 'Kết nối máy chủ' : 'Signaling'}</dt>
-          <dd>
-            {Math.round(f.signalingMs)} ms
-            {f.iceDtlsMs !== undefined ? ` · ICE + DTLS ${Math.round(f.iceDtlsMs)} ms` : ''} (
-            {f.candidateType}, {f.protocol.toUpperCase()})
-          </dd>
+          {f.interrupted ? null : (
+            <>
+              <dt>{vi ? 'Chiều gửi' : 'Uplink'}</dt>
+              <dd>
+                {Math.round(f.uplink.kbps)} kbps · {vi ? 'mất gói' : 'loss'}{' '}
+                {f.uplink.lossPercent.toFixed(1)}% · jitter {Math.round(f.uplink.jitterMs)} ms
+              </dd>
+              <dt>{vi ? 'Chiều nhận' : 'Downlink'}</dt>
+              <dd>
+                {Math.round(f.downlink.kbps)} kbps · {vi ? 'mất gói' : 'loss'}{' '}
+                {f.downlink.lossPercent.toFixed(1)}% · jitter {Math.round(f.downlink.jitterMs)} ms
+                {f.downlink.rttMs !== undefined ? ` · RTT ${Math.round(f.downlink.rttMs)} ms` : ''}
+                {` · ${f.downlink.framesDecoded} ${vi ? 'hình giải mã' : 'frames decoded'}`}
+              </dd>
+              <dt>{vi ? 'Kết nối máy chủ' : 'Signaling'}</dt>
+              <dd>
+                {Math.round(f.signalingMs)} ms
+                {f.iceDtlsMs !== undefined ? ` · ICE + DTLS ${Math.round(f.iceDtlsMs)} ms` : ''} (
+                {f.candidateType}, {f.protocol.toUpperCase()})
+              </dd>
+            </>
+          )}
           {computer ? (
             <>
               <dt>{vi ? 'Máy tính' : 'Computer'}</dt>
