@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -9,6 +9,7 @@ import { meetingInputSchema } from '../protocol/meetings.js';
 import { siteInputSchema } from '../protocol/sites.js';
 import { Service } from '../server/Service.js';
 import { artifactPath, chromiumFlags, tempDir, waitFor } from './helpers/browser.js';
+import { busyLoop } from './helpers/busyLoop.js';
 import { noiseVideo } from './helpers/fakeVideo.js';
 import { startImpairedRelay } from './helpers/impairedRelay.js';
 import { testLogger } from './helpers/logger.js';
@@ -189,10 +190,7 @@ t.test('the check screens: healthy, bad link, CPU-starved', { skip }, async (t) 
   chmodSync(launcher, 0o755);
   // A 720p camera on the starved computer: more to encode than it can.
   const starvedBrowser = await launch(launcher, noiseVideo(t, 1280, 720, 15));
-  const busy: ChildProcess = spawn('taskset', ['-c', '1', process.execPath, '-e', 'for(;;){}'], {
-    stdio: 'ignore',
-    detached: true,
-  });
+  const busy: ChildProcess = busyLoop('1');
   t.teardown(() => void busy.kill('SIGKILL'));
   let starved: Awaited<ReturnType<typeof checked>>;
   try {

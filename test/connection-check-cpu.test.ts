@@ -1,10 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import t from 'tap';
 import type { CheckOutcome } from '../web/client/ConnectionCheck.js';
 import { chromiumFlags, tempDir } from './helpers/browser.js';
+import { busyLoop } from './helpers/busyLoop.js';
 import { startEndpoint } from './helpers/endpoints.js';
 import { noiseVideo } from './helpers/fakeVideo.js';
 import { startLiveCheckStack } from './helpers/liveCheckStack.js';
@@ -63,10 +64,7 @@ t.test(
     for (let i = 0; i < BUSY; i++)
       busy.push(
         // Detached: each loop in its own session, so each counts against the browser's session.
-        spawn('taskset', ['-c', CORE, process.execPath, '-e', 'for(;;){}'], {
-          stdio: 'ignore',
-          detached: true,
-        }),
+        busyLoop(CORE),
       );
     const started = Date.now();
     // A page starved this hard may lose its socket: the check goes on after the reconnect (or
