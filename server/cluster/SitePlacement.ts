@@ -124,9 +124,4 @@ export class SitePlacement {
     }
     return { here: true, lease: target.lease, edgeOf: target.lease.nodeId };
   }
-
-  /** Forgets the meeting's site assignments (its session ended). */
-  async forget(meetingId: string): Promise<void> {
-    await this.options.redis.del(this.options.keys.meetingSiteNodes(meetingId));
-  }
 }
