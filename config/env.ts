@@ -4,6 +4,8 @@ export const envToPath: Readonly<Record<string, readonly string[]>> = {
   PORT: ['http', 'port'],
   PUBLIC_URL: ['http', 'publicUrl'],
   TRUSTED_PROXIES: ['http', 'trustedProxies'],
+  TLS_CERT: ['http', 'tlsCert'],
+  TLS_KEY: ['http', 'tlsKey'],
   SHUTDOWN_TIMEOUT_SECONDS: ['http', 'shutdownTimeoutSeconds'],
   RTC_LISTEN_IP: ['media', 'listenIp'],
   ANNOUNCED_ADDRESS: ['media', 'announcedAddress'],

@@ -61,10 +61,20 @@ export const configSchema = z
             ),
           )
           .default([]),
+        /**
+         * PEM files for serving https directly (no reverse proxy): the certificate (with its
+         * chain) and its private key. Both or neither; reloaded when they change on disk.
+         */
+        tlsCert: z.string().min(1).optional(),
+        tlsKey: z.string().min(1).optional(),
         /** Seconds a graceful shutdown may take before the process exits anyway. */
         shutdownTimeoutSeconds: z.coerce.number().positive().max(120).default(10),
       })
-      .prefault({}),
+      .prefault({})
+      .refine((h) => (h.tlsCert === undefined) === (h.tlsKey === undefined), {
+        message: 'TLS_CERT and TLS_KEY go together: give both PEM files or neither',
+        path: ['tlsKey'],
+      }),
     media: z
       .strictObject({
         /** Local address the WebRtcServers bind to. */

@@ -183,6 +183,9 @@ export const en: Dictionary = {
   callConnecting: 'Connecting the call…',
   failedJobs: 'Failed jobs',
   noFailedJobs: 'No failed jobs.',
+  toolsMissingTitle: 'The server lacks optional programs',
+  toolMissing:
+    '{tool} is missing — unavailable: {disables}. Install: apt-get install {packages} (or run scripts/setup.sh).',
   readinessCounts: 'Ready {ready}/{total} · Not ready {failed} · Not checked {unknown}',
   mainPointLabel: 'Main point',
   agendaCount: '{count} agenda items',

@@ -192,6 +192,9 @@ export const vi = {
   callConnecting: 'Đang nối cuộc gọi…',
   failedJobs: 'Công việc lỗi',
   noFailedJobs: 'Không có công việc lỗi.',
+  toolsMissingTitle: 'Máy chủ thiếu chương trình phụ trợ',
+  toolMissing:
+    '{tool} chưa cài — không dùng được: {disables}. Cài: apt-get install {packages} (hoặc chạy scripts/setup.sh).',
   readinessCounts: 'Sẵn sàng {ready}/{total} · Chưa đạt {failed} · Chưa kiểm tra {unknown}',
   mainPointLabel: 'Điểm cầu chính',
   agendaCount: '{count} mục chương trình',
