@@ -128,7 +128,7 @@ t.test(
     );
     const me = await endpoint.page.evaluate(
       async (token) => {
-        const res = await fetch('/api/me', { headers: { authorization: `Bearer ${token}` } });
+        const res = await fetch('/api/me/meeting', { headers: { authorization: `Bearer ${token}` } });
         return { status: res.status, body: (await res.json()) as { kind?: string } };
       },
       stack.tokenOf('technician', site.id),
