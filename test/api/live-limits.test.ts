@@ -62,9 +62,11 @@ t.test('the first join on ten fresh sessions is answered at once', async (t) => 
     times.push(Date.now() - started);
     t.ok(answer.ok, `meeting ${i}: join answered`);
   }
+  // A dropped request would wait for its 10 s timeout; a busy machine (the suite runs files
+  // side by side) may take a second or two to open a session.
   t.ok(
-    Math.max(...times) < 1000,
-    `every first join answered in under 1 s (${times.join(', ')} ms)`,
+    Math.max(...times) < 5000,
+    `every first join answered, none waited for the timeout (${times.join(', ')} ms)`,
   );
   t.equal(stack.signaling.sessionCount, 10, 'ten sessions open');
 });

@@ -81,7 +81,7 @@ t.test('starts with its own Redis, reports ready, and stops cleanly on SIGTERM',
           })
         : undefined;
     },
-    20_000,
+    60_000, // a process on a busy machine (files run side by side) starts slowly
     '/ready',
     200,
   ).catch((err) => {
