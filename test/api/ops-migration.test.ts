@@ -4,14 +4,18 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import t, { type Test } from 'tap';
-import { loadConfig } from '../config/index.js';
-import { connectRedis } from '../server/redis/connectRedis.js';
-import { Service } from '../server/Service.js';
-import { migrateStore, SCHEMA_VERSION, StoreTooNewError } from '../server/store/schemaVersion.js';
-import { tempDir } from './helpers/browser.js';
-import { testLogger } from './helpers/logger.js';
-import { startTestRedis } from './helpers/redis.js';
-import { type DumpedKey, loadKeys } from './helpers/storeDump.js';
+import { loadConfig } from '../../config/index.js';
+import { connectRedis } from '../../server/redis/connectRedis.js';
+import { Service } from '../../server/Service.js';
+import {
+  migrateStore,
+  SCHEMA_VERSION,
+  StoreTooNewError,
+} from '../../server/store/schemaVersion.js';
+import { tempDir } from '../helpers/browser.js';
+import { testLogger } from '../helpers/logger.js';
+import { startTestRedis } from '../helpers/redis.js';
+import { type DumpedKey, loadKeys } from '../helpers/storeDump.js';
 
 /*
  * An upgrade: Redis holds what a release before schema versions wrote (test/fixtures/
@@ -22,7 +26,7 @@ import { type DumpedKey, loadKeys } from './helpers/storeDump.js';
  */
 
 const fixture = JSON.parse(
-  readFileSync(join(import.meta.dirname, 'fixtures', 'store-v1.json'), 'utf8'),
+  readFileSync(join(import.meta.dirname, '..', 'fixtures', 'store-v1.json'), 'utf8'),
 ) as DumpedKey[];
 
 let rtcPort = 47000 + (process.pid % 150) * 10;

@@ -4,11 +4,11 @@ import { createServer } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { chromium } from 'playwright-core';
 import t from 'tap';
-import { makeLocalCertificates } from '../server/ops/certificates.js';
-import { chromiumFlags, tempDir, waitFor } from './helpers/browser.js';
-import { startEndpoint } from './helpers/endpoints.js';
-import { createSiteNamespace, netnsUnavailable } from './helpers/netns.js';
-import { startServiceStack } from './helpers/serviceStack.js';
+import { makeLocalCertificates } from '../../server/ops/certificates.js';
+import { chromiumFlags, tempDir, waitFor } from '../helpers/browser.js';
+import { startEndpoint } from '../helpers/endpoints.js';
+import { createSiteNamespace, netnsUnavailable } from '../helpers/netns.js';
+import { startServiceStack } from '../helpers/serviceStack.js';
 
 /*
  * HTTPS without a proxy, on a LAN: `npm run cert`'s code makes a local CA and a certificate
@@ -128,7 +128,9 @@ t.test(
     );
     const me = await endpoint.page.evaluate(
       async (token) => {
-        const res = await fetch('/api/me/meeting', { headers: { authorization: `Bearer ${token}` } });
+        const res = await fetch('/api/me/meeting', {
+          headers: { authorization: `Bearer ${token}` },
+        });
         return { status: res.status, body: (await res.json()) as { kind?: string } };
       },
       stack.tokenOf('technician', site.id),

@@ -1,10 +1,10 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import t from 'tap';
-import { resolveBinary } from '../server/ops/tools.js';
-import { tempDir, waitFor } from './helpers/browser.js';
-import { createSiteNamespace, netnsUnavailable } from './helpers/netns.js';
-import { STACK_ADMIN, startServiceStack } from './helpers/serviceStack.js';
+import { resolveBinary } from '../../server/ops/tools.js';
+import { tempDir, waitFor } from '../helpers/browser.js';
+import { createSiteNamespace, netnsUnavailable } from '../helpers/netns.js';
+import { STACK_ADMIN, startServiceStack } from '../helpers/serviceStack.js';
 
 /*
  * `npm run doctor` from a site's machine (another network namespace, another address): the

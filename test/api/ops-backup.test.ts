@@ -3,18 +3,22 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import t from 'tap';
-import { loadConfig } from '../config/index.js';
-import type { Actor } from '../protocol/auth.js';
-import { meetingInputSchema } from '../protocol/meetings.js';
-import { reportRequestInputSchema } from '../protocol/reports.js';
-import { type Site, siteInputSchema } from '../protocol/sites.js';
-import { vietnamParts } from '../protocol/time.js';
-import { hoaBinhBriefing, hoaBinhDistrictSites, hoaBinhMainSite } from '../server/demo/hoaBinh.js';
-import { reportTemplates } from '../server/reports/templates.js';
-import { Service } from '../server/Service.js';
-import { tempDir, waitFor } from './helpers/browser.js';
-import { testLogger } from './helpers/logger.js';
-import { startTestRedis } from './helpers/redis.js';
+import { loadConfig } from '../../config/index.js';
+import type { Actor } from '../../protocol/auth.js';
+import { meetingInputSchema } from '../../protocol/meetings.js';
+import { reportRequestInputSchema } from '../../protocol/reports.js';
+import { type Site, siteInputSchema } from '../../protocol/sites.js';
+import { vietnamParts } from '../../protocol/time.js';
+import {
+  hoaBinhBriefing,
+  hoaBinhDistrictSites,
+  hoaBinhMainSite,
+} from '../../server/demo/hoaBinh.js';
+import { reportTemplates } from '../../server/reports/templates.js';
+import { Service } from '../../server/Service.js';
+import { tempDir, waitFor } from '../helpers/browser.js';
+import { testLogger } from '../helpers/logger.js';
+import { startTestRedis } from '../helpers/redis.js';
 
 /*
  * Backup during a live meeting, restore on a fresh machine: the service runs (its Redis an

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import t from 'tap';
-import type { ToolsReport } from '../protocol/ops.js';
-import { tempDir, waitFor } from './helpers/browser.js';
+import type { ToolsReport } from '../../protocol/ops.js';
+import { tempDir, waitFor } from '../helpers/browser.js';
 
 /*
  * The real entry point (server/main.ts), as systemd starts it:
@@ -45,7 +45,7 @@ function freePort(): Promise<number> {
 }
 
 t.test('a tool hidden from PATH: named at start, listed for IT, the rest works', async (t) => {
-  t.setTimeout(60_000);
+  t.setTimeout(120_000);
   const port = await freePort();
   // An empty PATH: ffmpeg is looked up there; redis-server, python3 and Chromium are found
   // by their configured paths or the usual folders.
@@ -59,7 +59,7 @@ t.test('a tool hidden from PATH: named at start, listed for IT, the rest works',
     DEMO: '1',
   });
   t.teardown(() => void p.child.kill('SIGKILL'));
-  await waitFor(() => /optional tool missing/.test(p.output()), 30_000, 'the warning').catch(
+  await waitFor(() => /optional tool missing/.test(p.output()), 60_000, 'the warning').catch(
     (err) => {
       t.comment(p.output());
       throw err;
@@ -78,7 +78,7 @@ t.test('a tool hidden from PATH: named at start, listed for IT, the rest works',
   const password = /login: admin \/ (\S+)/.exec(p.output())?.[1];
   t.ok(password, 'the demo admin login is printed');
   const base = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${base}/ready`)).ok, 20_000, 'ready');
+  await waitFor(async () => (await fetch(`${base}/ready`)).ok, 60_000, 'ready');
   const login = await fetch(`${base}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: `http://localhost:${port}` },
