@@ -75,7 +75,12 @@ t.test('a tool hidden from PATH: named at start, listed for IT, the rest works',
   );
   t.notMatch(p.output(), /tool missing[^\n]*(chromium|gstreamer|fonts):/, 'only ffmpeg is missing');
 
-  const password = /login: admin \/ (\S+)/.exec(p.output())?.[1];
+  // The demo access is printed once the service listens, after the warning.
+  const password = await waitFor(
+    () => /login: admin \/ (\S+)/.exec(p.output())?.[1],
+    60_000,
+    'the demo login',
+  );
   t.ok(password, 'the demo admin login is printed');
   const base = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(`${base}/ready`)).ok, 60_000, 'ready');
