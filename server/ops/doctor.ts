@@ -154,7 +154,7 @@ async function checkCertificate(
     findings.push({
       check: 'https',
       status: url.hostname === 'localhost' || url.hostname === '127.0.0.1' ? 'warn' : 'fail',
-      detail: `PUBLIC_URL is ${url.protocol}: browsers on other computers refuse the camera and microphone`,
+      detail: `PUBLIC_URL is ${url.protocol.replace(':', '')}, not https: browsers on other computers refuse the camera and microphone`,
       fix: 'serve https: TLS_CERT/TLS_KEY (npm run cert -- <host or IP> on a LAN) or a reverse proxy',
     });
     return findings;

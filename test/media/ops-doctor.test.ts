@@ -120,7 +120,7 @@ t.test('the doctor finds a blocked UDP media port', { skip: unavailable }, async
   t.match(healthy.output, /(OK {3}|WARN |FAIL )disk: [\d.]+ GB free/);
   t.match(
     healthy.output,
-    /FAIL https: PUBLIC_URL is http:/,
+    /FAIL https: PUBLIC_URL is http, not https/,
     'plain http to another computer is a fault',
   );
 
