@@ -50,9 +50,18 @@ export function createBenchAdmin(env: NodeJS.ProcessEnv): Promise<string> {
  */
 export function spawnLoadtest(
   url: string,
-  options: { sites: number; seconds: number; out: string; env: NodeJS.ProcessEnv },
+  options: {
+    sites: number;
+    /** How many of the sites are light (LightSite); the rest decode. Default 0. */
+    light?: number;
+    seconds: number;
+    out: string;
+    env: NodeJS.ProcessEnv;
+  },
 ): ChildProcess {
-  const args = ['--url', url, '--create-meeting', '--sites', String(options.sites)];
+  const light = options.light ?? 0;
+  const args = ['--url', url, '--create-meeting', '--light', String(light)];
+  args.push('--decoding', String(options.sites - light));
   args.push('--ramp', '10', '--duration', String(options.seconds), '--layer', '2');
   args.push('--user', BENCH_ADMIN.username, '--json', options.out);
   return spawn('taskset', ['-c', '1', 'node', '--import=tsx', 'loadtest/cli.ts', ...args], {
