@@ -14,7 +14,7 @@ import { formatResult, runLoadTest } from './runLoadTest.js';
 const usage = `usage: npm run loadtest -- --url URL [--meeting ID | --create-meeting]
        [--light N] [--decoding M] [--sites N (= --decoding N)]
        [--ramp SECONDS] [--duration SECONDS] [--layer 0|1|2] [--user NAME] [--password-stdin]
-       [--metrics-token TOKEN] [--no-start] [--floor] [--json FILE]`;
+       [--metrics-token TOKEN] [--no-start] [--floor] [--distinct-addresses] [--json FILE]`;
 
 const { values } = parseArgs({
   options: {
@@ -32,6 +32,7 @@ const { values } = parseArgs({
     'metrics-token': { type: 'string', default: process.env.METRICS_TOKEN },
     'no-start': { type: 'boolean', default: false },
     floor: { type: 'boolean', default: false },
+    'distinct-addresses': { type: 'boolean', default: false },
     json: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
@@ -83,6 +84,7 @@ try {
     ...(layer !== undefined ? { layer: layer as 0 | 1 | 2 } : {}),
     startSession: !values['no-start'],
     floorCheck: values.floor,
+    distinctAddresses: values['distinct-addresses'],
     ...(values['metrics-token'] ? { metricsToken: values['metrics-token'] } : {}),
     progress: (line) => {
       if (interactive) process.stderr.write(`\r\x1b[K${line}`);

@@ -19,6 +19,8 @@ export interface LoadTestOptions {
   durationSeconds: number;
   /** Simulcast layer the sites ask for (a site shows the main point full screen: 2). */
   layer?: 0 | 1 | 2;
+  /** Each site from its own address (X-Forwarded-For; the server must trust 127.0.0.1). */
+  distinctAddresses?: boolean;
   /** Start the session as chair when it is waiting. Default true. */
   startSession?: boolean;
   /** Give the floor to one site after the measurement and check every site gets its camera. */
@@ -144,6 +146,11 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
           url,
           token: siteTokens[i]!,
           ...(options.layer !== undefined ? { layer: options.layer } : {}),
+          // Sites are schools and offices, each behind its own address: one address for all
+          // would meet the server's per-address handshake limit (60 at once, then 1 a second).
+          ...(options.distinctAddresses
+            ? { forwardedFor: `10.30.${Math.floor(i / 250)}.${(i % 250) + 1}` }
+            : {}),
         };
         const site =
           results[i]!.kind === 'light'

@@ -20,6 +20,8 @@ t.test('100 light and 2 decoding emulated sites against the real service', async
       // Small routers, so the meeting spreads over both workers and pipes the main point.
       MAX_CONSUMERS_PER_ROUTER: '120',
       METRICS_TOKEN: 'ma-truy-cap-so-lieu-2026',
+      // The emulated sites come from 127.0.0.1, each with its own X-Forwarded-For.
+      TRUSTED_PROXIES: '127.0.0.1',
     },
   });
   const dataDir = tempDir(t, 'diemcau-loadtest-out-');
@@ -49,6 +51,7 @@ t.test('100 light and 2 decoding emulated sites against the real service', async
           '--duration',
           '3',
           '--floor',
+          '--distinct-addresses',
           '--user',
           ADMIN.username,
           '--json',

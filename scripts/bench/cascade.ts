@@ -88,6 +88,8 @@ const base: NodeJS.ProcessEnv = {
   ANNOUNCED_ADDRESS: '127.0.0.1',
   MEDIASOUP_WORKERS: '1',
   MAX_CONSUMERS_PER_ROUTER: '5000',
+  // The emulator's sites each carry their own X-Forwarded-For (--distinct-addresses).
+  TRUSTED_PROXIES: '127.0.0.1',
   LOG_LEVEL: 'error',
   LOG_PRETTY: 'false',
 };
