@@ -283,6 +283,8 @@ export interface StationSecond {
   pli: number;
   fir: number;
   keyFrames: number;
+  /** Frames encoded this second, all layers. */
+  frames: number;
   kbps: number;
 }
 
@@ -301,6 +303,7 @@ function sampleStation(station: EmulatedStation): { stop(): StationSecond[] } {
         pli: c.pliCount - prev.pliCount,
         fir: c.firCount - prev.firCount,
         keyFrames: c.keyFramesEncoded - prev.keyFramesEncoded,
+        frames: c.framesEncoded - prev.framesEncoded,
         kbps: Math.round(((c.bytesSent - prev.bytesSent) * 8) / (at - prevAt)),
       });
     if (c) {
@@ -378,7 +381,7 @@ export function formatResult(result: LoadTestResult): string[] {
     const requests = st.map((x) => x.pli + x.fir);
     const keys = st.map((x) => x.keyFrames);
     lines.push(
-      `Main point's encoder (${st.length} s from the first join): keyframe requests heard ${sum(requests)} (max ${Math.max(...requests)}/s), key frames sent ${sum(keys)} (max ${Math.max(...keys)}/s), bitrate ${spread(st.map((x) => x.kbps)).min}–${spread(st.map((x) => x.kbps)).max} kbit/s`,
+      `Main point's encoder (${st.length} s from the first join): keyframe requests heard ${sum(requests)} (max ${Math.max(...requests)}/s), key frames sent ${sum(keys)} (max ${Math.max(...keys)}/s), frames encoded (3 layers) ${spread(st.map((x) => x.frames)).median}/s, bitrate ${spread(st.map((x) => x.kbps)).min}–${spread(st.map((x) => x.kbps)).max} kbit/s`,
     );
   }
   if (result.floor)
