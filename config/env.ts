@@ -12,6 +12,7 @@ export const envToPath: Readonly<Record<string, readonly string[]>> = {
   RTC_PORT_BASE: ['media', 'rtcPortBase'],
   MEDIASOUP_WORKERS: ['media', 'numWorkers'],
   MAX_CONSUMERS_PER_ROUTER: ['media', 'maxConsumersPerRouter'],
+  KEYFRAME_REQUEST_DELAY_MS: ['media', 'keyFrameRequestDelayMs'],
   IDLE_SESSION_CLOSE_SECONDS: ['media', 'idleSessionCloseSeconds'],
   MEDIASOUP_LOG_LEVEL: ['media', 'workerLogLevel'],
   MEDIASOUP_WORKER_BIN: ['media', 'workerBin'],

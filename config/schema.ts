@@ -87,6 +87,12 @@ export const configSchema = z
         numWorkers: z.coerce.number().int().min(1).max(64).optional(),
         /** Consumers one router may serve before the room adds a router on another worker. */
         maxConsumersPerRouter: z.coerce.number().int().min(10).max(5000).default(500),
+        /**
+         * Keyframe requests (PLI/FIR) from the consumers of one video producer reach its sender at
+         * most once per this many ms (mediasoup's keyFrameRequestDelay; 0: every request at once):
+         * hundreds of sites joining together must not turn the main point's picture into keyframes.
+         */
+        keyFrameRequestDelayMs: z.coerce.number().int().min(0).max(10_000).default(1000),
         /** A live session nobody is connected to closes its media after this long (seconds). */
         idleSessionCloseSeconds: z.coerce.number().int().min(1).max(86_400).default(120),
         workerLogLevel: z.enum(['debug', 'warn', 'error', 'none']).default('warn'),
