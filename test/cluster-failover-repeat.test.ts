@@ -26,6 +26,32 @@ import { startTestRedis } from './helpers/redis.js';
 const ROUNDS = Number(process.env.FAILOVER_ROUNDS ?? 3);
 const rtcBase = 43000 + (process.pid % 100) * 40;
 
+const milestones = [
+  'node dead',
+  "a dead node's lease",
+  'meeting placed',
+  'owner gone',
+  'cascade link open',
+  'sent again',
+  'remote producer not piped',
+];
+
+/** What the surviving nodes logged about the failover, as +ms after the kill. */
+function timeline(nodes: NodeProcess[], since: number): string[] {
+  const events: [number, string][] = [];
+  for (const n of nodes)
+    for (const line of n.output().split('\n')) {
+      if (!line.startsWith('{')) continue;
+      try {
+        const e = JSON.parse(line) as { time: string; msg: string; role?: string };
+        const at = Date.parse(e.time) - since;
+        const shown = milestones.some((m) => e.msg.startsWith(m)) || e.role === 'station';
+        if (at >= 0 && shown) events.push([at, `+${at} ${n.id} ${e.msg}`]);
+      } catch {}
+    }
+  return events.sort((a, b) => a[0] - b[0]).map(([, s]) => s);
+}
+
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
@@ -53,7 +79,8 @@ t.test(`the owner dies ${ROUNDS} times: every site decodes the main point again`
       RTC_PORT_BASE: String(rtcBase + 3 * (started % 12)),
       DATA_DIR: tempDir(t, `diemcau-${id}-`),
       CLUSTER_SITES_PER_NODE: '1',
-      // LEASE_SECONDS and HEARTBEAT_MS: the defaults.
+      // LEASE_SECONDS and HEARTBEAT_MS: the defaults. Info, for the failover's timeline.
+      LOG_LEVEL: 'info',
     });
   };
   let nodes: NodeProcess[] = await Promise.all([startNode(), startNode(), startNode()]);
@@ -64,6 +91,7 @@ t.test(`the owner dies ${ROUNDS} times: every site decodes the main point again`
     const { sites, token, locate } = await scheduleClusterMeeting(
       data,
       `Giao ban trực tuyến: lần ${round}`,
+      round === 1 ? '' : ` (${round})`,
     );
     const placedOn = await locate(nodes[0]!);
     const owner = nodes.find((n) => n.url === placedOn.url)!;
@@ -138,10 +166,12 @@ t.test(`the owner dies ${ROUNDS} times: every site decodes the main point again`
       `round ${round}: owner ${owner.id} killed → sites decode again in ${times.join(', ')} ms`,
     );
     t.pass(`round ${round}: every site on every node decodes the main point again (${worst} ms)`);
+    t.comment(`round ${round}: ${timeline(others, killedAt).join('; ')}`);
     await owner.exited;
+    // A fresh node takes the dead one's place for the next round (starting while pages close).
+    const replacement = round < ROUNDS ? startNode() : undefined;
     for (const p of [station, ...pages]) await p.close().catch(() => {});
-    // A fresh node takes the dead one's place for the next round.
-    nodes = [...others, ...(round < ROUNDS ? [await startNode()] : [])];
+    nodes = [...others, ...(replacement ? [await replacement] : [])];
   }
 
   const sorted = [...recovery].sort((a, b) => a - b);
