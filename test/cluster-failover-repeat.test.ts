@@ -24,7 +24,7 @@ import { startTestRedis } from './helpers/redis.js';
  */
 
 const ROUNDS = Number(process.env.FAILOVER_ROUNDS ?? 3);
-const rtcBase = 43000 + (process.pid % 100) * 40;
+const rtcBase = 43000 + (process.pid % 40) * 100;
 
 const milestones = [
   'node dead',
@@ -76,7 +76,7 @@ t.test(`the owner dies ${ROUNDS} times: every site decodes the main point again`
     return startNodeProcess(t, id, {
       REDIS_URL: redis.url,
       REDIS_KEY_PREFIX: keyPrefix,
-      RTC_PORT_BASE: String(rtcBase + 3 * (started % 12)),
+      RTC_PORT_BASE: String(rtcBase + 3 * started),
       DATA_DIR: tempDir(t, `diemcau-${id}-`),
       CLUSTER_SITES_PER_NODE: '1',
       // LEASE_SECONDS and HEARTBEAT_MS: the defaults. Info, for the failover's timeline.
