@@ -22,6 +22,7 @@ export const envToPath: Readonly<Record<string, readonly string[]>> = {
   NODE_ID: ['cluster', 'nodeId'],
   NODE_URL: ['cluster', 'nodeUrl'],
   LEASE_SECONDS: ['cluster', 'leaseSeconds'],
+  HEARTBEAT_MS: ['cluster', 'heartbeatMs'],
   CLUSTER_SITES_PER_NODE: ['cluster', 'sitesPerNode'],
   DATA_DIR: ['dataDir'],
   LOG_LEVEL: ['logLevel'],

@@ -127,8 +127,14 @@ export const configSchema = z
          * sit behind one public address. Defaults to the public URL.
          */
         nodeUrl: z.url({ protocol: /^https?$/ }).optional(),
-        /** A dead node's meetings move to another node after this long (seconds). */
-        leaseSeconds: z.coerce.number().min(1).max(60).default(5),
+        /**
+         * A node that stops renewing loses its meetings after this long (seconds): what decides
+         * for a node that is only slow or cut off from Redis. A node whose process died is found
+         * sooner (a late heartbeat and its Redis connection closed: NodeWatch).
+         */
+        leaseSeconds: z.coerce.number().min(1).max(60).default(10),
+        /** How often a node writes its heartbeat (ms); a node one beat late may be judged dead. */
+        heartbeatMs: z.coerce.number().int().min(100).max(10_000).default(500),
         /**
          * Sites one node carries of a meeting before the meeting cascades: further sites are
          * placed on other nodes, which receive the main point over a pipe. 0: never cascade.

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { types } from 'mediasoup';
 import { type EndpointAppData, MediaEndpoint } from './MediaEndpoint.js';
@@ -45,6 +46,8 @@ const EXPECTED_CONSUMERS_PER_ENDPOINT = 4;
  */
 export class Room extends EventEmitter<RoomEvents> {
   readonly id: string;
+  /** This room among the meeting's rooms over time on this node: pipes are addressed to it. */
+  readonly epoch = randomUUID();
   private readonly routers = new Map<number, RouterEntry>();
   private readonly creatingRouter = new Map<number, Promise<RouterEntry>>();
   private readonly endpoints = new Map<string, MediaEndpoint>();
