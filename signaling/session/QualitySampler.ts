@@ -77,10 +77,14 @@ export class QualitySampler {
     ]);
     let sendKbps = 0;
     let recvKbps = 0;
+    let estimateKbps: number | undefined;
     for (const [s] of transportStats) {
       if (!s) continue;
       sendKbps += (s.recvBitrate ?? 0) / 1000;
       recvKbps += (s.sendBitrate ?? 0) / 1000;
+      // What the SFU's bandwidth estimate (transport-cc) says the link to the endpoint carries.
+      if (s.availableOutgoingBitrate && (s.sendBitrate ?? 0) > 0)
+        estimateKbps = Math.max(estimateKbps ?? 0, s.availableOutgoingBitrate / 1000);
     }
     let packets = 0;
     let lost = 0;
@@ -123,6 +127,9 @@ export class QualitySampler {
         ? { jitterMs: Math.round(Math.max(jitter, reported?.jitterMs ?? 0)) }
         : {}),
       ...(layer !== undefined ? { layer } : {}),
+      ...(reported?.path ? { path: reported.path } : {}),
+      ...(reported?.relayPort !== undefined ? { relayPort: reported.relayPort } : {}),
+      ...(estimateKbps !== undefined ? { estimateKbps: Math.round(estimateKbps) } : {}),
     };
     return { ...q, grade: gradeQuality(q, this.options.thresholds) };
   }
