@@ -282,7 +282,7 @@ t.test('schools behind strict firewalls and a web proxy join and decode', { skip
     } else {
       t.equal(tuple?.remoteIp, pub.turn, `${s.name}: the SFU receives it from coturn`);
       t.ok(
-        linesWith(turn.output(), endpointId).length > 0,
+        linesWith(turn.output(), endpointId).some((l) => l.includes('ALLOCATE processed, success')),
         `${s.name}: coturn relayed with its own credentials (${endpointId})`,
       );
     }

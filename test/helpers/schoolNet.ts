@@ -1,6 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import type { Test } from 'tap';
 import { tempDir, waitFor } from './browser.js';
@@ -24,7 +25,10 @@ export interface PublicAddresses {
   turn: string;
 }
 
-/** Two public addresses (10.229.N.1 and .2) on a dummy interface of the root namespace. */
+/**
+ * Two public addresses (10.229.N.1 and .2) of the root namespace, on one end of a veth pair of
+ * their own (this kernel has no dummy interfaces); removing the link removes them.
+ */
 export function publicAddresses(t: Test): PublicAddresses {
   const n = 10 + (process.pid % 200);
   const dev = `schpub${process.pid % 100000}`;
@@ -35,7 +39,8 @@ export function publicAddresses(t: Test): PublicAddresses {
   };
   del();
   t.teardown(del);
-  run('ip', ['link', 'add', dev, 'type', 'dummy']);
+  run('ip', ['link', 'add', dev, 'type', 'veth', 'peer', 'name', `${dev}p`]);
+  run('ip', ['link', 'set', `${dev}p`, 'up']);
   const server = `10.229.${n}.1`;
   const turn = `10.229.${n}.2`;
   run('ip', ['addr', 'add', `${server}/32`, 'dev', dev]);
@@ -92,6 +97,18 @@ export function limitDownlink(school: School, kbit: number): void {
     'latency',
     '200ms',
   ]);
+}
+
+/** Something accepts TCP connections there. */
+function canConnect(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 /** A process started for the test and killed with it; its output kept for failures. */
@@ -171,10 +188,10 @@ export async function startCoturn(
     [
       `listening-ip=${opts.ip}`,
       `relay-ip=${opts.ip}`,
+      // TCP only towards the schools, one port: coturn tells TLS from plain TURN on it.
+      `listening-port=${opts.port}`,
       `tls-listening-port=${opts.port}`,
-      // Only TLS towards the schools: no plain TURN, no DTLS listener.
       'no-udp',
-      'no-tcp',
       'no-dtls',
       `cert=${opts.cert.cert}`,
       `pkey=${opts.cert.key}`,
@@ -192,8 +209,11 @@ export async function startCoturn(
       'min-port=49160',
       'max-port=49999',
       `pidfile=${join(dir, 'turn.pid')}`,
-      'log-file=stdout',
+      // A file, not stdout: coturn's stdout to a pipe is block-buffered.
+      `log-file=${join(dir, 'turn.log')}`,
       'simple-log',
+      // Sessions are logged (user, ALLOCATE) only when verbose.
+      'verbose',
     ].join('\n'),
   );
   const child = spawn('turnserver', ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -201,14 +221,22 @@ export async function startCoturn(
   await waitFor(
     () => {
       if (child.exitCode !== null) throw new Error(`coturn exited: ${log.output()}`);
-      return /(Total auth threads|TLS.*listener opened|listener opened on : .*:${opts.port})/.test(
-        log.output(),
-      );
+      return canConnect(opts.ip, opts.port);
     },
     10_000,
     'coturn listening',
   );
-  return { url: `turns:${opts.ip}:${opts.port}?transport=tcp`, output: log.output };
+  const logFile = join(dir, 'turn.log');
+  return {
+    url: `turns:${opts.ip}:${opts.port}?transport=tcp`,
+    output: () => {
+      try {
+        return readFileSync(logFile, 'utf8');
+      } catch {
+        return log.output();
+      }
+    },
+  };
 }
 
 /**
@@ -239,12 +267,7 @@ export async function startTinyproxy(
   await waitFor(
     () => {
       if (child.exitCode !== null) throw new Error(`tinyproxy exited: ${log.output()}`);
-      try {
-        run('bash', ['-c', `exec 3<>/dev/tcp/${opts.listen}/${opts.port}`]);
-        return true;
-      } catch {
-        return false;
-      }
+      return canConnect(opts.listen, opts.port);
     },
     10_000,
     'tinyproxy listening',
@@ -256,5 +279,3 @@ export async function startTinyproxy(
 export function linesWith(text: string, needle: string): string[] {
   return text.split('\n').filter((l) => l.includes(needle));
 }
-
-export const readText = (path: string) => readFileSync(path, 'utf8');

@@ -56,8 +56,10 @@ function installVideoWatch(keys: string[]): void {
 
 /** Watches these "endpoint/source" videos from the page's very start (a context init script). */
 export function watchFromStart(keys: string[]): (context: BrowserContext) => Promise<void> {
+  // tsx names inner functions with a helper (__name) the page does not have: define it first.
+  const content = `var __name = (f) => f; (${installVideoWatch.toString()})(${JSON.stringify(keys)});`;
   return async (context) => {
-    await context.addInitScript(installVideoWatch, keys);
+    await context.addInitScript({ content });
   };
 }
 
