@@ -14,7 +14,7 @@ import {
   type School,
 } from './helpers/schoolNet.js';
 import { startServiceStack } from './helpers/serviceStack.js';
-import { type VideoWindow, videoWindow, watchFromStart } from './helpers/videoWatch.js';
+import { pagePath, type VideoWindow, videoWindow, watchFromStart } from './helpers/videoWatch.js';
 
 /*
  * One live meeting, schools on the links they really have. The main point sends its camera
@@ -169,6 +169,18 @@ t.test('schools on thin, lossy and good links in one meeting', { skip }, async (
       `${c.name}: join → first frame ${v.firstFrameMs} ms; last ${MEASURE_S} s: layer ${layer} (${v.frameHeight}p), ${v.fps} fps, ${v.freezes} freezes > 500 ms (longest gap ${v.longestGapMs} ms), lost ${v.packetsLost}, NACK ${v.nackCount}, PLI ${v.pliCount}`,
     );
   }
+  // What the main point itself sends per layer: a loaded machine's encoder sets the ceiling.
+  const sent = await station.page.evaluate(async () => {
+    const out: string[] = [];
+    (await window.harness.client()!.transportStats('send'))?.forEach((s) => {
+      if (s.type === 'outbound-rtp' && s.kind === 'video')
+        out.push(
+          `${s.rid}: ${s.frameHeight}p ${s.framesPerSecond ?? 0} fps (${s.qualityLimitationReason})`,
+        );
+    });
+    return out.sort().join(', ');
+  });
+  t.comment(`the main point sends ${sent}`);
   const relayStats = await relay.counters();
   t.comment(
     `relay: up ${relayStats.up.dropped}/${relayStats.up.received} dropped, down ${relayStats.down.dropped}/${relayStats.down.received} dropped; loop delay p99 ${relayStats.loopDelayMs.p99} ms`,
@@ -182,6 +194,7 @@ t.test('schools on thin, lossy and good links in one meeting', { skip }, async (
     );
   }
   t.equal(seen.get(good)!.layer, 2, 'the unlimited school keeps the top layer');
+  t.equal(await pagePath(good.page!.page), 'udp', '… straight over UDP');
   t.equal(seen.get(good)!.frameHeight, 720, '… 720p');
   t.equal(seen.get(thin)!.layer, 0, 'the 400 kbit/s school gets the lowest layer');
   t.ok((seen.get(medium)!.layer ?? 9) <= 1, 'the 1 Mbit/s school gets at most the middle layer');
