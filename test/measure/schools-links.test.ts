@@ -1,20 +1,20 @@
 import { type Browser, chromium } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
 import t from 'tap';
-import { chromiumFlags, launchChromium, waitFor } from './helpers/browser.js';
-import { type HarnessEndpoint, startEndpoint } from './helpers/endpoints.js';
-import { noiseVideo } from './helpers/fakeVideo.js';
-import { startImpairedRelay } from './helpers/impairedRelay.js';
-import { netnsUnavailable } from './helpers/netns.js';
+import { chromiumFlags, launchChromium, waitFor } from '../helpers/browser.js';
+import { type HarnessEndpoint, startEndpoint } from '../helpers/endpoints.js';
+import { noiseVideo } from '../helpers/fakeVideo.js';
+import { startImpairedRelay } from '../helpers/impairedRelay.js';
+import { netnsUnavailable } from '../helpers/netns.js';
 import {
   createSchool,
   limitDownlink,
   nft,
   publicAddresses,
   type School,
-} from './helpers/schoolNet.js';
-import { startServiceStack } from './helpers/serviceStack.js';
-import { pagePath, type VideoWindow, videoWindow, watchFromStart } from './helpers/videoWatch.js';
+} from '../helpers/schoolNet.js';
+import { startServiceStack } from '../helpers/serviceStack.js';
+import { pagePath, type VideoWindow, videoWindow, watchFromStart } from '../helpers/videoWatch.js';
 
 /*
  * One live meeting, schools on the links they really have. The main point sends its camera

@@ -2,10 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { type Browser, chromium } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
 import t from 'tap';
-import type { CheckOutcome } from '../web/client/ConnectionCheck.js';
-import { chromiumFlags, launchChromium, waitFor } from './helpers/browser.js';
-import { type HarnessEndpoint, startEndpoint } from './helpers/endpoints.js';
-import { netnsUnavailable } from './helpers/netns.js';
+import type { CheckOutcome } from '../../web/client/ConnectionCheck.js';
+import { chromiumFlags, launchChromium, waitFor } from '../helpers/browser.js';
+import { type HarnessEndpoint, startEndpoint } from '../helpers/endpoints.js';
+import { netnsUnavailable } from '../helpers/netns.js';
 import {
   blockUdp,
   createSchool,
@@ -17,9 +17,9 @@ import {
   startCoturn,
   startTinyproxy,
   testCertificate,
-} from './helpers/schoolNet.js';
-import { startServiceStack } from './helpers/serviceStack.js';
-import { pagePath, videoWindow, watchFromStart } from './helpers/videoWatch.js';
+} from '../helpers/schoolNet.js';
+import { startServiceStack } from '../helpers/serviceStack.js';
+import { pagePath, videoWindow, watchFromStart } from '../helpers/videoWatch.js';
 
 /*
  * Schools whose firewall is strict. The department's deployment: the pages, signaling and the
