@@ -3,7 +3,13 @@ import { type Browser, chromium } from 'playwright-core';
 import { io, type Socket } from 'socket.io-client';
 import t from 'tap';
 import type { CheckOutcome } from '../../web/client/ConnectionCheck.js';
-import { chromiumFlags, launchChromium, waitFor } from '../helpers/browser.js';
+import {
+  artifactPath,
+  chromiumFlags,
+  launchChromium,
+  openPage,
+  waitFor,
+} from '../helpers/browser.js';
 import { type HarnessEndpoint, startEndpoint } from '../helpers/endpoints.js';
 import { netnsUnavailable } from '../helpers/netns.js';
 import {
@@ -310,5 +316,23 @@ t.test('schools behind strict firewalls and a web proxy join and decode', { skip
     );
     if (s.expect === 'turn_tls') t.equal(q.relayPort, 443, `${s.name}: TURN/TLS 443 on IT's view`);
   }
+  // The chair's page shows it on each school's tile (the same component is on IT's board).
+  const chairLink = stack.links.find((l) => l.link.role === 'chair')!.url;
+  const { page: chairPage, context: chairContext } = await openPage(hall, chairLink, 'chair-page');
+  t.teardown(() => chairContext.close().catch(() => {}));
+  const summaries = chairPage.locator('[data-testid="link-summary"]');
+  await waitFor(
+    async () =>
+      (await summaries.allTextContents()).filter((x) => x.includes('TURN/TLS 443')).length >= 2,
+    20_000,
+    'the chair page names the paths',
+  );
+  const texts = await summaries.allTextContents();
+  t.comment(`chair's tiles: ${texts.join(' | ')}`);
+  t.ok(
+    texts.some((x) => x.includes('TCP ·')),
+    "the chair's tile of the UDP-blocked school says TCP",
+  );
+  await chairPage.screenshot({ path: artifactPath('schools-chair-paths.png'), fullPage: true });
   t.pass(`the whole case took ${Math.round((Date.now() - started) / 1000)} s`);
 });
