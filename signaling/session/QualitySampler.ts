@@ -70,22 +70,24 @@ export class QualitySampler {
     const consumers = [...media.consumers.values()].filter(
       (c, i, all) => all.findIndex((o) => o.kind === c.kind) === i,
     );
+    const transports = [...media.transports.values()];
     const [transportStats, producerStats, consumerStats] = await Promise.all([
-      Promise.all([...media.transports.values()].map((t) => t.getStats())),
+      Promise.all(transports.map((t) => t.getStats())),
       Promise.all(producers.map((x) => x.getStats())),
       Promise.all(consumers.map((c) => c.getStats())),
     ]);
     let sendKbps = 0;
     let recvKbps = 0;
     let estimateKbps: number | undefined;
-    for (const [s] of transportStats) {
-      if (!s) continue;
+    transportStats.forEach(([s], i) => {
+      if (!s) return;
       sendKbps += (s.recvBitrate ?? 0) / 1000;
       recvKbps += (s.sendBitrate ?? 0) / 1000;
-      // What the SFU's bandwidth estimate (transport-cc) says the link to the endpoint carries.
-      if (s.availableOutgoingBitrate && (s.sendBitrate ?? 0) > 0)
-        estimateKbps = Math.max(estimateKbps ?? 0, s.availableOutgoingBitrate / 1000);
-    }
+      // What the SFU's bandwidth estimate (transport-cc) says the link to the endpoint carries:
+      // the receive transport's (the send transport's never moves from its start).
+      if (transports[i]!.appData.direction === 'recv' && s.availableOutgoingBitrate)
+        estimateKbps = s.availableOutgoingBitrate / 1000;
+    });
     let packets = 0;
     let lost = 0;
     let jitter = 0;
