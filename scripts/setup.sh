@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up diemcau on a Debian machine with only Node, npm and apt. Idempotent: a second run
 # only checks what is there. Usage: scripts/setup.sh [--test]
-#   --test   also install what the test suite needs (iproute2, nftables, coturn).
+#   --test   also install what the test suite needs (iproute2, nftables, coturn, tinyproxy).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -39,8 +39,9 @@ packages=(redis-server redis-tools python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-pl
   util-linux tar meson ninja-build pkg-config gcc g++ make patch python3 libssl-dev
   libuv1-dev libusrsctp-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler dpkg-dev)
 if [ "$want_test" = 1 ]; then
-  # Network namespaces and their firewalls (iproute2, nftables), the TURN server the doctor checks.
-  packages+=(iproute2 nftables coturn)
+  # Network namespaces and their firewalls (iproute2, nftables), the TURN server (schools behind
+  # closed firewalls, the doctor's check), a web proxy (schools behind one).
+  packages+=(iproute2 nftables coturn tinyproxy)
 fi
 step "Debian packages"
 missing=()
