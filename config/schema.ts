@@ -192,6 +192,19 @@ export const configSchema = z
         hlsSegmentSeconds: z.coerce.number().int().min(1).max(10).default(2),
       })
       .prefault({}),
+    /** Encoders publishing into meetings (server/ingest/): WHIP, RTMP, SRT. */
+    ingest: z
+      .strictObject({
+        /** A second encoder for an endpoint that already has one: it replaces it, or is refused (409). */
+        secondPublisher: z.enum(['replace', 'refuse']).default('replace'),
+        /** RTMP and SRT listen here (an encoder's stream is relayed into the meeting by FFmpeg). */
+        listenHost: z.string().min(1).default('0.0.0.0'),
+        /** RTMP listening port (0: RTMP ingest off). */
+        rtmpPort: z.coerce.number().int().min(0).max(65535).default(0),
+        /** First UDP port of SRT listeners, one per open stream (0: SRT ingest off). */
+        srtPortBase: z.coerce.number().int().min(0).max(65535).default(0),
+      })
+      .prefault({}),
     metrics: z
       .strictObject({
         /** Bearer token that lets a Prometheus on another host scrape /metrics (loopback needs none). */

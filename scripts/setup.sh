@@ -32,9 +32,12 @@ info "node $(node --version), npm $(npm --version 2>/dev/null)"
 packages=(redis-server python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 gstreamer1.0-tools
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
   gstreamer1.0-libav gstreamer1.0-x fonts-noto-core ca-certificates meson ninja-build pkg-config gcc g++ make patch python3 libssl-dev
-  libuv1-dev libusrsctp-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler dpkg-dev)
+  libuv1-dev libusrsctp-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler dpkg-dev
+  ffmpeg)
+# ffmpeg: live out (broadcast/RtmpPusher.ts) and RTMP/SRT ingest (server/ingest/).
+# simple-whip-client: the WHIP ingest test's encoder.
 if [ "$want_test" = 1 ]; then
-  packages+=(chromium fonts-noto-core fonts-dejavu-core iproute2 ffmpeg openssl)
+  packages+=(chromium fonts-noto-core fonts-dejavu-core iproute2 ffmpeg openssl simple-whip-client)
 fi
 step "Debian packages"
 missing=()

@@ -12,6 +12,8 @@ import { ClusterNode } from './cluster/ClusterNode.js';
 import { DataServices } from './DataServices.js';
 import { type DemoSeedResult, seedDemo } from './demo/seedDemo.js';
 import { buildHttpApp, type HttpApp } from './http/buildHttpApp.js';
+import { IngestService } from './ingest/IngestService.js';
+import { whipRoutes } from './ingest/whipRoutes.js';
 import { recordAttendance } from './live/attendance.js';
 import { BroadcastService } from './live/broadcast.js';
 import { CheckServices } from './live/CheckServices.js';
@@ -225,6 +227,10 @@ export class Service {
           await scope.register(broadcastRoutes, { services: data, broadcast });
         },
       });
+      // Encoders publishing into meetings: WHIP now, RTMP and SRT relayed by FFmpeg.
+      const ingest = new IngestService({ data, signaling, config: config.ingest, logger });
+      undo.push({ name: 'ingest', run: () => ingest.close() });
+      await app.register(whipRoutes, { whip: ingest.whip });
       await app.register(pageRoutes, { webRoot: join(repoRoot, 'web', 'dist') });
 
       service = new Service(
