@@ -11,7 +11,7 @@ import type { ChairState } from './ChairState.js';
 import type { RemoteState } from './SessionPeers.js';
 
 /** How an encoder reaches the meeting. */
-export type IngestVia = 'whip' | 'rtmp' | 'srt';
+export type IngestVia = 'whip' | 'rtmp' | 'srt' | 'pull';
 
 export interface ParticipantIdentity {
   endpointId: string;
