@@ -199,6 +199,9 @@ export class StreamIngests {
     if (status === 'live') {
       if (s.grace) clearTimeout(s.grace);
       s.grace = undefined;
+      // A new FFmpeg starts new RTP sequence numbers and timestamps, which a receiver's jitter
+      // buffer does not follow: the producers are renewed, so each site gets a fresh consumer.
+      s.plain.stopProducing();
       s.plain
         .produce()
         .then((made) => {
