@@ -168,7 +168,7 @@ t.test('RTMP and SRT: the hall encoder reaches every site', async (t) => {
     // An SRT caller learns that its listener went only after libsrt's peer idle timeout (5 s),
     // then calls again: the picture cannot be back sooner than that plus a keyframe.
     const back = await killRelay(t, id);
-    t.ok(back <= 8000, `the picture is back ${back} ms after the relay was killed`);
+    t.ok(back <= 10_000, `the picture is back ${back} ms after the relay was killed`);
     await everySiteSees(GREEN, 2000);
     enc.stop();
   });

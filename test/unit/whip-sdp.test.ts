@@ -3,7 +3,7 @@ import type { types } from 'mediasoup';
 import * as sdpTransform from 'sdp-transform';
 import t from 'tap';
 import { AppError } from '../../protocol/errors.js';
-import { parseOffer, writeAnswer } from '../../server/ingest/whipSdp.js';
+import { type AnswerTransport, parseOffer, writeAnswer } from '../../server/ingest/whipSdp.js';
 
 // The offer Debian's simple-whip-client (GStreamer webrtcbin) sends: H.264 constrained
 // baseline + Opus, bundled, no header extensions, one SSRC per m-line.
@@ -42,22 +42,24 @@ const router: types.RtpCapabilities = {
   ],
 };
 
-const transport = {
+const transport: AnswerTransport = {
   iceParameters: { usernameFragment: 'srvufrag', password: 'srvpwd', iceLite: true },
   iceCandidates: [
     {
       foundation: 'udpcandidate',
       priority: 1076302079,
+      ip: '203.0.113.7',
       address: '203.0.113.7',
-      protocol: 'udp' as const,
+      protocol: 'udp',
       port: 40000,
       type: 'host' as const,
     },
     {
       foundation: 'tcpcandidate',
       priority: 1076276479,
+      ip: '203.0.113.7',
       address: '203.0.113.7',
-      protocol: 'tcp' as const,
+      protocol: 'tcp',
       port: 40000,
       type: 'host' as const,
       tcpType: 'passive' as const,
