@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import t, { type Test } from 'tap';
-import type { StreamView } from '../server/ingest/StreamIngests.js';
-import { launchChromium, waitFor } from './helpers/browser.js';
-import { type HarnessEndpoint, startEndpoint, waitForMedia } from './helpers/endpoints.js';
-import { decodedColour, near } from './helpers/pagePixels.js';
-import { startServiceStack } from './helpers/serviceStack.js';
+import type { StreamView } from '../../server/ingest/StreamIngests.js';
+import { launchChromium, waitFor } from '../helpers/browser.js';
+import { type HarnessEndpoint, startEndpoint, waitForMedia } from '../helpers/endpoints.js';
+import { decodedColour, near } from '../helpers/pagePixels.js';
+import { startServiceStack } from '../helpers/serviceStack.js';
 
 // FFmpeg as the hall's encoder: RTMP with B-frames (the service must re-encode) and SRT without
 // (copied), each a flat colour the two Chromium sites must decode; killing the service's

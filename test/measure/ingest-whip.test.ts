@@ -1,9 +1,9 @@
 import t from 'tap';
-import { launchChromium, waitFor } from './helpers/browser.js';
-import { type HarnessEndpoint, startEndpoint } from './helpers/endpoints.js';
-import { decodedColour, near } from './helpers/pagePixels.js';
-import { startServiceStack } from './helpers/serviceStack.js';
-import { startWhipClient } from './helpers/whipClient.js';
+import { launchChromium, waitFor } from '../helpers/browser.js';
+import { type HarnessEndpoint, startEndpoint } from '../helpers/endpoints.js';
+import { decodedColour, near } from '../helpers/pagePixels.js';
+import { startServiceStack } from '../helpers/serviceStack.js';
+import { startWhipClient } from '../helpers/whipClient.js';
 
 // Debian's simple-whip-client (GStreamer x264 + Opus) publishes as the main point of a live
 // meeting; two Chromium sites must decode its picture (a flat colour, checked in their pixels)
