@@ -14,6 +14,9 @@ import { DataServices } from './DataServices.js';
 import { type DemoSeedResult, seedDemo } from './demo/seedDemo.js';
 import { buildHttpApp, type HttpApp } from './http/buildHttpApp.js';
 import { TlsServer, tlsFilesFor } from './http/tls.js';
+import { IngestService } from './ingest/IngestService.js';
+import { ingestRoutes } from './ingest/ingestRoutes.js';
+import { whipRoutes } from './ingest/whipRoutes.js';
 import { recordAttendance } from './live/attendance.js';
 import { BroadcastService } from './live/broadcast.js';
 import { CheckServices } from './live/CheckServices.js';
@@ -77,6 +80,8 @@ export class Service {
     readonly metrics: Registry,
     /** This node among the others on the same Redis (placement, bus, cascade). */
     readonly cluster: ClusterNode,
+    /** Encoders publishing into meetings (WHIP, RTMP, SRT). */
+    readonly ingest: IngestService,
   ) {}
 
   static async start(options: ServiceOptions): Promise<Service> {
@@ -270,6 +275,18 @@ export class Service {
           });
         },
       });
+      // Encoders publishing into meetings: WHIP now, RTMP and SRT relayed by FFmpeg.
+      const ingest = new IngestService({
+        data,
+        signaling,
+        config: config.ingest,
+        ffmpegBin: config.broadcast.ffmpegBin,
+        publicHost: new URL(config.http.publicUrl!).hostname,
+        logger,
+      });
+      undo.push({ name: 'ingest', run: () => ingest.close() });
+      await app.register(whipRoutes, { whip: ingest.whip });
+      await app.register(ingestRoutes, { services: data, ingest });
       await app.register(pageRoutes, { webRoot: join(repoRoot, 'web', 'dist') });
 
       service = new Service(
@@ -284,6 +301,7 @@ export class Service {
         broadcast,
         metrics,
         cluster,
+        ingest,
       );
       if (config.demo) service.demo = await seedDemo(data, { logger });
       // Close order is the reverse of start order: http, then media, then Redis.

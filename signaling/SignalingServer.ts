@@ -189,6 +189,11 @@ export class SignalingServer {
     return this.sessions.get(meetingId)?.session;
   }
 
+  /** The meeting's session on this node, opened if needed (an encoder publishing first). */
+  async sessionFor(meetingId: string): Promise<MeetingSession> {
+    return (await this.openSession(meetingId)).session;
+  }
+
   /** The sessions open now (each closes by itself when idle or ended). */
   *openSessions(): Iterable<MeetingSession> {
     for (const { session } of this.sessions.values()) if (!session.isClosed) yield session;
