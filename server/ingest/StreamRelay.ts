@@ -217,7 +217,7 @@ export class StreamRelay extends EventEmitter<StreamRelayEvents> {
       this.figures.restarts++;
       // An encoder that was sending and left is listened for again at once.
       const delay = flowed
-        ? 200
+        ? 50
         : Math.min(this.options.maxRetryDelayMs ?? 10_000, 250 * 2 ** Math.min(this.failures++, 6));
       this.log.info(
         { code, signal, delayMs: delay, error: this.figures.lastError },
