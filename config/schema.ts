@@ -61,10 +61,20 @@ export const configSchema = z
             ),
           )
           .default([]),
+        /**
+         * PEM files for serving https directly (no reverse proxy): the certificate (with its
+         * chain) and its private key. Both or neither; reloaded when they change on disk.
+         */
+        tlsCert: z.string().min(1).optional(),
+        tlsKey: z.string().min(1).optional(),
         /** Seconds a graceful shutdown may take before the process exits anyway. */
         shutdownTimeoutSeconds: z.coerce.number().positive().max(120).default(10),
       })
-      .prefault({}),
+      .prefault({})
+      .refine((h) => (h.tlsCert === undefined) === (h.tlsKey === undefined), {
+        message: 'TLS_CERT and TLS_KEY go together: give both PEM files or neither',
+        path: ['tlsKey'],
+      }),
     media: z
       .strictObject({
         /** Local address the WebRtcServers bind to. */
@@ -77,6 +87,12 @@ export const configSchema = z
         numWorkers: z.coerce.number().int().min(1).max(64).optional(),
         /** Consumers one router may serve before the room adds a router on another worker. */
         maxConsumersPerRouter: z.coerce.number().int().min(10).max(5000).default(500),
+        /**
+         * Keyframe requests (PLI/FIR) from the consumers of one video producer reach its sender at
+         * most once per this many ms (mediasoup's keyFrameRequestDelay; 0: every request at once):
+         * hundreds of sites joining together must not turn the main point's picture into keyframes.
+         */
+        keyFrameRequestDelayMs: z.coerce.number().int().min(0).max(10_000).default(1000),
         /** A live session nobody is connected to closes its media after this long (seconds). */
         idleSessionCloseSeconds: z.coerce.number().int().min(1).max(86_400).default(120),
         workerLogLevel: z.enum(['debug', 'warn', 'error', 'none']).default('warn'),
@@ -196,6 +212,23 @@ export const configSchema = z
         /** FFmpeg pushes the programme to RTMP ingest URLs. */
         ffmpegBin: z.string().min(1).default('ffmpeg'),
         hlsSegmentSeconds: z.coerce.number().int().min(1).max(10).default(2),
+      })
+      .prefault({}),
+    /** Encoders publishing into meetings (server/ingest/): WHIP, RTMP, SRT. */
+    ingest: z
+      .strictObject({
+        /** A second encoder for an endpoint that already has one: it replaces it, or is refused (409). */
+        secondPublisher: z.enum(['replace', 'refuse']).default('replace'),
+        /** RTMP and SRT listen here (an encoder's stream is relayed into the meeting by FFmpeg). */
+        listenHost: z.string().min(1).default('0.0.0.0'),
+        /** RTMP streams listen on TCP ports from here, one per open stream. */
+        rtmpPortBase: z.coerce.number().int().min(1).max(65000).default(1935),
+        /** SRT streams listen on UDP ports from here, one per open stream. */
+        srtPortBase: z.coerce.number().int().min(1).max(65000).default(9000),
+        /** RTMP/SRT streams open at once on this node (each is one FFmpeg). */
+        streamsMax: z.coerce.number().int().min(0).max(64).default(4),
+        /** Video bitrate when a stream must be re-encoded (B-frames, or not H.264). */
+        videoKbps: z.coerce.number().int().min(200).max(20000).default(2500),
       })
       .prefault({}),
     metrics: z

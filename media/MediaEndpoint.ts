@@ -35,6 +35,13 @@ export interface MediaEndpointOptions {
   /** Initial outgoing bitrate the SFU assumes towards this endpoint (bps). */
   initialAvailableOutgoingBitrate?: number;
   limits?: Partial<MediaEndpointLimits>;
+  /**
+   * Keyframe requests from a video producer's consumers reach the sender at most once per this
+   * many ms; the rest are coalesced into the next one (mediasoup's keyFrameRequestDelay).
+   * Default 1000: a join storm asks the main point's encoder for one key frame a second per
+   * layer, not one per joining site.
+   */
+  keyFrameRequestDelayMs?: number;
   /** Called once when the endpoint closes (the room drops it from its map). */
   onClose: () => void;
 }
@@ -51,6 +58,8 @@ export class MediaEndpoint {
   readonly producers = new Map<string, types.Producer<EndpointAppData>>();
   readonly consumers = new Map<string, types.Consumer<EndpointAppData>>();
   rtpCapabilities?: types.RtpCapabilities;
+  /** Transports made elsewhere (media/PlainIngest.ts) that close with this endpoint. */
+  private readonly adopted = new Set<types.Transport>();
   private closed = false;
   /**
    * Directions and sources taken, including those still being created: the check and the
@@ -148,6 +157,9 @@ export class MediaEndpoint {
         kind,
         rtpParameters,
         paused,
+        ...(kind === 'video'
+          ? { keyFrameRequestDelay: this.options.keyFrameRequestDelayMs ?? 1000 }
+          : {}),
         appData: { endpointId: this.id, source },
       });
     } finally {
@@ -156,6 +168,25 @@ export class MediaEndpoint {
     this.producers.set(producer.id, producer);
     producer.observer.once('close', () => this.producers.delete(producer.id));
     return producer;
+  }
+
+  /**
+   * A transport made outside this class (a PlainTransport of an encoder's ingest) becomes this
+   * endpoint's: it closes with it, and its producers are listed with the endpoint's own.
+   */
+  adoptTransport(transport: types.Transport): void {
+    if (this.closed) {
+      transport.close();
+      throw new Error('endpoint closed');
+    }
+    this.adopted.add(transport);
+    transport.observer.once('close', () => this.adopted.delete(transport));
+  }
+
+  /** A producer made on an adopted transport. */
+  adoptProducer(producer: types.Producer<EndpointAppData>): void {
+    this.producers.set(producer.id, producer);
+    producer.observer.once('close', () => this.producers.delete(producer.id));
   }
 
   /** Throws when one more consumer would pass the limit. */
@@ -184,7 +215,9 @@ export class MediaEndpoint {
     if (this.closed) return;
     this.closed = true;
     for (const t of this.transports.values()) t.close();
+    for (const t of this.adopted) t.close();
     this.transports.clear();
+    this.adopted.clear();
     this.producers.clear();
     this.consumers.clear();
     this.log.debug({ reason }, 'media endpoint closed');

@@ -14,6 +14,8 @@ export interface RoomOptions {
   maxConsumersPerRouter: number;
   /** Consumers one endpoint may hold. Default 1024. */
   maxConsumersPerEndpoint?: number;
+  /** Video producers pass keyframe requests to their sender at most once per this (ms). */
+  keyFrameRequestDelayMs?: number;
 }
 
 export interface RoomEvents {
@@ -138,6 +140,9 @@ export class Room extends EventEmitter<RoomEvents> {
       webRtcServer: slot.webRtcServer,
       workerIndex: entry.workerIndex,
       logger: this.log,
+      ...(this.options.keyFrameRequestDelayMs !== undefined
+        ? { keyFrameRequestDelayMs: this.options.keyFrameRequestDelayMs }
+        : {}),
       ...(this.options.maxConsumersPerEndpoint
         ? { limits: { maxConsumers: this.options.maxConsumersPerEndpoint } }
         : {}),

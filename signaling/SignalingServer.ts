@@ -69,6 +69,8 @@ export interface SignalingServerOptions {
   qualityThresholds: QualityThresholds;
   maxConsumersPerRouter: number;
   maxConsumersPerEndpoint?: number;
+  /** Video producers pass keyframe requests to their sender at most once per this (ms). */
+  keyFrameRequestDelayMs?: number;
   statsIntervalMs?: number;
   /** A session nobody is connected to closes after this long (ms). Default 2 min. */
   idleCloseMs?: number;
@@ -187,6 +189,11 @@ export class SignalingServer {
     return this.sessions.get(meetingId)?.session;
   }
 
+  /** The meeting's session on this node, opened if needed (an encoder publishing first). */
+  async sessionFor(meetingId: string): Promise<MeetingSession> {
+    return (await this.openSession(meetingId)).session;
+  }
+
   /** The sessions open now (each closes by itself when idle or ended). */
   *openSessions(): Iterable<MeetingSession> {
     for (const { session } of this.sessions.values()) if (!session.isClosed) yield session;
@@ -233,6 +240,9 @@ export class SignalingServer {
       pool: o.pool,
       logger: o.logger,
       maxConsumersPerRouter: o.maxConsumersPerRouter,
+      ...(o.keyFrameRequestDelayMs !== undefined
+        ? { keyFrameRequestDelayMs: o.keyFrameRequestDelayMs }
+        : {}),
       ...(o.maxConsumersPerEndpoint ? { maxConsumersPerEndpoint: o.maxConsumersPerEndpoint } : {}),
     });
     const session: MeetingSession = new MeetingSession({

@@ -220,6 +220,7 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
       ? { checkHooks: options.checkHooks, checkThresholds: config.checks }
       : {}),
     maxConsumersPerRouter: config.media.maxConsumersPerRouter,
+    keyFrameRequestDelayMs: config.media.keyFrameRequestDelayMs,
     idleCloseMs: config.media.idleSessionCloseSeconds * 1000,
     clientAddress: (request) => clientAddressOf(request, trust),
     ...(options.peers ? { peers: options.peers } : {}),
