@@ -34,7 +34,7 @@ packages=(redis-server python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1
   gstreamer1.0-libav gstreamer1.0-x fonts-noto-core ca-certificates meson ninja-build pkg-config gcc g++ make patch python3 libssl-dev
   libuv1-dev libusrsctp-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler dpkg-dev)
 if [ "$want_test" = 1 ]; then
-  packages+=(chromium fonts-noto-core fonts-dejavu-core iproute2 ffmpeg openssl)
+  packages+=(chromium fonts-noto-core fonts-dejavu-core iproute2 ffmpeg openssl poppler-utils)
 fi
 step "Debian packages"
 missing=()

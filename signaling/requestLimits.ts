@@ -69,6 +69,17 @@ export class HandshakeLimiter {
     state.tokens -= 1;
   }
 
+  /** Throws rate_limited while the address has too many recent failed authentications. */
+  assertNotLockedOut(address: string): void {
+    const now = this.now();
+    const state = this.addresses.get(address);
+    if (!state) return;
+    const { maxFailures, failureWindowMs } = this.limits;
+    state.failures = state.failures.filter((at) => now - at < failureWindowMs);
+    if (state.failures.length >= maxFailures)
+      throw retryLater(Math.ceil((state.failures[0]! + failureWindowMs - now) / 1000));
+  }
+
   /** The address presented credentials that did not authenticate. */
   failed(address: string): void {
     const now = this.now();
