@@ -5,7 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
+import { vietnamParts } from '../protocol/time.js';
+import { hoaBinhBriefing } from '../server/demo/hoaBinh.js';
 import { PdfPrinter } from '../server/documents/printPdf.js';
+import { buildTestApi, createHoaBinhSites } from './helpers/dataApi.js';
+import { startTestRedis } from './helpers/redis.js';
 
 /*
  * The printing Chromium (issue 27, row 3 and the sandbox): a bounded queue, abandoned prints
@@ -30,11 +34,12 @@ function pdfText(pdf: Buffer): string {
   }
 }
 
+/** Live Chromium processes of the printing user (zombies wait for init to reap them). */
 const chromiumsOfNobody = () => {
   try {
-    return execFileSync('pgrep', ['-u', 'nobody', '-f', 'chromium'], { encoding: 'utf8' })
+    return execFileSync('ps', ['-u', 'nobody', '-o', 'stat=,comm='], { encoding: 'utf8' })
       .split('\n')
-      .filter(Boolean).length;
+      .filter((l) => /chrom/.test(l) && !/^\s*Z/.test(l)).length;
   } catch {
     return 0;
   }
@@ -115,8 +120,74 @@ t.test('the sandbox, not the escaping, stops an injected document', async (t) =>
   t.notOk(text.includes('LISTENER-WAS-REACHED'), 'nor the local listener’s answer');
   t.notOk(text.includes('SCRIPT-RAN'), 'no script ran');
   t.same(hits, [], 'the local listener got no request');
+  t.comment(`the gate refused: ${printer.lastRefused.join(', ') || 'nothing'}`);
+  t.notOk(
+    printer.lastRefused.some((r) => r.includes('in-tai-lieu') && !r.includes('favicon')),
+    'the document itself was served',
+  );
+});
+
+t.test('row 3 over HTTP: requests cut off do not delay the chair’s PDF', async (t) => {
+  const redis = await startTestRedis(t);
+  const api = await buildTestApi(t, redis.url);
+  const { main, districts } = await createHoaBinhSites(api);
+  const d = vietnamParts(Date.now() + 20 * 86_400_000);
+  const admin = { cookie: api.adminCookie };
+  const post = async (url: string, payload?: unknown) => {
+    const res = await api.app.inject({
+      method: 'POST',
+      url,
+      headers: admin,
+      ...(payload !== undefined ? { payload: payload as Record<string, unknown> } : {}),
+    });
+    if (res.statusCode >= 300) throw new Error(`${url}: ${res.body}`);
+    return res.json();
+  };
+  const meeting = await post(
+    '/api/meetings',
+    hoaBinhBriefing({
+      year: d.year,
+      month: d.month,
+      day: d.day,
+      letterDate: '2011-10-21',
+      mainSiteId: main.id,
+      districtSiteIds: districts.map((s) => s.id),
+    }),
+  );
+  const request = await post(`/api/meetings/${meeting.id}/report-requests`, {
+    title: 'Báo cáo sơ kết học kỳ I',
+    siteIds: districts.map((s) => s.id),
+    sections: [{ id: 'p1', number: '1', title: 'Kết quả' }],
+    deadline: { kind: 'absolute', at: '2030-11-30T17:00:00+07:00' },
+  });
+  await api.app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = api.app.server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}/api/meetings/${meeting.id}/report-requests/${request.id}/consolidated.pdf`;
+  const timed = async () => {
+    const started = performance.now();
+    const res = await fetch(url, { headers: admin });
+    t.equal(res.status, 200);
+    await res.arrayBuffer();
+    return performance.now() - started;
+  };
+  const alone = await timed();
+  const cut = await Promise.all(
+    Array.from({ length: 6 }, () =>
+      fetch(url, { headers: admin, signal: AbortSignal.timeout(1000) }).then(
+        (res) => res.status,
+        () => 'cut off',
+      ),
+    ),
+  );
+  t.comment(`six requests cut off after 1 s: ${cut.join(', ')}`);
   t.ok(
-    printer.lastRefused.some((r) => r.includes(`127.0.0.1:${port}`)),
-    `the gate refused them: ${printer.lastRefused.join(', ')}`,
+    cut.filter((c) => c === 503).length >= 2,
+    'beyond one running and three waiting, refused at once',
+  );
+  await new Promise((r) => setTimeout(r, 200));
+  const chair = await timed();
+  t.ok(
+    chair < alone * 2 + 1000,
+    `the chair's PDF: ${Math.round(chair)} ms (alone ${Math.round(alone)} ms)`,
   );
 });

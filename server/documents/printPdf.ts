@@ -1,14 +1,11 @@
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chown, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { AppError, unavailable } from '../../protocol/errors.js';
-
-const run = promisify(execFile);
 
 export interface PdfPrinterOptions {
   /** Longest one print may take. Default 60 s. */
@@ -112,7 +109,7 @@ export class PdfPrinter {
     try {
       if (user) await chown(dir, user.uid, user.gid);
       const output = join(dir, 'document.pdf');
-      await run(
+      await runGroup(
         this.chromiumPath,
         [
           // Chromium's own sandbox stays on (never --no-sandbox): it runs as an unprivileged user.
@@ -124,8 +121,8 @@ export class PdfPrinter {
           '--disable-background-networking',
           '--disable-component-update',
           '--disable-sync',
-          // No script runs in a document, whatever it holds.
-          '--blink-settings=scriptEnabled=false',
+          '--disable-crash-reporter',
+          '--disable-breakpad',
           // Every request, loopback included, goes to the gate, which serves the document and
           // refuses anything else; the document is http://, so file:// is out of its reach.
           `--proxy-server=http://127.0.0.1:${gate.port}`,
@@ -136,10 +133,9 @@ export class PdfPrinter {
           documentUrl,
         ],
         {
-          timeout: this.timeoutMs,
-          ...(signal ? { signal } : {}),
-          killSignal: 'SIGKILL',
-          ...(user ? { uid: user.uid, gid: user.gid } : {}),
+          timeoutMs: this.timeoutMs,
+          signal,
+          user,
           env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir },
         },
       );
@@ -155,8 +151,61 @@ export class PdfPrinter {
   lastRefused: readonly string[] = [];
 }
 
+/**
+ * Runs a program in a process group of its own and waits for it; on timeout or abort the whole
+ * group is killed (Chromium's zygote and renderers outlive a killed browser process).
+ */
+function runGroup(
+  file: string,
+  args: string[],
+  options: {
+    timeoutMs: number;
+    signal: AbortSignal | undefined;
+    user: { uid: number; gid: number } | undefined;
+    env: NodeJS.ProcessEnv;
+  },
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, {
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: options.env,
+      ...(options.user ? { uid: options.user.uid, gid: options.user.gid } : {}),
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString('utf8')).slice(-4000);
+    });
+    const killGroup = () => {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    };
+    const timer = setTimeout(killGroup, options.timeoutMs);
+    options.signal?.addEventListener('abort', killGroup, { once: true });
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('exit', (code, signalName) => {
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', killGroup);
+      // The browser is gone; whatever it left in its group goes with it.
+      killGroup();
+      if (code === 0) resolve();
+      else reject(new Error(`chromium exited with ${code ?? signalName}: ${stderr.slice(-500)}`));
+    });
+  });
+}
+
 /** The one address the printing Chromium may load: the gate answers it with the document. */
-const documentUrl = 'http://document.diemcau.invalid/';
+const documentUrl = 'http://in-tai-lieu.diemcau/';
+
+/** The printed document may use inline styles and embedded (data:) images and fonts only. */
+const documentPolicy =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; frame-src 'none'";
 
 /**
  * Whom Chromium runs as: when the service runs as root, the unprivileged `nobody` (its sandbox
@@ -182,7 +231,12 @@ async function startPrintGate(html: string): Promise<PrintGate> {
   const refused: string[] = [];
   const server = createServer((request, response) => {
     if (request.method === 'GET' && request.url === documentUrl) {
-      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      // No script runs and nothing loads, whatever the markup says (a <meta> policy can only
+      // add restrictions). --blink-settings=scriptEnabled=false would stop the print itself.
+      response.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'content-security-policy': documentPolicy,
+      });
       response.end(html);
       return;
     }
