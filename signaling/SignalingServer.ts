@@ -141,7 +141,7 @@ export class SignalingServer {
       // it goes on to a socket.io handshake: raw connections are counted too.
       allowRequest: (request, done) => {
         try {
-          handshakes.admit(addressOf(request));
+          handshakes.spend(addressOf(request));
           done(null, true);
         } catch (err) {
           done((err as Error).message, false);
