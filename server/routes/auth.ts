@@ -33,7 +33,7 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) 
           throw new AppError(
             'rate_limited',
             {
-              vi: `Quá nhiều lần đăng nhập, hãy thử lại sau ${budget.ttlInSeconds} giây`,
+              vi: `Quá nhiều yêu cầu đăng nhập, hãy thử lại sau ${budget.ttlInSeconds} giây`,
               en: `Too many logins, retry in ${budget.ttlInSeconds} s`,
             },
             { retryAfterSeconds: budget.ttlInSeconds },
