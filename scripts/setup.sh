@@ -41,8 +41,8 @@ packages=(redis-server redis-tools python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-pl
 if [ "$want_test" = 1 ]; then
   # Network namespaces and their firewalls (iproute2, nftables), the TURN server (schools behind
   # closed firewalls, the doctor's check), a web proxy (schools behind one), the WHIP ingest
-  # test's encoder (simple-whip-client).
-  packages+=(iproute2 nftables coturn tinyproxy simple-whip-client)
+  # test's encoder (simple-whip-client), PDF text read back (poppler-utils: pdftotext).
+  packages+=(iproute2 nftables coturn tinyproxy simple-whip-client poppler-utils)
 fi
 step "Debian packages"
 missing=()

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +54,9 @@ interface CloseStep {
 
 // server/ in the sources, dist/server/ once built: both sit one folder below the repository.
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..').replace(/\/dist$/, '');
+const packageVersion = (
+  JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }
+).version;
 
 /**
  * The composition root: the one place that knows every part. Starts Redis, the media
@@ -181,6 +184,8 @@ export class Service {
         redis,
         pool,
         isShuttingDown: () => service?.shuttingDown ?? false,
+        version: packageVersion,
+        ...(config.metrics.token ? { metricsToken: config.metrics.token } : {}),
       });
       // The live layer owns a meeting's state while its session is open; HTTP actions go through it.
       const live = new LiveMeetings(data, logger);
