@@ -61,10 +61,20 @@ export const configSchema = z
             ),
           )
           .default([]),
+        /**
+         * PEM files for serving https directly (no reverse proxy): the certificate (with its
+         * chain) and its private key. Both or neither; reloaded when they change on disk.
+         */
+        tlsCert: z.string().min(1).optional(),
+        tlsKey: z.string().min(1).optional(),
         /** Seconds a graceful shutdown may take before the process exits anyway. */
         shutdownTimeoutSeconds: z.coerce.number().positive().max(120).default(10),
       })
-      .prefault({}),
+      .prefault({})
+      .refine((h) => (h.tlsCert === undefined) === (h.tlsKey === undefined), {
+        message: 'TLS_CERT and TLS_KEY go together: give both PEM files or neither',
+        path: ['tlsKey'],
+      }),
     media: z
       .strictObject({
         /** Local address the WebRtcServers bind to. */
@@ -77,6 +87,12 @@ export const configSchema = z
         numWorkers: z.coerce.number().int().min(1).max(64).optional(),
         /** Consumers one router may serve before the room adds a router on another worker. */
         maxConsumersPerRouter: z.coerce.number().int().min(10).max(5000).default(500),
+        /**
+         * Keyframe requests (PLI/FIR) from the consumers of one video producer reach its sender at
+         * most once per this many ms (mediasoup's keyFrameRequestDelay; 0: every request at once):
+         * hundreds of sites joining together must not turn the main point's picture into keyframes.
+         */
+        keyFrameRequestDelayMs: z.coerce.number().int().min(0).max(10_000).default(1000),
         /** A live session nobody is connected to closes its media after this long (seconds). */
         idleSessionCloseSeconds: z.coerce.number().int().min(1).max(86_400).default(120),
         workerLogLevel: z.enum(['debug', 'warn', 'error', 'none']).default('warn'),
@@ -111,8 +127,14 @@ export const configSchema = z
          * sit behind one public address. Defaults to the public URL.
          */
         nodeUrl: z.url({ protocol: /^https?$/ }).optional(),
-        /** A dead node's meetings move to another node after this long (seconds). */
-        leaseSeconds: z.coerce.number().min(1).max(60).default(5),
+        /**
+         * A node that stops renewing loses its meetings after this long (seconds): what decides
+         * for a node that is only slow or cut off from Redis. A node whose process died is found
+         * sooner (a late heartbeat and its Redis connection closed: NodeWatch).
+         */
+        leaseSeconds: z.coerce.number().min(1).max(60).default(10),
+        /** How often a node writes its heartbeat (ms); a node one beat late may be judged dead. */
+        heartbeatMs: z.coerce.number().int().min(100).max(10_000).default(500),
         /**
          * Sites one node carries of a meeting before the meeting cascades: further sites are
          * placed on other nodes, which receive the main point over a pipe. 0: never cascade.

@@ -13,7 +13,7 @@ import { joinWithRetry, openSocket, request, type SignalingFigures } from './end
 import { createTransport } from './endpointTransport.js';
 import type { EmulatedEndpointOptions, JoinTimings, Received } from './endpointTypes.js';
 import { type ReceiveFigures, receiveFigures } from './receiveFigures.js';
-import { sendEstimateKbps, sendRttMs } from './sendPathStats.js';
+import { type SendCounters, sendCounters, sendEstimateKbps, sendRttMs } from './sendPathStats.js';
 import { type SyntheticSource, syntheticCamera } from './sources.js';
 import { installWebRtcGlobals, RTCVideoSink } from './wrtc.js';
 
@@ -182,6 +182,11 @@ export class EmulatedEndpoint {
   /** The send path's bandwidth estimate (availableOutgoingBitrate, kbps), when known. */
   sendEstimateKbps(): Promise<number | undefined> {
     return sendEstimateKbps(this.sendTransport);
+  }
+
+  /** What the send transport's encoders did so far, all layers: keyframe requests heard, key frames sent. */
+  sendCounters(): Promise<SendCounters> {
+    return sendCounters(this.sendTransport);
   }
 
   /** Stops one published track and tells the server. */

@@ -1,6 +1,7 @@
 import { AdminApi } from './adminApi.js';
 import { EmulatedEndpoint } from './EmulatedEndpoint.js';
 import { type MetricSample, metricSum, percentile, scrapeMetrics, spread } from './figures.js';
+import { LightSite } from './LightSite.js';
 import type { ReceiveFigures } from './receiveFigures.js';
 import { type EmulatedStation, startStation } from './station.js';
 
@@ -9,13 +10,17 @@ export interface LoadTestOptions {
   admin: { username: string; password: string };
   /** The meeting to load; without it a throwaway test meeting with `sites` sites is created. */
   meetingId?: string;
+  /** Sites in all: `lightSites` of them light (receive-only, no decoding), the rest decoding. */
   sites: number;
+  lightSites?: number;
   /** Seconds over which the sites join (0: all at once). */
   rampSeconds: number;
   /** Seconds of steady state measured once every site joined. */
   durationSeconds: number;
   /** Simulcast layer the sites ask for (a site shows the main point full screen: 2). */
   layer?: 0 | 1 | 2;
+  /** Each site from its own address (X-Forwarded-For; the server must trust 127.0.0.1). */
+  distinctAddresses?: boolean;
   /** Start the session as chair when it is waiting. Default true. */
   startSession?: boolean;
   /** Give the floor to one site after the measurement and check every site gets its camera. */
@@ -27,6 +32,8 @@ export interface LoadTestOptions {
 
 export interface SiteResult {
   siteId: string;
+  /** light: checked without decoding (LightSite); decoding: libwebrtc decodes the pictures. */
+  kind: 'light' | 'decoding';
   error?: string;
   joinedMs?: number;
   connectedMs?: number;
@@ -37,8 +44,16 @@ export interface SiteResult {
   lossPercent?: number;
   videoPackets?: number;
   audioPackets?: number;
+  /** Decoding sites: frames decoded; light sites: frames received whole. */
   framesDecoded?: number;
+  /** Light sites: the last key frame's size, temporal layers seen, NACK/PLI they sent. */
+  keyFrameSize?: { width: number; height: number };
+  temporalLayers?: number[];
+  nacksSent?: number;
+  plisSent?: number;
 }
+
+type Site = EmulatedEndpoint | LightSite;
 
 export interface LoadTestResult {
   meetingId: string;
@@ -55,6 +70,11 @@ export interface LoadTestResult {
   metricsSeconds: number;
   /** Join requests sent again because the first went unanswered. */
   joinRetries: number;
+  /** This emulator process (main point, chair, sites) over the steady window: % of one core. */
+  emulatorCpuPercent?: number;
+  emulatorRssMiB?: number;
+  /** The main point's encoder, second by second from the first join to the end. */
+  station?: StationSecond[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -75,7 +95,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
       `the meeting has ${meeting.sites.length} sites; ${options.sites} were asked for (--create-meeting makes one)`,
     );
   const issued: string[] = [];
-  const endpoints: EmulatedEndpoint[] = [];
+  const endpoints: Site[] = [];
   let station: EmulatedStation | undefined;
   try {
     const issue = async (input: Parameters<AdminApi['issueLink']>[1]) => {
@@ -99,8 +119,17 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
       await chair.request('startSession', {});
 
     // The ramp: site i starts at i × ramp / N; joins run concurrently.
-    const results: SiteResult[] = siteIds.map((siteId) => ({ siteId }));
-    const sites: (EmulatedEndpoint | undefined)[] = new Array(siteIds.length);
+    const light = options.lightSites ?? 0;
+    const decoding = siteIds.length - light;
+    // Decoding sites spread evenly among the light ones (they join throughout the storm).
+    const kindOf = (i: number): SiteResult['kind'] =>
+      Math.floor(((i + 1) * decoding) / siteIds.length) >
+      Math.floor((i * decoding) / siteIds.length)
+        ? 'decoding'
+        : 'light';
+    const results: SiteResult[] = siteIds.map((siteId, i) => ({ siteId, kind: kindOf(i) }));
+    const sites: (Site | undefined)[] = new Array(siteIds.length);
+    const stationSampler = sampleStation(station);
     const started = performance.now();
     const ticker = setInterval(() => {
       const joined = sites.filter((s) => s && !s.error).length;
@@ -113,11 +142,20 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     const joins = siteIds.map(async (_siteId, i) => {
       await sleep((i * options.rampSeconds * 1000) / siteIds.length);
       try {
-        const site = await EmulatedEndpoint.join({
+        const siteOptions = {
           url,
           token: siteTokens[i]!,
           ...(options.layer !== undefined ? { layer: options.layer } : {}),
-        });
+          // Sites are schools and offices, each behind its own address: one address for all
+          // would meet the server's per-address handshake limit (60 at once, then 1 a second).
+          ...(options.distinctAddresses
+            ? { forwardedFor: `10.30.${Math.floor(i / 250)}.${(i % 250) + 1}` }
+            : {}),
+        };
+        const site =
+          results[i]!.kind === 'light'
+            ? await LightSite.join(siteOptions)
+            : await EmulatedEndpoint.join(siteOptions);
         sites[i] = site;
         endpoints.push(site);
       } catch (err) {
@@ -134,12 +172,14 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
       await sleep(250);
 
     // Steady state: figures at the start and end of the window.
-    const live = sites.filter((s): s is EmulatedEndpoint => s !== undefined);
+    const live = sites.filter((s): s is Site => s !== undefined);
     const before = await Promise.all(live.map((s) => s.figures()));
     const sigBefore = live.map((s) => ({ ...s.signalingFigures }));
     const metricsAtStart = await scrapeMetrics(url, options.metricsToken).catch(() => undefined);
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     await sleep(options.durationSeconds * 1000);
+    const cpu = process.cpuUsage(cpu0);
     const after = await Promise.all(live.map((s) => s.figures()));
     const seconds = (performance.now() - t0) / 1000;
     clearInterval(ticker);
@@ -158,8 +198,10 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
       fillSite(results[i]!, site, before[k]!, after[k]!, seconds);
     }
 
+    const stationSeconds = stationSampler.stop();
     let floor: LoadTestResult['floor'];
-    const speaker = sites.find((s) => s && !s.error);
+    // Light sites only receive: the floor goes to a decoding site, which sends a camera.
+    const speaker = sites.find((s) => s instanceof EmulatedEndpoint && !s.error);
     if (options.floorCheck && speaker?.siteId) {
       const t = performance.now();
       await chair.request('grantFloor', { siteId: speaker.siteId });
@@ -191,6 +233,9 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
       measuredSeconds: seconds,
       metricsSeconds: (metricsEnd - t0) / 1000,
       joinRetries: live.reduce((n, s) => n + s.joinRetries, 0),
+      station: stationSeconds,
+      emulatorCpuPercent: (cpu.user + cpu.system) / 1e4 / seconds,
+      emulatorRssMiB: process.memoryUsage().rss / 2 ** 20,
     };
   } finally {
     for (const e of endpoints) e.close();
@@ -202,7 +247,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
 
 function fillSite(
   r: SiteResult,
-  site: EmulatedEndpoint,
+  site: Site,
   a: ReceiveFigures,
   b: ReceiveFigures,
   seconds: number,
@@ -222,7 +267,59 @@ function fillSite(
   r.videoPackets = b.videoPackets - a.videoPackets;
   r.audioPackets = b.audioPackets - a.audioPackets;
   r.framesDecoded = b.framesDecoded - a.framesDecoded;
+  if (site instanceof LightSite) {
+    const m = site.mediaCheck();
+    if (m.keyFrameSize) r.keyFrameSize = m.keyFrameSize;
+    r.temporalLayers = m.temporalLayers;
+    r.nacksSent = m.nacksSent;
+    r.plisSent = m.plisSent;
+  }
 }
+
+export interface StationSecond {
+  /** Seconds since the sampling started (the first site's join). */
+  t: number;
+  /** Keyframe requests that reached the encoder (PLI, FIR) and key frames it encoded, this second. */
+  pli: number;
+  fir: number;
+  keyFrames: number;
+  /** Frames encoded this second, all layers. */
+  frames: number;
+  kbps: number;
+}
+
+/** The main point's encoder every second (libwebrtc's outbound-rtp stats, all layers). */
+function sampleStation(station: EmulatedStation): { stop(): StationSecond[] } {
+  const out: StationSecond[] = [];
+  const t0 = performance.now();
+  let prev: Awaited<ReturnType<EmulatedEndpoint['sendCounters']>> | undefined;
+  let prevAt = t0;
+  const timer = setInterval(async () => {
+    const c = await station.endpoint.sendCounters().catch(() => undefined);
+    const at = performance.now();
+    if (c && prev)
+      out.push({
+        t: Math.round((at - t0) / 1000),
+        pli: c.pliCount - prev.pliCount,
+        fir: c.firCount - prev.firCount,
+        keyFrames: c.keyFramesEncoded - prev.keyFramesEncoded,
+        frames: c.framesEncoded - prev.framesEncoded,
+        kbps: Math.round(((c.bytesSent - prev.bytesSent) * 8) / (at - prevAt)),
+      });
+    if (c) {
+      prev = c;
+      prevAt = at;
+    }
+  }, 1000);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return out;
+    },
+  };
+}
+
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
 /** The final table, as lines of text. */
 export function formatResult(result: LoadTestResult): string[] {
@@ -237,8 +334,9 @@ export function formatResult(result: LoadTestResult): string[] {
     result.sites.map(f).filter((v): v is number => v !== undefined);
   const joinMs = pick((s) => s.joinedMs);
   const frameMs = pick((s) => s.firstFrameMs);
+  const lightCount = result.sites.filter((s) => s.kind === 'light').length;
   const lines = [
-    `Meeting ${result.meetingId}: ${ok.length}/${result.requested} sites joined and decoded video, ${failed.length} failed`,
+    `Meeting ${result.meetingId}: ${ok.length}/${result.requested} sites joined and got whole video frames (${lightCount} light, ${result.requested - lightCount} decoding), ${failed.length} failed`,
     `Join (socket → join answered): p50 ${fmt(percentile(joinMs, 50))} ms, p95 ${fmt(percentile(joinMs, 95))} ms`,
     `Join → first video frame: p50 ${fmt(percentile(frameMs, 50))} ms, p95 ${fmt(percentile(frameMs, 95))} ms`,
     '',
@@ -255,7 +353,7 @@ export function formatResult(result: LoadTestResult): string[] {
       2,
     ),
     row(
-      'frames decoded per second',
+      'frames decoded (light: whole) / s',
       pick((s) => (s.framesDecoded ?? 0) / result.measuredSeconds),
       'fps',
       1,
@@ -268,6 +366,24 @@ export function formatResult(result: LoadTestResult): string[] {
     '',
     `Signaling per site per minute (steady state): ${result.signalingPerSiteMinute.messages.toFixed(1)} messages, ${(result.signalingPerSiteMinute.bytes / 1024).toFixed(1)} KiB`,
   ];
+  const sizes = new Map<string, number>();
+  for (const r of result.sites)
+    if (r.keyFrameSize) {
+      const k = `${r.keyFrameSize.width}×${r.keyFrameSize.height}`;
+      sizes.set(k, (sizes.get(k) ?? 0) + 1);
+    }
+  if (lightCount)
+    lines.push(
+      `Light sites: last key frame ${[...sizes].map(([k, n]) => `${k} at ${n}`).join(', ') || '—'}; NACKs sent ${sum(result.sites.map((s) => s.nacksSent ?? 0))}, PLIs sent ${sum(result.sites.map((s) => s.plisSent ?? 0))}`,
+    );
+  if (result.station?.length) {
+    const st = result.station;
+    const requests = st.map((x) => x.pli + x.fir);
+    const keys = st.map((x) => x.keyFrames);
+    lines.push(
+      `Main point's encoder (${st.length} s from the first join): keyframe requests heard ${sum(requests)} (max ${Math.max(...requests)}/s), key frames sent ${sum(keys)} (max ${Math.max(...keys)}/s), frames encoded (3 layers) ${spread(st.map((x) => x.frames)).median}/s, bitrate ${spread(st.map((x) => x.kbps)).min}–${spread(st.map((x) => x.kbps)).max} kbit/s`,
+    );
+  }
   if (result.floor)
     lines.push(
       `Floor to ${result.floor.siteId}: its camera reached ${result.floor.reached}/${ok.length - 1} other sites in ${result.floor.ms} ms`,

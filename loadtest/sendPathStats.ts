@@ -27,3 +27,32 @@ export async function sendEstimateKbps(
   });
   return kbps;
 }
+
+export interface SendCounters {
+  pliCount: number;
+  firCount: number;
+  keyFramesEncoded: number;
+  framesEncoded: number;
+  bytesSent: number;
+}
+
+/** Outbound video streams summed over layers: keyframe requests received, key frames encoded. */
+export async function sendCounters(transport: types.Transport | undefined): Promise<SendCounters> {
+  const out: SendCounters = {
+    pliCount: 0,
+    firCount: 0,
+    keyFramesEncoded: 0,
+    framesEncoded: 0,
+    bytesSent: 0,
+  };
+  const stats = await transport?.getStats();
+  stats?.forEach((s) => {
+    if (s.type !== 'outbound-rtp' || s.kind !== 'video') return;
+    out.pliCount += s.pliCount ?? 0;
+    out.firCount += s.firCount ?? 0;
+    out.keyFramesEncoded += s.keyFramesEncoded ?? 0;
+    out.framesEncoded += s.framesEncoded ?? 0;
+    out.bytesSent += s.bytesSent ?? 0;
+  });
+  return out;
+}

@@ -35,6 +35,13 @@ export interface MediaEndpointOptions {
   /** Initial outgoing bitrate the SFU assumes towards this endpoint (bps). */
   initialAvailableOutgoingBitrate?: number;
   limits?: Partial<MediaEndpointLimits>;
+  /**
+   * Keyframe requests from a video producer's consumers reach the sender at most once per this
+   * many ms; the rest are coalesced into the next one (mediasoup's keyFrameRequestDelay).
+   * Default 1000: a join storm asks the main point's encoder for one key frame a second per
+   * layer, not one per joining site.
+   */
+  keyFrameRequestDelayMs?: number;
   /** Called once when the endpoint closes (the room drops it from its map). */
   onClose: () => void;
 }
@@ -150,6 +157,9 @@ export class MediaEndpoint {
         kind,
         rtpParameters,
         paused,
+        ...(kind === 'video'
+          ? { keyFrameRequestDelay: this.options.keyFrameRequestDelayMs ?? 1000 }
+          : {}),
         appData: { endpointId: this.id, source },
       });
     } finally {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { types } from 'mediasoup';
 import { type EndpointAppData, MediaEndpoint } from './MediaEndpoint.js';
@@ -13,6 +14,8 @@ export interface RoomOptions {
   maxConsumersPerRouter: number;
   /** Consumers one endpoint may hold. Default 1024. */
   maxConsumersPerEndpoint?: number;
+  /** Video producers pass keyframe requests to their sender at most once per this (ms). */
+  keyFrameRequestDelayMs?: number;
 }
 
 export interface RoomEvents {
@@ -43,6 +46,8 @@ const EXPECTED_CONSUMERS_PER_ENDPOINT = 4;
  */
 export class Room extends EventEmitter<RoomEvents> {
   readonly id: string;
+  /** This room among the meeting's rooms over time on this node: pipes are addressed to it. */
+  readonly epoch = randomUUID();
   private readonly routers = new Map<number, RouterEntry>();
   private readonly creatingRouter = new Map<number, Promise<RouterEntry>>();
   private readonly endpoints = new Map<string, MediaEndpoint>();
@@ -135,6 +140,9 @@ export class Room extends EventEmitter<RoomEvents> {
       webRtcServer: slot.webRtcServer,
       workerIndex: entry.workerIndex,
       logger: this.log,
+      ...(this.options.keyFrameRequestDelayMs !== undefined
+        ? { keyFrameRequestDelayMs: this.options.keyFrameRequestDelayMs }
+        : {}),
       ...(this.options.maxConsumersPerEndpoint
         ? { limits: { maxConsumers: this.options.maxConsumersPerEndpoint } }
         : {}),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mediaPathSchema, relayPortSchema } from './mediaPath.js';
 
 /*
  * The technical check (giao ban kỹ thuật): the figures measured, the thresholds and the verdict,
@@ -108,6 +109,10 @@ export const clientFiguresSchema = z.strictObject({
   iceDtlsMs: ms.optional(),
   candidateType: candidateTypeSchema,
   protocol: z.enum(['udp', 'tcp', 'unknown']),
+  /** UDP, TCP (ICE-TCP to the worker) or through TURN (and over what); absent from older pages. */
+  path: mediaPathSchema.optional(),
+  /** The TURN server's port when relayed (443: TURN/TLS through a web-only firewall or proxy). */
+  relayPort: relayPortSchema.optional(),
   downlink: downlinkFiguresSchema,
   /** Peak RMS level of the microphone, 0..1. */
   micLevel: z.number().min(0).max(1),

@@ -6,6 +6,7 @@ import { endpointIdSchema, endpointRoleSchema } from './endpoints.js';
 import { errorBodySchema } from './errors.js';
 import { idSchema, optionalText } from './fields.js';
 import { dtlsParametersSchema, rtpCapabilitiesSchema, rtpParametersSchema } from './media.js';
+import { mediaPathSchema, relayPortSchema } from './mediaPath.js';
 import { textSchema } from './text.js';
 
 /*
@@ -46,6 +47,11 @@ export const qualitySchema = z.object({
   jitterMs: z.number().nonnegative().optional(),
   /** Highest simulcast layer (0..2) this endpoint currently receives of the main video. */
   layer: z.number().int().optional(),
+  /** The path its media takes (the page's selected ICE pair): UDP, TCP, TURN/TLS 443… */
+  path: mediaPathSchema.optional(),
+  relayPort: relayPortSchema.optional(),
+  /** The SFU's estimate of what the link to this endpoint carries (transport-cc), kbps. */
+  estimateKbps: z.number().nonnegative().optional(),
 });
 export type Quality = z.infer<typeof qualitySchema>;
 
@@ -158,6 +164,8 @@ export const requests = {
       jitterMs: z.number().min(0).max(1e5).optional(),
       rttMs: z.number().min(0).max(1e5).optional(),
       framesDecoded: z.number().int().nonnegative().optional(),
+      path: mediaPathSchema.optional(),
+      relayPort: relayPortSchema.optional(),
     }),
     answer: z.object({}),
   },

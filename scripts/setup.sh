@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up diemcau on a Debian machine with only Node, npm and apt. Idempotent: a second run
 # only checks what is there. Usage: scripts/setup.sh [--test]
-#   --test   also install what the test suite needs (Chromium, fonts, iproute2).
+#   --test   also install what the test suite needs (iproute2, nftables, coturn, tinyproxy).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,17 +27,22 @@ fi
 info "node $(node --version), npm $(npm --version 2>/dev/null)"
 
 # --- Debian packages ------------------------------------------------------------------------
-# Runtime: redis-server; the programme composer (broadcast/composer.py): GStreamer from Debian,
-# driven by python3-gi, text drawn with Pango and Noto. Worker build: scripts/build-mediasoup-worker.sh.
-packages=(redis-server python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 gstreamer1.0-tools
+# Runtime: everything a feature spawns, so line 1 of the README leaves nothing missing
+# (test/unit/setup-packages.test.ts checks this list against the binaries the code starts):
+# redis-server and redis-cli (backups); the programme composer (broadcast/composer.py):
+# GStreamer from Debian, driven by python3-gi, text drawn with Pango and Noto; FFmpeg (RTMP live
+# out); Chromium (PDF documents) with fonts; openssl (npm run cert). Worker build:
+# scripts/build-mediasoup-worker.sh.
+packages=(redis-server redis-tools python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 gstreamer1.0-tools
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
-  gstreamer1.0-libav gstreamer1.0-x fonts-noto-core ca-certificates meson ninja-build pkg-config gcc g++ make patch python3 libssl-dev
-  libuv1-dev libusrsctp-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler dpkg-dev
-  ffmpeg)
-# ffmpeg: live out (broadcast/RtmpPusher.ts) and RTMP/SRT ingest (server/ingest/).
-# simple-whip-client: the WHIP ingest test's encoder.
+  gstreamer1.0-libav gstreamer1.0-x ffmpeg chromium fonts-noto-core fonts-dejavu-core openssl ca-certificates
+  util-linux tar meson ninja-build pkg-config gcc g++ make patch python3 libssl-dev
+  libuv1-dev libusrsctp-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler dpkg-dev)
 if [ "$want_test" = 1 ]; then
-  packages+=(chromium fonts-noto-core fonts-dejavu-core iproute2 ffmpeg openssl simple-whip-client)
+  # Network namespaces and their firewalls (iproute2, nftables), the TURN server (schools behind
+  # closed firewalls, the doctor's check), a web proxy (schools behind one), the WHIP ingest
+  # test's encoder (simple-whip-client).
+  packages+=(iproute2 nftables coturn tinyproxy simple-whip-client)
 fi
 step "Debian packages"
 missing=()

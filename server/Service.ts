@@ -7,11 +7,13 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Config } from '../config/index.js';
 import { routeMediasoupLogs } from '../media/mediasoupLogging.js';
 import { WorkerPool } from '../media/WorkerPool.js';
+import type { ToolsReport } from '../protocol/ops.js';
 import type { SignalingServer } from '../signaling/SignalingServer.js';
 import { ClusterNode } from './cluster/ClusterNode.js';
 import { DataServices } from './DataServices.js';
 import { type DemoSeedResult, seedDemo } from './demo/seedDemo.js';
 import { buildHttpApp, type HttpApp } from './http/buildHttpApp.js';
+import { TlsServer, tlsFilesFor } from './http/tls.js';
 import { IngestService } from './ingest/IngestService.js';
 import { ingestRoutes } from './ingest/ingestRoutes.js';
 import { whipRoutes } from './ingest/whipRoutes.js';
@@ -23,6 +25,8 @@ import { createSignaling } from './live/createSignaling.js';
 import { LiveMeetings } from './live/LiveMeetings.js';
 import { registerLiveMetrics } from './live/liveMetrics.js';
 import type { Logger } from './logger.js';
+import { MediaProbes } from './ops/mediaProbe.js';
+import { checkTools, describeMissing } from './ops/tools.js';
 import { connectRedis } from './redis/connectRedis.js';
 import { RedisServerProcess } from './redis/RedisServerProcess.js';
 import { ReportReminders } from './reports/ReportReminders.js';
@@ -31,8 +35,10 @@ import { broadcastRoutes } from './routes/broadcast.js';
 import { clusterRoutes } from './routes/cluster.js';
 import { healthRoutes } from './routes/health.js';
 import { installHttpLatency, metricsRoutes } from './routes/metrics.js';
+import { opsRoutes } from './routes/ops.js';
 import { pageRoutes } from './routes/pages.js';
 import { readinessRoutes } from './routes/readiness.js';
+import { migrateStore } from './store/schemaVersion.js';
 
 export interface ServiceOptions {
   config: Config;
@@ -84,6 +90,10 @@ export class Service {
     try {
       const dataDir = resolve(config.dataDir);
       mkdirSync(dataDir, { recursive: true });
+      // Refused before anything starts: https asked for without a certificate or a proxy.
+      const tlsFiles = tlsFilesFor(config.http);
+      const tls = tlsFiles ? await TlsServer.create(tlsFiles, logger) : undefined;
+      if (tls) undo.push({ name: 'tls', run: () => tls.close() });
 
       let redisUrl = config.redis.url;
       let redisProcess: RedisServerProcess | undefined;
@@ -110,6 +120,31 @@ export class Service {
         dataDir,
       });
       undo.push({ name: 'data services', run: () => data.close() });
+      // Records written by an older release are brought to this one's shape; a newer store is refused.
+      await migrateStore(data.store, logger);
+
+      // Optional programs (PDF, live out, recording): missing ones are said now, not at first use.
+      let toolsChecked: { at: number; report: Promise<ToolsReport> } | undefined;
+      const tools = (): Promise<ToolsReport> => {
+        if (!toolsChecked || Date.now() - toolsChecked.at > 60_000) {
+          toolsChecked = {
+            at: Date.now(),
+            report: checkTools(config).then((list) => ({
+              complete: list.every((t) => t.ok),
+              tools: list,
+            })),
+          };
+        }
+        return toolsChecked.report;
+      };
+      // Not awaited: start-up need not wait for the GStreamer probe.
+      void tools().then(
+        (report) => {
+          for (const line of describeMissing(report.tools))
+            logger.warn(`optional tool missing / thiếu chương trình: ${line}`);
+        },
+        (err: unknown) => logger.warn({ err }, 'optional tools could not be checked'),
+      );
 
       routeMediasoupLogs(logger);
       const pool = await WorkerPool.create({
@@ -135,6 +170,7 @@ export class Service {
         trustedProxies: config.http.trustedProxies,
         webRoot: join(repoRoot, 'web', 'dist'),
         isShuttingDown: () => service?.shuttingDown ?? false,
+        ...(tls ? { serverFactory: tls.factory() } : {}),
       });
       undo.push({ name: 'http', run: () => app.close() });
       // One registry per service (tests start several in one process).
@@ -217,6 +253,9 @@ export class Service {
       });
       undo.push({ name: 'broadcast', run: () => broadcast.close() });
 
+      const probes = new MediaProbes(pool);
+      undo.push({ name: 'media probes', run: () => probes.close() });
+
       // Every /api route behind one rate limiter and the same-origin rule for cookie writes.
       await app.register(apiRoutes, {
         services: data,
@@ -228,6 +267,12 @@ export class Service {
           await scope.register(readinessRoutes, { services: data, checks });
           await scope.register(clusterRoutes, { services: data, cluster });
           await scope.register(broadcastRoutes, { services: data, broadcast });
+          await scope.register(opsRoutes, {
+            services: data,
+            tools,
+            probes,
+            announcedAddress: config.media.announcedAddress,
+          });
         },
       });
       // Encoders publishing into meetings: WHIP now, RTMP and SRT relayed by FFmpeg.
@@ -285,7 +330,8 @@ export class Service {
   /** Where the HTTP server listens (the real port when config asked for 0). */
   get url(): string {
     const address = this.app.server.address() as AddressInfo | null;
-    return address ? `http://127.0.0.1:${address.port}` : this.config.http.publicUrl!;
+    const scheme = this.config.http.tlsCert ? 'https' : 'http';
+    return address ? `${scheme}://127.0.0.1:${address.port}` : this.config.http.publicUrl!;
   }
 
   get isShuttingDown(): boolean {

@@ -69,6 +69,8 @@ export interface SignalingServerOptions {
   qualityThresholds: QualityThresholds;
   maxConsumersPerRouter: number;
   maxConsumersPerEndpoint?: number;
+  /** Video producers pass keyframe requests to their sender at most once per this (ms). */
+  keyFrameRequestDelayMs?: number;
   statsIntervalMs?: number;
   /** A session nobody is connected to closes after this long (ms). Default 2 min. */
   idleCloseMs?: number;
@@ -238,6 +240,9 @@ export class SignalingServer {
       pool: o.pool,
       logger: o.logger,
       maxConsumersPerRouter: o.maxConsumersPerRouter,
+      ...(o.keyFrameRequestDelayMs !== undefined
+        ? { keyFrameRequestDelayMs: o.keyFrameRequestDelayMs }
+        : {}),
       ...(o.maxConsumersPerEndpoint ? { maxConsumersPerEndpoint: o.maxConsumersPerEndpoint } : {}),
     });
     const session: MeetingSession = new MeetingSession({

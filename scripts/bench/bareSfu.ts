@@ -33,6 +33,16 @@ interface Peer {
 const sites = new Set<Peer>();
 
 const http = createServer((req, res) => {
+  if (req.url === '/stats') {
+    // Each site's estimate (transport-cc) and the layers its consumers forward, for debugging.
+    void Promise.all(
+      [...sites].map(async (peer) => ({
+        availableOutgoingBitrate: (await peer.recv?.getStats())?.[0]?.availableOutgoingBitrate,
+        layers: [...peer.consumers.values()].map((c) => c.currentLayers ?? null),
+      })),
+    ).then((stats) => res.end(JSON.stringify(stats)));
+    return;
+  }
   if (req.url === '/cpu') {
     res.end(JSON.stringify({ cpuSeconds: procUsage(worker.pid)?.cpuSeconds ?? 0 }));
     return;

@@ -1,12 +1,16 @@
 /**
  * The emulator side of the baseline: the station and N sites against scripts/bench/bareSfu.ts,
  * a join storm over 10 s, then a steady window. Prints one JSON line: packets received by the
- * sites and the worker's CPU seconds over the window. Usage: bareSites.ts URL N SECONDS
+ * sites and the worker's CPU seconds over the window.
+ * Usage: bareSites.ts URL N SECONDS [LIGHT]   (LIGHT of the N sites are light, default 0)
  */
 import { EmulatedEndpoint } from '../../loadtest/EmulatedEndpoint.js';
+import { LightSite } from '../../loadtest/LightSite.js';
 import { startStation } from '../../loadtest/station.js';
 
-const [url = 'http://127.0.0.1:18090', nArg = '25', secondsArg = '15'] = process.argv.slice(2);
+const [url = 'http://127.0.0.1:18090', nArg = '25', secondsArg = '15', lightArg = '0'] =
+  process.argv.slice(2);
+const light = Number(lightArg);
 const n = Number(nArg);
 const seconds = Number(secondsArg);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -17,10 +21,11 @@ const station = await startStation(url, 'station');
 const sites = await Promise.all(
   Array.from({ length: n }, async (_, i) => {
     await sleep((i * 10_000) / n);
-    return EmulatedEndpoint.join({ url, token: `site-${i}`, layer: 2 }).catch(() => undefined);
+    const join = i < light ? LightSite.join : EmulatedEndpoint.join;
+    return join({ url, token: `site-${i}`, layer: 2 }).catch(() => undefined);
   }),
 );
-const joined = sites.filter((s): s is EmulatedEndpoint => s !== undefined);
+const joined = sites.filter((s) => s !== undefined);
 const until = performance.now() + 20_000;
 while (performance.now() < until && joined.some((s) => s.timings.firstFrameMs === undefined))
   await sleep(250);

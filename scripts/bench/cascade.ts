@@ -6,11 +6,12 @@
  * as the sites benchmark shows past 50 sites). Prints, per
  * run and node: media endpoints and consumers at steady state, worker CPU % over the run; and the
  * sites' join → first frame p50 / p95, received kbps and loss.
- * Usage: npx tsx scripts/bench/cascade.ts [N]   (default 50). BENCH_SECONDS (default 15).
+ * Usage: npx tsx scripts/bench/cascade.ts [N]   (default 50). BENCH_SECONDS (default 15);
+ * BENCH_DECODING (default 0): how many sites decode, the others are light (loadtest/LightSite.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -21,6 +22,11 @@ import { createBenchAdmin, sleep, spawnLoadtest } from './pinnedService.js';
 
 const N = Number(process.argv[2] ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+/** BENCH_NODE_B_CPU=1: node B on the emulator's core (with light sites there is room). */
+const NODE_B_CPU = Number(process.env.BENCH_NODE_B_CPU ?? 0);
+/** How many of the N sites decode (libwebrtc); the rest are light. BENCH_DECODING=all: every one. */
+const DECODING =
+  process.env.BENCH_DECODING === 'all' ? N : Math.min(N, Number(process.env.BENCH_DECODING ?? 0));
 
 interface Node {
   id: string;
@@ -82,6 +88,8 @@ const base: NodeJS.ProcessEnv = {
   ANNOUNCED_ADDRESS: '127.0.0.1',
   MEDIASOUP_WORKERS: '1',
   MAX_CONSUMERS_PER_ROUTER: '5000',
+  // The emulator's sites each carry their own X-Forwarded-For (--distinct-addresses).
+  TRUSTED_PROXIES: '127.0.0.1',
   LOG_LEVEL: 'error',
   LOG_PRETTY: 'false',
 };
@@ -92,9 +100,13 @@ const say = (line: string) => {
 };
 
 try {
-  say(`# cascade benchmark, ${new Date().toISOString()}, ${N} sites, steady window ${SECONDS} s`);
   say(
-    '# nodes A and B both on CPU 0, the emulator on CPU 1 (2 cores); station 1280x720 VP8 simulcast + Opus; sites take layer 2',
+    `# cascade benchmark, ${new Date().toISOString()}, ${N} sites (${N - DECODING} light, ${DECODING} decoding), steady window ${SECONDS} s, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
+  say(
+    `# node A on CPU 0, node B on CPU ${NODE_B_CPU}, the emulator on CPU 1 (2 cores); station 1280x720 VP8 simulcast + Opus; sites take layer 2`,
   );
   say(
     '| sites per node | node | owner | endpoints | consumers | worker CPU % (run) | sites decoding | join→frame p50 / p95 (ms) | kbps median | loss median / max % |',
@@ -109,13 +121,19 @@ try {
     await createBenchAdmin(base);
     const nodes = [
       await startNode('node-a', 0, 18280, 18300, env),
-      await startNode('node-b', 0, 18281, 18500, env),
+      await startNode('node-b', NODE_B_CPU, 18281, 18500, env),
     ];
     try {
       const before = await Promise.all(nodes.map((n) => scrapeMetrics(n.url)));
       const out = join(dir, `result-${perNode}.json`);
       const startedAt = performance.now();
-      const child = spawnLoadtest(nodes[0]!.url, { sites: N, seconds: SECONDS, out, env });
+      const child = spawnLoadtest(nodes[0]!.url, {
+        sites: N,
+        light: N - DECODING,
+        seconds: SECONDS,
+        out,
+        env,
+      });
       // Steady state, halfway through the window: what each node carries.
       const steady = (async () => {
         await sleep((10 + SECONDS / 2) * 1000 + 8000);

@@ -50,11 +50,20 @@ export function createBenchAdmin(env: NodeJS.ProcessEnv): Promise<string> {
  */
 export function spawnLoadtest(
   url: string,
-  options: { sites: number; seconds: number; out: string; env: NodeJS.ProcessEnv },
+  options: {
+    sites: number;
+    /** How many of the sites are light (LightSite); the rest decode. Default 0. */
+    light?: number;
+    seconds: number;
+    out: string;
+    env: NodeJS.ProcessEnv;
+  },
 ): ChildProcess {
-  const args = ['--url', url, '--create-meeting', '--sites', String(options.sites)];
+  const light = options.light ?? 0;
+  const args = ['--url', url, '--create-meeting', '--light', String(light)];
+  args.push('--decoding', String(options.sites - light));
   args.push('--ramp', '10', '--duration', String(options.seconds), '--layer', '2');
-  args.push('--user', BENCH_ADMIN.username, '--json', options.out);
+  args.push('--user', BENCH_ADMIN.username, '--json', options.out, '--distinct-addresses');
   return spawn('taskset', ['-c', '1', 'node', '--import=tsx', 'loadtest/cli.ts', ...args], {
     env: { ...options.env, DIEMCAU_ADMIN_PASSWORD: BENCH_ADMIN.password },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -96,6 +105,8 @@ export async function startPinnedService(options: {
     ANNOUNCED_ADDRESS: '127.0.0.1',
     RTC_PORT_BASE: String(options.rtcPortBase),
     MEDIASOUP_WORKERS: '1',
+    // The emulator's sites each carry their own X-Forwarded-For (--distinct-addresses).
+    TRUSTED_PROXIES: '127.0.0.1',
     LOG_LEVEL: 'error',
     LOG_PRETTY: 'false',
     ...options.env,

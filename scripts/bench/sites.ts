@@ -1,14 +1,16 @@
 /**
- * Sites benchmark: N emulated sites (loadtest/, libwebrtc for Node) join one meeting within
- * 10 s (the join storm), then the steady state is measured. The service (Node + its mediasoup
+ * Sites benchmark: N emulated sites (loadtest/: light sites, or libwebrtc decoding ones) join one
+ * meeting within 10 s (the join storm), then the steady state is measured. The service (Node + its mediasoup
  * worker) is pinned to CPU 0, the emulator to CPU 1. Prints, per N: worker CPU per forwarded
  * packet, the service's Node CPU and RSS per site, signaling per site per minute, join storm
  * p50/p95 (join → first decoded frame), failed joins, loss; and the emulator's own CPU.
  * Usage: npx tsx scripts/bench/sites.ts [N ...]   (default 25 50 100)
- * BENCH_SECONDS (default 15) is the steady-state window; results go to scripts/bench/results/.
+ * BENCH_SECONDS (default 15) is the steady-state window; BENCH_DECODING (default 0) how many of
+ * the N sites decode (the rest are light; "all": every one); results go to scripts/bench/results/.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { metricSum, percentile, scrapeMetrics } from '../../loadtest/figures.js';
 import type { LoadTestResult } from '../../loadtest/runLoadTest.js';
@@ -18,6 +20,8 @@ import { run, spawnLoadtest, startPinnedService } from './pinnedService.js';
 const counts = process.argv.slice(2).map(Number).filter(Boolean);
 const sitesList = counts.length ? counts : [25, 50, 100];
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
+const decodingOf = (n: number) =>
+  process.env.BENCH_DECODING === 'all' ? n : Math.min(n, Number(process.env.BENCH_DECODING ?? 0));
 
 /** The same emulated sites against bare mediasoup (bareSfu.ts on CPU 0, bareSites.ts on CPU 1). */
 async function bareBaseline(
@@ -44,6 +48,7 @@ async function bareBaseline(
         'http://127.0.0.1:18090',
         String(n),
         String(SECONDS),
+        String(n - decodingOf(n)),
       ],
       process.env,
     );
@@ -85,12 +90,22 @@ try {
     '# service (node + 1 mediasoup worker) on CPU 0, emulator on CPU 1; station 1280x720 VP8 simulcast 3 layers + Opus; sites take layer 2',
   );
   say(
-    '| sites | joined | failed | storm join→frame p50 / p95 (ms) | worker µs CPU / fwd pkt | bare mediasoup µs / fwd pkt (joined) | ratio | worker CPU % | node CPU % / 100 sites | node RSS MiB | signaling msgs / site / min | KiB / site / min | loss min / median / max % | site kbps median | emulator CPU % |',
+    `# sites: light (receive-only, no decoding) except BENCH_DECODING=${process.env.BENCH_DECODING ?? 0} decoding; KEYFRAME_REQUEST_DELAY_MS=${process.env.KEYFRAME_REQUEST_DELAY_MS ?? 'default (1000)'}`,
   );
-  say('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  say(
+    '| sites (light+decoding) | joined | failed | storm join→frame p50 / p95 (ms) | keyframe requests at the station: total, max/s | key frames sent: total, max/s | worker µs CPU / fwd pkt | bare mediasoup µs / fwd pkt (joined) | ratio | worker CPU % | node CPU % / 100 sites | node RSS MiB (+ per 100 sites) | signaling msgs / site / min | KiB / site / min | loss min / median / max % | site kbps min / median / max | emulator CPU % (steady) | emulator RSS MiB | load avg |',
+  );
+  say('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const n of sitesList) {
     const out = join(dir, `result-${n}.json`);
-    const child = spawnLoadtest(url, { sites: n, seconds: SECONDS, out, env });
+    const child = spawnLoadtest(url, {
+      sites: n,
+      light: n - decodingOf(n),
+      seconds: SECONDS,
+      out,
+      env,
+    });
+    const load = loadavg()[0]!;
     // The emulator's own CPU: its process's time, sampled until it exits.
     let emulatorCpu = 0;
     const startedAt = performance.now();
@@ -128,9 +143,21 @@ try {
     const usPerPacket = (dWorker / fwdPackets) * 1e6;
     const bare = await bareBaseline(n);
     const f0 = (v: number | undefined) => (v === undefined ? '—' : v.toFixed(0));
+    const st = r.station ?? [];
+    const requests = st.map((x) => x.pli + x.fir);
+    const keys = st.map((x) => x.keyFrames);
+    const sum = (v: number[]) => v.reduce((a2, b2) => a2 + b2, 0);
+    const spreadOf = (v: number[], d: number) =>
+      v.length
+        ? `${percentile(v, 0)!.toFixed(d)} / ${percentile(v, 50)!.toFixed(d)} / ${percentile(v, 100)!.toFixed(d)}`
+        : '—';
     say(
-      `| ${n} | ${frames.length} | ${r.sites.length - ok.length} | ${f0(percentile(frames, 50))} / ${f0(percentile(frames, 95))} | ${f1(usPerPacket)} | ${bare ? `${f1(bare.usPerPacket)} (${bare.joined})` : '—'} | ${bare ? (usPerPacket / bare.usPerPacket).toFixed(2) : '—'} | ${f0((dWorker / r.metricsSeconds) * 100)} | ${f1(((dNode / r.metricsSeconds) * 100 * 100) / n)} | ${f0(rss / 2 ** 20)} (idle ${f0(idleRss / 2 ** 20)}) | ${f1(r.signalingPerSiteMinute.messages)} | ${f1(r.signalingPerSiteMinute.bytes / 1024)} | ${loss.length ? `${percentile(loss, 0)!.toFixed(2)} / ${percentile(loss, 50)!.toFixed(2)} / ${percentile(loss, 100)!.toFixed(2)}` : '—'} | ${f0(percentile(kbps, 50))} | ${f0((emulatorCpu / wall) * 100)} (avg over the run) |`,
+      `| ${n} (${n - decodingOf(n)}+${decodingOf(n)}) | ${frames.length} | ${r.sites.length - ok.length} | ${f0(percentile(frames, 50))} / ${f0(percentile(frames, 95))} | ${sum(requests)}, ${requests.length ? Math.max(...requests) : '—'} | ${sum(keys)}, ${keys.length ? Math.max(...keys) : '—'} | ${f1(usPerPacket)} | ${bare ? `${f1(bare.usPerPacket)} (${bare.joined})` : '—'} | ${bare ? (usPerPacket / bare.usPerPacket).toFixed(2) : '—'} | ${f0((dWorker / r.metricsSeconds) * 100)} | ${f1(((dNode / r.metricsSeconds) * 100 * 100) / n)} | ${f0(rss / 2 ** 20)} (+${f1((((rss - idleRss) / 2 ** 20) * 100) / n)}) | ${f1(r.signalingPerSiteMinute.messages)} | ${f1(r.signalingPerSiteMinute.bytes / 1024)} | ${spreadOf(loss, 2)} | ${spreadOf(kbps, 0)} | ${f0(r.emulatorCpuPercent)} (run avg ${f0((emulatorCpu / wall) * 100)}) | ${f0(r.emulatorRssMiB)} | ${load.toFixed(1)}–${loadavg()[0]!.toFixed(1)} |`,
     );
+    if (st.length)
+      say(
+        `#   N=${n} main point per second from the first join: keyframe requests [${requests.join(' ')}], key frames [${keys.join(' ')}], kbps [${st.map((x) => x.kbps).join(' ')}]`,
+      );
     if (r.joinRetries)
       say(`#   N=${n}: ${r.joinRetries} join requests went unanswered and were re-sent`);
   }

@@ -2,6 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import {
+  type BusAnswer,
+  type BusEvent,
+  type BusEventName,
+  type BusRequest,
+  type BusRequestName,
+  busEvents,
+  busRequests,
+} from '../../protocol/clusterBus.js';
+import {
   AppError,
   type ErrorCode,
   errorBodySchema,
@@ -12,11 +21,13 @@ import { sameText } from '../../protocol/text.js';
 import type { Logger } from '../logger.js';
 
 /**
- * Messages between the nodes on one Redis (pub/sub): events every node hears (an IT action on
- * one node that the owner of a meeting's session must apply) and requests to one node with an
- * answer (the owner ends a meeting asked through another node; a cascade's pipe set-up).
- * Pub/sub loses nothing that matters here: a node that misses a message was not running, and
- * its sessions were not either.
+ * Messages between the nodes on one Redis (pub/sub), named and checked by one table
+ * (protocol/clusterBus.ts): events every node hears (an IT action on one node that the owner of a
+ * meeting's session must apply) and requests to one node with an answer (the owner ends a
+ * meeting asked through another node; a cascade's pipe set-up). Pub/sub loses nothing that
+ * matters here: a node that misses a message was not running, and its sessions were not either.
+ * A request to a node that nobody listens for (its process is gone: Redis dropped its
+ * subscription with its connection) fails at once instead of waiting for a timeout.
  */
 const envelopeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('event'), from: z.string(), name: z.string(), payload: z.unknown() }),
@@ -40,12 +51,46 @@ const envelopeSchema = z.discriminatedUnion('kind', [
 ]);
 type Envelope = z.infer<typeof envelopeSchema>;
 
-export type EventHandler = (payload: unknown, from: string) => void | Promise<void>;
-export type RequestHandler = (payload: unknown, from: string) => Promise<unknown>;
+/** Where envelopes travel: Redis pub/sub here, memory in unit tests. */
+export interface BusTransport {
+  /** Sends to a channel; resolves with how many subscribers received it. */
+  publish(channel: string, message: string): Promise<number>;
+  subscribe(channels: string[], receive: (message: string) => void): Promise<void>;
+  /** How many subscribers a channel has now. */
+  subscribers(channel: string): Promise<number>;
+  close(): void;
+}
+
+/** Redis pub/sub: a shared client publishes, a duplicate subscribes. */
+export function redisTransport(redis: Redis, log: Logger): BusTransport {
+  const subscriber = redis.duplicate({ maxRetriesPerRequest: null });
+  subscriber.on('error', (err) => log.debug({ err: err.message }, 'bus subscriber error'));
+  return {
+    publish: (channel, message) => redis.publish(channel, message),
+    async subscribe(channels, receive) {
+      subscriber.on('messageBuffer', (_c: Buffer, m: Buffer) => receive(m.toString('utf8')));
+      await subscriber.subscribe(...channels);
+    },
+    async subscribers(channel) {
+      const reply = (await redis.call('PUBSUB', 'NUMSUB', channel)) as [string, number];
+      return Number(reply[1] ?? 0);
+    },
+    // No quit: it would wait for a Redis that may be gone.
+    close: () => subscriber.disconnect(),
+  };
+}
+
+export type EventHandler<N extends BusEventName> = (
+  payload: BusEvent<N>,
+  from: string,
+) => void | Promise<void>;
+export type RequestHandler<N extends BusRequestName> = (
+  payload: BusRequest<N>,
+  from: string,
+) => Promise<BusAnswer<N>>;
 
 export interface ClusterBusOptions {
-  /** A client for publishing (shared); the bus duplicates it for its subscription. */
-  redis: Redis;
+  transport: BusTransport;
   prefix: string;
   nodeId: string;
   logger: Logger;
@@ -57,29 +102,30 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
+type AnyEventHandler = (payload: unknown, from: string) => void | Promise<void>;
+type AnyRequestHandler = (payload: unknown, from: string) => Promise<unknown>;
+
 export class ClusterBus {
-  private readonly subscriber: Redis;
-  private readonly events = new Map<string, Set<EventHandler>>();
-  private readonly handlers = new Map<string, RequestHandler>();
+  private readonly events = new Map<string, Set<AnyEventHandler>>();
+  private readonly handlers = new Map<string, AnyRequestHandler>();
   private readonly pending = new Map<string, Pending>();
   private readonly log: Logger;
   private closed = false;
 
   private constructor(private readonly options: ClusterBusOptions) {
     this.log = options.logger.child({ component: 'cluster-bus', nodeId: options.nodeId });
-    this.subscriber = options.redis.duplicate({ maxRetriesPerRequest: null });
-    this.subscriber.on('error', (err) =>
-      this.log.debug({ err: err.message }, 'bus subscriber error'),
-    );
   }
 
   static async start(options: ClusterBusOptions): Promise<ClusterBus> {
     const bus = new ClusterBus(options);
-    bus.subscriber.on('messageBuffer', (_channel: Buffer, message: Buffer) =>
-      bus.receive(message.toString('utf8')),
+    await options.transport.subscribe([bus.allChannel, bus.nodeChannel(options.nodeId)], (m) =>
+      bus.receive(m),
     );
-    await bus.subscriber.subscribe(bus.allChannel, bus.nodeChannel(options.nodeId));
     return bus;
+  }
+
+  get nodeId(): string {
+    return this.options.nodeId;
   }
 
   private get allChannel(): string {
@@ -90,50 +136,73 @@ export class ClusterBus {
     return `${this.options.prefix}cluster:node:${nodeId}`;
   }
 
+  /** Whether a process listens for this node now (false: its connection to Redis is gone). */
+  async listening(nodeId: string): Promise<boolean> {
+    return (await this.options.transport.subscribers(this.nodeChannel(nodeId))) > 0;
+  }
+
   /** Runs `handler` for each event of this name published by another node. */
-  on(name: string, handler: EventHandler): () => void {
-    const set = this.events.get(name) ?? new Set<EventHandler>();
+  on<N extends BusEventName>(name: N, handler: EventHandler<N>): () => void {
+    const set = this.events.get(name) ?? new Set<AnyEventHandler>();
     this.events.set(name, set);
-    set.add(handler);
-    return () => set.delete(handler);
+    const any = handler as unknown as AnyEventHandler;
+    set.add(any);
+    return () => set.delete(any);
   }
 
   /** Tells every other node. */
-  async publish(name: string, payload: unknown): Promise<void> {
+  async publish<N extends BusEventName>(name: N, payload: BusEvent<N>): Promise<void> {
     await this.send(this.allChannel, { kind: 'event', from: this.options.nodeId, name, payload });
   }
 
   /** Answers requests of this name from other nodes (one handler per name). */
-  handle(name: string, handler: RequestHandler): void {
-    this.handlers.set(name, handler);
+  handle<N extends BusRequestName>(name: N, handler: RequestHandler<N>): void {
+    this.handlers.set(name, handler as unknown as AnyRequestHandler);
   }
 
   /** Asks one node; rejects with its AppError, or 'unavailable' if it does not answer in time. */
-  request<T = unknown>(nodeId: string, name: string, payload: unknown, timeoutMs = 5000) {
+  request<N extends BusRequestName>(
+    nodeId: string,
+    name: N,
+    payload: BusRequest<N>,
+    timeoutMs = 5000,
+  ): Promise<BusAnswer<N>> {
     const id = randomUUID();
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
+    return new Promise<BusAnswer<N>>((resolve, reject) => {
+      const fail = (err: Error) => {
+        clearTimeout(timer);
         this.pending.delete(id);
-        reject(new AppError('unavailable', sameText(`node ${nodeId} did not answer ${name}`)));
-      }, timeoutMs);
-      this.pending.set(id, { resolve: resolve as (d: unknown) => void, reject, timer });
+        reject(err);
+      };
+      const timer = setTimeout(
+        () => fail(new AppError('unavailable', sameText(`node ${nodeId} did not answer ${name}`))),
+        timeoutMs,
+      );
+      this.pending.set(id, {
+        resolve: (data) => {
+          const parsed = (busRequests[name].answer as z.ZodType).safeParse(data);
+          if (parsed.success) resolve(parsed.data as BusAnswer<N>);
+          else reject(new AppError('internal', sameText(`bad answer to ${name}`)));
+        },
+        reject,
+        timer,
+      });
       this.send(this.nodeChannel(nodeId), {
         kind: 'request',
         from: this.options.nodeId,
         id,
         name,
         payload,
-      }).catch((err: Error) => {
-        clearTimeout(timer);
-        this.pending.delete(id);
-        reject(err);
-      });
+      }).then((receivers) => {
+        if (receivers === 0)
+          fail(new AppError('unavailable', sameText(`node ${nodeId} does not listen`)));
+      }, fail);
     });
   }
 
-  private async send(channel: string, envelope: Envelope): Promise<void> {
+  private async send(channel: string, envelope: Envelope): Promise<number> {
     if (this.closed) throw new AppError('unavailable', sameText('cluster bus closed'));
-    await this.options.redis.publish(channel, JSON.stringify(envelope));
+    return this.options.transport.publish(channel, JSON.stringify(envelope));
   }
 
   private receive(raw: string): void {
@@ -146,13 +215,20 @@ export class ClusterBus {
     }
     if (envelope.from === this.options.nodeId && envelope.kind === 'event') return;
     switch (envelope.kind) {
-      case 'event':
+      case 'event': {
+        const schema = (busEvents as Record<string, z.ZodType>)[envelope.name];
+        const parsed = schema?.safeParse(envelope.payload);
+        if (!parsed?.success) {
+          this.log.warn({ event: envelope.name }, 'bad cluster event ignored');
+          return;
+        }
         for (const handler of this.events.get(envelope.name) ?? []) {
           Promise.resolve()
-            .then(() => handler(envelope.payload, envelope.from))
+            .then(() => handler(parsed.data, envelope.from))
             .catch((err) => this.log.error({ err, event: envelope.name }, 'cluster event failed'));
         }
         return;
+      }
       case 'request':
         void this.answer(envelope);
         return;
@@ -174,12 +250,15 @@ export class ClusterBus {
     const handler = this.handlers.get(req.name);
     let reply: Envelope;
     try {
-      if (!handler) throw new AppError('not_found', sameText(`no handler for ${req.name}`));
-      const data = await handler(req.payload, req.from);
+      const contract = (busRequests as Record<string, { payload: z.ZodType }>)[req.name];
+      if (!handler || !contract)
+        throw new AppError('not_found', sameText(`no handler for ${req.name}`));
+      const data = await handler(contract.payload.parse(req.payload), req.from);
       reply = { kind: 'reply', from: this.options.nodeId, id: req.id, ok: true, data };
     } catch (err) {
       const { body } = toErrorBody(err);
-      if (!(err instanceof AppError)) this.log.error({ err, request: req.name }, 'request failed');
+      if (!(err instanceof AppError) && !(err instanceof z.ZodError))
+        this.log.error({ err, request: req.name }, 'request failed');
       const code = (body.code in errorCodes ? body.code : 'internal') as ErrorCode;
       const error = { ...body, code };
       reply = { kind: 'reply', from: this.options.nodeId, id: req.id, ok: false, error };
@@ -197,7 +276,6 @@ export class ClusterBus {
       p.reject(new AppError('unavailable', sameText('cluster bus closed')));
     }
     this.pending.clear();
-    // No quit: it would wait for a Redis that may be gone.
-    this.subscriber.disconnect();
+    this.options.transport.close();
   }
 }

@@ -11,9 +11,10 @@ import { connectRedis } from '../redis/connectRedis.js';
 import type { Keys } from '../store/keys.js';
 import { Cascade } from './Cascade.js';
 import { CascadeSessions } from './CascadeSessions.js';
-import { ClusterBus } from './ClusterBus.js';
+import { ClusterBus, redisTransport } from './ClusterBus.js';
 import { MeetingPlacement } from './MeetingPlacement.js';
 import { type NodeLoad, NodeRegistry } from './NodeRegistry.js';
+import { NodeWatch } from './NodeWatch.js';
 import { SitePlacement } from './SitePlacement.js';
 import { WorkerCpuSampler } from './workerCpu.js';
 
@@ -51,6 +52,7 @@ export class ClusterNode {
   private readonly adapterDuplicates: Redis[] = [];
   private closing?: Promise<void>;
   readonly fence: FencedWrites;
+  private readonly watch: NodeWatch;
 
   private constructor(
     readonly registry: NodeRegistry,
@@ -75,6 +77,15 @@ export class ClusterNode {
       set: (meetingId, key, value, ex) => placement.fencedSet(meetingId, key, value, ex),
       del: (meetingId, key) => placement.fencedDel(meetingId, key),
     };
+    this.watch = new NodeWatch({
+      selfId: registry.id,
+      list: () => registry.list(),
+      listening: (nodeId) => bus.listening(nodeId),
+      evict: (node) => registry.evict(node),
+      gone: () => this.cascadeSessions?.nodeGone(),
+      heartbeatMs: registry.heartbeatMs,
+      logger: options.logger,
+    });
   }
 
   static async start(options: ClusterNodeOptions): Promise<ClusterNode> {
@@ -99,6 +110,7 @@ export class ClusterNode {
       },
       load: () => node?.load() ?? { sessions: 0, endpoints: 0, consumers: 0, workerCpu: 0 },
       ttlMs: config.cluster.leaseSeconds * 1000,
+      heartbeatMs: config.cluster.heartbeatMs,
     });
     const placement = new MeetingPlacement({
       redis,
@@ -108,20 +120,37 @@ export class ClusterNode {
       logger,
       leaseMs: config.cluster.leaseSeconds * 1000,
     });
-    const bus = await ClusterBus.start({ redis, prefix: keys.prefix, nodeId: self.id, logger });
+    const bus = await ClusterBus.start({
+      transport: redisTransport(redis, logger),
+      prefix: keys.prefix,
+      nodeId: self.id,
+      logger,
+    });
     const cpu = options.pool ? new WorkerCpuSampler(options.pool, logger) : undefined;
     cpu?.start();
     const cascade = options.pool
       ? new Cascade({
           bus,
-          pool: options.pool,
           nodeId: self.id,
           address: {
             listenIp: config.media.listenIp,
             announcedAddress: config.media.announcedAddress,
           },
           alive: async (nodeId) => (await registry.find(nodeId)) !== undefined,
-          sessionRouter: (meetingId) => node?.signaling?.session(meetingId)?.room.pipeTarget(),
+          receiver: (meetingId) => {
+            const room = node?.signaling?.session(meetingId)?.room;
+            const target = room && !room.isClosed ? room.pipeTarget() : undefined;
+            return room && target ? { epoch: room.epoch, ...target } : undefined;
+          },
+          producer: (meetingId, producerId) => {
+            const room = node?.signaling?.session(meetingId)?.room;
+            for (const endpointId of room?.endpointIds ?? []) {
+              const endpoint = room?.endpoint(endpointId);
+              const producer = endpoint?.producers.get(producerId);
+              if (endpoint && producer) return { router: endpoint.router, producer };
+            }
+            return undefined;
+          },
           arrived: (meetingId, producer, workerIndex) =>
             node?.signaling?.session(meetingId)?.room.adoptForeign(producer, workerIndex),
           logger,
@@ -248,6 +277,7 @@ export class ClusterNode {
     this.closing ??= (async () => {
       const log = this.options.logger;
       await this.placement.releaseAll().catch((err) => log.warn({ err }, 'lease release failed'));
+      this.watch.stop();
       await this.registry.close().catch((err) => log.warn({ err }, 'node deregistration failed'));
       this.cpu?.stop();
       this.cascadeSessions?.close();

@@ -45,7 +45,8 @@ interface Held {
  * Places each meeting's live session on one node. The first join of a meeting picks the node
  * with the lightest load and records a lease (SET NX PX) with a fencing token (INCR); the owner
  * renews it while its session is open and releases it when the session closes. A node that dies
- * stops renewing; once the lease expires the next join places the meeting again. Writes of the
+ * stops renewing; once the lease expires, or as soon as the node is found dead and its record
+ * removed (NodeWatch), the next join places the meeting again. Writes of the
  * session's saved state go through the lease: a node that lost it can no longer write.
  */
 export class MeetingPlacement {
@@ -61,11 +62,28 @@ export class MeetingPlacement {
     return raw ? parseLease(raw) : undefined;
   }
 
+  /**
+   * The lease, unless it names a node that no longer has a record (found dead by NodeWatch, or
+   * expired): such a lease is removed (only if unchanged) so the meeting can be placed again
+   * without waiting for it to expire.
+   */
+  private async living(meetingId: string): Promise<Lease | undefined> {
+    const { redis, keys, registry, self } = this.options;
+    const raw = await redis.get(keys.meetingOwner(meetingId));
+    const lease = raw ? parseLease(raw) : undefined;
+    if (!raw || !lease || lease.nodeId === self.id) return lease;
+    if (await registry.find(lease.nodeId)) return lease;
+    const removed = await redis.eval(RELEASE, 1, keys.meetingOwner(meetingId), raw);
+    if (removed === 1)
+      this.log.warn({ meetingId, dead: lease.nodeId }, "a dead node's lease taken back");
+    return undefined;
+  }
+
   /** The owner of the meeting's session, placing it by load when it has none. */
   async locate(meetingId: string): Promise<Lease> {
     const { redis, keys } = this.options;
     for (let attempt = 0; attempt < 5; attempt++) {
-      const existing = await this.current(meetingId);
+      const existing = await this.living(meetingId);
       if (existing) return existing;
       const node = await this.lightestNode();
       const token = await redis.incr(keys.meetingFence(meetingId));

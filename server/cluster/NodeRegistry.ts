@@ -31,9 +31,16 @@ export interface NodeRegistryOptions {
   logger: Logger;
   node: Pick<NodeRecord, 'id' | 'url' | 'mediaAddress'>;
   load(): NodeLoad;
-  /** The record lives this long without a heartbeat (ms); a heartbeat every third of it. */
+  /** The record lives this long without a heartbeat (ms). */
   ttlMs: number;
+  /** A heartbeat this often (ms); default a third of the TTL. */
+  heartbeatMs?: number;
 }
+
+/** Deletes a node's record only if it still holds the heartbeat that was judged. */
+const EVICT = `local raw = redis.call('GET', KEYS[1])
+if raw and string.find(raw, ARGV[1], 1, true) then
+  redis.call('DEL', KEYS[1]) redis.call('SREM', KEYS[2], ARGV[2]) return 1 end return 0`;
 
 /** CPU in steps of 10 %: idle nodes' jitter (0.3 % against 0.5 %) must not reorder them. */
 const cpuStep = (percent: number) => Math.floor(percent / 10) * 10;
@@ -65,11 +72,33 @@ export class NodeRegistry {
     return this.options.node.id;
   }
 
+  get heartbeatMs(): number {
+    const { heartbeatMs, ttlMs } = this.options;
+    return Math.max(100, Math.min(heartbeatMs ?? ttlMs / 3, ttlMs / 2));
+  }
+
+  /**
+   * Removes another node's record (found dead) unless it beat since it was read; it registers
+   * again at its next heartbeat if it was alive after all.
+   */
+  async evict(node: NodeRecord): Promise<boolean> {
+    const { redis, keys } = this.options;
+    const ok = await redis.eval(
+      EVICT,
+      2,
+      keys.clusterNode(node.id),
+      keys.clusterNodes,
+      `"heartbeatAt":${node.heartbeatAt},`,
+      node.id,
+    );
+    return ok === 1;
+  }
+
   async start(): Promise<void> {
     await this.beat();
     this.timer = setInterval(
       () => void this.beat().catch((err) => this.log.warn({ err }, 'node heartbeat failed')),
-      Math.max(200, Math.floor(this.options.ttlMs / 3)),
+      this.heartbeatMs,
     );
     this.timer.unref();
     this.log.info({ url: this.options.node.url }, 'node registered');

@@ -7,6 +7,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyServerFactory,
   type RawServerDefault,
 } from 'fastify';
 import {
@@ -29,6 +30,8 @@ export interface BuildHttpAppOptions {
   /** Folder of the built web pages (web/dist); served at / when present. */
   webRoot?: string;
   isShuttingDown: () => boolean;
+  /** Creates the server Fastify listens on (https: server/http/tls.ts); default plain http. */
+  serverFactory?: FastifyServerFactory;
 }
 
 export type HttpApp = FastifyInstance<
@@ -76,6 +79,7 @@ export async function buildHttpApp(options: BuildHttpAppOptions): Promise<HttpAp
     trustProxy: trustFor(options.trustedProxies ?? []),
     bodyLimit: 1024 * 1024,
     requestIdHeader: 'x-request-id',
+    ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

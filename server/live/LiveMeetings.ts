@@ -1,13 +1,8 @@
-import { z } from 'zod';
-import { type Actor, actorSchema } from '../../protocol/auth.js';
+import type { Actor } from '../../protocol/auth.js';
+import type { LiveEvent } from '../../protocol/clusterBus.js';
 import { siteEndpointId } from '../../protocol/endpoints.js';
 import { AppError } from '../../protocol/errors.js';
-import {
-  type Meeting,
-  type MeetingAction,
-  meetingActionSchema,
-  meetingSchema,
-} from '../../protocol/meetings.js';
+import { type Meeting, type MeetingAction, meetingSchema } from '../../protocol/meetings.js';
 import type { Text } from '../../protocol/text.js';
 import type { SignalingPrincipal, SignalingServer } from '../../signaling/SignalingServer.js';
 import type { SessionMeetingInfo } from '../../signaling/session/MeetingSession.js';
@@ -48,38 +43,6 @@ export async function sessionInfoOf(
     live: meeting.state === 'live',
   };
 }
-
-/**
- * A change that the sessions must apply, on whichever node runs them. The node where it happened
- * applies it to its own sessions and publishes it; every other node applies it to its own.
- */
-const liveEventSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('meetingUpdated'), meetingId: z.string() }),
-  z.object({
-    kind: z.literal('meetingEnded'),
-    meetingId: z.string(),
-    to: z.enum(['ended', 'cancelled']),
-  }),
-  z.object({ kind: z.literal('siteRenamed'), siteId: z.string() }),
-  z.object({ kind: z.literal('meetingDeleted'), meetingId: z.string() }),
-  z.object({
-    kind: z.literal('accessEnded'),
-    reason: z.enum(['revoked', 'loggedOut']),
-    match: z.union([
-      z.object({ linkId: z.string() }),
-      z.object({ sessionHash: z.string() }),
-      z.object({ userId: z.string() }),
-    ]),
-  }),
-]);
-type LiveEvent = z.infer<typeof liveEventSchema>;
-
-const performRequestSchema = z.object({
-  id: z.string(),
-  action: meetingActionSchema,
-  actor: actorSchema,
-  expected: z.int().optional(),
-});
 
 /** Actions that go through the session while one is open (on whichever node). */
 const sessionActions = new Set<MeetingAction>(['end', 'cancel', 'goLive']);
@@ -249,14 +212,9 @@ export class LiveMeetings implements MeetingLifecycle {
   /** Several nodes: hear the others' changes and run the actions forwarded to this node. */
   attachCluster(cluster: LiveCluster): void {
     this.cluster = cluster;
-    cluster.bus.on('live.event', async (payload) => {
-      const event = liveEventSchema.safeParse(payload);
-      if (!event.success) return this.log.warn('bad live event ignored');
-      await this.apply(event.data);
-    });
-    cluster.bus.handle('live.perform', async (payload) => {
-      const r = performRequestSchema.parse(payload);
-      return this.performHere(r.id, r.action, r.actor, r.expected);
-    });
+    cluster.bus.on('live.event', (event) => this.apply(event));
+    cluster.bus.handle('live.perform', (r) =>
+      this.performHere(r.id, r.action, r.actor, r.expected),
+    );
   }
 }

@@ -4,12 +4,12 @@ import { fastifyCookie } from '@fastify/cookie';
 import type { Config } from '../../config/index.js';
 import type { WorkerPool } from '../../media/WorkerPool.js';
 import type { Principal } from '../../protocol/auth.js';
+import { chairSnapshotSchema } from '../../protocol/clusterBus.js';
 import { AppError, badField, conflict, forbidden } from '../../protocol/errors.js';
 import { idSchema } from '../../protocol/fields.js';
 import { type Meeting, meetingTransitions } from '../../protocol/meetings.js';
 import type { CheckHooks } from '../../signaling/ConnectionCheck.js';
 import { type SignalingPrincipal, SignalingServer } from '../../signaling/SignalingServer.js';
-import type { ChairSnapshot } from '../../signaling/session/ChairState.js';
 import type { SessionMeetingInfo } from '../../signaling/session/MeetingSession.js';
 import type { SessionPeers } from '../../signaling/session/SessionPeers.js';
 import { SESSION_COOKIE } from '../auth/AdminAccounts.js';
@@ -172,9 +172,8 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
       const info = await sessionInfoOf(data, meeting);
       const saved = await data.store.read((r) => r.get(data.store.keys.meetingLive(meetingId)));
       // Only a session of this live meeting resumes; a saved state from before is stale.
-      return saved && meeting.state === 'live'
-        ? { ...info, saved: JSON.parse(saved) as Partial<ChairSnapshot> }
-        : info;
+      const parsed = saved ? chairSnapshotSchema.partial().safeParse(JSON.parse(saved)) : undefined;
+      return parsed?.success && meeting.state === 'live' ? { ...info, saved: parsed.data } : info;
     },
     hooks: (meetingId) => ({
       started: async (actor) => {
@@ -221,6 +220,7 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
       ? { checkHooks: options.checkHooks, checkThresholds: config.checks }
       : {}),
     maxConsumersPerRouter: config.media.maxConsumersPerRouter,
+    keyFrameRequestDelayMs: config.media.keyFrameRequestDelayMs,
     idleCloseMs: config.media.idleSessionCloseSeconds * 1000,
     clientAddress: (request) => clientAddressOf(request, trust),
     ...(options.peers ? { peers: options.peers } : {}),

@@ -1,4 +1,5 @@
 import { candidateLabels, reasonText } from '../../protocol/check.js';
+import { mediaPathLabel } from '../../protocol/mediaPath.js';
 import type { Meeting } from '../../protocol/meetings.js';
 import {
   checklistItems,
@@ -38,7 +39,7 @@ export function renderReadinessReport(
         ? [
             `Gửi / Up: ${num(f.uplink.kbps, 'kbps')}, mất gói ${f.uplink.lossPercent}%, jitter ${f.uplink.jitterMs} ms`,
             `Nhận / Down: ${num(f.downlink.kbps, 'kbps')}, mất gói ${f.downlink.lossPercent}%, jitter ${f.downlink.jitterMs} ms, RTT ${num(f.downlink.rttMs, 'ms')}`,
-            `Kết nối / Path: ${candidateLabels[f.candidateType].vi} (${f.protocol.toUpperCase()}), báo hiệu ${f.signalingMs} ms, ICE+DTLS ${num(f.iceDtlsMs, 'ms')}`,
+            `Kết nối / Path: ${f.path ? `${mediaPathLabel(f.path, f.relayPort).vi}, ` : ''}${candidateLabels[f.candidateType].vi} (${f.protocol.toUpperCase()}), báo hiệu ${f.signalingMs} ms, ICE+DTLS ${num(f.iceDtlsMs, 'ms')}`,
             `Micro ${f.micLevel >= 0.005 ? 'có tiếng' : 'im lặng'}, camera ${f.cameraLuma >= 16 ? 'có hình' : 'đen'}, loa ${f.speakersConfirmed === undefined ? 'chưa hỏi' : f.speakersConfirmed ? 'nghe rõ' : 'không nghe'}`,
             `Lúc / At: ${formatDateTime(c.finishedAt)}`,
           ]

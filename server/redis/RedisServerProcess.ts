@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
@@ -12,7 +12,18 @@ export interface RedisServerProcessOptions {
   /** Folder for the append-only file; created if missing. */
   dir: string;
   logger: Logger;
+  /**
+   * 'aof' (default): the append-only file in `dir`, the service's own data. 'rdb-readonly':
+   * load `dir`/dump.rdb and never write to disk (restoring a backup reads one this way).
+   */
+  persistence?: 'aof' | 'rdb-readonly';
 }
+
+/**
+ * Where a running private redis-server can be reached: `<dir>/redis.url`, readable by the
+ * service's user only, so `npm run backup` can snapshot it while the service runs.
+ */
+export const redisUrlFile = (dir: string) => join(resolve(dir), 'redis.url');
 
 export class RedisServerMissingError extends Error {
   override readonly name = 'RedisServerMissingError';
@@ -64,6 +75,8 @@ export class RedisServerProcess {
   private exited?: Promise<void>;
   private closing?: Promise<void>;
 
+  private urlFile?: string;
+
   private constructor(
     readonly url: string,
     private readonly logger: Logger,
@@ -95,7 +108,11 @@ export class RedisServerProcess {
       const password = randomBytes(24).toString('hex');
       const proc = new RedisServerProcess(`redis://:${password}@127.0.0.1:${port}`, logger);
       try {
-        await proc.spawn(bin, dir, port, password, pidFile);
+        await proc.spawn(bin, dir, port, password, pidFile, options.persistence ?? 'aof');
+        if ((options.persistence ?? 'aof') === 'aof') {
+          proc.urlFile = redisUrlFile(dir);
+          writeFileSync(proc.urlFile, `${proc.url}\n`, { mode: 0o600 });
+        }
         logger.info({ port, dir }, 'private redis-server started');
         return proc;
       } catch (err) {
@@ -106,7 +123,18 @@ export class RedisServerProcess {
     }
   }
 
-  private async spawn(bin: string, dir: string, port: number, password: string, pidFile: string) {
+  private async spawn(
+    bin: string,
+    dir: string,
+    port: number,
+    password: string,
+    pidFile: string,
+    persistence: 'aof' | 'rdb-readonly',
+  ) {
+    const disk =
+      persistence === 'aof'
+        ? ['--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '3600 1 300 100']
+        : ['--appendonly', 'no', '--save', ''];
     const args = [
       '--bind',
       '127.0.0.1',
@@ -118,12 +146,7 @@ export class RedisServerProcess {
       pidFile,
       '--daemonize',
       'no',
-      '--appendonly',
-      'yes',
-      '--appendfsync',
-      'everysec',
-      '--save',
-      '3600 1 300 100',
+      ...disk,
       '--protected-mode',
       'yes',
       '--maxmemory-policy',
@@ -191,6 +214,7 @@ export class RedisServerProcess {
   /** SIGTERM makes redis fsync its append-only file before exiting. Memoized. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      if (this.urlFile) rmSync(this.urlFile, { force: true });
       const child = this.child;
       if (!child || child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');

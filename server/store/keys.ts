@@ -164,6 +164,15 @@ export class Keys {
     return `${this.prefix}meeting:${meetingId}:minutes`;
   }
 
+  /** The data's schema version: JSON {version, app, at} (server/store/schemaVersion.ts). */
+  get schemaVersion(): string {
+    return `${this.prefix}schema`;
+  }
+  /** Held (SET NX, PX) by the one node that migrates the data at start. */
+  get schemaMigrationLock(): string {
+    return `${this.prefix}schema:migrating`;
+  }
+
   /** BullMQ's own prefix: its keys are `<prefix>bull:<queue>:…`. */
   get bullPrefix(): string {
     return `${this.prefix}bull`;

@@ -1,19 +1,11 @@
+import type { ChairSnapshot } from '../../protocol/clusterBus.js';
 import { badField, conflict, notFound } from '../../protocol/errors.js';
 import type { SessionState } from '../../protocol/socket.js';
 
 export type SessionStatus = SessionState['status'];
 
 /** What the chair's state holds; saved so an idle-closed or restarted session resumes. */
-export interface ChairSnapshot {
-  status: SessionStatus;
-  startedAt?: string;
-  agendaIndex: number;
-  floorSiteId?: string;
-  /** siteId → when it raised its hand (epoch ms). */
-  hands: Record<string, number>;
-  mutedSiteIds: string[];
-  itCallSiteId?: string;
-}
+export type { ChairSnapshot };
 
 /** What one change did, so the session can tell the right people and move the media. */
 export interface ChairChange {

@@ -1,5 +1,5 @@
 import type { types } from 'mediasoup';
-import type { EndpointAppData } from '../../media/MediaEndpoint.js';
+import type { EndpointAppData, MediaEndpoint } from '../../media/MediaEndpoint.js';
 import type { MediaLogger } from '../../media/MediaLogger.js';
 import type { Room } from '../../media/Room.js';
 import type { MediaSource } from '../../protocol/socket.js';
@@ -14,7 +14,9 @@ export interface ConsumerReconcilerOptions {
   ruleState(): RuleState;
   isClosed(): boolean;
   /** A producer of an endpoint on another node of the meeting, piped here (cascade). */
-  fetch?(nodeId: string, producerId: string): Promise<types.Producer | undefined>;
+  fetch?(nodeId: string, producerId: string): Promise<types.Producer>;
+  /** How long a receiver waits before asking again for a remote producer it could not get. */
+  retryMs?: number;
 }
 
 /**
@@ -24,6 +26,7 @@ export interface ConsumerReconcilerOptions {
  */
 export class ConsumerReconciler {
   private readonly log: MediaLogger;
+  private readonly retrying = new Set<Participant>();
 
   constructor(private readonly options: ConsumerReconcilerOptions) {
     this.log = options.logger.child({ component: 'consumers' });
@@ -63,7 +66,7 @@ export class ConsumerReconciler {
         wanted.add(producer.id);
         if (media.consumerOf(producer.id)) continue;
         try {
-          await this.create(receiver, sender, producer, want.spatialLayer);
+          await this.create(receiver, media, sender, producer, want.spatialLayer);
         } catch (err) {
           this.log.warn(
             { endpointId: receiver.endpointId, err: (err as Error).message },
@@ -97,29 +100,42 @@ export class ConsumerReconciler {
       if (media.consumerOf(rp.id)) continue;
       try {
         const producer = await this.options.fetch(remote.nodeId, rp.id);
-        if (producer && !producer.closed)
-          await this.create(
-            receiver,
-            sender,
-            producer as types.Producer<EndpointAppData>,
-            want.spatialLayer,
-          );
+        if (media.isClosed || this.options.isClosed()) return;
+        await this.create(
+          receiver,
+          media,
+          sender,
+          producer as types.Producer<EndpointAppData>,
+          want.spatialLayer,
+        );
+        if (!media.consumerOf(rp.id)) throw new Error('no consumer of the piped producer');
       } catch (err) {
         this.log.warn(
           { endpointId: receiver.endpointId, producerId: rp.id, err: (err as Error).message },
-          'remote producer not piped here',
+          'remote producer not piped here: asking again soon',
         );
+        this.retry(receiver);
       }
     }
   }
 
+  /** One more round for this receiver shortly (one pending at a time). */
+  private retry(receiver: Participant): void {
+    if (this.retrying.has(receiver) || this.options.isClosed()) return;
+    this.retrying.add(receiver);
+    setTimeout(() => {
+      this.retrying.delete(receiver);
+      if (!this.options.isClosed() && receiver.media) this.one(receiver);
+    }, this.options.retryMs ?? 500).unref();
+  }
+
   private async create(
     receiver: Participant,
+    media: MediaEndpoint,
     sender: Participant,
     producer: types.Producer<EndpointAppData>,
     spatialLayer: number,
   ): Promise<void> {
-    const media = receiver.media!;
     const consumer = await this.options.room.consume(media, producer, {
       appData: { source: producer.appData.source as string },
       preferredLayers: { spatialLayer, temporalLayer: 2 },

@@ -1,6 +1,7 @@
 import type { types } from 'mediasoup';
 import type { Socket } from 'socket.io';
 import type { EndpointAppData, MediaEndpoint } from '../../media/MediaEndpoint.js';
+import type { MediaPath } from '../../protocol/mediaPath.js';
 import type {
   EndpointRole,
   MediaSource,
@@ -44,6 +45,9 @@ export class Participant {
     lossDownPercent: number;
     jitterMs?: number;
     rttMs?: number;
+    /** The path its media takes, as the page sees its selected ICE pair. */
+    path?: MediaPath;
+    relayPort?: number;
     at: number;
   };
   /** Set while the endpoint runs on another node of a cascaded meeting (no socket, no media here). */

@@ -70,18 +70,24 @@ export class QualitySampler {
     const consumers = [...media.consumers.values()].filter(
       (c, i, all) => all.findIndex((o) => o.kind === c.kind) === i,
     );
+    const transports = [...media.transports.values()];
     const [transportStats, producerStats, consumerStats] = await Promise.all([
-      Promise.all([...media.transports.values()].map((t) => t.getStats())),
+      Promise.all(transports.map((t) => t.getStats())),
       Promise.all(producers.map((x) => x.getStats())),
       Promise.all(consumers.map((c) => c.getStats())),
     ]);
     let sendKbps = 0;
     let recvKbps = 0;
-    for (const [s] of transportStats) {
-      if (!s) continue;
+    let estimateKbps: number | undefined;
+    transportStats.forEach(([s], i) => {
+      if (!s) return;
       sendKbps += (s.recvBitrate ?? 0) / 1000;
       recvKbps += (s.sendBitrate ?? 0) / 1000;
-    }
+      // What the SFU's bandwidth estimate (transport-cc) says the link to the endpoint carries:
+      // the receive transport's (the send transport's never moves from its start).
+      if (transports[i]!.appData.direction === 'recv' && s.availableOutgoingBitrate)
+        estimateKbps = s.availableOutgoingBitrate / 1000;
+    });
     let packets = 0;
     let lost = 0;
     let jitter = 0;
@@ -123,6 +129,9 @@ export class QualitySampler {
         ? { jitterMs: Math.round(Math.max(jitter, reported?.jitterMs ?? 0)) }
         : {}),
       ...(layer !== undefined ? { layer } : {}),
+      ...(reported?.path ? { path: reported.path } : {}),
+      ...(reported?.relayPort !== undefined ? { relayPort: reported.relayPort } : {}),
+      ...(estimateKbps !== undefined ? { estimateKbps: Math.round(estimateKbps) } : {}),
     };
     return { ...q, grade: gradeQuality(q, this.options.thresholds) };
   }

@@ -1,7 +1,13 @@
 import type { types } from 'mediasoup';
-import { z } from 'zod';
-import { mediaSourceSchema, participantSchema, type RequestName } from '../../protocol/socket.js';
-import type { ChairSnapshot } from './ChairState.js';
+import type {
+  ChairSnapshot,
+  RemoteProducer,
+  Roster,
+  RosterEntry,
+} from '../../protocol/clusterBus.js';
+import type { RequestName } from '../../protocol/socket.js';
+
+export type { RemoteProducer, Roster, RosterEntry } from '../../protocol/clusterBus.js';
 
 /*
  * A meeting cascaded over several nodes: the owner node runs the session and decides; each edge
@@ -11,29 +17,6 @@ import type { ChairSnapshot } from './ChairState.js';
  * the whole meeting and its consumers follow the same rules (mediaRules.wants) everywhere; a
  * producer on another node is piped here when a receiver here wants it.
  */
-
-/** One producer of an endpoint on another node (ids are the same on every node). */
-export const remoteProducerSchema = z.object({
-  id: z.string().min(1),
-  source: mediaSourceSchema,
-});
-export type RemoteProducer = z.infer<typeof remoteProducerSchema>;
-
-/** One endpoint as its own node sees it: what the pages show, and its producers. */
-export const rosterEntrySchema = z.object({
-  view: participantSchema,
-  producers: z.array(remoteProducerSchema),
-});
-export type RosterEntry = z.infer<typeof rosterEntrySchema>;
-
-/** A node's endpoints of one meeting: changes, or (full) all of them. */
-export const rosterSchema = z.object({
-  meetingId: z.string().min(1),
-  entries: z.array(rosterEntrySchema),
-  removed: z.array(z.string()),
-  full: z.boolean(),
-});
-export type Roster = z.infer<typeof rosterSchema>;
 
 /** The other nodes of a cascaded meeting, as one node's session reaches them. */
 export interface SessionPeers {
@@ -45,8 +28,11 @@ export interface SessionPeers {
   publishChair(snapshot: ChairSnapshot): void;
   /** A request of a site on this edge that the owner decides (a raised hand). */
   forward(endpointId: string, name: RequestName, payload: unknown): Promise<unknown>;
-  /** The producer of an endpoint on `nodeId`, piped into this node's router of the meeting. */
-  fetch(nodeId: string, producerId: string): Promise<types.Producer | undefined>;
+  /**
+   * The producer of an endpoint on `nodeId`, piped into this session's router; rejects when it
+   * could not be had now (the caller asks again later).
+   */
+  fetch(nodeId: string, producerId: string): Promise<types.Producer>;
 }
 
 /** What the session keeps of an endpoint that runs on another node. */

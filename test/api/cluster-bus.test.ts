@@ -1,15 +1,17 @@
 import { Redis } from 'ioredis';
 import t from 'tap';
 import { AppError } from '../../protocol/errors.js';
-import { ClusterBus } from '../../server/cluster/ClusterBus.js';
+import { ClusterBus, redisTransport } from '../../server/cluster/ClusterBus.js';
 import { waitFor } from '../helpers/browser.js';
 import { testLogger } from '../helpers/logger.js';
 import { startTestRedis } from '../helpers/redis.js';
 
 /*
- * The bus between nodes on a real Redis: an event reaches the other nodes and not its sender; a
- * request reaches one node and brings its answer back, or its AppError (code and details kept);
- * a node that does not answer is 'unavailable' after the timeout; closing leaves nothing waiting.
+ * The bus between nodes on a real Redis, with the messages of its contract
+ * (protocol/clusterBus.ts): an event reaches the other nodes and not its sender; a request
+ * reaches one node and brings its answer back, or its AppError (code and details kept); a
+ * payload outside the contract is refused; a node nobody listens for fails at once and one that
+ * listens but does not answer is 'unavailable' after the timeout; closing leaves nothing waiting.
  */
 
 t.test('events and requests between nodes', async (t) => {
@@ -19,7 +21,7 @@ t.test('events and requests between nodes', async (t) => {
     const client = new Redis(redis.url);
     clients.push(client);
     const b = await ClusterBus.start({
-      redis: client,
+      transport: redisTransport(client, testLogger),
       prefix: 'bus-test:',
       nodeId,
       logger: testLogger,
@@ -38,36 +40,56 @@ t.test('events and requests between nodes', async (t) => {
     ['b', b],
     ['c', c],
   ] as const)
-    node.on('ping', (payload, from) => {
-      heard.push(`${name}<-${from}:${(payload as { n: number }).n}`);
+    node.on('live.rosterRequest', ({ meetingId }, from) => {
+      heard.push(`${name}<-${from}:${meetingId}`);
     });
-  await a.publish('ping', { n: 1 });
+  await a.publish('live.rosterRequest', { meetingId: 'm1' });
   await waitFor(() => heard.length >= 2, 2000, 'both other nodes hear it');
   await new Promise((r) => setTimeout(r, 200));
-  t.same(heard.sort(), ['b<-a:1', 'c<-a:1'], 'every other node hears an event, not its sender');
+  t.same(heard.sort(), ['b<-a:m1', 'c<-a:m1'], 'every other node hears an event, not its sender');
 
-  b.handle('add', async (payload, from) => {
-    const { x, y } = payload as { x: number; y: number };
-    return { sum: x + y, from };
-  });
-  t.same(await a.request('b', 'add', { x: 2, y: 3 }), { sum: 5, from: 'a' }, 'b answers a');
+  const forward = { meetingId: 'm1', endpointId: 'site:1', name: 'raiseHand', payload: {} };
+  b.handle('live.forward', async (r, from) => ({ asked: r.name, from }));
+  t.same(
+    await a.request('b', 'live.forward', forward),
+    { asked: 'raiseHand', from: 'a' },
+    'b answers a',
+  );
+  const bad = await a
+    .request('b', 'live.forward', { ...forward, name: 'noSuchRequest' })
+    .catch((err: unknown) => err);
+  t.match(bad, { code: 'bad_request' }, 'a payload outside the contract is refused');
 
-  b.handle('refuse', async () => {
+  c.handle('live.forward', async () => {
     throw new AppError('conflict', { vi: 'đã kết thúc', en: 'already ended' }, { state: 'ended' });
   });
-  const refused = await a.request('b', 'refuse', {}).catch((err: unknown) => err);
+  const refused = await a.request('c', 'live.forward', forward).catch((err: unknown) => err);
   t.ok(refused instanceof AppError, 'a refusal comes back as an AppError');
   t.match(refused, { code: 'conflict', details: { state: 'ended' } }, 'with its code and details');
 
-  const missing = await a.request('c', 'nothing', {}).catch((err: unknown) => err);
+  const missing = await a
+    .request('c', 'cascade.close', { linkId: 'x' })
+    .catch((err: unknown) => err);
   t.match(missing, { code: 'not_found' }, 'a request nobody handles is not_found');
 
-  const started = Date.now();
-  const silent = await a.request('gone', 'add', {}, 300).catch((err: unknown) => err);
+  t.ok(await a.listening('b'), 'a process listens for b');
+  t.notOk(await a.listening('gone'), 'none for a node that is not running');
+  let started = Date.now();
+  const gone = await a.request('gone', 'cascade.close', { linkId: 'x' }).catch((e: unknown) => e);
+  t.match(gone, { code: 'unavailable' }, "a node nobody listens for is 'unavailable'");
+  t.ok(Date.now() - started < 200, `at once (${Date.now() - started} ms)`);
+
+  b.handle('cascade.close', () => new Promise(() => {}));
+  started = Date.now();
+  const silent = await a
+    .request('b', 'cascade.close', { linkId: 'x' }, 300)
+    .catch((err: unknown) => err);
   t.match(silent, { code: 'unavailable' }, "a node that does not answer is 'unavailable'");
   t.ok(Date.now() - started < 1500, 'after the timeout');
 
-  const pending = a.request('gone', 'add', {}, 10_000).catch((err: unknown) => err);
+  const pending = a
+    .request('b', 'cascade.close', { linkId: 'x' }, 10_000)
+    .catch((err: unknown) => err);
   a.close();
   t.match(await pending, { code: 'unavailable' }, 'closing ends what was waiting');
 });

@@ -99,6 +99,13 @@ t.test('nodes and meeting leases', async (t) => {
   await sleep(ttlMs);
   t.ok(lost, 'the former owner learns it lost the lease at its next renewal');
 
+  // A node found dead (its record removed by NodeWatch) loses its leases at once, not at expiry.
+  const m3 = randomUUID();
+  const deadLease = { token: 1, nodeId: 'bb', url: b.self.url };
+  await redis.set(keys.meetingOwner(m3), JSON.stringify(deadLease), 'PX', 60_000);
+  const back = await a.placement.admit(m3);
+  t.ok(back.here, 'a lease naming a node without a record is taken back without waiting');
+
   // A node whose heartbeat stops disappears from the list once its record expires.
   const c = node('c', { sessions: 0, endpoints: 0, consumers: 0, workerCpu: 0 });
   await c.registry.start();

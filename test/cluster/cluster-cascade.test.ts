@@ -4,7 +4,7 @@ import type { Actor } from '../../protocol/auth.js';
 import { meetingInputSchema } from '../../protocol/meetings.js';
 import { siteInputSchema } from '../../protocol/sites.js';
 import { launchChromium, waitFor } from '../helpers/browser.js';
-import { startServiceNode } from '../helpers/clusterNodes.js';
+import { connectToOwner, startServiceNode } from '../helpers/clusterNodes.js';
 import { startEndpoint } from '../helpers/endpoints.js';
 import { startTestRedis } from '../helpers/redis.js';
 
@@ -12,9 +12,10 @@ import { startTestRedis } from '../helpers/redis.js';
  * Cascade media between nodes. Two nodes on one Redis; the main point's station (Chromium, real
  * camera and microphone) publishes on the owner. The owner sends its producers to the other node
  * (the edge) through SRTP+RTX PipeTransports set up over the cluster bus: the edge holds
- * producers with the same ids, the video's RTP reaches a consumer on the edge (a plain RTP
- * consumer to a UDP socket here), a pause on the owner pauses the edge's copy, and stopping the
- * cascade leaves nothing on the edge; when the owner goes, the edge drops the meeting too.
+ * producers with the same ids in its session of the meeting (opened by a site placed there), the
+ * video's RTP reaches a consumer on the edge (a plain RTP consumer to a UDP socket here), a pause
+ * on the owner pauses the edge's copy, and stopping the cascade leaves nothing on the edge; when
+ * the owner goes, the edge closes its session of the meeting and its pipes with it.
  */
 
 const system: Actor = { kind: 'system', name: 'test' };
@@ -22,8 +23,9 @@ const system: Actor = { kind: 'system', name: 'test' };
 t.test("the owner pipes the main point's producers to another node", async (t) => {
   t.setTimeout(120_000);
   const redis = await startTestRedis(t);
-  const a = await startServiceNode(t, 'node-a', { REDIS_URL: redis.url });
-  const b = await startServiceNode(t, 'node-b', { REDIS_URL: redis.url });
+  const env = { REDIS_URL: redis.url, CLUSTER_SITES_PER_NODE: '1' };
+  const a = await startServiceNode(t, 'node-a', env);
+  const b = await startServiceNode(t, 'node-b', env);
 
   const main = await a.data.sites.create(
     siteInputSchema.parse({ name: 'Hội trường Sở GD&ĐT', kind: 'main_hall' }),
@@ -31,6 +33,10 @@ t.test("the owner pipes the main point's producers to another node", async (t) =
   );
   const site = await a.data.sites.create(
     siteInputSchema.parse({ name: 'Phòng GD&ĐT Đà Bắc', kind: 'district_office' }),
+    system,
+  );
+  const site2 = await a.data.sites.create(
+    siteInputSchema.parse({ name: 'Phòng GD&ĐT Mai Châu', kind: 'district_office' }),
     system,
   );
   const iso = (ms: number) => new Date(ms).toISOString();
@@ -43,13 +49,17 @@ t.test("the owner pipes the main point's producers to another node", async (t) =
       closesAt: iso(t0 + 86_400_000 + 3600_000),
       checkAt: iso(t0 + 43_200_000),
       mainSite: { siteId: main.id },
-      sites: [{ siteId: site.id, expectedCount: 10 }],
+      sites: [
+        { siteId: site.id, expectedCount: 10 },
+        { siteId: site2.id, expectedCount: 10 },
+      ],
     }),
     system,
   );
   const meeting = await a.data.meetings.transition(created.id, 'schedule', system);
   const links = await a.data.access.issueMissingLinks(meeting.id, system);
   const stationToken = links.find((l) => l.link.role === 'station')!.token;
+  const siteToken = (id: string) => links.find((l) => l.link.siteId === id)!.token;
 
   const lease = await a.cluster.placement.locate(meeting.id);
   const owner = lease.nodeId === 'node-a' ? a : b;
@@ -62,6 +72,19 @@ t.test("the owner pipes the main point's producers to another node", async (t) =
   });
   t.teardown(() => station.close().catch(() => {}));
 
+  // The first site fills the owner's one place; the second is placed on the other node, which
+  // opens its session of the meeting for it (signaling only: no media is asked for).
+  const sockets = [];
+  for (const s of [site, site2]) {
+    const c = await connectToOwner(owner.url, { auth: { token: siteToken(s.id) } });
+    t.teardown(() => void c.socket.close());
+    t.ok((await c.socket.timeout(10_000).emitWithAck('join', {})).ok, `site joined on ${c.url}`);
+    sockets.push(c);
+  }
+  t.equal(sockets[1]!.url, edge.url, 'the second site is placed on the edge node');
+  const edgeRoom = () => edge.signaling.session(meeting.id)?.room;
+  const epoch = edgeRoom()!.epoch;
+
   const stationMedia = () => owner.signaling.session(meeting.id)?.room.endpoint('station');
   await waitFor(() => (stationMedia()?.producers.size ?? 0) >= 2, 15_000, 'station publishes');
   const endpoint = stationMedia()!;
@@ -69,7 +92,7 @@ t.test("the owner pipes the main point's producers to another node", async (t) =
   const cascade = owner.cluster.cascade!;
   const started = Date.now();
   for (const p of producers)
-    await cascade.send(meeting.id, edge.cluster.nodeId, endpoint.router, p);
+    await cascade.send(meeting.id, edge.cluster.nodeId, epoch, endpoint.router, p);
   t.comment(`pipe opened and ${producers.length} producers sent in ${Date.now() - started} ms`);
 
   const copies = edge.cluster.cascade!.edgeProducers(meeting.id);
@@ -82,7 +105,7 @@ t.test("the owner pipes the main point's producers to another node", async (t) =
 
   // The video's RTP, decrypted on the edge, reaches a consumer there.
   const video = producers.find((p) => p.kind === 'video')!;
-  const router = (await edge.cluster.cascade!.edgeRouter(meeting.id))!;
+  const router = edgeRoom()!.pipeTarget()!.router;
   const udp = createSocket('udp4');
   t.teardown(() => udp.close());
   let packets = 0;
@@ -119,11 +142,11 @@ t.test("the owner pipes the main point's producers to another node", async (t) =
   plain.close();
   await cascade.stop(meeting.id);
   await waitFor(
-    async () => (await edge.cluster.cascade!.edgeRouter(meeting.id)) === undefined,
+    () => edge.cluster.cascade!.edgeProducers(meeting.id).size === 0,
     3000,
     'edge closed',
   );
-  t.ok(router.closed, "the edge's router for the meeting is closed");
+  t.notOk(router.closed, "the edge's session keeps its router (it is the session's)");
   t.equal(
     edge.cluster.cascade!.edgeProducers(meeting.id).size,
     0,
@@ -133,11 +156,16 @@ t.test("the owner pipes the main point's producers to another node", async (t) =
 
   // The owner goes away (its lease with it): the edge drops what it held for the meeting.
   for (const p of producers.filter((p) => !p.closed))
-    await cascade.send(meeting.id, edge.cluster.nodeId, endpoint.router, p);
-  const again = (await edge.cluster.cascade!.edgeRouter(meeting.id))!;
-  t.ok(again && !again.closed, 'sent again: the edge holds the meeting');
+    await cascade.send(meeting.id, edge.cluster.nodeId, epoch, endpoint.router, p);
+  t.equal(edge.cluster.cascade!.edgeProducers(meeting.id).size, producers.length, 'sent again');
+  // A pipe addressed to a session the edge no longer runs is refused.
+  await t.rejects(
+    cascade.send(meeting.id, edge.cluster.nodeId, 'an-old-session', endpoint.router, video),
+    { code: 'conflict' },
+    'a pipe to a replaced session is refused',
+  );
   await station.close();
   await owner.close('test: the owner stops');
-  await waitFor(() => again.closed, 8000, 'edge closed after the owner left');
-  t.pass("the edge closes the meeting's router once the owner no longer holds the lease");
+  await waitFor(() => router.closed, 8000, 'edge closed after the owner left');
+  t.pass('the edge closes its session (and the pipes into it) once the owner has left');
 });

@@ -19,8 +19,9 @@ import { startTestRedis } from '../helpers/redis.js';
  * A node dies. Three diemcau processes (the real entry point, each its own HTTP and RTC port on
  * loopback) share one Redis. A live meeting runs on one of them: the station and the sites are
  * Chromium pages (MeetingClient in the harness page) opened through the other nodes, which send
- * them to the owner; the chair gives the floor and moves the agenda. The owner is SIGKILLed: its
- * lease expires (LEASE_SECONDS=2), the next join places the meeting on a surviving node, every
+ * them to the owner; the chair gives the floor and moves the agenda. The owner is SIGKILLed: the
+ * others find it dead (late heartbeat, its Redis connection closed) with the default lease and
+ * heartbeat, its lease is void, the next join places the meeting on a surviving node, every
  * page reconnects by itself, the station republishes and every site decodes the main point
  * again. The chair finds the session as it was (live, agenda item, floor). The time is printed.
  */
@@ -51,7 +52,6 @@ t.test('a node dies: the meeting moves and every site decodes the main point aga
         REDIS_KEY_PREFIX: keyPrefix,
         RTC_PORT_BASE: String(rtcBase + 3 * i),
         DATA_DIR: tempDir(t, `diemcau-${id}-`),
-        LEASE_SECONDS: '2',
       }),
     );
   }

@@ -90,7 +90,6 @@ t.test(
           REDIS_URL: await relayFor(ns.hostIp),
           REDIS_KEY_PREFIX: keyPrefix,
           DATA_DIR: tempDir(t, `diemcau-${id}-`),
-          LEASE_SECONDS: '2',
           CLUSTER_SITES_PER_NODE: '1',
         },
         { netns: ns.name, ip: ns.nodeIp },

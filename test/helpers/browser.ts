@@ -33,12 +33,15 @@ export async function openPage(
   browser: Browser,
   url: string,
   name: string,
+  /** Runs on the new context before the page loads (e.g. addInitScript). */
+  init?: (context: BrowserContext) => Promise<void>,
 ): Promise<{ page: Page; context: BrowserContext }> {
   const context = await browser.newContext({
     viewport: { width: 1366, height: 768 },
     locale: 'vi-VN',
     timezoneId: 'Asia/Ho_Chi_Minh',
   });
+  await init?.(context);
   const page = await context.newPage();
   page.on('pageerror', (err) => process.stderr.write(`[${name}] page error: ${err.message}\n`));
   page.on('console', (msg) => {

@@ -181,18 +181,26 @@ export const CLUSTER_SITES = ['Phòng GD&ĐT Đà Bắc', 'Phòng GD&ĐT Mai Ch�
  * A meeting scheduled for tomorrow with the main hall and CLUSTER_SITES, its links issued;
  * `token(role, siteId?)` finds a link's token and `locate(node)` asks a node where it runs.
  */
-export async function scheduleClusterMeeting(data: DataServices, title: string) {
+export async function scheduleClusterMeeting(
+  data: DataServices,
+  title: string,
+  /** Appended to the sites' names, for several meetings in one test (names are unique). */
+  tag = '',
+) {
   const { meetingInputSchema } = await import('../../protocol/meetings.js');
   const { siteInputSchema } = await import('../../protocol/sites.js');
   const system: Actor = { kind: 'system', name: 'test' };
   const main = await data.sites.create(
-    siteInputSchema.parse({ name: 'Hội trường Sở GD&ĐT', kind: 'main_hall' }),
+    siteInputSchema.parse({ name: `Hội trường Sở GD&ĐT${tag}`, kind: 'main_hall' }),
     system,
   );
   const sites = [];
   for (const name of CLUSTER_SITES)
     sites.push(
-      await data.sites.create(siteInputSchema.parse({ name, kind: 'district_office' }), system),
+      await data.sites.create(
+        siteInputSchema.parse({ name: `${name}${tag}`, kind: 'district_office' }),
+        system,
+      ),
     );
   const iso = (ms: number) => new Date(ms).toISOString();
   const now = Date.now();

@@ -1,4 +1,4 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { openPage, waitFor } from './browser.js';
 
 export interface HarnessEndpoint {
@@ -29,11 +29,14 @@ export async function startEndpoint(
     send?: boolean;
     camera?: boolean | { width: number; height: number; color?: string };
     microphone?: boolean;
+    /** Runs on the page's context before it loads (e.g. a watcher installed from the start). */
+    init?: (context: BrowserContext) => Promise<void>;
   },
 ): Promise<HarnessEndpoint> {
-  const { page, context } = await openPage(browser, `${baseUrl}/harness.html`, name);
+  const { page, context } = await openPage(browser, `${baseUrl}/harness.html`, name, opts.init);
   await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
-  await page.evaluate((o) => window.harness.start(o), opts);
+  const { init: _init, ...start } = opts;
+  await page.evaluate((o) => window.harness.start(o), start);
   await waitFor(
     () => page.evaluate(() => window.harness.client()?.connectionState === 'connected'),
     15_000,

@@ -153,6 +153,8 @@ export async function runConnectionCheck(options: RunCheckOptions): Promise<Chec
             : {}),
           candidateType: measured.path.candidateType,
           protocol: measured.path.protocol,
+          path: measured.path.path,
+          ...(measured.path.relayPort !== undefined ? { relayPort: measured.path.relayPort } : {}),
           downlink: measured.downlink,
           sender: measured.sender,
           receiver: measured.receiver,

@@ -20,6 +20,7 @@ import type {
 } from './clientTypes.js';
 import { Listeners } from './Listeners.js';
 import { LocalTracks, type SendBitrateKbps } from './LocalTracks.js';
+import { type SelectedPath, selectedPathOf } from './mediaPath.js';
 import { RemoteTracks } from './RemoteTracks.js';
 import {
   type ReceiveFigures,
@@ -310,6 +311,11 @@ export class MeetingClient {
     return (direction === 'send' ? this.sendTransport : this.recvTransport)?.getStats();
   }
 
+  /** The path this page's media takes (its receive transport's selected ICE pair). */
+  async mediaPath(): Promise<SelectedPath> {
+    return selectedPathOf(await this.recvTransport?.getStats());
+  }
+
   // --- stats -----------------------------------------------------------------------------------
 
   private startStats(): void {
@@ -329,8 +335,12 @@ export class MeetingClient {
 
   private async reportStats(): Promise<void> {
     try {
-      const s = await this.receiveStats();
-      await this.request('reportStats', s);
+      const [s, p] = await Promise.all([this.receiveStats(), this.mediaPath()]);
+      await this.request('reportStats', {
+        ...s,
+        ...(p.path !== 'unknown' ? { path: p.path } : {}),
+        ...(p.relayPort !== undefined ? { relayPort: p.relayPort } : {}),
+      });
     } catch {
       // Stats are best effort; the next round tries again.
     }

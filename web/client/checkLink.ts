@@ -1,6 +1,7 @@
-import type { ClientFigures, DownlinkFigures, ReceiverFigures } from '../../protocol/check.js';
+import type { DownlinkFigures, ReceiverFigures } from '../../protocol/check.js';
 import { receiverFigures } from './checkStats.js';
 import type { MeetingClient } from './MeetingClient.js';
+import { type SelectedPath, selectedPathOf } from './mediaPath.js';
 
 /*
  * The connection check's figures read from the browser's getStats: the looped-back stream as it
@@ -81,35 +82,9 @@ async function roundTripMs(client: MeetingClient): Promise<number | undefined> {
   return rtt;
 }
 
-/** The candidate the send transport actually uses: host / srflx / relay, UDP or TCP. */
-export async function selectedPath(client: MeetingClient): Promise<{
-  candidateType: ClientFigures['candidateType'];
-  protocol: ClientFigures['protocol'];
-}> {
-  const stats = await client.transportStats('send');
-  const byId = new Map<string, Record<string, unknown>>();
-  let selectedPairId: string | undefined;
-  stats?.forEach((s) => {
-    byId.set(s.id, s);
-    if (s.type === 'transport' && s.selectedCandidatePairId)
-      selectedPairId = s.selectedCandidatePairId;
-  });
-  let pair = selectedPairId ? byId.get(selectedPairId) : undefined;
-  if (!pair) {
-    for (const s of byId.values())
-      if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') pair = s;
-  }
-  const local = pair ? byId.get(String(pair.localCandidateId)) : undefined;
-  const type = String(local?.candidateType ?? 'unknown');
-  const candidateType = (
-    ['host', 'srflx', 'prflx', 'relay'].includes(type) ? type : 'unknown'
-  ) as ClientFigures['candidateType'];
-  // Through TURN the leg to the SFU is what the relay uses; otherwise the candidate's own.
-  const proto = String(local?.relayProtocol ?? local?.protocol ?? 'unknown');
-  const protocol = (
-    proto === 'udp' || proto === 'tcp' ? proto : proto === 'tls' ? 'tcp' : 'unknown'
-  ) as ClientFigures['protocol'];
-  return { candidateType, protocol };
+/** The candidate the send transport actually uses: host / srflx / relay, UDP, TCP or TURN. */
+export async function selectedPath(client: MeetingClient): Promise<SelectedPath> {
+  return selectedPathOf(await client.transportStats('send'));
 }
 
 /** Waits until the send path's estimated available bitrate reaches the target, or the time is up. */

@@ -92,9 +92,12 @@ export function watchConnection(socket: Socket, hooks: ConnectionHooks): void {
       moveTo(ownerUrl);
       return;
     }
-    // A server that no longer answers (a node died): go back through the public address,
+    // A node that no longer answers (it died): go back through the public address at once,
     // which places the meeting on a live node and sends us there.
-    if (!data) setManagerUri(socket, homeUrl);
+    if (!data && managerUri(socket) !== homeUrl) {
+      moveTo(homeUrl);
+      return;
+    }
     if (data && ['unauthorized', 'forbidden', 'not_found'].includes(data.code))
       hooks.refused(new RequestError(data.code, data.message, data.details));
     else hooks.setState('reconnecting');

@@ -6,8 +6,9 @@ import {
   type Grade,
   gradeLabels,
 } from '../../protocol/checkScore.js';
+import { mediaPathAdvice, mediaPathLabel } from '../../protocol/mediaPath.js';
 import { computerLine } from './CheckReasons.js';
-import type { Lang } from './i18n.js';
+import { type Lang, localize } from './i18n.js';
 
 const gradeClass: Record<Grade, string> = {
   good: 'ok',
@@ -44,6 +45,14 @@ export function CheckScore(props: {
         </span>{' '}
         <span data-testid="check-summary">{a.summary[lang]}</span>
       </div>
+      {f.path && !f.interrupted ? (
+        <div class="figures" data-testid="check-path" data-path={f.path}>
+          {vi ? 'Đường truyền' : 'Media path'}:{' '}
+          <strong>{localize(mediaPathLabel(f.path, f.relayPort), lang)}</strong>
+          {' — '}
+          {localize(mediaPathAdvice[f.path], lang)}
+        </div>
+      ) : null}
       <details open={props.open} data-testid="check-figures">
         <summary>{vi ? 'Số liệu đo' : 'Measured figures'}</summary>
         <dl class="facts" style={{ marginTop: '8px' }}>

@@ -1,7 +1,9 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { mediaPathAdvice, mediaPathLabel } from '../../protocol/mediaPath.js';
+import type { Quality } from '../../protocol/socket.js';
 import { explain } from './api.js';
-import { type MessageKey, useI18n } from './i18n.js';
+import { localize, type MessageKey, useI18n } from './i18n.js';
 
 /* Small building blocks shared by every page. */
 
@@ -314,6 +316,33 @@ export function QualityBadge(props: { grade: 'good' | 'fair' | 'poor' | 'unknown
         <span class="visually-hidden">{t('quality')}: </span>
         {t(`q_${grade}`)}
       </span>
+    </span>
+  );
+}
+
+/**
+ * A site's link in one line for the chair's and IT's live views: the path its media takes
+ * (UDP, TCP, TURN/TLS 443), the SFU's estimate of its downlink, the loss and the layer of the
+ * main point it receives; the advice for the path in the tooltip, so IT knows whom to call.
+ */
+export function LinkSummary(props: { quality: Quality | undefined }) {
+  const { lang, t } = useI18n();
+  const q = props.quality;
+  if (!q) return null;
+  const path = q.path ?? 'unknown';
+  const loss = Math.max(q.lossUpPercent, q.lossDownPercent);
+  return (
+    <span
+      class="figures link-summary"
+      data-testid="link-summary"
+      data-path={path}
+      title={localize(mediaPathAdvice[path], lang)}
+    >
+      <span class="visually-hidden">{t('linkPath')}: </span>
+      <strong>{localize(mediaPathLabel(path, q.relayPort), lang)}</strong>
+      {q.estimateKbps !== undefined ? ` · ${t('linkEstimate')} ≈ ${q.estimateKbps} kbps` : ''}
+      {` · ${t('linkLoss')} ${loss.toFixed(1)} %`}
+      {q.layer !== undefined ? ` · ${t('linkLayer')} ${q.layer}/2` : ''}
     </span>
   );
 }

@@ -7,6 +7,7 @@ import { ErrorNotice, LangSwitch, Notice, TextField } from '../ui.js';
 import { MeetingDetail } from './MeetingDetail.js';
 import { MeetingEditor } from './MeetingEditor.js';
 import { MeetingsList } from './MeetingsList.js';
+import { MissingTools } from './MissingTools.js';
 import { SitesPage } from './SitesPage.js';
 
 type Session = { username: string } | null;
@@ -124,6 +125,7 @@ export function AdminApp(props: { path: string }) {
         </button>
       </header>
       <main id="main" class="page" tabIndex={-1}>
+        <MissingTools />
         {page}
       </main>
     </>

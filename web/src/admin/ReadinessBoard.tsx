@@ -18,7 +18,7 @@ import { DataTable } from '../DataTable.js';
 import { localize, useI18n } from '../i18n.js';
 import { CheckProgressLine } from '../live/CheckQueueNotice.js';
 import { useMeeting } from '../live/useMeeting.js';
-import { ErrorNotice, Notice, QualityBadge, toast } from '../ui.js';
+import { ErrorNotice, LinkSummary, Notice, QualityBadge, toast } from '../ui.js';
 import { CallPanel } from './CallPanel.js';
 import { TechnicianContact } from './SitesPage.js';
 
@@ -266,6 +266,9 @@ export function ReadinessBoard(props: {
                 {row.participant?.quality ? (
                   <div>
                     <QualityBadge grade={row.participant.quality.grade} />
+                    <div>
+                      <LinkSummary quality={row.participant.quality} />
+                    </div>
                   </div>
                 ) : null}
               </td>

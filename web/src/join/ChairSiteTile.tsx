@@ -1,7 +1,7 @@
 import type { Participant } from '../../../protocol/socket.js';
 import type { RemoteTrack } from '../../client/MeetingClient.js';
 import { useI18n } from '../i18n.js';
-import { QualityBadge, VideoView } from '../ui.js';
+import { LinkSummary, QualityBadge, VideoView } from '../ui.js';
 
 /** One site on the chair's grid: what the page knows of it. */
 export interface SiteRow {
@@ -73,6 +73,7 @@ export function SiteTile(props: {
           {muted || p?.selfMuted ? `🔇 ${t('micOff')}` : `🎙 ${t('micOn')}`}
         </span>
       </div>
+      {isOnline ? <LinkSummary quality={p?.quality} /> : null}
       <div class="tile-actions">
         <button
           type="button"

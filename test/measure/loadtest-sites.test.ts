@@ -7,18 +7,21 @@ import type { LoadTestResult } from '../../loadtest/runLoadTest.js';
 import { tempDir } from '../helpers/browser.js';
 import { startTestService } from '../helpers/service.js';
 
-// The headless site emulator against the real service: 20 sites join through links issued by
-// the admin API, receive the emulated main point's VP8 simulcast and Opus, and /metrics sees them.
+// The headless site emulator against the real service: 100 light sites (receive-only, media
+// checked without decoding) and 2 decoding ones (libwebrtc) join through links issued by the
+// admin API, receive the emulated main point's VP8 simulcast and Opus, and /metrics sees them.
 const ADMIN = { username: 'it-loadtest', password: 'mat-khau-kiem-thu-tai-2026' };
 
-t.test('20 emulated sites against the real service', async (t) => {
+t.test('100 light and 2 decoding emulated sites against the real service', async (t) => {
   const svc = await startTestService(t, {
     name: 'loadtest',
     env: {
       MEDIASOUP_WORKERS: '2',
       // Small routers, so the meeting spreads over both workers and pipes the main point.
-      MAX_CONSUMERS_PER_ROUTER: '24',
+      MAX_CONSUMERS_PER_ROUTER: '120',
       METRICS_TOKEN: 'ma-truy-cap-so-lieu-2026',
+      // The emulated sites come from 127.0.0.1, each with its own X-Forwarded-For.
+      TRUSTED_PROXIES: '127.0.0.1',
     },
   });
   const dataDir = tempDir(t, 'diemcau-loadtest-out-');
@@ -39,13 +42,16 @@ t.test('20 emulated sites against the real service', async (t) => {
           '--url',
           svc.url,
           '--create-meeting',
-          '--sites',
-          '20',
-          '--ramp',
+          '--light',
+          '100',
+          '--decoding',
           '2',
+          '--ramp',
+          '5',
           '--duration',
           '3',
           '--floor',
+          '--distinct-addresses',
           '--user',
           ADMIN.username,
           '--json',
@@ -62,26 +68,42 @@ t.test('20 emulated sites against the real service', async (t) => {
     },
   );
   t.equal(run.status, 0, `the load test command succeeded ${run.stderr.slice(-2000)}`);
-  t.match(run.stdout, /20\/20 sites joined and decoded video, 0 failed/, 'the final table');
+  t.match(
+    run.stdout,
+    /102\/102 sites joined and got whole video frames \(100 light, 2 decoding\), 0 failed/,
+    'the final table',
+  );
   const result = JSON.parse(readFileSync(out, 'utf8')) as LoadTestResult;
   const failed = result.sites.filter((s) => s.error);
   t.same(failed, [], 'no site failed to join');
-  for (const s of result.sites) {
-    t.ok(
-      s.firstFrameMs !== undefined && (s.videoPackets ?? 0) > 0 && (s.audioPackets ?? 0) > 0,
-      `${s.siteId}: first frame after ${s.firstFrameMs} ms, ${s.videoPackets} video and ${s.audioPackets} audio packets in ${result.measuredSeconds.toFixed(1)} s`,
+  t.equal(result.sites.filter((s) => s.kind === 'light').length, 100, '100 light sites');
+  const main = result.sites.filter(
+    (s) =>
+      s.firstFrameMs !== undefined &&
+      (s.videoPackets ?? 0) > 0 &&
+      (s.audioPackets ?? 0) > 0 &&
+      (s.framesDecoded ?? 0) > 0 &&
+      (s.kind === 'decoding' || (s.keyFrameSize?.width ?? 0) >= 320),
+  );
+  t.equal(
+    main.length,
+    102,
+    'every site receives the main point: whole (or decoded) frames and sound',
+  );
+  for (const s of result.sites.filter((x) => !main.includes(x)))
+    t.fail(
+      `${s.siteId} (${s.kind}): first frame ${s.firstFrameMs} ms, ${s.videoPackets} video / ${s.audioPackets} audio packets, ${s.framesDecoded} frames, key frame ${JSON.stringify(s.keyFrameSize)}`,
     );
-  }
   const lossy = result.sites.filter((s) => (s.lossPercent ?? 100) > 1);
   t.same(lossy, [], 'no site lost more than 1 % of the packets');
-  t.equal(result.floor?.reached, 19, 'the site given the floor reached the 19 others');
+  t.equal(result.floor?.reached, 101, 'the site given the floor reached the 101 others');
 
   const m = result.metrics ?? [];
   const meeting = { meeting: result.meetingId };
   t.equal(
     metricSum(m, 'diemcau_endpoints_online', { ...meeting, role: 'site' }),
-    20,
-    '/metrics: 20 sites online',
+    102,
+    '/metrics: 102 sites online',
   );
   t.equal(
     metricSum(m, 'diemcau_endpoints_online', { ...meeting, role: 'station' }),
@@ -89,7 +111,7 @@ t.test('20 emulated sites against the real service', async (t) => {
     '/metrics: the main point',
   );
   t.ok(
-    metricSum(m, 'diemcau_consumers', { ...meeting, role: 'site' }) >= 40,
+    metricSum(m, 'diemcau_consumers', { ...meeting, role: 'site' }) >= 204,
     '/metrics: ≥ 2 consumers per site',
   );
   t.equal(
@@ -130,7 +152,7 @@ t.test('20 emulated sites against the real service', async (t) => {
 
   const links = await svc.data.access.listLinks(result.meetingId);
   t.ok(
-    links.length >= 22 && links.every((l) => l.revokedAt),
+    links.length >= 104 && links.every((l) => l.revokedAt),
     'every link the test issued is revoked',
   );
 });

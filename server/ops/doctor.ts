@@ -1,0 +1,528 @@
+import { execFile } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { connect as connectTcp } from 'node:net';
+import { resolve } from 'node:path';
+import { checkServerIdentity, connect as connectTls, rootCertificates } from 'node:tls';
+import { promisify } from 'node:util';
+import type { Config } from '../../config/index.js';
+import {
+  encodeStun,
+  iceCheck,
+  newTransactionId,
+  StunType,
+  stunRequest,
+  turnAllocate,
+  turnCredentials,
+} from './stun.js';
+import { checkTools, describeMissing } from './tools.js';
+
+const run = promisify(execFile);
+
+export type FindingStatus = 'ok' | 'warn' | 'fail' | 'skip';
+
+/** One check's verdict, and what to do about it when it is not ok. */
+export interface Finding {
+  check: string;
+  status: FindingStatus;
+  detail: string;
+  fix?: string;
+}
+
+export interface DoctorOptions {
+  config: Config;
+  /** An IT account: lets the doctor ask the service for a media probe (UDP/TCP per worker). */
+  admin?: { username: string; password: string };
+  timeoutMs?: number;
+}
+
+const DAY = 86_400_000;
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** One HTTP(S) request trusting `ca` (fetch cannot be given extra CAs without undici). */
+function call(
+  url: string,
+  init: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    ca: string[];
+    timeoutMs: number;
+  },
+): Promise<Answer> {
+  return new Promise((done, fail) => {
+    const u = new URL(url);
+    const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(
+      u,
+      { method: init.method ?? 'GET', headers: init.headers, ca: init.ca, timeout: init.timeoutMs },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d) => (body += d));
+        res.on('end', () => done({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer in ${init.timeoutMs} ms`)));
+    req.on('error', fail);
+    req.end(init.body);
+  });
+}
+
+/** The CAs a check trusts: the system's, plus the chain in TLS_CERT (a local CA from npm run cert). */
+function trustedCas(config: Config): string[] {
+  const cas = [...rootCertificates];
+  if (config.http.tlsCert && existsSync(config.http.tlsCert)) {
+    const pem = readFileSync(config.http.tlsCert, 'utf8');
+    cas.push(...(pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []));
+  }
+  return cas;
+}
+
+async function checkHttp(config: Config, ca: string[], timeoutMs: number): Promise<Finding> {
+  const url = `${config.http.publicUrl}/health`;
+  const port = new URL(config.http.publicUrl!).port || (url.startsWith('https') ? '443' : '80');
+  try {
+    const res = await call(url, { ca, timeoutMs });
+    if (res.status === 200) return { check: 'http', status: 'ok', detail: `${url} answers` };
+    return {
+      check: 'http',
+      status: 'fail',
+      detail: `${url} answers ${res.status}`,
+      fix: 'see the service log: journalctl -u diemcau',
+    };
+  } catch (err) {
+    const cause = (err as Error).message;
+    return {
+      check: 'http',
+      status: 'fail',
+      detail: `${url} unreachable: ${cause}`,
+      fix: `start the service (systemctl start diemcau) and open TCP ${port} in the firewall (ufw allow ${port}/tcp)`,
+    };
+  }
+}
+
+async function checkCertificate(
+  config: Config,
+  ca: string[],
+  timeoutMs: number,
+): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const url = new URL(config.http.publicUrl!);
+  if (config.http.tlsCert && existsSync(config.http.tlsCert)) {
+    const cert = new X509Certificate(readFileSync(config.http.tlsCert));
+    const days = Math.floor((new Date(cert.validTo).getTime() - Date.now()) / DAY);
+    const names = cert.checkHost(url.hostname) ?? cert.checkIP(url.hostname);
+    findings.push(
+      days < 0
+        ? {
+            check: 'certificate file',
+            status: 'fail',
+            detail: `${config.http.tlsCert} expired ${-days} days ago`,
+            fix: "renew it (npm run cert -- <host> for a local CA; certbot renew for Let's Encrypt); the service takes the new files without a restart",
+          }
+        : !names
+          ? {
+              check: 'certificate file',
+              status: 'fail',
+              detail: `${config.http.tlsCert} is not valid for ${url.hostname}`,
+              fix: `make one for it: npm run cert -- ${url.hostname}`,
+            }
+          : days < 21
+            ? {
+                check: 'certificate file',
+                status: 'warn',
+                detail: `expires in ${days} days (${cert.validTo})`,
+                fix: 'renew it soon',
+              }
+            : {
+                check: 'certificate file',
+                status: 'ok',
+                detail: `valid for ${url.hostname} for ${days} more days`,
+              },
+    );
+  }
+  if (url.protocol !== 'https:') {
+    findings.push({
+      check: 'https',
+      status: url.hostname === 'localhost' || url.hostname === '127.0.0.1' ? 'warn' : 'fail',
+      detail: `PUBLIC_URL is ${url.protocol.replace(':', '')}, not https: browsers on other computers refuse the camera and microphone`,
+      fix: 'serve https: TLS_CERT/TLS_KEY (npm run cert -- <host or IP> on a LAN) or a reverse proxy',
+    });
+    return findings;
+  }
+  const port = Number(url.port || 443);
+  const finding = await new Promise<Finding>((done) => {
+    const socket = connectTls({
+      host: url.hostname,
+      port,
+      servername: url.hostname,
+      ca,
+      rejectUnauthorized: false,
+    });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      done({
+        check: 'https',
+        status: 'fail',
+        detail: `no TLS answer from ${url.host}`,
+        fix: `open TCP ${port} in the firewall`,
+      });
+    }, timeoutMs);
+    socket.once('secureConnect', () => {
+      clearTimeout(timer);
+      const peer = socket.getPeerCertificate();
+      socket.end();
+      const days = Math.floor((new Date(peer.valid_to).getTime() - Date.now()) / DAY);
+      const identity = checkServerIdentity(url.hostname, peer);
+      if (!socket.authorized)
+        done({
+          check: 'https',
+          status: 'fail',
+          detail: `certificate not trusted: ${socket.authorizationError}`,
+          fix: 'serve the full chain (TLS_CERT = certificate followed by its CA) and have the sites trust the CA (README: certificates)',
+        });
+      else if (identity)
+        done({
+          check: 'https',
+          status: 'fail',
+          detail: identity.message,
+          fix: `a certificate for ${url.hostname}: npm run cert -- ${url.hostname}`,
+        });
+      else if (days < 21)
+        done({
+          check: 'https',
+          status: days < 0 ? 'fail' : 'warn',
+          detail: `served certificate expires ${peer.valid_to}`,
+          fix: 'renew the certificate',
+        });
+      else
+        done({
+          check: 'https',
+          status: 'ok',
+          detail: `trusted certificate for ${url.hostname}, ${days} days left`,
+        });
+    });
+    socket.once('error', (err) => {
+      clearTimeout(timer);
+      done({
+        check: 'https',
+        status: 'fail',
+        detail: `TLS to ${url.host}: ${err.message}`,
+        fix: `open TCP ${port} and check TLS_CERT/TLS_KEY`,
+      });
+    });
+  });
+  findings.push(finding);
+  return findings;
+}
+
+async function tcpOpen(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connectTcp({ host, port });
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    const finish = (ok: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      done(ok);
+    };
+    socket.once('connect', () => finish(true));
+    socket.once('error', () => finish(false));
+  });
+}
+
+async function login(
+  config: Config,
+  admin: { username: string; password: string },
+  ca: string[],
+  timeoutMs: number,
+) {
+  const base = config.http.publicUrl!;
+  const origin = { origin: base, 'sec-fetch-site': 'same-origin' };
+  const res = await call(`${base}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...origin },
+    body: JSON.stringify(admin),
+    ca,
+    timeoutMs,
+  });
+  if (res.status !== 200) throw new Error(`login as ${admin.username} refused (${res.status})`);
+  const setCookie = res.headers['set-cookie'];
+  const cookie = (Array.isArray(setCookie) ? setCookie : [setCookie ?? '']).find((c) =>
+    c.startsWith('diemcau_session='),
+  );
+  if (!cookie) throw new Error('login gave no session cookie');
+  const probe = await call(`${base}/api/ops/media-probe`, {
+    method: 'POST',
+    headers: { cookie: cookie.split(';')[0]!, ...origin },
+    ca,
+    timeoutMs,
+  });
+  if (probe.status !== 200) throw new Error(`media probe refused (${probe.status}): ${probe.body}`);
+  return JSON.parse(probe.body) as {
+    announcedAddress: string;
+    targets: { worker: number; port: number; usernameFragment: string; password: string }[];
+  };
+}
+
+async function checkMedia(
+  options: DoctorOptions,
+  ca: string[],
+  timeoutMs: number,
+): Promise<Finding[]> {
+  const { config } = options;
+  if (!options.admin) {
+    return [
+      {
+        check: 'media ports',
+        status: 'skip',
+        detail: 'not checked: the doctor needs an IT login to open a test transport',
+        fix: 'run with DIEMCAU_ADMIN_USER and DIEMCAU_ADMIN_PASSWORD set',
+      },
+    ];
+  }
+  let probe: Awaited<ReturnType<typeof login>>;
+  try {
+    probe = await login(config, options.admin, ca, timeoutMs);
+  } catch (err) {
+    return [
+      {
+        check: 'media ports',
+        status: 'fail',
+        detail: (err as Error).message,
+        fix: 'check the account (npm run create-admin) and that the service runs',
+      },
+    ];
+  }
+  const host = probe.announcedAddress;
+  const findings: Finding[] = [];
+  for (const t of probe.targets) {
+    const answer = await stunRequest(
+      host,
+      t.port,
+      iceCheck(t.usernameFragment, t.password),
+      'udp',
+      timeoutMs,
+    );
+    findings.push(
+      answer
+        ? {
+            check: `media UDP ${t.port}`,
+            status: 'ok',
+            detail: `worker ${t.worker} answers ICE checks at ${host}:${t.port}`,
+          }
+        : {
+            check: `media UDP ${t.port}`,
+            status: 'fail',
+            detail: `no answer from ${host}:${t.port}/udp (worker ${t.worker}): sites fall back to TCP or TURN, with more delay`,
+            fix: `open UDP ${t.port} in every firewall between the sites and the server (ufw allow ${t.port}/udp; the department's edge firewall too), and check ANNOUNCED_ADDRESS=${host} is the address sites reach`,
+          },
+    );
+    const tcp = await tcpOpen(host, t.port, timeoutMs);
+    findings.push(
+      tcp
+        ? {
+            check: `media TCP ${t.port}`,
+            status: 'ok',
+            detail: `${host}:${t.port}/tcp accepts connections`,
+          }
+        : {
+            check: `media TCP ${t.port}`,
+            status: 'warn',
+            detail: `${host}:${t.port}/tcp unreachable: sites behind UDP-blocking firewalls need it`,
+            fix: `open TCP ${t.port} (ufw allow ${t.port}/tcp)`,
+          },
+    );
+  }
+  return findings;
+}
+
+/** turn:host:port?transport=udp → the parts; turns: (TLS) is not checked here. */
+function parseTurnUrl(
+  url: string,
+): { host: string; port: number; transport: 'udp' | 'tcp' } | undefined {
+  const m = /^turn:(\[[^\]]+\]|[^:?]+)(?::(\d+))?(?:\?transport=(udp|tcp))?$/.exec(url);
+  if (!m) return undefined;
+  return {
+    host: m[1]!.replace(/^\[|\]$/g, ''),
+    port: Number(m[2] ?? 3478),
+    transport: (m[3] as 'udp' | 'tcp') ?? 'udp',
+  };
+}
+
+async function checkTurn(config: Config, timeoutMs: number): Promise<Finding[]> {
+  if (config.turn.urls.length === 0)
+    return [
+      {
+        check: 'turn',
+        status: 'skip',
+        detail: 'no TURN_URLS: sites behind strict firewalls cannot connect',
+        fix: 'run coturn (docker-compose.yml has one) and set TURN_URLS and TURN_SECRET',
+      },
+    ];
+  const findings: Finding[] = [];
+  for (const url of config.turn.urls) {
+    const target = parseTurnUrl(url);
+    if (!target) {
+      findings.push({
+        check: `turn ${url}`,
+        status: 'skip',
+        detail: 'turns: (TLS) is not checked by the doctor',
+      });
+      continue;
+    }
+    const binding = await stunRequest(
+      target.host,
+      target.port,
+      encodeStun(StunType.bindingRequest, newTransactionId(), []),
+      target.transport,
+      timeoutMs,
+    );
+    if (!binding) {
+      findings.push({
+        check: `turn ${url}`,
+        status: 'fail',
+        detail: `no answer from ${target.host}:${target.port}/${target.transport}`,
+        fix: `start coturn and open ${target.transport.toUpperCase()} ${target.port} (and UDP 49160-49999 for its relays)`,
+      });
+      continue;
+    }
+    if (!config.turn.secret) {
+      findings.push({ check: `turn ${url}`, status: 'ok', detail: 'answers STUN' });
+      continue;
+    }
+    const allocation = await turnAllocate(
+      target.host,
+      target.port,
+      target.transport,
+      turnCredentials(config.turn.secret, 'doctor'),
+    );
+    findings.push(
+      allocation.ok
+        ? {
+            check: `turn ${url}`,
+            status: 'ok',
+            detail: "answers and relays with TURN_SECRET's credentials",
+          }
+        : {
+            check: `turn ${url}`,
+            status: 'fail',
+            detail: `allocation ${allocation.reason}`,
+            fix: "TURN_SECRET must equal coturn's static-auth-secret (use-auth-secret mode)",
+          },
+    );
+  }
+  return findings;
+}
+
+async function checkClock(): Promise<Finding> {
+  try {
+    const { stdout } = await run('timedatectl', ['show', '-p', 'NTPSynchronized', '--value'], {
+      timeout: 5000,
+    });
+    if (stdout.trim() === 'yes')
+      return { check: 'clock', status: 'ok', detail: 'synchronised (NTP)' };
+    return {
+      check: 'clock',
+      status: 'fail',
+      detail:
+        'not synchronised: scheduled checks and reminders run at the wrong time, and links expire early or late',
+      fix: 'timedatectl set-ntp true (systemd-timesyncd or chrony)',
+    };
+  } catch {
+    try {
+      const { stdout } = await run('chronyc', ['tracking'], { timeout: 5000 });
+      if (/Leap status\s*:\s*Normal/.test(stdout))
+        return { check: 'clock', status: 'ok', detail: 'synchronised (chrony)' };
+    } catch {}
+    return {
+      check: 'clock',
+      status: 'warn',
+      detail: 'cannot tell whether the clock is synchronised (no timedatectl or chronyc answer)',
+      fix: 'install and enable systemd-timesyncd or chrony',
+    };
+  }
+}
+
+async function checkDisk(config: Config): Promise<Finding> {
+  const dir = resolve(config.dataDir);
+  const s = await statfs(existsSync(dir) ? dir : '.');
+  const free = s.bavail * s.bsize;
+  const perHour = ((config.broadcast.videoKbps + config.broadcast.audioKbps) * 1000 * 3600) / 8;
+  const hours = free / perHour;
+  const gb = (free / 1e9).toFixed(1);
+  const detail = `${gb} GB free in ${dir}: about ${Math.floor(hours)} hours of recording at ${config.broadcast.videoKbps + config.broadcast.audioKbps} kbps`;
+  if (free < 1e9 || hours < 4)
+    return {
+      check: 'disk',
+      status: 'fail',
+      detail,
+      fix: `free space in ${dir} or lower RECORDING_RETENTION_DAYS (now ${config.broadcast.retentionDays})`,
+    };
+  if (hours < 24)
+    return {
+      check: 'disk',
+      status: 'warn',
+      detail,
+      fix: 'less than a day of recording: free space or lower RECORDING_RETENTION_DAYS',
+    };
+  return { check: 'disk', status: 'ok', detail };
+}
+
+/** Every check, in the order an IT person would fix them. */
+export async function runDoctor(options: DoctorOptions): Promise<Finding[]> {
+  const { config } = options;
+  const timeoutMs = options.timeoutMs ?? 3000;
+  const ca = trustedCas(config);
+  const findings: Finding[] = [];
+  findings.push(await checkHttp(config, ca, timeoutMs));
+  findings.push(...(await checkCertificate(config, ca, timeoutMs)));
+  findings.push(...(await checkMedia(options, ca, timeoutMs)));
+  findings.push(...(await checkTurn(config, timeoutMs)));
+  findings.push(await checkClock());
+  findings.push(await checkDisk(config));
+  const missing = describeMissing(await checkTools(config));
+  findings.push(
+    missing.length === 0
+      ? { check: 'tools', status: 'ok', detail: 'Chromium, FFmpeg, GStreamer and fonts present' }
+      : {
+          check: 'tools',
+          status: 'warn',
+          detail: missing.join('; '),
+          fix: 'bash scripts/setup.sh installs them',
+        },
+  );
+  return findings;
+}
+
+/** The report people read: one line per check, the fix under each that needs one. */
+export function formatFindings(findings: readonly Finding[]): string {
+  const mark: Record<FindingStatus, string> = {
+    ok: 'OK  ',
+    warn: 'WARN',
+    fail: 'FAIL',
+    skip: 'SKIP',
+  };
+  const lines: string[] = [];
+  for (const f of findings) {
+    lines.push(`${mark[f.status]} ${f.check}: ${f.detail}`);
+    if (f.fix && f.status !== 'ok') lines.push(`     → ${f.fix}`);
+  }
+  const failed = findings.filter((f) => f.status === 'fail').length;
+  const warned = findings.filter((f) => f.status === 'warn').length;
+  lines.push(
+    '',
+    failed === 0 && warned === 0
+      ? 'Mọi thứ ổn / All good.'
+      : `${failed} to fix, ${warned} to look at.`,
+  );
+  return lines.join('\n');
+}
