@@ -107,7 +107,7 @@ export async function buildHttpApp(options: BuildHttpAppOptions): Promise<HttpAp
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
-  installSecurityHeaders(app);
+  installSecurityHeaders(app, options.publicUrl);
   refuseInvalidUtf8Json(app);
 
   app.addHook('onRequest', async (request, reply) => {
