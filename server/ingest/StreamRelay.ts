@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { stopProcess } from '../../broadcast/stopProcess.js';
 import type { Logger } from '../logger.js';
 
 export type RelayStatus = 'waiting' | 'live' | 'restarting' | 'off';
@@ -249,13 +250,7 @@ export class StreamRelay extends EventEmitter<StreamRelayEvents> {
     const child = this.child;
     this.child = undefined;
     this.statusNow = 'off';
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const gone = new Promise<void>((ok) => child.once('close', () => ok()));
-      child.kill('SIGTERM');
-      const kill = setTimeout(() => child.kill('SIGKILL'), 2000);
-      await gone;
-      clearTimeout(kill);
-    }
+    await stopProcess(child, 2000);
     this.removeAllListeners();
   }
 }
