@@ -1,5 +1,7 @@
 import { Device, type types } from 'mediasoup-client';
 import type { Socket } from 'socket.io-client';
+import { describeError, request } from '../client/request.js';
+import { openTransport } from '../client/transport.js';
 import type {
   EndpointRole,
   MediaSource,
@@ -9,8 +11,7 @@ import type {
   RequestPayload,
   SessionState,
 } from '../protocol/socket.js';
-import { joinWithRetry, openSocket, request, type SignalingFigures } from './endpointSignaling.js';
-import { createTransport } from './endpointTransport.js';
+import { joinWithRetry, openSocket, type SignalingFigures } from './endpointSignaling.js';
 import type { EmulatedEndpointOptions, JoinTimings, Received } from './endpointTypes.js';
 import { type ReceiveFigures, receiveFigures } from './receiveFigures.js';
 import { type SendCounters, sendCounters, sendEstimateKbps, sendRttMs } from './sendPathStats.js';
@@ -98,7 +99,7 @@ export class EmulatedEndpoint {
   }
 
   private fail(err: unknown): void {
-    this.error ??= (err as Error).message ?? String(err);
+    this.error ??= describeError(err);
   }
 
   private elapsed(): number {
@@ -213,10 +214,14 @@ export class EmulatedEndpoint {
   }
 
   private createTransport(direction: 'send' | 'recv'): Promise<types.Transport> {
-    return createTransport(this.device!, this.socket, direction, (state) => {
-      if (state === 'connected' && direction === 'recv')
-        this.timings.connectedMs ??= this.elapsed();
-      if (state === 'failed') this.fail(new Error(`${direction} transport failed`));
+    return openTransport(direction, {
+      device: this.device!,
+      request: (name, payload, timeoutMs) => this.request(name, payload, timeoutMs),
+      onState: (state) => {
+        if (state === 'connected' && direction === 'recv')
+          this.timings.connectedMs ??= this.elapsed();
+        if (state === 'failed') this.fail(new Error(`${direction} transport failed`));
+      },
     });
   }
 

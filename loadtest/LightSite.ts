@@ -1,4 +1,5 @@
 import type { Socket } from 'socket.io-client';
+import { describeError, request } from '../client/request.js';
 import type {
   EndpointRole,
   MediaSource,
@@ -8,7 +9,7 @@ import type {
   RequestPayload,
   SessionState,
 } from '../protocol/socket.js';
-import { joinWithRetry, openSocket, request, type SignalingFigures } from './endpointSignaling.js';
+import { joinWithRetry, openSocket, type SignalingFigures } from './endpointSignaling.js';
 import type { EmulatedEndpointOptions, JoinTimings } from './endpointTypes.js';
 import { LightTransport, type RemoteTransportParameters } from './light/LightTransport.js';
 import { RtpStream } from './light/RtpStream.js';
@@ -120,7 +121,7 @@ export class LightSite {
   }
 
   private fail(err: unknown): void {
-    this.error ??= (err as Error).message ?? String(err);
+    this.error ??= describeError(err);
   }
 
   private elapsed(at = performance.now()): number {

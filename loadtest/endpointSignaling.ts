@@ -1,5 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
-import type { Ack, RequestAnswer, RequestName, RequestPayload } from '../protocol/socket.js';
+import { RequestError, request } from '../client/request.js';
+import type { RequestAnswer } from '../protocol/socket.js';
 import type { EmulatedEndpointOptions } from './endpointTypes.js';
 
 /*
@@ -39,23 +40,6 @@ export function openSocket(options: EmulatedEndpointOptions, figures: SignalingF
   return socket;
 }
 
-export function request<N extends RequestName>(
-  socket: Socket,
-  name: N,
-  payload: RequestPayload<N>,
-  timeoutMs = 20_000,
-): Promise<RequestAnswer<N>> {
-  return new Promise((ok, fail) => {
-    socket
-      .timeout(timeoutMs)
-      .emit(name, payload, (err: Error | null, answer: Ack<RequestAnswer<N>>) => {
-        if (err) return fail(new Error(`${name}: no answer in ${timeoutMs} ms`));
-        if (answer.ok) ok(answer.data);
-        else fail(new Error(`${name}: ${answer.error.code}: ${answer.error.message.en}`));
-      });
-  });
-}
-
 /**
  * A join can go unanswered (servers before the signaling refactor registered their handlers
  * only once the meeting's session was open); sent again, as the page's client does.
@@ -68,7 +52,8 @@ export async function joinWithRetry(
     try {
       return await request(socket, 'join', {}, timeoutMs);
     } catch (err) {
-      if (timeoutMs >= 16_000 || !/no answer/.test((err as Error).message)) throw err;
+      if (timeoutMs >= 16_000 || !(err instanceof RequestError && err.code === 'timeout'))
+        throw err;
       onRetry();
     }
   }

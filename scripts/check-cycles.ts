@@ -12,6 +12,7 @@ import ts from 'typescript';
 const root = resolve(import.meta.dirname, '..');
 const defaults = [
   'protocol',
+  'client',
   'config',
   'media',
   'signaling',

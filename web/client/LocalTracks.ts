@@ -1,6 +1,6 @@
 import type { types } from 'mediasoup-client';
+import type { Requester } from '../../client/request.js';
 import type { MediaSource } from '../../protocol/socket.js';
-import type { TransportWiring } from './transports.js';
 
 /** A local track the client sends, kept across reconnects and produced again after each. */
 export interface Published {
@@ -76,7 +76,7 @@ export class LocalTracks {
 
   constructor(
     private readonly deps: {
-      request: TransportWiring['request'];
+      request: Requester;
       /** The current send transport (none before set-up, or for a page that only watches). */
       transport: () => types.Transport | undefined;
       /** Set-up finished: a new track is produced at once, else at the next set-up. */

@@ -1,5 +1,7 @@
 import { Device, type types } from 'mediasoup-client';
 import type { Socket } from 'socket.io-client';
+import { request } from '../../client/request.js';
+import { openTransport, type TransportWiring } from '../../client/transport.js';
 import type {
   EndpointRole,
   MediaSource,
@@ -28,22 +30,15 @@ import {
   type TrackFigures,
   trackFiguresOf,
 } from './receiveStats.js';
-import {
-  onNotification,
-  openSocket,
-  request,
-  subscribe,
-  watchConnection,
-} from './serverConnection.js';
-import { openTransport, type TransportWiring } from './transports.js';
+import { onNotification, openSocket, subscribe, watchConnection } from './serverConnection.js';
 
+export { RequestError } from '../../client/request.js';
 export type {
   ClientTimings,
   ConnectionState,
   MeetingClientOptions,
   RemoteTrack,
 } from './clientTypes.js';
-export { RequestError } from './clientTypes.js';
 export type { SendBitrateKbps } from './LocalTracks.js';
 
 /**
@@ -258,8 +253,7 @@ export class MeetingClient {
       iceServers: this.iceServers,
       timings: this.timings,
       request: this.request.bind(this),
-      connected: () => this.socket.connected,
-      rebuild: () => void this.setup(),
+      iceRestart: { connected: () => this.socket.connected, rebuild: () => void this.setup() },
     };
   }
 

@@ -1,7 +1,7 @@
 import type { types } from 'mediasoup-client';
+import type { Requester } from '../../client/request.js';
 import type { NotificationPayload } from '../../protocol/socket.js';
 import type { RemoteTrack } from './clientTypes.js';
-import type { TransportWiring } from './transports.js';
 
 type TrackEvent = 'trackAdded' | 'trackRemoved' | 'trackPaused' | 'trackResumed';
 
@@ -17,7 +17,7 @@ export class RemoteTracks {
 
   constructor(
     private readonly deps: {
-      request: TransportWiring['request'];
+      request: Requester;
       /** The current receive transport; a consumer of an older one is dropped. */
       transport: () => types.Transport | undefined;
       emit: (event: TrackEvent, track: RemoteTrack) => void;

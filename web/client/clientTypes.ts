@@ -8,17 +8,7 @@ import type { Text } from '../../protocol/text.js';
 
 /* What MeetingClient gives its pages: its errors, remote tracks, options, states and events. */
 
-/** A refused request or handshake: the server's code and its words in both languages. */
-export class RequestError extends Error {
-  override readonly name = 'RequestError';
-  constructor(
-    readonly code: string,
-    readonly text?: Text,
-    readonly details?: Record<string, unknown>,
-  ) {
-    super(text?.en ?? code);
-  }
-}
+export { RequestError } from '../../client/request.js';
 
 export interface RemoteTrack {
   consumerId: string;

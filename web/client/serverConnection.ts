@@ -1,19 +1,11 @@
 import { io, type Socket } from 'socket.io-client';
+import { RequestError } from '../../client/request.js';
 import {
-  type Ack,
   type NotificationName,
   type NotificationPayload,
   notifications,
-  type RequestAnswer,
-  type RequestName,
-  type RequestPayload,
 } from '../../protocol/socket.js';
-import {
-  type ConnectErrorData,
-  type ConnectionState,
-  type MeetingClientOptions,
-  RequestError,
-} from './clientTypes.js';
+import type { ConnectErrorData, ConnectionState, MeetingClientOptions } from './clientTypes.js';
 
 /*
  * The client's line to the server: the socket, which node it talks to (a refused handshake
@@ -101,29 +93,6 @@ export function watchConnection(socket: Socket, hooks: ConnectionHooks): void {
     if (data && ['unauthorized', 'forbidden', 'not_found'].includes(data.code))
       hooks.refused(new RequestError(data.code, data.message, data.details));
     else hooks.setState('reconnecting');
-  });
-}
-
-export function request<N extends RequestName>(
-  socket: Socket,
-  name: N,
-  payload: RequestPayload<N>,
-  timeoutMs = 10_000,
-): Promise<RequestAnswer<N>> {
-  return new Promise((ok, fail) => {
-    socket
-      .timeout(timeoutMs)
-      .emit(name, payload, (err: Error | null, answer: Ack<RequestAnswer<N>>) => {
-        if (err)
-          return fail(
-            new RequestError('timeout', {
-              vi: `${name}: máy chủ không trả lời sau ${timeoutMs} ms`,
-              en: `${name}: no answer in ${timeoutMs} ms`,
-            }),
-          );
-        if (answer.ok) ok(answer.data);
-        else fail(new RequestError(answer.error.code, answer.error.message, answer.error.details));
-      });
   });
 }
 
