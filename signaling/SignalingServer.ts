@@ -28,6 +28,7 @@ import {
 import { requestHandlers } from './session/requestHandlers.js';
 import { siteRoom } from './session/SessionBroadcaster.js';
 import type { SessionPeers } from './session/SessionPeers.js';
+import { edgeOwnerOf } from './socketPlacement.js';
 
 /** Who a connection is, as established by the server's access layer. */
 export interface SignalingPrincipal {
@@ -224,26 +225,26 @@ export class SignalingServer {
   }
 
   /**
-   * Get-or-create, serialized so concurrent joins never open the same meeting twice. `edgeOf`:
-   * this node serves the meeting's sites as an edge of that owner node (a cascade); a session of
-   * the other kind (the owner changed) is closed first.
+   * Get-or-create, serialized so concurrent joins never open the same meeting twice.
+   * `ownerNodeId`: this node serves the meeting's sites as an edge of that owner node (a
+   * cascade); a session of another role (the owner changed) is closed first.
    */
-  private async openSession(meetingId: string, edgeOf?: string): Promise<OpenSession> {
+  private async openSession(meetingId: string, ownerNodeId?: string): Promise<OpenSession> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const existing = this.sessions.get(meetingId);
       if (existing && !existing.session.isClosed) {
-        if (existing.session.edgeOf === edgeOf) return existing;
+        if (existing.session.role.servesFor(ownerNodeId)) return existing;
         existing.session.close('the meeting moved to another server');
       }
       let opening = this.opening.get(meetingId);
       if (!opening) {
-        opening = this.createSession(meetingId, edgeOf).finally(() =>
+        opening = this.createSession(meetingId, ownerNodeId).finally(() =>
           this.opening.delete(meetingId),
         );
         this.opening.set(meetingId, opening);
       }
       const opened = await opening;
-      if (opened.session.edgeOf === edgeOf && !opened.session.isClosed) return opened;
+      if (opened.session.role.servesFor(ownerNodeId) && !opened.session.isClosed) return opened;
     }
     throw new AppError('unavailable', {
       vi: 'Chưa mở được phiên họp, hãy thử lại',
@@ -251,9 +252,9 @@ export class SignalingServer {
     });
   }
 
-  private async createSession(meetingId: string, edgeOf?: string): Promise<OpenSession> {
+  private async createSession(meetingId: string, ownerNodeId?: string): Promise<OpenSession> {
     const o = this.options;
-    const peers = o.peers?.(meetingId, edgeOf);
+    const peers = o.peers?.(meetingId, ownerNodeId);
     const info = await o.meetingInfo(meetingId);
     const room = await Room.create({
       id: meetingId,
@@ -295,7 +296,7 @@ export class SignalingServer {
       },
     });
     const handlers = requestHandlers(session);
-    if (peers && edgeOf) forwardToOwner(handlers, peers);
+    if (peers && !session.role.decides) forwardToOwner(handlers, peers);
     const entry = { session, handlers };
     this.sessions.set(meetingId, entry);
     this.events.emit('sessionOpened', session);
@@ -315,11 +316,11 @@ export class SignalingServer {
     const principal = socket.data.principal as SignalingPrincipal;
     const endpointId = endpointIdOf(principal);
     const log = this.log.child({ meetingId: principal.meetingId, endpointId });
-    const edgeOf = typeof socket.data.edgeOf === 'string' ? socket.data.edgeOf : undefined;
+    const ownerNodeId = edgeOwnerOf(socket);
     // The request handler is registered before anything is awaited; early requests wait here.
     const placed: Promise<PlacedConnection | undefined> = this.openSession(
       principal.meetingId,
-      edgeOf,
+      ownerNodeId,
     ).then((entry) => {
       if (!socket.connected) return undefined;
       const participant = entry.session.attach(

@@ -40,7 +40,7 @@ export class CascadeSessions {
     });
     bus.on('live.chair', async ({ meetingId, snapshot }, from) => {
       const session = signaling.session(meetingId);
-      if (session?.edgeOf === from) await session.mirror?.follow(snapshot);
+      if (session?.role.ownerNodeId === from) await session.mirror?.follow(snapshot);
     });
     bus.handle('live.forward', async (r) =>
       signaling.forwarded(r.meetingId, r.endpointId, r.name as RequestName, r.payload),
@@ -88,12 +88,16 @@ export class CascadeSessions {
       for (const session of sessions) {
         for (const nodeId of session.mirror?.remoteNodes() ?? [])
           if (!live.has(nodeId)) session.mirror?.nodeGone(nodeId);
-        const edgeOf = session.edgeOf;
-        if (edgeOf === undefined) continue;
+        // Only an edge watches its owner.
+        const ownerNodeId = session.role.ownerNodeId;
+        if (!ownerNodeId) continue;
         // The owner's node was found dead (NodeWatch), or its lease is gone or elsewhere.
-        const owner = live.has(edgeOf) ? await this.o.ownerOf(session.meetingId) : undefined;
-        if (owner !== edgeOf) {
-          this.log.warn({ meetingId: session.meetingId, owner: edgeOf }, 'owner gone: edge closes');
+        const owner = live.has(ownerNodeId) ? await this.o.ownerOf(session.meetingId) : undefined;
+        if (owner !== ownerNodeId) {
+          this.log.warn(
+            { meetingId: session.meetingId, owner: ownerNodeId },
+            'owner gone: edge closes',
+          );
           session.close('the owner of the meeting is gone');
         }
       }

@@ -6,6 +6,7 @@ import type { WorkerPool } from '../../media/WorkerPool.js';
 import { AppError, toErrorBody } from '../../protocol/errors.js';
 import type { SignalingPrincipal, SignalingServer } from '../../signaling/SignalingServer.js';
 import type { SessionPeers } from '../../signaling/session/SessionPeers.js';
+import { placeAsEdge } from '../../signaling/socketPlacement.js';
 import type { Logger } from '../logger.js';
 import { connectRedis } from '../redis/connectRedis.js';
 import type { Keys } from '../store/keys.js';
@@ -232,7 +233,7 @@ export class ClusterNode {
         .then((admission) => {
           if (admission.here) {
             // A site placed here while the session runs on another node: this node is its edge.
-            if (admission.edgeOf) socket.data.edgeOf = admission.edgeOf;
+            if (admission.ownerNodeId) placeAsEdge(socket, admission.ownerNodeId);
             return next();
           }
           next(
@@ -260,7 +261,7 @@ export class ClusterNode {
     signaling.events.on('sessionOpened', (session) => {
       this.cascadeSessions?.opened(session);
       // An edge holds no lease: the owner does, and the edge closes when the owner goes.
-      if (session.edgeOf) return;
+      if (!session.role.decides) return;
       const release = this.placement.hold(session.meetingId, () =>
         session.close('the meeting moved to another server'),
       );

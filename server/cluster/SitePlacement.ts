@@ -37,8 +37,8 @@ const ASSIGNMENT_TTL_SECONDS = 2 * 24 * 3600;
 
 /** Where one endpoint's connection is served. */
 export type SiteAdmission =
-  /** Here: as the owner of the session, or as an edge of the owner's session (`edgeOf`). */
-  { here: true; lease: Lease; edgeOf?: string } | { here: false; lease: Lease; url: string };
+  /** Here: as the owner of the session, or as an edge of the session of `ownerNodeId`. */
+  { here: true; lease: Lease; ownerNodeId?: string } | { here: false; lease: Lease; url: string };
 
 export interface SitePlacementOptions {
   redis: Redis;
@@ -110,7 +110,7 @@ export class SitePlacement {
     const { siteId } = who;
     if (who.watcher && this.cascades) {
       const lease = await placement.locate(meetingId);
-      if (lease.nodeId !== selfId) return { here: true, lease, edgeOf: lease.nodeId };
+      if (lease.nodeId !== selfId) return { here: true, lease, ownerNodeId: lease.nodeId };
     }
     if (siteId === undefined || !this.cascades) {
       const admission = await placement.admit(meetingId);
@@ -122,6 +122,6 @@ export class SitePlacement {
       const admission = await placement.admit(meetingId);
       return admission.here ? admission : { ...admission, url: admission.lease.url };
     }
-    return { here: true, lease: target.lease, edgeOf: target.lease.nodeId };
+    return { here: true, lease: target.lease, ownerNodeId: target.lease.nodeId };
   }
 }

@@ -57,7 +57,7 @@ export class BroadcastService {
 
   private onSessionOpened(session: MeetingSession): void {
     // The owner's session broadcasts and records a cascaded meeting; its edges do not.
-    if (session.edgeOf) return;
+    if (!session.role.decides) return;
     const meetingId = session.meetingId;
     const { data, signaling } = this.options;
     const programme = new LiveProgramme({

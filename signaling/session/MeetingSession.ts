@@ -16,6 +16,7 @@ import { Participant, type ParticipantIdentity } from './Participant.js';
 import { QualitySampler } from './QualitySampler.js';
 import { SessionBroadcaster, siteRoom } from './SessionBroadcaster.js';
 import { SessionMirror } from './SessionMirror.js';
+import { SessionRole } from './SessionRole.js';
 import type { EndpointPresence, SessionEvents } from './sessionEvents.js';
 import type { EndAction, MeetingSessionOptions, SessionMeetingInfo } from './sessionTypes.js';
 
@@ -47,6 +48,8 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
   private readonly sampler: QualitySampler;
   private readonly broadcaster: SessionBroadcaster;
   private readonly effects: ChairEffectsContext;
+  /** Solo, owner or edge of a cascaded meeting: who decides, saves and speaks to the rooms. */
+  readonly role: SessionRole;
   /** The meeting's other nodes (a cascade); absent on a single node. */
   readonly mirror?: SessionMirror;
 
@@ -56,6 +59,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
     this.info = options.info;
     this.log = options.logger.child({ component: 'session', meetingId: options.meetingId });
     this.chair = ChairState.fromMeeting(options.info);
+    this.role = SessionRole.of(options.peers);
     this.broadcaster = new SessionBroadcaster({
       io: options.io,
       meetingId: this.meetingId,
@@ -63,7 +67,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
       participants: () => this.participants.values(),
       chair: this.chair,
       // On an edge the owner speaks to the meeting's rooms; this node only to its own pages.
-      relay: options.peers?.ownerNodeId === undefined,
+      relay: this.role.decides,
       flushed: (changed, removed) => this.mirror?.publishChanges(changed, removed),
     });
     this.consumers = new ConsumerReconciler({
@@ -88,6 +92,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
     if (options.peers) {
       this.mirror = new SessionMirror({
         peers: options.peers,
+        role: this.role,
         chair: this.chair,
         log: this.log,
         participant: (id) => this.participants.get(id),
@@ -141,11 +146,6 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
               options.io.to(siteRoom(this.meetingId, p.siteId)).emit(name, payload),
       });
     }
-  }
-
-  /** The owner's node when this node is an edge of a cascaded meeting. */
-  get edgeOf(): string | undefined {
-    return this.mirror?.ownerNodeId;
   }
 
   get room(): Room {
@@ -242,7 +242,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
     if (p.socket?.id !== socket.id) return;
     p.socket = undefined;
     this.check?.participantLeft(p);
-    if (!this.edgeOf && p.siteId !== undefined && p.siteId === this.chair.itCall)
+    if (this.role.decides && p.siteId !== undefined && p.siteId === this.chair.itCall)
       this.apply(this.chair.endItCall());
     this.closeMedia(p);
     this.log.info({ endpointId: p.endpointId, reason }, 'endpoint offline');
@@ -256,7 +256,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
   /** Someone is in the meeting through this session: here, or (on the owner) on an edge. */
   private anyoneConnected(): boolean {
     for (const x of this.participants.values())
-      if (x.socket || (!this.edgeOf && x.remote?.view.online)) return true;
+      if (x.socket || (this.role.decides && x.remote?.view.online)) return true;
     return false;
   }
 
@@ -264,7 +264,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
   private remoteChanged(changed: Participant[]): void {
     this.broadcaster.changed(...changed);
     this.consumers.all();
-    if (this.edgeOf) return;
+    if (!this.role.decides) return;
     const itCall = this.chair.itCall;
     if (itCall !== undefined && changed.some((p) => p.siteId === itCall && !p.online))
       void this.apply(this.chair.endItCall());
@@ -348,7 +348,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
   async apply(change: ChairChange, options: { session?: boolean } = {}): Promise<void> {
     await applyChairChange(this.effects, change, options);
     // The owner decides; the edges of a cascaded meeting take each new state whole.
-    if (this.mirror && !this.mirror.isEdge) this.options.peers?.publishChair(this.chair.snapshot());
+    if (this.role.publishesChair) this.role.peers?.publishChair(this.chair.snapshot());
   }
 
   sessionChanged(): void {
@@ -356,7 +356,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
     const state = this.state;
     this.broadcaster.sessionChanged(state);
     // An edge only shows the owner's state to its own pages: the owner saves it and reports it.
-    if (this.edgeOf) return;
+    if (!this.role.decides) return;
     this.options.hooks.saveState?.(this.chair.snapshot());
     this.emit('stateChanged', state);
   }

@@ -3,9 +3,11 @@ import type { MediaSource } from '../../protocol/socket.js';
 import type { ChairChange, ChairSnapshot, ChairState } from './ChairState.js';
 import { Participant } from './Participant.js';
 import type { Roster, RosterEntry, SessionPeers } from './SessionPeers.js';
+import type { SessionRole } from './SessionRole.js';
 
 export interface SessionMirrorOptions {
   peers: SessionPeers;
+  role: SessionRole;
   chair: ChairState;
   log: MediaLogger;
   participant(endpointId: string): Participant | undefined;
@@ -28,14 +30,6 @@ export interface SessionMirrorOptions {
  */
 export class SessionMirror {
   constructor(private readonly o: SessionMirrorOptions) {}
-
-  get isEdge(): boolean {
-    return this.o.peers.ownerNodeId !== undefined;
-  }
-
-  get ownerNodeId(): string | undefined {
-    return this.o.peers.ownerNodeId;
-  }
 
   /** What the other nodes learn of one endpoint of this node. */
   entryOf(p: Participant): RosterEntry {
@@ -72,7 +66,7 @@ export class SessionMirror {
         : entry;
     });
     this.o.peers.publishRoster({ entries, removed: [], full: true });
-    if (!this.isEdge) this.o.peers.publishChair(this.o.chair.snapshot());
+    if (this.o.role.publishesChair) this.o.peers.publishChair(this.o.chair.snapshot());
   }
 
   /** Another node's endpoints, as it reported them. */
@@ -143,7 +137,7 @@ export class SessionMirror {
 
   /** The edge takes the owner's new chair state and does here what the change implies. */
   async follow(snapshot: ChairSnapshot): Promise<void> {
-    if (this.o.isClosed() || !this.isEdge) return;
+    if (this.o.isClosed() || this.o.role.decides) return;
     const chair = this.o.chair;
     const before = chair.snapshot();
     chair.follow(snapshot);

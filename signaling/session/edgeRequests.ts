@@ -33,7 +33,7 @@ export function answerForwarded(
   payload: unknown,
 ): Promise<unknown> {
   const p = session?.participant(endpointId);
-  if (!session || !handlers || session.edgeOf || !p?.remote)
+  if (!session || !handlers || !session.role.decides || !p?.remote)
     throw new AppError('unavailable', {
       vi: 'Phiên họp không chạy trên máy chủ này',
       en: 'The session does not run on this server',

@@ -93,13 +93,13 @@ t.test('sites of a cascaded meeting are placed by capacity', async (t) => {
   // Admission: a site placed on c is served by c as an edge of the owner a; b sends it to c.
   const onC = siteIds[placed.findIndex((p) => p.nodeId === 'c')]!;
   const atC = await c.sites.admit(meetingId, { siteId: onC });
-  t.same(atC.here && atC.edgeOf, 'a', 'c serves its site as an edge of a');
+  t.same(atC.here && atC.ownerNodeId, 'a', 'c serves its site as an edge of a');
   const atB = await b.sites.admit(meetingId, { siteId: onC });
   t.same(!atB.here && atB.url, 'http://c.example.test:8080', 'b sends that site to c');
   const station = await c.sites.admit(meetingId);
   t.same(!station.here && station.url, 'http://a.example.test:8080', 'the main point goes to a');
   const watcher = await b.sites.admit(meetingId, { watcher: true });
-  t.same(watcher.here && watcher.edgeOf, 'a', 'IT staff watch from b, as an edge of a');
+  t.same(watcher.here && watcher.ownerNodeId, 'a', 'IT staff watch from b, as an edge of a');
 
   // c dies: its sites are placed again on the live nodes.
   await c.registry.close();
