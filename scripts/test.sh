@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test suite in tiers (README, Development). Usage:
-#   scripts/test.sh            everything (npm test): lint, typecheck beside mediasoup's own tests,
-#                              then every tier
+#   scripts/test.sh            everything (npm test): lint, then the unit and API tiers beside the
+#                              typecheck and mediasoup's own tests, then the other tiers
 #   scripts/test.sh unit api   only those tiers (npm run test:unit is `scripts/test.sh unit`)
 # Tiers, cheapest first; a tier runs its files `jobs` at a time. Pages in Chromium (media),
 # several nodes (cluster), measured links and starved CPUs (measure) run one file at a time: on
@@ -26,24 +26,42 @@ run_tier() {
 }
 
 failed=()
+for tier in "$@"; do
+  if [ -z "${jobs[$tier]:-}" ]; then
+    echo "unknown tier: $tier (tiers: ${all_tiers[*]})" >&2
+    exit 2
+  fi
+done
 if [ $# -eq 0 ]; then
   set -e
   npm run --silent lint
-  npm run --silent typecheck &
-  typecheck=$!
-  npm run --silent test:mediasoup
-  wait "$typecheck"
   set +e
-  tiers=("${all_tiers[@]}")
+  # The typecheck (CPU) and mediasoup's own tests (mostly waiting: ~6 s of CPU in ~50 s) run
+  # beside the unit and API tiers; both must be done before the tiers that start pages.
+  log=$(mktemp -d)
+  npm run --silent typecheck >"$log/typecheck" 2>&1 &
+  typecheck=$!
+  npm run --silent test:mediasoup >"$log/mediasoup" 2>&1 &
+  mediasoup=$!
+  run_tier unit || failed+=(unit)
+  run_tier api || failed+=(api)
+  for part in typecheck mediasoup; do
+    pid=${!part}
+    if wait "$pid"; then
+      printf '==> %s: ok\n' "$part"
+      tail -n 6 "$log/$part"
+    else
+      cat "$log/$part"
+      printf '==> %s: FAILED\n' "$part"
+      failed+=("$part")
+    fi
+  done
+  tiers=(media cluster measure)
 else
   tiers=("$@")
 fi
 
 for tier in "${tiers[@]}"; do
-  if [ -z "${jobs[$tier]:-}" ]; then
-    echo "unknown tier: $tier (tiers: ${all_tiers[*]})" >&2
-    exit 2
-  fi
   run_tier "$tier" || failed+=("$tier")
 done
 
