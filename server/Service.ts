@@ -21,7 +21,11 @@ import { recordAttendance } from './live/attendance.js';
 import { BroadcastService } from './live/broadcast.js';
 import { CheckServices } from './live/CheckServices.js';
 import { registerCheckMetrics } from './live/checkMetrics.js';
-import { createSignaling } from './live/createSignaling.js';
+import {
+  createSessionDirectory,
+  createSignaling,
+  SignalingAccess,
+} from './live/createSignaling.js';
 import { LiveMeetings } from './live/LiveMeetings.js';
 import { registerLiveMetrics } from './live/liveMetrics.js';
 import type { Logger } from './logger.js';
@@ -187,10 +191,14 @@ export class Service {
         version: packageVersion,
         ...(config.metrics.token ? { metricsToken: config.metrics.token } : {}),
       });
-      // The live layer owns a meeting's state while its session is open; HTTP actions go through it.
-      const live = new LiveMeetings(data, logger);
+      // The socket.io server and this node's live sessions: who connects (links, logins), which
+      // sessions are open. Everything that reaches a session is given it from here on.
+      const access = new SignalingAccess(data, config);
+      const sessions = createSessionDirectory({ httpServer: app.server, access, config, logger });
+      // Closed first: endpoints are told and rooms closed before HTTP and the workers go.
+      const closeSessions = { name: 'signaling', run: () => sessions.close() };
       // Technical checks: readiness, reminders, check-window jobs (BullMQ); routes under /api.
-      const checks = await CheckServices.create({ data, redisUrl, config, logger });
+      const checks = await CheckServices.create({ data, redisUrl, config, logger, sessions });
       undo.push({ name: 'check jobs', run: () => checks.close() });
       // Report deadlines: reminders through the same notifier channels, on their own queue.
       const reportReminders = await ReportReminders.create({
@@ -211,6 +219,7 @@ export class Service {
         keys: data.store.keys,
         config,
         pool,
+        sessions,
         // NODE_URL, else the public URL; a test's port 0 is known only once listening.
         nodeUrl: () =>
           config.cluster.nodeUrl ??
@@ -219,8 +228,15 @@ export class Service {
       });
       undo.push({ name: 'cluster', run: () => cluster.close() });
 
+      // The live layer owns a meeting's state while its session is open; HTTP actions go through it.
+      const live = new LiveMeetings(data, logger, sessions, {
+        bus: cluster.bus,
+        nodeId: cluster.nodeId,
+        ownerOf: async (meetingId) => (await cluster.placement.current(meetingId))?.nodeId,
+      });
       const signaling = createSignaling({
-        httpServer: app.server,
+        directory: sessions,
+        access,
         pool,
         data,
         config,
@@ -228,14 +244,6 @@ export class Service {
         checkHooks: (meetingId) => checks.hooksFor(meetingId),
         fence: cluster.fence,
         peers: (meetingId, ownerNodeId) => cluster.peers(meetingId, ownerNodeId),
-      });
-      await cluster.attach(signaling);
-      checks.attachSignaling(signaling);
-      live.attach(signaling);
-      live.attachCluster({
-        bus: cluster.bus,
-        nodeId: cluster.nodeId,
-        ownerOf: async (meetingId) => (await cluster.placement.current(meetingId))?.nodeId,
       });
       registerCheckMetrics(metrics, checks);
       registerLiveMetrics(metrics, signaling, pool);
@@ -245,8 +253,7 @@ export class Service {
       });
       const stopAttendance = recordAttendance(signaling, data.attendance, logger);
       undo.push({ name: 'attendance', run: stopAttendance });
-      // Closed first: endpoints are told and rooms closed before HTTP and the workers go.
-      undo.push({ name: 'signaling', run: () => signaling.close() });
+      undo.push(closeSessions);
 
       // Recording and live out follow the live sessions; closed before them, so files finish.
       const broadcast = new BroadcastService({

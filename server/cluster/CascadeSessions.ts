@@ -1,5 +1,5 @@
 import type { RequestName } from '../../protocol/socket.js';
-import type { SignalingServer } from '../../signaling/SignalingServer.js';
+import type { SessionDirectory } from '../../signaling/SessionDirectory.js';
 import type { MeetingSession } from '../../signaling/session/MeetingSession.js';
 import type { SessionPeers } from '../../signaling/session/SessionPeers.js';
 import type { Logger } from '../logger.js';
@@ -9,7 +9,7 @@ import type { ClusterBus } from './ClusterBus.js';
 export interface CascadeSessionsOptions {
   bus: ClusterBus;
   cascade: Cascade;
-  signaling: SignalingServer;
+  sessions: SessionDirectory;
   /** The node holding the meeting's lease. */
   ownerOf(meetingId: string): Promise<string | undefined>;
   /** Ids of the nodes that heartbeat now. */
@@ -31,19 +31,19 @@ export class CascadeSessions {
 
   constructor(private readonly o: CascadeSessionsOptions) {
     this.log = o.logger.child({ component: 'cascade-sessions' });
-    const { bus, signaling } = o;
+    const { bus, sessions } = o;
     bus.on('live.roster', (roster, from) => {
-      signaling.session(roster.meetingId)?.mirror?.applyRoster(from, roster);
+      sessions.session(roster.meetingId)?.mirror?.applyRoster(from, roster);
     });
     bus.on('live.rosterRequest', ({ meetingId }) => {
-      signaling.session(meetingId)?.mirror?.publishAll();
+      sessions.session(meetingId)?.mirror?.publishAll();
     });
     bus.on('live.chair', async ({ meetingId, snapshot }, from) => {
-      const session = signaling.session(meetingId);
+      const session = sessions.session(meetingId);
       if (session?.role.ownerNodeId === from) await session.mirror?.follow(snapshot);
     });
     bus.handle('live.forward', async (r) =>
-      signaling.forwarded(r.meetingId, r.endpointId, r.name as RequestName, r.payload),
+      sessions.forwarded(r.meetingId, r.endpointId, r.name as RequestName, r.payload),
     );
     this.timer = setInterval(() => void this.watch(), o.watchMs ?? 500);
     this.timer.unref();
@@ -82,7 +82,7 @@ export class CascadeSessions {
 
   private async watch(): Promise<void> {
     try {
-      const sessions = [...this.o.signaling.openSessions()].filter((s) => s.mirror);
+      const sessions = [...this.o.sessions.openSessions()].filter((s) => s.mirror);
       if (!sessions.length) return;
       const live = await this.o.liveNodes();
       for (const session of sessions) {

@@ -3,8 +3,12 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config/index.js';
 import type { WorkerPool } from '../../media/WorkerPool.js';
-import { AppError, toErrorBody } from '../../protocol/errors.js';
-import type { SignalingPrincipal, SignalingServer } from '../../signaling/SignalingServer.js';
+import { AppError } from '../../protocol/errors.js';
+import {
+  connectError,
+  type SessionDirectory,
+  type SignalingPrincipal,
+} from '../../signaling/SessionDirectory.js';
 import type { SessionPeers } from '../../signaling/session/SessionPeers.js';
 import { placeAsEdge } from '../../signaling/socketPlacement.js';
 import type { Logger } from '../logger.js';
@@ -29,6 +33,8 @@ export interface ClusterNodeOptions {
   logger: Logger;
   /** The media workers, whose CPU counts in the node's load. */
   pool?: WorkerPool;
+  /** This node's live sessions and their socket.io server (made before the cluster). */
+  sessions: SessionDirectory;
 }
 
 /** Writes that only the holder of a meeting's lease may make (createSignaling's saved state). */
@@ -41,11 +47,10 @@ export interface FencedWrites {
  * This process as one node of several on one Redis: its registry entry (URL, media address,
  * load, heartbeat), the placement of meetings on nodes with leases, socket.io's Redis adapter so
  * notifications reach sockets on every node, and the handshake rule that sends a connection for
- * a meeting owned elsewhere to its owner. Created before signaling (the sessions write through
- * its fence), attached once signaling exists.
+ * a meeting owned elsewhere to its owner. Created after the session directory and before
+ * signaling (the sessions write through its fence); it sees sessions only through the directory.
  */
 export class ClusterNode {
-  private signaling?: SignalingServer;
   private cascadeSessions?: CascadeSessions;
   /** Where each site of a cascaded meeting connects. */
   readonly sites: SitePlacement;
@@ -139,12 +144,12 @@ export class ClusterNode {
           },
           alive: async (nodeId) => (await registry.find(nodeId)) !== undefined,
           receiver: (meetingId) => {
-            const room = node?.signaling?.session(meetingId)?.room;
+            const room = options.sessions.session(meetingId)?.room;
             const target = room && !room.isClosed ? room.pipeTarget() : undefined;
             return room && target ? { epoch: room.epoch, ...target } : undefined;
           },
           producer: (meetingId, producerId) => {
-            const room = node?.signaling?.session(meetingId)?.room;
+            const room = options.sessions.session(meetingId)?.room;
             for (const endpointId of room?.endpointIds ?? []) {
               const endpoint = room?.endpoint(endpointId);
               const producer = endpoint?.producers.get(producerId);
@@ -153,11 +158,12 @@ export class ClusterNode {
             return undefined;
           },
           arrived: (meetingId, producer, workerIndex) =>
-            node?.signaling?.session(meetingId)?.room.adoptForeign(producer, workerIndex),
+            options.sessions.session(meetingId)?.room.adoptForeign(producer, workerIndex),
           logger,
         })
       : undefined;
     node = new ClusterNode(registry, placement, bus, options, cpu, cascade);
+    await node.joinSessions();
     await registry.start();
     return node;
   }
@@ -169,7 +175,7 @@ export class ClusterNode {
   /** What this node carries now, for placement. */
   load(): NodeLoad {
     const load = { sessions: 0, endpoints: 0, consumers: 0, workerCpu: this.cpu?.cpuPercent ?? 0 };
-    for (const session of this.signaling?.openSessions() ?? []) {
+    for (const session of this.options.sessions.openSessions()) {
       load.sessions++;
       load.endpoints += session.room.endpointIds.length;
       for (const r of session.room.routerLoad.values()) load.consumers += r.consumers;
@@ -185,15 +191,14 @@ export class ClusterNode {
     return this.cascadeSessions?.peers(meetingId, ownerNodeId);
   }
 
-  /** Joins the signaling layer to the cluster: adapter, handshake placement, lease holding. */
-  async attach(signaling: SignalingServer): Promise<void> {
-    const { redisUrl, keys, logger } = this.options;
-    this.signaling = signaling;
+  /** The sessions' side of the cluster: adapter, handshake placement, lease holding. */
+  private async joinSessions(): Promise<void> {
+    const { redisUrl, keys, logger, sessions } = this.options;
     if (this.cascade && this.sites.cascades)
       this.cascadeSessions = new CascadeSessions({
         bus: this.bus,
         cascade: this.cascade,
-        signaling,
+        sessions,
         ownerOf: async (meetingId) => (await this.placement.current(meetingId))?.nodeId,
         liveNodes: async () => new Set((await this.registry.list()).map((n) => n.id)),
         logger,
@@ -211,7 +216,7 @@ export class ClusterNode {
       this.adapterDuplicates.push(copy);
       return copy;
     };
-    signaling.io.adapter(
+    sessions.io.adapter(
       createAdapter(client, {
         streamName: `${keys.prefix}socket.io`,
         channelPrefix: `${keys.prefix}socket.io`,
@@ -221,7 +226,7 @@ export class ClusterNode {
       }),
     );
     // Runs after the signaling's own authentication, which set the principal.
-    signaling.io.use((socket, next) => {
+    sessions.io.use((socket, next) => {
       const principal = socket.data.principal as SignalingPrincipal | undefined;
       if (!principal) return next();
       const who = {
@@ -258,7 +263,7 @@ export class ClusterNode {
           );
         });
     });
-    signaling.events.on('sessionOpened', (session) => {
+    sessions.events.on('sessionOpened', (session) => {
       this.cascadeSessions?.opened(session);
       // An edge holds no lease: the owner does, and the edge closes when the owner goes.
       if (!session.role.decides) return;
@@ -284,18 +289,11 @@ export class ClusterNode {
       this.cascadeSessions?.close();
       this.cascade?.close();
       this.bus.close();
-      this.signaling?.io.of('/').adapter.close();
+      this.options.sessions.io.of('/').adapter.close();
       // Nothing to flush: a quit would wait for a Redis that may already be gone.
       for (const copy of this.adapterDuplicates) copy.disconnect();
       this.adapterRedis?.disconnect();
     })();
     return this.closing;
   }
-}
-
-/** The same shape SignalingServer gives a refused handshake: the error body in `data`. */
-function connectError(err: AppError): Error {
-  const error = new Error(err.message) as Error & { data?: unknown };
-  error.data = toErrorBody(err).body;
-  return error;
 }

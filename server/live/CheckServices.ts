@@ -3,7 +3,7 @@ import type { Config } from '../../config/index.js';
 import { type CheckProgress, thresholdsFor } from '../../protocol/checkQueue.js';
 import { conflict } from '../../protocol/errors.js';
 import type { CheckHooks } from '../../signaling/ConnectionCheck.js';
-import type { SignalingServer } from '../../signaling/SignalingServer.js';
+import type { SessionDirectory } from '../../signaling/SessionDirectory.js';
 import { CheckQueue } from '../checks/CheckQueue.js';
 import { CheckWaves, defaultCheckLimit } from '../checks/CheckWaves.js';
 import type { DataServices } from '../DataServices.js';
@@ -27,16 +27,18 @@ export interface CheckServicesOptions {
   /** Extra channels (tests); the configured webhook and SMTP relay are added when set. */
   channels?: NotifyChannel[];
   runWorker?: boolean;
+  /** This node's live sessions, to push to and to find a session's check in (none: API only). */
+  sessions?: SessionDirectory;
 }
 
 /**
  * The technical check's parts composed: readiness, the notifier with its channels, the job
  * scheduler, and their links to the live layer (check hooks for the sessions, live pushes to
- * the IT board, the chair and the sites). The Service creates it before signaling so the
- * sessions get their check hooks, then attaches signaling.
+ * the IT board, the chair and the sites). Made after the session directory (it pushes through
+ * it) and before signaling (the sessions get their check hooks from it).
  */
 export class CheckServices {
-  private signaling?: SignalingServer;
+  private readonly sessions?: SessionDirectory;
   private closing?: Promise<void>;
   /** The check window in waves (at most `waves.limit` measurements at once). */
   readonly waves: CheckWaves;
@@ -49,6 +51,7 @@ export class CheckServices {
     private readonly options: CheckServicesOptions,
   ) {
     const { config, data } = options;
+    this.sessions = options.sessions;
     const q = config.checkQueue;
     const limit =
       q?.maxConcurrent ??
@@ -70,11 +73,11 @@ export class CheckServices {
         return meeting.sites.map((s) => s.siteId).filter((id) => online.has(id));
       },
       siteCount: async (meetingId) => (await data.meetings.get(meetingId)).sites.length,
-      hosts: (meetingId) => this.signaling?.session(meetingId) !== undefined,
-      notify: (meetingId, name, payload, to) =>
-        this.signaling?.notify(meetingId, name, payload, to),
+      hosts: (meetingId) => this.sessions?.session(meetingId) !== undefined,
+      notify: (meetingId, name, payload, to) => this.sessions?.notify(meetingId, name, payload, to),
       logger: options.logger,
     });
+    if (options.sessions) this.pushTo(options.sessions);
   }
 
   static async create(options: CheckServicesOptions): Promise<CheckServices> {
@@ -162,21 +165,20 @@ export class CheckServices {
   }
 
   /** Live pushes: readiness to IT and chair, notifications to the site and IT, window events. */
-  attachSignaling(signaling: SignalingServer): void {
-    this.signaling = signaling;
+  private pushTo(sessions: SessionDirectory): void {
     const log = this.options.logger.child({ component: 'checks' });
     this.readiness.on('changed', (r) =>
-      signaling.notify(r.meetingId, 'readinessChanged', r, { roles: ['it', 'chair'] }),
+      sessions.notify(r.meetingId, 'readinessChanged', r, { roles: ['it', 'chair'] }),
     );
     this.inApp.on('added', (n) =>
-      signaling.notify(n.meetingId, 'notificationAdded', n, {
+      sessions.notify(n.meetingId, 'notificationAdded', n, {
         roles: ['it'],
         ...(n.siteId ? { siteId: n.siteId } : {}),
       }),
     );
     this.scheduler.setHooks({
       windowOpened: (meeting, window) => {
-        signaling.notify(
+        sessions.notify(
           meeting.id,
           'checkWindowChanged',
           { open: true, kind: window.kind, closesAt: window.closesAt },
@@ -188,7 +190,7 @@ export class CheckServices {
           .catch((err) => log.error({ err, meetingId: meeting.id }, 'check queue not opened'));
       },
       windowClosed: (meeting) => {
-        signaling.notify(
+        sessions.notify(
           meeting.id,
           'checkWindowChanged',
           { open: false, kind: 'window' },
@@ -208,7 +210,7 @@ export class CheckServices {
           .catch((err) => log.error({ err, meetingId: meeting.id }, 're-check queue not opened')),
     });
     // Online and offline follow the live session's own events (a tab taking over is neither).
-    signaling.events.on('sessionOpened', (session) => {
+    sessions.events.on('sessionOpened', (session) => {
       const meetingId = session.meetingId;
       this.waves.watch(meetingId);
       session.on('endpointJoined', ({ siteId }) => {
@@ -237,7 +239,7 @@ export class CheckServices {
     if (await this.waves.connected(meetingId, siteId)) return;
     const window = await this.readiness.window(meetingId);
     if (window && window.kind !== 'on-demand') {
-      this.signaling?.notify(
+      this.sessions?.notify(
         meetingId,
         'checkRequested',
         {
@@ -268,7 +270,7 @@ export class CheckServices {
   /** IT "check now" from the HTTP API: one site or every connected one. */
   async requestCheck(meetingId: string, siteId?: string) {
     await this.assertNotOver(meetingId);
-    const session = this.signaling?.session(meetingId);
+    const session = this.sessions?.session(meetingId);
     if (!session?.check) {
       const meeting = await this.options.data.meetings.get(meetingId);
       const all = meeting.sites.map((s) => s.siteId);

@@ -4,7 +4,7 @@ import { siteEndpointId } from '../../protocol/endpoints.js';
 import { AppError } from '../../protocol/errors.js';
 import { type Meeting, type MeetingAction, meetingSchema } from '../../protocol/meetings.js';
 import type { Text } from '../../protocol/text.js';
-import type { SignalingPrincipal, SignalingServer } from '../../signaling/SignalingServer.js';
+import type { SessionDirectory, SignalingPrincipal } from '../../signaling/SessionDirectory.js';
 import type { SessionMeetingInfo } from '../../signaling/session/MeetingSession.js';
 import type { ClusterBus } from '../cluster/ClusterBus.js';
 import type { DataServices } from '../DataServices.js';
@@ -64,15 +64,19 @@ export interface LiveCluster {
  * a session, actions write the store directly.
  */
 export class LiveMeetings implements MeetingLifecycle {
-  private signaling?: SignalingServer;
-  private cluster?: LiveCluster;
   private readonly log: Logger;
 
   constructor(
     private readonly data: DataServices,
     logger: Logger,
+    /** This node's live sessions. */
+    private readonly sessions: SessionDirectory,
+    /** Several nodes: the bus to the others and who owns a meeting. */
+    private readonly cluster?: LiveCluster,
   ) {
     this.log = logger.child({ component: 'live-meetings' });
+    this.listen();
+    if (cluster) this.listenToNodes(cluster);
   }
 
   async perform(
@@ -81,7 +85,7 @@ export class LiveMeetings implements MeetingLifecycle {
     actor: Actor,
     expected?: number,
   ): Promise<Meeting> {
-    const session = this.signaling?.session(id);
+    const session = this.sessions.session(id);
     const cluster = this.cluster;
     if ((!session || session.isClosed) && cluster && sessionActions.has(action)) {
       const owner = await cluster.ownerOf(id);
@@ -106,7 +110,7 @@ export class LiveMeetings implements MeetingLifecycle {
     actor: Actor,
     expected?: number,
   ): Promise<Meeting> {
-    const session = this.signaling?.session(id);
+    const session = this.sessions.session(id);
     if (!session || session.isClosed)
       return this.data.meetings.transition(id, action, actor, expected);
     if (action === 'end' || action === 'cancel') {
@@ -124,12 +128,10 @@ export class LiveMeetings implements MeetingLifecycle {
 
   /** Applies a change to this node's sessions and sockets. */
   private async apply(event: LiveEvent): Promise<void> {
-    const signaling = this.signaling;
-    if (!signaling) return;
     const { meetings } = this.data;
     switch (event.kind) {
       case 'meetingUpdated': {
-        const session = signaling.session(event.meetingId);
+        const session = this.sessions.session(event.meetingId);
         if (session && !session.isClosed)
           await session.applyInfo(
             await sessionInfoOf(this.data, await meetings.get(event.meetingId)),
@@ -137,14 +139,14 @@ export class LiveMeetings implements MeetingLifecycle {
         return;
       }
       case 'meetingEnded': {
-        const session = signaling.session(event.meetingId);
+        const session = this.sessions.session(event.meetingId);
         if (!session || session.isClosed) return;
         await session.end('system', endReasons[event.to === 'ended' ? 'end' : 'cancel']);
         return;
       }
       // A renamed site is renamed on every page of the sessions it takes part in.
       case 'siteRenamed':
-        for (const session of signaling.openSessions()) {
+        for (const session of this.sessions.openSessions()) {
           if (!session.participant(siteEndpointId(event.siteId))) continue;
           await session.applyInfo(
             await sessionInfoOf(this.data, await meetings.get(session.meetingId)),
@@ -152,7 +154,7 @@ export class LiveMeetings implements MeetingLifecycle {
         }
         return;
       case 'meetingDeleted':
-        signaling.session(event.meetingId)?.close('meeting deleted');
+        this.sessions.session(event.meetingId)?.close('meeting deleted');
         return;
       case 'accessEnded': {
         const m = event.match;
@@ -162,7 +164,7 @@ export class LiveMeetings implements MeetingLifecycle {
             : 'sessionHash' in m
               ? p.credential?.kind === 'login' && p.credential.sessionHash === m.sessionHash
               : p.credential?.kind === 'login' && p.userId === m.userId;
-        signaling.disconnectWhere(
+        this.sessions.disconnectWhere(
           match,
           event.reason === 'revoked' ? revokedReason : loggedOutReason,
         );
@@ -180,9 +182,8 @@ export class LiveMeetings implements MeetingLifecycle {
       .catch((err) => this.log.warn({ err, event: event.kind }, 'live update not published'));
   }
 
-  /** Subscribes to the domain's events; called once signaling exists. */
-  attach(signaling: SignalingServer): void {
-    this.signaling = signaling;
+  /** The domain's events reach the sessions (and, through the bus, the other nodes'). */
+  private listen(): void {
     const { meetings, access } = this.data;
     meetings.on('meetingUpdated', (meeting) =>
       this.happened({ kind: 'meetingUpdated', meetingId: meeting.id }),
@@ -210,8 +211,7 @@ export class LiveMeetings implements MeetingLifecycle {
   }
 
   /** Several nodes: hear the others' changes and run the actions forwarded to this node. */
-  attachCluster(cluster: LiveCluster): void {
-    this.cluster = cluster;
+  private listenToNodes(cluster: LiveCluster): void {
     cluster.bus.on('live.event', (event) => this.apply(event));
     cluster.bus.handle('live.perform', (r) =>
       this.performHere(r.id, r.action, r.actor, r.expected),

@@ -1,28 +1,27 @@
-import { createHmac } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
-import { fastifyCookie } from '@fastify/cookie';
 import type { Config } from '../../config/index.js';
 import type { WorkerPool } from '../../media/WorkerPool.js';
-import type { Principal } from '../../protocol/auth.js';
 import { chairSnapshotSchema } from '../../protocol/clusterBus.js';
-import { AppError, badField, conflict, forbidden } from '../../protocol/errors.js';
-import { idSchema } from '../../protocol/fields.js';
-import { type Meeting, meetingTransitions } from '../../protocol/meetings.js';
+import { meetingTransitions } from '../../protocol/meetings.js';
 import type { CheckHooks } from '../../signaling/ConnectionCheck.js';
-import { type SignalingPrincipal, SignalingServer } from '../../signaling/SignalingServer.js';
+import { SessionDirectory } from '../../signaling/SessionDirectory.js';
+import { SignalingServer } from '../../signaling/SignalingServer.js';
 import type { SessionMeetingInfo } from '../../signaling/session/MeetingSession.js';
 import type { SessionPeers } from '../../signaling/session/SessionPeers.js';
-import { SESSION_COOKIE } from '../auth/AdminAccounts.js';
-import { sha256 } from '../auth/passwords.js';
 import type { FencedWrites } from '../cluster/ClusterNode.js';
 import type { DataServices } from '../DataServices.js';
 import { clientAddressOf, trustFor } from '../http/clientAddress.js';
-import { assertSameOrigin } from '../http/sameOrigin.js';
 import type { Logger } from '../logger.js';
 import { sessionInfoOf } from './LiveMeetings.js';
+import type { SignalingAccess } from './signalingAccess.js';
+
+export { SignalingAccess, turnCredentials } from './signalingAccess.js';
 
 export interface CreateSignalingOptions {
-  httpServer: HttpServer;
+  /** The socket.io server and this node's sessions (createSessionDirectory). */
+  directory: SessionDirectory;
+  /** Who may connect, and their TURN credentials. */
+  access: SignalingAccess;
   pool: WorkerPool;
   data: DataServices;
   config: Config;
@@ -35,31 +34,24 @@ export interface CreateSignalingOptions {
   peers?(meetingId: string, ownerNodeId?: string): SessionPeers | undefined;
 }
 
-/** States in which endpoints may connect: the waiting room, the check window, the session. */
-const connectableStates = new Set<Meeting['state']>(['scheduled', 'checking', 'live']);
-
-/** Whose TURN credentials: the endpoint, in its meeting, until the meeting's links expire. */
-export interface TurnHolder {
-  meetingId: string;
-  endpointId: string;
-  /** When the meeting's join links expire (ms): a credential never outlives its link. */
-  endsAt: number;
-}
-
 /**
- * coturn's use-auth-secret credentials: username "<expiry>:<meetingId>:<endpointId>" (coturn
- * logs who relays), password HMAC-SHA1 of it. Valid until the meeting's links expire, and never
- * longer than the configured lifetime.
+ * The socket.io server on the HTTP server, with the department's authentication (join links,
+ * IT logins) and the client address behind trusted proxies; made before the cluster, the checks
+ * and the live layer, which are given it.
  */
-export function turnCredentials(config: Config['turn'], holder: TurnHolder, now = Date.now()) {
-  if (config.urls.length === 0 || !config.secret) return [];
-  const expiresAt = Math.min(
-    now + config.credentialTtlSeconds * 1000,
-    Math.max(now, holder.endsAt),
-  );
-  const username = `${Math.floor(expiresAt / 1000)}:${holder.meetingId}:${holder.endpointId}`;
-  const credential = createHmac('sha1', config.secret).update(username).digest('base64');
-  return [{ urls: config.urls, username, credential }];
+export function createSessionDirectory(options: {
+  httpServer: HttpServer;
+  access: SignalingAccess;
+  config: Config;
+  logger: Logger;
+}): SessionDirectory {
+  const trust = trustFor(options.config.http.trustedProxies);
+  return new SessionDirectory({
+    httpServer: options.httpServer,
+    logger: options.logger,
+    authenticate: (credentials) => options.access.authenticate(credentials),
+    clientAddress: (request) => clientAddressOf(request, trust),
+  });
 }
 
 /**
@@ -69,104 +61,10 @@ export function turnCredentials(config: Config['turn'], holder: TurnHolder, now 
  */
 export function createSignaling(options: CreateSignalingOptions): SignalingServer {
   const { data, config } = options;
-  const trust = trustFor(config.http.trustedProxies);
-  /** Link expiry of each meeting seen at a handshake, so TURN credentials end with it. */
-  const linksExpire = new Map<string, number>();
-
-  async function principalFor(
-    p: Principal,
-    credential: NonNullable<SignalingPrincipal['credential']>,
-    expiresAt: string,
-    meetingId?: string,
-  ): Promise<SignalingPrincipal> {
-    const id = p.kind === 'admin' ? meetingId : p.meetingId;
-    if (!id)
-      throw badField('meetingId', {
-        vi: 'Tổ CNTT kết nối vào từng hội nghị một',
-        en: 'IT staff connect to one meeting at a time',
-      });
-    if (!idSchema.safeParse(id).success)
-      throw badField('meetingId', { vi: 'Mã không hợp lệ', en: 'Invalid id' });
-    const meeting = await data.meetings.get(id);
-    linksExpire.set(id, data.access.linkExpiry(meeting).getTime());
-    if (!connectableStates.has(meeting.state)) {
-      throw conflict(
-        {
-          vi: `Hội nghị đang ở trạng thái ${meeting.state}: chưa thể kết nối`,
-          en: `The meeting is ${meeting.state}`,
-        },
-        {
-          state: meeting.state,
-        },
-      );
-    }
-    const access = { credential, expiresAt };
-    switch (p.kind) {
-      case 'admin':
-        return {
-          role: 'it',
-          meetingId: id,
-          userId: p.userId,
-          name: `Tổ CNTT (${p.username})`,
-          ...access,
-        };
-      case 'chair':
-        return { role: 'chair', meetingId: id, name: meeting.chair ?? 'Chủ trì', ...access };
-      case 'station': {
-        const main = await data.sites.find(meeting.mainSite.siteId);
-        return { role: 'station', meetingId: id, name: main?.name ?? 'Điểm cầu chính', ...access };
-      }
-      case 'technician': {
-        const site = await data.sites.get(p.siteId);
-        return { role: 'site', meetingId: id, siteId: p.siteId, name: site.name, ...access };
-      }
-      case 'viewer':
-        throw forbidden({
-          vi: 'Liên kết người xem chỉ xem luồng trực tiếp',
-          en: 'A viewer link only watches the live stream',
-        });
-      case 'reporter':
-        throw forbidden({
-          vi: 'Liên kết gửi báo cáo không tham gia phiên họp',
-          en: 'A reporter link does not join the live session',
-        });
-    }
-  }
-
   return new SignalingServer({
-    httpServer: options.httpServer,
+    directory: options.directory,
     pool: options.pool,
     logger: options.logger,
-    authenticate: async ({ token, cookie, meetingId, origin, secFetchSite, host, scheme }) => {
-      if (token) {
-        const link = await data.access.authenticateLink(token);
-        if (link.principal.kind === 'admin')
-          throw new AppError('unauthorized', { vi: 'Liên kết không hợp lệ', en: 'Invalid link' });
-        return principalFor(
-          link.principal,
-          { kind: 'link', linkId: link.principal.tokenId },
-          link.expiresAt,
-        );
-      }
-      // Only the cookie is ambient authority a foreign page could borrow; a token is not.
-      assertSameOrigin({ origin, secFetchSite, host, scheme }, config.http.publicUrl!);
-      const sessionId = cookie ? fastifyCookie.parse(cookie)[SESSION_COOKIE] : undefined;
-      const session = sessionId
-        ? await data.access.accounts.authenticateSession(sessionId)
-        : undefined;
-      if (!session || !sessionId) {
-        throw new AppError('unauthorized', {
-          vi: 'Cần liên kết tham gia hoặc đăng nhập',
-          en: 'A join link or a login is required',
-        });
-      }
-      return principalFor(
-        session.principal,
-        { kind: 'login', sessionHash: sha256(sessionId) },
-        session.expiresAt,
-        meetingId,
-      );
-    },
     meetingInfo: async (meetingId): Promise<SessionMeetingInfo> => {
       const meeting = await data.meetings.get(meetingId);
       const info = await sessionInfoOf(data, meeting);
@@ -209,12 +107,7 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
         );
       },
     }),
-    iceServers: (meetingId, endpointId) =>
-      turnCredentials(config.turn, {
-        meetingId,
-        endpointId,
-        endsAt: linksExpire.get(meetingId) ?? Date.now(),
-      }),
+    iceServers: (meetingId, endpointId) => options.access.iceServers(meetingId, endpointId),
     qualityThresholds: config.checks,
     ...(options.checkHooks
       ? { checkHooks: options.checkHooks, checkThresholds: config.checks }
@@ -222,7 +115,6 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
     maxConsumersPerRouter: config.media.maxConsumersPerRouter,
     keyFrameRequestDelayMs: config.media.keyFrameRequestDelayMs,
     idleCloseMs: config.media.idleSessionCloseSeconds * 1000,
-    clientAddress: (request) => clientAddressOf(request, trust),
     ...(options.peers ? { peers: options.peers } : {}),
   });
 }

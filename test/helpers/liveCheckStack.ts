@@ -12,7 +12,11 @@ import { siteInputSchema } from '../../protocol/sites.js';
 import { DataServices } from '../../server/DataServices.js';
 import { buildHttpApp, type HttpApp } from '../../server/http/buildHttpApp.js';
 import { CheckServices } from '../../server/live/CheckServices.js';
-import { createSignaling } from '../../server/live/createSignaling.js';
+import {
+  createSessionDirectory,
+  createSignaling,
+  SignalingAccess,
+} from '../../server/live/createSignaling.js';
 import { connectRedis } from '../../server/redis/connectRedis.js';
 import type { SignalingServer } from '../../signaling/SignalingServer.js';
 import { testLogger } from './logger.js';
@@ -59,7 +63,6 @@ export async function startLiveCheckStack(
     dataDir: mkdtempSync(join(tmpdir(), 'diemcau-data-')),
   });
   const config = configSchema.parse({});
-  const checks = await CheckServices.create({ data, redisUrl, config, logger: testLogger });
   nextPort += 2;
   const rtcPort = opts.rtcPort ?? nextPort;
   const pool = await WorkerPool.create({
@@ -76,15 +79,29 @@ export async function startLiveCheckStack(
     webRoot: join(process.cwd(), 'web', 'dist'),
     isShuttingDown: () => false,
   });
-  const signaling = createSignaling({
+  const access = new SignalingAccess(data, config);
+  const sessions = createSessionDirectory({
     httpServer: app.server,
+    access,
+    config,
+    logger: testLogger,
+  });
+  const checks = await CheckServices.create({
+    data,
+    redisUrl,
+    config,
+    logger: testLogger,
+    sessions,
+  });
+  const signaling = createSignaling({
+    directory: sessions,
+    access,
     pool,
     data,
     config,
     logger: testLogger,
     checkHooks: (id) => checks.hooksFor(id),
   });
-  checks.attachSignaling(signaling);
   await app.listen({ host: opts.httpHost ?? '127.0.0.1', port: 0 });
   t.teardown(async () => {
     signaling.close();

@@ -4,6 +4,7 @@ import type { Test } from 'tap';
 import { WorkerPool } from '../../media/WorkerPool.js';
 import { AppError } from '../../protocol/errors.js';
 import { buildHttpApp, type HttpApp } from '../../server/http/buildHttpApp.js';
+import { SessionDirectory } from '../../signaling/SessionDirectory.js';
 import { type SignalingPrincipal, SignalingServer } from '../../signaling/SignalingServer.js';
 import type { SessionMeetingInfo } from '../../signaling/session/MeetingSession.js';
 import { testLogger } from './logger.js';
@@ -59,9 +60,8 @@ export async function startMediaStack(
   const ended: string[] = [];
   const sites = new Map<string, string>();
   for (const p of Object.values(opts.tokens)) if (p.siteId) sites.set(p.siteId, p.name);
-  const signaling = new SignalingServer({
+  const directory = new SessionDirectory({
     httpServer: app.server,
-    pool,
     logger: testLogger,
     authenticate: async ({ token }) => {
       const p = token ? opts.tokens[token] : undefined;
@@ -69,6 +69,11 @@ export async function startMediaStack(
         throw new AppError('unauthorized', { vi: 'Liên kết không hợp lệ', en: 'Invalid link' });
       return p;
     },
+  });
+  const signaling = new SignalingServer({
+    directory,
+    pool,
+    logger: testLogger,
     meetingInfo: async () => opts.info ?? { title: 'Hội nghị thử', sites, agendaLength: 3 },
     hooks: () => ({
       started: async () => {},
