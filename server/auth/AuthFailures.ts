@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { AppError } from '../../protocol/errors.js';
 import { sha256 } from './passwords.js';
@@ -14,6 +15,8 @@ export interface AuthFailureLimits {
   accountMaxLockMs: number;
   /** How long an account's failure count is remembered after its last failure. */
   accountMemoryMs: number;
+  /** How long a browser that logged in stays known to its account (the device cookie). */
+  deviceMemoryMs: number;
 }
 
 export const defaultAuthFailureLimits: AuthFailureLimits = {
@@ -23,6 +26,7 @@ export const defaultAuthFailureLimits: AuthFailureLimits = {
   accountLockMs: 30_000,
   accountMaxLockMs: 30 * 60_000,
   accountMemoryMs: 24 * 3600_000,
+  deviceMemoryMs: 180 * 24 * 3600_000,
 };
 
 const tooMany = (ms: number, what: 'address' | 'account') => {
@@ -46,7 +50,9 @@ const tooMany = (ms: number, what: 'address' | 'account') => {
  * Failed authentications over HTTP, in Redis so every node counts them: per client address
  * (a token guesser, whichever route it knocks on) and per admin account with a back-off that
  * doubles (a password guesser spread over many addresses). The account lock is short at first,
- * so a stranger cannot keep IT staff out for long by typing their user name.
+ * and it does not stop a known device: a browser that logged in to the account before carries a
+ * device cookie (OWASP's "device cookies"), and its wrong passwords lock only that device, so a
+ * stranger typing IT staff's user name cannot keep them out of their own office's browser.
  */
 export class AuthFailures {
   private readonly limits: AuthFailureLimits;
@@ -67,11 +73,44 @@ export class AuthFailures {
     return `${this.prefix}auth-fail:acct:${sha256(account.trim().toLowerCase())}`;
   }
 
-  /** Throws rate_limited (429) while the address, or the account when named, must wait. */
-  async assertAllowed(address: string, account?: string): Promise<void> {
+  private deviceKey(device: string): string {
+    return `${this.prefix}auth-device:${sha256(device)}`;
+  }
+
+  /**
+   * The device cookie's value when it belongs to this account (a browser that logged in to it
+   * before), else undefined: its failures and lock are then the device's, not the account's.
+   */
+  async knownDevice(device: string | undefined, account: string): Promise<string | undefined> {
+    if (!device || device.length > 128) return undefined;
+    const owner = await this.redis.get(this.deviceKey(device));
+    return owner === this.accountKey(account) ? device : undefined;
+  }
+
+  /** A right password: this browser is known to the account from now on (a new cookie value). */
+  async rememberDevice(account: string, previous?: string): Promise<string> {
+    const device = randomBytes(24).toString('base64url');
+    const m = this.redis
+      .multi()
+      .set(this.deviceKey(device), this.accountKey(account), 'PX', this.limits.deviceMemoryMs);
+    if (previous) m.del(this.deviceKey(previous), `${this.deviceKey(previous)}:fail`);
+    await m.exec();
+    return device;
+  }
+
+  get deviceMemorySeconds(): number {
+    return Math.floor(this.limits.deviceMemoryMs / 1000);
+  }
+
+  /**
+   * Throws rate_limited (429) while the address, or the account when named, must wait. A known
+   * device (knownDevice) waits only for its own lock.
+   */
+  async assertAllowed(address: string, account?: string, device?: string): Promise<void> {
     const pipeline = this.redis.multi();
     pipeline.get(this.addressKey(address)).pttl(this.addressKey(address));
-    if (account !== undefined) pipeline.pttl(`${this.accountKey(account)}:lock`);
+    const lockOf = device ? this.deviceKey(device) : account && this.accountKey(account);
+    if (lockOf) pipeline.pttl(`${lockOf}:lock`);
     const answers = ((await pipeline.exec()) ?? []).map(([, value]) => value);
     const [count, addressTtl, lockTtl] = answers as [string | null, number, number | undefined];
     if (Number(count ?? 0) >= this.limits.addressMax)
@@ -79,16 +118,17 @@ export class AuthFailures {
     if (lockTtl !== undefined && lockTtl > 0) throw tooMany(lockTtl, 'account');
   }
 
-  /** Counts one failure of the address (and of the account, for a wrong password). */
-  async failed(address: string, account?: string): Promise<void> {
+  /**
+   * Counts one failure of the address, and for a wrong password one of the account, or of the
+   * known device it came from (which then locks the device, not the account).
+   */
+  async failed(address: string, account?: string, device?: string): Promise<void> {
     const key = this.addressKey(address);
     const m = this.redis.multi().incr(key).pexpire(key, this.limits.addressWindowMs, 'NX');
-    if (account !== undefined) {
-      const acct = this.accountKey(account);
-      m.incr(acct).pexpire(acct, this.limits.accountMemoryMs);
-    }
+    const counted = device ? `${this.deviceKey(device)}:fail` : account && this.accountKey(account);
+    if (counted) m.incr(counted).pexpire(counted, this.limits.accountMemoryMs);
     const answers = (await m.exec()) ?? [];
-    if (account === undefined) return;
+    if (!counted) return;
     const failures = Number(answers[2]?.[1] ?? 0);
     const over = failures - this.limits.accountMax;
     if (over < 0) return;
@@ -96,11 +136,16 @@ export class AuthFailures {
       this.limits.accountMaxLockMs,
       this.limits.accountLockMs * 2 ** Math.min(over, 30),
     );
-    await this.redis.set(`${this.accountKey(account)}:lock`, '1', 'PX', lockMs);
+    const locked = device ? this.deviceKey(device) : this.accountKey(account!);
+    await this.redis.set(`${locked}:lock`, '1', 'PX', lockMs);
   }
 
-  /** A right password: the account's count starts over. */
-  async succeeded(account: string): Promise<void> {
-    await this.redis.del(this.accountKey(account), `${this.accountKey(account)}:lock`);
+  /**
+   * A right password: the count of whoever was counted starts over: the known device's, or the
+   * account's. A known device logging in leaves a stranger's lock on the account in place.
+   */
+  async succeeded(account: string, device?: string): Promise<void> {
+    const counted = device ? this.deviceKey(device) : this.accountKey(account);
+    await this.redis.del(device ? `${counted}:fail` : counted, `${counted}:lock`);
   }
 }

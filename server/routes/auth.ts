@@ -9,6 +9,8 @@ import { type RouteContext, sessionOrLink } from './routeContext.js';
 /** Admin login with a session cookie; /me answers for admins and join links alike. */
 export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) => {
   const { access } = ctx.services;
+  /** The device cookie (AuthFailures.knownDevice): this browser logged in to the account before. */
+  const DEVICE_COOKIE = 'diemcau_device';
   const cookieOptions = {
     path: '/',
     httpOnly: true,
@@ -53,17 +55,27 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) 
     },
     async (request, reply) => {
       const { username, password } = request.body;
+      const { failures } = access;
+      // A browser that logged in to this account before: its failures lock only itself.
+      const device = await failures.knownDevice(request.cookies[DEVICE_COOKIE], username);
       // Per address and per account: a guesser spread over many addresses still backs off.
-      await access.failures.assertAllowed(request.ip, username);
+      await failures.assertAllowed(request.ip, username, device);
       let session: Awaited<ReturnType<typeof access.accounts.login>>;
       try {
         session = await access.accounts.login(username, password);
       } catch (err) {
         if (err instanceof AppError && err.code === 'unauthorized')
-          await access.failures.failed(request.ip, username);
+          await failures.failed(request.ip, username, device);
         throw err;
       }
-      await access.failures.succeeded(username);
+      await failures.succeeded(username, device);
+      void reply.setCookie(DEVICE_COOKIE, await failures.rememberDevice(username, device), {
+        ...cookieOptions,
+        // Sent only to the login route: nothing else needs to know the browser.
+        path: '/api/auth/login',
+        sameSite: 'strict',
+        maxAge: failures.deviceMemorySeconds,
+      });
       const { sessionId, expiresAt, principal } = session;
       void reply.setCookie(SESSION_COOKIE, sessionId, {
         ...cookieOptions,

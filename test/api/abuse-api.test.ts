@@ -183,6 +183,69 @@ t.test('row 1: wrong passwords per account back off, across addresses', async (t
   t.equal((await login('mat-khau-rat-dai-2011', 15)).statusCode, 200);
 });
 
+t.test(
+  'row 1b: a stranger typing IT’s user name does not lock out their own browser',
+  async (t) => {
+    const w = await world(t, {
+      limits: { loginMax: 1000 },
+      authFailureLimits: { accountMax: 3, accountLockMs: 60_000 },
+    });
+    const login = (password: string, address: string, cookie?: string) =>
+      call(w.api, { address, ...(cookie ? { cookie } : {}) }, 'POST', '/api/auth/login', {
+        username: 'admin',
+        password,
+      });
+    const deviceOf = (res: Awaited<ReturnType<typeof login>>) =>
+      res.cookies.find((c) => c.name === 'diemcau_device');
+    // IT staff log in at the office: the browser is known to the account from now on.
+    const office = await login('mat-khau-rat-dai-2011', '10.27.5.1');
+    t.equal(office.statusCode, 200);
+    const device = deviceOf(office);
+    t.ok(device?.value, 'the browser got a device cookie');
+    t.equal(device?.path, '/api/auth/login', 'sent only to the login route');
+    t.ok(device?.httpOnly, 'out of the page’s reach');
+    const known = `diemcau_device=${device?.value}`;
+    // A stranger types the user name with wrong passwords from several addresses.
+    const stranger: number[] = [];
+    for (let i = 1; i <= 5; i++)
+      stranger.push((await login('doan-sai-mat-khau', `10.27.6.${i}`)).statusCode);
+    t.same(stranger, [401, 401, 401, 429, 429], 'the stranger is locked out');
+    t.equal(
+      (await login('mat-khau-rat-dai-2011', '10.27.6.9')).statusCode,
+      429,
+      'an unknown browser waits too, even with the right password',
+    );
+    // The office browser still gets in, and is given a fresh cookie value.
+    const again = await login('mat-khau-rat-dai-2011', '10.27.5.1', known);
+    t.equal(again.statusCode, 200, 'the known browser logs in during the lock');
+    const renewed = deviceOf(again)?.value;
+    t.ok(renewed && renewed !== device?.value, 'with a new device cookie value');
+    t.equal(
+      (await login('doan-sai-mat-khau', '10.27.5.1', known)).statusCode,
+      429,
+      'the old value is no longer known: it is an unknown browser under the account lock',
+    );
+    // A known browser's own wrong passwords lock that browser only.
+    const mine = `diemcau_device=${renewed}`;
+    const typos: number[] = [];
+    for (let i = 0; i < 4; i++)
+      typos.push((await login('go-nham-mat-khau', '10.27.5.1', mine)).statusCode);
+    t.same(typos, [401, 401, 401, 429], 'three typos, then the device waits');
+    t.equal(
+      (await login('mat-khau-rat-dai-2011', '10.27.5.1', mine)).statusCode,
+      429,
+      'the device’s own lock holds',
+    );
+    // A forged or foreign cookie is just an unknown browser.
+    t.equal(
+      (await login('mat-khau-rat-dai-2011', '10.27.7.1', 'diemcau_device=khong-phai-cua-ai'))
+        .statusCode,
+      429,
+      'a made-up cookie does not pass the account lock',
+    );
+  },
+);
+
 t.test('row 2: least data by role in me/meeting', async (t) => {
   const w = await world(t);
   const [A] = w.districts as [Site];
