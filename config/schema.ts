@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkThresholdsSchema } from '../protocol/check.js';
+import { checkThresholdsSchema } from '../protocol/check/index.js';
 
 /** Port numbers are validated once here so every consumer can trust them. */
 const portMessage = 'expected a port number from 1 to 65535';
@@ -12,7 +12,7 @@ const port = z.coerce
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 /** The check thresholds are part of the contract (the page judges with them too). */
-export { checkThresholdsSchema } from '../protocol/check.js';
+export { checkThresholdsSchema } from '../protocol/check/index.js';
 
 export const configSchema = z
   .object({
@@ -178,7 +178,7 @@ export const configSchema = z
         path: ['secret'],
       }),
     checks: checkThresholdsSchema.prefault({}),
-    /** Checks in waves: how many bandwidth measurements run at once (server/checks/CheckWaves.ts). */
+    /** Checks in waves: how many bandwidth measurements run at once (server/check/CheckWaves.ts). */
     checkQueue: z
       .strictObject({
         /** Unset: workers × floor(workerBudgetKbps / (2 × 1.25 × the larger bitrate threshold)). */
@@ -267,4 +267,4 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
-export type { CheckThresholds } from '../protocol/check.js';
+export type { CheckThresholds } from '../protocol/check/index.js';

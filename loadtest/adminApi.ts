@@ -1,5 +1,5 @@
 import type { IssuedLink } from '../protocol/auth.js';
-import type { CheckProgress } from '../protocol/checkQueue.js';
+import type { CheckProgress } from '../protocol/check/queue.js';
 import type { Meeting } from '../protocol/meetings.js';
 import type { Site } from '../protocol/sites.js';
 

@@ -1,4 +1,4 @@
-import type { CheckProgress, MeetingCheckThresholds } from '../protocol/checkQueue.js';
+import type { CheckProgress, MeetingCheckThresholds } from '../protocol/check/queue.js';
 import { AdminApi } from './adminApi.js';
 import { EmulatedEndpoint } from './EmulatedEndpoint.js';
 import { percentile } from './figures.js';

@@ -1,5 +1,5 @@
-import type { CheckResult, ClientFigures } from '../protocol/check.js';
-import type { CheckQueued } from '../protocol/checkQueue.js';
+import type { CheckResult, ClientFigures } from '../protocol/check/index.js';
+import type { CheckQueued } from '../protocol/check/queue.js';
 import type { NotificationPayload } from '../protocol/socket.js';
 import type { EmulatedEndpoint } from './EmulatedEndpoint.js';
 import { type SyntheticSource, syntheticCamera, syntheticMicrophone } from './sources.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { meetingCheckThresholdsSchema } from './checkQueue.js';
+import { meetingCheckThresholdsSchema } from './check/queue.js';
 import {
   idOf,
   idSchema,

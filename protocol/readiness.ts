@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkResultSchema, type Verdict } from './check.js';
+import { checkResultSchema, type Verdict } from './check/index.js';
 import { idSchema, optionalText } from './fields.js';
 import { textSchema } from './text.js';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { recordingStateSchema } from './broadcast.js';
-import { checkQueueNotifications } from './checkQueue.js';
-import { checkNotifications, checkRequests } from './checkSocket.js';
+import { checkQueueNotifications } from './check/queue.js';
+import { checkNotifications, checkRequests } from './check/socket.js';
 import { endpointIdSchema, endpointRoleSchema } from './endpoints.js';
 import { errorBodySchema } from './errors.js';
 import { idSchema, optionalText } from './fields.js';
@@ -193,7 +193,7 @@ export const requests = {
   unmuteSite: { payload: z.object({ siteId: id }), answer: z.object({}) },
   dismissHand: { payload: z.object({ siteId: id }), answer: z.object({}) },
 
-  // The connection check and IT's call with a site (protocol/check.ts).
+  // The connection check and IT's call with a site (protocol/check/index.ts).
   ...checkRequests,
 } as const;
 

@@ -9,6 +9,9 @@ import { routeMediasoupLogs } from '../media/mediasoupLogging.js';
 import { WorkerPool } from '../media/WorkerPool.js';
 import type { ToolsReport } from '../protocol/ops.js';
 import type { SignalingServer } from '../signaling/SignalingServer.js';
+import { CheckServices } from './check/CheckServices.js';
+import { registerCheckMetrics } from './check/checkMetrics.js';
+import { readinessRoutes } from './check/readinessRoutes.js';
 import { ClusterNode } from './cluster/ClusterNode.js';
 import { DataServices } from './DataServices.js';
 import { type DemoSeedResult, seedDemo } from './demo/seedDemo.js';
@@ -19,8 +22,6 @@ import { ingestRoutes } from './ingest/ingestRoutes.js';
 import { whipRoutes } from './ingest/whipRoutes.js';
 import { recordAttendance } from './live/attendance.js';
 import { BroadcastService } from './live/broadcast.js';
-import { CheckServices } from './live/CheckServices.js';
-import { registerCheckMetrics } from './live/checkMetrics.js';
 import {
   createSessionDirectory,
   createSignaling,
@@ -41,7 +42,6 @@ import { healthRoutes } from './routes/health.js';
 import { installHttpLatency, metricsRoutes } from './routes/metrics.js';
 import { opsRoutes } from './routes/ops.js';
 import { pageRoutes } from './routes/pages.js';
-import { readinessRoutes } from './routes/readiness.js';
 import { migrateStore } from './store/schemaVersion.js';
 
 export interface ServiceOptions {

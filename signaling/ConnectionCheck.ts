@@ -6,8 +6,8 @@ import {
   type ClientFigures,
   evaluateCheck,
   type UplinkFigures,
-} from '../protocol/check.js';
-import { assessCheck } from '../protocol/checkScore.js';
+} from '../protocol/check/index.js';
+import { assessCheck } from '../protocol/check/score.js';
 import { siteEndpointId } from '../protocol/endpoints.js';
 import { badRequest, conflict, forbidden, notFound } from '../protocol/errors.js';
 import type { ChecklistInput, SiteReadiness } from '../protocol/readiness.js';

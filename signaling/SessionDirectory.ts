@@ -15,7 +15,7 @@ import { HandshakeLimiter, type HandshakeLimits } from './requestLimits.js';
 import { answerForwarded } from './session/edgeRequests.js';
 import type { RequestHandlers } from './session/handlerTypes.js';
 import type { MeetingSession } from './session/MeetingSession.js';
-import { siteRoom } from './session/SessionBroadcaster.js';
+import { siteRoom } from './session/SessionNotifier.js';
 
 /** Who a connection is, as established by the server's access layer. */
 export interface SignalingPrincipal {

@@ -2,13 +2,9 @@ import type { Server, Socket } from 'socket.io';
 import type { MediaLogger } from '../media/MediaLogger.js';
 import { Room } from '../media/Room.js';
 import type { WorkerPool } from '../media/WorkerPool.js';
-import type { CheckThresholds } from '../protocol/check.js';
+import type { CheckThresholds } from '../protocol/check/index.js';
 import { AppError, toErrorBody } from '../protocol/errors.js';
-import type {
-  EndpointRole,
-  NotificationName,
-  NotificationPayload,
-} from '../protocol/socket.js';
+import type { EndpointRole, NotificationName, NotificationPayload } from '../protocol/socket.js';
 import type { Text } from '../protocol/text.js';
 import type { CheckHooks } from './ConnectionCheck.js';
 import type { QualityThresholds } from './quality.js';
@@ -20,13 +16,13 @@ import {
 } from './SessionDirectory.js';
 import { type PlacedConnection, serveRequests } from './serveRequests.js';
 import { forwardToOwner } from './session/edgeRequests.js';
+import type { MeetingNodes } from './session/MeetingNodes.js';
 import {
   MeetingSession,
   type SessionHooks,
   type SessionMeetingInfo,
 } from './session/MeetingSession.js';
 import { requestHandlers } from './session/requestHandlers.js';
-import type { SessionPeers } from './session/SessionPeers.js';
 import { edgeOwnerOf } from './socketPlacement.js';
 
 export type { HandshakeCredentials, SignalingPrincipal } from './SessionDirectory.js';
@@ -52,16 +48,21 @@ export interface SignalingServerOptions {
   statsIntervalMs?: number;
   /** A session nobody is connected to closes after this long (ms). Default 2 min. */
   idleCloseMs?: number;
-  /** The connection check of one meeting: persistence hooks (absent: checks are refused). */
-  checkHooks?(meetingId: string): CheckHooks;
-  checkThresholds?: CheckThresholds;
-  /** How long a full check measures (ms); tests shorten it. */
-  checkMeasureMs?: number;
+  /**
+   * The connection check of one meeting: its persistence per meeting, the thresholds its verdict
+   * judges by (the configured ones; one source: config's CHECK_* settings), how long a full check
+   * measures (tests shorten it). Absent: checks are refused.
+   */
+  check?: {
+    hooks(meetingId: string): CheckHooks;
+    thresholds: CheckThresholds;
+    measureMs?: number;
+  };
   /**
    * Several nodes: the other nodes of a meeting's session, for a session this node owns or
    * (ownerNodeId set) one it runs as an edge of the owner's.
    */
-  peers?(meetingId: string, ownerNodeId?: string): SessionPeers | undefined;
+  peers?(meetingId: string, ownerNodeId?: string): MeetingNodes | undefined;
 }
 
 /**
@@ -173,16 +174,12 @@ export class SignalingServer {
       qualityThresholds: o.qualityThresholds,
       ...(o.statsIntervalMs ? { statsIntervalMs: o.statsIntervalMs } : {}),
       ...(o.idleCloseMs !== undefined ? { idleCloseMs: o.idleCloseMs } : {}),
-      ...(o.checkHooks
+      ...(o.check
         ? {
             check: {
-              hooks: o.checkHooks(meetingId),
-              thresholds: o.checkThresholds ?? {
-                ...o.qualityThresholds,
-                minUplinkKbps: 1200,
-                minDownlinkKbps: 1500,
-              },
-              ...(o.checkMeasureMs ? { measureMs: o.checkMeasureMs } : {}),
+              hooks: o.check.hooks(meetingId),
+              thresholds: o.check.thresholds,
+              ...(o.check.measureMs ? { measureMs: o.check.measureMs } : {}),
             },
           }
         : {}),

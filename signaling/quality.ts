@@ -1,4 +1,4 @@
-import type { CheckThresholds } from '../protocol/check.js';
+import type { CheckThresholds } from '../protocol/check/index.js';
 import type { Quality } from '../protocol/socket.js';
 
 /** The live quality badge uses the check's own limits for RTT, loss and jitter. */

@@ -1,7 +1,7 @@
 import type { RequestName } from '../../protocol/socket.js';
 import type { SessionDirectory } from '../../signaling/SessionDirectory.js';
+import type { MeetingNodes } from '../../signaling/session/MeetingNodes.js';
 import type { MeetingSession } from '../../signaling/session/MeetingSession.js';
-import type { SessionPeers } from '../../signaling/session/SessionPeers.js';
 import type { Logger } from '../logger.js';
 import type { Cascade } from './Cascade.js';
 import type { ClusterBus } from './ClusterBus.js';
@@ -21,7 +21,7 @@ export interface CascadeSessionsOptions {
 
 /**
  * The signaling half of the cascade (the media half is Cascade.ts): gives each session the
- * meeting's other nodes over the cluster bus (SessionPeers), and watches them: an edge closes
+ * meeting's other nodes over the cluster bus (MeetingNodes), and watches them: an edge closes
  * its session when the owner no longer holds the meeting (its pages reconnect and are placed
  * again), and the endpoints of a node that stopped go offline everywhere.
  */
@@ -57,7 +57,7 @@ export class CascadeSessions {
   }
 
   /** The other nodes of one meeting's session, as that session reaches them. */
-  peers(meetingId: string, ownerNodeId?: string): SessionPeers {
+  peers(meetingId: string, ownerNodeId?: string): MeetingNodes {
     const { bus } = this.o;
     const sent = (name: string) => (err: unknown) =>
       this.log.warn({ err, meetingId, name }, 'cascade message not sent');

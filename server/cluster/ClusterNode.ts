@@ -9,7 +9,7 @@ import {
   type SessionDirectory,
   type SignalingPrincipal,
 } from '../../signaling/SessionDirectory.js';
-import type { SessionPeers } from '../../signaling/session/SessionPeers.js';
+import type { MeetingNodes } from '../../signaling/session/MeetingNodes.js';
 import { placeAsEdge } from '../../signaling/socketPlacement.js';
 import type { Logger } from '../logger.js';
 import { connectRedis } from '../redis/connectRedis.js';
@@ -187,7 +187,7 @@ export class ClusterNode {
    * The other nodes of a meeting's session, when meetings cascade (`cluster.sitesPerNode`):
    * given to each session as it opens (`ownerNodeId` on an edge).
    */
-  peers(meetingId: string, ownerNodeId?: string): SessionPeers | undefined {
+  peers(meetingId: string, ownerNodeId?: string): MeetingNodes | undefined {
     return this.cascadeSessions?.peers(meetingId, ownerNodeId);
   }
 

@@ -6,8 +6,8 @@ import { meetingTransitions } from '../../protocol/meetings.js';
 import type { CheckHooks } from '../../signaling/ConnectionCheck.js';
 import { SessionDirectory } from '../../signaling/SessionDirectory.js';
 import { SignalingServer } from '../../signaling/SignalingServer.js';
+import type { MeetingNodes } from '../../signaling/session/MeetingNodes.js';
 import type { SessionMeetingInfo } from '../../signaling/session/MeetingSession.js';
-import type { SessionPeers } from '../../signaling/session/SessionPeers.js';
 import type { FencedWrites } from '../cluster/ClusterNode.js';
 import type { DataServices } from '../DataServices.js';
 import { clientAddressOf, trustFor } from '../http/clientAddress.js';
@@ -31,7 +31,7 @@ export interface CreateSignalingOptions {
   /** Several nodes: the saved state is written only while this node holds the meeting's lease. */
   fence?: FencedWrites;
   /** Several nodes, meetings cascaded: the other nodes of a meeting's session. */
-  peers?(meetingId: string, ownerNodeId?: string): SessionPeers | undefined;
+  peers?(meetingId: string, ownerNodeId?: string): MeetingNodes | undefined;
 }
 
 /**
@@ -110,7 +110,7 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
     iceServers: (meetingId, endpointId) => options.access.iceServers(meetingId, endpointId),
     qualityThresholds: config.checks,
     ...(options.checkHooks
-      ? { checkHooks: options.checkHooks, checkThresholds: config.checks }
+      ? { check: { hooks: options.checkHooks, thresholds: config.checks } }
       : {}),
     maxConsumersPerRouter: config.media.maxConsumersPerRouter,
     keyFrameRequestDelayMs: config.media.keyFrameRequestDelayMs,

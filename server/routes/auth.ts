@@ -69,17 +69,18 @@ export const authRoutes: FastifyPluginAsyncZod<RouteContext> = async (app, ctx) 
         throw err;
       }
       await failures.succeeded(username, device);
+      const { sessionId, expiresAt, principal } = session;
+      void reply.setCookie(SESSION_COOKIE, sessionId, {
+        ...cookieOptions,
+        maxAge: access.accounts.sessionTtlSeconds,
+      });
+      // After the session cookie: a client that reads the first Set-Cookie gets the session.
       void reply.setCookie(DEVICE_COOKIE, await failures.rememberDevice(username, device), {
         ...cookieOptions,
         // Sent only to the login route: nothing else needs to know the browser.
         path: '/api/auth/login',
         sameSite: 'strict',
         maxAge: failures.deviceMemorySeconds,
-      });
-      const { sessionId, expiresAt, principal } = session;
-      void reply.setCookie(SESSION_COOKIE, sessionId, {
-        ...cookieOptions,
-        maxAge: access.accounts.sessionTtlSeconds,
       });
       return { principal, expiresAt };
     },

@@ -95,7 +95,7 @@ export class Keys {
 
   // ---- technical checks and readiness (server/jobs, server/readiness, server/notify) ----
 
-  /** HASH siteId → SiteReadiness JSON (protocol/check.ts). */
+  /** HASH siteId → SiteReadiness JSON (protocol/check/index.ts). */
   meetingReadiness(id: string): string {
     return `${this.prefix}meeting:${id}:readiness`;
   }

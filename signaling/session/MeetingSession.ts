@@ -14,8 +14,8 @@ import { applyChairChange, type ChairEffectsContext } from './chairEffects.js';
 import { IdleTimer } from './IdleTimer.js';
 import { Participant, type ParticipantIdentity } from './Participant.js';
 import { QualitySampler } from './QualitySampler.js';
-import { SessionBroadcaster, siteRoom } from './SessionBroadcaster.js';
 import { SessionMirror } from './SessionMirror.js';
+import { SessionNotifier, siteRoom } from './SessionNotifier.js';
 import { SessionRole } from './SessionRole.js';
 import type { EndpointPresence, SessionEvents } from './sessionEvents.js';
 import type { EndAction, MeetingSessionOptions, SessionMeetingInfo } from './sessionTypes.js';
@@ -46,7 +46,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
   readonly log: MediaLogger;
   readonly consumers: ConsumerReconciler;
   private readonly sampler: QualitySampler;
-  private readonly broadcaster: SessionBroadcaster;
+  private readonly notifier: SessionNotifier;
   private readonly effects: ChairEffectsContext;
   /** Solo, owner or edge of a cascaded meeting: who decides, saves and speaks to the rooms. */
   readonly role: SessionRole;
@@ -60,7 +60,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
     this.log = options.logger.child({ component: 'session', meetingId: options.meetingId });
     this.chair = ChairState.fromMeeting(options.info);
     this.role = SessionRole.of(options.peers);
-    this.broadcaster = new SessionBroadcaster({
+    this.notifier = new SessionNotifier({
       io: options.io,
       meetingId: this.meetingId,
       participant: (id) => this.participants.get(id),
@@ -83,7 +83,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
       intervalMs: options.statsIntervalMs ?? 2000,
       participants: () => this.participants.values(),
       watched: () => [...this.participants.values()].some((p) => p.online && p.role !== 'site'),
-      sampled: () => this.broadcaster.sampled(),
+      sampled: () => this.notifier.sampled(),
     });
     this.idle = new IdleTimer(options.idleCloseMs ?? 120_000, () => {
       this.log.info('nobody connected: closing the session');
@@ -105,7 +105,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
       });
     }
     this.effects = {
-      broadcaster: this.broadcaster,
+      notifier: this.notifier,
       consumers: this.consumers,
       log: this.log,
       participant: (id) => this.participants.get(id),
@@ -124,7 +124,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
     options.room.on('activeSpeaker', (endpointId) => {
       if (endpointId === this.activeSpeaker) return;
       this.activeSpeaker = endpointId;
-      this.broadcaster.activeSpeakerChanged(endpointId);
+      this.notifier.activeSpeakerChanged(endpointId);
     });
     if (options.check) {
       this.check = new ConnectionCheck({
@@ -169,7 +169,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
 
   /** The session and participants as this endpoint may see them (liveDataRules.ts). */
   viewFor(p: Participant) {
-    return this.broadcaster.scopedFor(p, this.state);
+    return this.notifier.scopedFor(p, this.state);
   }
 
   participant(endpointId: string): Participant | undefined {
@@ -231,8 +231,8 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
       this.closeMedia(p);
     }
     p.socket = socket;
-    void socket.join(this.broadcaster.roomsFor(p.role, p.siteId));
-    this.broadcaster.changed(p);
+    void socket.join(this.notifier.roomsFor(p.role, p.siteId));
+    this.notifier.changed(p);
     this.emit('endpointJoined', this.presence(p));
     return p;
   }
@@ -247,7 +247,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
     this.closeMedia(p);
     this.log.info({ endpointId: p.endpointId, reason }, 'endpoint offline');
     if (!this.closed) {
-      this.broadcaster.changed(p);
+      this.notifier.changed(p);
       this.emit('endpointLeft', { ...this.presence(p), reason });
       if (!this.anyoneConnected()) this.idle.arm();
     }
@@ -262,7 +262,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
 
   /** Endpoints of the meeting's other nodes changed (cascade). */
   private remoteChanged(changed: Participant[]): void {
-    this.broadcaster.changed(...changed);
+    this.notifier.changed(...changed);
     this.consumers.all();
     if (!this.role.decides) return;
     const itCall = this.chair.itCall;
@@ -294,7 +294,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
   ingestChanged(p: Participant): void {
     if (this.closed) return;
     this.consumers.all();
-    this.broadcaster.changed(p);
+    this.notifier.changed(p);
   }
 
   /** Server-side removal (link revoked, site removed): tell the page why, then drop it. */
@@ -352,9 +352,9 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
   }
 
   sessionChanged(): void {
-    this.broadcaster.chairChanged();
+    this.notifier.chairChanged();
     const state = this.state;
-    this.broadcaster.sessionChanged(state);
+    this.notifier.sessionChanged(state);
     // An edge only shows the owner's state to its own pages: the owner saves it and reports it.
     if (!this.role.decides) return;
     this.options.hooks.saveState?.(this.chair.snapshot());
@@ -363,7 +363,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
 
   /** Something about this endpoint changed that others show (media, mute, name). */
   participantChanged(p: Participant): void {
-    this.broadcaster.changed(p);
+    this.notifier.changed(p);
   }
 
   /** Goes live: the store first (it may refuse), then everyone is told. */
@@ -393,14 +393,14 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
           en: 'This site no longer takes part in the meeting',
         });
         this.participants.delete(p.endpointId);
-        this.broadcaster.gone(p.endpointId);
+        this.notifier.gone(p.endpointId);
       } else if (p.name !== name) {
         p.name = name;
-        this.broadcaster.changed(p);
+        this.notifier.changed(p);
       }
     }
     await this.apply(change);
-    this.broadcaster.broadcast('meetingUpdated', {});
+    this.notifier.broadcast('meetingUpdated', {});
   }
 
   // --- ending ----------------------------------------------------------------------------------
@@ -413,7 +413,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
     this.ending ??= (async () => {
       const change = this.chair.end();
       this.log.info({ actor, reason: reason.en, action }, 'session ended');
-      this.broadcaster.broadcast('sessionEnded', { reason });
+      this.notifier.broadcast('sessionEnded', { reason });
       await this.apply(change);
       this.room.close('ended');
       try {
@@ -434,7 +434,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
     this.closed = true;
     this.idle.clear();
     this.sampler.stop();
-    this.broadcaster.stop();
+    this.notifier.stop();
     for (const p of this.participants.values()) {
       p.socket?.disconnect(true);
       p.socket = undefined;
@@ -449,6 +449,6 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
 
   /** Roles' socket.io rooms, for notifications from outside the session. */
   roomsFor(role: EndpointRole): string[] {
-    return this.broadcaster.roomsFor(role);
+    return this.notifier.roomsFor(role);
   }
 }

@@ -9,7 +9,7 @@ import type {
   Quality,
 } from '../../protocol/socket.js';
 import type { ChairState } from './ChairState.js';
-import type { RemoteState } from './SessionPeers.js';
+import type { RemoteState } from './MeetingNodes.js';
 
 /** How an encoder reaches the meeting. */
 export type IngestVia = 'whip' | 'rtmp' | 'srt' | 'pull';

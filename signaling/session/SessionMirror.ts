@@ -1,12 +1,12 @@
 import type { MediaLogger } from '../../media/MediaLogger.js';
 import type { MediaSource } from '../../protocol/socket.js';
 import type { ChairChange, ChairSnapshot, ChairState } from './ChairState.js';
+import type { MeetingNodes, Roster, RosterEntry } from './MeetingNodes.js';
 import { Participant } from './Participant.js';
-import type { Roster, RosterEntry, SessionPeers } from './SessionPeers.js';
 import type { SessionRole } from './SessionRole.js';
 
 export interface SessionMirrorOptions {
-  peers: SessionPeers;
+  peers: MeetingNodes;
   role: SessionRole;
   chair: ChairState;
   log: MediaLogger;
@@ -24,7 +24,7 @@ export interface SessionMirrorOptions {
 }
 
 /**
- * One session's view of the meeting's other nodes (a cascade; SessionPeers.ts): keeps their
+ * One session's view of the meeting's other nodes (a cascade; MeetingNodes.ts): keeps their
  * endpoints in the session's list as remote participants, sends this node's own endpoints to
  * them, and on an edge takes the owner's chair state whole.
  */

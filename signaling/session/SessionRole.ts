@@ -1,4 +1,4 @@
-import type { SessionPeers } from './SessionPeers.js';
+import type { MeetingNodes } from './MeetingNodes.js';
 
 /*
  * What this node's session of a meeting is: the only node of it (solo), the owner of a meeting
@@ -16,11 +16,11 @@ export class SessionRole {
   private constructor(
     readonly kind: SessionRoleKind,
     /** The meeting's other nodes; absent on a single node. */
-    readonly peers: SessionPeers | undefined,
+    readonly peers: MeetingNodes | undefined,
   ) {}
 
   /** The role a session opened with these peers has (none: a single node). */
-  static of(peers: SessionPeers | undefined): SessionRole {
+  static of(peers: MeetingNodes | undefined): SessionRole {
     if (!peers) return new SessionRole('solo', undefined);
     return new SessionRole(peers.ownerNodeId === undefined ? 'owner' : 'edge', peers);
   }

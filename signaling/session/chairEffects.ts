@@ -3,10 +3,10 @@ import { siteEndpointId } from '../../protocol/endpoints.js';
 import type { ChairChange } from './ChairState.js';
 import type { ConsumerReconciler } from './ConsumerReconciler.js';
 import type { Participant } from './Participant.js';
-import type { SessionBroadcaster } from './SessionBroadcaster.js';
+import type { SessionNotifier } from './SessionNotifier.js';
 
 export interface ChairEffectsContext {
-  broadcaster: SessionBroadcaster;
+  notifier: SessionNotifier;
   consumers: ConsumerReconciler;
   log: MediaLogger;
   participant(endpointId: string): Participant | undefined;
@@ -23,7 +23,7 @@ export async function applyChairChange(
   change: ChairChange,
   options: { session?: boolean } = {},
 ): Promise<void> {
-  const b = ctx.broadcaster;
+  const b = ctx.notifier;
   if (change.floorRevoked) b.broadcast('floorRevoked', { siteId: change.floorRevoked });
   if (change.floorGranted) {
     ctx.log.info({ siteId: change.floorGranted }, 'floor granted');
@@ -55,6 +55,6 @@ function itCallChanged(ctx: ChairEffectsContext, { from, to }: { from?: string; 
     const p = id ? ctx.participant(siteEndpointId(id)) : undefined;
     p?.socket?.emit('itCallChanged', to === id && to ? { siteId: to } : {});
   }
-  ctx.broadcaster.broadcast('itCallChanged', to ? { siteId: to } : {}, ['it', 'chair']);
+  ctx.notifier.broadcast('itCallChanged', to ? { siteId: to } : {}, ['it', 'chair']);
   ctx.log.info({ siteId: to ?? null }, to ? 'IT call started' : 'IT call ended');
 }

@@ -2,9 +2,9 @@ import { AppError } from '../../protocol/errors.js';
 import { type RequestName, requests } from '../../protocol/socket.js';
 import { sameText } from '../../protocol/text.js';
 import type { RequestHandlers } from './handlerTypes.js';
+import type { MeetingNodes } from './MeetingNodes.js';
 import type { MeetingSession } from './MeetingSession.js';
 import type { Participant } from './Participant.js';
-import type { SessionPeers } from './SessionPeers.js';
 
 /** Requests from an edge node that the owner's session decides (they change the chair's state). */
 const ownerDecides = [
@@ -15,7 +15,7 @@ const ownerDecides = [
 ] as const satisfies readonly RequestName[];
 
 /** On an edge: the handlers of the requests the owner decides send them to the owner. */
-export function forwardToOwner(handlers: RequestHandlers, peers: SessionPeers): void {
+export function forwardToOwner(handlers: RequestHandlers, peers: MeetingNodes): void {
   for (const name of ownerDecides)
     handlers[name] = async (p: Participant, payload: unknown) =>
       (await peers.forward(p.endpointId, name, payload)) as never;

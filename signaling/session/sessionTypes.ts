@@ -1,11 +1,11 @@
 import type { Server } from 'socket.io';
 import type { MediaLogger } from '../../media/MediaLogger.js';
 import type { Room } from '../../media/Room.js';
-import type { CheckThresholds } from '../../protocol/check.js';
+import type { CheckThresholds } from '../../protocol/check/index.js';
 import type { CheckHooks } from '../ConnectionCheck.js';
 import type { QualityThresholds } from '../quality.js';
 import type { ChairSnapshot } from './ChairState.js';
-import type { SessionPeers } from './SessionPeers.js';
+import type { MeetingNodes } from './MeetingNodes.js';
 
 export interface SessionMeetingInfo {
   title: string;
@@ -48,6 +48,6 @@ export interface MeetingSessionOptions {
   /** The connection check: persistence hooks, thresholds, how long it measures. */
   check?: { hooks: CheckHooks; thresholds: CheckThresholds; measureMs?: number };
   /** The meeting's other nodes, when it is cascaded (absent on a single node). */
-  peers?: SessionPeers;
+  peers?: MeetingNodes;
   onClosed: () => void;
 }

@@ -3,11 +3,11 @@ import {
   meetingCheckThresholdsSchema,
   queueText,
   thresholdsFor,
-} from '../../protocol/checkQueue.js';
+} from '../../protocol/check/queue.js';
 import type { MeetingInput } from '../../protocol/meetings.js';
 import { vietnamParts } from '../../protocol/time.js';
-import { CheckQueue, positionsOf } from '../../server/checks/CheckQueue.js';
-import { defaultCheckLimit } from '../../server/checks/CheckWaves.js';
+import { CheckQueue, positionsOf } from '../../server/check/CheckQueue.js';
+import { defaultCheckLimit } from '../../server/check/CheckWaves.js';
 import { hoaBinhBriefing } from '../../server/demo/hoaBinh.js';
 import { buildTestApi, createHoaBinhSites, keysUnder } from '../helpers/dataApi.js';
 import { startTestRedis } from '../helpers/redis.js';

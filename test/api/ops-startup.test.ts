@@ -90,7 +90,10 @@ t.test('a tool hidden from PATH: named at start, listed for IT, the rest works',
     body: JSON.stringify({ username: 'admin', password }),
   });
   t.equal(login.status, 200);
-  const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+  const cookie = login.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('diemcau_session='))!
+    .split(';')[0]!;
   t.equal((await fetch(`${base}/api/ops/tools`)).status, 401, 'not for the public');
   const report = (await (
     await fetch(`${base}/api/ops/tools`, { headers: { cookie } })

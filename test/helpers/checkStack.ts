@@ -7,14 +7,14 @@ import type { Test } from 'tap';
 import type { Actor } from '../../protocol/auth.js';
 import { type Meeting, meetingInputSchema } from '../../protocol/meetings.js';
 import { siteInputSchema } from '../../protocol/sites.js';
+import { CheckScheduler } from '../../server/check/CheckScheduler.js';
+import type { CheckJob, CheckTiming } from '../../server/check/checkJobs.js';
+import { ReadinessService } from '../../server/check/ReadinessService.js';
 import { DataServices } from '../../server/DataServices.js';
-import { CheckScheduler } from '../../server/jobs/CheckScheduler.js';
-import type { CheckJob, CheckTiming } from '../../server/jobs/checkJobs.js';
 import { EmailChannel } from '../../server/notify/EmailChannel.js';
 import { InAppChannel } from '../../server/notify/InAppChannel.js';
 import { Notifier } from '../../server/notify/Notifier.js';
 import { WebhookChannel } from '../../server/notify/WebhookChannel.js';
-import { ReadinessService } from '../../server/readiness/ReadinessService.js';
 import { testLogger } from './logger.js';
 import { startTestRedis } from './redis.js';
 

@@ -48,7 +48,10 @@ export async function loginCookie(
     body: JSON.stringify(account),
   });
   if (!res.ok) throw new Error(`login failed: ${res.status}`);
-  return res.headers.get('set-cookie')!.split(';')[0]!;
+  return res.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('diemcau_session='))!
+    .split(';')[0]!;
 }
 
 export interface NodeProcess {

@@ -9,9 +9,9 @@ import { WorkerPool } from '../../media/WorkerPool.js';
 import type { Actor } from '../../protocol/auth.js';
 import { type Meeting, meetingInputSchema } from '../../protocol/meetings.js';
 import { siteInputSchema } from '../../protocol/sites.js';
+import { CheckServices } from '../../server/check/CheckServices.js';
 import { DataServices } from '../../server/DataServices.js';
 import { buildHttpApp, type HttpApp } from '../../server/http/buildHttpApp.js';
-import { CheckServices } from '../../server/live/CheckServices.js';
 import {
   createSessionDirectory,
   createSignaling,

@@ -29,7 +29,10 @@ t.test('IT actions reach the live session', async (t) => {
     headers: { 'content-type': 'application/json', origin: base },
     body: JSON.stringify(ADMIN),
   });
-  const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+  const cookie = login.headers
+    .getSetCookie()
+    .find((c) => c.startsWith('diemcau_session='))!
+    .split(';')[0]!;
   const admin = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${base}${path}`, {
       method,
@@ -216,7 +219,10 @@ t.test('IT actions reach the live session', async (t) => {
       headers: { 'content-type': 'application/json', origin: base },
       body: JSON.stringify(ADMIN),
     });
-    const itCookie = second.headers.get('set-cookie')!.split(';')[0]!;
+    const itCookie = second.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('diemcau_session='))!
+      .split(';')[0]!;
     const itSocket = io(base, {
       auth: { meetingId: meeting.id },
       extraHeaders: { cookie: itCookie, origin: base },

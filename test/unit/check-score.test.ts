@@ -1,11 +1,11 @@
 import t from 'tap';
-import { type CheckFigures, evaluateCheck } from '../../protocol/check.js';
+import { type CheckFigures, evaluateCheck } from '../../protocol/check/index.js';
 import {
   assessCheck,
   audioMos,
   bandwidthText,
   uplinkBandwidth,
-} from '../../protocol/checkScore.js';
+} from '../../protocol/check/score.js';
 
 // The grade people read and the bandwidth figure with its method: pure functions of the figures.
 const th = {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { type CheckFigures, evaluateCheck, reasonsByCause } from '../../protocol/check.js';
+import { type CheckFigures, evaluateCheck, reasonsByCause } from '../../protocol/check/index.js';
 
 const th = {
   maxRttMs: 200,
@@ -214,7 +214,7 @@ t.test('frames dropped and slow decoding blame the computer, not under loss', as
 t.test(
   'a page that lost its connection: the computer when it was held up, else the link',
   async (t) => {
-    const { assessCheck } = await import('../../protocol/checkScore.js');
+    const { assessCheck } = await import('../../protocol/check/score.js');
     const none = { kbps: 0, lossPercent: 0, jitterMs: 0, packets: 0, durationMs: 0 };
     const gaveUp = figures({
       candidateType: 'unknown',

@@ -1,10 +1,10 @@
 import t from 'tap';
-import type { SessionPeers } from '../../signaling/session/SessionPeers.js';
+import type { MeetingNodes } from '../../signaling/session/MeetingNodes.js';
 import { SessionRole } from '../../signaling/session/SessionRole.js';
 
 /* Solo, owner, edge: the one object that tells them apart decides who decides. */
 
-const peers = (ownerNodeId?: string): SessionPeers => ({
+const peers = (ownerNodeId?: string): MeetingNodes => ({
   ...(ownerNodeId ? { ownerNodeId } : {}),
   publishRoster: () => {},
   publishChair: () => {},

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { MAX_PAGE_LAG_MS } from '../../protocol/check/computer.js';
 import type {
   CheckResult,
   ClientFigures,
@@ -6,9 +7,8 @@ import type {
   ReceiverFigures,
   SenderFigures,
   UplinkFigures,
-} from '../../protocol/check.js';
-import { MAX_PAGE_LAG_MS } from '../../protocol/checkComputer.js';
-import type { checkNotifications } from '../../protocol/checkSocket.js';
+} from '../../protocol/check/index.js';
+import type { checkNotifications } from '../../protocol/check/socket.js';
 import type { SiteReadiness } from '../../protocol/readiness.js';
 import { notifications, type RequestAnswer } from '../../protocol/socket.js';
 import { calibratedStream } from './calibratedStream.js';

@@ -1,4 +1,4 @@
-import type { DownlinkFigures, ReceiverFigures } from '../../protocol/check.js';
+import type { DownlinkFigures, ReceiverFigures } from '../../protocol/check/index.js';
 import { receiverFigures } from './checkStats.js';
 import type { MeetingClient } from './MeetingClient.js';
 import { type SelectedPath, selectedPathOf } from './mediaPath.js';

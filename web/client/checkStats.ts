@@ -1,4 +1,4 @@
-import type { ReceiverFigures, SenderFigures } from '../../protocol/check.js';
+import type { ReceiverFigures, SenderFigures } from '../../protocol/check/index.js';
 import type { MeetingClient } from './MeetingClient.js';
 
 /*

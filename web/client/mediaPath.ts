@@ -1,4 +1,4 @@
-import type { ClientFigures } from '../../protocol/check.js';
+import type { ClientFigures } from '../../protocol/check/index.js';
 import type { MediaPath } from '../../protocol/mediaPath.js';
 
 /*

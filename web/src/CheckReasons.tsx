@@ -4,7 +4,7 @@ import {
   type Reason,
   reasonsByCause,
   reasonText,
-} from '../../protocol/check.js';
+} from '../../protocol/check/index.js';
 import { type Lang, localize } from './i18n.js';
 
 const mark: Record<Reason['severity'], string> = { fail: '✗', degraded: '!', info: 'ℹ' };

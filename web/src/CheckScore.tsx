@@ -1,11 +1,11 @@
-import type { CheckResult } from '../../protocol/check.js';
+import type { CheckResult } from '../../protocol/check/index.js';
 import {
   assessCheck,
   bandwidthText,
   type CheckAssessment,
   type Grade,
   gradeLabels,
-} from '../../protocol/checkScore.js';
+} from '../../protocol/check/score.js';
 import { mediaPathAdvice, mediaPathLabel } from '../../protocol/mediaPath.js';
 import { computerLine } from './CheckReasons.js';
 import { type Lang, localize } from './i18n.js';

@@ -1,4 +1,4 @@
-import { type MeetingCheckThresholds, thresholdLabels } from '../../../protocol/checkQueue.js';
+import { type MeetingCheckThresholds, thresholdLabels } from '../../../protocol/check/queue.js';
 import { useI18n } from '../i18n.js';
 import { TextField } from '../ui.js';
 

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { CheckResult } from '../../../protocol/check.js';
+import type { CheckResult } from '../../../protocol/check/index.js';
 import {
   type ChecklistItem,
   checklistItems,

@@ -5,7 +5,7 @@ import {
   checkQueueNotifications,
   progressLabels,
   queueText,
-} from '../../../protocol/checkQueue.js';
+} from '../../../protocol/check/queue.js';
 import { formatTime } from '../../../protocol/time.js';
 import type { MeetingClient } from '../../client/MeetingClient.js';
 import { api } from '../api.js';

@@ -1,4 +1,4 @@
-import { type CheckProgress, type CheckQueued, queueText } from '../../protocol/checkQueue.js';
+import { type CheckProgress, type CheckQueued, queueText } from '../../protocol/check/queue.js';
 import { conflict } from '../../protocol/errors.js';
 import type { EndpointRole, NotificationName, NotificationPayload } from '../../protocol/socket.js';
 import type { Logger } from '../logger.js';

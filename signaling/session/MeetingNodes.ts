@@ -19,7 +19,7 @@ export type { RemoteProducer, Roster, RosterEntry } from '../../protocol/cluster
  */
 
 /** The other nodes of a cascaded meeting, as one node's session reaches them. */
-export interface SessionPeers {
+export interface MeetingNodes {
   /** The node that owns the session when this node is an edge of it; undefined on the owner. */
   readonly ownerNodeId?: string;
   /** This node's endpoints changed: tell the meeting's other nodes. */

@@ -11,7 +11,7 @@ import { type LiveDataReceiver, participantsFor, sessionStateFor } from '../live
 import type { ChairState } from './ChairState.js';
 import type { Participant } from './Participant.js';
 
-export interface SessionBroadcasterOptions {
+export interface SessionNotifierOptions {
   io: Server;
   meetingId: string;
   participant(endpointId: string): Participant | undefined;
@@ -40,7 +40,7 @@ const COALESCE_MS = 50;
  * chair and the floor site), sent only when it changed. So a change costs one small message
  * per receiver that is concerned, whatever the meeting's size.
  */
-export class SessionBroadcaster {
+export class SessionNotifier {
   /** Endpoints whose entry changed since the last message. */
   private readonly dirty = new Set<string>();
   private readonly removed = new Set<string>();
@@ -52,7 +52,7 @@ export class SessionBroadcaster {
   private timer?: NodeJS.Timeout;
   private stopped = false;
 
-  constructor(private readonly options: SessionBroadcasterOptions) {}
+  constructor(private readonly options: SessionNotifierOptions) {}
 
   /** The rooms an endpoint's socket joins: the meeting's, its role's, and its site's. */
   roomsFor(role: EndpointRole, siteId?: string): string[] {

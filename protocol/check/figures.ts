@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { mediaPathSchema, relayPortSchema } from './mediaPath.js';
+import { mediaPathSchema, relayPortSchema } from '../mediaPath.js';
 
 /*
  * The technical check (giao ban kỹ thuật): the figures measured, the thresholds and the verdict,
  * the stored result. Browser-safe: pure zod and plain functions, so the technician's page
  * computes the same verdict the server stores. Readiness (the board) is protocol/readiness.ts,
- * the check's socket messages protocol/checkSocket.ts.
+ * the check's socket messages protocol/check/socket.ts.
  */
 
 export const verdictSchema = z.enum(['pass', 'degraded', 'fail']);

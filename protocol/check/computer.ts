@@ -1,4 +1,4 @@
-import type { CheckFigures } from './checkFigures.js';
+import type { CheckFigures } from './figures.js';
 
 /* What says the site's computer, not its link, held the check back: the limits and the test. */
 

@@ -1,15 +1,15 @@
 import { z } from 'zod';
-import { checkFiguresSchema, durationMsSchema, verdictSchema } from './checkFigures.js';
-import { reasonSchema } from './checkReasons.js';
-import { checkAssessmentSchema } from './checkScore.js';
-import { idSchema } from './fields.js';
+import { idSchema } from '../fields.js';
+import { checkFiguresSchema, durationMsSchema, verdictSchema } from './figures.js';
+import { reasonSchema } from './reasons.js';
+import { checkAssessmentSchema } from './score.js';
 
 /*
  * The technical check (giao ban kỹ thuật): the figures and thresholds (checkFigures.ts), the
  * verdict (checkVerdict.ts), the grade (checkScore.ts) and here the stored result. Readiness is
- * protocol/readiness.ts, the check's socket messages protocol/checkSocket.ts.
+ * protocol/readiness.ts, the check's socket messages protocol/check/socket.ts.
  */
-export * from './checkFigures.js';
+export * from './figures.js';
 export {
   BLACK_CAMERA_LUMA,
   causeLabels,
@@ -23,7 +23,7 @@ export {
   reasonsByCause,
   reasonText,
   SILENT_MIC_LEVEL,
-} from './checkVerdict.js';
+} from './verdict.js';
 
 /** Checks (UUIDs) follow the one id rule. */
 const id = idSchema;

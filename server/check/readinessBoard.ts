@@ -1,4 +1,4 @@
-import { reasonText } from '../../protocol/check.js';
+import { reasonText } from '../../protocol/check/index.js';
 import type { Meeting } from '../../protocol/meetings.js';
 import {
   checklistItems,

@@ -7,8 +7,8 @@ import type { Logger } from '../logger.js';
 import type { MeetingService } from '../meetings/MeetingService.js';
 import type { SiteDirectory } from '../meetings/SiteDirectory.js';
 import { type NotificationMessage, type Notifier, NotifyError } from '../notify/Notifier.js';
-import type { CheckWindow, ReadinessService } from '../readiness/ReadinessService.js';
 import { type CheckJob, type CheckTiming, checkJobSchema, windowMsOf } from './checkJobs.js';
+import type { CheckWindow, ReadinessService } from './ReadinessService.js';
 
 /** What the live layer does when a window opens or closes; wired by the composition root. */
 export interface CheckWindowHooks {

@@ -1,4 +1,4 @@
-import { candidateLabels, reasonText } from '../../protocol/check.js';
+import { candidateLabels, reasonText } from '../../protocol/check/index.js';
 import { mediaPathLabel } from '../../protocol/mediaPath.js';
 import type { Meeting } from '../../protocol/meetings.js';
 import {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { checkProgressSchema } from '../../protocol/checkQueue.js';
+import { checkProgressSchema } from '../../protocol/check/queue.js';
 import { notFound } from '../../protocol/errors.js';
 import { idOf } from '../../protocol/fields.js';
 import { errorResponses, meetingParamsSchema, okSchema } from '../../protocol/http.js';
@@ -14,10 +14,10 @@ import {
 import { zodMessage } from '../../protocol/text.js';
 import { makeGuard, principalOf } from '../auth/guard.js';
 import type { DataServices } from '../DataServices.js';
-import { failedJobSchema, stalledEventSchema } from '../jobs/CheckScheduler.js';
-import type { CheckServices } from '../live/CheckServices.js';
-import { renderReadinessReport } from '../readiness/readinessReport.js';
-import { sessionOrLink } from './routeContext.js';
+import { sessionOrLink } from '../routes/routeContext.js';
+import { failedJobSchema, stalledEventSchema } from './CheckScheduler.js';
+import type { CheckServices } from './CheckServices.js';
+import { renderReadinessReport } from './readinessReport.js';
 
 export interface ReadinessRoutesOptions {
   services: DataServices;

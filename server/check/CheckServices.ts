@@ -1,20 +1,20 @@
 import { availableParallelism } from 'node:os';
 import type { Config } from '../../config/index.js';
-import { type CheckProgress, thresholdsFor } from '../../protocol/checkQueue.js';
+import { type CheckProgress, thresholdsFor } from '../../protocol/check/queue.js';
 import { conflict } from '../../protocol/errors.js';
 import type { CheckHooks } from '../../signaling/ConnectionCheck.js';
 import type { SessionDirectory } from '../../signaling/SessionDirectory.js';
-import { CheckQueue } from '../checks/CheckQueue.js';
-import { CheckWaves, defaultCheckLimit } from '../checks/CheckWaves.js';
 import type { DataServices } from '../DataServices.js';
-import { CheckScheduler } from '../jobs/CheckScheduler.js';
-import type { CheckTiming } from '../jobs/checkJobs.js';
 import type { Logger } from '../logger.js';
 import { EmailChannel } from '../notify/EmailChannel.js';
 import { InAppChannel } from '../notify/InAppChannel.js';
 import { Notifier, type NotifyChannel } from '../notify/Notifier.js';
 import { WebhookChannel } from '../notify/WebhookChannel.js';
-import { ReadinessService } from '../readiness/ReadinessService.js';
+import { CheckQueue } from './CheckQueue.js';
+import { CheckScheduler } from './CheckScheduler.js';
+import { CheckWaves, defaultCheckLimit } from './CheckWaves.js';
+import type { CheckTiming } from './checkJobs.js';
+import { ReadinessService } from './ReadinessService.js';
 
 export interface CheckServicesOptions {
   data: DataServices;

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
-import { type CheckResult, reasonText } from '../../protocol/check.js';
+import { type CheckResult, reasonText } from '../../protocol/check/index.js';
 import type { Meeting } from '../../protocol/meetings.js';
 import {
   type Checklist,

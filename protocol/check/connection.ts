@@ -1,12 +1,12 @@
+import type { Text } from '../text.js';
 import {
   encoderStarved,
   encodeUsagePercent,
   LIMITED_SHARE_PERCENT,
   pageStarved,
-} from './checkComputer.js';
-import type { CheckFigures } from './checkFigures.js';
-import { ADVICE_COMPUTER, ADVICE_LINK, type Reason, type ReasonCode } from './checkReasons.js';
-import type { Text } from './text.js';
+} from './computer.js';
+import type { CheckFigures } from './figures.js';
+import { ADVICE_COMPUTER, ADVICE_LINK, type Reason, type ReasonCode } from './reasons.js';
 
 /*
  * Why the computer could not keep up, in words, and what a check whose page lost its connection

@@ -1,3 +1,4 @@
+import type { Text } from '../text.js';
 import {
   BLACK_CAMERA_LUMA,
   computerStarved,
@@ -7,20 +8,14 @@ import {
   mirroredKbps,
   pageStarved,
   SILENT_MIC_LEVEL,
-} from './checkComputer.js';
-import {
-  type AddReason,
-  computerReason,
-  droppedReason,
-  interruptedReasons,
-} from './checkConnection.js';
-import type { CheckFigures, CheckThresholds, Verdict } from './checkFigures.js';
-import { ADVICE_COMPUTER, ADVICE_LINK, type Reason, type ReasonCode } from './checkReasons.js';
-import { uplinkBandwidth } from './checkScore.js';
-import type { Text } from './text.js';
+} from './computer.js';
+import { type AddReason, computerReason, droppedReason, interruptedReasons } from './connection.js';
+import type { CheckFigures, CheckThresholds, Verdict } from './figures.js';
+import { ADVICE_COMPUTER, ADVICE_LINK, type Reason, type ReasonCode } from './reasons.js';
+import { uplinkBandwidth } from './score.js';
 
-export * from './checkComputer.js';
-export * from './checkReasons.js';
+export * from './computer.js';
+export * from './reasons.js';
 
 /*
  * The verdict of the connection check, by cause: the link (loss, RTT, jitter, bitrate), the

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { notFound } from '../../protocol/errors.js';
 import type { Meeting } from '../../protocol/meetings.js';
+import { JobQueue } from '../jobs/JobQueue.js';
 import type { Logger } from '../logger.js';
 import type { MeetingService } from '../meetings/MeetingService.js';
 import type { SiteDirectory } from '../meetings/SiteDirectory.js';
 import type { Notifier } from '../notify/Notifier.js';
-import type { ReadinessService } from '../readiness/ReadinessService.js';
 import type { RedisStore } from '../store/RedisStore.js';
 import {
   activeStates,
@@ -21,7 +21,7 @@ import {
   defaultCheckTiming,
   planJobs,
 } from './checkJobs.js';
-import { JobQueue } from './JobQueue.js';
+import type { ReadinessService } from './ReadinessService.js';
 
 export type { CheckWindowHooks } from './checkJobHandlers.js';
 

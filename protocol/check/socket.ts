@@ -1,14 +1,14 @@
 import { z } from 'zod';
+import { idSchema } from '../fields.js';
+import { inAppNotificationSchema } from '../notifications.js';
+import { checklistInputSchema, siteReadinessSchema } from '../readiness.js';
+import { textSchema } from '../text.js';
 import {
   checkResultSchema,
   checkThresholdsSchema,
   clientFiguresSchema,
   uplinkFiguresSchema,
-} from './check.js';
-import { idSchema } from './fields.js';
-import { inAppNotificationSchema } from './notifications.js';
-import { checklistInputSchema, siteReadinessSchema } from './readiness.js';
-import { textSchema } from './text.js';
+} from './index.js';
 
 /** Meetings, sites and checks follow the one id rule. */
 const id = idSchema;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { sameText, type Text, textSchema } from './text.js';
+import { sameText, type Text, textSchema } from '../text.js';
 
 /*
  * The reasons a connection check gives, as data: their codes, the cause each belongs to (link,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { computerStarved, mirroredKbps, pageStarved } from './checkComputer.js';
-import type { CheckFigures } from './checkFigures.js';
+import { computerStarved, mirroredKbps, pageStarved } from './computer.js';
+import type { CheckFigures } from './figures.js';
 
 /*
  * What a check's figures mean to people: the bandwidth the link was shown to carry (with how it
