@@ -1,3 +1,4 @@
+// runs alone: it judges timing that a second file beside it would skew on 2 cores.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// runs alone: it judges timing that a second file beside it would skew on 2 cores.
 import { io } from 'socket.io-client';
 import t from 'tap';
 import type { Actor } from '../../protocol/auth.js';

@@ -1,3 +1,4 @@
+// runs alone: it judges timing that a second file beside it would skew on 2 cores.
 import t from 'tap';
 import { routeMediasoupLogs } from '../../media/mediasoupLogging.js';
 import { launchChromium, waitFor } from '../helpers/browser.js';
