@@ -10,13 +10,36 @@ export function renderDocument(element: VNode): string {
   return `<!doctype html>\n${renderToString(element)}\n`;
 }
 
-/** The document's `<head>`: charset, title (text, escaped) and its constant style sheet. */
-export function DocumentHead(props: { title: string; css: string }) {
+/**
+ * The document's `<head>`: charset, title (text, escaped) and its constant style sheet; the
+ * viewport line for documents also read on a phone (the convocation).
+ */
+export function DocumentHead(props: { title: string; css: string; viewport?: boolean }) {
   return (
     <head>
       <meta charset="utf-8" />
+      {props.viewport && <meta name="viewport" content="width=device-width, initial-scale=1" />}
       <title>{props.title}</title>
       <style dangerouslySetInnerHTML={{ __html: props.css }} />
     </head>
   );
+}
+
+/** Items separated by line breaks, each a text node (contacts, roles, a field's own lines). */
+export function BrJoined(props: { items: readonly string[] }) {
+  return (
+    <>
+      {props.items.map((item, i) => (
+        <>
+          {i > 0 && <br />}
+          {item}
+        </>
+      ))}
+    </>
+  );
+}
+
+/** A multi-line field with its line breaks kept. */
+export function Lines(props: { text: string }) {
+  return <BrJoined items={props.text.split(/\r?\n/)} />;
 }

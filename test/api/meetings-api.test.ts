@@ -102,7 +102,7 @@ t.test(
       'Tít trên phông chính',
       'HỘI NGHỊ GIAO BAN TRỰC TUYẾN',
       'Nơi nhận:',
-      'TL. GIÁM ĐỐC<br>CHÁNH VĂN PHÒNG',
+      'TL. GIÁM ĐỐC<br/>CHÁNH VĂN PHÒNG',
       '@page { size: A4',
     ]) {
       t.ok(body.includes(expected), `convocation contains "${expected}"`);
