@@ -4,11 +4,7 @@ import { Room } from '../media/Room.js';
 import type { WorkerPool } from '../media/WorkerPool.js';
 import type { CheckThresholds } from '../protocol/check.js';
 import { AppError, toErrorBody } from '../protocol/errors.js';
-import type {
-  EndpointRole,
-  NotificationName,
-  NotificationPayload,
-} from '../protocol/socket.js';
+import type { EndpointRole, NotificationName, NotificationPayload } from '../protocol/socket.js';
 import type { Text } from '../protocol/text.js';
 import type { CheckHooks } from './ConnectionCheck.js';
 import type { QualityThresholds } from './quality.js';
