@@ -9,12 +9,13 @@
  * Usage: npx tsx scripts/bench/cascade.ts [N]   (default 50). BENCH_SECONDS (default 15);
  * BENCH_DECODING (default 0): how many sites decode, the others are light (loadtest/LightSite.ts).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { metricSum, percentile, scrapeMetrics } from '../../loadtest/figures.js';
 import type { LoadTestResult } from '../../loadtest/runLoadTest.js';
+import { benchReport } from './benchReport.js';
 import {
   createBenchAdmin,
   sleep,
@@ -34,11 +35,8 @@ const DECODING =
 
 const store = await startBenchStore('cascade');
 const { dir, env: base } = store;
-const lines: string[] = [];
-const say = (line: string) => {
-  lines.push(line);
-  process.stdout.write(`${line}\n`);
-};
+const report = benchReport('cascade');
+const { say } = report;
 
 try {
   say(
@@ -120,12 +118,5 @@ try {
   }
 } finally {
   await store.close();
-  const file = join(
-    'scripts',
-    'bench',
-    'results',
-    `cascade-${new Date().toISOString().slice(0, 16).replace(':', '')}.md`,
-  );
-  writeFileSync(file, `${lines.join('\n')}\n`);
-  process.stdout.write(`written to ${file}\n`);
+  report.write();
 }
