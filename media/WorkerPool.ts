@@ -57,6 +57,9 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     super();
     this.slots = new Array(options.numWorkers).fill(undefined);
     this.log = options.logger.child({ component: 'worker-pool' });
+    // Every join that arrives while a dead worker is being replaced waits once for
+    // workerReplaced (Room.waitForWorker): hundreds at once after a crash, not a leak.
+    this.setMaxListeners(0);
   }
 
   static async create(options: WorkerPoolOptions): Promise<WorkerPool> {
