@@ -8,6 +8,7 @@
  * hour by least squares, the worker's after its replacement); loss per window (5 minutes, 1 when
  * BENCH_MINUTES < 10); at the end, with the floor revoked, the worker's own counts (its dumps:
  * `diemcau_worker_objects`) against the endpoints present. Service on CPU 0, emulator on CPU 1.
+ * Window times count from the end of the join ramp; a site's figures start again when it joins again.
  * Usage: flock /tmp/diemcau-heavy.lock npx tsx scripts/bench/soak.ts
  */
 import { readFileSync } from 'node:fs';
@@ -170,7 +171,9 @@ try {
       });
     }
     if (tick > 0 && tick % WINDOW_S === 0)
-      await closeWindow(`${((tick - WINDOW_S) / 60).toFixed(0)}–${(tick / 60).toFixed(0)} min`);
+      await closeWindow(
+        `${((tick - WINDOW_S) / 60).toFixed(0)}–${(tick / 60).toFixed(0)} min${killedAt !== undefined && killedAt > second - WINDOW_S ? ` (worker killed at ${killedAt} s: what sites received before it left with them)` : ''}`,
+      );
   }
 
   // The end: no floor, no churn in flight; then the worker's own counts.
