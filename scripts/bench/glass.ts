@@ -39,10 +39,14 @@ const SITES = 2;
 
 interface SiteDelays {
   node: string;
+  /** Whether the site is on the node the main point is on (the owner), or receives over a pipe. */
+  owner: boolean;
   delays: number[];
   /** Decoded frames whose number was not one drawn, or repeated one already seen. */
   misread: number;
   sizes: Set<string>;
+  /** Frames the main point's encoder produced per second over the window, all three layers. */
+  encodedFps: number;
 }
 
 /** One meeting on `nodes` (the first is where everyone connects first): the delays per site. */
@@ -69,7 +73,8 @@ async function measure(nodes: ServiceNode[]): Promise<SiteDelays[]> {
     const chair = await EmulatedEndpoint.join({ url, token: links.chairToken });
     endpoints.push(chair);
     if (chair.session?.status === 'waiting') await chair.request('startSession', {});
-    // One after the other: with the cascade the first fills the owner, the second goes to the edge.
+    // One after the other: in the cascade the first fills the owner (the main point's node),
+    // the second goes to the other node.
     for (let i = 0; i < SITES; i++)
       endpoints.push(
         await EmulatedEndpoint.join({
@@ -87,7 +92,14 @@ async function measure(nodes: ServiceNode[]): Promise<SiteDelays[]> {
     await sleep(5000);
     const out = sites.map((s): SiteDelays => {
       const node = nodes.find((n) => n.url === s.url)?.id ?? s.url;
-      const r: SiteDelays = { node, delays: [], misread: 0, sizes: new Set() };
+      const r: SiteDelays = {
+        node,
+        owner: s.url === station.endpoint.url,
+        delays: [],
+        misread: 0,
+        sizes: new Set(),
+        encodedFps: 0,
+      };
       const track = s.videoTrack();
       if (!track) return r;
       const sink = new RTCVideoSink(track);
@@ -108,7 +120,10 @@ async function measure(nodes: ServiceNode[]): Promise<SiteDelays[]> {
       };
       return r;
     });
+    const before = await station.endpoint.sendCounters();
     await sleep(SECONDS * 1000);
+    const after = await station.endpoint.sendCounters();
+    for (const r of out) r.encodedFps = (after.framesEncoded - before.framesEncoded) / SECONDS;
     return out;
   } finally {
     for (const s of sinks) s.stop();
@@ -131,12 +146,21 @@ try {
       .join(' ')}`,
   );
   say('# nodes on CPU 0, emulator (main point, chair, sites) on CPU 1');
-  say('| run | site on | samples (fps) | p50 ms | p95 ms | max ms | misread | decoded sizes |');
-  say('|---|---|---|---|---|---|---|---|');
-  const row = (label: string, node: string, delays: number[], misread: number, sizes: string) => {
+  say(
+    '| run | site on | samples (fps) | p50 ms | p95 ms | max ms | misread | decoded sizes | main point encoded fps (3 layers) |',
+  );
+  say('|---|---|---|---|---|---|---|---|---|');
+  const row = (
+    label: string,
+    node: string,
+    delays: number[],
+    misread: number,
+    sizes: string,
+    encodedFps: number,
+  ) => {
     const f0 = (p: number) => percentile(delays, p)?.toFixed(0) ?? '—';
     say(
-      `| ${label} | ${node} | ${delays.length} (${(delays.length / SECONDS).toFixed(1)}) | ${f0(50)} | ${f0(95)} | ${f0(100)} | ${misread} | ${sizes} |`,
+      `| ${label} | ${node} | ${delays.length} (${(delays.length / SECONDS).toFixed(1)}) | ${f0(50)} | ${f0(95)} | ${f0(100)} | ${misread} | ${sizes} | ${encodedFps.toFixed(1)} |`,
     );
   };
   for (const cascade of CASCADE ? [false, true] : [false]) {
@@ -153,10 +177,11 @@ try {
       for (const r of sites)
         row(
           label,
-          `${r.node}${cascade ? (r.node === 'node-a' ? ' (owner)' : ' (edge)') : ''}`,
+          `${r.node}${cascade ? (r.owner ? ' (owner)' : ' (edge)') : ''}`,
           r.delays,
           r.misread,
           [...r.sizes].join(', '),
+          r.encodedFps,
         );
       if (!cascade)
         row(
@@ -165,6 +190,7 @@ try {
           sites.flatMap((r) => r.delays),
           sites.reduce((n, r) => n + r.misread, 0),
           '',
+          sites[0]?.encodedFps ?? 0,
         );
     } finally {
       for (const n of nodes) await stopServiceNode(n);
