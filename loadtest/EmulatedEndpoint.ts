@@ -280,6 +280,19 @@ export class EmulatedEndpoint {
     return receiveFigures(this.recvTransport, this.received.values(), from);
   }
 
+  /** The video track received from one role (the main point by default), decoded frames and all. */
+  videoTrack(from: EndpointRole = 'station'): MediaStreamTrack | undefined {
+    for (const r of this.received.values())
+      if (r.role === from && r.consumer.kind === 'video' && !r.consumer.closed)
+        return r.consumer.track;
+    return undefined;
+  }
+
+  /** The node this endpoint is connected to (after any redirect to the node serving it). */
+  get url(): string {
+    return this.options.url;
+  }
+
   /** What this endpoint currently receives: source → count, for checks. */
   receivedSources(from: EndpointRole = 'station'): MediaSource[] {
     return [...this.received.values()]

@@ -2,6 +2,7 @@ import { AdminApi } from './adminApi.js';
 import { EmulatedEndpoint } from './EmulatedEndpoint.js';
 import { type MetricSample, metricSum, percentile, scrapeMetrics, spread } from './figures.js';
 import { LightSite } from './LightSite.js';
+import { issueMeetingLinks, siteAddress } from './meetingLinks.js';
 import type { ReceiveFigures } from './receiveFigures.js';
 import { type EmulatedStation, startStation } from './station.js';
 
@@ -94,23 +95,11 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
     throw new Error(
       `the meeting has ${meeting.sites.length} sites; ${options.sites} were asked for (--create-meeting makes one)`,
     );
-  const issued: string[] = [];
   const endpoints: Site[] = [];
   let station: EmulatedStation | undefined;
+  const links = await issueMeetingLinks(api, meeting, options.sites);
   try {
-    const issue = async (input: Parameters<AdminApi['issueLink']>[1]) => {
-      const link = await api.issueLink(meeting.id, input);
-      issued.push(link.link.id);
-      return link.token;
-    };
-    const stationToken = await issue({ role: 'station' });
-    const chairToken = await issue({ role: 'chair' });
-    const siteIds = meeting.sites.slice(0, options.sites).map((s) => s.siteId);
-    const siteTokens: string[] = [];
-    for (let i = 0; i < siteIds.length; i += 25) {
-      const batch = siteIds.slice(i, i + 25).map((siteId) => issue({ role: 'technician', siteId }));
-      siteTokens.push(...(await Promise.all(batch)));
-    }
+    const { stationToken, chairToken, siteIds, siteTokens } = links;
 
     station = await startStation(url, stationToken);
     const chair = await EmulatedEndpoint.join({ url, token: chairToken });
@@ -146,11 +135,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
           url,
           token: siteTokens[i]!,
           ...(options.layer !== undefined ? { layer: options.layer } : {}),
-          // Sites are schools and offices, each behind its own address: one address for all
-          // would meet the server's per-address handshake limit (60 at once, then 1 a second).
-          ...(options.distinctAddresses
-            ? { forwardedFor: `10.30.${Math.floor(i / 250)}.${(i % 250) + 1}` }
-            : {}),
+          ...(options.distinctAddresses ? { forwardedFor: siteAddress(i) } : {}),
         };
         const site =
           results[i]!.kind === 'light'
@@ -240,7 +225,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
   } finally {
     for (const e of endpoints) e.close();
     station?.close();
-    await Promise.all(issued.map((id) => api.revokeLink(meeting.id, id).catch(() => {})));
+    await links.revoke();
     if (!options.meetingId) await api.closeTestMeeting(meeting.id).catch(() => {});
   }
 }

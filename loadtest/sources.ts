@@ -8,8 +8,15 @@ export interface SyntheticSource {
 /**
  * A camera stand-in: I420 frames of a moving gradient with a noisy band, so the encoder has
  * real work and every layer carries a realistic bitrate. Frames are precomputed and cycled.
+ * `stamp`, when given, draws into each frame just before it goes to the encoder (a frame code
+ * for glass-to-glass delay).
  */
-export function syntheticCamera(width: number, height: number, fps: number): SyntheticSource {
+export function syntheticCamera(
+  width: number,
+  height: number,
+  fps: number,
+  stamp?: (data: Uint8Array, width: number, height: number) => void,
+): SyntheticSource {
   const source = new RTCVideoSource();
   const track = source.createTrack();
   const ySize = width * height;
@@ -30,7 +37,9 @@ export function syntheticCamera(width: number, height: number, fps: number): Syn
   }
   let i = 0;
   const timer = setInterval(() => {
-    source.onFrame({ width, height, data: frames[i++ % frames.length]! });
+    const data = frames[i++ % frames.length]!;
+    stamp?.(data, width, height);
+    source.onFrame({ width, height, data });
   }, 1000 / fps);
   return {
     track,

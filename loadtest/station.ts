@@ -21,12 +21,18 @@ export interface EmulatedStation {
 export async function startStation(
   url: string,
   token: string,
-  video = { width: 1280, height: 720, fps: 20 },
+  video: {
+    width: number;
+    height: number;
+    fps: number;
+    /** Draws into each frame before it is encoded (see syntheticCamera). */
+    stamp?: (data: Uint8Array, width: number, height: number) => void;
+  } = { width: 1280, height: 720, fps: 20 },
 ): Promise<EmulatedStation> {
   const endpoint = await EmulatedEndpoint.join({ url, token, send: true });
   const sources: SyntheticSource[] = [];
   try {
-    const camera = syntheticCamera(video.width, video.height, video.fps);
+    const camera = syntheticCamera(video.width, video.height, video.fps, video.stamp);
     sources.push(camera);
     await endpoint.publish(camera.track, 'camera', STATION_SIMULCAST);
     const mic = syntheticMicrophone();

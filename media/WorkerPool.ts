@@ -24,6 +24,16 @@ export interface PoolWorker {
   readonly port: number;
   /** Consumers currently open on this worker's routers; the room uses it to spread load. */
   consumers: number;
+  /** Its open routers, for dumps. */
+  readonly routers: Set<types.Router>;
+}
+
+/** What a worker holds by its own account (its routers' dumps), for leak checks. */
+export interface WorkerObjects {
+  routers: number;
+  transports: number;
+  producers: number;
+  consumers: number;
 }
 
 export interface WorkerPoolEvents {
@@ -47,6 +57,9 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     super();
     this.slots = new Array(options.numWorkers).fill(undefined);
     this.log = options.logger.child({ component: 'worker-pool' });
+    // Every join that arrives while a dead worker is being replaced waits once for
+    // workerReplaced (Room.waitForWorker): hundreds at once after a crash, not a leak.
+    this.setMaxListeners(0);
   }
 
   static async create(options: WorkerPoolOptions): Promise<WorkerPool> {
@@ -83,6 +96,30 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     return s && !s.worker.closed ? s : undefined;
   }
 
+  /**
+   * Counts read from the worker process itself (worker and router dumps), not from the Node
+   * side's bookkeeping: a soak compares them with the endpoints present to find leaks.
+   */
+  async objects(index: number): Promise<WorkerObjects | undefined> {
+    const slot = this.slot(index);
+    if (!slot) return undefined;
+    const { routerIds } = await slot.worker.dump();
+    const out: WorkerObjects = {
+      routers: routerIds.length,
+      transports: 0,
+      producers: 0,
+      consumers: 0,
+    };
+    for (const router of slot.routers) {
+      if (router.closed) continue;
+      const d = await router.dump();
+      out.transports += d.transportIds.length;
+      out.producers += d.mapProducerIdConsumerIds.length;
+      out.consumers += d.mapConsumerIdProducerId.length;
+    }
+    return out;
+  }
+
   /** The live worker with the fewest consumers, optionally excluding some slots. */
   leastLoaded(exclude: ReadonlySet<number> = new Set()): PoolWorker | undefined {
     let best: PoolWorker | undefined;
@@ -116,8 +153,17 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
         `Cannot listen on RTC port ${port} (UDP/TCP) for mediasoup worker ${index}: ${(err as Error).message}`,
       );
     }
-    const slot: PoolWorker = { index, worker, webRtcServer, port, consumers: 0 };
+    const slot: PoolWorker = {
+      index,
+      worker,
+      webRtcServer,
+      port,
+      consumers: 0,
+      routers: new Set(),
+    };
     worker.observer.on('newrouter', (router) => {
+      slot.routers.add(router);
+      router.observer.once('close', () => slot.routers.delete(router));
       router.observer.on('newtransport', (transport) => {
         transport.observer.on('newconsumer', (consumer) => {
           slot.consumers++;

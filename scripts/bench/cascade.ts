@@ -9,16 +9,21 @@
  * Usage: npx tsx scripts/bench/cascade.ts [N]   (default 50). BENCH_SECONDS (default 15);
  * BENCH_DECODING (default 0): how many sites decode, the others are light (loadtest/LightSite.ts).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
 import { metricSum, percentile, scrapeMetrics } from '../../loadtest/figures.js';
 import type { LoadTestResult } from '../../loadtest/runLoadTest.js';
-import { RedisServerProcess } from '../../server/redis/RedisServerProcess.js';
-import { createBenchAdmin, sleep, spawnLoadtest } from './pinnedService.js';
+import { benchReport } from './benchReport.js';
+import {
+  createBenchAdmin,
+  sleep,
+  spawnLoadtest,
+  startBenchStore,
+  startServiceNode,
+  stopServiceNode,
+} from './pinnedService.js';
 
 const N = Number(process.argv[2] ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -28,76 +33,10 @@ const NODE_B_CPU = Number(process.env.BENCH_NODE_B_CPU ?? 0);
 const DECODING =
   process.env.BENCH_DECODING === 'all' ? N : Math.min(N, Number(process.env.BENCH_DECODING ?? 0));
 
-interface Node {
-  id: string;
-  url: string;
-  process: ChildProcess;
-}
-
-async function startNode(
-  id: string,
-  cpu: number,
-  port: number,
-  rtcPortBase: number,
-  env: NodeJS.ProcessEnv,
-): Promise<Node> {
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn('taskset', ['-c', String(cpu), 'node', '--import=tsx', 'server/main.ts'], {
-    env: {
-      ...env,
-      NODE_ID: id,
-      NODE_URL: url,
-      PUBLIC_URL: url,
-      PORT: String(port),
-      RTC_PORT_BASE: String(rtcPortBase),
-      DATA_DIR: join(String(env.DATA_DIR), id),
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  for (let i = 0; ; i++) {
-    if (
-      await fetch(`${url}/ready`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      break;
-    if (i > 120) throw new Error(`node ${id} did not become ready`);
-    await sleep(250);
-  }
-  return { id, url, process: child };
-}
-
-async function stop(node: Node): Promise<void> {
-  node.process.kill('SIGTERM');
-  if (node.process.exitCode === null) await new Promise((ok) => node.process.once('exit', ok));
-}
-
-const dir = mkdtempSync(join(tmpdir(), 'diemcau-bench-cascade-'));
-const redis = await RedisServerProcess.start({
-  bin: 'redis-server',
-  dir: join(dir, 'redis'),
-  logger: pino({ level: 'warn' }),
-});
-const base: NodeJS.ProcessEnv = {
-  ...process.env,
-  REDIS_URL: redis.url,
-  DATA_DIR: dir,
-  HOST: '127.0.0.1',
-  RTC_LISTEN_IP: '127.0.0.1',
-  ANNOUNCED_ADDRESS: '127.0.0.1',
-  MEDIASOUP_WORKERS: '1',
-  MAX_CONSUMERS_PER_ROUTER: '5000',
-  // The emulator's sites each carry their own X-Forwarded-For (--distinct-addresses).
-  TRUSTED_PROXIES: '127.0.0.1',
-  LOG_LEVEL: 'error',
-  LOG_PRETTY: 'false',
-};
-const lines: string[] = [];
-const say = (line: string) => {
-  lines.push(line);
-  process.stdout.write(`${line}\n`);
-};
+const store = await startBenchStore('cascade');
+const { dir, env: base } = store;
+const report = benchReport('cascade');
+const { say } = report;
 
 try {
   say(
@@ -115,13 +54,13 @@ try {
   for (const perNode of [0, Math.ceil(N / 2)]) {
     const env = { ...base, CLUSTER_SITES_PER_NODE: String(perNode) };
     // Each run from an empty store: its own meeting, no node records of the last run.
-    const flush = new Redis(redis.url);
+    const flush = new Redis(store.redisUrl);
     await flush.flushdb();
     flush.disconnect();
     await createBenchAdmin(base);
     const nodes = [
-      await startNode('node-a', 0, 18280, 18300, env),
-      await startNode('node-b', NODE_B_CPU, 18281, 18500, env),
+      await startServiceNode('node-a', 0, 18280, 18300, env),
+      await startServiceNode('node-b', NODE_B_CPU, 18281, 18500, env),
     ];
     try {
       const before = await Promise.all(nodes.map((n) => scrapeMetrics(n.url)));
@@ -174,18 +113,10 @@ try {
         );
       });
     } finally {
-      for (const n of nodes) await stop(n);
+      for (const n of nodes) await stopServiceNode(n);
     }
   }
 } finally {
-  await redis.close();
-  rmSync(dir, { recursive: true, force: true });
-  const file = join(
-    'scripts',
-    'bench',
-    'results',
-    `cascade-${new Date().toISOString().slice(0, 16).replace(':', '')}.md`,
-  );
-  writeFileSync(file, `${lines.join('\n')}\n`);
-  process.stdout.write(`written to ${file}\n`);
+  await store.close();
+  report.write();
 }

@@ -70,6 +70,59 @@ export function spawnLoadtest(
   });
 }
 
+/** Polls `url`/ready until the service answers ready (30 s at most). */
+async function waitReady(url: string, what: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    const ready = await fetch(`${url}/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) return;
+    if (i > 120) throw new Error(`${what} did not become ready`);
+    await sleep(250);
+  }
+}
+
+/** A benchmark's private Redis and scratch folder, and the environment every node shares. */
+export interface BenchStore {
+  dir: string;
+  redisUrl: string;
+  env: NodeJS.ProcessEnv;
+  close(): Promise<void>;
+}
+
+export async function startBenchStore(name: string): Promise<BenchStore> {
+  const dir = mkdtempSync(join(tmpdir(), `diemcau-bench-${name}-`));
+  const redis = await RedisServerProcess.start({
+    bin: 'redis-server',
+    dir: join(dir, 'redis'),
+    logger: pino({ level: 'warn' }),
+  });
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    REDIS_URL: redis.url,
+    DATA_DIR: dir,
+    HOST: '127.0.0.1',
+    RTC_LISTEN_IP: '127.0.0.1',
+    ANNOUNCED_ADDRESS: '127.0.0.1',
+    MEDIASOUP_WORKERS: '1',
+    MAX_CONSUMERS_PER_ROUTER: '5000',
+    // The emulator's sites each carry their own X-Forwarded-For (--distinct-addresses).
+    TRUSTED_PROXIES: '127.0.0.1',
+    LOG_LEVEL: 'error',
+    LOG_PRETTY: 'false',
+  };
+  return {
+    dir,
+    redisUrl: redis.url,
+    env,
+    close: async () => {
+      await redis.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 export interface PinnedService {
   url: string;
   /** The scratch folder (Redis, data; result files may go here too), removed by close(). */
@@ -88,35 +141,20 @@ export async function startPinnedService(options: {
   rtcPortBase: number;
   env?: Record<string, string>;
 }): Promise<PinnedService> {
-  const dir = mkdtempSync(join(tmpdir(), `diemcau-bench-${options.name}-`));
-  const redis = await RedisServerProcess.start({
-    bin: 'redis-server',
-    dir: join(dir, 'redis'),
-    logger: pino({ level: 'warn' }),
-  });
+  const store = await startBenchStore(options.name);
+  const { dir } = store;
   const url = `http://127.0.0.1:${options.port}`;
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    REDIS_URL: redis.url,
-    DATA_DIR: dir,
+    ...store.env,
     PORT: String(options.port),
-    HOST: '127.0.0.1',
-    RTC_LISTEN_IP: '127.0.0.1',
-    ANNOUNCED_ADDRESS: '127.0.0.1',
     RTC_PORT_BASE: String(options.rtcPortBase),
-    MEDIASOUP_WORKERS: '1',
-    // The emulator's sites each carry their own X-Forwarded-For (--distinct-addresses).
-    TRUSTED_PROXIES: '127.0.0.1',
-    LOG_LEVEL: 'error',
-    LOG_PRETTY: 'false',
     ...options.env,
   };
   let server: ChildProcess | undefined;
   const close = async () => {
     server?.kill('SIGTERM');
     if (server && server.exitCode === null) await new Promise((ok) => server!.once('exit', ok));
-    await redis.close();
-    rmSync(dir, { recursive: true, force: true });
+    await store.close();
   };
   try {
     await createBenchAdmin(env);
@@ -125,18 +163,46 @@ export async function startPinnedService(options: {
       env,
       stdio: ['ignore', 'ignore', 'inherit'],
     });
-    for (let i = 0; ; i++) {
-      const ready = await fetch(`${url}/ready`).then(
-        (r) => r.ok,
-        () => false,
-      );
-      if (ready) break;
-      if (i > 120) throw new Error('the service did not become ready');
-      await sleep(250);
-    }
+    await waitReady(url, 'the service');
     return { url, dir, env, process: server, close };
   } catch (err) {
     await close();
     throw err;
   }
+}
+
+/** One node of a cluster on this machine (cascade benchmarks): `server/main.ts` pinned to `cpu`. */
+export interface ServiceNode {
+  id: string;
+  url: string;
+  process: ChildProcess;
+}
+
+export async function startServiceNode(
+  id: string,
+  cpu: number,
+  port: number,
+  rtcPortBase: number,
+  env: NodeJS.ProcessEnv,
+): Promise<ServiceNode> {
+  const url = `http://127.0.0.1:${port}`;
+  const child = spawn('taskset', ['-c', String(cpu), 'node', '--import=tsx', 'server/main.ts'], {
+    env: {
+      ...env,
+      NODE_ID: id,
+      NODE_URL: url,
+      PUBLIC_URL: url,
+      PORT: String(port),
+      RTC_PORT_BASE: String(rtcPortBase),
+      DATA_DIR: join(String(env.DATA_DIR), id),
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await waitReady(url, `node ${id}`);
+  return { id, url, process: child };
+}
+
+export async function stopServiceNode(node: ServiceNode): Promise<void> {
+  node.process.kill('SIGTERM');
+  if (node.process.exitCode === null) await new Promise((ok) => node.process.once('exit', ok));
 }

@@ -6,3 +6,4 @@ npx tsx scripts/bench/fanout.ts "$@"
 npx tsx scripts/bench/programme.ts
 npx tsx scripts/bench/check-waves.ts
 npx tsx scripts/bench/cascade.ts
+npx tsx scripts/bench/glass.ts

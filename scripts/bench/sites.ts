@@ -9,12 +9,13 @@
  * the N sites decode (the rest are light; "all": every one); results go to scripts/bench/results/.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { metricSum, percentile, scrapeMetrics } from '../../loadtest/figures.js';
 import type { LoadTestResult } from '../../loadtest/runLoadTest.js';
 import { procUsage } from '../../server/live/liveMetrics.js';
+import { benchReport } from './benchReport.js';
 import { run, spawnLoadtest, startPinnedService } from './pinnedService.js';
 
 const counts = process.argv.slice(2).map(Number).filter(Boolean);
@@ -77,11 +78,8 @@ const service = await startPinnedService({
 });
 const { url, dir, env } = service;
 const _server = service.process;
-const lines: string[] = [];
-const say = (line: string) => {
-  lines.push(line);
-  process.stdout.write(`${line}\n`);
-};
+const report = benchReport('sites');
+const { say } = report;
 try {
   const idle = await scrapeMetrics(url);
   const idleRss = metricSum(idle, 'diemcau_node_process_resident_memory_bytes');
@@ -163,12 +161,5 @@ try {
   }
 } finally {
   await service.close();
-  const file = join(
-    'scripts',
-    'bench',
-    'results',
-    `sites-${new Date().toISOString().slice(0, 16).replace(':', '')}.md`,
-  );
-  writeFileSync(file, `${lines.join('\n')}\n`);
-  process.stdout.write(`written to ${file}\n`);
+  report.write();
 }

@@ -220,4 +220,19 @@ export function registerLiveMetrics(
   perWorker('diemcau_worker_up', 'A mediasoup worker is running in this slot', (i) =>
     pool.slot(i) ? 1 : 0,
   );
+  new Gauge({
+    name: 'diemcau_worker_objects',
+    help: 'Routers, transports, producers and consumers a mediasoup worker holds, from its own dumps (leak checks)',
+    labelNames: ['worker', 'kind'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (let index = 0; index < pool.size; index++) {
+        const counts = await pool.objects(index).catch(() => undefined);
+        if (!counts) continue;
+        for (const [kind, n] of Object.entries(counts))
+          this.set({ worker: String(index), kind }, n);
+      }
+    },
+  });
 }
