@@ -30,6 +30,27 @@ t.test('the services a production deployment needs are there', async (t) => {
 });
 
 t.test(
+  'coturn serves TURN over TLS with a certificate it is given, and the nodes offer it',
+  async (t) => {
+    const cmd: string[] = compose.services.coturn.command;
+    const arg = (name: string) => cmd.find((c) => c.startsWith(`${name}=`))?.slice(name.length + 1);
+    const mount = (compose.services.coturn.volumes as string[]).find((v) =>
+      v.includes(':/etc/coturn/tls'),
+    );
+    t.ok(mount?.endsWith(':ro'), 'the certificate folder is mounted read-only');
+    t.match(arg('--cert'), /^\/etc\/coturn\/tls\//, 'the certificate comes from that folder');
+    t.match(arg('--pkey'), /^\/etc\/coturn\/tls\//, 'so does its key');
+    t.match(arg('--tls-listening-port'), /5349/, 'a TLS listening port');
+    const urls: string = compose.services['app-1'].environment.TURN_URLS;
+    t.match(
+      urls,
+      /turns:\$\{PUBLIC_HOST\}:\$\{TURN_TLS_PORT:-5349\}\?transport=tcp/,
+      'the nodes hand out a turns: URL on that port',
+    );
+  },
+);
+
+t.test(
   'every app variable is a setting the config knows, and the required ones are set',
   async (t) => {
     for (const replica of replicas) {
@@ -85,7 +106,15 @@ t.test(
     for (const config of configs) {
       t.equal(config.http.publicUrl, 'https://hop.sogd.example.vn');
       t.equal(config.media.announcedAddress, '203.0.113.10');
-      t.equal(config.turn.urls.length, 2);
+      t.same(
+        config.turn.urls,
+        [
+          'turn:203.0.113.10:3478?transport=udp',
+          'turn:203.0.113.10:3478?transport=tcp',
+          'turns:hop.sogd.example.vn:5349?transport=tcp',
+        ],
+        'TURN over UDP, TCP and TLS',
+      );
       t.match(config.redis.url, /^redis:\/\/:.+@127\.0\.0\.1:6379$/);
       t.same(config.http.trustedProxies, ['127.0.0.1'], 'Caddy on loopback is believed');
     }
