@@ -198,6 +198,16 @@ export class StreamRelay extends EventEmitter<StreamRelayEvents> {
         if (this.figures.mode === 'copy' && input[1] !== 'h264') this.reencode('not H.264');
       }
       if (/error|failed|invalid/i.test(line)) this.figures.lastError = line.slice(0, 300);
+      // FFmpeg's RTMP listener only warns when a publisher names another stream or application
+      // than the key's, and takes it anyway: the relay refuses it before any media goes out.
+      if (
+        this.options.input.protocol === 'rtmp' &&
+        /Unexpected stream|App field don't match/.test(raw)
+      ) {
+        this.figures.lastError = 'an encoder published without the stream key: refused';
+        this.log.warn('RTMP publisher without the stream key refused');
+        child.kill('SIGKILL');
+      }
     });
     let lastPts: number | undefined;
     createInterface({ input: child.stdio[3] as Readable }).on('line', (line) => {

@@ -115,6 +115,37 @@ t.test('RTMP and SRT: the hall encoder reaches every site', async (t) => {
       /^rtmp:\/\/[^/]+:\d+\/live\//,
       `URL for the encoder: ${url.replace(station, '***')}`,
     );
+    // Someone who knows the port but not the key: FFmpeg's listener would take any stream name.
+    // Tried until the listener has answered it (the first try may come before it listens).
+    const intrude = () =>
+      new Promise<number | null>((ok) =>
+        spawn(
+          'ffmpeg',
+          [
+            ...['-hide_banner', '-loglevel', 'error', '-nostdin', ...colourSource(GREEN)],
+            ...['-t', '5', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-f', 'flv'],
+            url.replace('localhost', '127.0.0.1').replace(/\/live\/.*$/, '/live/khong-phai-khoa'),
+          ],
+          { stdio: 'ignore' },
+        ).once('exit', ok),
+      );
+    const stationProducers = () =>
+      svc.signaling.session(meeting.id)?.participant('station')?.producers.length ?? 0;
+    let refused = false;
+    let reached = 0;
+    for (let i = 0; i < 10 && !refused; i++) {
+      await intrude();
+      reached = Math.max(reached, stationProducers());
+      refused = /without the stream key/.test((await streams())[0]?.lastError ?? '');
+      if (!refused) await sleep(500);
+    }
+    t.ok(refused, 'a publisher without the stream key is cut off, and IT sees why');
+    t.equal(reached, 0, 'nothing of it reached the meeting');
+    await waitFor(
+      async () => (await streams())[0]?.status === 'waiting',
+      15_000,
+      'the listener back',
+    );
     const enc = encoder(t, [
       ...colourSource(RED),
       ...['-c:v', 'libx264', '-preset', 'veryfast', '-bf', '2', '-g', '30', '-pix_fmt', 'yuv420p'],
