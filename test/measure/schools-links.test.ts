@@ -14,7 +14,13 @@ import {
   type School,
 } from '../helpers/schoolNet.js';
 import { startServiceStack } from '../helpers/serviceStack.js';
-import { pagePath, type VideoWindow, videoWindow, watchFromStart } from '../helpers/videoWatch.js';
+import {
+  joinSteps,
+  pagePath,
+  type VideoWindow,
+  videoWindow,
+  watchFromStart,
+} from '../helpers/videoWatch.js';
 
 /*
  * One live meeting, schools on the links they really have. The main point sends its camera
@@ -40,6 +46,11 @@ interface Case {
   siteId: string;
   browser?: Browser;
   page?: HarnessEndpoint;
+  /** Join steps, ms after the page's navigation began: page loaded, signaling connected. */
+  loadedMs?: number;
+  connectedMs?: number;
+  /** Bytes the page's own files took over the link. */
+  pageKB?: number;
 }
 
 t.test('schools on thin, lossy and good links in one meeting', { skip }, async (t) => {
@@ -135,6 +146,7 @@ t.test('schools on thin, lossy and good links in one meeting', { skip }, async (
           : { send: false }),
         init: watchFromStart(['station/camera', `${lossyEndpoint}/camera`]),
       });
+      Object.assign(c, await joinSteps(c.page.page));
     }),
   );
   t.teardown(async () => {
@@ -167,7 +179,7 @@ t.test('schools on thin, lossy and good links in one meeting', { skip }, async (
     const layer = await consumerLayer(c);
     seen.set(c, { ...v, ...(layer !== undefined ? { layer } : {}) });
     t.comment(
-      `${c.name}: join → first frame ${v.firstFrameMs} ms; last ${MEASURE_S} s: layer ${layer} (${v.frameHeight}p), ${v.fps} fps, ${v.freezes} freezes > 500 ms (longest gap ${v.longestGapMs} ms), lost ${v.packetsLost}, NACK ${v.nackCount}, PLI ${v.pliCount}`,
+      `${c.name}: join → first frame ${v.firstFrameMs} ms (page loaded ${c.loadedMs} ms, ${c.pageKB} kB; connected ${c.connectedMs} ms); last ${MEASURE_S} s: layer ${layer} (${v.frameHeight}p), ${v.fps} fps, ${v.freezes} freezes > 500 ms (longest gap ${v.longestGapMs} ms), lost ${v.packetsLost}, NACK ${v.nackCount}, PLI ${v.pliCount}`,
     );
   }
   // What the main point itself sends per layer: a loaded machine's encoder sets the ceiling.
