@@ -32,7 +32,10 @@ export interface MediaEndpointOptions {
   webRtcServer: types.WebRtcServer;
   workerIndex: number;
   logger: MediaLogger;
-  /** Initial outgoing bitrate the SFU assumes towards this endpoint (bps). */
+  /**
+   * Initial outgoing bitrate the SFU assumes towards this endpoint (bps), unless the transport's
+   * creator knows better (createTransport's `initialOutgoingBitrate`).
+   */
   initialAvailableOutgoingBitrate?: number;
   limits?: Partial<MediaEndpointLimits>;
   /**
@@ -83,7 +86,10 @@ export class MediaEndpoint {
   }
 
   /** One send and one receive transport per endpoint; a second one of a direction is refused. */
-  async createTransport(direction: Direction): Promise<types.WebRtcTransport<EndpointAppData>> {
+  async createTransport(
+    direction: Direction,
+    opts: { initialOutgoingBitrate?: number } = {},
+  ): Promise<types.WebRtcTransport<EndpointAppData>> {
     if (this.directionsTaken.has(direction)) {
       throw new MediaLimitError(
         'transports',
@@ -99,7 +105,8 @@ export class MediaEndpoint {
         enableUdp: true,
         enableTcp: true,
         preferUdp: true,
-        initialAvailableOutgoingBitrate: this.options.initialAvailableOutgoingBitrate ?? 1_500_000,
+        initialAvailableOutgoingBitrate:
+          opts.initialOutgoingBitrate ?? this.options.initialAvailableOutgoingBitrate ?? 1_500_000,
         appData: { endpointId: this.id, direction },
       });
     } catch (err) {

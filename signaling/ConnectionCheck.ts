@@ -7,7 +7,7 @@ import {
   evaluateCheck,
   type UplinkFigures,
 } from '../protocol/check/index.js';
-import { assessCheck } from '../protocol/check/score.js';
+import { assessCheck, type BandwidthFigure } from '../protocol/check/score.js';
 import { siteEndpointId } from '../protocol/endpoints.js';
 import { badRequest, conflict, forbidden, notFound } from '../protocol/errors.js';
 import type { ChecklistInput, SiteReadiness } from '../protocol/readiness.js';
@@ -28,6 +28,8 @@ export interface CheckHooks {
   requested(siteId: string): Promise<void>;
   /** The meeting's own thresholds (absent: the session's). */
   thresholds?(): Promise<CheckThresholds>;
+  /** The downlink the site's last check measured (its receive estimate starts near it). */
+  downlink?(siteId: string): Promise<BandwidthFigure | undefined>;
 }
 
 export interface ConnectionCheckOptions {
@@ -125,6 +127,11 @@ export class ConnectionCheck {
   holds(siteId: string): boolean {
     for (const run of this.running.values()) if (run.siteId === siteId) return true;
     return false;
+  }
+
+  /** What the site's last check measured of its downlink (none: never checked). */
+  downlinkOf(siteId: string): Promise<BandwidthFigure | undefined> {
+    return this.options.hooks.downlink?.(siteId) ?? Promise.resolve(undefined);
   }
 
   private site(p: Participant): string {

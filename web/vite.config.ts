@@ -1,10 +1,11 @@
 import preact from '@preact/preset-vite';
 import { defineConfig } from 'vite';
+import { precompress } from './precompress.js';
 
 // Pages are served by the Fastify app from web/dist; in dev, Vite proxies API and sockets to it.
 export default defineConfig({
   root: new URL('.', import.meta.url).pathname,
-  plugins: [preact()],
+  plugins: [preact(), precompress()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

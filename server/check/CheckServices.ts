@@ -135,6 +135,8 @@ export class CheckServices {
           this.options.config.checks,
           (await this.options.data.meetings.get(meetingId)).checkThresholds,
         ),
+      downlink: async (siteId) =>
+        (await readiness.find(meetingId, siteId))?.lastCheck?.assessment?.downlink,
       begun: async (siteId) => void (await readiness.beginCheck(meetingId, siteId)),
       aborted: async (siteId) => {
         await readiness.abortCheck(meetingId, siteId);

@@ -3,6 +3,7 @@ import { badField, forbidden, notFound } from '../../protocol/errors.js';
 import type { HandlerGroup } from './handlerTypes.js';
 import type { MeetingSession } from './MeetingSession.js';
 import type { Participant } from './Participant.js';
+import { receiveStartBps } from './receiveStart.js';
 
 type MediaRequest =
   | 'join'
@@ -58,6 +59,18 @@ function consumerOf(p: Participant, consumerId: string) {
   return consumer;
 }
 
+/** Where the SFU's estimate towards this page starts: near what its site's last check measured. */
+async function receiveStart(s: MeetingSession, p: Participant): Promise<number> {
+  const known =
+    p.siteId !== undefined
+      ? await s.check?.downlinkOf(p.siteId).catch((err: Error) => {
+          s.log.warn({ endpointId: p.endpointId, err: err.message }, 'last check not read');
+          return undefined;
+        })
+      : undefined;
+  return receiveStartBps(known);
+}
+
 /** Per-endpoint media plumbing: transports, producers, consumers, the page's own figures. */
 export function mediaHandlers(s: MeetingSession): HandlerGroup<MediaRequest> {
   return {
@@ -85,7 +98,10 @@ export function mediaHandlers(s: MeetingSession): HandlerGroup<MediaRequest> {
         });
       }
       const media = await s.mediaOf(p);
-      const transport = await media.createTransport(payload.direction);
+      const transport = await media.createTransport(
+        payload.direction,
+        payload.direction === 'recv' ? { initialOutgoingBitrate: await receiveStart(s, p) } : {},
+      );
       transport.on('icestatechange', (state) => {
         if (state === 'disconnected') s.log.warn({ endpointId: p.endpointId }, 'ICE disconnected');
       });

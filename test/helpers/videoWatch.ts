@@ -132,3 +132,26 @@ export async function videoWindow(
 export async function pagePath(page: Page): Promise<string> {
   return page.evaluate(async () => (await window.harness.client()!.mediaPath()).path);
 }
+
+/**
+ * The steps of a join before media, ms after the page's navigation began: the page and its
+ * scripts loaded (on a thin link their bytes dominate), and now (call it once signaling is
+ * connected); and the bytes the page's files took over the link.
+ */
+export async function joinSteps(
+  page: Page,
+): Promise<{ loadedMs: number; connectedMs: number; pageKB: number }> {
+  return page.evaluate(() => {
+    const nav = performance.getEntriesByType('navigation')[0] as
+      | PerformanceNavigationTiming
+      | undefined;
+    let bytes = nav?.transferSize ?? 0;
+    for (const r of performance.getEntriesByType('resource') as PerformanceResourceTiming[])
+      bytes += r.transferSize;
+    return {
+      loadedMs: Math.round(nav?.loadEventEnd ?? 0),
+      connectedMs: Math.round(performance.now()),
+      pageKB: Math.round(bytes / 1000),
+    };
+  });
+}
