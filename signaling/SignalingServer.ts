@@ -189,6 +189,16 @@ export class SignalingServer {
     return this.sessions.get(meetingId)?.session;
   }
 
+  /**
+   * The meeting's session on this node, opened if needed: for endpoints that join without a
+   * socket (a room system's SIP call). The caller has checked that this node runs the meeting.
+   */
+  async openFor(meetingId: string): Promise<MeetingSession> {
+    if (this.closed)
+      throw new AppError('unavailable', { vi: 'Máy chủ đang dừng', en: 'Server is shutting down' });
+    return (await this.openSession(meetingId)).session;
+  }
+
   /** The sessions open now (each closes by itself when idle or ended). */
   *openSessions(): Iterable<MeetingSession> {
     for (const { session } of this.sessions.values()) if (!session.isClosed) yield session;
