@@ -41,9 +41,11 @@ packages=(redis-server redis-tools python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-pl
   libuv1-dev libusrsctp-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler dpkg-dev)
 if [ "$want_test" = 1 ]; then
   # Network namespaces and their firewalls (iproute2, nftables), the TURN server (schools behind
-  # closed firewalls, the doctor's check), a web proxy (schools behind one); baresip (with
-  # FFmpeg codecs) and SIPp play halls' room systems in the SIP tests.
-  packages+=(iproute2 nftables coturn tinyproxy baresip-core baresip-ffmpeg sip-tester)
+  # closed firewalls, the doctor's check), a web proxy (schools behind one), the WHIP ingest
+  # test's encoder (simple-whip-client), PDF text read back (poppler-utils: pdftotext); baresip
+  # (with FFmpeg codecs) and SIPp play halls' room systems in the SIP tests.
+  packages+=(iproute2 nftables coturn tinyproxy simple-whip-client poppler-utils baresip-core
+    baresip-ffmpeg sip-tester)
 fi
 step "Debian packages"
 missing=()

@@ -42,9 +42,9 @@ interface LiveOut {
 type SessionParticipant = ReturnType<MeetingSession['participant']>;
 
 const sources = (p: SessionParticipant, kinds: string[]): FeedSource[] =>
-  [...(p?.media?.producers.values() ?? [])]
-    .filter((producer) => kinds.includes(String(producer.appData.source)) && !producer.closed)
-    .map((producer) => ({ producer, router: p!.media!.router }));
+  (p?.producers ?? []).filter(
+    ({ producer }) => kinds.includes(String(producer.appData.source)) && !producer.closed,
+  );
 
 /**
  * One live session's programme: what it shows (the main point, the site with the floor, the

@@ -260,7 +260,7 @@ export class SipEdge {
           remote,
         );
       if (this.calls.has(rq.headers['call-id'])) return;
-      const session = await this.options.signaling.openFor(meeting.id);
+      const session = await this.options.signaling.sessionFor(meeting.id);
       const feed = await this.feedFor(session);
       // A room that dropped and calls back: the new call replaces its old one.
       for (const other of this.calls.values())

@@ -13,10 +13,10 @@ export interface SippRun {
   errors: string;
 }
 
-const scenarios = resolve(import.meta.dirname, '..', 'sip');
+const scenarios = resolve(import.meta.dirname, '..', 'fixtures', 'sip');
 
 /**
- * Runs one SIPp scenario of test/sip/ against the service (UDP, loopback) until its calls end:
+ * Runs one SIPp scenario of test/fixtures/sip/ against the service (UDP, loopback) until its calls end:
  * `users` become [field0] of successive calls, `vars` the scenario's [$name] variables.
  */
 export function runSipp(

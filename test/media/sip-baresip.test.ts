@@ -4,12 +4,12 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import type { Site } from '../protocol/sites.js';
-import { artifactPath, launchChromium, tempDir, waitFor } from './helpers/browser.js';
-import { startEndpoint, waitForMedia } from './helpers/endpoints.js';
-import { centreColours } from './helpers/mediaProbe.js';
-import { startServiceStack } from './helpers/serviceStack.js';
-import { freePort } from './helpers/sipp.js';
+import type { Site } from '../../protocol/sites.js';
+import { artifactPath, launchChromium, tempDir, waitFor } from '../helpers/browser.js';
+import { startEndpoint, waitForMedia } from '../helpers/endpoints.js';
+import { centreColours } from '../helpers/mediaProbe.js';
+import { startServiceStack } from '../helpers/serviceStack.js';
+import { freePort } from '../helpers/sipp.js';
 
 // A hall's room system, played by baresip (a video file as its camera, H.264 + G.722, SRTP,
 // digest auth), calls a live meeting with a main point, a chair and a browser site in Chromium.

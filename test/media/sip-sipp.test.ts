@@ -1,13 +1,13 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { writeFileSync } from 'node:fs';
 import t from 'tap';
-import type { Site } from '../protocol/sites.js';
-import { vietnamParts } from '../protocol/time.js';
-import { hoaBinhBriefing } from '../server/demo/hoaBinh.js';
-import type { Service } from '../server/Service.js';
-import { artifactPath, waitFor } from './helpers/browser.js';
-import { startServiceStack } from './helpers/serviceStack.js';
-import { freePort, runSipp } from './helpers/sipp.js';
+import type { Site } from '../../protocol/sites.js';
+import { vietnamParts } from '../../protocol/time.js';
+import { hoaBinhBriefing } from '../../server/demo/hoaBinh.js';
+import type { Service } from '../../server/Service.js';
+import { artifactPath, waitFor } from '../helpers/browser.js';
+import { startServiceStack } from '../helpers/serviceStack.js';
+import { freePort, runSipp } from '../helpers/sipp.js';
 
 // SIPp plays halls' room systems against the service's SIP edge on loopback: the signalling
 // cases of RFC 3261/3264 a Poly or Cisco produces, with the media checked where it matters
