@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import type { types } from 'mediasoup';
 import { freeUdpPort } from '../../broadcast/ProgrammeFeed.js';
+import { stopProcess } from '../../broadcast/stopProcess.js';
 import type { EndpointAppData, MediaEndpoint } from '../../media/MediaEndpoint.js';
 import type { MediaLogger } from '../../media/MediaLogger.js';
 import { siteEndpointId } from '../../protocol/endpoints.js';
@@ -182,7 +183,7 @@ export class RoomFeed {
     }
     for (const p of [video, ...audio]) if (p && !this.inputs.has(p.id)) await this.addInput(p);
     if (this.closed) return;
-    this.restart();
+    await this.restart();
     await this.keyFrames();
   }
 
@@ -239,8 +240,9 @@ export class RoomFeed {
     }
   }
 
-  private restart(): void {
-    this.stopChild();
+  private async restart(): Promise<void> {
+    // The old process holds the ports the new one binds: it is gone before the next starts.
+    await this.stopChild();
     if (this.closed) return;
     const { video, audio } = this.sources();
     const videoInput = video ? this.inputs.get(video.id)?.spec : undefined;
@@ -284,10 +286,10 @@ export class RoomFeed {
     );
   }
 
-  private stopChild(): void {
+  private stopChild(): Promise<void> {
     const child = this.child;
     this.child = undefined;
-    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    return stopProcess(child, 1000);
   }
 
   /** A room asked for a keyframe (SIP INFO): the encoder makes one every second anyway. */
@@ -300,7 +302,7 @@ export class RoomFeed {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     if (this.restartTimer) clearTimeout(this.restartTimer);
-    this.stopChild();
+    void this.stopChild();
     this.endpoint.close('sip feed closed');
     this.session.room.removeEndpoint(FEED_ENDPOINT_ID, 'sip feed closed');
   }
