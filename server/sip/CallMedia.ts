@@ -85,6 +85,12 @@ export class CallMedia {
       latch.close();
       throw err;
     }
+    if (this.closed) {
+      // The call ended (a CANCEL) while its ports were opening: nothing may outlive it.
+      latch.close();
+      transport.close();
+      throw new Error('the call has ended');
+    }
     const stream: Stream = { chosen, latch, transport, producing: Promise.resolve() };
     this.streams.set(chosen.kind, stream);
     latch.on('error', (err) => this.log.warn({ err: err.message }, 'rtp socket error'));

@@ -1,5 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { isIP } from 'node:net';
 import type { NameAddr, Remote, SipRequest, SipResponse, Stack } from 'sip';
 import sip from 'sip';
 import type { MediaLogger } from '../../media/MediaLogger.js';
@@ -215,7 +216,7 @@ export class SipCall extends EventEmitter<SipCallEvents> implements ExternalLink
     switch (rq.method) {
       case 'BYE':
         this.send(sip.makeResponse(rq, 200, 'OK'), false);
-        this.end('the room hung up');
+        this.finish('the room hung up');
         return;
       case 'INVITE':
         return this.reInvite(rq);
@@ -297,11 +298,16 @@ export class SipCall extends EventEmitter<SipCallEvents> implements ExternalLink
   cancelled(): void {
     if (this.state !== 'answering') return;
     this.send(sip.makeResponse(this.options.invite, 487, 'Request Terminated'), true);
-    this.end('cancelled by the room');
+    this.finish('cancelled by the room');
   }
 
-  /** ExternalLink: the session ends the call (site removed, page took over, session over). */
+  /** ExternalLink: the session ends the call (site removed, page took over, session over): BYE. */
   end(reason: string): void {
+    this.hangUp(reason);
+  }
+
+  /** The call is over (BYE either way, CANCEL, refused): its media and its place in the session go. */
+  finish(reason: string): void {
     if (this.state === 'ended') return;
     const wasUp = this.state !== 'answering';
     this.setState('ended');
@@ -338,14 +344,32 @@ export class SipCall extends EventEmitter<SipCallEvents> implements ExternalLink
           'call-id': this.callId,
           cseq: { seq: ++this.localSeq, method: 'BYE' },
           contact: this.contact,
-          ...(rr?.length ? { route: rr } : {}),
+          ...(rr?.length ? { route: rr } : this.directRoute(target)),
           'max-forwards': 70,
         },
         content: '',
       },
       (rs) => this.log.debug({ status: rs.status }, 'BYE answered'),
     );
-    this.end(reason);
+    this.finish(reason);
+  }
+
+  /**
+   * A Route that sends an in-dialog request straight to the Contact's address: the `sip` stack
+   * takes a URI on its own host for one of its flows (loopback in tests, a room behind the same
+   * NAT address), and finds no address for it otherwise. Its hop is removed before sending.
+   */
+  private directRoute(target: string): { route?: NameAddr[] } {
+    const { remote, stack } = this.options;
+    const uri = sip.parseUri(target);
+    if (!isIP(uri.host) || !remote.local) return {};
+    const flow = stack.encodeFlowUri({
+      protocol: remote.protocol,
+      address: uri.host,
+      port: Number(uri.port ?? 5060),
+      local: remote.local,
+    });
+    return { route: [{ uri: sip.stringifyUri({ ...flow, params: { lr: null } }), params: {} }] };
   }
 
   private setState(state: CallState): void {

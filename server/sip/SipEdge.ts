@@ -293,7 +293,7 @@ export class SipEdge {
         const refused = err instanceof CallRefused ? err : undefined;
         // Cancelled while answering: the INVITE has had its 487 already.
         if (call.state === 'ended' && !refused) return;
-        call.end(refused ? refused.reason : 'could not answer');
+        call.finish(refused ? refused.reason : 'could not answer');
         this.refuse(
           rq,
           refused?.status ?? 500,

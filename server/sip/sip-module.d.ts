@@ -55,6 +55,8 @@ declare module 'sip' {
     protocol: string;
     address: string;
     port: number;
+    /** The stack's socket the message came in on. */
+    local?: { address: string; port: number };
   }
   export interface StackOptions {
     port?: number;
@@ -76,6 +78,8 @@ declare module 'sip' {
       callback?: (rs: SipResponse) => void,
     ): void;
     hostname(): string;
+    /** A URI of this stack's host that routes a request to exactly this address (a Route). */
+    encodeFlowUri(flow: Required<Remote>): SipUri;
     destroy(): void;
   }
   export function create(

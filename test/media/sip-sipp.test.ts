@@ -140,11 +140,15 @@ t.test('room systems against the SIP edge (SIPp)', async (t) => {
       });
       const idrAt: number[] = [];
       let videoPackets = 0;
+      const samples: string[] = [];
       video.on('message', (msg) => {
         if ((msg[1]! & 0x7f) !== 96 || msg.length < 14) return;
         videoPackets++;
-        const cc = msg[0]! & 0x0f;
-        if (carriesIdr(msg.subarray(12 + cc * 4))) idrAt.push(Date.now());
+        if (samples.length < 8) samples.push(msg.subarray(0, 20).toString('hex'));
+        // After the CSRCs and the header extension (mediasoup's consumers send one).
+        let at = 12 + (msg[0]! & 0x0f) * 4;
+        if (msg[0]! & 0x10) at += 4 + msg.readUInt16BE(at + 2) * 4;
+        if (carriesIdr(msg.subarray(at))) idrAt.push(Date.now());
       });
       let infoSentAt = 0;
       const sipp = runSipp(t, {
@@ -179,7 +183,7 @@ t.test('room systems against the SIP edge (SIPp)', async (t) => {
       await waitFor(() => idrAt.length >= 4, 15_000, 'keyframes reaching the room').catch((err) => {
         const stats = JSON.stringify(edge.callsView(stack.meeting.id).map((c) => c.media));
         throw new Error(
-          `${err.message}: ${videoPackets} video packets, ${idrAt.length} keyframes; ${stats}`,
+          `${err.message}: ${videoPackets} video packets, ${idrAt.length} keyframes; ${stats} ${samples.join(' ')}`,
         );
       });
       const gaps = idrAt.slice(1).map((at, i) => at - idrAt[i]!);
