@@ -31,8 +31,11 @@ export function freeUdpPort(): Promise<number> {
 /** What the composer can depacketize: the router's codecs without RTX, no header extensions. */
 function feedCapabilities(router: types.Router): types.RtpCapabilities {
   return {
+    // The composer decodes Opus audio only: a room system's G.722/G.711 is left out of it.
     codecs: (router.rtpCapabilities.codecs ?? []).filter(
-      (c) => !c.mimeType.toLowerCase().endsWith('/rtx'),
+      (c) =>
+        !c.mimeType.toLowerCase().endsWith('/rtx') &&
+        (c.kind === 'video' || c.mimeType === 'audio/opus'),
     ),
     headerExtensions: [],
   };

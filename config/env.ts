@@ -62,6 +62,18 @@ export const envToPath: Readonly<Record<string, readonly string[]>> = {
   RECORDING_RETENTION_DAYS: ['broadcast', 'retentionDays'],
   BROADCAST_PYTHON_BIN: ['broadcast', 'pythonBin'],
   BROADCAST_FFMPEG_BIN: ['broadcast', 'ffmpegBin'],
+  SIP_PORT: ['sip', 'port'],
+  SIP_LISTEN_IP: ['sip', 'listenIp'],
+  SIP_ANNOUNCED_ADDRESS: ['sip', 'announcedAddress'],
+  SIP_DOMAIN: ['sip', 'domain'],
+  SIP_RTP_PORT_MIN: ['sip', 'rtpPortMin'],
+  SIP_RTP_PORT_MAX: ['sip', 'rtpPortMax'],
+  SIP_MAX_CALLS: ['sip', 'maxCalls'],
+  SIP_MEDIA_TIMEOUT_SECONDS: ['sip', 'mediaTimeoutSeconds'],
+  SIP_VIDEO_WIDTH: ['sip', 'width'],
+  SIP_VIDEO_HEIGHT: ['sip', 'height'],
+  SIP_VIDEO_FPS: ['sip', 'fps'],
+  SIP_VIDEO_KBPS: ['sip', 'videoKbps'],
 };
 
 export function envNameFor(path: readonly PropertyKey[]): string | undefined {

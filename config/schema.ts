@@ -231,6 +231,41 @@ export const configSchema = z
         videoKbps: z.coerce.number().int().min(200).max(20000).default(2500),
       })
       .prefault({}),
+    /** The SIP edge (server/sip/): halls' room systems call meetings. Off unless a port is set. */
+    sip: z
+      .strictObject({
+        /** UDP and TCP port for SIP; 0: the edge is off. 5060 is the usual one. */
+        port: z.coerce
+          .number({ error: portMessage })
+          .int({ error: portMessage })
+          .min(0, { error: portMessage })
+          .max(65535, { error: portMessage })
+          .default(0),
+        /** Address the SIP and RTP sockets bind to. */
+        listenIp: z.ipv4().default('0.0.0.0'),
+        /** Address put in SDP and Contact for rooms to send to; defaults to ANNOUNCED_ADDRESS. */
+        announcedAddress: z.ipv4().optional(),
+        /** Host part of the meetings' SIP addresses (<number>@host) and the digest realm. */
+        domain: z.string().min(1).default('diemcau'),
+        /** Room systems' RTP ports (a pair per stream): open this UDP range in the firewall. */
+        rtpPortMin: port.default(42000),
+        rtpPortMax: port.default(42999),
+        /** Calls this node carries at once; more are refused with 503. */
+        maxCalls: z.coerce.number().int().min(1).max(1000).default(40),
+        /** A call whose room sends nothing for this long is hung up (seconds). */
+        mediaTimeoutSeconds: z.coerce.number().int().min(5).max(600).default(30),
+        /** The picture rooms receive: H.264 Constrained Baseline. */
+        width: z.coerce.number().int().min(160).max(1920).default(1280),
+        height: z.coerce.number().int().min(90).max(1080).default(720),
+        fps: z.coerce.number().int().min(5).max(60).default(30),
+        videoKbps: z.coerce.number().int().min(128).max(8000).default(1500),
+        gstLaunchBin: z.string().min(1).default('gst-launch-1.0'),
+      })
+      .prefault({})
+      .refine((s) => s.rtpPortMax - s.rtpPortMin >= 3, {
+        message: 'SIP_RTP_PORT_MAX must leave at least two port pairs above SIP_RTP_PORT_MIN',
+        path: ['rtpPortMax'],
+      }),
     metrics: z
       .strictObject({
         /** Bearer token that lets a Prometheus on another host scrape /metrics (loopback needs none). */

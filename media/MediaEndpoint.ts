@@ -58,6 +58,8 @@ export class MediaEndpoint {
   readonly workerIndex: number;
   readonly router: types.Router;
   readonly transports = new Map<string, types.WebRtcTransport<EndpointAppData>>();
+  /** A room system's RTP (server/sip/): one PlainTransport per SDP m-line, both directions. */
+  readonly plainTransports = new Map<string, types.PlainTransport<EndpointAppData>>();
   readonly producers = new Map<string, types.Producer<EndpointAppData>>();
   readonly consumers = new Map<string, types.Consumer<EndpointAppData>>();
   rtpCapabilities?: types.RtpCapabilities;
@@ -127,6 +129,32 @@ export class MediaEndpoint {
     return transport;
   }
 
+  /**
+   * A PlainTransport for one RTP stream pair of a room system (no ICE/DTLS). It produces the
+   * room's stream and consumes what the room receives; it closes with the endpoint.
+   */
+  async createPlainTransport(options: {
+    listenInfo: types.TransportListenInfo;
+    rtcpMux?: boolean;
+    comedia?: boolean;
+    enableSrtp?: boolean;
+    srtpCryptoSuite?: types.SrtpCryptoSuite;
+  }): Promise<types.PlainTransport<EndpointAppData>> {
+    if (this.closed) throw new Error('endpoint closed');
+    const transport = await this.router.createPlainTransport<EndpointAppData>({
+      ...options,
+      appData: { endpointId: this.id, direction: 'send' },
+    });
+    if (this.closed) {
+      transport.close();
+      throw new Error('endpoint closed');
+    }
+    this.plainTransports.set(transport.id, transport);
+    transport.observer.once('close', () => this.plainTransports.delete(transport.id));
+    await transport.setMaxIncomingBitrate(5_000_000).catch(() => {});
+    return transport;
+  }
+
   transport(transportId: string): types.WebRtcTransport<EndpointAppData> | undefined {
     return this.transports.get(transportId);
   }
@@ -144,7 +172,7 @@ export class MediaEndpoint {
     source: string,
     paused = false,
   ): Promise<types.Producer<EndpointAppData>> {
-    const transport = this.transports.get(transportId);
+    const transport = this.transports.get(transportId) ?? this.plainTransports.get(transportId);
     if (transport?.appData.direction !== 'send')
       throw new RangeError(`no send transport ${transportId}`);
     // One producer per source: a new one replaces a finished one, a concurrent one is refused.
@@ -222,8 +250,10 @@ export class MediaEndpoint {
     if (this.closed) return;
     this.closed = true;
     for (const t of this.transports.values()) t.close();
+    for (const t of this.plainTransports.values()) t.close();
     for (const t of this.adopted) t.close();
     this.transports.clear();
+    this.plainTransports.clear();
     this.adopted.clear();
     this.producers.clear();
     this.consumers.clear();

@@ -182,24 +182,34 @@ export class Room extends EventEmitter<RoomEvents> {
   ): Promise<types.Consumer<EndpointAppData> | undefined> {
     const existing = consumer.consumerOf(producer.id);
     if (existing) return existing;
-    consumer.assertConsumerRoom();
     const transport = consumer.recvTransport();
     if (!transport || !consumer.rtpCapabilities) return undefined;
+    return this.consumeOn(consumer, transport, consumer.rtpCapabilities, producer, options);
+  }
+
+  /**
+   * The same on a transport the caller picks (a room system's PlainTransport, which receives
+   * the programme on the port it sends from), with the capabilities of what is behind it.
+   */
+  async consumeOn(
+    consumer: MediaEndpoint,
+    transport: types.Transport,
+    rtpCapabilities: types.RtpCapabilities,
+    producer: types.Producer,
+    options: { appData?: Partial<EndpointAppData>; preferredLayers?: types.ConsumerLayers } = {},
+  ): Promise<types.Consumer<EndpointAppData> | undefined> {
+    consumer.assertConsumerRoom();
     const from =
-      this.endpoints.get(producer.appData.endpointId)?.workerIndex ?? this.foreign.get(producer.id);
+      this.endpoints.get((producer.appData as EndpointAppData).endpointId)?.workerIndex ??
+      this.foreign.get(producer.id);
     if (from === undefined) return undefined;
     if (from !== consumer.workerIndex) await this.pipe(producer, from, consumer);
-    if (
-      !consumer.router.canConsume({
-        producerId: producer.id,
-        rtpCapabilities: consumer.rtpCapabilities,
-      })
-    ) {
+    if (!consumer.router.canConsume({ producerId: producer.id, rtpCapabilities })) {
       return undefined;
     }
     const created = await transport.consume<EndpointAppData>({
       producerId: producer.id,
-      rtpCapabilities: consumer.rtpCapabilities,
+      rtpCapabilities,
       paused: true,
       ...(options.preferredLayers ? { preferredLayers: options.preferredLayers } : {}),
       appData: { endpointId: consumer.id, ...options.appData },

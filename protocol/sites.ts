@@ -46,6 +46,49 @@ export const siteTechnicianSchema = z.strictObject({
 });
 export type SiteTechnician = z.infer<typeof siteTechnicianSchema>;
 
+/**
+ * The site's hall room system (SIP): its user name (the From of its calls), and how it proves
+ * who it is: a digest password, the addresses it calls from, or both.
+ */
+export const siteSipSchema = z
+  .strictObject({
+    user: z.string().regex(/^[a-zA-Z0-9._+-]{1,64}$/, {
+      error: zodMessage({
+        vi: 'Tên SIP của điểm cầu: 1–64 chữ cái không dấu, chữ số, ".", "_", "+" hoặc "-"',
+        en: 'Site SIP user: 1–64 letters, digits, ".", "_", "+" or "-"',
+      }),
+    }),
+    password: z
+      .string()
+      .min(8, {
+        error: zodMessage({
+          vi: 'Mật khẩu SIP dài ít nhất 8 ký tự',
+          en: 'SIP password must be at least 8 characters',
+        }),
+      })
+      .max(128)
+      .optional(),
+    allowFrom: z
+      .array(
+        z.union([z.ipv4(), z.cidrv4()], {
+          error: zodMessage({
+            vi: 'Địa chỉ gọi đến phải là địa chỉ IPv4 hoặc dải CIDR',
+            en: 'Calling addresses must be IPv4 addresses or CIDR ranges',
+          }),
+        }),
+      )
+      .max(20)
+      .default([]),
+  })
+  .refine((s) => s.password !== undefined || s.allowFrom.length > 0, {
+    error: zodMessage({
+      vi: 'Thiết bị SIP cần mật khẩu hoặc địa chỉ gọi đến',
+      en: 'A SIP room system needs a password or calling addresses',
+    }),
+    path: ['password'],
+  });
+export type SiteSip = z.infer<typeof siteSipSchema>;
+
 const siteFields = {
   name: text({ vi: 'Tên điểm cầu', en: 'Site name' }, 200),
   kind: siteKindSchema,
@@ -60,6 +103,8 @@ const siteFields = {
     200,
   ).default([]),
   notes: optionalText({ vi: 'Ghi chú', en: 'Notes' }, 2000, { multiline: true }),
+  /** The hall's room system, when it joins by SIP (never shown to other sites). */
+  sip: siteSipSchema.optional(),
 };
 
 /** Body of POST /api/sites. */

@@ -69,6 +69,8 @@ export const participantSchema = z.object({
   hasFloor: z.boolean(),
   sources: z.array(mediaSourceSchema),
   quality: qualitySchema.optional(),
+  /** Connected by a hall's room system over SIP instead of a page. */
+  via: z.literal('sip').optional(),
 });
 export type Participant = z.infer<typeof participantSchema>;
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up diemcau on a Debian machine with only Node, npm and apt. Idempotent: a second run
 # only checks what is there. Usage: scripts/setup.sh [--test]
-#   --test   also install what the test suite needs (iproute2, nftables, coturn, tinyproxy).
+#   --test   also install what the test suite needs (iproute2, nftables, coturn, tinyproxy,
+#            baresip, SIPp).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,8 +42,10 @@ packages=(redis-server redis-tools python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-pl
 if [ "$want_test" = 1 ]; then
   # Network namespaces and their firewalls (iproute2, nftables), the TURN server (schools behind
   # closed firewalls, the doctor's check), a web proxy (schools behind one), the WHIP ingest
-  # test's encoder (simple-whip-client), PDF text read back (poppler-utils: pdftotext).
-  packages+=(iproute2 nftables coturn tinyproxy simple-whip-client poppler-utils)
+  # test's encoder (simple-whip-client), PDF text read back (poppler-utils: pdftotext); baresip
+  # (with FFmpeg codecs) and SIPp play halls' room systems in the SIP tests.
+  packages+=(iproute2 nftables coturn tinyproxy simple-whip-client poppler-utils baresip-core
+    baresip-ffmpeg sip-tester)
 fi
 step "Debian packages"
 missing=()

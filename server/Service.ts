@@ -42,6 +42,8 @@ import { healthRoutes } from './routes/health.js';
 import { installHttpLatency, metricsRoutes } from './routes/metrics.js';
 import { opsRoutes } from './routes/ops.js';
 import { pageRoutes } from './routes/pages.js';
+import { SipEdge } from './sip/SipEdge.js';
+import { sipRoutes } from './sip/sipRoutes.js';
 import { migrateStore } from './store/schemaVersion.js';
 
 export interface ServiceOptions {
@@ -71,6 +73,8 @@ export class Service {
   private closing?: Promise<void>;
   /** Run in order on close; each later part registers its step where it belongs. */
   private readonly closeSteps: CloseStep[] = [];
+  /** The SIP edge for halls' room systems, when SIP_PORT is set. */
+  sip?: SipEdge;
   /** What the demo seed created (DEMO=1 on an empty store), for the start script to print. */
   demo?: DemoSeedResult;
 
@@ -265,6 +269,21 @@ export class Service {
       });
       undo.push({ name: 'broadcast', run: () => broadcast.close() });
 
+      // Halls' room systems call in over SIP; hung up before the sessions close.
+      let sipEdge: SipEdge | undefined;
+      if (config.sip.port) {
+        sipEdge = await SipEdge.start({
+          settings: config.sip,
+          mediaAnnouncedAddress: config.media.announcedAddress,
+          data,
+          signaling,
+          admit: async (meetingId) => (await cluster.placement.admit(meetingId)).here,
+          logger,
+        });
+        const edge = sipEdge;
+        undo.push({ name: 'sip', run: () => edge.close() });
+      }
+
       const probes = new MediaProbes(pool);
       undo.push({ name: 'media probes', run: () => probes.close() });
 
@@ -285,6 +304,7 @@ export class Service {
             probes,
             announcedAddress: config.media.announcedAddress,
           });
+          if (sipEdge) await scope.register(sipRoutes, { services: data, sip: sipEdge });
         },
       });
       // Encoders publishing into meetings: WHIP now, RTMP and SRT relayed by FFmpeg.
@@ -315,6 +335,7 @@ export class Service {
         cluster,
         ingest,
       );
+      if (sipEdge) service.sip = sipEdge;
       if (config.demo) service.demo = await seedDemo(data, { logger });
       // Close order is the reverse of start order: http, then media, then Redis.
       service.closeSteps.push(...undo.reverse());

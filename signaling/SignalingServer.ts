@@ -116,8 +116,13 @@ export class SignalingServer {
     this.directory.notify(meetingId, name, payload, to);
   }
 
-  /** The meeting's session on this node, opened if needed (an encoder publishing first). */
+  /**
+   * The meeting's session on this node, opened if needed: for endpoints that join without a
+   * socket (an encoder publishing first, a room system's SIP call).
+   */
   async sessionFor(meetingId: string): Promise<MeetingSession> {
+    if (this.directory.isClosed)
+      throw new AppError('unavailable', { vi: 'Máy chủ đang dừng', en: 'Server is shutting down' });
     return (await this.openSession(meetingId)).session;
   }
 

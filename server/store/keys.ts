@@ -48,6 +48,18 @@ export class Keys {
   meetingSiteNodes(id: string): string {
     return `${this.prefix}meeting:${id}:site-nodes`;
   }
+  /** A meeting's SIP number (what a hall's room system dials: <number>@<SIP domain>). */
+  meetingSipNumber(id: string): string {
+    return `${this.prefix}meeting:${id}:sip-number`;
+  }
+  /** The meeting a SIP number stands for. */
+  sipNumber(n: string): string {
+    return `${this.prefix}sip-number:${n}`;
+  }
+  /** Counter the SIP numbers are drawn from. */
+  get sipNumbers(): string {
+    return `${this.prefix}sip-numbers`;
+  }
   /** One node's record (URL, media address, load), with a TTL refreshed by its heartbeat. */
   clusterNode(id: string): string {
     return `${this.prefix}node:${id}`;

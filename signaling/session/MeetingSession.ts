@@ -12,7 +12,7 @@ import { type ChairChange, ChairState } from './ChairState.js';
 import { ConsumerReconciler } from './ConsumerReconciler.js';
 import { applyChairChange, type ChairEffectsContext } from './chairEffects.js';
 import { IdleTimer } from './IdleTimer.js';
-import { Participant, type ParticipantIdentity } from './Participant.js';
+import { type ExternalLink, Participant, type ParticipantIdentity } from './Participant.js';
 import { QualitySampler } from './QualitySampler.js';
 import { SessionMirror } from './SessionMirror.js';
 import { SessionNotifier, siteRoom } from './SessionNotifier.js';
@@ -230,11 +230,81 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
       previous.disconnect(true);
       this.closeMedia(p);
     }
+    if (p.external) {
+      // The site's page takes over from its room system's call.
+      this.log.info({ endpointId: p.endpointId }, 'room system call taken over by a page');
+      p.external.end('replaced by a page');
+      p.external = undefined;
+      this.closeMedia(p);
+    }
     p.socket = socket;
     void socket.join(this.notifier.roomsFor(p.role, p.siteId));
     this.notifier.changed(p);
     this.emit('endpointJoined', this.presence(p));
     return p;
+  }
+
+  /**
+   * A room system joins without a socket (a SIP call): it takes over from the site's page if
+   * one is open, gets its media endpoint at once (its transports are PlainTransports) and is
+   * online until detachExternal.
+   */
+  async attachExternal(identity: ParticipantIdentity, link: ExternalLink): Promise<Participant> {
+    if (this.closed || this.ending)
+      throw new AppError('unavailable', {
+        vi: 'Phiên họp đã kết thúc',
+        en: 'The session has ended',
+      });
+    if (identity.siteId !== undefined && !this.chair.hasSite(identity.siteId))
+      throw notFound({
+        vi: 'Điểm cầu này không còn tham dự hội nghị',
+        en: 'This site no longer takes part in the meeting',
+      });
+    this.idle.clear();
+    let p = this.participants.get(identity.endpointId);
+    if (!p) {
+      p = new Participant(identity);
+      this.participants.set(p.endpointId, p);
+    }
+    p.remote = undefined;
+    const socket = p.socket;
+    if (socket) {
+      socket.emit('replaced', {
+        reason: {
+          vi: 'Điểm cầu đã được nối bằng thiết bị hội nghị của phòng họp',
+          en: "This site was connected by its hall's room system",
+        },
+      });
+      socket.data.replaced = true;
+      p.socket = undefined;
+      socket.disconnect(true);
+    }
+    p.external?.end('replaced by another call');
+    this.closeMedia(p);
+    p.external = link;
+    p.media = await this.room.addEndpoint(p.endpointId);
+    if (p.external !== link) {
+      p.media?.close('call replaced');
+      throw new AppError('unavailable', { vi: 'Cuộc gọi đã kết thúc', en: 'The call has ended' });
+    }
+    this.notifier.changed(p);
+    this.emit('endpointJoined', this.presence(p));
+    return p;
+  }
+
+  /** A room system's call ended: like a page's socket going away. */
+  detachExternal(p: Participant, link: ExternalLink, reason: string): void {
+    if (p.external !== link) return;
+    p.external = undefined;
+    if (this.role.decides && p.siteId !== undefined && p.siteId === this.chair.itCall)
+      void this.apply(this.chair.endItCall());
+    this.closeMedia(p);
+    this.log.info({ endpointId: p.endpointId, reason }, 'room system offline');
+    if (!this.closed) {
+      this.notifier.changed(p);
+      this.emit('endpointLeft', { ...this.presence(p), reason });
+      if (!this.anyoneConnected()) this.idle.arm();
+    }
   }
 
   /** The socket went away: the endpoint is offline at once, its media released. */
@@ -256,7 +326,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
   /** Someone is in the meeting through this session: here, or (on the owner) on an edge. */
   private anyoneConnected(): boolean {
     for (const x of this.participants.values())
-      if (x.socket || (this.role.decides && x.remote?.view.online)) return true;
+      if (x.socket || x.external || (this.role.decides && x.remote?.view.online)) return true;
     return false;
   }
 
@@ -300,6 +370,12 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
   /** Server-side removal (link revoked, site removed): tell the page why, then drop it. */
   disconnect(endpointId: string, reason: Text): void {
     const p = this.participants.get(endpointId);
+    const link = p?.external;
+    if (p && link) {
+      link.end(reason.en);
+      this.detachExternal(p, link, 'access revoked');
+      return;
+    }
     const socket = p?.socket;
     if (!p || !socket) return;
     socket.emit('accessRevoked', { reason });
@@ -438,6 +514,8 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
     for (const p of this.participants.values()) {
       p.socket?.disconnect(true);
       p.socket = undefined;
+      p.external?.end(`session ${reason}`);
+      p.external = undefined;
       p.media = undefined;
     }
     this.participants.clear();

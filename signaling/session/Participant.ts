@@ -11,6 +11,18 @@ import type {
 import type { ChairState } from './ChairState.js';
 import type { RemoteState } from './MeetingNodes.js';
 
+/**
+ * An endpoint that is in the meeting without a socket: a room system's SIP call (server/sip/).
+ * The session ends it when the site is removed, its access ends, a page takes it over or the
+ * session closes.
+ */
+export interface ExternalLink {
+  /** How it is connected, shown to the chair and IT ('sip': a hall's room system). */
+  readonly via: 'sip';
+  /** Hang up, saying why (the call's owner releases its media). */
+  end(reason: string): void;
+}
+
 /** How an encoder reaches the meeting. */
 export type IngestVia = 'whip' | 'rtmp' | 'srt' | 'pull';
 
@@ -31,6 +43,8 @@ export class Participant {
   readonly siteId?: string;
   name: string;
   socket?: Socket;
+  /** Set while the endpoint is a room system's call instead of a page. */
+  external?: ExternalLink;
   media?: MediaEndpoint;
   /**
    * An encoder publishing for this endpoint (WHIP, RTMP, SRT: server/ingest/). While it sends a
@@ -64,6 +78,7 @@ export class Participant {
 
   get online(): boolean {
     if (this.remote) return this.remote.view.online;
+    if (this.external) return true;
     return this.socket?.connected === true || this.ingestProducing;
   }
 
@@ -109,6 +124,7 @@ export class Participant {
       selfMuted: this.remote ? this.remote.view.selfMuted : this.selfMuted,
       hasFloor: this.siteId !== undefined && this.siteId === chair.floor,
       sources: this.sources,
+      ...(this.external ? { via: this.external.via } : {}),
       ...(quality ? { quality } : {}),
     };
   }

@@ -27,6 +27,7 @@ const spawned: Record<string, string> = {
   'this.options.ffmpegBin': 'ffmpeg',
   'this.chromiumPath': '/usr/bin/chromium',
   file: '/usr/bin/chromium', // server/documents/printPdf.ts: the printing Chromium
+  'this.settings.gstLaunchBin': 'gst-launch-1.0', // server/sip/RoomFeed.ts: the room feed
 };
 
 /** Tools a check uses when present and says so when absent (never a feature's dependency). */
