@@ -49,6 +49,15 @@ export class ProgrammeFeed {
   private closed = false;
   private readonly log: MediaLogger;
   private readonly onInputAdded = (id: string) => void this.requestKeyFrame(id);
+  /** The input on screen now, as the composer reports it. */
+  private displayedId?: string;
+  /** Producers no longer wanted, kept while still on screen (until the next picture decodes). */
+  private readonly lingering = new Set<string>();
+  private readonly onDisplayed = ({ id }: { id?: string }) => {
+    this.displayedId = id;
+    for (const producerId of [...this.lingering])
+      if (producerId !== id) this.drop(producerId, 'no longer on screen');
+  };
 
   constructor(
     private readonly encoder: ProgrammeEncoder,
@@ -56,6 +65,7 @@ export class ProgrammeFeed {
   ) {
     this.log = logger.child({ component: 'programme-feed' });
     encoder.on('inputAdded', this.onInputAdded);
+    encoder.on('displayed', this.onDisplayed);
   }
 
   /** Producer ids carried now. */
@@ -63,19 +73,35 @@ export class ProgrammeFeed {
     return [...this.entries.keys()];
   }
 
-  /** Carries exactly these sources (adds the new, drops the others); shows `shownId`. */
-  async sync(sources: readonly FeedSource[], shownId: string | undefined): Promise<void> {
+  /**
+   * Carries exactly these sources (adds the new, drops the others); shows `shownId` once it
+   * decodes (`fallbackId` meanwhile if the previous picture is gone).
+   */
+  async sync(
+    sources: readonly FeedSource[],
+    shownId: string | undefined,
+    fallbackId?: string,
+  ): Promise<void> {
     const wanted = new Map(sources.map((s) => [s.producer.id, s]));
-    for (const id of [...this.entries.keys()])
-      if (!wanted.has(id)) this.drop(id, 'not in the programme');
+    for (const id of [...this.entries.keys()]) {
+      if (wanted.has(id)) this.lingering.delete(id);
+      // The picture on screen stays fed until the composer shows the next one (never a gap).
+      else if (id === this.displayedId && !this.entries.get(id)!.consumer.closed)
+        this.lingering.add(id);
+      else this.drop(id, 'not in the programme');
+    }
     await Promise.all(
       [...wanted.values()]
         .filter((s) => !this.entries.has(s.producer.id) && !s.producer.closed)
         .map((s) => this.add(s)),
     );
-    const show = shownId && this.entries.has(shownId) ? shownId : undefined;
-    this.encoder.show(show);
-    if (show) await this.requestKeyFrame(show);
+    // Told before its consumer exists: the composer holds the previous picture meanwhile.
+    this.encoder.show(
+      shownId && wanted.has(shownId) ? shownId : undefined,
+      fallbackId && wanted.has(fallbackId) ? fallbackId : undefined,
+    );
+    // A keyframe on every switch: the composer decodes the new input from it.
+    if (shownId) await this.requestKeyFrame(shownId);
   }
 
   private add(source: FeedSource): Promise<void> {
@@ -144,6 +170,7 @@ export class ProgrammeFeed {
     const entry = this.entries.get(producerId);
     if (!entry) return;
     this.entries.delete(producerId);
+    this.lingering.delete(producerId);
     entry.transport.close();
     this.encoder.removeInput(producerId);
     this.log.debug({ producerId, reason }, 'producer no longer fed');
@@ -154,6 +181,7 @@ export class ProgrammeFeed {
     if (this.closed) return;
     this.closed = true;
     this.encoder.off('inputAdded', this.onInputAdded);
+    this.encoder.off('displayed', this.onDisplayed);
     for (const entry of this.entries.values()) entry.transport.close();
     this.entries.clear();
   }

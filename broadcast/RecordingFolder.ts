@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
-import type { SegmentInfo } from './ProgrammeEncoder.js';
+import { type SegmentInfo, segmentNumbers } from './ProgrammeEncoder.js';
 
 export const segmentFileName = /^[A-Za-z0-9_-]+\.mp4$/;
 
@@ -19,10 +19,13 @@ export interface RecordingSegment {
 }
 
 /**
- * The recordings on disk: `<root>/<meetingId>/<stem>-<start>-NNN.mp4`, each finished segment
+ * The recordings on disk: `<root>/<meetingId>/<stem>-<run>-<segment>.mp4`, each finished segment
  * with a small JSON beside it (its start and duration). The folder is the one source of truth.
  */
 export class RecordingFolder {
+  /** Runs given out but maybe not on disk yet (a run's first file opens at its first keyframe). */
+  private readonly handedOut = new Map<string, number>();
+
   constructor(readonly root: string) {
     mkdirSync(root, { recursive: true });
   }
@@ -31,6 +34,15 @@ export class RecordingFolder {
     const dir = join(this.root, meetingId);
     mkdirSync(dir, { recursive: true });
     return dir;
+  }
+
+  /** The next recording run's number: above every run on disk and every one handed out. */
+  async nextRun(meetingId: string): Promise<number> {
+    const names = await readdir(join(this.root, meetingId)).catch(() => [] as string[]);
+    const onDisk = Math.max(0, ...names.map((n) => segmentNumbers(n)?.run ?? 0));
+    const run = Math.max(onDisk, this.handedOut.get(meetingId) ?? 0) + 1;
+    this.handedOut.set(meetingId, run);
+    return run;
   }
 
   async segmentClosed(segment: SegmentInfo): Promise<void> {

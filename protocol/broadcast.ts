@@ -69,7 +69,7 @@ export const segmentParamsSchema = z.object({
 
 export const hlsParamsSchema = z.object({
   id: z.string().min(1).max(100),
-  file: z.string().regex(/^(index\.m3u8|seg\d{5}\.ts)$/, {
+  file: z.string().regex(/^(index\.m3u8|seg\d{5}(-\d{5})?\.ts)$/, {
     error: zodMessage({ vi: 'không phải tệp HLS', en: 'not an HLS file' }),
   }),
 });

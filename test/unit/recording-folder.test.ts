@@ -1,4 +1,4 @@
-import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { RecordingFolder } from '../../broadcast/RecordingFolder.js';
@@ -26,6 +26,14 @@ t.test('recordings on disk: listing, safe paths, retention', async (t) => {
     'a segment without its note (cut by a crash) has no duration',
   );
   t.same(await folder.list('nobody'), [], 'a meeting without recordings lists nothing');
+
+  // Runs are numbered from the folder and from what was handed out, never from the clock.
+  t.equal(await folder.nextRun('m1'), 1, 'no numbered run yet: run 1');
+  t.equal(await folder.nextRun('m1'), 2, 'run 1 handed out (its file not open yet): run 2');
+  writeFileSync(join(dir, 'programme-000007-000.mp4'), Buffer.alloc(10));
+  t.equal(await folder.nextRun('m1'), 8, 'above the highest run on disk');
+  t.equal(await new RecordingFolder(root).nextRun('m1'), 8, 'after a restart too');
+  rmSync(join(dir, 'programme-000007-000.mp4'));
 
   t.ok(folder.pathOf('m1', 'programme-20260101T000000Z-000.mp4'));
   t.equal(folder.pathOf('m1', '../../etc/passwd'), undefined, 'no path outside the folder');
