@@ -75,6 +75,8 @@ export class RecordingFolder {
   /** Path of one segment of a meeting, or undefined for a name that is not one. */
   pathOf(meetingId: string, file: string): string | undefined {
     if (!segmentFileName.test(file) || basename(file) !== file) return undefined;
+    // A meeting id is a folder name here: never `..` or a separator, whatever the route checked.
+    if (!/^[A-Za-z0-9-]{1,64}$/.test(meetingId)) return undefined;
     return join(this.root, meetingId, file);
   }
 

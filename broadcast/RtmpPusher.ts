@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { MediaLogger } from '../media/MediaLogger.js';
+import { stopProcess } from './stopProcess.js';
 
 export type PushStatus = 'off' | 'connecting' | 'live' | 'retrying';
 
@@ -139,13 +140,7 @@ export class RtmpPusher extends EventEmitter<RtmpPusherEvents> {
     const child = this.child;
     this.child = undefined;
     this.statusNow = 'off';
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const gone = new Promise<void>((ok) => child.once('close', () => ok()));
-      child.kill('SIGTERM');
-      const kill = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await gone;
-      clearTimeout(kill);
-    }
+    await stopProcess(child, 3000);
     this.removeAllListeners();
   }
 }

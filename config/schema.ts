@@ -214,6 +214,23 @@ export const configSchema = z
         hlsSegmentSeconds: z.coerce.number().int().min(1).max(10).default(2),
       })
       .prefault({}),
+    /** Encoders publishing into meetings (server/ingest/): WHIP, RTMP, SRT. */
+    ingest: z
+      .strictObject({
+        /** A second encoder for an endpoint that already has one: it replaces it, or is refused (409). */
+        secondPublisher: z.enum(['replace', 'refuse']).default('replace'),
+        /** RTMP and SRT listen here (an encoder's stream is relayed into the meeting by FFmpeg). */
+        listenHost: z.string().min(1).default('0.0.0.0'),
+        /** RTMP streams listen on TCP ports from here, one per open stream. */
+        rtmpPortBase: z.coerce.number().int().min(1).max(65000).default(1935),
+        /** SRT streams listen on UDP ports from here, one per open stream. */
+        srtPortBase: z.coerce.number().int().min(1).max(65000).default(9000),
+        /** RTMP/SRT streams open at once on this node (each is one FFmpeg). */
+        streamsMax: z.coerce.number().int().min(0).max(64).default(4),
+        /** Video bitrate when a stream must be re-encoded (B-frames, or not H.264). */
+        videoKbps: z.coerce.number().int().min(200).max(20000).default(2500),
+      })
+      .prefault({}),
     metrics: z
       .strictObject({
         /** Bearer token that lets a Prometheus on another host scrape /metrics (loopback needs none). */

@@ -15,6 +15,7 @@ import type { EmulatedEndpointOptions, JoinTimings, Received } from './endpointT
 import { type ReceiveFigures, receiveFigures } from './receiveFigures.js';
 import { type SendCounters, sendCounters, sendEstimateKbps, sendRttMs } from './sendPathStats.js';
 import { type SyntheticSource, syntheticCamera } from './sources.js';
+import { type StatsMark, statsSince } from './statsReport.js';
 import { installWebRtcGlobals, RTCVideoSink } from './wrtc.js';
 
 export type { SignalingFigures } from './endpointSignaling.js';
@@ -50,7 +51,7 @@ export class EmulatedEndpoint {
   private floorCamera?: { source: SyntheticSource; producer: types.Producer };
   private probe?: NodeJS.Timeout;
   private reporter?: NodeJS.Timeout;
-  private lastReport?: { bytes: number; packets: number; lost: number; at: number };
+  private lastReport?: StatsMark;
   private sink?: InstanceType<typeof RTCVideoSink>;
   private closed = false;
 
@@ -199,21 +200,9 @@ export class EmulatedEndpoint {
 
   private async reportStats(): Promise<void> {
     try {
-      const f = await this.figures();
-      const now = performance.now();
-      const bytes = f.videoBytes + f.audioBytes;
-      const packets = f.videoPackets + f.audioPackets;
-      const lost = f.videoLost + f.audioLost;
-      const prev = this.lastReport;
-      this.lastReport = { bytes, packets, lost, at: now };
-      if (!prev) return;
-      const dPackets = packets - prev.packets;
-      const dLost = Math.max(0, lost - prev.lost);
-      await this.request('reportStats', {
-        recvKbps: Math.max(0, Math.round(((bytes - prev.bytes) * 8) / (now - prev.at))),
-        lossDownPercent: dPackets + dLost > 0 ? (dLost / (dPackets + dLost)) * 100 : 0,
-        framesDecoded: f.framesDecoded,
-      });
+      const { mark, report } = statsSince(await this.figures(), this.lastReport, performance.now());
+      this.lastReport = mark;
+      if (report) await this.request('reportStats', report);
     } catch {
       // Best effort, as on the page.
     }

@@ -23,6 +23,7 @@ import {
   VP8_HEAD_BYTES,
 } from './light/rtpWire.js';
 import type { ReceiveFigures } from './receiveFigures.js';
+import { type StatsMark, statsSince } from './statsReport.js';
 
 const TWCC_URI = 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01';
 /** mediasoup's bandwidth probation packets use this SSRC. */
@@ -78,7 +79,7 @@ export class LightSite {
   private readonly rtcpSsrc = (Math.random() * 0xffffffff) >>> 0;
   private twcc = { next: -1, highest: -1, count: 0, arrivals: new Map<number, number>() };
   private timers: NodeJS.Timeout[] = [];
-  private lastStats?: { bytes: number; packets: number; lost: number; at: number };
+  private lastStats?: StatsMark;
   private closed = false;
 
   private constructor(private readonly options: EmulatedEndpointOptions) {
@@ -301,21 +302,9 @@ export class LightSite {
   }
 
   private async reportStats(): Promise<void> {
-    const f = await this.figures();
-    const now = performance.now();
-    const bytes = f.videoBytes + f.audioBytes;
-    const packets = f.videoPackets + f.audioPackets;
-    const lost = f.videoLost + f.audioLost;
-    const prev = this.lastStats;
-    this.lastStats = { bytes, packets, lost, at: now };
-    if (!prev) return;
-    const dPackets = packets - prev.packets;
-    const dLost = Math.max(0, lost - prev.lost);
-    await this.request('reportStats', {
-      recvKbps: Math.max(0, Math.round(((bytes - prev.bytes) * 8) / (now - prev.at))),
-      lossDownPercent: dPackets + dLost > 0 ? (dLost / (dPackets + dLost)) * 100 : 0,
-      framesDecoded: f.framesDecoded,
-    }).catch(() => {});
+    const { mark, report } = statsSince(await this.figures(), this.lastStats, performance.now());
+    this.lastStats = mark;
+    if (report) await this.request('reportStats', report).catch(() => {});
   }
 
   /** Cumulative figures of everything from one role; "frames" are whole frames, not decoded. */

@@ -58,6 +58,8 @@ export class MediaEndpoint {
   readonly producers = new Map<string, types.Producer<EndpointAppData>>();
   readonly consumers = new Map<string, types.Consumer<EndpointAppData>>();
   rtpCapabilities?: types.RtpCapabilities;
+  /** Transports made elsewhere (media/PlainIngest.ts) that close with this endpoint. */
+  private readonly adopted = new Set<types.Transport>();
   private closed = false;
   /**
    * Directions and sources taken, including those still being created: the check and the
@@ -168,6 +170,25 @@ export class MediaEndpoint {
     return producer;
   }
 
+  /**
+   * A transport made outside this class (a PlainTransport of an encoder's ingest) becomes this
+   * endpoint's: it closes with it, and its producers are listed with the endpoint's own.
+   */
+  adoptTransport(transport: types.Transport): void {
+    if (this.closed) {
+      transport.close();
+      throw new Error('endpoint closed');
+    }
+    this.adopted.add(transport);
+    transport.observer.once('close', () => this.adopted.delete(transport));
+  }
+
+  /** A producer made on an adopted transport. */
+  adoptProducer(producer: types.Producer<EndpointAppData>): void {
+    this.producers.set(producer.id, producer);
+    producer.observer.once('close', () => this.producers.delete(producer.id));
+  }
+
   /** Throws when one more consumer would pass the limit. */
   assertConsumerRoom(): void {
     if (this.consumers.size >= this.maxConsumers)
@@ -194,7 +215,9 @@ export class MediaEndpoint {
     if (this.closed) return;
     this.closed = true;
     for (const t of this.transports.values()) t.close();
+    for (const t of this.adopted) t.close();
     this.transports.clear();
+    this.adopted.clear();
     this.producers.clear();
     this.consumers.clear();
     this.log.debug({ reason }, 'media endpoint closed');

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { idSchema } from './fields.js';
 import { zodMessage } from './text.js';
 
 /** Recording and live out of a meeting's programme: HTTP bodies and the page notification. Browser-safe. */
@@ -60,15 +61,16 @@ export const broadcastStatusSchema = z.object({
 });
 export type BroadcastStatus = z.infer<typeof broadcastStatusSchema>;
 
+// The meeting id is joined into a folder path: the one id rule, never a free string (`..%2F`).
 export const segmentParamsSchema = z.object({
-  id: z.string().min(1).max(100),
+  id: idSchema,
   file: z.string().regex(/^[A-Za-z0-9_-]+\.mp4$/, {
     error: zodMessage({ vi: 'tên tệp không hợp lệ', en: 'invalid file name' }),
   }),
 });
 
 export const hlsParamsSchema = z.object({
-  id: z.string().min(1).max(100),
+  id: idSchema,
   file: z.string().regex(/^(index\.m3u8|seg\d{5}(-\d{5})?\.ts)$/, {
     error: zodMessage({ vi: 'không phải tệp HLS', en: 'not an HLS file' }),
   }),

@@ -40,8 +40,9 @@ packages=(redis-server redis-tools python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-pl
   libuv1-dev libusrsctp-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler dpkg-dev)
 if [ "$want_test" = 1 ]; then
   # Network namespaces and their firewalls (iproute2, nftables), the TURN server (schools behind
-  # closed firewalls, the doctor's check), a web proxy (schools behind one).
-  packages+=(iproute2 nftables coturn tinyproxy)
+  # closed firewalls, the doctor's check), a web proxy (schools behind one), the WHIP ingest
+  # test's encoder (simple-whip-client), PDF text read back (poppler-utils: pdftotext).
+  packages+=(iproute2 nftables coturn tinyproxy simple-whip-client poppler-utils)
 fi
 step "Debian packages"
 missing=()

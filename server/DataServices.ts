@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { AttendanceService } from './attendance/AttendanceService.js';
 import { AccessService } from './auth/AccessService.js';
+import type { AuthFailureLimits } from './auth/AuthFailures.js';
 import type { Logger } from './logger.js';
 import { MeetingAttachments } from './meetings/MeetingAttachments.js';
 import { MeetingService } from './meetings/MeetingService.js';
@@ -22,6 +23,8 @@ export interface DataServicesOptions {
   now?: () => number;
   linkGraceMs?: number;
   sessionTtlSeconds?: number;
+  /** Failed-authentication limits (tests make them small). */
+  authFailureLimits?: Partial<AuthFailureLimits>;
 }
 
 /**
@@ -68,6 +71,7 @@ export class DataServices {
       publicUrl: options.publicUrl,
       ...(options.now ? { now: options.now } : {}),
       ...(options.linkGraceMs !== undefined ? { linkGraceMs: options.linkGraceMs } : {}),
+      ...(options.authFailureLimits ? { authFailureLimits: options.authFailureLimits } : {}),
       ...(options.sessionTtlSeconds !== undefined
         ? { sessionTtlSeconds: options.sessionTtlSeconds }
         : {}),

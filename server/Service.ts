@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,9 @@ import { DataServices } from './DataServices.js';
 import { type DemoSeedResult, seedDemo } from './demo/seedDemo.js';
 import { buildHttpApp, type HttpApp } from './http/buildHttpApp.js';
 import { TlsServer, tlsFilesFor } from './http/tls.js';
+import { IngestService } from './ingest/IngestService.js';
+import { ingestRoutes } from './ingest/ingestRoutes.js';
+import { whipRoutes } from './ingest/whipRoutes.js';
 import { recordAttendance } from './live/attendance.js';
 import { BroadcastService } from './live/broadcast.js';
 import { CheckServices } from './live/CheckServices.js';
@@ -51,6 +54,9 @@ interface CloseStep {
 
 // server/ in the sources, dist/server/ once built: both sit one folder below the repository.
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..').replace(/\/dist$/, '');
+const packageVersion = (
+  JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }
+).version;
 
 /**
  * The composition root: the one place that knows every part. Starts Redis, the media
@@ -77,6 +83,8 @@ export class Service {
     readonly metrics: Registry,
     /** This node among the others on the same Redis (placement, bus, cascade). */
     readonly cluster: ClusterNode,
+    /** Encoders publishing into meetings (WHIP, RTMP, SRT). */
+    readonly ingest: IngestService,
   ) {}
 
   static async start(options: ServiceOptions): Promise<Service> {
@@ -176,6 +184,8 @@ export class Service {
         redis,
         pool,
         isShuttingDown: () => service?.shuttingDown ?? false,
+        version: packageVersion,
+        ...(config.metrics.token ? { metricsToken: config.metrics.token } : {}),
       });
       // The live layer owns a meeting's state while its session is open; HTTP actions go through it.
       const live = new LiveMeetings(data, logger);
@@ -270,6 +280,18 @@ export class Service {
           });
         },
       });
+      // Encoders publishing into meetings: WHIP now, RTMP and SRT relayed by FFmpeg.
+      const ingest = new IngestService({
+        data,
+        signaling,
+        config: config.ingest,
+        ffmpegBin: config.broadcast.ffmpegBin,
+        publicHost: new URL(config.http.publicUrl!).hostname,
+        logger,
+      });
+      undo.push({ name: 'ingest', run: () => ingest.close() });
+      await app.register(whipRoutes, { whip: ingest.whip });
+      await app.register(ingestRoutes, { services: data, ingest });
       await app.register(pageRoutes, { webRoot: join(repoRoot, 'web', 'dist') });
 
       service = new Service(
@@ -284,6 +306,7 @@ export class Service {
         broadcast,
         metrics,
         cluster,
+        ingest,
       );
       if (config.demo) service.demo = await seedDemo(data, { logger });
       // Close order is the reverse of start order: http, then media, then Redis.

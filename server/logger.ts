@@ -1,17 +1,34 @@
-import { type Logger, pino } from 'pino';
+import { type DestinationStream, type Logger, pino } from 'pino';
 import type { Config } from '../config/index.js';
 
 export type { Logger };
 
 /** The one root logger; everything else takes children carrying component / meetingId / endpointId. */
-export function createLogger(config: Pick<Config, 'logLevel' | 'logPretty'>): Logger {
-  const pretty = config.logPretty ?? process.stdout.isTTY === true;
-  return pino({
+export function createLogger(
+  config: Pick<Config, 'logLevel' | 'logPretty'>,
+  /** Where JSON lines go (tests); default stdout. */
+  destination?: DestinationStream,
+): Logger {
+  const pretty = !destination && (config.logPretty ?? process.stdout.isTTY === true);
+  const options = {
     level: config.logLevel,
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
-      paths: ['req.headers.cookie', 'req.headers.authorization', '*.token', '*.password'],
+      // Credentials by field name, top level and one down: a log is read by more people than
+      // the links are sent to (the demo's join URLs carry tokens).
+      paths: [
+        'req.headers.cookie',
+        'req.headers.authorization',
+        'token',
+        'password',
+        'initialPassword',
+        'joinUrl',
+        '*.token',
+        '*.password',
+        '*.initialPassword',
+        '*.joinUrl',
+      ],
       censor: '[redacted]',
     },
     ...(pretty
@@ -22,5 +39,6 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'logPretty'>): Lo
           },
         }
       : {}),
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

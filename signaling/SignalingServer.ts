@@ -51,6 +51,8 @@ export interface HandshakeCredentials {
   origin?: string;
   secFetchSite?: string;
   host?: string;
+  /** 'https' when the handshake came over TLS, else 'http'. */
+  scheme?: string;
 }
 
 export interface SignalingServerOptions {
@@ -89,9 +91,10 @@ export interface SignalingServerOptions {
   peers?(meetingId: string, ownerNodeId?: string): SessionPeers | undefined;
 }
 
-function originOf(headers: Socket['handshake']['headers']) {
+function originOf(headers: Socket['handshake']['headers'], encrypted: boolean) {
   const site = headers['sec-fetch-site'];
   return {
+    scheme: encrypted ? 'https' : 'http',
     ...(headers.origin ? { origin: headers.origin } : {}),
     ...(typeof site === 'string' ? { secFetchSite: site } : {}),
     ...(headers.host ? { host: headers.host } : {}),
@@ -126,13 +129,27 @@ export class SignalingServer {
   constructor(private readonly options: SignalingServerOptions) {
     this.log = options.logger.child({ component: 'signaling' });
     // Short ping so a vanished site shows offline within 5 seconds.
+    const handshakes = new HandshakeLimiter(options.handshakeLimits);
+    const addressOf = (request: IncomingMessage) =>
+      options.clientAddress?.(request) ?? request.socket.remoteAddress ?? '';
     this.io = new Server(options.httpServer, {
       pingInterval: 2000,
       pingTimeout: 2500,
       maxHttpBufferSize: 256 * 1024,
       serveClient: false,
+      // A connection that never joins a namespace is dropped soon (raw engine.io sockets).
+      connectTimeout: 10_000,
+      // Every new engine.io connection spends the address's handshake budget, whether or not
+      // it goes on to a socket.io handshake: raw connections are counted too.
+      allowRequest: (request, done) => {
+        try {
+          handshakes.spend(addressOf(request));
+          done(null, true);
+        } catch (err) {
+          done((err as Error).message, false);
+        }
+      },
     });
-    const handshakes = new HandshakeLimiter(options.handshakeLimits);
     this.io.use((socket, next) => {
       if (this.closed)
         return next(
@@ -140,10 +157,10 @@ export class SignalingServer {
             new AppError('unavailable', { vi: 'Máy chủ đang dừng', en: 'Server is shutting down' }),
           ),
         );
-      const address =
-        options.clientAddress?.(socket.request) ?? socket.request.socket.remoteAddress ?? '';
+      const address = addressOf(socket.request);
       try {
-        handshakes.admit(address);
+        // The budget was spent when the connection opened; a token guesser still waits here.
+        handshakes.assertNotLockedOut(address);
       } catch (err) {
         return next(this.connectError(err));
       }
@@ -160,7 +177,10 @@ export class SignalingServer {
         ...(token ? { token } : {}),
         ...(socket.handshake.headers.cookie ? { cookie: socket.handshake.headers.cookie } : {}),
         ...(meetingId ? { meetingId } : {}),
-        ...originOf(socket.handshake.headers),
+        ...originOf(
+          socket.handshake.headers,
+          (socket.request.socket as { encrypted?: boolean }).encrypted === true,
+        ),
       };
       options
         .authenticate(credentials)
@@ -187,6 +207,11 @@ export class SignalingServer {
 
   session(meetingId: string): MeetingSession | undefined {
     return this.sessions.get(meetingId)?.session;
+  }
+
+  /** The meeting's session on this node, opened if needed (an encoder publishing first). */
+  async sessionFor(meetingId: string): Promise<MeetingSession> {
+    return (await this.openSession(meetingId)).session;
   }
 
   /** The sessions open now (each closes by itself when idle or ended). */

@@ -53,20 +53,36 @@ export class HandshakeLimiter {
     this.limits = { ...defaultHandshakeLimits, ...limits };
   }
 
-  /** Spends one handshake of the address; throws rate_limited when it has none left. */
+  /** Throws while the address is locked out, then spends one handshake (see spend). */
   admit(address: string): void {
+    this.assertNotLockedOut(address);
+    this.spend(address);
+  }
+
+  /**
+   * Spends one handshake of the address; throws rate_limited when it has none left. Called for
+   * every new engine.io connection, before any socket.io handshake.
+   */
+  spend(address: string): void {
     const now = this.now();
     if (++this.calls % 1000 === 0) this.sweep(now);
     const state = this.stateOf(address, now);
-    const { burst, perSecond, maxFailures, failureWindowMs } = this.limits;
-    state.failures = state.failures.filter((at) => now - at < failureWindowMs);
-    if (state.failures.length >= maxFailures) {
-      throw retryLater(Math.ceil((state.failures[0]! + failureWindowMs - now) / 1000));
-    }
+    const { burst, perSecond } = this.limits;
     state.tokens = Math.min(burst, state.tokens + ((now - state.refilledAt) / 1000) * perSecond);
     state.refilledAt = now;
     if (state.tokens < 1) throw retryLater(Math.ceil((1 - state.tokens) / perSecond));
     state.tokens -= 1;
+  }
+
+  /** Throws rate_limited while the address has too many recent failed authentications. */
+  assertNotLockedOut(address: string): void {
+    const now = this.now();
+    const state = this.addresses.get(address);
+    if (!state) return;
+    const { maxFailures, failureWindowMs } = this.limits;
+    state.failures = state.failures.filter((at) => now - at < failureWindowMs);
+    if (state.failures.length >= maxFailures)
+      throw retryLater(Math.ceil((state.failures[0]! + failureWindowMs - now) / 1000));
   }
 
   /** The address presented credentials that did not authenticate. */

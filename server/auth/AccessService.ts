@@ -16,6 +16,7 @@ import type { AuditLog } from '../store/AuditLog.js';
 import type { RedisStore } from '../store/RedisStore.js';
 import { type StoredLink, storedLinkSchema } from '../store/records.js';
 import { type AccountEvents, AdminAccounts } from './AdminAccounts.js';
+import { type AuthFailureLimits, AuthFailures } from './AuthFailures.js';
 import { sha256 } from './passwords.js';
 
 export interface AccessServiceOptions {
@@ -30,6 +31,8 @@ export interface AccessServiceOptions {
   /** Admin session lifetime. Default 12 h. */
   sessionTtlSeconds?: number;
   now?: () => number;
+  /** Failed authentications per address and account (defaults in AuthFailures.ts). */
+  authFailureLimits?: Partial<AuthFailureLimits>;
 }
 
 export interface RequestCredentials {
@@ -68,6 +71,8 @@ export class AccessService extends EventEmitter<AccessEvents> {
   private readonly now: () => number;
   /** Admin accounts and their login sessions. */
   readonly accounts: AdminAccounts;
+  /** Failed authentications over HTTP, per address and per account. */
+  readonly failures: AuthFailures;
 
   constructor(options: AccessServiceOptions) {
     super();
@@ -78,6 +83,11 @@ export class AccessService extends EventEmitter<AccessEvents> {
     this.publicUrl = options.publicUrl.replace(/\/+$/, '');
     this.linkGraceMs = options.linkGraceMs ?? 6 * 3600_000;
     this.now = options.now ?? Date.now;
+    this.failures = new AuthFailures(
+      options.store.redis,
+      options.store.keys.rateLimit,
+      options.authFailureLimits,
+    );
     this.accounts = new AdminAccounts({
       store: options.store,
       audit: options.audit,
@@ -304,6 +314,13 @@ export class AccessService extends EventEmitter<AccessEvents> {
     }
     const meeting = await this.meetings.find(link.meetingId);
     if (!meeting) throw invalidLink();
+    // Cancelling ends every link at once (they work again if IT reopens the meeting).
+    if (meeting.state === 'cancelled') {
+      throw unauthorized({
+        vi: 'Hội nghị đã bị hủy; liên kết không còn dùng được',
+        en: 'The meeting was cancelled; this link no longer works',
+      });
+    }
     const expiresAt = this.linkExpiry(meeting);
     if (this.now() > expiresAt.getTime()) {
       throw unauthorized({ vi: 'Liên kết đã hết hạn', en: 'This link has expired' });

@@ -46,10 +46,21 @@ export function makeGuard(access: AccessService) {
       throw new Error('a route open to join links must name its meeting parameter');
     }
     return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-      const found = await access.authenticateCredentials({
+      const credentials = {
         authorization: request.headers.authorization,
         sessionId: request.cookies?.[SESSION_COOKIE],
-      });
+      };
+      // An address that failed too often waits, whatever it presents now (a token guesser).
+      if (credentials.authorization || credentials.sessionId)
+        await access.failures.assertAllowed(request.ip);
+      let found: Awaited<ReturnType<AccessService['authenticateCredentials']>>;
+      try {
+        found = await access.authenticateCredentials(credentials);
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'unauthorized')
+          await access.failures.failed(request.ip);
+        throw err;
+      }
       if (!found) {
         throw new AppError('unauthorized', {
           vi: 'Cần đăng nhập hoặc liên kết tham gia',

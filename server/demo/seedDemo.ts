@@ -93,12 +93,12 @@ export async function seedDemo(
   );
   for (const link of links) {
     logger.info(
-      { role: link.role, site: link.siteName, url: link.url },
+      { role: link.role, site: link.siteName, joinUrl: link.url },
       `join link: ${roleLabels[link.role].vi}${link.siteName ? ` – ${link.siteName}` : ''}`,
     );
   }
   if (adminPassword) {
-    // Logged once, on purpose: the operator needs it to log in; it is not stored anywhere else.
+    // The operator reads it on the console banner (printDemoAccess); the JSON log redacts it.
     logger.info(
       { username: 'admin', initialPassword: adminPassword },
       'demo admin account created / tài khoản quản trị mẫu',

@@ -21,6 +21,8 @@ import type { Logger } from '../logger.js';
 import { trustFor } from './clientAddress.js';
 import { installErrorHandler } from './error-handler.js';
 import { serializeRequest } from './redact.js';
+import { REQUEST_TIMEOUT_MS, requestCheckInterval } from './requestTimeout.js';
+import { installSecurityHeaders } from './securityHeaders.js';
 
 export interface BuildHttpAppOptions {
   logger: Logger;
@@ -29,6 +31,16 @@ export interface BuildHttpAppOptions {
   trustedProxies?: readonly string[];
   /** Folder of the built web pages (web/dist); served at / when present. */
   webRoot?: string;
+  /**
+   * Serve the test client page (harness.html and its script). Default: not when
+   * NODE_ENV=production (the image sets it); the tests drive endpoints through it.
+   */
+  serveTestPages?: boolean;
+  /**
+   * Longest time a client may take to send one whole request, headers and body (slowloris).
+   * Default 5 min: a 20 MiB report over a slow district line still fits. Tests make it short.
+   */
+  requestTimeoutMs?: number;
   isShuttingDown: () => boolean;
   /** Creates the server Fastify listens on (https: server/http/tls.ts); default plain http. */
   serverFactory?: FastifyServerFactory;
@@ -41,6 +53,9 @@ export type HttpApp = FastifyInstance<
   FastifyBaseLogger,
   ZodTypeProvider
 >;
+
+/** The test client page and its bundle (web/vite.config.ts input "harness"). */
+const testPage = /^\/(harness\.html|assets\/harness[-.][^/]*)$/;
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -71,6 +86,7 @@ function refuseInvalidUtf8Json(app: FastifyInstance): void {
 
 /** Infrastructure tier of the app: logging, validation, errors, docs, static pages, refusal during shutdown. */
 export async function buildHttpApp(options: BuildHttpAppOptions): Promise<HttpApp> {
+  const requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   const app = Fastify({
     loggerInstance: options.logger.child(
       { component: 'http' },
@@ -80,10 +96,18 @@ export async function buildHttpApp(options: BuildHttpAppOptions): Promise<HttpAp
     bodyLimit: 1024 * 1024,
     requestIdHeader: 'x-request-id',
     ...(options.serverFactory ? { serverFactory: options.serverFactory } : {}),
+    // Node answers 408 and closes a request not received in time; it looks every interval.
+    // Both given to the server's constructor: Node 20 ignores a requestTimeout set afterwards.
+    requestTimeout: requestTimeoutMs,
+    http: {
+      requestTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: requestCheckInterval(requestTimeoutMs),
+    },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
+  installSecurityHeaders(app, options.publicUrl);
   refuseInvalidUtf8Json(app);
 
   app.addHook('onRequest', async (request, reply) => {
@@ -117,11 +141,14 @@ export async function buildHttpApp(options: BuildHttpAppOptions): Promise<HttpAp
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   if (options.webRoot && existsSync(options.webRoot)) {
+    const serveTestPages = options.serveTestPages ?? process.env.NODE_ENV !== 'production';
     await app.register(fastifyStatic, {
       root: options.webRoot,
       prefix: '/',
       index: ['index.html'],
       wildcard: false,
+      // The harness page starts media endpoints from the console: a test tool, not a page.
+      allowedPath: (path) => serveTestPages || !testPage.test(path),
     });
   }
   return app;

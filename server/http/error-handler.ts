@@ -45,6 +45,9 @@ export function installErrorHandler(app: FastifyInstance): void {
     } else {
       ({ status, body } = toErrorBody(err));
     }
+    const retryAfter = (body as { details?: { retryAfterSeconds?: unknown } }).details
+      ?.retryAfterSeconds;
+    if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     if (status >= 500) request.log.error({ err }, 'request failed');
     else request.log.warn({ code: body.code, msg: body.message.en }, 'request rejected');
     void reply.status(status).send(body);

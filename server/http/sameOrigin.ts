@@ -5,6 +5,8 @@ export interface OriginHeaders {
   secFetchSite?: string | undefined;
   /** The Host the browser addressed (the port included). */
   host?: string | undefined;
+  /** The scheme the request arrived by ('http' or 'https'); an origin of the other is foreign. */
+  scheme?: string | undefined;
 }
 
 const refused = () =>
@@ -30,22 +32,28 @@ export function assertSameOrigin(headers: OriginHeaders, publicUrl: string): voi
   }
   if (headers.origin === undefined) return;
   if (headers.origin === new URL(publicUrl).origin) return;
-  let originHost: string | undefined;
+  let origin: URL;
   try {
-    originHost = new URL(headers.origin).host;
+    origin = new URL(headers.origin);
   } catch {
     throw refused();
   }
-  if (!headers.host || originHost !== headers.host.toLowerCase()) throw refused();
+  if (!headers.host || origin.host !== headers.host.toLowerCase()) throw refused();
+  // https://host:port is another origin than http://host:port (a TLS page of another service).
+  if (!headers.scheme || origin.protocol !== `${headers.scheme.toLowerCase()}:`) throw refused();
 }
 
 const firstOf = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
-/** The two headers from a Node header bag (Fastify request, socket.io handshake). */
-export function originHeaders(headers: Record<string, string | string[] | undefined>) {
+/** The headers from a Node header bag (Fastify request, socket.io handshake), with the scheme. */
+export function originHeaders(
+  headers: Record<string, string | string[] | undefined>,
+  scheme: string,
+): OriginHeaders {
   return {
     origin: firstOf(headers.origin),
     secFetchSite: firstOf(headers['sec-fetch-site']),
     host: firstOf(headers.host),
+    scheme,
   };
 }

@@ -6,6 +6,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import { createSecureContext } from 'node:tls';
 import type { Config } from '../../config/index.js';
 import type { Logger } from '../logger.js';
+import { REQUEST_TIMEOUT_MS, requestCheckInterval } from './requestTimeout.js';
 
 export interface TlsFiles {
   certFile: string;
@@ -94,7 +95,12 @@ export class TlsServer {
     const pem = await readPem(files);
     const log = logger.child({ component: 'tls' });
     TlsServer.warnExpiry(pem, log);
-    const server = createHttpsServer({ cert: pem.cert, key: pem.key });
+    const server = createHttpsServer({
+      cert: pem.cert,
+      key: pem.key,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      connectionsCheckingInterval: requestCheckInterval(REQUEST_TIMEOUT_MS),
+    });
     const tls = new TlsServer(server, files, log);
     const onChange = () => void tls.reload();
     watchFile(files.certFile, { interval: pollMs, persistent: false }, onChange);

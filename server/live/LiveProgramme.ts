@@ -47,9 +47,9 @@ interface LiveOut {
 type SessionParticipant = ReturnType<MeetingSession['participant']>;
 
 const sources = (p: SessionParticipant, kinds: string[]): FeedSource[] =>
-  [...(p?.media?.producers.values() ?? [])]
-    .filter((producer) => kinds.includes(String(producer.appData.source)) && !producer.closed)
-    .map((producer) => ({ producer, router: p!.media!.router }));
+  (p?.producers ?? []).filter(
+    ({ producer }) => kinds.includes(String(producer.appData.source)) && !producer.closed,
+  );
 
 /** Session close reasons after which the meeting is over: its stored recording ends too. */
 const finalCloses = new Set(['ended', 'meeting deleted']);

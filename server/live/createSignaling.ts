@@ -137,7 +137,7 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
     httpServer: options.httpServer,
     pool: options.pool,
     logger: options.logger,
-    authenticate: async ({ token, cookie, meetingId, origin, secFetchSite, host }) => {
+    authenticate: async ({ token, cookie, meetingId, origin, secFetchSite, host, scheme }) => {
       if (token) {
         const link = await data.access.authenticateLink(token);
         if (link.principal.kind === 'admin')
@@ -149,7 +149,7 @@ export function createSignaling(options: CreateSignalingOptions): SignalingServe
         );
       }
       // Only the cookie is ambient authority a foreign page could borrow; a token is not.
-      assertSameOrigin({ origin, secFetchSite, host }, config.http.publicUrl!);
+      assertSameOrigin({ origin, secFetchSite, host, scheme }, config.http.publicUrl!);
       const sessionId = cookie ? fastifyCookie.parse(cookie)[SESSION_COOKIE] : undefined;
       const session = sessionId
         ? await data.access.accounts.authenticateSession(sessionId)

@@ -118,7 +118,7 @@ export function registerLiveMetrics(
         }
         // An endpoint that moved to another node of a cascaded meeting is counted there.
         if (p.online && !p.remote) row.online++;
-        row.producers += p.media?.producers.size ?? 0;
+        row.producers += p.producers.length;
         row.consumers += p.media?.consumers.size ?? 0;
         const q = p.online ? p.quality : undefined;
         if (q) {

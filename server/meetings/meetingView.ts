@@ -16,17 +16,38 @@ function publicSite(site: Site | undefined, id: string, withContact: boolean): S
 }
 
 /**
- * The meeting as a join-link holder sees it. A technician gets only their own site (with its
- * contact details); chair and station see every site, since they call sites that drop out.
+ * Which sites a link role sees in its meeting view, and whose technician contact (name, phone,
+ * e-mail) comes with them. Least data: contacts only for those who call sites (chair, station)
+ * and for a site's own people; a watch-only viewer sees site names, never contacts. The README's
+ * "Who sees what" table states the same rule.
  */
+export const meetingViewRules: Readonly<
+  Record<
+    Exclude<Principal['kind'], 'admin'>,
+    { sites: 'all' | 'own'; contacts: 'all' | 'own' | 'none' }
+  >
+> = {
+  chair: { sites: 'all', contacts: 'all' },
+  station: { sites: 'all', contacts: 'all' },
+  technician: { sites: 'own', contacts: 'own' },
+  reporter: { sites: 'own', contacts: 'own' },
+  viewer: { sites: 'all', contacts: 'none' },
+};
+
+/** The meeting as a join-link holder sees it (meetingViewRules). */
 export function buildMeetingView(
   meeting: Meeting,
   sites: ReadonlyMap<string, Site>,
   principal: Principal,
 ): MeetingView {
-  const siteBound = principal.kind === 'technician' || principal.kind === 'reporter';
-  const seesAll = !siteBound;
-  const ownSite = siteBound ? principal.siteId : undefined;
+  // IT staff use the full meeting routes; here an admin gets the least, like a viewer.
+  const rule =
+    principal.kind === 'admin' ? meetingViewRules.viewer : meetingViewRules[principal.kind];
+  const ownSite =
+    principal.kind === 'technician' || principal.kind === 'reporter' ? principal.siteId : undefined;
+  const seesSite = (siteId: string) => rule.sites === 'all' || siteId === ownSite;
+  const contactOf = (siteId: string) =>
+    rule.contacts === 'all' || (rule.contacts === 'own' && siteId === ownSite);
   const withSite = (p: Participation, contact: boolean) => ({
     ...p,
     site: publicSite(sites.get(p.siteId), p.siteId, contact),
@@ -47,10 +68,10 @@ export function buildMeetingView(
       ...a,
       ...(a.siteId ? { siteName: sites.get(a.siteId)?.name ?? a.siteId } : {}),
     })),
-    mainSite: withSite(meeting.mainSite, seesAll),
+    mainSite: withSite(meeting.mainSite, contactOf(meeting.mainSite.siteId)),
     sites: meeting.sites
-      .filter((p) => seesAll || p.siteId === ownSite)
-      .map((p) => withSite(p, true)),
+      .filter((p) => seesSite(p.siteId))
+      .map((p) => withSite(p, contactOf(p.siteId))),
     requirements: meeting.requirements,
     attachments: meeting.attachments,
   };

@@ -13,6 +13,7 @@ import {
 import type { Logger } from '../logger.js';
 import type { MeetingService } from '../meetings/MeetingService.js';
 import type { SiteDirectory } from '../meetings/SiteDirectory.js';
+import type { StagedFile } from '../store/AttachmentStore.js';
 import { type AuditLog, diffRecords } from '../store/AuditLog.js';
 import type { RedisStore } from '../store/RedisStore.js';
 import { assertVersion } from '../store/versions.js';
@@ -61,6 +62,8 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
   private readonly now: () => number;
   private readonly requests: ReportRequests;
   private readonly offMeetings: () => void;
+  /** Per report (`requestId:siteId`): the upload whose record and file are being written. */
+  private readonly uploadTurns = new Map<string, Promise<void>>();
 
   constructor(options: ReportServiceOptions) {
     super();
@@ -255,24 +258,50 @@ export class ReportService extends EventEmitter<ReportServiceEvents> {
     );
   }
 
-  /** Records an uploaded document (the route has stored the file); replaces an earlier one. */
+  /**
+   * Records an uploaded document, replacing an earlier one; `file` (the staged bytes) moves into
+   * place only after the record was written, i.e. the report was still open. Refused: the bytes
+   * are discarded and the stored file is untouched. Uploads to one report take turns here, so
+   * the file in place is the one the record describes.
+   */
   attachDocument(
     meetingId: string,
     requestId: string,
     siteId: string,
     document: ReportDocument,
     actor: Actor,
+    file?: StagedFile,
   ): Promise<SiteReport> {
-    return this.writeReport(
-      meetingId,
-      requestId,
-      siteId,
-      undefined,
-      actor,
-      'report.upload',
-      (before) =>
-        withDocument(before, requestId, siteId, document, new Date(this.now()).toISOString()),
+    const key = `${requestId}:${siteId}`;
+    const turn = (this.uploadTurns.get(key) ?? Promise.resolve()).then(async () => {
+      let report: SiteReport;
+      try {
+        report = await this.writeReport(
+          meetingId,
+          requestId,
+          siteId,
+          undefined,
+          actor,
+          'report.upload',
+          (before) =>
+            withDocument(before, requestId, siteId, document, new Date(this.now()).toISOString()),
+        );
+      } catch (err) {
+        await file?.discard();
+        throw err;
+      }
+      await file?.commit();
+      return report;
+    });
+    const settled = turn.then(
+      () => {},
+      () => {},
     );
+    this.uploadTurns.set(key, settled);
+    void settled.then(() => {
+      if (this.uploadTurns.get(key) === settled) this.uploadTurns.delete(key);
+    });
+    return turn;
   }
 
   /** Checks that a site may still change its report (the upload route asks before writing a file). */

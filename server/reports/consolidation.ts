@@ -1,6 +1,7 @@
 import type { Meeting } from '../../protocol/meetings.js';
 import type { ReportRequest, SiteReport } from '../../protocol/reports.js';
 import { formatDateTime } from '../../protocol/time.js';
+import { answerOf } from './reportRules.js';
 
 /** What the consolidated documents are built from (ReportService.collect). */
 export interface ConsolidationInput {
@@ -48,7 +49,9 @@ export function consolidate(input: ConsolidationInput): Consolidated {
     heading: headingOf(section),
     level: section.level,
     entries: sent.flatMap((row) => {
-      const text = row.submission?.sections[section.id]?.trim();
+      const text = row.submission
+        ? answerOf(row.submission.sections, section.id)?.trim()
+        : undefined;
       if (!text) return [];
       const paragraphs = text
         .split(/\r?\n/)

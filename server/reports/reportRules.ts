@@ -93,12 +93,26 @@ export function assertOpen(before: ReportSubmission | undefined): void {
     );
 }
 
+/**
+ * A site's answer to one section: own keys only. A section id is free text of the outline, so
+ * `toString` or `constructor` must not find Object.prototype's functions.
+ */
+export function answerOf(
+  sections: Readonly<Record<string, string | undefined>>,
+  id: string,
+): string | undefined {
+  if (!Object.hasOwn(sections, id)) return undefined;
+  const value = sections[id];
+  return typeof value === 'string' ? value : undefined;
+}
+
 /** Answers keyed by the outline's section ids; empty answers dropped, unknown ids refused. */
 export function cleanSections(
   request: ReportRequest,
   sections: Record<string, string | undefined>,
 ): Record<string, string> {
   const known = new Set(request.sections.map((s) => s.id));
+  // A plain record (it is stored as JSON), written with defineProperty so no id is special.
   const out: Record<string, string> = {};
   for (const [id, value] of Object.entries(sections)) {
     if (!known.has(id))
@@ -106,7 +120,13 @@ export function cleanSections(
         vi: 'Mục không có trong đề cương',
         en: 'Not in the outline',
       });
-    if (value) out[id] = value;
+    if (value)
+      Object.defineProperty(out, id, {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
   }
   return out;
 }
@@ -144,7 +164,7 @@ export function submittedOf(
   const sections =
     sent && Object.keys(sent).length > 0 ? cleanSections(request, sent) : (before?.sections ?? {});
   if (!before?.document) {
-    const missing = request.sections.filter((s) => s.required && !sections[s.id]?.trim());
+    const missing = request.sections.filter((s) => s.required && !answerOf(sections, s.id)?.trim());
     if (missing.length > 0)
       throw new AppError(
         'bad_request',

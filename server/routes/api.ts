@@ -54,7 +54,9 @@ export const apiRoutes: FastifyPluginAsyncZod<ApiRoutesOptions> = async (app, op
   const limits: ApiLimits = { ...defaultApiLimits, ...options.limits };
   const { services } = options;
   await app.register(rateLimit, {
-    global: true,
+    // Not per route: the plugin would add its hook after a route's guard, and a request the
+    // guard refuses (401/403) would never be counted. The scope hook below runs first.
+    global: false,
     max: limits.requestMax,
     timeWindow: limits.requestWindowMs,
     redis: services.store.redis,
@@ -71,11 +73,13 @@ export const apiRoutes: FastifyPluginAsyncZod<ApiRoutesOptions> = async (app, op
         { retryAfterSeconds: Math.ceil(context.ttl / 1000) },
       ),
   });
+  // Every /api request counts, before anything else looks at it (authentication included).
+  app.addHook('onRequest', app.rateLimit());
   const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
   app.addHook('onRequest', async (request) => {
     // A request with an Authorization header is judged by it alone, never by the cookie.
     if (safeMethods.has(request.method) || request.headers.authorization) return;
-    assertSameOrigin(originHeaders(request.headers), options.publicUrl);
+    assertSameOrigin(originHeaders(request.headers, request.protocol), options.publicUrl);
   });
   await app.register(multipart, {
     limits: { fileSize: limits.uploadMaxBytes, files: 1, fields: 10, fieldSize: 10_000 },

@@ -48,6 +48,8 @@ export const attachmentRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
       const file = await receiveFile(request, attachments, stored, ctx.limits.uploadMaxBytes, {
         title: uploadTitleSchema,
       });
+      // A new file name per upload: nobody else writes it, so it goes into place at once.
+      await file.staged.commit();
       const title = file.fields.title || file.fileName;
       const attachment: Attachment = {
         id: attachmentId,

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { clusterNodeSchema, liveLocationSchema } from '../../protocol/cluster.js';
+import { conflict } from '../../protocol/errors.js';
 import { errorResponses, meetingParamsSchema } from '../../protocol/http.js';
 import { makeGuard } from '../auth/guard.js';
 import type { ClusterNode } from '../cluster/ClusterNode.js';
@@ -32,7 +33,13 @@ export const clusterRoutes: FastifyPluginAsyncZod<ClusterRoutesOptions> = async 
       },
     },
     async (request) => {
-      await opts.services.meetings.get(request.params.id);
+      const meeting = await opts.services.meetings.get(request.params.id);
+      // No session for a cancelled meeting: nothing may place a lease for it.
+      if (meeting.state === 'cancelled')
+        throw conflict(
+          { vi: 'Hội nghị đã bị hủy', en: 'The meeting was cancelled' },
+          { state: meeting.state },
+        );
       // A site's technician may be placed on another node of a cascaded meeting.
       const principal = request.principal;
       if (principal?.kind === 'technician') {

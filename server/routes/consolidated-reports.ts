@@ -4,6 +4,7 @@ import { errorBodySchema } from '../../protocol/errors.js';
 import { errorResponses } from '../../protocol/http.js';
 import { reportRequestParamsSchema } from '../../protocol/reports.js';
 import { principalOf } from '../auth/guard.js';
+import { abandonedSignal } from '../documents/printPdf.js';
 import { renderReportDocx } from '../reports/consolidatedDocx.js';
 import { renderConsolidatedHtml } from '../reports/consolidatedHtml.js';
 import { consolidatorAccess, reportTags } from './reportAccess.js';
@@ -59,7 +60,7 @@ export const consolidatedReportRoutes: FastifyPluginAsyncZod<RouteContext> = asy
     async (request, reply) => {
       await consolidators.assert(principalOf(request), request.params.id, request.params.requestId);
       const data = await reports.collect(request.params.id, request.params.requestId);
-      const pdf = await ctx.pdf.print(renderConsolidatedHtml(data));
+      const pdf = await ctx.pdf.print(renderConsolidatedHtml(data), abandonedSignal(reply.raw));
       return reply
         .header('content-type', 'application/pdf')
         .header('content-disposition', contentDisposition('bao-cao-tong-hop.pdf'))

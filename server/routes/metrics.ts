@@ -22,11 +22,19 @@ export function fromLoopback(request: FastifyRequest): boolean {
   return loopback && !proxied;
 }
 
-function bearerMatches(header: string | undefined, token: string): boolean {
+export function bearerMatches(header: string | undefined, token: string): boolean {
   if (!header?.startsWith('Bearer ')) return false;
   const given = Buffer.from(header.slice(7));
   const expected = Buffer.from(token);
   return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** Operators' detail (/metrics, /ready's internals): loopback, or the metrics bearer token. */
+export function mayReadOps(request: FastifyRequest, token: string | undefined): boolean {
+  return (
+    fromLoopback(request) ||
+    (token !== undefined && bearerMatches(request.headers.authorization, token))
+  );
 }
 
 /**
@@ -58,9 +66,7 @@ export const metricsRoutes: FastifyPluginAsync<MetricsRoutesOptions> = async (
   { registry, token },
 ) => {
   app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
-    const allowed = token
-      ? bearerMatches(request.headers.authorization, token) || fromLoopback(request)
-      : fromLoopback(request);
+    const allowed = mayReadOps(request, token);
     if (!allowed) {
       return reply.status(token ? 401 : 403).send({
         code: token ? 'unauthorized' : 'forbidden',

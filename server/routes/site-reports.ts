@@ -154,6 +154,7 @@ export const siteReportRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
         attachments.report(id, requestId, siteId),
         ctx.limits.uploadMaxBytes,
       );
+      // The bytes replace the stored file only once the record says the report was still open.
       return reports.attachDocument(
         id,
         requestId,
@@ -165,6 +166,7 @@ export const siteReportRoutes: FastifyPluginAsyncZod<RouteContext> = async (app,
           uploadedAt: new Date().toISOString(),
         },
         actorOf(principalOf(request)),
+        file.staged,
       );
     },
   );

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { badField, fieldsError, zodFields } from '../../protocol/errors.js';
 import { isFreeText } from '../../protocol/fields.js';
-import type { AttachmentStore, StoredFileRef } from '../store/AttachmentStore.js';
+import type { AttachmentStore, StagedFile, StoredFileRef } from '../store/AttachmentStore.js';
 
 /**
  * Documents delegates print and bring (seed 003). Only office formats, PDFs, images and
@@ -52,12 +52,14 @@ export interface ReceivedFile {
   size: number;
   /** Text fields sent before the file (e.g. "title"). */
   fields: Record<string, string>;
+  /** The bytes, not yet in place: the route commits them once its checks pass. */
+  staged: StagedFile;
 }
 
 /**
- * Receives the one file of a multipart request into the attachment store as `dest`: only
- * allowed types, at most `maxBytes` (413 beyond); the name people see is kept, cleaned.
- * Documents and site reports share it.
+ * Receives the one file of a multipart request into the attachment store, staged for `dest`:
+ * only allowed types, at most `maxBytes` (413 beyond); the name people see is kept, cleaned.
+ * Documents and site reports share it; the caller commits or discards the staged bytes.
  */
 export async function receiveFile(
   request: FastifyRequest,
@@ -103,6 +105,6 @@ export async function receiveFile(
     }
     if (parsed.data !== undefined) fields[name] = parsed.data;
   }
-  const size = await store.save(dest, part.file, maxBytes);
-  return { fileName, contentType, size, fields };
+  const staged = await store.stage(dest, part.file, maxBytes);
+  return { fileName, contentType, size: staged.size, fields, staged };
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -14,6 +15,15 @@ export interface StoredFileRef {
 
 /** An upload's bytes as the multipart parser gives them (`truncated` once over the limit). */
 export type UploadStream = Readable & { truncated?: boolean };
+
+/** Bytes received into a temporary file of their own, not yet where readers look. */
+export interface StagedFile {
+  readonly size: number;
+  /** Moves the bytes into place (replacing what was there). Once; later calls do nothing. */
+  commit(): Promise<void>;
+  /** Removes the temporary file (the upload was refused after all). */
+  discard(): Promise<void>;
+}
 
 /**
  * Uploaded files (a meeting's documents, the sites' report documents) under
@@ -38,14 +48,23 @@ export class AttachmentStore {
     return { meetingId, name: join('reports', `${requestId}-${siteId}`) };
   }
 
-  /**
-   * Writes the upload to `<file>.part` and renames it, so a half-written file never shows;
-   * an upload cut at the size limit is removed and answered 413. Returns the size in bytes.
-   */
+  /** Writes the upload and moves it into place at once (a file nobody else writes). */
   async save(ref: StoredFileRef, source: UploadStream, maxBytes: number): Promise<number> {
+    const staged = await this.stage(ref, source, maxBytes);
+    await staged.commit();
+    return staged.size;
+  }
+
+  /**
+   * Writes the upload to a temporary file of its own (`<file>.<uuid>.part`: two uploads to one
+   * file never share one), so a half-written file never shows and the caller decides whether it
+   * may replace the file (a report still open) before `commit` renames it. An upload cut at the
+   * size limit is removed and answered 413.
+   */
+  async stage(ref: StoredFileRef, source: UploadStream, maxBytes: number): Promise<StagedFile> {
     const dest = this.path(ref);
     await mkdir(dirname(dest), { recursive: true });
-    const partial = `${dest}.part`;
+    const partial = `${dest}.${randomUUID()}.part`;
     try {
       await pipeline(source, createWriteStream(partial));
       if (source.truncated)
@@ -66,12 +85,25 @@ export class AttachmentStore {
             },
           ],
         );
-      await rename(partial, dest);
     } catch (err) {
       await rm(partial, { force: true });
       throw err;
     }
-    return (await stat(dest)).size;
+    const size = (await stat(partial)).size;
+    let done = false;
+    return {
+      size,
+      commit: async () => {
+        if (done) return;
+        done = true;
+        await rename(partial, dest);
+      },
+      discard: async () => {
+        if (done) return;
+        done = true;
+        await rm(partial, { force: true });
+      },
+    };
   }
 
   /** The file's size and a stream of it, or undefined when it is missing. */

@@ -60,8 +60,7 @@ export class ConsumerReconciler {
         continue;
       }
       // The receiver itself is a candidate too: the rules loop a checking site's media back.
-      if (!sender.media) continue;
-      for (const producer of sender.media.producers.values()) {
+      for (const { producer } of sender.producers) {
         const want = wants(receiver, sender, producer.appData.source as MediaSource, state);
         if (!want) continue;
         wanted.add(producer.id);

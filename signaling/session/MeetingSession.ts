@@ -272,6 +272,31 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
     else this.idle.arm();
   }
 
+  /**
+   * The endpoint an encoder publishes for (server/ingest/), whether or not its page is open:
+   * its producers reach every receiver as the page's would.
+   */
+  ingestFor(identity: ParticipantIdentity): Participant {
+    if (this.closed || this.ending)
+      throw new AppError('unavailable', {
+        vi: 'Phiên họp đã kết thúc',
+        en: 'The session has ended',
+      });
+    let p = this.participants.get(identity.endpointId);
+    if (!p) {
+      p = new Participant(identity);
+      this.participants.set(p.endpointId, p);
+    }
+    return p;
+  }
+
+  /** An encoder's producers came or went: receivers follow, the pages show it. */
+  ingestChanged(p: Participant): void {
+    if (this.closed) return;
+    this.consumers.all();
+    this.broadcaster.changed(p);
+  }
+
   /** Server-side removal (link revoked, site removed): tell the page why, then drop it. */
   disconnect(endpointId: string, reason: Text): void {
     const p = this.participants.get(endpointId);

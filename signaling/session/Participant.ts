@@ -1,5 +1,6 @@
+import type { types } from 'mediasoup';
 import type { Socket } from 'socket.io';
-import type { MediaEndpoint } from '../../media/MediaEndpoint.js';
+import type { EndpointAppData, MediaEndpoint } from '../../media/MediaEndpoint.js';
 import type { MediaPath } from '../../protocol/mediaPath.js';
 import type {
   EndpointRole,
@@ -9,6 +10,9 @@ import type {
 } from '../../protocol/socket.js';
 import type { ChairState } from './ChairState.js';
 import type { RemoteState } from './SessionPeers.js';
+
+/** How an encoder reaches the meeting. */
+export type IngestVia = 'whip' | 'rtmp' | 'srt' | 'pull';
 
 export interface ParticipantIdentity {
   endpointId: string;
@@ -28,6 +32,11 @@ export class Participant {
   name: string;
   socket?: Socket;
   media?: MediaEndpoint;
+  /**
+   * An encoder publishing for this endpoint (WHIP, RTMP, SRT: server/ingest/). While it sends a
+   * source, it replaces the page's producer of that source for every receiver.
+   */
+  ingest?: { media: MediaEndpoint; via: IngestVia };
   selfMuted = false;
   quality?: Quality;
   /** Figures the page reports about what it receives. */
@@ -55,13 +64,36 @@ export class Participant {
 
   get online(): boolean {
     if (this.remote) return this.remote.view.online;
-    return this.socket?.connected === true;
+    return this.socket?.connected === true || this.ingestProducing;
+  }
+
+  private get ingestProducing(): boolean {
+    const ingest = this.ingest?.media;
+    return ingest !== undefined && !ingest.isClosed && ingest.producers.size > 0;
+  }
+
+  /**
+   * The producers others receive from this endpoint, with the router each lives on: the
+   * encoder's for the sources it sends, the page's for the others.
+   */
+  get producers(): { producer: types.Producer<EndpointAppData>; router: types.Router }[] {
+    const out: { producer: types.Producer<EndpointAppData>; router: types.Router }[] = [];
+    const ingest = this.ingest?.media;
+    const taken = new Set<unknown>();
+    if (ingest && !ingest.isClosed)
+      for (const producer of ingest.producers.values()) {
+        taken.add(producer.appData.source);
+        out.push({ producer, router: ingest.router });
+      }
+    if (this.media)
+      for (const producer of this.media.producers.values())
+        if (!taken.has(producer.appData.source)) out.push({ producer, router: this.media.router });
+    return out;
   }
 
   get sources(): MediaSource[] {
     if (this.remote) return this.remote.view.sources;
-    if (!this.media) return [];
-    return [...this.media.producers.values()].map((p) => p.appData.source as MediaSource);
+    return this.producers.map(({ producer }) => producer.appData.source as MediaSource);
   }
 
   view(chair: ChairState): ParticipantView {

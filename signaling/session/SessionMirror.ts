@@ -41,7 +41,7 @@ export class SessionMirror {
   entryOf(p: Participant): RosterEntry {
     return {
       view: p.view(this.o.chair),
-      producers: [...(p.media?.producers.values() ?? [])].map((producer) => ({
+      producers: p.producers.map(({ producer }) => ({
         id: producer.id,
         source: producer.appData.source as MediaSource,
       })),

@@ -42,7 +42,7 @@ export async function applyChairChange(
 async function enforceMute(ctx: ChairEffectsContext, siteId: string, muted: boolean) {
   const p = ctx.participant(siteEndpointId(siteId));
   if (!p) return;
-  for (const producer of p.media?.producers.values() ?? []) {
+  for (const { producer } of p.producers) {
     if (producer.appData.source !== 'microphone') continue;
     if (muted) await producer.pause();
     else if (!p.selfMuted) await producer.resume();

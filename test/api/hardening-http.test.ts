@@ -1,3 +1,5 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import t from 'tap';
 import { ConfigError, loadConfig } from '../../config/index.js';
 import { buildHttpApp } from '../../server/http/buildHttpApp.js';
@@ -23,7 +25,12 @@ const CHECKLIST = {
   items: { ...fullChecklist.items, backupPower: false },
 };
 
-const stack: ServiceStack = await startServiceStack(t, { PUBLIC_URL });
+// An https PUBLIC_URL needs a certificate or a proxy in front (server/http/tls.ts): a proxy
+// address that never connects here, so no request of this test has a trusted X-Forwarded-For.
+const stack: ServiceStack = await startServiceStack(t, {
+  PUBLIC_URL,
+  TRUSTED_PROXIES: '192.0.2.1',
+});
 const { service } = stack;
 
 const open = (auth: Record<string, string>, headers: Record<string, string>) =>
@@ -200,4 +207,81 @@ t.test('no issued token reaches the logs', async (t) => {
   for (const { token, link } of stack.links) {
     t.notOk(all.includes(token), `${link.role} ${link.siteId ?? ''} token absent from the logs`);
   }
+});
+
+t.test('issue 27 row 5: a recording’s meeting id is an id, never a path', async (t) => {
+  const root = service.broadcast.folder.dirFor(stack.meeting.id);
+  const outside = join(root, '..', '..', 'bi-mat-0000.mp4');
+  mkdirSync(dirname(outside), { recursive: true });
+  writeFileSync(outside, 'NOI-DUNG-BI-MAT');
+  t.teardown(() => rmSync(outside, { force: true }));
+  for (const id of ['..%2F..', '%2E%2E%2F%2E%2E', '..']) {
+    const res = await service.app.inject({
+      url: `/api/meetings/${id}/recordings/bi-mat-0000.mp4`,
+      remoteAddress: '10.27.5.1',
+      headers: { cookie: stack.adminCookie },
+    });
+    t.not(res.statusCode, 200, `${id}: refused (${res.statusCode})`);
+    t.notOk(res.body.includes('NOI-DUNG-BI-MAT'), `${id}: the file outside is not served`);
+  }
+});
+
+t.test('issue 27 row 11: public /ready tells ready and the version only', async (t) => {
+  const stranger = await service.app.inject({ url: '/ready', remoteAddress: '203.0.113.27' });
+  t.equal(stranger.statusCode, 200);
+  t.same(Object.keys(stranger.json()).sort(), ['ready', 'version'], stranger.body);
+  t.notMatch(stranger.body, /pid|port|latency/);
+  const local = await service.app.inject({ url: '/ready', remoteAddress: '127.0.0.1' });
+  t.ok(local.json().mediasoup?.pids?.length > 0, 'the operator on the host sees the workers');
+});
+
+t.test('issue 27 row 11: the test page is not served in production', async (t) => {
+  t.equal(
+    (await service.app.inject({ url: '/harness.html', remoteAddress: '10.27.11.1' })).statusCode,
+    200,
+    'served to the tests (NODE_ENV is not production)',
+  );
+  const app = await buildHttpApp({
+    logger: testLogger,
+    publicUrl: PUBLIC_URL,
+    webRoot: join(import.meta.dirname, '..', '..', 'web', 'dist'),
+    serveTestPages: false,
+    isShuttingDown: () => false,
+  });
+  t.teardown(() => app.close());
+  t.equal((await app.inject({ url: '/harness.html' })).statusCode, 404, 'not in production');
+  t.equal((await app.inject({ url: '/' })).statusCode, 200, 'the pages are');
+});
+
+t.test('issue 27 row 9: …/live places no lease for a cancelled meeting', async (t) => {
+  const created = await service.app.inject({
+    method: 'POST',
+    url: '/api/meetings',
+    remoteAddress: '10.27.9.1',
+    headers: { cookie: stack.adminCookie },
+    // The same meeting two days later (the sites cannot be in two meetings at once).
+    payload: JSON.parse(
+      JSON.stringify(stack.meetingInput).replaceAll(
+        stack.meeting.opensAt.slice(0, 10),
+        new Date(Date.parse(stack.meeting.opensAt) + 2 * 86_400_000).toISOString().slice(0, 10),
+      ),
+    ),
+  });
+  t.equal(created.statusCode, 201, created.body);
+  const id = created.json().id as string;
+  const cancel = await service.app.inject({
+    method: 'POST',
+    url: `/api/meetings/${id}/actions/cancel`,
+    remoteAddress: '10.27.9.1',
+    headers: { cookie: stack.adminCookie },
+  });
+  t.equal(cancel.statusCode, 200, cancel.body);
+  const live = await service.app.inject({
+    url: `/api/meetings/${id}/live`,
+    remoteAddress: '10.27.9.1',
+    headers: { cookie: stack.adminCookie },
+  });
+  t.equal(live.statusCode, 409, live.body);
+  const owner = await service.redis.get(service.data.store.keys.meetingOwner(id));
+  t.equal(owner, null, 'no lease in Redis');
 });

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { connect, type Socket as NetSocket } from 'node:net';
 import t from 'tap';
 import { AppError } from '../../protocol/errors.js';
 import { HandshakeLimiter, withinConcurrency } from '../../signaling/requestLimits.js';
@@ -111,6 +113,45 @@ t.test('against the service', async (t) => {
     // what must hold is that calls made while one runs are refused.
     const limited = answers.filter((a) => a.error?.code === 'rate_limited').length;
     t.ok(limited >= 20, `calls made while one ran were refused (${limited} of 30)`);
+  });
+
+  t.test('raw engine.io connections spend the handshake budget (issue 27, row 10)', async (t) => {
+    const { port } = new URL(stack.service.url);
+    const sockets: NetSocket[] = [];
+    t.teardown(() => {
+      for (const s of sockets) s.destroy();
+    });
+    // A bare WebSocket upgrade to engine.io, never a socket.io handshake; from another address
+    // than the other subtests' (127.0.0.27 is loopback too). Open: the engine's "0{…}" packet.
+    const rawWebSocket = () =>
+      new Promise<'open' | 'refused'>((resolve) => {
+        const socket = connect({
+          host: '127.0.0.1',
+          port: Number(port),
+          localAddress: '127.0.0.27',
+        });
+        sockets.push(socket);
+        let got = '';
+        socket.on('connect', () =>
+          socket.write(
+            'GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1\r\n' +
+              'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n' +
+              `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\n\r\n`,
+          ),
+        );
+        socket.on('data', (d) => {
+          got += d.toString('latin1');
+          if (/^HTTP\/1\.1 101/.test(got) && got.includes('0{')) resolve('open');
+          else if (/^HTTP\/1\.1 [2-5]\d\d/.test(got) && !/^HTTP\/1\.1 101/.test(got))
+            resolve('refused');
+        });
+        socket.on('error', () => resolve('refused'));
+        socket.on('close', () => resolve('refused'));
+      });
+    const outcomes = await Promise.all(Array.from({ length: 80 }, rawWebSocket));
+    const opened = outcomes.filter((o) => o === 'open').length;
+    t.ok(opened <= 60, `at most the burst (60) opened: ${opened} of 80`);
+    t.ok(opened >= 50, `the budget is there for the first ones (${opened})`);
   });
 
   t.test('handshakes with a wrong token are limited per address', async (t) => {

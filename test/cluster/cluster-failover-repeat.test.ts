@@ -73,17 +73,25 @@ t.test(`the owner dies ${ROUNDS} times: every site decodes the main point again`
   t.teardown(() => data.close());
 
   let started = 0;
-  const startNode = () => {
+  let ports = 0;
+  const startNode = async () => {
     const id = `node-${++started}`;
-    return startNodeProcess(t, id, {
-      REDIS_URL: redis.url,
-      REDIS_KEY_PREFIX: keyPrefix,
-      RTC_PORT_BASE: String(rtcBase + 3 * started),
-      DATA_DIR: tempDir(t, `diemcau-${id}-`),
-      CLUSTER_SITES_PER_NODE: '1',
-      // LEASE_SECONDS and HEARTBEAT_MS: the defaults. Info, for the failover's timeline.
-      LOG_LEVEL: 'info',
-    });
+    // RTC ports sit in the ephemeral range: one may be taken by a passing connection; try on.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await startNodeProcess(t, id, {
+          REDIS_URL: redis.url,
+          REDIS_KEY_PREFIX: keyPrefix,
+          RTC_PORT_BASE: String(rtcBase + 3 * ++ports),
+          DATA_DIR: tempDir(t, `diemcau-${id}-`),
+          CLUSTER_SITES_PER_NODE: '1',
+          // LEASE_SECONDS and HEARTBEAT_MS: the defaults. Info, for the failover's timeline.
+          LOG_LEVEL: 'info',
+        });
+      } catch (err) {
+        if (attempt >= 4 || !String(err).includes('address already in use')) throw err;
+      }
+    }
   };
   let nodes: NodeProcess[] = await Promise.all([startNode(), startNode(), startNode()]);
   const browser = await launchChromium(t);

@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Test } from 'tap';
 import type { Actor } from '../../protocol/auth.js';
 import type { Site } from '../../protocol/sites.js';
+import type { AuthFailureLimits } from '../../server/auth/AuthFailures.js';
 import { DataServices } from '../../server/DataServices.js';
 import { hoaBinhDistrictSites, hoaBinhMainSite } from '../../server/demo/hoaBinh.js';
 import { buildHttpApp, type HttpApp } from '../../server/http/buildHttpApp.js';
@@ -38,6 +39,8 @@ export interface BuildTestApiOptions {
   dataDir?: string;
   /** Skip creating and logging in the admin (the account already exists). */
   noAdmin?: boolean;
+  /** Failed-authentication limits (server/auth/AuthFailures.ts). */
+  authFailureLimits?: Partial<AuthFailureLimits>;
 }
 
 /**
@@ -60,6 +63,7 @@ export async function buildTestApi(
     dataDir,
     ...(options.now ? { now: options.now } : {}),
     ...(options.linkGraceMs !== undefined ? { linkGraceMs: options.linkGraceMs } : {}),
+    ...(options.authFailureLimits ? { authFailureLimits: options.authFailureLimits } : {}),
   });
   const app = await buildHttpApp({
     logger: testLogger,

@@ -26,6 +26,7 @@ const spawned: Record<string, string> = {
   pythonPath: '/usr/bin/python3',
   'this.options.ffmpegBin': 'ffmpeg',
   'this.chromiumPath': '/usr/bin/chromium',
+  file: '/usr/bin/chromium', // server/documents/printPdf.ts: the printing Chromium
 };
 
 /** Tools a check uses when present and says so when absent (never a feature's dependency). */

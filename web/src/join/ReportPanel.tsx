@@ -167,7 +167,7 @@ function ReportForm(props: {
         ) : closed ? (
           <div key={s.id} class="report-answer">
             <h4>{label}</h4>
-            <p style={{ whiteSpace: 'pre-wrap' }}>{answers[s.id] ?? ''}</p>
+            <p style={{ whiteSpace: 'pre-wrap' }}>{ownAnswer(answers, s.id)}</p>
           </div>
         ) : (
           <TextField
@@ -176,7 +176,7 @@ function ReportForm(props: {
             label={label}
             required={s.required}
             multiline
-            value={answers[s.id] ?? ''}
+            value={ownAnswer(answers, s.id)}
             onInput={(v) => setAnswers((a) => ({ ...a, [s.id]: v }))}
             {...(s.hint ? { hint: s.hint } : {})}
             error={fieldErrors[`sections.${s.id}`]}
@@ -221,4 +221,9 @@ function ReportForm(props: {
 function hasChildren(request: ReportRequest, id: string): boolean {
   const i = request.sections.findIndex((s) => s.id === id);
   return (request.sections[i + 1]?.level ?? 1) > 1;
+}
+
+/** A section's answer by own key only (a section id may be `toString`). */
+function ownAnswer(answers: Record<string, string>, id: string): string {
+  return Object.hasOwn(answers, id) ? (answers[id] ?? '') : '';
 }

@@ -508,6 +508,37 @@ t.test('fuzzing every door from every role', async (t) => {
       );
   }
 
+  // ---- one address that keeps knocking: valid-looking tokens, then another role's doors ----
+  // Refused requests count against the limits before authentication (issue 27, row 1).
+  const knock = async (address: string, headers: Record<string, string>, url: string) => {
+    for (let i = 1; i <= 700; i++) {
+      const res = await service.app.inject({ url, remoteAddress: address, headers });
+      counts.http++;
+      if (res.statusCode === 429) return i;
+      if (res.statusCode >= 500) problems.push(`knock ${url} → ${res.statusCode}`);
+    }
+    return undefined;
+  };
+  const validLooking = () => fuzz.pick(['A', 'b', '_', '-', '9']).repeat(43);
+  const tokenGuess = await knock(
+    '10.255.255.1',
+    { authorization: `Bearer ${validLooking()}` },
+    '/api/me/meeting',
+  );
+  t.ok(tokenGuess, `guessing tokens (43 url-safe characters) gets 429 (at request ${tokenGuess})`);
+  const crossRole = await knock(
+    '10.255.255.2',
+    { authorization: `Bearer ${stack.tokenOf('technician', site.id)}` },
+    '/api/sites',
+  );
+  t.ok(crossRole, `a technician at IT's doors (403) gets 429 (at request ${crossRole})`);
+  const chairAtAdmin = await knock(
+    '10.255.255.3',
+    { authorization: `Bearer ${stack.tokenOf('chair')}` },
+    `${m}/links`,
+  );
+  t.ok(chairAtAdmin, `the chair at the links list (403) gets 429 (at request ${chairAtAdmin})`);
+
   await socketRun;
   await Promise.all(pending);
   watching = false;
