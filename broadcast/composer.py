@@ -20,7 +20,9 @@ import gi
 
 gi.require_version("Gst", "1.0")
 gi.require_version("GstVideo", "1.0")
-from gi.repository import GLib, Gst, GstVideo  # noqa: E402
+from gi.repository import GLib, Gst  # noqa: E402
+
+from composer_timing import RecordTiming, force_key_unit  # noqa: E402
 
 Gst.init(None)
 
@@ -123,7 +125,9 @@ warm = {"done": False}
 
 
 def update_gate():
-    encgate.set_property("drop", not any(not o["stopping"] for o in outputs.values()))
+    # Open while an output is fed (one that is stopping may still wait for its last frames).
+    fed = any(not o["stopping"] or o.get("attached") for o in outputs.values())
+    encgate.set_property("drop", not fed)
 atee = pipeline.get_by_name("at")
 
 
@@ -265,11 +269,10 @@ def output_description(cmd):
     if kind == "record":
         seconds = int(cmd["segmentSeconds"])
         return (
-            # Robust muxing: the index is rewritten every second into space reserved at the
-            # start, so a segment cut short by a crash still plays up to its last second.
-            "splitmuxsink name=rec async-finalize=true muxer-factory=mp4mux "
-            'muxer-properties="properties,reserved-moov-update-period=(guint64)1000000000,'
-            f'reserved-max-duration=(guint64){(seconds + 30) * Gst.SECOND}" '
+            # Finalized in line (async-finalize off): "fragment-closed" comes once the file is
+            # whole, so the branch is dropped only then (an async finalize could still be writing
+            # the index of a quickly stopped segment when the branch went to NULL).
+            "splitmuxsink name=rec async-finalize=false "
             f"max-size-time={seconds * Gst.SECOND} "
             f'location="{quote(cmd["dir"])}/unused-%05d.mp4" '
             f"{vq} name=vin ! h264parse ! rec.video "
@@ -296,6 +299,16 @@ def output_description(cmd):
     raise ValueError(f"unknown output kind {kind}")
 
 
+def recording_muxer():
+    """MP4 that survives a cut: a first moov after one second, then a fragment a second (a
+    crash leaves a file that plays up to its last whole second); on EOS the muxer rewrites it
+    as a plain MP4 with its full index."""
+    mux = Gst.ElementFactory.make("mp4mux")
+    mux.set_property("fragment-duration", 1000)
+    Gst.util_set_object_arg(mux, "fragment-mode", "first-moov-then-finalise")
+    return mux
+
+
 def add_output(cmd):
     out_id = cmd["id"]
     if out_id in outputs:
@@ -313,6 +326,12 @@ def add_output(cmd):
     }
     if cmd["kind"] == "record":
         rec = inner.get_by_name("rec")
+        rec.set_property("muxer", recording_muxer())
+        # Unbuffered: each fragment is on disk once written (filesink keeps 64 KiB otherwise,
+        # seconds of a low-rate programme that a crash would lose).
+        sink = Gst.ElementFactory.make("filesink")
+        Gst.util_set_object_arg(sink, "buffer-mode", "unbuffered")
+        rec.set_property("sink", sink)
         state = {"index": int(cmd.get("startIndex", 0))}
         stem = f'{cmd.get("stem", "programme")}-{int(cmd["run"]):06d}'
 
@@ -336,11 +355,17 @@ def add_output(cmd):
         return Gst.PadProbeReturn.OK
 
     def gate_audio(_pad, _info):
-        # A recording starts with its first keyframe, sound included; the MPEG-TS muxers must see
-        # both streams' caps before they begin, so their audio flows from the start.
-        if cmd["kind"] != "record" or started["video"]:
-            return Gst.PadProbeReturn.OK
-        return Gst.PadProbeReturn.DROP
+        # The MPEG-TS muxers must see both streams' caps before they begin: sound flows at once.
+        return Gst.PadProbeReturn.OK
+
+    timing = None
+    if cmd["kind"] == "record":
+        # A recording's picture and sound start and end on the same timestamps.
+        timing = RecordTiming(lambda: warm["done"], lambda kind: detach(out_id, kind))
+        entry["timing"] = timing
+        gate_video, gate_audio = timing.video, timing.audio
+        ain_src = inner.get_by_name("ain").get_static_pad("src")
+        ain_src.add_probe(Gst.PadProbeType.BUFFER, timing.audio_out)
 
     for tee, name, gate in ((vtee, "vin", gate_video), (atee, "ain", gate_audio)):
         sink = inner.get_by_name(name).get_static_pad("sink")
@@ -356,12 +381,35 @@ def add_output(cmd):
         tee_pad.link(ghost)
         linked.append((tee, tee_pad, ghost, gate))
     entry["pads"] = linked
+    entry["attached"] = {"video", "audio"}
     outputs[out_id] = entry
     update_gate()
-    # Ask the encoder for a keyframe now rather than waiting up to two seconds for the next one.
-    vpad = linked[0][1]
-    vpad.send_event(GstVideo.video_event_new_upstream_force_key_unit(Gst.CLOCK_TIME_NONE, True, 0))
+    if timing is not None:
+        # The keyframe is asked for at the time of the first sound that enters (RecordTiming).
+        timing.video_pad = linked[0][1]
+    else:
+        # A keyframe now rather than up to a second later.
+        force_key_unit(linked[0][1])
     emit("outputAdded", id=out_id, kind=cmd["kind"])
+
+
+def detach(out_id, kind):
+    """Cuts one stream of an output off its tee, between two buffers, then sends EOS into the
+    branch only (the muxer writes its index and closes the file)."""
+    entry = outputs.get(out_id)
+    if not entry or kind not in entry["attached"]:
+        return
+    entry["attached"].discard(kind)
+    tee, tee_pad, ghost, _gate = entry["pads"][0 if kind == "video" else 1]
+
+    def cut(pad, _info):
+        pad.unlink(ghost)
+        ghost.send_event(Gst.Event.new_eos())
+        # The tee pad goes back on the main loop; the encoder may idle once nothing is fed.
+        GLib.idle_add(lambda: (tee.release_request_pad(pad), update_gate()) and False)
+        return Gst.PadProbeReturn.REMOVE
+
+    tee_pad.add_probe(Gst.PadProbeType.IDLE, cut)
 
 
 def remove_output(out_id):
@@ -374,17 +422,11 @@ def remove_output(out_id):
         return
     entry["stopping"] = True
     update_gate()
-    for tee, tee_pad, ghost, _gate in entry["pads"]:
-
-        def detach(pad, _info, tee=tee, ghost=ghost):
-            # Between two buffers: cut the branch off, then EOS into it only (the muxer writes
-            # its index and closes the file); the tee pad goes back on the main loop.
-            pad.unlink(ghost)
-            ghost.send_event(Gst.Event.new_eos())
-            GLib.idle_add(lambda: tee.release_request_pad(pad) and False)
-            return Gst.PadProbeReturn.REMOVE
-
-        tee_pad.add_probe(Gst.PadProbeType.IDLE, detach)
+    if "timing" in entry:
+        entry["timing"].stop()
+    else:
+        detach(out_id, "video")
+        detach(out_id, "audio")
     if entry["kind"] != "record":
         # Nothing to finalize: let the muxer flush, then drop it.
         GLib.timeout_add(300, lambda: finish_output(out_id) and False)
