@@ -33,6 +33,7 @@ const forwarded = [
   'started',
   'segmentOpened',
   'segmentClosed',
+  'segmentCut',
   'crashed',
   'displayed',
   'outputRemoved',

@@ -50,6 +50,8 @@ export interface ProgrammeEncoderEvents {
   inputAdded: [inputId: string];
   segmentOpened: [path: string];
   segmentClosed: [SegmentInfo];
+  /** A segment left open by a composer that died: it plays up to its last whole fragment. */
+  segmentCut: [path: string];
   /** The picture on screen changed (`id` undefined: the still card). */
   displayed: [{ id?: string; wanted?: string; atMs: number }];
   /** An output finished (its files are closed) and left the composer. */
@@ -318,6 +320,8 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
       this.openSegments.clear();
       return;
     }
+    for (const path of this.openSegments.keys()) this.emit('segmentCut', path);
+    this.openSegments.clear();
     this.restarts++;
     const uptime = Date.now() - this.startedAt;
     const base = this.options.restartDelayMs ?? 500;

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { type SegmentInfo, segmentNumbers } from './ProgrammeEncoder.js';
@@ -52,6 +52,17 @@ export class RecordingFolder {
     );
   }
 
+  /**
+   * A segment its composer could not finish (a crash). Its fragments play up to the last whole
+   * one; a segment cut before its first fragment (its first seconds) has no index, holds
+   * nothing playable, and is removed so that no unreadable file is listed. True when kept.
+   */
+  async segmentCut(path: string): Promise<boolean> {
+    if (await hasMovieBox(path)) return true;
+    await rm(path, { force: true });
+    return false;
+  }
+
   async list(meetingId: string): Promise<RecordingSegment[]> {
     const dir = join(this.root, meetingId);
     const names = await readdir(dir).catch(() => [] as string[]);
@@ -96,5 +107,30 @@ export class RecordingFolder {
       }
     }
     return removed;
+  }
+}
+
+/** Whether an MP4 file has its movie box (`moov`) among its top-level boxes. */
+export async function hasMovieBox(path: string): Promise<boolean> {
+  const file = await open(path, 'r').catch(() => undefined);
+  if (!file) return false;
+  try {
+    const { size } = await file.stat();
+    const header = Buffer.alloc(16);
+    let at = 0;
+    while (at + 8 <= size) {
+      await file.read(header, 0, 16, at);
+      let length = header.readUInt32BE(0);
+      const type = header.toString('latin1', 4, 8);
+      if (type === 'moov') return true;
+      if (length === 1) length = Number(header.readBigUInt64BE(8));
+      // Size 0: the box runs to the end of the file (an mdat still being written).
+      if (length === 0) return false;
+      if (length < 8) return false;
+      at += length;
+    }
+    return false;
+  } finally {
+    await file.close();
   }
 }

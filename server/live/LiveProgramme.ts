@@ -65,8 +65,15 @@ export class LiveProgramme {
   private liveOut?: LiveOut;
   private pusher?: RtmpPusher;
   private programme?: Programme;
-  /** Output changes run one after another, in the order asked. */
-  private ops: Promise<unknown> = Promise.resolve();
+  /**
+   * Output changes run one after another, in the order asked, one queue for the recording and
+   * one for the live out: stopping the RTMP pusher (seconds when the ingest hangs) never delays
+   * the recording's start or stop, or the other way round.
+   */
+  private readonly ops = {
+    recording: Promise.resolve() as Promise<unknown>,
+    liveOut: Promise.resolve() as Promise<unknown>,
+  };
   private outputCount = 0;
   private meeting?: Meeting;
   private signature = '';
@@ -137,10 +144,10 @@ export class LiveProgramme {
     return this.programme;
   }
 
-  /** Serializes output changes: quick start/stop requests settle in the order they came. */
-  private run<T>(op: () => Promise<T>): Promise<T> {
-    const next = this.ops.then(op);
-    this.ops = next.catch(() => {});
+  /** Serializes one output's changes: quick start/stop requests settle in the order they came. */
+  private run<T>(queue: keyof LiveProgramme['ops'], op: () => Promise<T>): Promise<T> {
+    const next = this.ops[queue].then(op);
+    this.ops[queue] = next.catch(() => {});
     return next;
   }
 
@@ -165,7 +172,7 @@ export class LiveProgramme {
 
   /** Starts the session's composer ahead of its first output (nothing is encoded until then). */
   prepare(): Promise<void> {
-    return this.run(async () => {
+    return this.run('liveOut', async () => {
       if (!this.closed) this.ensureProgramme();
     });
   }
@@ -190,7 +197,7 @@ export class LiveProgramme {
       this.recording = recording;
       this.log.info({ actor }, 'recording started');
       this.options.announce(this.recordingState);
-      await this.run(async () => {
+      await this.run('recording', async () => {
         if (this.recording !== recording || this.closed) return;
         const programme = this.ensureProgramme();
         const run = await this.options.folder.nextRun(this.meetingId);
@@ -222,7 +229,7 @@ export class LiveProgramme {
         .saveRecording(undefined)
         .catch((err: unknown) => this.log.error({ err }, 'recording state not stored'));
       // Waits for the segment to be finalized (its index written).
-      await this.run(async () => {
+      await this.run('recording', async () => {
         if (recording.outputId) await this.programme?.removeOutput(recording.outputId);
       });
     }
@@ -237,7 +244,7 @@ export class LiveProgramme {
         en: 'Set an RTMP URL or enable HLS first',
       });
     }
-    await this.run(async () => {
+    await this.run('liveOut', async () => {
       if (this.closed) return;
       await this.endLiveOut();
       const liveOut: LiveOut = {
@@ -270,7 +277,7 @@ export class LiveProgramme {
   }
 
   async stopLiveOut(actor: string): Promise<void> {
-    await this.run(async () => {
+    await this.run('liveOut', async () => {
       if (!this.liveOut) return;
       this.log.info({ actor }, 'live out stopped');
       await this.endLiveOut();
@@ -282,8 +289,10 @@ export class LiveProgramme {
     const liveOut = this.liveOut;
     if (!liveOut) return;
     this.liveOut = undefined;
-    await this.stopPusher();
-    await Promise.all(liveOut.outputIds.map((id) => this.programme?.removeOutput(id)));
+    await Promise.all([
+      this.stopPusher(),
+      ...liveOut.outputIds.map((id) => this.programme?.removeOutput(id)),
+    ]);
     // Nobody may fetch a stale stream; the next live out writes a new one.
     if (liveOut.hls) await rm(this.hlsDir, { recursive: true, force: true });
   }
@@ -314,6 +323,14 @@ export class LiveProgramme {
       ...(this.options.restartDelayMs !== undefined
         ? { restartDelayMs: this.options.restartDelayMs }
         : {}),
+    });
+    programme.on('segmentCut', (path) => {
+      void this.options.folder
+        .segmentCut(path)
+        .then((kept) =>
+          this.log.warn({ file: path.split('/').at(-1), kept }, 'segment cut by a composer crash'),
+        )
+        .catch((err: unknown) => this.log.error({ err }, 'cannot check a cut segment'));
     });
     programme.on('segmentClosed', (segment) => {
       void this.options.folder
@@ -406,7 +423,7 @@ export class LiveProgramme {
         await this.options
           .saveRecording(undefined)
           .catch((err: unknown) => this.log.error({ err }, 'recording state not cleared'));
-      await this.ops;
+      await Promise.all([this.ops.recording, this.ops.liveOut]);
       this.liveOut = undefined;
       await this.stopPusher();
       const programme = this.programme;
