@@ -272,6 +272,10 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
         this.emit('segmentOpened', path);
         break;
       }
+      case 'segmentDropped':
+        // A recording stopped before its first keyframe: its empty file is gone.
+        this.openSegments.delete(String(event.location));
+        break;
       case 'segmentClosed': {
         const path = String(event.location);
         const opened = this.openSegments.get(path);

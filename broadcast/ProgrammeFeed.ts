@@ -41,14 +41,25 @@ function feedCapabilities(router: types.Router): types.RtpCapabilities {
 /**
  * The SFU side of the programme: one PlainTransport (comedia off, RTCP muxed) and one consumer
  * per carried producer, sending plain RTP to a local port of the composer. Video consumers are
- * created paused, resumed, then asked for a keyframe once the composer listens.
+ * created paused and resumed once the composer listens (the resume asks for a keyframe).
  */
 export class ProgrammeFeed {
   private readonly entries = new Map<string, FeedEntry>();
   private readonly adding = new Map<string, Promise<void>>();
   private closed = false;
   private readonly log: MediaLogger;
-  private readonly onInputAdded = (id: string) => void this.requestKeyFrame(id);
+  /**
+   * The composer listens on the input's port now: a new video consumer is resumed (mediasoup
+   * then asks its producer for a keyframe, which arrives at an open port; resumed earlier, the
+   * keyframe could reach a port not yet bound and the next request wait for the producer's
+   * keyframe request delay); a restarted composer's inputs ask for one.
+   */
+  private readonly onInputAdded = (id: string) => {
+    const entry = this.entries.get(id);
+    if (entry?.consumer.paused && !entry.consumer.closed)
+      void entry.consumer.resume().catch(() => {});
+    else void this.requestKeyFrame(id);
+  };
   /** The input on screen now, as the composer reports it. */
   private displayedId?: string;
   /** Producers no longer wanted, kept while still on screen (until the next picture decodes). */
@@ -147,7 +158,6 @@ export class ProgrammeFeed {
         codec: codec.mimeType.split('/')[1]!,
         clockRate: codec.clockRate,
       });
-      if (consumer.paused) await consumer.resume();
       this.log.debug({ producerId: producer.id, kind: producer.kind, port }, 'producer fed');
     } catch (err) {
       transport.close();
@@ -158,7 +168,8 @@ export class ProgrammeFeed {
   /** Asks the producer of a carried video for a keyframe (the composer decodes from one). */
   async requestKeyFrame(producerId: string): Promise<void> {
     const entry = this.entries.get(producerId);
-    if (entry?.consumer.kind === 'video' && !entry.consumer.closed)
+    // A paused consumer asks for one when it is resumed.
+    if (entry?.consumer.kind === 'video' && !entry.consumer.closed && !entry.consumer.paused)
       await entry.consumer.requestKeyFrame().catch(() => {});
   }
 

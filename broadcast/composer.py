@@ -273,6 +273,14 @@ def output_description(cmd):
             # whole, so the branch is dropped only then (an async finalize could still be writing
             # the index of a quickly stopped segment when the branch went to NULL).
             "splitmuxsink name=rec async-finalize=false "
+            # MP4 that survives a cut: the first second with its moov, then a fragment a second
+            # (a crash leaves a file that plays up to its last whole fragment); on EOS the muxer
+            # rewrites the index as a plain MP4's. Given here, not set later: the muxer is made
+            # when the parser links the first pad.
+            'muxer="mp4mux fragment-duration=1000 fragment-mode=first-moov-then-finalise" '
+            # Unbuffered: each fragment is on disk once written (filesink keeps 64 KiB, seconds
+            # of a low-rate programme, that a crash would lose).
+            'sink="filesink buffer-mode=unbuffered" '
             f"max-size-time={seconds * Gst.SECOND} "
             f'location="{quote(cmd["dir"])}/unused-%05d.mp4" '
             f"{vq} name=vin ! h264parse ! rec.video "
@@ -299,16 +307,6 @@ def output_description(cmd):
     raise ValueError(f"unknown output kind {kind}")
 
 
-def recording_muxer():
-    """MP4 that survives a cut: a first moov after one second, then a fragment a second (a
-    crash leaves a file that plays up to its last whole second); on EOS the muxer rewrites it
-    as a plain MP4 with its full index."""
-    mux = Gst.ElementFactory.make("mp4mux")
-    mux.set_property("fragment-duration", 1000)
-    Gst.util_set_object_arg(mux, "fragment-mode", "first-moov-then-finalise")
-    return mux
-
-
 def add_output(cmd):
     out_id = cmd["id"]
     if out_id in outputs:
@@ -323,15 +321,10 @@ def add_output(cmd):
         "open": set(),
         "opened": False,
         "stopping": False,
+        "files": [],
     }
     if cmd["kind"] == "record":
         rec = inner.get_by_name("rec")
-        rec.set_property("muxer", recording_muxer())
-        # Unbuffered: each fragment is on disk once written (filesink keeps 64 KiB otherwise,
-        # seconds of a low-rate programme that a crash would lose).
-        sink = Gst.ElementFactory.make("filesink")
-        Gst.util_set_object_arg(sink, "buffer-mode", "unbuffered")
-        rec.set_property("sink", sink)
         state = {"index": int(cmd.get("startIndex", 0))}
         stem = f'{cmd.get("stem", "programme")}-{int(cmd["run"]):06d}'
 
@@ -340,7 +333,8 @@ def add_output(cmd):
             # the clock says or how often the recording is toggled.
             name = f"{stem}-{state['index']:03d}.mp4"
             state["index"] += 1
-            return os.path.join(cmd["dir"], name)
+            entry["files"].append(os.path.join(cmd["dir"], name))
+            return entry["files"][-1]
 
         rec.connect("format-location", location)
         entry["rec"] = rec
@@ -393,7 +387,7 @@ def add_output(cmd):
     emit("outputAdded", id=out_id, kind=cmd["kind"])
 
 
-def detach(out_id, kind):
+def detach(out_id, kind, eos=True, then=None):
     """Cuts one stream of an output off its tee, between two buffers, then sends EOS into the
     branch only (the muxer writes its index and closes the file)."""
     entry = outputs.get(out_id)
@@ -402,11 +396,20 @@ def detach(out_id, kind):
     entry["attached"].discard(kind)
     tee, tee_pad, ghost, _gate = entry["pads"][0 if kind == "video" else 1]
 
+    def released():
+        tee.release_request_pad(tee_pad)
+        # The encoder may idle once nothing is fed.
+        update_gate()
+        if then is not None:
+            then()
+        return False
+
     def cut(pad, _info):
         pad.unlink(ghost)
-        ghost.send_event(Gst.Event.new_eos())
-        # The tee pad goes back on the main loop; the encoder may idle once nothing is fed.
-        GLib.idle_add(lambda: (tee.release_request_pad(pad), update_gate()) and False)
+        if eos:
+            ghost.send_event(Gst.Event.new_eos())
+        # The tee pad goes back on the main loop.
+        GLib.idle_add(released)
         return Gst.PadProbeReturn.REMOVE
 
     tee_pad.add_probe(Gst.PadProbeType.IDLE, cut)
@@ -422,6 +425,9 @@ def remove_output(out_id):
         return
     entry["stopping"] = True
     update_gate()
+    if "timing" in entry and entry["timing"].abandon():
+        discard_output(out_id)
+        return
     if "timing" in entry:
         entry["timing"].stop()
     else:
@@ -442,6 +448,28 @@ def remove_output(out_id):
     GLib.timeout_add(5000, never_opened)
     # A stuck muxer must not hold the session.
     GLib.timeout_add_seconds(15, lambda: finish_output(out_id) and False)
+
+
+def discard_output(out_id):
+    """A recording stopped before its first keyframe holds nothing: its branch goes without an
+    EOS and the file its sink opened is deleted (an MP4 with empty tracks is unreadable)."""
+    entry = outputs[out_id]
+    left = {"n": 2}
+
+    def gone():
+        left["n"] -= 1
+        if left["n"] > 0:
+            return
+        finish_output(out_id)
+        for path in entry["files"]:
+            try:
+                os.remove(path)
+            except OSError:
+                pass
+            emit("segmentDropped", output=out_id, location=path)
+
+    detach(out_id, "video", eos=False, then=gone)
+    detach(out_id, "audio", eos=False, then=gone)
 
 
 def finish_output(out_id):

@@ -102,6 +102,15 @@ class RecordTiming:
 
     # -- the stop (main loop) --
 
+    def abandon(self):
+        """Stops a recording that has not started (no keyframe yet): True if it had not."""
+        with self.lock:
+            if self.start is not None:
+                return False
+            self.ended = {"video": True, "audio": True}
+            self.started.set()
+            return True
+
     def stop(self):
         """Both streams end at the later one's last timestamp: the one ahead stops now, the one
         behind runs on until it reaches that time (or WAIT_S passes)."""
