@@ -357,7 +357,23 @@ t.test('programme: record the session, follow the floor, survive an encoder cras
       const startedAt = Date.parse(seg.startedAt);
       for (const c of await centreColours(file, 10))
         samples.push({ at: startedAt + c.t * 1000, colour: colourName(c.rgb) });
-      t.comment(`${seg.file}: ${info.durationS.toFixed(2)} s from ${seg.startedAt}`);
+      const run = recordRuns.find((r) => startedAt >= r.from - 2000 && startedAt < r.to!);
+      t.comment(
+        `${seg.file}: ${info.durationS.toFixed(2)} s` +
+          (run
+            ? `, starts ${startedAt - run.from} ms after its run's start, ends ${Math.round(startedAt + info.durationS * 1000 - run.to!)} ms after its stop`
+            : ''),
+      );
+      const blacks = samples.filter((x) => x.colour === 'BLACK' && x.at >= startedAt);
+      if (blacks.length > 0)
+        t.comment(
+          `${seg.file}: black at ${blacks
+            .map((x) => {
+              const floor = floors.filter((f) => f.at <= x.at).at(-1);
+              return `+${Math.round(x.at - startedAt)} ms in the file (${floor ? `${Math.round(x.at - floor.at)} ms after ${floor.colour}'s floor` : 'before any floor'})`;
+            })
+            .join(', ')}`,
+        );
     }
     const recorded = recordRuns.reduce((n, r) => n + (r.to! - r.from), 0) / 1000;
     t.comment(
@@ -544,6 +560,8 @@ t.test('programme: record the session, follow the floor, survive an encoder cras
 
   await t.test('a recording survives the session closing and reopening', async (t) => {
     await api('POST', '/recording/start', chairHeaders);
+    // Recorded for a while: a recording closed before its first keyframe holds nothing.
+    await sleep(2500);
     const since = (await status()).recording.since;
     const stored = await data.store.redis.get(data.store.keys.meetingRecording(meeting.id));
     t.match(stored, /since/, 'the recording is stored in Redis');
