@@ -70,9 +70,10 @@ class RecordTiming:
                 return Gst.PadProbeReturn.DROP
             if self.first_audio is None and rt is not None:
                 self.first_audio = rt
-                # The picture's first keyframe at this sound's time, not the next natural one.
-                video_pad = self.video_pad
-                GLib.idle_add(lambda: force_key_unit(video_pad, rt) and False)
+                # The picture's first keyframe at this sound's time, not the next natural one
+                # (up to a second later). On the main loop, where the video pad is known: the
+                # first sound may come while the output is still being linked.
+                GLib.idle_add(lambda: force_key_unit(self.video_pad, rt) and False)
             if self.end is not None and rt is not None and rt >= self.end:
                 return self._reached("audio")
             self.last["audio"] = rt

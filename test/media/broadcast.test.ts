@@ -387,6 +387,7 @@ t.test('programme: record the session, follow the floor, survive an encoder cras
       samples.some((s) => s.colour === 'BLACK'),
       `never black (${samples.length} frames sampled)`,
     );
+    const allowedLag = 1000 + svc.config.media.keyFrameRequestDelayMs;
     const lags: number[] = [];
     const wrong: string[] = [];
     floors.forEach((floor, i) => {
@@ -399,7 +400,7 @@ t.test('programme: record the session, follow the floor, survive an encoder cras
       if (first) lags.push(first.at - floor.at);
       // The last 200 ms before the next change: the clocks' mapping is that precise.
       for (const s of during)
-        if (s.at >= floor.at + 1000 && s.at < end - 200 && s.colour !== floor.colour)
+        if (s.at >= floor.at + allowedLag && s.at < end - 200 && s.colour !== floor.colour)
           wrong.push(`${floor.colour} +${s.at - floor.at} ms: ${s.colour}`);
     });
     t.comment(`floor → picture in the recording (ms): ${lags.map((l) => l.toFixed(0)).join(', ')}`);
@@ -414,11 +415,16 @@ t.test('programme: record the session, follow the floor, survive an encoder cras
         .join(', ')}`,
     );
     t.ok(lags.length >= 4, `${lags.length} floor changes recorded`);
+    // The programme's keyframe request for the new camera may follow the sites' own for the
+    // same camera (they receive the floor too) by a few hundred ms: mediasoup then holds it for
+    // the producer's keyframe request delay (KEYFRAME_REQUEST_DELAY_MS, which keeps 200 sites
+    // from flooding one uplink with requests). The previous picture stays meanwhile. So: 1 s,
+    // plus that delay when the requests collide (printed above: most switches take ~0.3 s).
     t.ok(
-      Math.max(...lags) <= 1000,
-      `the floor's picture within 1 s (max ${Math.max(...lags).toFixed(0)} ms)`,
+      Math.max(...lags) <= allowedLag,
+      `the floor's picture within ${allowedLag} ms (max ${Math.max(...lags).toFixed(0)} ms, ${lags.filter((l) => l > 1000).length} of ${lags.length} over 1 s)`,
     );
-    t.same(wrong, [], 'and only that picture from 1 s after the change until the next one');
+    t.same(wrong, [], 'and only that picture from then until the next change');
 
     // ---- the live out: RTMP ingest and HLS ----
     const playables = liveRuns.map((r) => r.playableAfterMs ?? Number.NaN);
@@ -559,13 +565,13 @@ t.test('programme: record the session, follow the floor, survive an encoder cras
   );
 
   await t.test('a recording survives the session closing and reopening', async (t) => {
+    const before = (await status()).segments.length;
     await api('POST', '/recording/start', chairHeaders);
     // Recorded for a while: a recording closed before its first keyframe holds nothing.
     await sleep(2500);
     const since = (await status()).recording.since;
     const stored = await data.store.redis.get(data.store.keys.meetingRecording(meeting.id));
     t.match(stored, /since/, 'the recording is stored in Redis');
-    const before = (await status()).segments.length;
     svc.signaling.session(meeting.id)!.close('server shutdown');
     await waitFor(
       () => svc.broadcast.programme(meeting.id) && svc.broadcast.programme(meeting.id) !== live,
