@@ -100,7 +100,7 @@ def main_description():
         # Closed while nothing is output: the composer stays warm for the session without
         # paying for the encoder.
         "! valve name=encgate drop=true "
-        f'! x264enc tune=zerolatency speed-preset={opts["preset"]} bitrate={int(opts["videoKbps"])} '
+        f'! x264enc name=venc tune=zerolatency speed-preset={opts["preset"]} bitrate={int(opts["videoKbps"])} '
         f"key-int-max={key_int} threads={int(opts.get('threads', 0))} "
         # Byte-stream with SPS/PPS before every keyframe: any output (or another process teeing
         # the programme) can start at any keyframe. MP4 branches parse it to avc themselves.
@@ -378,12 +378,16 @@ def add_output(cmd):
     entry["attached"] = {"video", "audio"}
     outputs[out_id] = entry
     update_gate()
+    # Keyframe requests go straight into the encoder: sent up through the tee, h264parse would
+    # drop one while another is pending (HLS asks for one at every segment boundary ahead),
+    # and the output would wait for the next natural keyframe, up to a second later.
+    encoder_src = pipeline.get_by_name("venc").get_static_pad("src")
     if timing is not None:
         # The keyframe is asked for at the time of the first sound that enters (RecordTiming).
-        timing.video_pad = linked[0][1]
+        timing.video_pad = encoder_src
     else:
         # A keyframe now rather than up to a second later.
-        force_key_unit(linked[0][1])
+        force_key_unit(encoder_src)
     emit("outputAdded", id=out_id, kind=cmd["kind"])
 
 

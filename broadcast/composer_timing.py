@@ -145,7 +145,7 @@ class RecordTiming:
 
 
 def force_key_unit(pad, at=Gst.CLOCK_TIME_NONE):
-    """Asks the encoder upstream of this tee pad for a keyframe (at a running time, or now)."""
+    """Asks for a keyframe (at a running time, or now); `pad` is the encoder's source pad."""
     if pad is not None:
         pad.send_event(GstVideo.video_event_new_upstream_force_key_unit(at, True, 0))
     return True

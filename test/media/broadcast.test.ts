@@ -457,7 +457,10 @@ t.test('programme: record the session, follow the floor, survive an encoder cras
         t.comment(`RTMP ${name}: ${info.durationS.toFixed(2)} s`);
         t.equal((await decodeAll(session.file)).errors, '', `RTMP ${name} decodes without error`);
         const colours = (await centreColours(session.file, 5)).map((c) => colourName(c.rgb));
-        t.notOk(colours.includes('BLACK'), `never black (${colours.length} frames)`);
+        t.notOk(
+          colours.includes('BLACK'),
+          `never black (${colours.length} frames${colours.includes('BLACK') ? `; black at ${colours.flatMap((c, k) => (c === 'BLACK' ? [`${k * 200} ms`] : [])).join(', ')}` : ''})`,
+        );
         for (const c of colours) seen.add(c);
       }
     }
@@ -494,7 +497,11 @@ t.test('programme: record the session, follow the floor, survive an encoder cras
           gaps.push(`${file.split('/').at(-1)} starts at ${start} after ${previousEnd}`);
         previousEnd = start! + duration!;
         t.equal((await decodeAll(file)).errors, '', `HLS ${file.split('/').at(-1)} decodes`);
-        for (const c of await centreColours(file, 5)) hlsSeen.add(colourName(c.rgb));
+        for (const c of await centreColours(file, 5)) {
+          hlsSeen.add(colourName(c.rgb));
+          if (colourName(c.rgb) === 'BLACK')
+            t.comment(`HLS ${file.split('/').at(-1)}: black at ${c.t.toFixed(1)} s (${c.rgb})`);
+        }
       }
       t.same(gaps, [], `HLS run ${run}: ${files.length} segments, no gap between them`);
     }
