@@ -70,6 +70,8 @@ export interface ProgrammeEncoderOptions {
   lower?: string;
   /** First restart delay (ms); doubles up to 10 s while crashes follow each other. */
   restartDelayMs?: number;
+  /** A playing composer silent this long (no heartbeat) is killed and restarted. */
+  stallMs?: number;
 }
 
 const composerScript = join(dirname(fileURLToPath(import.meta.url)), 'composer.py').replace(
@@ -111,6 +113,10 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
   private closed = false;
   private closing?: Promise<void>;
   private readonly openSegments = new Map<string, { at: number; runningTimeMs: number }>();
+  /** When the composer last said anything (it says "alive" every second while its loop runs). */
+  private lastHeardAt = 0;
+  private playing = false;
+  private readonly watchdog: NodeJS.Timeout;
   private readonly log: MediaLogger;
 
   constructor(private readonly options: ProgrammeEncoderOptions) {
@@ -118,6 +124,17 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
     this.strip = options.strip ?? '';
     this.lower = options.lower ?? '';
     this.log = options.logger.child({ component: 'programme-encoder' });
+    // A composer whose main loop stopped (a GStreamer deadlock) writes nothing and never
+    // exits: it is killed and restarted like a crashed one (recordings go on in new segments).
+    this.watchdog = setInterval(() => {
+      const silent = Date.now() - this.lastHeardAt;
+      if (this.child && this.playing && !this.closed && silent > (options.stallMs ?? 10_000)) {
+        this.log.error({ pid: this.child.pid, silentMs: silent }, 'programme composer stalled');
+        this.child.kill('SIGKILL');
+        this.playing = false;
+      }
+    }, 1000);
+    this.watchdog.unref();
     this.spawn();
   }
 
@@ -242,6 +259,7 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
   }
 
   private onLine(line: string): void {
+    this.lastHeardAt = Date.now();
     let event: ComposerEvent;
     try {
       event = JSON.parse(line) as ComposerEvent;
@@ -251,6 +269,7 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
     }
     switch (event.event) {
       case 'playing':
+        this.playing = true;
         this.log.info(
           { pid: this.child?.pid, restarts: this.restarts },
           'programme composer playing',
@@ -311,6 +330,7 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
   ): void {
     if (this.child !== child) return;
     this.child = undefined;
+    this.playing = false;
     // Outputs being stopped are gone with their process.
     for (const id of [...this.removing.keys()]) this.outputGone(id);
     if (this.closed) {
@@ -347,6 +367,7 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.closed = true;
+      clearInterval(this.watchdog);
       if (this.restartTimer) clearTimeout(this.restartTimer);
       const child = this.child;
       if (child && child.exitCode === null && child.signalCode === null) {

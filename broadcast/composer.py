@@ -352,6 +352,21 @@ def add_output(cmd):
         # The MPEG-TS muxers must see both streams' caps before they begin: sound flows at once.
         return Gst.PadProbeReturn.OK
 
+    if cmd["kind"] != "record":
+        drained = set()
+
+        def eos_out(_pad, info, name):
+            if info.get_event().type == Gst.EventType.EOS:
+                drained.add(name)
+                if len(drained) == 2:
+                    GLib.timeout_add(300, lambda: finish_output(out_id) and False)
+            return Gst.PadProbeReturn.OK
+
+        for name in ("vin", "ain"):
+            inner.get_by_name(name).get_static_pad("src").add_probe(
+                Gst.PadProbeType.EVENT_DOWNSTREAM, eos_out, name
+            )
+
     timing = None
     if cmd["kind"] == "record":
         # A recording's picture and sound start and end on the same timestamps.
@@ -438,8 +453,11 @@ def remove_output(out_id):
         detach(out_id, "video")
         detach(out_id, "audio")
     if entry["kind"] != "record":
-        # Nothing to finalize: let the muxer flush, then drop it.
-        GLib.timeout_add(300, lambda: finish_output(out_id) and False)
+        # Nothing to finalize, but the branch goes to NULL only once the EOS has left both its
+        # queues (see add_output): torn down while a queue still pushed into hlssink2, the state
+        # change waited forever on a streaming thread blocked inside its splitmuxsink. A branch
+        # whose EOS never comes is dropped after 5 s.
+        GLib.timeout_add(5000, lambda: finish_output(out_id) and False)
         return
 
     def never_opened():
@@ -634,6 +652,8 @@ bus.connect("message", on_message)
 set_text(opts.get("strip", ""), opts.get("lower", ""))
 pipeline.set_state(Gst.State.PLAYING)
 GLib.timeout_add(50, select)
+# A heartbeat from the main loop: the owner restarts a composer whose loop stops (a deadlock).
+GLib.timeout_add(1000, lambda: emit("alive") or True)
 threading.Thread(target=read_commands, daemon=True).start()
 loop.run()
 pipeline.set_state(Gst.State.NULL)
