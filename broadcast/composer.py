@@ -416,7 +416,8 @@ def detach(out_id, kind, eos=True, then=None):
     tee, tee_pad, ghost, _gate = entry["pads"][0 if kind == "video" else 1]
 
     def released():
-        tee.release_request_pad(tee_pad)
+        if tee_pad.get_parent() is tee:
+            tee.release_request_pad(tee_pad)
         # The encoder may idle once nothing is fed.
         update_gate()
         if then is not None:
@@ -498,6 +499,20 @@ def finish_output(out_id):
     entry = outputs.pop(out_id, None)
     if not entry:
         return False
+    # Off the tees first: a branch set to NULL while still linked answers FLUSHING, the tee
+    # passes that upstream, the encoder's queue pauses its task and the whole picture stops for
+    # every output (seen after an MPEG-TS output failed). Unlinked, the tee gets NOT_LINKED,
+    # which it ignores.
+    for kind, (tee, tee_pad, ghost, _gate) in zip(("video", "audio"), entry["pads"]):
+        if tee_pad is None:
+            continue
+        if tee_pad.is_linked():
+            tee_pad.unlink(ghost)
+        if kind in entry.get("attached", ()):
+            # Never detached: nothing else will give the tee its pad back.
+            tee.release_request_pad(tee_pad)
+    entry["attached"] = set()
+    update_gate()
     entry["bin"].set_state(Gst.State.NULL)
     pipeline.remove(entry["bin"])
     emit("outputRemoved", id=out_id, kind=entry["kind"])
