@@ -338,9 +338,12 @@ def add_output(cmd):
 
         rec.connect("format-location", location)
         entry["rec"] = rec
-    started = {"video": False}
+    started = {"video": False, "caps": False}
 
     def gate_video(_pad, info):
+        # The picture's caps reached the branch with this buffer (sticky events go before the
+        # probe), whether the buffer is kept or not.
+        started["caps"] = True
         # Each output starts on a keyframe (asked for below): every file decodes from frame one.
         buf = info.get_buffer()
         if not started["video"] and (not warm["done"] or buf.has_flags(Gst.BufferFlags.DELTA_UNIT)):
@@ -349,8 +352,11 @@ def add_output(cmd):
         return Gst.PadProbeReturn.OK
 
     def gate_audio(_pad, _info):
-        # The MPEG-TS muxers must see both streams' caps before they begin: sound flows at once.
-        return Gst.PadProbeReturn.OK
+        # The MPEG-TS muxers must know both streams before they begin: sound flows as soon as
+        # the picture's caps are there (a muxer that started on sound alone cannot add the
+        # picture later: "Could not create handler for stream", seen when the encoder had just
+        # woken up), and from then on always, so the muxer never waits for it.
+        return Gst.PadProbeReturn.OK if started["caps"] else Gst.PadProbeReturn.DROP
 
     if cmd["kind"] != "record":
         drained = set()
