@@ -21,24 +21,19 @@ export interface EncoderInput {
   clockRate: number;
 }
 
-/**
- * One output of the programme, added and removed while the composer runs (a branch of its
- * encoders' tees). `id` is the owner's, unique for the composer's life.
- */
-export type ProgrammeOutput =
-  /**
-   * MP4 segments `<dir>/<stem>-RRRRRR-SSS.mp4`: `run` numbers the recordings of a meeting (never
-   * reused), SSS its segments from `startIndex` (a restarted composer continues the count).
-   */
-  | { id: string; kind: 'record'; dir: string; stem: string; run: number; startIndex: number }
-  /** MPEG-TS over local UDP (H.264 byte-stream with SPS/PPS at each keyframe + AAC). */
-  | { id: string; kind: 'mpegts'; port: number }
+/** Where the encoded programme goes; fixed for the life of one composer process. */
+export interface ProgrammeOutputs {
+  /** MP4 segments: `<dir>/<stem>-<start>-NNN.mp4`, one new start stamp per process. */
+  record?: { dir: string; stem: string };
+  /** MPEG-TS over local UDP, read by the live pushers. */
+  mpegtsPort?: number;
   /** HLS playlist and segments written to this folder. */
-  | { id: string; kind: 'hls'; dir: string };
+  hls?: { dir: string };
+}
 
 export interface SegmentInfo {
   path: string;
-  /** Epoch ms at which the segment's first frame was captured (from the pipeline clock). */
+  /** Epoch ms of the segment's first frame (approximately: when the composer opened it). */
   startedAt: number;
   durationMs: number;
 }
@@ -50,12 +45,6 @@ export interface ProgrammeEncoderEvents {
   inputAdded: [inputId: string];
   segmentOpened: [path: string];
   segmentClosed: [SegmentInfo];
-  /** A segment left open by a composer that died: it plays up to its last whole fragment. */
-  segmentCut: [path: string];
-  /** The picture on screen changed (`id` undefined: the still card). */
-  displayed: [{ id?: string; wanted?: string; atMs: number }];
-  /** An output finished (its files are closed) and left the composer. */
-  outputRemoved: [id: string];
   /** The composer stopped unexpectedly; a restart is scheduled. */
   crashed: [{ code: number | null; signal: string | null; message?: string }];
   closed: [];
@@ -63,15 +52,12 @@ export interface ProgrammeEncoderEvents {
 
 export interface ProgrammeEncoderOptions {
   settings: ProgrammeSettings;
+  outputs: ProgrammeOutputs;
   logger: MediaLogger;
-  /** The compact strip at the top (the meeting's name). */
-  strip?: string;
-  /** The lower third: up to two lines (agenda item, speaker). */
+  banner?: string;
   lower?: string;
   /** First restart delay (ms); doubles up to 10 s while crashes follow each other. */
   restartDelayMs?: number;
-  /** A playing composer silent this long (no heartbeat) is killed and restarted. */
-  stallMs?: number;
 }
 
 const composerScript = join(dirname(fileURLToPath(import.meta.url)), 'composer.py').replace(
@@ -84,25 +70,22 @@ interface ComposerEvent {
   [field: string]: unknown;
 }
 
-/** The run and segment numbers in a segment's name (`<stem>-RRRRRR-SSS.mp4`). */
-export function segmentNumbers(path: string): { run: number; index: number } | undefined {
-  const match = /-(\d{6})-(\d{3})\.mp4$/.exec(path);
-  return match ? { run: Number(match[1]), index: Number(match[2]) } : undefined;
+function stamp(at: number): string {
+  return new Date(at)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /**
- * Supervises the composer process (broadcast/composer.py): keeps the wanted inputs, outputs,
- * shown input and text, replays them into every new process, and restarts a process that dies.
+ * Supervises the composer process (broadcast/composer.py): keeps the wanted inputs, the shown
+ * input and the text, replays them into every new process, and restarts a process that dies.
  * The meeting never depends on it: the SFU only sends RTP to local ports.
  */
 export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
   private readonly inputs = new Map<string, EncoderInput>();
-  private readonly outputs = new Map<string, ProgrammeOutput>();
-  /** Outputs asked to stop, resolved when the composer says their files are closed. */
-  private readonly removing = new Map<string, () => void>();
   private shown?: string;
-  private fallback?: string;
-  private strip: string;
+  private banner: string;
   private lower: string;
   private child?: ChildProcessByStdio<Writable, Readable, Readable>;
   private restarts = 0;
@@ -113,28 +96,13 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
   private closed = false;
   private closing?: Promise<void>;
   private readonly openSegments = new Map<string, { at: number; runningTimeMs: number }>();
-  /** When the composer last said anything (it says "alive" every second while its loop runs). */
-  private lastHeardAt = 0;
-  private playing = false;
-  private readonly watchdog: NodeJS.Timeout;
   private readonly log: MediaLogger;
 
   constructor(private readonly options: ProgrammeEncoderOptions) {
     super();
-    this.strip = options.strip ?? '';
+    this.banner = options.banner ?? '';
     this.lower = options.lower ?? '';
     this.log = options.logger.child({ component: 'programme-encoder' });
-    // A composer whose main loop stopped (a GStreamer deadlock) writes nothing and never
-    // exits: it is killed and restarted like a crashed one (recordings go on in new segments).
-    this.watchdog = setInterval(() => {
-      const silent = Date.now() - this.lastHeardAt;
-      if (this.child && this.playing && !this.closed && silent > (options.stallMs ?? 10_000)) {
-        this.log.error({ pid: this.child.pid, silentMs: silent }, 'programme composer stalled');
-        this.child.kill('SIGKILL');
-        this.playing = false;
-      }
-    }, 1000);
-    this.watchdog.unref();
     this.spawn();
   }
 
@@ -156,66 +124,15 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
     this.send({ cmd: 'remove', id });
   }
 
-  /** Shows `id` once it decodes; `fallback` (the main point's camera) when it has no picture. */
-  show(id: string | undefined, fallback?: string): void {
+  show(id: string | undefined): void {
     this.shown = id;
-    this.fallback = fallback;
-    this.send({ cmd: 'show', id: id ?? null, fallback: fallback ?? null });
+    this.send({ cmd: 'show', id: id ?? null });
   }
 
-  setText(text: { strip?: string; lower?: string }): void {
-    if (text.strip !== undefined) this.strip = text.strip;
+  setText(text: { banner?: string; lower?: string }): void {
+    if (text.banner !== undefined) this.banner = text.banner;
     if (text.lower !== undefined) this.lower = text.lower;
     this.send({ cmd: 'text', ...text });
-  }
-
-  /** Outputs the composer writes now (or will, once restarted). */
-  get outputIds(): string[] {
-    return [...this.outputs.keys()];
-  }
-
-  addOutput(output: ProgrammeOutput): void {
-    if (this.outputs.has(output.id)) return;
-    this.outputs.set(output.id, output);
-    this.send(this.outputCommand(output));
-  }
-
-  /** Stops one output; resolves once its files are closed (or the composer is gone). */
-  removeOutput(id: string): Promise<void> {
-    if (!this.outputs.delete(id)) return Promise.resolve();
-    return new Promise<void>((ok) => {
-      this.removing.set(id, ok);
-      if (!this.child) this.outputGone(id);
-      else this.send({ cmd: 'unoutput', id });
-    });
-  }
-
-  private outputGone(id: string): void {
-    // An output the composer dropped on its own (it failed) is not replayed into a restart.
-    if (!this.removing.has(id)) this.outputs.delete(id);
-    const done = this.removing.get(id);
-    this.removing.delete(id);
-    done?.();
-    this.emit('outputRemoved', id);
-  }
-
-  private outputCommand(output: ProgrammeOutput): Record<string, unknown> {
-    const { settings } = this.options;
-    switch (output.kind) {
-      case 'record':
-        return { cmd: 'output', ...output, segmentSeconds: settings.segmentSeconds };
-      case 'hls':
-        return {
-          cmd: 'output',
-          ...output,
-          segmentSeconds: settings.hlsSegmentSeconds,
-          playlistLength: 6,
-          // A restarted composer's segments must not reuse the names the playlist had.
-          startIndex: this.restarts,
-        };
-      default:
-        return { cmd: 'output', ...output };
-    }
   }
 
   private send(command: Record<string, unknown>): void {
@@ -224,7 +141,7 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
   }
 
   private spawn(): void {
-    const { settings } = this.options;
+    const { settings, outputs } = this.options;
     const at = Date.now();
     const args = {
       width: settings.width,
@@ -234,8 +151,27 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
       videoKbps: settings.videoKbps,
       audioKbps: settings.audioKbps,
       threads: settings.threads,
-      strip: this.strip,
+      banner: this.banner,
       lower: this.lower,
+      ...(outputs.record
+        ? {
+            record: {
+              segmentSeconds: settings.segmentSeconds,
+              // A restarted process writes new files, never over the crashed one's.
+              location: join(outputs.record.dir, `${outputs.record.stem}-${stamp(at)}-%03d.mp4`),
+            },
+          }
+        : {}),
+      ...(outputs.mpegtsPort ? { mpegtsPort: outputs.mpegtsPort } : {}),
+      ...(outputs.hls
+        ? {
+            hls: {
+              dir: outputs.hls.dir,
+              segmentSeconds: settings.hlsSegmentSeconds,
+              playlistLength: 6,
+            },
+          }
+        : {}),
     };
     const child = spawn(settings.pythonBin, [composerScript, JSON.stringify(args)], {
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -253,13 +189,10 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
     child.once('close', (code, signal) => this.onExit(child, code, signal));
     // Commands wait in the composer until it plays; replay the wanted state now.
     for (const input of this.inputs.values()) this.send({ cmd: 'add', ...input });
-    this.send({ cmd: 'show', id: this.shown ?? null, fallback: this.fallback ?? null });
-    // A restarted composer writes new files, never over the crashed one's.
-    for (const output of this.outputs.values()) this.send(this.outputCommand(output));
+    if (this.shown) this.send({ cmd: 'show', id: this.shown });
   }
 
   private onLine(line: string): void {
-    this.lastHeardAt = Date.now();
     let event: ComposerEvent;
     try {
       event = JSON.parse(line) as ComposerEvent;
@@ -269,7 +202,6 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
     }
     switch (event.event) {
       case 'playing':
-        this.playing = true;
         this.log.info(
           { pid: this.child?.pid, restarts: this.restarts },
           'programme composer playing',
@@ -281,20 +213,10 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
         break;
       case 'segmentOpened': {
         const path = String(event.location);
-        const at = Number(event.atMs) || Date.now();
-        this.openSegments.set(path, { at, runningTimeMs: Number(event.runningTimeMs) });
-        // The next segment after a restart continues the numbering.
-        const output = this.outputs.get(String(event.output));
-        const numbers = segmentNumbers(path);
-        if (output?.kind === 'record' && numbers)
-          output.startIndex = Math.max(output.startIndex, numbers.index + 1);
+        this.openSegments.set(path, { at: Date.now(), runningTimeMs: Number(event.runningTimeMs) });
         this.emit('segmentOpened', path);
         break;
       }
-      case 'segmentDropped':
-        // A recording stopped before its first keyframe: its empty file is gone.
-        this.openSegments.delete(String(event.location));
-        break;
       case 'segmentClosed': {
         const path = String(event.location);
         const opened = this.openSegments.get(path);
@@ -303,16 +225,6 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
         this.emit('segmentClosed', { path, startedAt: opened?.at ?? Date.now(), durationMs });
         break;
       }
-      case 'displayed':
-        this.emit('displayed', {
-          ...(typeof event.id === 'string' ? { id: event.id } : {}),
-          ...(typeof event.wanted === 'string' ? { wanted: event.wanted } : {}),
-          atMs: Number(event.atMs),
-        });
-        break;
-      case 'outputRemoved':
-        this.outputGone(String(event.id));
-        break;
       case 'error':
         this.lastError = String(event.message);
         this.log.error({ message: event.message, source: event.source }, 'composer error');
@@ -330,9 +242,6 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
   ): void {
     if (this.child !== child) return;
     this.child = undefined;
-    this.playing = false;
-    // Outputs being stopped are gone with their process.
-    for (const id of [...this.removing.keys()]) this.outputGone(id);
     if (this.closed) {
       // Stopped on purpose but a segment's close was not reported: its wall-clock length.
       for (const [path, opened] of this.openSegments)
@@ -344,8 +253,6 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
       this.openSegments.clear();
       return;
     }
-    for (const path of this.openSegments.keys()) this.emit('segmentCut', path);
-    this.openSegments.clear();
     this.restarts++;
     const uptime = Date.now() - this.startedAt;
     const base = this.options.restartDelayMs ?? 500;
@@ -363,18 +270,17 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
     }, delay);
   }
 
-  /** Finishes every output's files, then waits for the process; kills it after 15 s. Memoized. */
+  /** Finishes the open segment (EOS), then waits for the process; kills it after 8 s. Memoized. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.closed = true;
-      clearInterval(this.watchdog);
       if (this.restartTimer) clearTimeout(this.restartTimer);
       const child = this.child;
       if (child && child.exitCode === null && child.signalCode === null) {
         const exited = new Promise<void>((ok) => child.once('close', () => ok()));
         this.send({ cmd: 'stop' });
         child.stdin.end();
-        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        const timer = setTimeout(() => child.kill('SIGKILL'), 8000);
         await exited;
         clearTimeout(timer);
       }

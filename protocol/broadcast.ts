@@ -71,7 +71,7 @@ export const segmentParamsSchema = z.object({
 
 export const hlsParamsSchema = z.object({
   id: idSchema,
-  file: z.string().regex(/^(index\.m3u8|seg\d{5}(-\d{5})?\.ts)$/, {
+  file: z.string().regex(/^(index\.m3u8|seg\d{5}\.ts)$/, {
     error: zodMessage({ vi: 'không phải tệp HLS', en: 'not an HLS file' }),
   }),
 });

@@ -1,5 +1,4 @@
 import { join, resolve } from 'node:path';
-import { z } from 'zod';
 import type { ProgrammeSettings } from '../../broadcast/ProgrammeEncoder.js';
 import { RecordingFolder } from '../../broadcast/RecordingFolder.js';
 import {
@@ -25,8 +24,6 @@ export interface BroadcastServiceOptions {
   sweepEveryMs?: number;
   restartDelayMs?: number;
 }
-
-const storedRecordingSchema = z.object({ since: z.string() });
 
 const noSession = () =>
   conflict({
@@ -71,9 +68,6 @@ export class BroadcastService {
       logger: this.options.logger,
       loadMeeting: () => data.meetings.get(meetingId),
       loadSettings: () => this.settings(meetingId),
-      loadRecording: () =>
-        data.store.getJson(data.store.keys.meetingRecording(meetingId), storedRecordingSchema),
-      saveRecording: (recording) => this.saveRecording(meetingId, recording),
       announce: (state) =>
         signaling.notify(meetingId, 'recordingChanged', state, {
           roles: ['station', 'site', 'chair', 'it'],
@@ -82,11 +76,11 @@ export class BroadcastService {
         ? { restartDelayMs: this.options.restartDelayMs }
         : {}),
     });
-    void this.live.get(meetingId)?.close('replaced');
+    this.live.get(meetingId)?.close();
     this.live.set(meetingId, programme);
-    session.once('closed', (reason: string) => {
+    session.once('closed', () => {
       if (this.live.get(meetingId) === programme) this.live.delete(meetingId);
-      void programme.close(reason);
+      void programme.close();
     });
   }
 
@@ -110,18 +104,6 @@ export class BroadcastService {
     return saved ?? broadcastSettingsSchema.parse({});
   }
 
-  private async saveRecording(
-    meetingId: string,
-    recording: { since: string } | undefined,
-  ): Promise<void> {
-    const { store } = this.options.data;
-    const key = store.keys.meetingRecording(meetingId);
-    await store.transact([], async () => ({
-      write: (m) => (recording ? m.set(key, JSON.stringify(recording)) : m.del(key)),
-      result: undefined,
-    }));
-  }
-
   async saveSettings(meetingId: string, settings: BroadcastSettings): Promise<BroadcastSettings> {
     const { store } = this.options.data;
     await this.options.data.meetings.get(meetingId);
@@ -129,9 +111,6 @@ export class BroadcastService {
       write: (m) => m.set(store.keys.meetingBroadcast(meetingId), JSON.stringify(settings)),
       result: undefined,
     }));
-    // A meeting now set up to broadcast gets its composer ready for the first output.
-    if (settings.recordWithSession || settings.rtmpUrl || settings.hls)
-      void this.live.get(meetingId)?.prepare();
     return settings;
   }
 
