@@ -1,3 +1,4 @@
+// runs alone: the printing Chromium's answer was cut (ECONNRESET) beside pages-e2e in a clean-clone run.
 import t from 'tap';
 import { loadConfig } from '../../config/index.js';
 import type { Actor } from '../../protocol/auth.js';

@@ -1,3 +1,4 @@
+// runs alone: real SIP clients on their own timers (SIPp's pauses, baresip's RTP), tested alone so far.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';

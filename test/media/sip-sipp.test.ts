@@ -1,3 +1,4 @@
+// runs alone: real SIP clients on their own timers (SIPp's pauses, baresip's RTP), tested alone so far.
 import { createSocket, type Socket } from 'node:dgram';
 import { writeFileSync } from 'node:fs';
 import t from 'tap';
