@@ -1,3 +1,4 @@
+import { describeError } from '../client/request.js';
 import type { CheckProgress, MeetingCheckThresholds } from '../protocol/check/queue.js';
 import { AdminApi } from './adminApi.js';
 import { EmulatedEndpoint } from './EmulatedEndpoint.js';
@@ -182,7 +183,7 @@ export async function runCheckWindow(o: CheckWindowOptions): Promise<CheckWindow
         .endpoint.request('beginCheck', {})
         .then(
           () => 'accepted',
-          (err: Error) => err.message,
+          (err: unknown) => describeError(err),
         );
 
     await Promise.all(later);

@@ -1,3 +1,4 @@
+import { describeError } from '../client/request.js';
 import { AdminApi } from './adminApi.js';
 import { EmulatedEndpoint } from './EmulatedEndpoint.js';
 import { type MetricSample, metricSum, percentile, scrapeMetrics, spread } from './figures.js';
@@ -144,7 +145,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRes
         sites[i] = site;
         endpoints.push(site);
       } catch (err) {
-        results[i]!.error = (err as Error).message;
+        results[i]!.error = describeError(err);
       }
     });
     await Promise.all(joins);

@@ -1,3 +1,4 @@
+import { describeError } from '../client/request.js';
 import type { CheckResult, ClientFigures } from '../protocol/check/index.js';
 import type { CheckQueued } from '../protocol/check/queue.js';
 import type { NotificationPayload } from '../protocol/socket.js';
@@ -56,7 +57,7 @@ export class EmulatedTechnician {
   /** Starts a check unless one is running (the page does the same). */
   start(measureMs?: number): void {
     this.running ??= this.run(measureMs)
-      .catch((err) => void this.log.errors.push((err as Error).message))
+      .catch((err) => void this.log.errors.push(describeError(err)))
       .finally(() => {
         this.running = undefined;
       });
