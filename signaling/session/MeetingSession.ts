@@ -15,9 +15,9 @@ import { IdleTimer } from './IdleTimer.js';
 import { type ExternalLink, Participant, type ParticipantIdentity } from './Participant.js';
 import { QualitySampler } from './QualitySampler.js';
 import { SessionMirror } from './SessionMirror.js';
-import { SessionNotifier, siteRoom } from './SessionNotifier.js';
+import { SessionNotifier } from './SessionNotifier.js';
 import { SessionRole } from './SessionRole.js';
-import type { EndpointPresence, SessionEvents } from './sessionEvents.js';
+import type { SessionEvents } from './sessionEvents.js';
 import type { EndAction, MeetingSessionOptions, SessionMeetingInfo } from './sessionTypes.js';
 
 export type { EndAction, SessionHooks, SessionMeetingInfo } from './sessionTypes.js';
@@ -138,12 +138,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
           else this.loopback.delete(p.siteId);
           this.consumers.one(p);
         },
-        // A site on another node of the meeting is reached through its room (Redis adapter).
-        emitTo: (p, name, payload) =>
-          p.socket
-            ? p.socket.emit(name, payload)
-            : p.siteId !== undefined &&
-              options.io.to(siteRoom(this.meetingId, p.siteId)).emit(name, payload),
+        emitTo: (p, name, payload) => this.notifier.toParticipant(p, name, payload),
       });
     }
   }
@@ -199,48 +194,22 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
 
   /** A socket for an endpoint arrives; a second tab takes over and the first is told why. */
   attach(identity: ParticipantIdentity, socket: Socket): Participant {
-    if (this.closed || this.ending)
-      throw new AppError('unavailable', {
-        vi: 'Phiên họp đã kết thúc',
-        en: 'The session has ended',
-      });
-    if (identity.siteId !== undefined && !this.chair.hasSite(identity.siteId))
-      throw notFound({
-        vi: 'Điểm cầu này không còn tham dự hội nghị',
-        en: 'This site no longer takes part in the meeting',
-      });
-    this.idle.clear();
-    let p = this.participants.get(identity.endpointId);
-    if (!p) {
-      p = new Participant(identity);
-      this.participants.set(p.endpointId, p);
-    }
-    // It was on another node of the meeting: it is here now.
-    p.remote = undefined;
-    const previous = p.socket;
-    if (previous && previous.id !== socket.id) {
-      this.log.info({ endpointId: p.endpointId }, 'endpoint taken over by a new connection');
-      previous.emit('replaced', {
-        reason: {
+    const p = this.admit(identity);
+    if ((p.socket && p.socket.id !== socket.id) || p.external) {
+      this.log.info({ endpointId: p.endpointId }, 'endpoint taken over by a new page');
+      // A second tab, or the site's page taking over from its room system's call.
+      p.letGo(
+        {
           vi: 'Điểm cầu đã được mở ở một cửa sổ khác',
           en: 'This site was opened in another window',
         },
-      });
-      previous.data.replaced = true;
-      previous.disconnect(true);
-      this.closeMedia(p);
-    }
-    if (p.external) {
-      // The site's page takes over from its room system's call.
-      this.log.info({ endpointId: p.endpointId }, 'room system call taken over by a page');
-      p.external.end('replaced by a page');
-      p.external = undefined;
-      this.closeMedia(p);
+        'replaced by a page',
+      );
     }
     p.socket = socket;
     void socket.join(this.notifier.roomsFor(p.role, p.siteId));
     this.notifier.changed(p);
-    this.emit('endpointJoined', this.presence(p));
+    this.emit('endpointJoined', p.presence());
     return p;
   }
 
@@ -250,37 +219,14 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
    * online until detachExternal.
    */
   async attachExternal(identity: ParticipantIdentity, link: ExternalLink): Promise<Participant> {
-    if (this.closed || this.ending)
-      throw new AppError('unavailable', {
-        vi: 'Phiên họp đã kết thúc',
-        en: 'The session has ended',
-      });
-    if (identity.siteId !== undefined && !this.chair.hasSite(identity.siteId))
-      throw notFound({
-        vi: 'Điểm cầu này không còn tham dự hội nghị',
-        en: 'This site no longer takes part in the meeting',
-      });
-    this.idle.clear();
-    let p = this.participants.get(identity.endpointId);
-    if (!p) {
-      p = new Participant(identity);
-      this.participants.set(p.endpointId, p);
-    }
-    p.remote = undefined;
-    const socket = p.socket;
-    if (socket) {
-      socket.emit('replaced', {
-        reason: {
-          vi: 'Điểm cầu đã được nối bằng thiết bị hội nghị của phòng họp',
-          en: "This site was connected by its hall's room system",
-        },
-      });
-      socket.data.replaced = true;
-      p.socket = undefined;
-      socket.disconnect(true);
-    }
-    p.external?.end('replaced by another call');
-    this.closeMedia(p);
+    const p = this.admit(identity);
+    p.letGo(
+      {
+        vi: 'Điểm cầu đã được nối bằng thiết bị hội nghị của phòng họp',
+        en: "This site was connected by its hall's room system",
+      },
+      'replaced by another call',
+    );
     p.external = link;
     p.media = await this.room.addEndpoint(p.endpointId);
     if (p.external !== link) {
@@ -288,7 +234,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
       throw new AppError('unavailable', { vi: 'Cuộc gọi đã kết thúc', en: 'The call has ended' });
     }
     this.notifier.changed(p);
-    this.emit('endpointJoined', this.presence(p));
+    this.emit('endpointJoined', p.presence());
     return p;
   }
 
@@ -296,15 +242,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
   detachExternal(p: Participant, link: ExternalLink, reason: string): void {
     if (p.external !== link) return;
     p.external = undefined;
-    if (this.role.decides && p.siteId !== undefined && p.siteId === this.chair.itCall)
-      void this.apply(this.chair.endItCall());
-    this.closeMedia(p);
-    this.log.info({ endpointId: p.endpointId, reason }, 'room system offline');
-    if (!this.closed) {
-      this.notifier.changed(p);
-      this.emit('endpointLeft', { ...this.presence(p), reason });
-      if (!this.anyoneConnected()) this.idle.arm();
-    }
+    this.wentOffline(p, reason, 'room system offline');
   }
 
   /** The socket went away: the endpoint is offline at once, its media released. */
@@ -312,15 +250,52 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
     if (p.socket?.id !== socket.id) return;
     p.socket = undefined;
     this.check?.participantLeft(p);
+    this.wentOffline(p, reason, 'endpoint offline');
+  }
+
+  /** The endpoint's page or call is gone: its IT call ends, its media goes, the others see it. */
+  private wentOffline(p: Participant, reason: string, what: string): void {
     if (this.role.decides && p.siteId !== undefined && p.siteId === this.chair.itCall)
-      this.apply(this.chair.endItCall());
-    this.closeMedia(p);
-    this.log.info({ endpointId: p.endpointId, reason }, 'endpoint offline');
+      void this.apply(this.chair.endItCall());
+    p.closeMedia();
+    this.log.info({ endpointId: p.endpointId, reason }, what);
     if (!this.closed) {
       this.notifier.changed(p);
-      this.emit('endpointLeft', { ...this.presence(p), reason });
+      this.emit('endpointLeft', { ...p.presence(), reason });
       if (!this.anyoneConnected()) this.idle.arm();
     }
+  }
+
+  /** A page or a call of this endpoint may join: the session runs and the site still takes part. */
+  private admit(identity: ParticipantIdentity): Participant {
+    this.assertOpen();
+    if (identity.siteId !== undefined && !this.chair.hasSite(identity.siteId))
+      throw notFound({
+        vi: 'Điểm cầu này không còn tham dự hội nghị',
+        en: 'This site no longer takes part in the meeting',
+      });
+    this.idle.clear();
+    const p = this.participantFor(identity);
+    // It was on another node of the meeting: it is here now.
+    p.remote = undefined;
+    return p;
+  }
+
+  private assertOpen(): void {
+    if (this.closed || this.ending)
+      throw new AppError('unavailable', {
+        vi: 'Phiên họp đã kết thúc',
+        en: 'The session has ended',
+      });
+  }
+
+  private participantFor(identity: ParticipantIdentity): Participant {
+    let p = this.participants.get(identity.endpointId);
+    if (!p) {
+      p = new Participant(identity);
+      this.participants.set(p.endpointId, p);
+    }
+    return p;
   }
 
   /** Someone is in the meeting through this session: here, or (on the owner) on an edge. */
@@ -347,17 +322,8 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
    * its producers reach every receiver as the page's would.
    */
   ingestFor(identity: ParticipantIdentity): Participant {
-    if (this.closed || this.ending)
-      throw new AppError('unavailable', {
-        vi: 'Phiên họp đã kết thúc',
-        en: 'The session has ended',
-      });
-    let p = this.participants.get(identity.endpointId);
-    if (!p) {
-      p = new Participant(identity);
-      this.participants.set(p.endpointId, p);
-    }
-    return p;
+    this.assertOpen();
+    return this.participantFor(identity);
   }
 
   /** An encoder's producers came or went: receivers follow, the pages show it. */
@@ -382,23 +348,6 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
     socket.data.revoked = true;
     this.detach(p, socket, 'access revoked');
     socket.disconnect(true);
-  }
-
-  private presence(p: Participant): EndpointPresence {
-    return {
-      endpointId: p.endpointId,
-      role: p.role,
-      ...(p.siteId !== undefined ? { siteId: p.siteId } : {}),
-      name: p.name,
-      at: Date.now(),
-    };
-  }
-
-  private closeMedia(p: Participant): void {
-    const media = p.media;
-    p.media = undefined;
-    // Others' consumers of its producers close with them; their pages hear consumerClosed.
-    media?.close('endpoint gone');
   }
 
   async mediaOf(p: Participant): Promise<MediaEndpoint> {

@@ -8,8 +8,10 @@ import type {
   Participant as ParticipantView,
   Quality,
 } from '../../protocol/socket.js';
+import type { Text } from '../../protocol/text.js';
 import type { ChairState } from './ChairState.js';
 import type { RemoteState } from './MeetingNodes.js';
+import type { EndpointPresence } from './sessionEvents.js';
 
 /**
  * An endpoint that is in the meeting without a socket: a room system's SIP call (server/sip/).
@@ -127,5 +129,40 @@ export class Participant {
       ...(this.external ? { via: this.external.via } : {}),
       ...(quality ? { quality } : {}),
     };
+  }
+
+  /** Who arrived or left, for the session's events (attendance, metrics). */
+  presence(): EndpointPresence {
+    return {
+      endpointId: this.endpointId,
+      role: this.role,
+      ...(this.siteId !== undefined ? { siteId: this.siteId } : {}),
+      name: this.name,
+      at: Date.now(),
+    };
+  }
+
+  /**
+   * Another page or call takes this endpoint over: its page is told why and closed, its room
+   * system's call ended, its media released.
+   */
+  letGo(pageReason: Text, callReason: string): void {
+    const socket = this.socket;
+    if (socket) {
+      socket.emit('replaced', { reason: pageReason });
+      socket.data.replaced = true;
+      this.socket = undefined;
+      socket.disconnect(true);
+    }
+    this.external?.end(callReason);
+    this.external = undefined;
+    this.closeMedia();
+  }
+
+  /** Releases its media; others' consumers of its producers close with them. */
+  closeMedia(): void {
+    const media = this.media;
+    this.media = undefined;
+    media?.close('endpoint gone');
   }
 }

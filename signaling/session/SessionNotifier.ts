@@ -209,6 +209,17 @@ export class SessionNotifier {
     return { session, participants };
   }
 
+  /** To one endpoint: its page here, or a site on another node of the meeting through its room. */
+  toParticipant<N extends NotificationName>(
+    p: Participant,
+    name: N,
+    payload: NotificationPayload<N>,
+  ): void {
+    if (p.socket) p.socket.emit(name, payload);
+    else if (p.siteId !== undefined)
+      this.options.io.to(siteRoom(this.options.meetingId, p.siteId)).emit(name, payload);
+  }
+
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
