@@ -3,7 +3,13 @@ import type { AttendanceSummary, MeetingRecord } from '../../protocol/attendance
 import type { Meeting } from '../../protocol/meetings.js';
 import type { Site } from '../../protocol/sites.js';
 import { formatDate, formatDateTime, formatTime, vietnamParts } from '../../protocol/time.js';
-import { BrJoined, DocumentHead, Lines, renderDocument } from '../documents/renderDocument.js';
+import {
+  BrJoined,
+  DocumentHead,
+  LetterHead,
+  Lines,
+  renderDocument,
+} from '../documents/renderDocument.js';
 
 /** The attendance report's and the record's style (Times 13 pt, A4); a constant, never data. */
 const css = `
@@ -31,20 +37,7 @@ function page(title: string, meeting: Meeting, body: ComponentChildren): string 
       <DocumentHead title={title} css={css} />
       <body>
         <article class="page">
-          <table class="head">
-            <tr>
-              <td>
-                <b>{meeting.organizer.toLocaleUpperCase('vi')}</b>
-                <hr class="rule" />
-              </td>
-              <td>
-                <b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b>
-                <br />
-                <b>Độc lập – Tự do – Hạnh phúc</b>
-                <hr class="rule" />
-              </td>
-            </tr>
-          </table>
+          <LetterHead organizer={meeting.organizer} />
           {body}
         </article>
       </body>

@@ -43,3 +43,23 @@ export function BrJoined(props: { items: readonly string[] }) {
 export function Lines(props: { text: string }) {
   return <BrJoined items={props.text.split(/\r?\n/)} />;
 }
+
+/** The letters' header: the organizer on the left, the state's name and motto on the right. */
+export function LetterHead(props: { organizer: string }) {
+  return (
+    <table class="head">
+      <tr>
+        <td>
+          <b>{props.organizer.toLocaleUpperCase('vi')}</b>
+          <hr class="rule" />
+        </td>
+        <td>
+          <b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b>
+          <br />
+          <b>Độc lập – Tự do – Hạnh phúc</b>
+          <hr class="rule" />
+        </td>
+      </tr>
+    </table>
+  );
+}

@@ -1,4 +1,4 @@
-import { DocumentHead, renderDocument } from '../documents/renderDocument.js';
+import { DocumentHead, LetterHead, renderDocument } from '../documents/renderDocument.js';
 import { type ConsolidationInput, consolidate } from './consolidation.js';
 
 const css = `
@@ -37,20 +37,7 @@ export function renderConsolidatedHtml(input: ConsolidationInput): string {
       <DocumentHead title={`Báo cáo tổng hợp – ${c.title}`} css={css} />
       <body>
         <article class="page">
-          <table class="head">
-            <tr>
-              <td>
-                <b>{c.organizer.toLocaleUpperCase('vi')}</b>
-                <hr class="rule" />
-              </td>
-              <td>
-                <b>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</b>
-                <br />
-                <b>Độc lập – Tự do – Hạnh phúc</b>
-                <hr class="rule" />
-              </td>
-            </tr>
-          </table>
+          <LetterHead organizer={c.organizer} />
           <h1>Báo cáo tổng hợp</h1>
           <p class="center">{c.title}</p>
           <p class="indent">{c.intro}</p>

@@ -1,6 +1,7 @@
 import type { ChairSnapshot } from '../../protocol/clusterBus.js';
 import { badField, conflict, notFound } from '../../protocol/errors.js';
 import type { SessionState } from '../../protocol/socket.js';
+import type { RuleState } from '../mediaRules.js';
 
 export type SessionStatus = SessionState['status'];
 
@@ -96,6 +97,17 @@ export class ChairState {
 
   get current(): SessionStatus {
     return this.status;
+  }
+
+  /** What the media rules (mediaRules.wants) need of this state, with the sites checking now. */
+  rules(loopbackSiteIds: ReadonlySet<string>): RuleState {
+    const { floor, itCall } = this;
+    return {
+      status: this.current,
+      ...(floor ? { floorSiteId: floor } : {}),
+      loopbackSiteIds,
+      ...(itCall ? { itCallSiteId: itCall } : {}),
+    };
   }
 
   get floor(): string | undefined {

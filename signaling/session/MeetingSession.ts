@@ -6,8 +6,7 @@ import type { Room } from '../../media/Room.js';
 import { AppError, notFound } from '../../protocol/errors.js';
 import type { EndpointRole, SessionState } from '../../protocol/socket.js';
 import type { Text } from '../../protocol/text.js';
-import { ConnectionCheck } from '../ConnectionCheck.js';
-import type { RuleState } from '../mediaRules.js';
+import type { ConnectionCheck } from '../ConnectionCheck.js';
 import { type ChairChange, ChairState } from './ChairState.js';
 import { ConsumerReconciler } from './ConsumerReconciler.js';
 import { applyChairChange, type ChairEffectsContext } from './chairEffects.js';
@@ -17,6 +16,7 @@ import { QualitySampler } from './QualitySampler.js';
 import { SessionMirror } from './SessionMirror.js';
 import { SessionNotifier } from './SessionNotifier.js';
 import { SessionRole } from './SessionRole.js';
+import { sessionCheck } from './sessionCheck.js';
 import type { SessionEvents } from './sessionEvents.js';
 import type { EndAction, MeetingSessionOptions, SessionMeetingInfo } from './sessionTypes.js';
 
@@ -24,6 +24,11 @@ export type { EndAction, SessionHooks, SessionMeetingInfo } from './sessionTypes
 
 /** How long the pages get to show why the session ended before their sockets close. */
 const FAREWELL_MS = 300;
+const SESSION_ENDED: Text = { vi: 'Phiên họp đã kết thúc', en: 'The session has ended' };
+const SITE_REMOVED: Text = {
+  vi: 'Điểm cầu này không còn tham dự hội nghị',
+  en: 'This site no longer takes part in the meeting',
+};
 
 /**
  * One meeting's live session, the only writer of its live state: who is connected, the chair's
@@ -37,12 +42,11 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
   readonly check?: ConnectionCheck;
   private readonly participants = new Map<string, Participant>();
   private info: SessionMeetingInfo;
-  private activeSpeaker?: string;
   private closed = false;
   private ending?: Promise<void>;
   private readonly idle: IdleTimer;
   /** Sites whose own media is looped back to them while they run the check. */
-  private readonly loopback = new Set<string>();
+  private readonly loopback: ReadonlySet<string> = new Set();
   readonly log: MediaLogger;
   readonly consumers: ConsumerReconciler;
   private readonly sampler: QualitySampler;
@@ -74,7 +78,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
       room: options.room,
       logger: this.log,
       participants: () => this.participants.values(),
-      ruleState: () => this.ruleState(),
+      ruleState: () => this.chair.rules(this.loopback),
       isClosed: () => this.closed,
       ...(options.peers ? { fetch: options.peers.fetch.bind(options.peers) } : {}),
     });
@@ -117,30 +121,19 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
       p.media = undefined;
       // The media layer's reason is for the log; the page only re-creates its transports.
       this.log.info({ endpointId, reason }, 'endpoint media lost');
-      p.socket?.emit('mediaRestarted', {
-        reason: { vi: 'Máy chủ media đã khởi động lại', en: 'The media server restarted' },
-      });
+      this.notifier.mediaRestarted(p);
     });
-    options.room.on('activeSpeaker', (endpointId) => {
-      if (endpointId === this.activeSpeaker) return;
-      this.activeSpeaker = endpointId;
-      this.notifier.activeSpeakerChanged(endpointId);
-    });
-    if (options.check) {
-      this.check = new ConnectionCheck({
-        ...options.check,
-        logger: this.log,
+    options.room.on('activeSpeaker', (endpointId) =>
+      this.notifier.activeSpeakerChanged(endpointId),
+    );
+    if (options.check)
+      ({ check: this.check, loopback: this.loopback } = sessionCheck(options.check, {
+        log: this.log,
         sites: () => this.info.sites,
         participant: (id) => this.participants.get(id),
-        setLoopback: (p, on) => {
-          if (!p.siteId) return;
-          if (on) this.loopback.add(p.siteId);
-          else this.loopback.delete(p.siteId);
-          this.consumers.one(p);
-        },
-        emitTo: (p, name, payload) => this.notifier.toParticipant(p, name, payload),
-      });
-    }
+        notifier: this.notifier,
+        reconcile: (p) => this.consumers.one(p),
+      }));
   }
 
   get room(): Room {
@@ -156,9 +149,10 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
   }
 
   get state(): SessionState {
+    const speaker = this.notifier.activeSpeaker;
     return {
       ...this.chair.view(this.meetingId),
-      ...(this.activeSpeaker ? { activeSpeakerEndpointId: this.activeSpeaker } : {}),
+      ...(speaker && { activeSpeakerEndpointId: speaker }),
     };
   }
 
@@ -177,17 +171,6 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
 
   get agendaLength(): number {
     return this.info.agendaLength;
-  }
-
-  private ruleState(): RuleState {
-    const floor = this.chair.floor;
-    const itCall = this.chair.itCall;
-    return {
-      status: this.chair.current,
-      ...(floor ? { floorSiteId: floor } : {}),
-      loopbackSiteIds: this.loopback,
-      ...(itCall ? { itCallSiteId: itCall } : {}),
-    };
   }
 
   // --- connections -----------------------------------------------------------------------------
@@ -270,10 +253,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
   private admit(identity: ParticipantIdentity): Participant {
     this.assertOpen();
     if (identity.siteId !== undefined && !this.chair.hasSite(identity.siteId))
-      throw notFound({
-        vi: 'Điểm cầu này không còn tham dự hội nghị',
-        en: 'This site no longer takes part in the meeting',
-      });
+      throw notFound(SITE_REMOVED);
     this.idle.clear();
     const p = this.participantFor(identity);
     // It was on another node of the meeting: it is here now.
@@ -282,11 +262,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
   }
 
   private assertOpen(): void {
-    if (this.closed || this.ending)
-      throw new AppError('unavailable', {
-        vi: 'Phiên họp đã kết thúc',
-        en: 'The session has ended',
-      });
+    if (this.closed || this.ending) throw new AppError('unavailable', SESSION_ENDED);
   }
 
   private participantFor(identity: ParticipantIdentity): Participant {
@@ -352,11 +328,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
 
   async mediaOf(p: Participant): Promise<MediaEndpoint> {
     if (p.media && !p.media.isClosed) return p.media;
-    if (this.ending || this.room.isClosed)
-      throw new AppError('unavailable', {
-        vi: 'Phiên họp đã kết thúc',
-        en: 'The session has ended',
-      });
+    if (this.ending || this.room.isClosed) throw new AppError('unavailable', SESSION_ENDED);
     const media = await this.room.addEndpoint(p.endpointId);
     if (!p.socket) {
       // The socket left while the endpoint was being placed.
@@ -413,10 +385,7 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
       if (p.siteId === undefined) continue;
       const name = info.sites.get(p.siteId);
       if (name === undefined) {
-        this.disconnect(p.endpointId, {
-          vi: 'Điểm cầu này không còn tham dự hội nghị',
-          en: 'This site no longer takes part in the meeting',
-        });
+        this.disconnect(p.endpointId, SITE_REMOVED);
         this.participants.delete(p.endpointId);
         this.notifier.gone(p.endpointId);
       } else if (p.name !== name) {

@@ -51,6 +51,8 @@ export class SessionNotifier {
   private readonly chairMarks = new WeakMap<Participant, string>();
   private timer?: NodeJS.Timeout;
   private stopped = false;
+  /** The active speaker last announced. */
+  private speaker?: string;
 
   constructor(private readonly options: SessionNotifierOptions) {}
 
@@ -175,8 +177,15 @@ export class SessionNotifier {
     }
   }
 
+  /** Who speaks now (the room's audio level observer). */
+  get activeSpeaker(): string | undefined {
+    return this.speaker;
+  }
+
   /** Who speaks: sites hear of it only for the main point, the chair, the floor site or themselves. */
   activeSpeakerChanged(endpointId: string | undefined): void {
+    if (endpointId === this.speaker) return;
+    this.speaker = endpointId;
     const floor = this.options.chair.floor;
     const public_ =
       endpointId === undefined ||
@@ -207,6 +216,13 @@ export class SessionNotifier {
       this.sentState.set(p, JSON.stringify(session));
     }
     return { session, participants };
+  }
+
+  /** The media server restarted under this endpoint: its page re-creates its transports. */
+  mediaRestarted(p: Participant): void {
+    p.socket?.emit('mediaRestarted', {
+      reason: { vi: 'Máy chủ media đã khởi động lại', en: 'The media server restarted' },
+    });
   }
 
   /** To one endpoint: its page here, or a site on another node of the meeting through its room. */
