@@ -3,7 +3,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Test } from 'tap';
-import { tempDir } from './browser.js';
+import { artifactPath, tempDir } from './browser.js';
+import { type ServiceStack, startServiceStack } from './serviceStack.js';
 
 export interface SippRun {
   code: number | null;
@@ -103,4 +104,37 @@ export function freePort(): Promise<number> {
       server.close(() => ok(port));
     });
   });
+}
+
+/**
+ * The service with its SIP edge on loopback (a free SIP port, RTP ports of this process's own
+ * range), the programme sent to rooms at the given size; the service's SIP and media log lines
+ * are kept in test-artifacts/<name>.log after the run.
+ */
+export async function startSipStack(
+  t: Test,
+  name: string,
+  room: { rtpBase: number; rtpCount: number; width: number; height: number; kbps: number },
+): Promise<{ stack: ServiceStack; sipPort: number }> {
+  const sipPort = await freePort();
+  const rtpMin = room.rtpBase + (process.pid % 40) * room.rtpCount;
+  const stack = await startServiceStack(t, {
+    SIP_PORT: String(sipPort),
+    SIP_LISTEN_IP: '127.0.0.1',
+    SIP_ANNOUNCED_ADDRESS: '127.0.0.1',
+    SIP_DOMAIN: '127.0.0.1',
+    SIP_RTP_PORT_MIN: String(rtpMin),
+    SIP_RTP_PORT_MAX: String(rtpMin + room.rtpCount - 1),
+    SIP_VIDEO_WIDTH: String(room.width),
+    SIP_VIDEO_HEIGHT: String(room.height),
+    SIP_VIDEO_FPS: '15',
+    SIP_VIDEO_KBPS: String(room.kbps),
+  });
+  t.teardown(() =>
+    writeFileSync(
+      artifactPath(`${name}.log`),
+      stack.logs.filter((l) => /sip|feed|call/i.test(l)).join('\n'),
+    ),
+  );
+  return { stack, sipPort };
 }

@@ -8,8 +8,7 @@ import t from 'tap';
 import type { Site } from '../../protocol/sites.js';
 import { artifactPath, launchChromium, tempDir, waitFor } from '../helpers/browser.js';
 import { startEndpoint, waitForMedia } from '../helpers/endpoints.js';
-import { startServiceStack } from '../helpers/serviceStack.js';
-import { freePort } from '../helpers/sipp.js';
+import { freePort, startSipStack } from '../helpers/sipp.js';
 
 // A hall's room system, played by baresip (a video file as its camera, H.264 + G.722, SRTP,
 // digest auth), calls a live meeting with a main point, a chair and a browser site in Chromium.
@@ -72,26 +71,15 @@ class BaresipControl {
 }
 
 t.test('a room system (baresip) in a live meeting with Chromium pages', async (t) => {
-  const [sipPort, baresipCtrl] = [await freePort(), await freePort()];
-  const stack = await startServiceStack(t, {
-    SIP_PORT: String(sipPort),
-    SIP_LISTEN_IP: '127.0.0.1',
-    SIP_ANNOUNCED_ADDRESS: '127.0.0.1',
-    SIP_DOMAIN: '127.0.0.1',
-    SIP_RTP_PORT_MIN: String(32000 + (process.pid % 40) * 100),
-    SIP_RTP_PORT_MAX: String(32000 + (process.pid % 40) * 100 + 99),
-    SIP_VIDEO_WIDTH: '640',
-    SIP_VIDEO_HEIGHT: '360',
-    SIP_VIDEO_FPS: '15',
-    SIP_VIDEO_KBPS: '600',
+  const { stack, sipPort } = await startSipStack(t, 'sip-baresip', {
+    rtpBase: 32000,
+    rtpCount: 100,
+    width: 640,
+    height: 360,
+    kbps: 600,
   });
+  const baresipCtrl = await freePort();
   const svc = stack.service;
-  t.teardown(() =>
-    writeFileSync(
-      artifactPath('sip-baresip.log'),
-      stack.logs.filter((l) => /sip|feed|call/i.test(l)).join('\n'),
-    ),
-  );
   const edge = svc.sip!;
   const [hallSite, webSite] = stack.districts as [Site, Site];
   const { id, version, createdAt: _c, updatedAt: _u, ...fields } = hallSite;

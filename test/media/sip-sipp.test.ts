@@ -1,14 +1,12 @@
 // runs alone: real SIP clients on their own timers (SIPp's pauses, baresip's RTP), tested alone so far.
 import { createSocket, type Socket } from 'node:dgram';
-import { writeFileSync } from 'node:fs';
 import t from 'tap';
 import type { Site } from '../../protocol/sites.js';
 import { vietnamParts } from '../../protocol/time.js';
 import { hoaBinhBriefing } from '../../server/demo/hoaBinh.js';
 import type { Service } from '../../server/Service.js';
-import { artifactPath, waitFor } from '../helpers/browser.js';
-import { startServiceStack } from '../helpers/serviceStack.js';
-import { freePort, runSipp } from '../helpers/sipp.js';
+import { waitFor } from '../helpers/browser.js';
+import { runSipp, startSipStack } from '../helpers/sipp.js';
 
 // SIPp plays halls' room systems against the service's SIP edge on loopback: the signalling
 // cases of RFC 3261/3264 a Poly or Cisco produces, with the media checked where it matters
@@ -59,27 +57,15 @@ function rtp(ssrc: number, seq: number, pt: number): Buffer {
 }
 
 t.test('room systems against the SIP edge (SIPp)', async (t) => {
-  const sipPort = await freePort();
-  const stack = await startServiceStack(t, {
-    SIP_PORT: String(sipPort),
-    SIP_LISTEN_IP: '127.0.0.1',
-    SIP_ANNOUNCED_ADDRESS: '127.0.0.1',
-    SIP_DOMAIN: '127.0.0.1',
-    SIP_RTP_PORT_MIN: String(30000 + (process.pid % 50) * 200),
-    SIP_RTP_PORT_MAX: String(30000 + (process.pid % 50) * 200 + 199),
-    SIP_VIDEO_WIDTH: '320',
-    SIP_VIDEO_HEIGHT: '180',
-    SIP_VIDEO_FPS: '15',
-    SIP_VIDEO_KBPS: '300',
+  // The service's SIP and media log is kept for reading after a run.
+  const { stack, sipPort } = await startSipStack(t, 'sip-sipp', {
+    rtpBase: 30000,
+    rtpCount: 200,
+    width: 320,
+    height: 180,
+    kbps: 300,
   });
   const svc = stack.service;
-  // The service's SIP and media log, kept for reading after a run.
-  t.teardown(() =>
-    writeFileSync(
-      artifactPath('sip-sipp.log'),
-      stack.logs.filter((l) => /sip|feed|call/i.test(l)).join('\n'),
-    ),
-  );
   const edge = svc.sip!;
   t.ok(edge, 'the SIP edge runs');
   const halls = await Promise.all(stack.districts.map((s, i) => giveSip(svc, s, `hall${i + 1}`)));
