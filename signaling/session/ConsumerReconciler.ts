@@ -1,4 +1,5 @@
 import type { types } from 'mediasoup';
+import { ceilingLayer, LayerGuard } from '../../media/LayerGuard.js';
 import type { EndpointAppData, MediaEndpoint } from '../../media/MediaEndpoint.js';
 import type { MediaLogger } from '../../media/MediaLogger.js';
 import type { Room } from '../../media/Room.js';
@@ -136,11 +137,19 @@ export class ConsumerReconciler {
     producer: types.Producer<EndpointAppData>,
     spatialLayer: number,
   ): Promise<void> {
+    const wanted = { spatialLayer, temporalLayer: 2 };
+    // A line the receiver's check measured as thin starts at the layers that fit in it.
+    const ceiling = ceilingLayer(producer.rtpParameters.encodings, receiver.receiveCeilingBps);
     const consumer = await this.options.room.consume(media, producer, {
       appData: { source: producer.appData.source as string },
-      preferredLayers: { spatialLayer, temporalLayer: 2 },
+      preferredLayers: { ...wanted, spatialLayer: Math.min(spatialLayer, ceiling ?? spatialLayer) },
     });
     if (!consumer) return;
+    LayerGuard.attach(
+      consumer,
+      { wanted, ceiling },
+      this.log.child({ endpointId: receiver.endpointId }),
+    );
     const socket = receiver.socket;
     consumer.on('producerclose', () => {
       media.consumers.delete(consumer.id);

@@ -66,6 +66,11 @@ export class Participant {
     relayPort?: number;
     at: number;
   };
+  /**
+   * What its site's last connection check showed the downlink carries (bps, with room left),
+   * when it showed a limit: its video consumers start capped at the layers that fit.
+   */
+  receiveCeilingBps?: number;
   /** Set while the endpoint runs on another node of a cascaded meeting (no socket, no media here). */
   remote?: RemoteState;
   /** Serializes consumer reconciliation for this receiver. */

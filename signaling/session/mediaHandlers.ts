@@ -1,9 +1,11 @@
 import type { types } from 'mediasoup';
+import { LayerGuard } from '../../media/LayerGuard.js';
+import type { BandwidthFigure } from '../../protocol/check/score.js';
 import { badField, forbidden, notFound } from '../../protocol/errors.js';
 import type { HandlerGroup } from './handlerTypes.js';
 import type { MeetingSession } from './MeetingSession.js';
 import type { Participant } from './Participant.js';
-import { receiveStartBps } from './receiveStart.js';
+import { receiveCeilingBps, receiveStartBps } from './receiveStart.js';
 
 type MediaRequest =
   | 'join'
@@ -59,16 +61,16 @@ function consumerOf(p: Participant, consumerId: string) {
   return consumer;
 }
 
-/** Where the SFU's estimate towards this page starts: near what its site's last check measured. */
-async function receiveStart(s: MeetingSession, p: Participant): Promise<number> {
-  const known =
-    p.siteId !== undefined
-      ? await s.check?.downlinkOf(p.siteId).catch((err: Error) => {
-          s.log.warn({ endpointId: p.endpointId, err: err.message }, 'last check not read');
-          return undefined;
-        })
-      : undefined;
-  return receiveStartBps(known);
+/** What this page's site's last check measured of its downlink, if anything. */
+async function lastDownlink(
+  s: MeetingSession,
+  p: Participant,
+): Promise<BandwidthFigure | undefined> {
+  if (p.siteId === undefined) return undefined;
+  return s.check?.downlinkOf(p.siteId).catch((err: Error) => {
+    s.log.warn({ endpointId: p.endpointId, err: err.message }, 'last check not read');
+    return undefined;
+  });
 }
 
 /** Per-endpoint media plumbing: transports, producers, consumers, the page's own figures. */
@@ -98,10 +100,14 @@ export function mediaHandlers(s: MeetingSession): HandlerGroup<MediaRequest> {
         });
       }
       const media = await s.mediaOf(p);
-      const transport = await media.createTransport(
-        payload.direction,
-        payload.direction === 'recv' ? { initialOutgoingBitrate: await receiveStart(s, p) } : {},
-      );
+      // Towards the page, the SFU's estimate starts near what its site's last check measured.
+      let start = {};
+      if (payload.direction === 'recv') {
+        const down = await lastDownlink(s, p);
+        p.receiveCeilingBps = receiveCeilingBps(down);
+        start = { initialOutgoingBitrate: receiveStartBps(down) };
+      }
+      const transport = await media.createTransport(payload.direction, start);
       transport.on('icestatechange', (state) => {
         if (state === 'disconnected') s.log.warn({ endpointId: p.endpointId }, 'ICE disconnected');
       });
@@ -209,10 +215,14 @@ export function mediaHandlers(s: MeetingSession): HandlerGroup<MediaRequest> {
     setConsumerLayers: async (p, payload) => {
       const consumer = consumerOf(p, payload.consumerId);
       if (consumer.type !== 'simulcast') return {};
-      await consumer.setPreferredLayers({
+      const layers = {
         spatialLayer: payload.spatialLayer,
         ...(payload.temporalLayer !== undefined ? { temporalLayer: payload.temporalLayer } : {}),
-      });
+      };
+      // Through the guard, which keeps a lower cap while the receiver's line cannot carry more.
+      const guard = LayerGuard.of(consumer);
+      if (guard) await guard.want(layers);
+      else await consumer.setPreferredLayers(layers);
       // A layer switch waits for a keyframe; ask for one rather than wait for the next.
       await consumer.requestKeyFrame().catch(() => {});
       return {};

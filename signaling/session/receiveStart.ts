@@ -30,3 +30,16 @@ export function receiveStartBps(down: BandwidthFigure | undefined): number {
   const start = down.bound === 'at-least' ? bps : bps * LIMIT_SHARE;
   return Math.round(Math.min(MAX_START_BPS, Math.max(MIN_START_BPS, start)));
 }
+
+/**
+ * The bitrate a site's video layers must fit in, when its last check found the downlink's limit
+ * (undefined when nothing is known or the link carried all the check sent). The estimate's own
+ * first probes cannot be trusted on such a line: a policed link's burst lets 3× and 6× the start
+ * through for a moment, and mediasoup forwarded 720p to a 400 kbit/s school within 3.5 s.
+ */
+export function receiveCeilingBps(down: BandwidthFigure | undefined): number | undefined {
+  if (down?.kbps === undefined || down.confidence === 'low' || down.bound === 'at-least') {
+    return undefined;
+  }
+  return Math.round(down.kbps * 1000 * LIMIT_SHARE);
+}

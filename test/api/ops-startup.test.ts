@@ -45,7 +45,7 @@ function freePort(): Promise<number> {
 }
 
 t.test('a tool hidden from PATH: named at start, listed for IT, the rest works', async (t) => {
-  t.setTimeout(120_000);
+  t.setTimeout(240_000);
   const port = await freePort();
   // An empty PATH: ffmpeg is looked up there; redis-server, python3 and Chromium are found
   // by their configured paths or the usual folders.
@@ -59,12 +59,13 @@ t.test('a tool hidden from PATH: named at start, listed for IT, the rest works',
     DEMO: '1',
   });
   t.teardown(() => void p.child.kill('SIGKILL'));
-  await waitFor(() => /optional tool missing/.test(p.output()), 60_000, 'the warning').catch(
-    (err) => {
-      t.comment(p.output());
+  // A wait that fails shows the service's own log: what it was doing when it stopped talking.
+  const until = <T>(check: () => T | Promise<T>, what: string) =>
+    waitFor(check, 90_000, what).catch((err) => {
+      t.comment(p.output().slice(-6000));
       throw err;
-    },
-  );
+    });
+  await until(() => /optional tool missing/.test(p.output()), 'the warning');
   const line = p
     .output()
     .split('\n')
@@ -76,14 +77,13 @@ t.test('a tool hidden from PATH: named at start, listed for IT, the rest works',
   t.notMatch(p.output(), /tool missing[^\n]*(chromium|gstreamer|fonts):/, 'only ffmpeg is missing');
 
   // The demo access is printed once the service listens, after the warning.
-  const password = await waitFor(
+  const password = await until(
     () => /login: admin \/ (\S+)/.exec(p.output())?.[1],
-    60_000,
     'the demo login',
   );
   t.ok(password, 'the demo admin login is printed');
   const base = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${base}/ready`)).ok, 60_000, 'ready');
+  await until(async () => (await fetch(`${base}/ready`)).ok, 'ready');
   const login = await fetch(`${base}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: `http://localhost:${port}` },
