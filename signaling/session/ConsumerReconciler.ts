@@ -139,7 +139,11 @@ export class ConsumerReconciler {
   ): Promise<void> {
     const wanted = { spatialLayer, temporalLayer: 2 };
     // A line the receiver's check measured as thin starts at the layers that fit in it.
-    const ceiling = ceilingLayer(producer.rtpParameters.encodings, receiver.receiveCeilingBps);
+    const ceilingBps = receiver.receiveCeilingBps;
+    const ceiling =
+      ceilingBps === undefined
+        ? undefined
+        : ceilingLayer(producer.rtpParameters.encodings, ceilingBps);
     const consumer = await this.options.room.consume(media, producer, {
       appData: { source: producer.appData.source as string },
       preferredLayers: { ...wanted, spatialLayer: Math.min(spatialLayer, ceiling ?? spatialLayer) },
