@@ -16,6 +16,7 @@ import {
 import { Service } from '../../server/Service.js';
 import { tempDir, waitFor } from '../helpers/browser.js';
 import { testLogger } from '../helpers/logger.js';
+import { freeRtcPortBase } from '../helpers/ports.js';
 import { startTestRedis } from '../helpers/redis.js';
 
 /*
@@ -64,7 +65,7 @@ t.test('three sites confirm attendance, one drops and comes back; the record', a
         REDIS_URL: redis.url,
         PORT: '0',
         HOST: '127.0.0.1',
-        RTC_PORT_BASE: String(48000 + (process.pid % 100) * 10),
+        RTC_PORT_BASE: String(await freeRtcPortBase()),
         RTC_LISTEN_IP: '127.0.0.1',
         ANNOUNCED_ADDRESS: '127.0.0.1',
         MEDIASOUP_WORKERS: '1',

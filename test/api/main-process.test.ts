@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import t from 'tap';
 import { tempDir, waitFor } from '../helpers/browser.js';
+import { freePort, freeRtcPortBase } from '../helpers/ports.js';
 
 // The real entry point, as `npm start` runs it (from sources via tsx).
 function run(env: Record<string, string>): {
@@ -30,16 +30,6 @@ function run(env: Record<string, string>): {
   return { child, output: () => output, exited };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
-
 const stackLine = /^\s+at .+:\d+:\d+\)?$/m;
 
 t.test('bad configuration stops start-up with a message naming the setting', async (t) => {
@@ -62,7 +52,7 @@ t.test('an unreachable Redis gives a clear message', async (t) => {
 t.test('starts with its own Redis, reports ready, and stops cleanly on SIGTERM', async (t) => {
   const dataDir = tempDir(t, 'diemcau-main-');
   const port = await freePort();
-  const rtcPortBase = 30000 + (process.pid % 1000) * 10;
+  const rtcPortBase = await freeRtcPortBase(2);
   const p = run({
     PORT: String(port),
     DATA_DIR: dataDir,

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import t from 'tap';
 import type { ToolsReport } from '../../protocol/ops.js';
 import { tempDir, waitFor } from '../helpers/browser.js';
+import { freePort, freeRtcPortBase } from '../helpers/ports.js';
 
 /*
  * The real entry point (server/main.ts), as systemd starts it:
@@ -34,16 +34,6 @@ function run(env: Record<string, string>): {
   return { child, output: () => output, exited };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
-
 t.test('a tool hidden from PATH: named at start, listed for IT, the rest works', async (t) => {
   t.setTimeout(240_000);
   const port = await freePort();
@@ -54,14 +44,19 @@ t.test('a tool hidden from PATH: named at start, listed for IT, the rest works',
     PORT: String(port),
     HOST: '127.0.0.1',
     DATA_DIR: tempDir(t, 'diemcau-startup-'),
-    RTC_PORT_BASE: String(31000 + (process.pid % 1000) * 10),
+    RTC_PORT_BASE: String(await freeRtcPortBase()),
     MEDIASOUP_WORKERS: '1',
     DEMO: '1',
   });
   t.teardown(() => void p.child.kill('SIGKILL'));
   // A wait that fails shows the service's own log: what it was doing when it stopped talking.
   const until = <T>(check: () => T | Promise<T>, what: string) =>
-    waitFor(check, 90_000, what).catch((err) => {
+    Promise.race([
+      waitFor(check, 90_000, what),
+      p.exited.then((code): T => {
+        throw new Error(`the service exited (code ${code}) before ${what}`);
+      }),
+    ]).catch((err) => {
       t.comment(p.output().slice(-6000));
       throw err;
     });

@@ -1,9 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { io, type Socket } from 'socket.io-client';
 import type { Test } from 'tap';
 import type { Actor } from '../../protocol/auth.js';
 import type { DataServices } from '../../server/DataServices.js';
+
+import { freePort } from './ports.js';
+
+export { freePort };
 
 /**
  * Connects socket.io the way MeetingClient does across nodes: a node that does not own the
@@ -60,17 +63,6 @@ export interface NodeProcess {
   child: ChildProcess;
   output(): string;
   exited: Promise<number | null>;
-}
-
-/** A free TCP port on loopback (the node listens there). */
-export function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
 }
 
 /**

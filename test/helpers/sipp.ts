@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Test } from 'tap';
 import { artifactPath, tempDir } from './browser.js';
+import { freePort } from './ports.js';
 import { type ServiceStack, startServiceStack } from './serviceStack.js';
+
+export { freePort };
 
 export interface SippRun {
   code: number | null;
@@ -90,18 +92,6 @@ export function runSipp(
         logs: read('_logs.log').split('\n').filter(Boolean),
         errors: `${stderr}${read('_errors.log')}`.trim(),
       });
-    });
-  });
-}
-
-/** A TCP port free now (baresip's control port, the SIP port: UDP and TCP are both tried). */
-export function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => ok(port));
     });
   });
 }

@@ -1,9 +1,9 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import t from 'tap';
 import { resolveBinary } from '../../server/ops/tools.js';
 import { tempDir, waitFor } from '../helpers/browser.js';
 import { createSiteNamespace, netnsUnavailable } from '../helpers/netns.js';
+import { freePort } from '../helpers/ports.js';
 import { STACK_ADMIN, startServiceStack } from '../helpers/serviceStack.js';
 
 /*
@@ -17,16 +17,6 @@ const unavailable =
   netnsUnavailable() ??
   (resolveBinary('turnserver', '/usr/bin:/usr/sbin') ? undefined : 'no coturn');
 const TURN_SECRET = 'bi-mat-turn-rat-dai-2026';
-
-function freePort(host: string): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer();
-    s.listen(0, host, () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
 
 function doctor(ns: string, env: Record<string, string>) {
   return new Promise<{ code: number | null; output: string }>((done) => {

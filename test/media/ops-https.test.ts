@@ -1,6 +1,5 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { chromium } from 'playwright-core';
 import t from 'tap';
@@ -8,6 +7,7 @@ import { makeLocalCertificates } from '../../server/ops/certificates.js';
 import { chromiumFlags, tempDir, waitFor } from '../helpers/browser.js';
 import { startEndpoint } from '../helpers/endpoints.js';
 import { createSiteNamespace, netnsUnavailable } from '../helpers/netns.js';
+import { freePort } from '../helpers/ports.js';
 import { startServiceStack } from '../helpers/serviceStack.js';
 
 /*
@@ -20,16 +20,6 @@ import { startServiceStack } from '../helpers/serviceStack.js';
  */
 
 const unavailable = netnsUnavailable();
-
-function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer();
-    s.listen(0, '0.0.0.0', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
 
 /** base64(SHA-256(SubjectPublicKeyInfo)): what --ignore-certificate-errors-spki-list takes. */
 function spkiHash(pemFile: string): string {

@@ -15,6 +15,7 @@ import { reportTemplates } from '../../server/reports/templates.js';
 import { Service } from '../../server/Service.js';
 import { artifactPath, launchChromium, tempDir } from '../helpers/browser.js';
 import { testLogger } from '../helpers/logger.js';
+import { freeRtcPortBase } from '../helpers/ports.js';
 import { startTestRedis } from '../helpers/redis.js';
 
 /*
@@ -30,7 +31,7 @@ t.test('seed 004 outline filled from a site page, then on the IT board', async (
   t.setTimeout(180_000);
   const redis = await startTestRedis(t);
   const dataDir = tempDir(t, 'diemcau-reports-pages-');
-  const portBase = 47000 + (process.pid % 100) * 10;
+  const portBase = await freeRtcPortBase();
   const service = await Service.start({
     config: loadConfig({
       env: {
