@@ -11,6 +11,14 @@ export interface MediasoupLogCounters {
 const srtpLine = /srtp|replay check/i;
 
 /**
+ * Lines the worker logs as errors that are not: libwebrtc's congestion controller finds its
+ * floor above its ceiling (or its start) and raises that to the floor, which is what the
+ * connection check's downlink floor (ConnectionCheck.floorDownlink) asks for. Logged at info and
+ * not counted.
+ */
+const expectedErrorLine = /ClampConstraints\(\) \| (max|start) bitrate smaller than min bitrate/;
+
+/**
  * Sends mediasoup's own log lines (node side and worker side) to a child logger and counts them.
  * mediasoup's listeners are process-wide, so the last call wins.
  */
@@ -25,6 +33,10 @@ export function routeMediasoupLogs(logger: MediaLogger): MediasoupLogCounters {
       log.warn({ namespace }, line);
     },
     onerror: (namespace, line, error) => {
+      if (expectedErrorLine.test(line)) {
+        log.info({ namespace }, line);
+        return;
+      }
       counters.errors++;
       if (srtpLine.test(line)) counters.srtpErrors++;
       log.error({ namespace, err: error }, line);

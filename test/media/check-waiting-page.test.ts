@@ -92,7 +92,11 @@ t.test('a waiting technician sees its place and can still use its devices', asyn
   );
   // Waiting blocks nothing: the devices and the checklist are there and usable.
   await page.getByTestId('devices').waitFor();
-  t.ok(await page.getByTestId('confirm-checklist').isEnabled(), 'the checklist can be confirmed');
+  // Enabled once the page's live connection is up, which may come just after the notice.
+  t.ok(
+    await waitFor(() => page.getByTestId('confirm-checklist').isEnabled(), 15_000, 'the checklist'),
+    'the checklist can be confirmed',
+  );
   t.equal(await page.getByTestId('check-step').count(), 0, 'no check running');
   await page.screenshot({ path: artifactPath('check-waiting-technician.png'), fullPage: true });
 
