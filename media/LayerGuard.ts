@@ -1,7 +1,7 @@
 import type { types } from 'mediasoup';
 import type { MediaLogger } from './MediaLogger.js';
 
-export interface LayerGuardOptions {
+interface LayerGuardOptions {
   /** Score at or below which the receiver is losing the layer (mediasoup: 10 is perfect). */
   lowScore: number;
   /** How long the score must stay low before the cap goes down. */
@@ -13,7 +13,7 @@ export interface LayerGuardOptions {
   maxHoldMs: number;
 }
 
-export const layerGuardDefaults: LayerGuardOptions = {
+const layerGuardDefaults: LayerGuardOptions = {
   lowScore: 5,
   lowForMs: 1500,
   thinnedForMs: 5000,
@@ -88,11 +88,6 @@ export class LayerGuard {
     consumer.observer.once('close', () => this.stop());
   }
 
-  /** The spatial layer cap in force, if any (for stats and tests). */
-  get spatialCap(): number | undefined {
-    return this.cap;
-  }
-
   /** The receiver's wish changed (its tile grew or shrank). */
   async want(layers: types.ConsumerLayers): Promise<void> {
     this.wanted = layers;
@@ -146,7 +141,7 @@ export class LayerGuard {
     if (this.liftedAt && Date.now() - this.liftedAt < 2 * this.holdMs) {
       this.holdMs = Math.min(this.holdMs * 2, this.options.maxHoldMs);
     }
-    this.cap = current - 1;
+    this.hold(current - 1, this.holdMs);
     this.log.info(
       {
         spatialLayer: current,
@@ -157,7 +152,6 @@ export class LayerGuard {
       'receiver loses this layer: capped one layer down',
     );
     await this.apply();
-    this.hold(current - 1, this.holdMs);
   }
 
   /** Keeps `cap` for `ms`, then tries one layer up. */
@@ -219,10 +213,10 @@ export function ceilingLayer(
   ceilingBps: number | undefined,
 ): number | undefined {
   if (ceilingBps === undefined || !encodings || encodings.length < 2) return undefined;
-  if (encodings.some((e) => e.maxBitrate === undefined)) return undefined;
-  let layer = 0;
-  encodings.forEach((e, i) => {
-    if ((e.maxBitrate ?? Number.POSITIVE_INFINITY) <= ceilingBps) layer = i;
-  });
-  return layer;
+  const rates = encodings.map((e) => e.maxBitrate);
+  if (rates.some((r) => r === undefined)) return undefined;
+  return Math.max(
+    0,
+    rates.findLastIndex((r) => r! <= ceilingBps),
+  );
 }

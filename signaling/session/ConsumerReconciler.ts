@@ -139,11 +139,7 @@ export class ConsumerReconciler {
   ): Promise<void> {
     const wanted = { spatialLayer, temporalLayer: 2 };
     // A line the receiver's check measured as thin starts at the layers that fit in it.
-    const ceilingBps = receiver.receiveCeilingBps;
-    const ceiling =
-      ceilingBps === undefined
-        ? undefined
-        : ceilingLayer(producer.rtpParameters.encodings, ceilingBps);
+    const ceiling = ceilingLayer(producer.rtpParameters.encodings, receiver.receiveCeilingBps);
     const consumer = await this.options.room.consume(media, producer, {
       appData: { source: producer.appData.source as string },
       preferredLayers: { ...wanted, spatialLayer: Math.min(spatialLayer, ceiling ?? spatialLayer) },

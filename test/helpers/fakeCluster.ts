@@ -109,6 +109,8 @@ export class FakeProducer extends Closable {
     this.appData = options.appData ?? {};
   }
   appData: Record<string, unknown>;
+  /** One encoding without layers, as a plain camera's producer has. */
+  readonly rtpParameters: { encodings: types.RtpEncodingParameters[] } = { encodings: [{}] };
   async pause() {
     this.paused = true;
   }
