@@ -6,8 +6,6 @@ import type { DataServices } from '../../server/DataServices.js';
 
 import { freePort } from './ports.js';
 
-export { freePort };
-
 /**
  * Connects socket.io the way MeetingClient does across nodes: a node that does not own the
  * meeting refuses the handshake with the owner's URL, and the connection goes there.

@@ -6,8 +6,6 @@ import { artifactPath, tempDir } from './browser.js';
 import { freePort } from './ports.js';
 import { type ServiceStack, startServiceStack } from './serviceStack.js';
 
-export { freePort };
-
 export interface SippRun {
   code: number | null;
   /** Lines the scenario's <log> actions wrote. */

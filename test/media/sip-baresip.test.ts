@@ -8,7 +8,8 @@ import t from 'tap';
 import type { Site } from '../../protocol/sites.js';
 import { artifactPath, launchChromium, tempDir, waitFor } from '../helpers/browser.js';
 import { startEndpoint, waitForMedia } from '../helpers/endpoints.js';
-import { freePort, startSipStack } from '../helpers/sipp.js';
+import { freePort } from '../helpers/ports.js';
+import { startSipStack } from '../helpers/sipp.js';
 
 // A hall's room system, played by baresip (a video file as its camera, H.264 + G.722, SRTP,
 // digest auth), calls a live meeting with a main point, a chair and a browser site in Chromium.
