@@ -245,6 +245,9 @@ async function startPrintGate(html: string): Promise<PrintGate> {
     response.end();
   });
   server.on('connect', (request, socket) => {
+    // A tunnel's socket has no error listener once handed here (Node's 'connect' contract):
+    // Chromium resetting the refused tunnel was an uncaught ECONNRESET that ended the process.
+    socket.on('error', () => {});
     refused.push(`CONNECT ${request.url}`);
     socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
   });
