@@ -3,7 +3,7 @@ import type { MediaLogger } from '../media/MediaLogger.js';
 import {
   ProgrammeEncoder,
   type ProgrammeEncoderEvents,
-  type ProgrammeOutputs,
+  type ProgrammeOutput,
   type ProgrammeSettings,
 } from './ProgrammeEncoder.js';
 import { type FeedSource, ProgrammeFeed } from './ProgrammeFeed.js';
@@ -14,21 +14,34 @@ export interface ProgrammeView {
   sources: FeedSource[];
   /** Producer id of the video shown full frame. */
   shownId?: string;
-  banner: string;
+  /** Shown while `shownId` has no picture (the main point's camera); then the still card. */
+  fallbackId?: string;
+  /** The compact strip at the top: the meeting's name. */
+  strip: string;
+  /** The lower third: agenda item and speaker, one line each. */
   lower: string;
 }
 
 export interface ProgrammeOptions {
   settings: ProgrammeSettings;
-  outputs: ProgrammeOutputs;
   logger: MediaLogger;
   view: ProgrammeView;
   restartDelayMs?: number;
 }
 
+const forwarded = [
+  'started',
+  'segmentOpened',
+  'segmentClosed',
+  'segmentCut',
+  'crashed',
+  'displayed',
+  'outputRemoved',
+] as const;
+
 /**
- * One meeting's programme: the SFU feed and the supervised composer, kept in step with the
- * view. Outputs are fixed for its life; the owner starts a new programme to change them.
+ * One meeting's programme for the whole live session: the SFU feed and the supervised composer,
+ * kept in step with the view. Outputs (recording, live out) come and go while it runs.
  */
 export class Programme extends EventEmitter<ProgrammeEncoderEvents> {
   readonly encoder: ProgrammeEncoder;
@@ -43,14 +56,13 @@ export class Programme extends EventEmitter<ProgrammeEncoderEvents> {
     this.view = options.view;
     this.encoder = new ProgrammeEncoder({
       settings: options.settings,
-      outputs: options.outputs,
       logger: options.logger,
-      banner: options.view.banner,
+      strip: options.view.strip,
       lower: options.view.lower,
       ...(options.restartDelayMs !== undefined ? { restartDelayMs: options.restartDelayMs } : {}),
     });
     this.feed = new ProgrammeFeed(this.encoder, options.logger);
-    for (const name of ['started', 'segmentOpened', 'segmentClosed', 'crashed'] as const) {
+    for (const name of forwarded) {
       this.encoder.on(name, (...args: unknown[]) =>
         (this.emit as (n: string, ...a: unknown[]) => boolean)(name, ...args),
       );
@@ -58,18 +70,31 @@ export class Programme extends EventEmitter<ProgrammeEncoderEvents> {
     this.update(options.view);
   }
 
-  get outputs(): ProgrammeOutputs {
-    return this.options.outputs;
+  get outputIds(): string[] {
+    return this.encoder.outputIds;
+  }
+
+  addOutput(output: ProgrammeOutput): void {
+    this.encoder.addOutput(output);
+  }
+
+  /** Resolves once the output's files are closed. */
+  removeOutput(id: string): Promise<void> {
+    return this.encoder.removeOutput(id);
   }
 
   /** Follows a new view: feeds new producers, drops old ones, switches, redraws the text. */
   update(view: ProgrammeView): Promise<void> {
-    const textChanged = view.banner !== this.view.banner || view.lower !== this.view.lower;
+    const textChanged = view.strip !== this.view.strip || view.lower !== this.view.lower;
     this.view = view;
-    if (textChanged) this.encoder.setText({ banner: view.banner, lower: view.lower });
+    if (textChanged) this.encoder.setText({ strip: view.strip, lower: view.lower });
     // Serialized: a slow consumer creation must not race the next view.
     this.syncing = this.syncing
-      .then(() => (this.closed ? undefined : this.feed.sync(this.view.sources, this.view.shownId)))
+      .then(() =>
+        this.closed
+          ? undefined
+          : this.feed.sync(this.view.sources, this.view.shownId, this.view.fallbackId),
+      )
       .catch(() => {});
     return this.syncing;
   }

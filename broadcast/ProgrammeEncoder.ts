@@ -21,19 +21,24 @@ export interface EncoderInput {
   clockRate: number;
 }
 
-/** Where the encoded programme goes; fixed for the life of one composer process. */
-export interface ProgrammeOutputs {
-  /** MP4 segments: `<dir>/<stem>-<start>-NNN.mp4`, one new start stamp per process. */
-  record?: { dir: string; stem: string };
-  /** MPEG-TS over local UDP, read by the live pushers. */
-  mpegtsPort?: number;
+/**
+ * One output of the programme, added and removed while the composer runs (a branch of its
+ * encoders' tees). `id` is the owner's, unique for the composer's life.
+ */
+export type ProgrammeOutput =
+  /**
+   * MP4 segments `<dir>/<stem>-RRRRRR-SSS.mp4`: `run` numbers the recordings of a meeting (never
+   * reused), SSS its segments from `startIndex` (a restarted composer continues the count).
+   */
+  | { id: string; kind: 'record'; dir: string; stem: string; run: number; startIndex: number }
+  /** MPEG-TS over local UDP (H.264 byte-stream with SPS/PPS at each keyframe + AAC). */
+  | { id: string; kind: 'mpegts'; port: number }
   /** HLS playlist and segments written to this folder. */
-  hls?: { dir: string };
-}
+  | { id: string; kind: 'hls'; dir: string };
 
 export interface SegmentInfo {
   path: string;
-  /** Epoch ms of the segment's first frame (approximately: when the composer opened it). */
+  /** Epoch ms at which the segment's first frame was captured (from the pipeline clock). */
   startedAt: number;
   durationMs: number;
 }
@@ -45,6 +50,15 @@ export interface ProgrammeEncoderEvents {
   inputAdded: [inputId: string];
   segmentOpened: [path: string];
   segmentClosed: [SegmentInfo];
+  /**
+   * A segment its composer never closed (it died, or its muxer stuck and was dropped): it plays
+   * up to its last whole fragment.
+   */
+  segmentCut: [{ path: string; startedAt: number }];
+  /** The picture on screen changed (`id` undefined: the still card). */
+  displayed: [{ id?: string; wanted?: string; atMs: number }];
+  /** An output finished (its files are closed) and left the composer. */
+  outputRemoved: [id: string];
   /** The composer stopped unexpectedly; a restart is scheduled. */
   crashed: [{ code: number | null; signal: string | null; message?: string }];
   closed: [];
@@ -52,12 +66,20 @@ export interface ProgrammeEncoderEvents {
 
 export interface ProgrammeEncoderOptions {
   settings: ProgrammeSettings;
-  outputs: ProgrammeOutputs;
   logger: MediaLogger;
-  banner?: string;
+  /** The compact strip at the top (the meeting's name). */
+  strip?: string;
+  /** The lower third: up to two lines (agenda item, speaker). */
   lower?: string;
   /** First restart delay (ms); doubles up to 10 s while crashes follow each other. */
   restartDelayMs?: number;
+  /**
+   * A playing composer silent this long (no heartbeat), or whose encoder made no frame this
+   * long while an output is fed, is killed and restarted.
+   */
+  stallMs?: number;
+  /** An output not finished this long after its stop: the composer is killed (and restarted). */
+  stopTimeoutMs?: number;
 }
 
 const composerScript = join(dirname(fileURLToPath(import.meta.url)), 'composer.py').replace(
@@ -70,22 +92,25 @@ interface ComposerEvent {
   [field: string]: unknown;
 }
 
-function stamp(at: number): string {
-  return new Date(at)
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z');
+/** The run and segment numbers in a segment's name (`<stem>-RRRRRR-SSS.mp4`). */
+export function segmentNumbers(path: string): { run: number; index: number } | undefined {
+  const match = /-(\d{6})-(\d{3})\.mp4$/.exec(path);
+  return match ? { run: Number(match[1]), index: Number(match[2]) } : undefined;
 }
 
 /**
- * Supervises the composer process (broadcast/composer.py): keeps the wanted inputs, the shown
- * input and the text, replays them into every new process, and restarts a process that dies.
+ * Supervises the composer process (broadcast/composer.py): keeps the wanted inputs, outputs,
+ * shown input and text, replays them into every new process, and restarts a process that dies.
  * The meeting never depends on it: the SFU only sends RTP to local ports.
  */
 export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
   private readonly inputs = new Map<string, EncoderInput>();
+  private readonly outputs = new Map<string, ProgrammeOutput>();
+  /** Outputs asked to stop, resolved when the composer says their files are closed. */
+  private readonly removing = new Map<string, () => void>();
   private shown?: string;
-  private banner: string;
+  private fallback?: string;
+  private strip: string;
   private lower: string;
   private child?: ChildProcessByStdio<Writable, Readable, Readable>;
   private restarts = 0;
@@ -96,18 +121,81 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
   private closed = false;
   private closing?: Promise<void>;
   private readonly openSegments = new Map<string, { at: number; runningTimeMs: number }>();
+  /** When the composer last said anything (it says "alive" every second while its loop runs). */
+  private lastHeardAt = 0;
+  /** The encoder's frame count in the last heartbeat, and when it last moved (or was unfed). */
+  private progress = { video: -1, audio: -1, movedAt: 0, audioMovedAt: 0 };
+  /** The outputs' queue levels in the last heartbeat: logged with a stall. */
+  private lastBeat?: unknown;
+  /** Until then the composer's stderr is a stack dump: logged as an error. */
+  private dumpingUntil = 0;
+  private lostStates = 0;
+  /** Outputs the composer dropped on their own (they failed), added again after a pause. */
+  private readonly retries = new Map<string, { count: number; timer?: NodeJS.Timeout }>();
+  private playing = false;
+  private readonly watchdog: NodeJS.Timeout;
   private readonly log: MediaLogger;
 
   constructor(private readonly options: ProgrammeEncoderOptions) {
     super();
-    this.banner = options.banner ?? '';
+    this.strip = options.strip ?? '';
     this.lower = options.lower ?? '';
     this.log = options.logger.child({ component: 'programme-encoder' });
+    // A composer whose main loop stopped (a GStreamer deadlock) writes nothing and never
+    // exits: it is killed and restarted like a crashed one (recordings go on in new segments).
+    this.watchdog = setInterval(() => this.checkAlive(), 1000);
+    this.watchdog.unref();
     this.spawn();
+  }
+
+  /**
+   * A composer whose main loop stopped (a GStreamer deadlock) writes nothing and never exits;
+   * one whose loop runs while its encoder stopped (a streaming thread stuck) still beats but
+   * makes no frames. Either is killed and restarted like a crashed one (recordings go on in
+   * new segments).
+   */
+  private checkAlive(): void {
+    const child = this.child;
+    if (!child || !this.playing || this.closed) return;
+    const limit = this.options.stallMs ?? 10_000;
+    const silent = Date.now() - this.lastHeardAt;
+    const still = Date.now() - this.progress.movedAt;
+    const mute = Date.now() - this.progress.audioMovedAt;
+    if (silent > limit) this.dumpThenKill(child, silent);
+    else if (still > limit) this.kill('no frames', { stillMs: still, outputs: this.lastBeat });
+    // The mixed sound never stops on its own (a silent source is mixed in): no sound is a stall.
+    else if (mute > limit) this.kill('no sound', { muteMs: mute, outputs: this.lastBeat });
+  }
+
+  /** A silent composer's thread stacks (Python's faulthandler on SIGUSR1) go to the log first. */
+  private dumpThenKill(
+    child: ChildProcessByStdio<Writable, Readable, Readable>,
+    silentMs: number,
+  ): void {
+    if (this.dumpingUntil > Date.now()) return;
+    this.dumpingUntil = Date.now() + 1000;
+    child.kill('SIGUSR1');
+    setTimeout(() => {
+      if (this.child === child) this.kill('silent', { silentMs });
+    }, 500).unref();
+  }
+
+  private kill(why: string, details: Record<string, unknown> = {}): void {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    this.log.error({ pid: child.pid, why, ...details }, 'programme composer stalled, killed');
+    this.lastError = `stalled: ${why}`;
+    this.playing = false;
+    child.kill('SIGKILL');
   }
 
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /** Times the running pipeline left PLAYING (never expected: the tests assert none). */
+  get stateLosses(): number {
+    return this.lostStates;
   }
 
   get restartCount(): number {
@@ -124,15 +212,94 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
     this.send({ cmd: 'remove', id });
   }
 
-  show(id: string | undefined): void {
+  /** Shows `id` once it decodes; `fallback` (the main point's camera) when it has no picture. */
+  show(id: string | undefined, fallback?: string): void {
     this.shown = id;
-    this.send({ cmd: 'show', id: id ?? null });
+    this.fallback = fallback;
+    this.send({ cmd: 'show', id: id ?? null, fallback: fallback ?? null });
   }
 
-  setText(text: { banner?: string; lower?: string }): void {
-    if (text.banner !== undefined) this.banner = text.banner;
+  setText(text: { strip?: string; lower?: string }): void {
+    if (text.strip !== undefined) this.strip = text.strip;
     if (text.lower !== undefined) this.lower = text.lower;
     this.send({ cmd: 'text', ...text });
+  }
+
+  /** Outputs the composer writes now (or will, once restarted). */
+  get outputIds(): string[] {
+    return [...this.outputs.keys()];
+  }
+
+  addOutput(output: ProgrammeOutput): void {
+    if (this.outputs.has(output.id)) return;
+    this.outputs.set(output.id, output);
+    this.send(this.outputCommand(output));
+  }
+
+  /** Stops one output; resolves once its files are closed (or the composer is gone). */
+  removeOutput(id: string): Promise<void> {
+    const retry = this.retries.get(id);
+    if (retry) clearTimeout(retry.timer);
+    this.retries.delete(id);
+    if (!this.outputs.delete(id)) return Promise.resolve();
+    return new Promise<void>((ok) => {
+      // A stop always completes: an output the composer has not finished by then means a
+      // stuck composer, killed here (its restart goes on without this output).
+      const timer = setTimeout(() => {
+        if (!this.removing.has(id)) return;
+        this.log.error({ output: id }, 'programme output did not stop in time');
+        this.kill('output did not stop', { output: id });
+        this.outputGone(id);
+      }, this.options.stopTimeoutMs ?? 12_000);
+      this.removing.set(id, () => {
+        clearTimeout(timer);
+        ok();
+      });
+      if (!this.child) this.outputGone(id);
+      else this.send({ cmd: 'unoutput', id });
+    });
+  }
+
+  private outputGone(id: string, failed = false): void {
+    const done = this.removing.get(id);
+    this.removing.delete(id);
+    done?.();
+    this.emit('outputRemoved', id);
+    // Still wanted (the composer dropped it on its own: it failed): added again after a pause
+    // that grows while it keeps failing, a recording in its next segment.
+    const output = this.outputs.get(id);
+    if (done || !output || !failed || this.closed) return;
+    const retry = this.retries.get(id) ?? { count: 0 };
+    retry.count++;
+    const delay = Math.min(30_000, 1000 * 2 ** Math.min(retry.count - 1, 5));
+    this.log.warn(
+      { output: id, kind: output.kind, delayMs: delay },
+      'programme output failed, adding it again',
+    );
+    retry.timer = setTimeout(() => {
+      retry.timer = undefined;
+      if (this.outputs.get(id) === output && !this.closed) this.send(this.outputCommand(output));
+    }, delay);
+    this.retries.set(id, retry);
+  }
+
+  private outputCommand(output: ProgrammeOutput): Record<string, unknown> {
+    const { settings } = this.options;
+    switch (output.kind) {
+      case 'record':
+        return { cmd: 'output', ...output, segmentSeconds: settings.segmentSeconds };
+      case 'hls':
+        return {
+          cmd: 'output',
+          ...output,
+          segmentSeconds: settings.hlsSegmentSeconds,
+          playlistLength: 6,
+          // A restarted composer's segments must not reuse the names the playlist had.
+          startIndex: this.restarts,
+        };
+      default:
+        return { cmd: 'output', ...output };
+    }
   }
 
   private send(command: Record<string, unknown>): void {
@@ -141,7 +308,7 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
   }
 
   private spawn(): void {
-    const { settings, outputs } = this.options;
+    const { settings } = this.options;
     const at = Date.now();
     const args = {
       width: settings.width,
@@ -151,27 +318,8 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
       videoKbps: settings.videoKbps,
       audioKbps: settings.audioKbps,
       threads: settings.threads,
-      banner: this.banner,
+      strip: this.strip,
       lower: this.lower,
-      ...(outputs.record
-        ? {
-            record: {
-              segmentSeconds: settings.segmentSeconds,
-              // A restarted process writes new files, never over the crashed one's.
-              location: join(outputs.record.dir, `${outputs.record.stem}-${stamp(at)}-%03d.mp4`),
-            },
-          }
-        : {}),
-      ...(outputs.mpegtsPort ? { mpegtsPort: outputs.mpegtsPort } : {}),
-      ...(outputs.hls
-        ? {
-            hls: {
-              dir: outputs.hls.dir,
-              segmentSeconds: settings.hlsSegmentSeconds,
-              playlistLength: 6,
-            },
-          }
-        : {}),
     };
     const child = spawn(settings.pythonBin, [composerScript, JSON.stringify(args)], {
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -181,18 +329,22 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
     this.openSegments.clear();
     child.stdin.on('error', () => {});
     createInterface({ input: child.stdout }).on('line', (line) => this.onLine(line));
-    createInterface({ input: child.stderr }).on('line', (line) =>
-      this.log.debug({ line }, 'composer'),
-    );
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      if (this.dumpingUntil > Date.now()) this.log.error({ line }, 'composer stalled: its threads');
+      else this.log.debug({ line }, 'composer');
+    });
     child.once('error', (err) => this.log.error({ err }, 'composer could not start'));
     // 'close', not 'exit': the last events (the final segment) are read by then.
     child.once('close', (code, signal) => this.onExit(child, code, signal));
     // Commands wait in the composer until it plays; replay the wanted state now.
     for (const input of this.inputs.values()) this.send({ cmd: 'add', ...input });
-    if (this.shown) this.send({ cmd: 'show', id: this.shown });
+    this.send({ cmd: 'show', id: this.shown ?? null, fallback: this.fallback ?? null });
+    // A restarted composer writes new files, never over the crashed one's.
+    for (const output of this.outputs.values()) this.send(this.outputCommand(output));
   }
 
   private onLine(line: string): void {
+    this.lastHeardAt = Date.now();
     let event: ComposerEvent;
     try {
       event = JSON.parse(line) as ComposerEvent;
@@ -202,6 +354,8 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
     }
     switch (event.event) {
       case 'playing':
+        this.playing = true;
+        this.progress = { video: -1, audio: -1, movedAt: Date.now(), audioMovedAt: Date.now() };
         this.log.info(
           { pid: this.child?.pid, restarts: this.restarts },
           'programme composer playing',
@@ -213,10 +367,38 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
         break;
       case 'segmentOpened': {
         const path = String(event.location);
-        this.openSegments.set(path, { at: Date.now(), runningTimeMs: Number(event.runningTimeMs) });
+        const at = Number(event.atMs) || Date.now();
+        this.openSegments.set(path, { at, runningTimeMs: Number(event.runningTimeMs) });
+        // The next segment after a restart continues the numbering.
+        const output = this.outputs.get(String(event.output));
+        const numbers = segmentNumbers(path);
+        if (output?.kind === 'record' && numbers)
+          output.startIndex = Math.max(output.startIndex, numbers.index + 1);
         this.emit('segmentOpened', path);
         break;
       }
+      case 'alive':
+        this.onAlive(event);
+        break;
+      case 'stateLost':
+        this.lostStates++;
+        this.log.warn({ state: event.state }, 'programme pipeline left PLAYING');
+        break;
+      case 'segmentAbandoned': {
+        const path = String(event.location);
+        const opened = this.openSegments.get(path);
+        this.openSegments.delete(path);
+        this.emit('segmentCut', { path, startedAt: opened?.at ?? Date.now() });
+        break;
+      }
+      case 'stuck':
+        this.log.error({ message: event.message }, 'composer stuck');
+        this.kill('stuck', { message: event.message });
+        break;
+      case 'segmentDropped':
+        // A recording stopped before its first keyframe: its empty file is gone.
+        this.openSegments.delete(String(event.location));
+        break;
       case 'segmentClosed': {
         const path = String(event.location);
         const opened = this.openSegments.get(path);
@@ -225,6 +407,16 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
         this.emit('segmentClosed', { path, startedAt: opened?.at ?? Date.now(), durationMs });
         break;
       }
+      case 'displayed':
+        this.emit('displayed', {
+          ...(typeof event.id === 'string' ? { id: event.id } : {}),
+          ...(typeof event.wanted === 'string' ? { wanted: event.wanted } : {}),
+          atMs: Number(event.atMs),
+        });
+        break;
+      case 'outputRemoved':
+        this.outputGone(String(event.id), event.failed === true);
+        break;
       case 'error':
         this.lastError = String(event.message);
         this.log.error({ message: event.message, source: event.source }, 'composer error');
@@ -235,6 +427,22 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
     }
   }
 
+  private onAlive(beat: ComposerEvent): void {
+    const video = Number(beat.video);
+    const audio = Number(beat.audio);
+    this.lastBeat = beat.outputs;
+    const now = Date.now();
+    // Unfed (no output), the picture's encoder idles on purpose: nothing to judge.
+    if (beat.fed !== true || video !== this.progress.video) {
+      this.progress.video = video;
+      this.progress.movedAt = now;
+    }
+    if (audio !== this.progress.audio) {
+      this.progress.audio = audio;
+      this.progress.audioMovedAt = now;
+    }
+  }
+
   private onExit(
     child: ChildProcessByStdio<Writable, Readable, Readable>,
     code: number | null,
@@ -242,17 +450,19 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
   ): void {
     if (this.child !== child) return;
     this.child = undefined;
+    this.playing = false;
+    // Outputs being stopped are gone with their process.
+    for (const id of [...this.removing.keys()]) this.outputGone(id);
     if (this.closed) {
-      // Stopped on purpose but a segment's close was not reported: its wall-clock length.
+      // Stopped on purpose but a segment's close was not reported: kept as a cut one.
       for (const [path, opened] of this.openSegments)
-        this.emit('segmentClosed', {
-          path,
-          startedAt: opened.at,
-          durationMs: Date.now() - opened.at,
-        });
+        this.emit('segmentCut', { path, startedAt: opened.at });
       this.openSegments.clear();
       return;
     }
+    for (const [path, opened] of this.openSegments)
+      this.emit('segmentCut', { path, startedAt: opened.at });
+    this.openSegments.clear();
     this.restarts++;
     const uptime = Date.now() - this.startedAt;
     const base = this.options.restartDelayMs ?? 500;
@@ -270,17 +480,19 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
     }, delay);
   }
 
-  /** Finishes the open segment (EOS), then waits for the process; kills it after 8 s. Memoized. */
+  /** Finishes every output's files, then waits for the process; kills it after 12 s. Memoized. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.closed = true;
+      clearInterval(this.watchdog);
       if (this.restartTimer) clearTimeout(this.restartTimer);
+      for (const retry of this.retries.values()) clearTimeout(retry.timer);
       const child = this.child;
       if (child && child.exitCode === null && child.signalCode === null) {
         const exited = new Promise<void>((ok) => child.once('close', () => ok()));
         this.send({ cmd: 'stop' });
         child.stdin.end();
-        const timer = setTimeout(() => child.kill('SIGKILL'), 8000);
+        const timer = setTimeout(() => child.kill('SIGKILL'), 12_000);
         await exited;
         clearTimeout(timer);
       }

@@ -44,14 +44,34 @@ function feedCapabilities(router: types.Router): types.RtpCapabilities {
 /**
  * The SFU side of the programme: one PlainTransport (comedia off, RTCP muxed) and one consumer
  * per carried producer, sending plain RTP to a local port of the composer. Video consumers are
- * created paused, resumed, then asked for a keyframe once the composer listens.
+ * created paused and resumed once the composer listens (the resume asks for a keyframe).
  */
 export class ProgrammeFeed {
   private readonly entries = new Map<string, FeedEntry>();
   private readonly adding = new Map<string, Promise<void>>();
   private closed = false;
   private readonly log: MediaLogger;
-  private readonly onInputAdded = (id: string) => void this.requestKeyFrame(id);
+  /**
+   * The composer listens on the input's port now: a new video consumer is resumed (mediasoup
+   * then asks its producer for a keyframe, which arrives at an open port; resumed earlier, the
+   * keyframe could reach a port not yet bound and the next request wait for the producer's
+   * keyframe request delay); a restarted composer's inputs ask for one.
+   */
+  private readonly onInputAdded = (id: string) => {
+    const entry = this.entries.get(id);
+    if (entry?.consumer.paused && !entry.consumer.closed)
+      void entry.consumer.resume().catch(() => {});
+    else void this.requestKeyFrame(id);
+  };
+  /** The input on screen now, as the composer reports it. */
+  private displayedId?: string;
+  /** Producers no longer wanted, kept while still on screen (until the next picture decodes). */
+  private readonly lingering = new Set<string>();
+  private readonly onDisplayed = ({ id }: { id?: string }) => {
+    this.displayedId = id;
+    for (const producerId of [...this.lingering])
+      if (producerId !== id) this.drop(producerId, 'no longer on screen');
+  };
 
   constructor(
     private readonly encoder: ProgrammeEncoder,
@@ -59,6 +79,7 @@ export class ProgrammeFeed {
   ) {
     this.log = logger.child({ component: 'programme-feed' });
     encoder.on('inputAdded', this.onInputAdded);
+    encoder.on('displayed', this.onDisplayed);
   }
 
   /** Producer ids carried now. */
@@ -66,19 +87,35 @@ export class ProgrammeFeed {
     return [...this.entries.keys()];
   }
 
-  /** Carries exactly these sources (adds the new, drops the others); shows `shownId`. */
-  async sync(sources: readonly FeedSource[], shownId: string | undefined): Promise<void> {
+  /**
+   * Carries exactly these sources (adds the new, drops the others); shows `shownId` once it
+   * decodes (`fallbackId` meanwhile if the previous picture is gone).
+   */
+  async sync(
+    sources: readonly FeedSource[],
+    shownId: string | undefined,
+    fallbackId?: string,
+  ): Promise<void> {
     const wanted = new Map(sources.map((s) => [s.producer.id, s]));
-    for (const id of [...this.entries.keys()])
-      if (!wanted.has(id)) this.drop(id, 'not in the programme');
+    for (const id of [...this.entries.keys()]) {
+      if (wanted.has(id)) this.lingering.delete(id);
+      // The picture on screen stays fed until the composer shows the next one (never a gap).
+      else if (id === this.displayedId && !this.entries.get(id)!.consumer.closed)
+        this.lingering.add(id);
+      else this.drop(id, 'not in the programme');
+    }
     await Promise.all(
       [...wanted.values()]
         .filter((s) => !this.entries.has(s.producer.id) && !s.producer.closed)
         .map((s) => this.add(s)),
     );
-    const show = shownId && this.entries.has(shownId) ? shownId : undefined;
-    this.encoder.show(show);
-    if (show) await this.requestKeyFrame(show);
+    // Told before its consumer exists: the composer holds the previous picture meanwhile.
+    this.encoder.show(
+      shownId && wanted.has(shownId) ? shownId : undefined,
+      fallbackId && wanted.has(fallbackId) ? fallbackId : undefined,
+    );
+    // A keyframe on every switch: the composer decodes the new input from it.
+    if (shownId) await this.requestKeyFrame(shownId);
   }
 
   private add(source: FeedSource): Promise<void> {
@@ -124,7 +161,6 @@ export class ProgrammeFeed {
         codec: codec.mimeType.split('/')[1]!,
         clockRate: codec.clockRate,
       });
-      if (consumer.paused) await consumer.resume();
       this.log.debug({ producerId: producer.id, kind: producer.kind, port }, 'producer fed');
     } catch (err) {
       transport.close();
@@ -135,7 +171,8 @@ export class ProgrammeFeed {
   /** Asks the producer of a carried video for a keyframe (the composer decodes from one). */
   async requestKeyFrame(producerId: string): Promise<void> {
     const entry = this.entries.get(producerId);
-    if (entry?.consumer.kind === 'video' && !entry.consumer.closed)
+    // A paused consumer asks for one when it is resumed.
+    if (entry?.consumer.kind === 'video' && !entry.consumer.closed && !entry.consumer.paused)
       await entry.consumer.requestKeyFrame().catch(() => {});
   }
 
@@ -147,6 +184,7 @@ export class ProgrammeFeed {
     const entry = this.entries.get(producerId);
     if (!entry) return;
     this.entries.delete(producerId);
+    this.lingering.delete(producerId);
     entry.transport.close();
     this.encoder.removeInput(producerId);
     this.log.debug({ producerId, reason }, 'producer no longer fed');
@@ -157,6 +195,7 @@ export class ProgrammeFeed {
     if (this.closed) return;
     this.closed = true;
     this.encoder.off('inputAdded', this.onInputAdded);
+    this.encoder.off('displayed', this.onDisplayed);
     for (const entry of this.entries.values()) entry.transport.close();
     this.entries.clear();
   }

@@ -1,28 +1,37 @@
 import { mkdirSync } from 'node:fs';
-import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
-import type { SegmentInfo } from './ProgrammeEncoder.js';
+import { type SegmentInfo, segmentNumbers } from './ProgrammeEncoder.js';
 
 export const segmentFileName = /^[A-Za-z0-9_-]+\.mp4$/;
 
 /** What the composer reported about a finished segment, kept beside it as `<file>.json`. */
-const sidecarSchema = z.object({ startedAt: z.number(), durationMs: z.number() });
+const sidecarSchema = z.object({
+  startedAt: z.number(),
+  durationMs: z.number(),
+  cut: z.boolean().optional(),
+});
 
 export interface RecordingSegment {
   file: string;
   bytes: number;
   /** Epoch ms. */
   startedAt: number;
-  /** Absent for a segment its composer never finished (a crash): at most one per crash. */
+  /** Absent only while the segment is being written. */
   durationMs?: number;
+  /** Its composer never closed it (a crash, a stuck muxer): it plays to its last fragment. */
+  cut?: boolean;
 }
 
 /**
- * The recordings on disk: `<root>/<meetingId>/<stem>-<start>-NNN.mp4`, each finished segment
+ * The recordings on disk: `<root>/<meetingId>/<stem>-<run>-<segment>.mp4`, each finished segment
  * with a small JSON beside it (its start and duration). The folder is the one source of truth.
  */
 export class RecordingFolder {
+  /** Runs given out but maybe not on disk yet (a run's first file opens at its first keyframe). */
+  private readonly handedOut = new Map<string, number>();
+
   constructor(readonly root: string) {
     mkdirSync(root, { recursive: true });
   }
@@ -33,11 +42,44 @@ export class RecordingFolder {
     return dir;
   }
 
+  /** The next recording run's number: above every run on disk and every one handed out. */
+  async nextRun(meetingId: string): Promise<number> {
+    const names = await readdir(join(this.root, meetingId)).catch(() => [] as string[]);
+    const onDisk = Math.max(0, ...names.map((n) => segmentNumbers(n)?.run ?? 0));
+    const run = Math.max(onDisk, this.handedOut.get(meetingId) ?? 0) + 1;
+    this.handedOut.set(meetingId, run);
+    return run;
+  }
+
   async segmentClosed(segment: SegmentInfo): Promise<void> {
     await writeFile(
       `${segment.path}.json`,
       JSON.stringify({ startedAt: segment.startedAt, durationMs: segment.durationMs }),
     );
+  }
+
+  /**
+   * A segment its composer could not finish (a crash, a stuck muxer). Its fragments play up to
+   * the last whole one: kept, with its length to its last write (a fragment a second) noted as
+   * cut. A segment cut before its first fragment (its first seconds) has no index, holds
+   * nothing playable, and is removed so that no unreadable file is listed. True when kept.
+   */
+  async segmentCut(path: string, startedAt?: number): Promise<boolean> {
+    if (await hasMovieBox(path)) {
+      const written = await stat(path).catch(() => undefined);
+      if (written && startedAt !== undefined)
+        await writeFile(
+          `${path}.json`,
+          JSON.stringify({
+            startedAt,
+            durationMs: Math.max(0, Math.round(written.mtimeMs - startedAt)),
+            cut: true,
+          }),
+        );
+      return true;
+    }
+    await rm(path, { force: true });
+    return false;
   }
 
   async list(meetingId: string): Promise<RecordingSegment[]> {
@@ -55,6 +97,7 @@ export class RecordingFolder {
         bytes: info.size,
         startedAt: sidecar?.startedAt ?? info.birthtimeMs ?? info.mtimeMs,
         ...(sidecar ? { durationMs: sidecar.durationMs } : {}),
+        ...(sidecar?.cut ? { cut: true } : {}),
       });
     }
     return segments;
@@ -84,5 +127,30 @@ export class RecordingFolder {
       }
     }
     return removed;
+  }
+}
+
+/** Whether an MP4 file has its movie box (`moov`) among its top-level boxes. */
+export async function hasMovieBox(path: string): Promise<boolean> {
+  const file = await open(path, 'r').catch(() => undefined);
+  if (!file) return false;
+  try {
+    const { size } = await file.stat();
+    const header = Buffer.alloc(16);
+    let at = 0;
+    while (at + 8 <= size) {
+      await file.read(header, 0, 16, at);
+      let length = header.readUInt32BE(0);
+      const type = header.toString('latin1', 4, 8);
+      if (type === 'moov') return true;
+      if (length === 1) length = Number(header.readBigUInt64BE(8));
+      // Size 0: the box runs to the end of the file (an mdat still being written).
+      if (length === 0) return false;
+      if (length < 8) return false;
+      at += length;
+    }
+    return false;
+  } finally {
+    await file.close();
   }
 }

@@ -87,6 +87,12 @@ export class RtmpPusher extends EventEmitter<RtmpPusherEvents> {
         '-nostdin',
         '-progress',
         'pipe:1',
+        // The programme has a keyframe (with SPS/PPS) every second: two seconds of probing find
+        // both streams. FFmpeg's default (5 s) would keep a short live out from ever connecting.
+        '-analyzeduration',
+        '2000000',
+        '-probesize',
+        '2000000',
         '-f',
         'mpegts',
         '-i',

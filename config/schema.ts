@@ -203,7 +203,7 @@ export const configSchema = z
           .default('veryfast'),
         /** Encoder threads (0: x264 decides). */
         threads: z.coerce.number().int().min(0).max(64).default(0),
-        /** Length of one MP4 segment: a crash loses at most the open one. */
+        /** Length of one MP4 segment (fragmented while written: a crash loses its last seconds). */
         segmentSeconds: z.coerce.number().int().min(5).max(60).default(60),
         /** Recordings older than this are deleted. */
         retentionDays: z.coerce.number().positive().max(3650).default(30),

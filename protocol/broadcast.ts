@@ -46,8 +46,10 @@ export const recordingSegmentSchema = z.object({
   file: z.string(),
   bytes: z.number().int(),
   startedAt: z.string(),
-  /** Absent for the segment open when the encoder crashed. */
+  /** Absent while the segment is being written. */
   durationMs: z.number().int().optional(),
+  /** Never closed by its composer (a crash, a stuck muxer): it plays to its last fragment. */
+  cut: z.boolean().optional(),
 });
 
 export const broadcastStatusSchema = z.object({
@@ -71,7 +73,7 @@ export const segmentParamsSchema = z.object({
 
 export const hlsParamsSchema = z.object({
   id: idSchema,
-  file: z.string().regex(/^(index\.m3u8|seg\d{5}\.ts)$/, {
+  file: z.string().regex(/^(index\.m3u8|seg\d{5}(-\d{5})?\.ts)$/, {
     error: zodMessage({ vi: 'không phải tệp HLS', en: 'not an HLS file' }),
   }),
 });

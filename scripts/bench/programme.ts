@@ -46,18 +46,25 @@ function inputs(ports: number[]): ChildProcess {
   });
 }
 
-async function measure(label: string, width: number, height: number, videoKbps: number) {
+async function measure(
+  label: string,
+  width: number,
+  height: number,
+  videoKbps: number,
+  idle = false,
+) {
   const config = loadConfig({ env: process.env });
   const settings = { ...config.broadcast, width, height, fps: 30, videoKbps };
   const dir = mkdtempSync(join(tmpdir(), 'diemcau-bench-programme-'));
   const ports = [await freeUdpPort(), await freeUdpPort(), await freeUdpPort()];
   const encoder = new ProgrammeEncoder({
     settings,
-    outputs: { record: { dir, stem: 'bench' } },
     logger: pino({ level: 'warn' }),
-    banner: 'HỘI NGHỊ GIAO BAN TRỰC TUYẾN NGÀNH GIÁO DỤC',
-    lower: '2. Phát biểu của Giám đốc Sở GD&ĐT — Phòng GD&ĐT Lạc Sơn',
+    strip: 'HỘI NGHỊ GIAO BAN TRỰC TUYẾN NGÀNH GIÁO DỤC',
+    lower: '2. Phát biểu của Giám đốc Sở GD&ĐT\nPhòng GD&ĐT Lạc Sơn',
   });
+  if (!idle)
+    encoder.addOutput({ id: 'rec', kind: 'record', dir, stem: 'bench', run: 1, startIndex: 0 });
   const started = new Promise<{ pid: number }>((ok) => encoder.once('started', ok));
   const { pid } = await started;
   execFileSync('taskset', ['-a', '-p', '-c', COMPOSER_CORE, String(pid)], { stdio: 'ignore' });
@@ -86,14 +93,14 @@ async function measure(label: string, width: number, height: number, videoKbps: 
     codec: 'opus',
     clockRate: 48000,
   });
-  encoder.show('main');
+  encoder.show('main', 'main');
   await sleep(WARMUP_S * 1000);
   // Threads created since (decoders of the inputs) join the pinned core too.
   execFileSync('taskset', ['-a', '-p', '-c', COMPOSER_CORE, String(pid)], { stdio: 'ignore' });
   const cpu0 = cpuSeconds(pid);
   const t0 = performance.now();
   await sleep((MEASURE_S / 2) * 1000);
-  encoder.show('floor');
+  encoder.show('floor', 'main');
   await sleep((MEASURE_S / 2) * 1000);
   const cpu = cpuSeconds(pid) - cpu0;
   const wall = (performance.now() - t0) / 1000;
@@ -128,7 +135,7 @@ async function measure(label: string, width: number, height: number, videoKbps: 
   rmSync(dir, { recursive: true, force: true });
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   console.log(
-    `${label.padEnd(8)} preset ${settings.preset.padEnd(9)} ${String(videoKbps).padStart(5)} kbps: ` +
+    `${label.padEnd(12)} preset ${settings.preset.padEnd(9)} ${String(videoKbps).padStart(5)} kbps: ` +
       `composer ${((cpu / wall) * 100).toFixed(0).padStart(3)} % of one core ` +
       `(${cpu.toFixed(1)} s CPU in ${wall.toFixed(1)} s), output ${((bytes * 8) / 1000 / (MEASURE_S + WARMUP_S)).toFixed(0)} kbps ` +
       `at ${(frames / (MEASURE_S + WARMUP_S)).toFixed(1)} fps, load ${load}`,
@@ -138,5 +145,7 @@ async function measure(label: string, width: number, height: number, videoKbps: 
 console.log(
   `programme bench: composer on core ${COMPOSER_CORE}, inputs (2 × VP8 + Opus) on core ${INPUT_CORE}, ${MEASURE_S} s each`,
 );
+// The session's composer between outputs: decoding and composing, the encoder's valve closed.
+await measure('720p30 idle', 1280, 720, Number(process.env.BENCH_720_KBPS ?? 2500), true);
 await measure('720p30', 1280, 720, Number(process.env.BENCH_720_KBPS ?? 2500));
 await measure('1080p30', 1920, 1080, Number(process.env.BENCH_1080_KBPS ?? 4500));

@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Programme, type ProgrammeView } from '../../broadcast/Programme.js';
-import type { ProgrammeOutputs, ProgrammeSettings } from '../../broadcast/ProgrammeEncoder.js';
+import type { ProgrammeSettings } from '../../broadcast/ProgrammeEncoder.js';
 import { type FeedSource, freeUdpPort } from '../../broadcast/ProgrammeFeed.js';
 import type { RecordingFolder } from '../../broadcast/RecordingFolder.js';
 import { RtmpPusher } from '../../broadcast/RtmpPusher.js';
@@ -25,6 +25,9 @@ export interface LiveProgrammeOptions {
   logger: Logger;
   loadMeeting: () => Promise<Meeting>;
   loadSettings: () => Promise<BroadcastSettings>;
+  /** The recording as stored (Redis): a session that reopens resumes it. */
+  loadRecording: () => Promise<{ since: string } | undefined>;
+  saveRecording: (recording: { since: string } | undefined) => Promise<void>;
   /** Tells every page of the meeting (Đang ghi hình). */
   announce: (state: RecordingState) => void;
   /** How often producers are looked up (there is no producer event on the session). */
@@ -36,6 +39,8 @@ interface LiveOut {
   rtmpUrl?: string;
   hls: boolean;
   mpegtsPort?: number;
+  /** The composer's outputs serving it. */
+  outputIds: string[];
 }
 
 /** A participant as the session hands it out (the session's own type, whatever module holds it). */
@@ -46,17 +51,30 @@ const sources = (p: SessionParticipant, kinds: string[]): FeedSource[] =>
     ({ producer }) => kinds.includes(String(producer.appData.source)) && !producer.closed,
   );
 
+/** Session close reasons after which the meeting is over: its stored recording ends too. */
+const finalCloses = new Set(['ended', 'meeting deleted']);
+
 /**
  * One live session's programme: what it shows (the main point, the site with the floor, the
- * station's slides), its text, and its outputs (recording, live out). Observes the session
- * only through its events and accessors; the meeting never waits for it.
+ * station's slides), its text, and its outputs (recording, live out). One composer serves the
+ * whole session once it is needed; outputs are added to and removed from it while it runs.
+ * Observes the session only through its events and accessors; the meeting never waits for it.
  */
 export class LiveProgramme {
-  private recording?: { since: string };
+  private recording?: { since: string; outputId?: string };
   private liveOut?: LiveOut;
   private pusher?: RtmpPusher;
   private programme?: Programme;
-  private reconfiguring: Promise<void> = Promise.resolve();
+  /**
+   * Output changes run one after another, in the order asked, one queue for the recording and
+   * one for the live out: stopping the RTMP pusher (seconds when the ingest hangs) never delays
+   * the recording's start or stop, or the other way round.
+   */
+  private readonly ops = {
+    recording: Promise.resolve() as Promise<unknown>,
+    liveOut: Promise.resolve() as Promise<unknown>,
+  };
+  private outputCount = 0;
   private meeting?: Meeting;
   private signature = '';
   private lastSyncAt = 0;
@@ -65,6 +83,7 @@ export class LiveProgramme {
   private readonly timer: NodeJS.Timeout;
   private autoStarted = false;
   private closed = false;
+  private closing?: Promise<void>;
   private readonly log: Logger;
   private readonly session: MeetingSession;
 
@@ -85,6 +104,7 @@ export class LiveProgramme {
       if (this.recording) this.options.announce(this.recordingState);
     });
     void this.reloadMeeting();
+    void this.resume();
     if (this.session.state.status === 'live') void this.maybeAutoStart();
   }
 
@@ -124,6 +144,39 @@ export class LiveProgramme {
     return this.programme;
   }
 
+  /** Serializes one output's changes: quick start/stop requests settle in the order they came. */
+  private run<T>(queue: keyof LiveProgramme['ops'], op: () => Promise<T>): Promise<T> {
+    const next = this.ops[queue].then(op);
+    this.ops[queue] = next.catch(() => {});
+    return next;
+  }
+
+  /** A recording stored before a restart (or an idle close) goes on in this session. */
+  private async resume(): Promise<void> {
+    const stored = await this.options.loadRecording().catch((err: unknown) => {
+      this.log.warn({ err }, 'stored recording state unreadable');
+      return undefined;
+    });
+    if (stored && !this.closed && !this.recording) {
+      this.log.info({ since: stored.since }, 'recording resumed with the session');
+      await this.startRecording('resume', stored.since).catch((err: unknown) =>
+        this.log.error({ err }, 'recording could not resume'),
+      );
+      return;
+    }
+    // A meeting set up to broadcast gets its composer now, so the first output starts at once.
+    const settings = await this.options.loadSettings().catch(() => undefined);
+    if (settings && (settings.recordWithSession || settings.rtmpUrl || settings.hls))
+      await this.prepare();
+  }
+
+  /** Starts the session's composer ahead of its first output (nothing is encoded until then). */
+  prepare(): Promise<void> {
+    return this.run('liveOut', async () => {
+      if (!this.closed) this.ensureProgramme();
+    });
+  }
+
   private async maybeAutoStart(): Promise<void> {
     if (this.autoStarted || this.recording) return;
     this.autoStarted = true;
@@ -135,23 +188,50 @@ export class LiveProgramme {
     }
   }
 
-  async startRecording(actor: string): Promise<RecordingState> {
+  async startRecording(actor: string, since?: string): Promise<RecordingState> {
     if (this.closed) throw conflict({ vi: 'Phiên họp đã đóng', en: 'The session is closed' });
     if (!this.recording) {
-      this.recording = { since: new Date().toISOString() };
+      const recording: { since: string; outputId?: string } = {
+        since: since ?? new Date().toISOString(),
+      };
+      this.recording = recording;
       this.log.info({ actor }, 'recording started');
       this.options.announce(this.recordingState);
-      await this.reconfigure();
+      await this.run('recording', async () => {
+        if (this.recording !== recording || this.closed) return;
+        const programme = this.ensureProgramme();
+        const run = await this.options.folder.nextRun(this.meetingId);
+        if (this.recording !== recording || this.closed) return;
+        recording.outputId = `rec-${++this.outputCount}`;
+        programme.addOutput({
+          id: recording.outputId,
+          kind: 'record',
+          dir: this.options.folder.dirFor(this.meetingId),
+          stem: 'programme',
+          run,
+          startIndex: 0,
+        });
+      });
+      await this.options
+        .saveRecording({ since: recording.since })
+        .catch((err: unknown) => this.log.error({ err }, 'recording state not stored'));
     }
     return this.recordingState;
   }
 
   async stopRecording(actor: string): Promise<RecordingState> {
-    if (this.recording) {
+    const recording = this.recording;
+    if (recording) {
       this.recording = undefined;
       this.log.info({ actor }, 'recording stopped');
       this.options.announce(this.recordingState);
-      await this.reconfigure();
+      await this.options
+        .saveRecording(undefined)
+        .catch((err: unknown) => this.log.error({ err }, 'recording state not stored'));
+      // Waits for the segment to be finalized (its index written).
+      await this.run('recording', async () => {
+        if (recording.outputId) await this.programme?.removeOutput(recording.outputId);
+      });
     }
     return this.recordingState;
   }
@@ -164,32 +244,57 @@ export class LiveProgramme {
         en: 'Set an RTMP URL or enable HLS first',
       });
     }
-    await this.stopPusher();
-    this.liveOut = {
-      ...(settings.rtmpUrl ? { rtmpUrl: settings.rtmpUrl, mpegtsPort: await freeUdpPort() } : {}),
-      hls: settings.hls,
-    };
-    this.log.info({ actor, rtmp: !!settings.rtmpUrl, hls: settings.hls }, 'live out started');
-    if (settings.hls) await rm(this.hlsDir, { recursive: true, force: true });
-    await this.reconfigure();
-    if (this.liveOut.rtmpUrl && this.liveOut.mpegtsPort) {
-      this.pusher = new RtmpPusher({
-        ffmpegBin: this.options.settings.ffmpegBin,
-        mpegtsPort: this.liveOut.mpegtsPort,
-        url: this.liveOut.rtmpUrl,
-        logger: this.log,
-      });
-    }
+    await this.run('liveOut', async () => {
+      if (this.closed) return;
+      await this.endLiveOut();
+      const liveOut: LiveOut = {
+        ...(settings.rtmpUrl ? { rtmpUrl: settings.rtmpUrl, mpegtsPort: await freeUdpPort() } : {}),
+        hls: settings.hls,
+        outputIds: [],
+      };
+      this.liveOut = liveOut;
+      this.log.info({ actor, rtmp: !!settings.rtmpUrl, hls: settings.hls }, 'live out started');
+      const programme = this.ensureProgramme();
+      if (liveOut.hls) {
+        await rm(this.hlsDir, { recursive: true, force: true });
+        await mkdir(this.hlsDir, { recursive: true });
+        const id = `hls-${++this.outputCount}`;
+        liveOut.outputIds.push(id);
+        programme.addOutput({ id, kind: 'hls', dir: this.hlsDir });
+      }
+      if (liveOut.rtmpUrl && liveOut.mpegtsPort) {
+        const id = `ts-${++this.outputCount}`;
+        liveOut.outputIds.push(id);
+        programme.addOutput({ id, kind: 'mpegts', port: liveOut.mpegtsPort });
+        this.pusher = new RtmpPusher({
+          ffmpegBin: this.options.settings.ffmpegBin,
+          mpegtsPort: liveOut.mpegtsPort,
+          url: liveOut.rtmpUrl,
+          logger: this.log,
+        });
+      }
+    });
   }
 
   async stopLiveOut(actor: string): Promise<void> {
-    if (!this.liveOut) return;
+    await this.run('liveOut', async () => {
+      if (!this.liveOut) return;
+      this.log.info({ actor }, 'live out stopped');
+      await this.endLiveOut();
+    });
+  }
+
+  /** Inside `run`: the pusher stops, the live outputs leave the composer, HLS is deleted. */
+  private async endLiveOut(): Promise<void> {
+    const liveOut = this.liveOut;
+    if (!liveOut) return;
     this.liveOut = undefined;
-    this.log.info({ actor }, 'live out stopped');
-    await this.stopPusher();
-    await this.reconfigure();
+    await Promise.all([
+      this.stopPusher(),
+      ...liveOut.outputIds.map((id) => this.programme?.removeOutput(id)),
+    ]);
     // Nobody may fetch a stale stream; the next live out writes a new one.
-    await rm(this.hlsDir, { recursive: true, force: true });
+    if (liveOut.hls) await rm(this.hlsDir, { recursive: true, force: true });
   }
 
   get hlsDir(): string {
@@ -206,49 +311,37 @@ export class LiveProgramme {
     await pusher?.close();
   }
 
-  private outputs(): ProgrammeOutputs | undefined {
-    const outputs: ProgrammeOutputs = {
-      ...(this.recording
-        ? { record: { dir: this.options.folder.dirFor(this.meetingId), stem: 'programme' } }
+  /** The session's composer, started on first need and kept until the session closes. */
+  private ensureProgramme(): Programme {
+    if (this.programme) return this.programme;
+    const view = this.view();
+    this.signature = this.signatureOf(view);
+    const programme = new Programme({
+      settings: this.options.settings,
+      logger: this.log,
+      view,
+      ...(this.options.restartDelayMs !== undefined
+        ? { restartDelayMs: this.options.restartDelayMs }
         : {}),
-      ...(this.liveOut?.mpegtsPort ? { mpegtsPort: this.liveOut.mpegtsPort } : {}),
-      ...(this.liveOut?.hls ? { hls: { dir: this.hlsDir } } : {}),
-    };
-    return Object.keys(outputs).length > 0 ? outputs : undefined;
-  }
-
-  /**
-   * Outputs are fixed per composer process: a change closes the running one (its open segment
-   * is finished) and starts another. Serialized so quick start/stop requests settle in order.
-   */
-  private reconfigure(): Promise<void> {
-    this.reconfiguring = this.reconfiguring.then(async () => {
-      const outputs = this.closed ? undefined : this.outputs();
-      const current = this.programme;
-      if (JSON.stringify(outputs) === JSON.stringify(current?.outputs)) return;
-      this.programme = undefined;
-      await current?.close();
-      if (!outputs || this.closed) return;
-      if (outputs.hls) await mkdir(outputs.hls.dir, { recursive: true });
-      const view = this.view();
-      this.signature = this.signatureOf(view);
-      const programme = new Programme({
-        settings: this.options.settings,
-        outputs,
-        logger: this.log,
-        view,
-        ...(this.options.restartDelayMs !== undefined
-          ? { restartDelayMs: this.options.restartDelayMs }
-          : {}),
-      });
-      programme.on('segmentClosed', (segment) => {
-        void this.options.folder
-          .segmentClosed(segment)
-          .catch((err: unknown) => this.log.error({ err }, 'cannot note a finished segment'));
-      });
-      this.programme = programme;
     });
-    return this.reconfiguring;
+    programme.on('segmentCut', ({ path, startedAt }) => {
+      void this.options.folder
+        .segmentCut(path, startedAt)
+        .then((kept) =>
+          this.log.warn(
+            { file: path.split('/').at(-1), kept },
+            'segment left open by its composer',
+          ),
+        )
+        .catch((err: unknown) => this.log.error({ err }, 'cannot check a cut segment'));
+    });
+    programme.on('segmentClosed', (segment) => {
+      void this.options.folder
+        .segmentClosed(segment)
+        .catch((err: unknown) => this.log.error({ err }, 'cannot note a finished segment'));
+    });
+    this.programme = programme;
+    return programme;
   }
 
   private async reloadMeeting(): Promise<void> {
@@ -260,7 +353,10 @@ export class LiveProgramme {
     }
   }
 
-  /** The picture follows the session: floor site's camera, else the station's slides, else its camera. */
+  /**
+   * The picture follows the session: the floor site's camera, else the station's slides, else
+   * its camera (also the fallback while the wanted picture is missing).
+   */
   view(): ProgrammeView {
     const state = this.session.state;
     const station = this.session.participant('station');
@@ -271,22 +367,19 @@ export class LiveProgramme {
     const floorSources = sources(floor, ['camera', 'microphone']);
     const pick = (list: FeedSource[], source: string) =>
       list.find((s) => s.producer.appData.source === source)?.producer.id;
-    const shownId =
-      pick(floorSources, 'camera') ??
-      pick(stationSources, 'screen') ??
-      pick(stationSources, 'camera');
+    const fallbackId = pick(stationSources, 'camera');
+    const shownId = pick(floorSources, 'camera') ?? pick(stationSources, 'screen') ?? fallbackId;
     const meeting = this.meeting;
     const item = meeting && state.agendaIndex >= 0 ? meeting.agenda[state.agendaIndex] : undefined;
-    const lower = [
-      item ? `${state.agendaIndex + 1}. ${item.title}` : '',
-      floor && pick(floorSources, 'camera') ? floor.name : '',
-    ]
+    const speaker = floor && pick(floorSources, 'camera') ? floor.name : (station?.name ?? '');
+    const lower = [item ? `${state.agendaIndex + 1}. ${item.title}` : '', speaker]
       .filter(Boolean)
-      .join(' — ');
+      .join('\n');
     return {
       sources: [...stationSources, ...floorSources],
       ...(shownId ? { shownId } : {}),
-      banner: meeting ? meeting.banner?.trim() || meeting.title : '',
+      ...(fallbackId ? { fallbackId } : {}),
+      strip: meeting ? meeting.banner?.trim() || meeting.title : '',
       lower,
     };
   }
@@ -295,7 +388,8 @@ export class LiveProgramme {
     return JSON.stringify([
       view.sources.map((s) => s.producer.id).sort(),
       view.shownId,
-      view.banner,
+      view.fallbackId,
+      view.strip,
       view.lower,
     ]);
   }
@@ -318,14 +412,27 @@ export class LiveProgramme {
     void programme.update(view);
   }
 
-  /** The session closed: finish the files, stop pushing. Memoized through `reconfigure`. */
-  async close(): Promise<void> {
-    if (this.closed) return this.reconfiguring;
-    this.closed = true;
-    clearInterval(this.timer);
-    this.recording = undefined;
-    this.liveOut = undefined;
-    await this.stopPusher();
-    await this.reconfigure();
+  /**
+   * The session closed: finish the files, stop pushing. The stored recording stays for a
+   * session that reopens (idle close, restart, move) unless the meeting is over. Memoized.
+   */
+  close(reason = ''): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true;
+      clearInterval(this.timer);
+      const wasRecording = this.recording !== undefined;
+      this.recording = undefined;
+      if (wasRecording && finalCloses.has(reason))
+        await this.options
+          .saveRecording(undefined)
+          .catch((err: unknown) => this.log.error({ err }, 'recording state not cleared'));
+      await Promise.all([this.ops.recording, this.ops.liveOut]);
+      this.liveOut = undefined;
+      await this.stopPusher();
+      const programme = this.programme;
+      this.programme = undefined;
+      await programme?.close();
+    })();
+    return this.closing;
   }
 }

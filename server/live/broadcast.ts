@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { z } from 'zod';
 import type { ProgrammeSettings } from '../../broadcast/ProgrammeEncoder.js';
 import { RecordingFolder } from '../../broadcast/RecordingFolder.js';
 import {
@@ -24,6 +25,8 @@ export interface BroadcastServiceOptions {
   sweepEveryMs?: number;
   restartDelayMs?: number;
 }
+
+const storedRecordingSchema = z.object({ since: z.string() });
 
 const noSession = () =>
   conflict({
@@ -68,6 +71,9 @@ export class BroadcastService {
       logger: this.options.logger,
       loadMeeting: () => data.meetings.get(meetingId),
       loadSettings: () => this.settings(meetingId),
+      loadRecording: () =>
+        data.store.getJson(data.store.keys.meetingRecording(meetingId), storedRecordingSchema),
+      saveRecording: (recording) => this.saveRecording(meetingId, recording),
       announce: (state) =>
         signaling.notify(meetingId, 'recordingChanged', state, {
           roles: ['station', 'site', 'chair', 'it'],
@@ -76,11 +82,11 @@ export class BroadcastService {
         ? { restartDelayMs: this.options.restartDelayMs }
         : {}),
     });
-    this.live.get(meetingId)?.close();
+    void this.live.get(meetingId)?.close('replaced');
     this.live.set(meetingId, programme);
-    session.once('closed', () => {
+    session.once('closed', (reason: string) => {
       if (this.live.get(meetingId) === programme) this.live.delete(meetingId);
-      void programme.close();
+      void programme.close(reason);
     });
   }
 
@@ -104,6 +110,18 @@ export class BroadcastService {
     return saved ?? broadcastSettingsSchema.parse({});
   }
 
+  private async saveRecording(
+    meetingId: string,
+    recording: { since: string } | undefined,
+  ): Promise<void> {
+    const { store } = this.options.data;
+    const key = store.keys.meetingRecording(meetingId);
+    await store.transact([], async () => ({
+      write: (m) => (recording ? m.set(key, JSON.stringify(recording)) : m.del(key)),
+      result: undefined,
+    }));
+  }
+
   async saveSettings(meetingId: string, settings: BroadcastSettings): Promise<BroadcastSettings> {
     const { store } = this.options.data;
     await this.options.data.meetings.get(meetingId);
@@ -111,6 +129,9 @@ export class BroadcastService {
       write: (m) => m.set(store.keys.meetingBroadcast(meetingId), JSON.stringify(settings)),
       result: undefined,
     }));
+    // A meeting now set up to broadcast gets its composer ready for the first output.
+    if (settings.recordWithSession || settings.rtmpUrl || settings.hls)
+      void this.live.get(meetingId)?.prepare();
     return settings;
   }
 
@@ -147,6 +168,7 @@ export class BroadcastService {
         bytes: s.bytes,
         startedAt: new Date(s.startedAt).toISOString(),
         ...(s.durationMs !== undefined ? { durationMs: Math.round(s.durationMs) } : {}),
+        ...(s.cut ? { cut: true } : {}),
       })),
     };
   }

@@ -143,6 +143,10 @@ export class Keys {
   meetingBroadcast(id: string): string {
     return `${this.prefix}meeting:${id}:broadcast`;
   }
+  /** The meeting's recording while its session runs (JSON `{ since }`): a reopened session resumes it. */
+  meetingRecording(id: string): string {
+    return `${this.prefix}meeting:${id}:recording`;
+  }
   // ---- reports collected from sites (server/reports) ----
 
   /** SET of report-request ids of a meeting. */

@@ -65,6 +65,18 @@ export function tempDir(t: Test, prefix: string): string {
   return dir;
 }
 
+/** `promise`, or a clear failure after `timeoutMs`: no test waits forever on an event. */
+export function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_ok, fail) => {
+    timer = setTimeout(
+      () => fail(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)),
+      timeoutMs,
+    );
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 /** Polls until fn returns a truthy value or the time is up. */
 export async function waitFor<T>(
   fn: () => Promise<T> | T,

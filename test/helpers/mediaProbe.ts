@@ -2,6 +2,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
+/** ffprobe/ffmpeg on one test file: killed (the call fails) rather than hang a test. */
+const LIMIT = { timeout: 90_000, killSignal: 'SIGKILL' as const };
 
 export interface Probe {
   codecs: { video?: string; audio?: string };
@@ -10,15 +12,19 @@ export interface Probe {
 
 /** Streams and duration of a media file, by ffprobe. */
 export async function probe(path: string): Promise<Probe> {
-  const { stdout } = await run('ffprobe', [
-    '-v',
-    'error',
-    '-show_entries',
-    'stream=codec_type,codec_name:format=duration',
-    '-of',
-    'json',
-    path,
-  ]);
+  const { stdout } = await run(
+    'ffprobe',
+    [
+      '-v',
+      'error',
+      '-show_entries',
+      'stream=codec_type,codec_name:format=duration',
+      '-of',
+      'json',
+      path,
+    ],
+    LIMIT,
+  );
   const info = JSON.parse(stdout) as {
     streams: { codec_type: string; codec_name: string }[];
     format: { duration?: string };
@@ -35,17 +41,11 @@ export async function probe(path: string): Promise<Probe> {
 
 /** Decodes every frame; returns FFmpeg's error output (empty when the file decodes cleanly) and the frame count. */
 export async function decodeAll(path: string): Promise<{ errors: string; frames: number }> {
-  const { stdout, stderr } = await run('ffmpeg', [
-    '-v',
-    'error',
-    '-i',
-    path,
-    '-map',
-    '0:v:0',
-    '-f',
-    'framemd5',
-    '-',
-  ]);
+  const { stdout, stderr } = await run(
+    'ffmpeg',
+    ['-v', 'error', '-i', path, '-map', '0:v:0', '-f', 'framemd5', '-'],
+    { ...LIMIT, maxBuffer: 1 << 26 },
+  );
   const frames = stdout.split('\n').filter((l) => l && !l.startsWith('#')).length;
   return { errors: stderr.trim(), frames };
 }
@@ -70,7 +70,7 @@ export async function centreColours(
       'rgb24',
       '-',
     ],
-    { encoding: 'buffer', maxBuffer: 1 << 24 },
+    { encoding: 'buffer', maxBuffer: 1 << 24, ...LIMIT },
   );
   const out: { t: number; rgb: [number, number, number] }[] = [];
   for (let i = 0; i + 2 < stdout.length; i += 3) {
