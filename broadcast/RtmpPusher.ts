@@ -87,12 +87,13 @@ export class RtmpPusher extends EventEmitter<RtmpPusherEvents> {
         '-nostdin',
         '-progress',
         'pipe:1',
-        // The programme has a keyframe (with SPS/PPS) every second: two seconds of probing find
-        // both streams. FFmpeg's default (5 s) would keep a short live out from ever connecting.
+        // The composer starts each output on a keyframe (with SPS/PPS) and the PMT names both
+        // streams: one second of probing finds them. Longer only delays the publisher's connect
+        // (2 s of probing took it 2.3–4.4 s after the start on a busy machine).
         '-analyzeduration',
-        '2000000',
+        '1000000',
         '-probesize',
-        '2000000',
+        '1000000',
         '-f',
         'mpegts',
         '-i',

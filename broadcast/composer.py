@@ -120,7 +120,12 @@ def main_description():
         # Byte-stream with SPS/PPS before every keyframe: any output (or another process teeing
         # the programme) can start at any keyframe. MP4 branches parse it to avc themselves.
         "! video/x-h264,profile=main,stream-format=byte-stream,alignment=au "
-        "! h264parse config-interval=-1 ! tee name=vt allow-not-linked=true "
+        "! h264parse config-interval=-1 "
+        # Held to byte-stream after the parser too: left open, the parser converts to whatever the
+        # first output linked prefers (avc for a recording's MP4), and every MPEG-TS output linked
+        # after it (the live out, HLS) is refused (no common format) and never gets a picture.
+        "! video/x-h264,stream-format=byte-stream,alignment=au "
+        "! tee name=vt allow-not-linked=true "
         f"videotestsrc is-live=true pattern=solid-color foreground-color={CARD_RGB} "
         f"! video/x-raw,width={W},height={H},framerate={FPS}/1 ! comp.sink_0 "
         f"audiomixer name=amix latency={MIX_LATENCY} ! audio/x-raw,rate=48000,channels=2 "
@@ -197,8 +202,16 @@ def input_description(cmd):
         "VP9": "rtpvp9depay ! vp9dec",
         "H264": "rtph264depay ! h264parse ! avdec_h264",
     }[codec]
+    # Scaled here to the programme's size (letterboxed): the mixer's pad never changes caps. A
+    # sender's simulcast layer switch (80x45 first, then 320x180, then 640x360) changed them
+    # there, and the frame that still had the old size was not drawn while it hid the card
+    # beneath: a black frame on air at every switch on a busy machine.
+    scale = (
+        "videoconvert ! videoscale add-borders=true "
+        f"! video/x-raw,format=I420,width={W},height={H},pixel-aspect-ratio=1/1"
+    )
     # Leaky: a busy machine drops frames here, never stalls the mix behind a slow decoder.
-    return src + f"! {decode} ! queue max-size-time=500000000 leaky=downstream"
+    return src + f"! {decode} ! {scale} ! queue max-size-time=500000000 leaky=downstream"
 
 
 input_serial = {"n": 0}
@@ -219,9 +232,6 @@ def add_input(cmd):
     if cmd["kind"] == "video":
         pad.set_property("alpha", 0.0)
         pad.set_property("zorder", 1)
-        pad.set_property("width", W)
-        pad.set_property("height", H)
-        pad.set_property("sizing-policy", "keep-aspect-ratio")
 
         def seen(_pad, _info):
             entry["last"] = time.monotonic()
@@ -502,8 +512,14 @@ def add_output(cmd):
     for tee, _none, ghost, gate in entry["pads"]:
         tee_pad = tee.request_pad_simple("src_%u")
         tee_pad.add_probe(Gst.PadProbeType.BUFFER, gate)
-        tee_pad.link(ghost)
+        result = tee_pad.link(ghost)
         linked.append((tee, tee_pad, ghost, gate))
+        if result != Gst.PadLinkReturn.OK:
+            # An unlinked tee pad takes buffers without complaint (NOT_LINKED): the output
+            # would stay silent forever. Failed now, the owner hears it and adds it again.
+            emit("warning", message=f"output {out_id}: {ghost.get_name()} not linked ({result.value_nick})")
+            entry["failed"] = True
+            GLib.idle_add(lambda: branch_broken(out_id, Gst.FlowReturn.NOT_LINKED) and False)
     entry["pads"] = linked
     entry["attached"] = {"video", "audio"}
     outputs[out_id] = entry
