@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Test } from 'tap';
-import { BaresipControl, roomMediaArgs, spawnBaresip } from '../../loadtest/baresip.js';
+import { BaresipControl, roomMediaArgs, spawnBaresip } from '../../scripts/bench/baresip.js';
 import { artifactPath, tempDir, waitFor } from './browser.js';
 import { freePort } from './ports.js';
 

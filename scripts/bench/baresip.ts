@@ -5,7 +5,8 @@ import { join } from 'node:path';
 
 /*
  * baresip (Debian's baresip-core + baresip-ffmpeg) as a hall's room system, for the SIP tests and
- * benchmarks: its configuration, its process, and its ctrl_tcp control socket.
+ * benchmarks (a test-only tool, so here beside the benchmarks rather than in shipped code): its
+ * configuration, its process, and its ctrl_tcp control socket.
  */
 
 /** baresip's ctrl_tcp: netstring-framed JSON commands; its events are kept in order. */
