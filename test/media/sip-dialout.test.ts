@@ -34,7 +34,8 @@ async function watchAsIt(url: string, meetingId: string, cookie: string) {
       states.set(p.siteId, list);
     }
   };
-  socket.on('participantsChanged', (e: { participants: Participant[] }) => note(e.participants));
+  // Staff get the changes (participantsUpdated); the whole list comes with join.
+  socket.on('participantsUpdated', (e: { participants: Participant[] }) => note(e.participants));
   const joined = await new Promise<{ participants: Participant[] }>((ok, fail) =>
     socket
       .timeout(10_000)
@@ -148,7 +149,11 @@ t.test('the service calls a hall that waits to be called (baresip auto-answer)',
 
   await t.test('IT sees the call state on its socket and over HTTP', async (t) => {
     await waitFor(() => it.now(hallSite.id) === 'in_call', 10_000, 'IT sees in_call');
-    t.same(it.states(hallSite.id).slice(-2), ['calling', 'in_call'], 'calling, then in call');
+    t.same(
+      it.states(hallSite.id),
+      ['not_called', 'calling', 'in_call'],
+      'not called, calling, in call',
+    );
     const res = await asAdmin('GET', `/api/meetings/${meetingId}/sip/sites`);
     t.equal(res.statusCode, 200);
     const hall = (res.json() as SipSiteCall[]).find((s) => s.siteId === hallSite.id);
@@ -174,7 +179,12 @@ t.test('the service calls a hall that waits to be called (baresip auto-answer)',
     );
     t.ok(again, 'the service called the room again and it answered');
     await waitFor(() => it.now(hallSite.id) === 'in_call', 10_000, 'IT sees in_call again');
-    t.same(it.states(hallSite.id).slice(-3), ['dropped', 'calling', 'in_call']);
+    // Calling may last less than the session's 50 ms batching of participant changes.
+    t.match(
+      it.states(hallSite.id).slice(3).join(' '),
+      /^dropped (calling )?in_call$/,
+      'dropped, then in call',
+    );
     await waitForMedia(chair, `site:${hallSite.id}`, 'camera', 15_000);
     t.pass("the chair decodes the hall's camera again");
   });
