@@ -175,6 +175,7 @@ export class DialOut {
 
   private async dial(d: Dialled, session: MeetingSession, site: Site): Promise<void> {
     d.placing = true;
+    d.call = undefined;
     d.attempts++;
     d.nextAttemptAt = undefined;
     this.publish(d.meetingId, d.siteId);
@@ -199,7 +200,7 @@ export class DialOut {
       );
       // A call that never got an object (node full, session closing) retries from here; one
       // that did is retried when it ends (callChanged).
-      if (!d.call || d.call.state === 'ended') this.dropped(d, reason);
+      if (!d.call) this.dropped(d, reason);
     }
   }
 

@@ -61,8 +61,15 @@ export class DialledCall extends SipCall {
 
   /** Places the call; resolves once it is connected, rejects with DialFailed otherwise. */
   async place(): Promise<void> {
-    const media = await this.join();
-    const sdp = buildOffer(await this.offerPorts(media), this.origin);
+    let sdp: string;
+    try {
+      const media = await this.join();
+      sdp = buildOffer(await this.offerPorts(media), this.origin);
+    } catch (err) {
+      // The session closed or no port was free: the call is over before it went out.
+      this.finish(`could not call: ${(err as Error).message}`);
+      throw err;
+    }
     if (this.state === 'ended') throw new DialFailed(487, 'stopped while dialling');
     const base = this.request('INVITE');
     const invite = {
