@@ -77,6 +77,10 @@ export class DialOut {
     options.data.meetings.on('meetingUpdated', (m) => this.reconcile(m.id));
     options.data.sites.on('siteUpdated', (site, previous) => {
       if (JSON.stringify(site.sip) === JSON.stringify(previous.sip)) return;
+      // IT edited the room's settings: a room the service gave up on is called afresh.
+      for (const d of [...this.dialled.values()])
+        if (d.siteId === site.id && d.dropped && !d.timer && !d.placing)
+          this.stop(d, 'site edited');
       for (const id of this.sessions.keys()) this.reconcile(id);
     });
   }
