@@ -122,6 +122,7 @@ t.test('the service calls a hall that waits to be called (baresip auto-answer)',
   }))!;
   t.pass(`the room was called and answered ${Date.now() - started} ms after the session started`);
   t.equal(first.siteId, hallSite.id, 'as the hall');
+  t.equal(first.direction, 'out', 'a call the service placed');
   t.equal(calls(), 1, 'baresip reports one established call');
 
   await t.test("the room's picture and sound reach the meeting", async (t) => {
