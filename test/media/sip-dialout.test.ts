@@ -139,8 +139,11 @@ t.test('the service calls a hall that waits to be called (baresip auto-answer)',
     t.equal(p?.call, 'in_call', "the chair's list shows it in call");
     await waitForMedia(chair, `site:${hallSite.id}`, 'camera', 15_000);
     t.pass("the chair decodes the hall's H.264 camera");
+    // A site's sound reaches the others while it has the floor.
+    await chair.request('grantFloor', { siteId: hallSite.id });
     await waitForMedia(chair, `site:${hallSite.id}`, 'microphone', 10_000);
-    t.pass("and receives the hall's G.722 sound");
+    t.pass("with the floor, the chair receives the hall's G.722 sound");
+    await chair.request('revokeFloor');
   });
 
   await t.test("the room receives the programme (the main point's blue)", async (t) => {
