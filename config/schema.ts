@@ -254,6 +254,13 @@ export const configSchema = z
         maxCalls: z.coerce.number().int().min(1).max(1000).default(40),
         /** A call whose room sends nothing for this long is hung up (seconds). */
         mediaTimeoutSeconds: z.coerce.number().int().min(5).max(600).default(30),
+        /** A room the service dials may ring this long before the call is cancelled (seconds). */
+        ringSeconds: z.coerce.number().int().min(5).max(300).default(45),
+        /** A dropped or failed dial-out is retried after this, doubling up to the max (seconds). */
+        dialRetryMinSeconds: z.coerce.number().int().min(1).max(600).default(5),
+        dialRetryMaxSeconds: z.coerce.number().int().min(1).max(3600).default(60),
+        /** Calls in a row that fail or drop before the service stops calling a room. */
+        dialAttempts: z.coerce.number().int().min(1).max(1000).default(20),
         /** The picture rooms receive: H.264 Constrained Baseline. */
         width: z.coerce.number().int().min(160).max(1920).default(1280),
         height: z.coerce.number().int().min(90).max(1080).default(720),

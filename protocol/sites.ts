@@ -46,9 +46,14 @@ export const siteTechnicianSchema = z.strictObject({
 });
 export type SiteTechnician = z.infer<typeof siteTechnicianSchema>;
 
+/** A SIP URI the service can dial: plain sip: (no sips:), a host name or IPv4, UDP or TCP. */
+export const sipDialOutPattern =
+  /^sip:(?:[A-Za-z0-9._+\-!~*'()&=$,%]{1,64}@)?(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*)(?::\d{1,5})?(?:;transport=(?:udp|tcp|UDP|TCP))?$/;
+
 /**
  * The site's hall room system (SIP): its user name (the From of its calls), and how it proves
- * who it is: a digest password, the addresses it calls from, or both.
+ * who it is: a digest password, the addresses it calls from, or both; and, for a room that waits
+ * to be called, the address the service dials when the session starts.
  */
 export const siteSipSchema = z
   .strictObject({
@@ -79,11 +84,25 @@ export const siteSipSchema = z
       )
       .max(20)
       .default([]),
+    /**
+     * Where the service calls the room when the session starts (a room that waits to be called):
+     * sip:[user@]host[:port][;transport=udp|tcp]. TLS (sips:) is not offered yet.
+     */
+    dialOut: z
+      .string()
+      .max(300)
+      .regex(sipDialOutPattern, {
+        error: zodMessage({
+          vi: 'Địa chỉ gọi ra phải có dạng sip:ten@may-chu[:cổng][;transport=udp|tcp]',
+          en: 'Dial-out address must look like sip:user@host[:port][;transport=udp|tcp]',
+        }),
+      })
+      .optional(),
   })
-  .refine((s) => s.password !== undefined || s.allowFrom.length > 0, {
+  .refine((s) => s.password !== undefined || s.allowFrom.length > 0 || s.dialOut, {
     error: zodMessage({
-      vi: 'Thiết bị SIP cần mật khẩu hoặc địa chỉ gọi đến',
-      en: 'A SIP room system needs a password or calling addresses',
+      vi: 'Thiết bị SIP cần mật khẩu, địa chỉ gọi đến hoặc địa chỉ gọi ra',
+      en: 'A SIP room system needs a password, calling addresses or a dial-out address',
     }),
     path: ['password'],
   });

@@ -7,6 +7,7 @@ import { errorBodySchema } from './errors.js';
 import { idSchema, optionalText } from './fields.js';
 import { dtlsParametersSchema, rtpCapabilitiesSchema, rtpParametersSchema } from './media.js';
 import { mediaPathSchema, relayPortSchema } from './mediaPath.js';
+import { sipSiteCallStateSchema } from './sip.js';
 import { textSchema } from './text.js';
 
 /*
@@ -71,6 +72,8 @@ export const participantSchema = z.object({
   quality: qualitySchema.optional(),
   /** Connected by a hall's room system over SIP instead of a page. */
   via: z.literal('sip').optional(),
+  /** A site with a hall room system: its SIP call state (shown to the chair and IT). */
+  call: sipSiteCallStateSchema.optional(),
 });
 export type Participant = z.infer<typeof participantSchema>;
 

@@ -42,6 +42,7 @@ import { healthRoutes } from './routes/health.js';
 import { installHttpLatency, metricsRoutes } from './routes/metrics.js';
 import { opsRoutes } from './routes/ops.js';
 import { pageRoutes } from './routes/pages.js';
+import { DialOut } from './sip/DialOut.js';
 import { SipEdge } from './sip/SipEdge.js';
 import { sipRoutes } from './sip/sipRoutes.js';
 import { migrateStore } from './store/schemaVersion.js';
@@ -75,6 +76,8 @@ export class Service {
   private readonly closeSteps: CloseStep[] = [];
   /** The SIP edge for halls' room systems, when SIP_PORT is set. */
   sip?: SipEdge;
+  /** The service's calls to rooms that wait to be called, and every SIP site's call state. */
+  sipDialOut?: DialOut;
   /** What the demo seed created (DEMO=1 on an empty store), for the start script to print. */
   demo?: DemoSeedResult;
 
@@ -271,6 +274,7 @@ export class Service {
 
       // Halls' room systems call in over SIP; hung up before the sessions close.
       let sipEdge: SipEdge | undefined;
+      let sipDialOut: DialOut | undefined;
       if (config.sip.port) {
         sipEdge = await SipEdge.start({
           settings: config.sip,
@@ -282,6 +286,10 @@ export class Service {
         });
         const edge = sipEdge;
         undo.push({ name: 'sip', run: () => edge.close() });
+        // Rooms that wait to be called are called when their meeting goes live here.
+        sipDialOut = new DialOut({ edge, signaling, data, settings: config.sip, logger });
+        const dialOut = sipDialOut;
+        undo.push({ name: 'sip dial-out', run: () => dialOut.close() });
       }
 
       const probes = new MediaProbes(pool);
@@ -304,7 +312,12 @@ export class Service {
             probes,
             announcedAddress: config.media.announcedAddress,
           });
-          if (sipEdge) await scope.register(sipRoutes, { services: data, sip: sipEdge });
+          if (sipEdge && sipDialOut)
+            await scope.register(sipRoutes, {
+              services: data,
+              sip: sipEdge,
+              dialOut: sipDialOut,
+            });
         },
       });
       // Encoders publishing into meetings: WHIP now, RTMP and SRT relayed by FFmpeg.
@@ -336,6 +349,7 @@ export class Service {
         ingest,
       );
       if (sipEdge) service.sip = sipEdge;
+      if (sipDialOut) service.sipDialOut = sipDialOut;
       if (config.demo) service.demo = await seedDemo(data, { logger });
       // Close order is the reverse of start order: http, then media, then Redis.
       service.closeSteps.push(...undo.reverse());

@@ -63,10 +63,11 @@ function withoutQuality(p: Participant): Participant {
   return rest;
 }
 
-/** Name, presence, floor and media of a participant; its hand, mutes and figures are not told. */
+/** Name, presence, floor and media of a participant; its hand, mutes, figures and call are not told. */
 function publicFace(p: Participant): Participant {
+  const { call: _call, ...rest } = withoutQuality(p);
   return {
-    ...withoutQuality(p),
+    ...rest,
     handRaised: false,
     mutedByChair: false,
     selfMuted: false,

@@ -10,7 +10,6 @@ import { CallMedia } from './CallMedia.js';
 import type { RoomFeed } from './RoomFeed.js';
 import {
   buildAnswer,
-  buildOffer,
   type ChosenMedia,
   chooseFromOffer,
   type LocalMedia,
@@ -19,11 +18,12 @@ import {
   type SessionOrigin,
 } from './sdpOffer.js';
 
-export type CallState = 'answering' | 'connected' | 'held' | 'ended';
+/** calling: our INVITE is out (dial-out); answering: the room's INVITE is being answered. */
+export type CallState = 'calling' | 'answering' | 'connected' | 'held' | 'ended';
 
 export interface SipCallOptions {
   stack: Stack;
-  invite: SipRequest;
+  /** Where the room's SIP comes from (dial-in) or goes to (dial-out). */
   remote: Remote;
   session: MeetingSession;
   siteId: string;
@@ -44,51 +44,54 @@ export interface SipCallEvents {
   stateChanged: [CallState];
 }
 
-/** Why the call could not be answered: the SIP status to send. */
-export class CallRefused extends Error {
-  constructor(
-    readonly status: number,
-    readonly reason: string,
-  ) {
-    super(`${status} ${reason}`);
-  }
+/** The dialog's two ends as our in-dialog requests carry them (RFC 3261 12.2.1.1). */
+export interface Dialog {
+  /** Our end (the From of what we send), with our tag. */
+  local: NameAddr;
+  /** The room's end, with its tag. */
+  remote: NameAddr;
+  /** Where requests go: the room's Contact. */
+  target: string;
+  /** Route set, in the order our requests list it. */
+  route: NameAddr[];
 }
 
-const T1 = 500;
-
 /**
- * One room system's call (the UAS side of one dialog): answers the INVITE (or, for a delayed
- * offer, offers in the 200 OK and takes the answer from the ACK), keeps re-sending the 200 OK
- * until the ACK, follows re-INVITEs (hold, resume, moved media), answers INFO keyframe requests,
- * hangs up with BYE, and is the site's ExternalLink in the session while it lasts.
+ * One room system's call once it is a dialog, whichever side set it up (AnsweredCall: the room
+ * dialled in; DialledCall: the service called the room): the site's ExternalLink in the session,
+ * its media (CallMedia), re-INVITEs (hold, resume, moved media), INFO keyframe requests, the
+ * silence watchdog, and the BYE either way.
  */
-export class SipCall extends EventEmitter<SipCallEvents> implements ExternalLink {
+export abstract class SipCall extends EventEmitter<SipCallEvents> implements ExternalLink {
   readonly via = 'sip' as const;
-  readonly callId: string;
   readonly localTag = randomBytes(6).toString('hex');
-  state: CallState = 'answering';
-  private media?: CallMedia;
-  private participant?: Participant;
-  private choice?: OfferChoice;
-  private readonly origin: SessionOrigin;
-  private localSeq = randomInt(1, 10_000);
-  private remoteSeq: number;
-  private okTimer?: NodeJS.Timeout;
-  private watchdog?: NodeJS.Timeout;
-  private delayedOffer = false;
-  private readonly log: MediaLogger;
   readonly startedAt = Date.now();
+  /** When the call was first connected (0 before). */
+  connectedAt = 0;
+  /** Why it ended, once it has. */
+  endReason?: string;
+  protected media?: CallMedia;
+  protected participant?: Participant;
+  protected choice?: OfferChoice;
+  protected readonly origin: SessionOrigin;
+  protected localSeq = randomInt(1, 10_000);
+  protected remoteSeq = 0;
+  protected abstract dialog: Dialog;
+  private watchdog?: NodeJS.Timeout;
+  protected readonly log: MediaLogger;
 
-  constructor(private readonly options: SipCallOptions) {
+  constructor(
+    protected readonly options: SipCallOptions,
+    readonly callId: string,
+    public state: CallState,
+  ) {
     super();
-    this.callId = options.invite.headers['call-id'];
-    this.remoteSeq = options.invite.headers.cseq.seq;
     this.origin = { ip: options.announcedIp, sessionId: randomInt(1, 2 ** 31), version: 1 };
     this.log = options.logger.child({
       component: 'sip-call',
       meetingId: options.session.meetingId,
       siteId: options.siteId,
-      callId: this.callId,
+      callId,
     });
   }
 
@@ -112,20 +115,13 @@ export class SipCall extends EventEmitter<SipCallEvents> implements ExternalLink
     return this.media?.stats ?? [];
   }
 
-  private get contact(): NameAddr[] {
+  protected get contact(): NameAddr[] {
     return [{ uri: `sip:diemcau@${this.options.announcedIp}:${this.options.sipPort}`, params: {} }];
   }
 
-  /** Joins the session and answers (200 OK with SDP); refuses with CallRefused. */
-  async answer(): Promise<void> {
-    const { invite, session } = this.options;
-    const hasOffer = invite.content.trim().length > 0;
-    let choice: OfferChoice | undefined;
-    if (hasOffer) {
-      choice = chooseFromOffer(invite.content);
-      if (choice.media.length === 0) throw new CallRefused(488, 'Not Acceptable Here');
-    }
-    this.send(sip.makeResponse(invite, 180, 'Ringing'), true);
+  /** Joins the session as the site (taking over from its page) and opens the call's media. */
+  protected async join(): Promise<CallMedia> {
+    const { session } = this.options;
     this.participant = await session.attachExternal(
       {
         endpointId: `site:${this.options.siteId}`,
@@ -144,62 +140,29 @@ export class SipCall extends EventEmitter<SipCallEvents> implements ExternalLink
       portMax: this.options.rtpPortMax,
       logger: this.log,
     });
-    let sdp: string;
-    if (choice) {
-      this.choice = choice;
-      const local = new Map<number, LocalMedia>();
-      for (const c of choice.media) local.set(c.index, await this.media.add(c));
-      sdp = buildAnswer(choice, local, this.origin);
-    } else {
-      // Delayed offer: we offer plain RTP on ports opened now; the ACK's answer fills them in.
-      this.delayedOffer = true;
-      const pending: LocalMedia[] = [];
-      for (const kind of ['audio', 'video'] as const) {
-        const codec = offeredCodecs[kind];
-        const placeholder: ChosenMedia = {
-          kind,
-          index: pending.length,
-          remoteIp: '0.0.0.0',
-          remotePort: 9,
-          remoteRtcpPort: 10,
-          rtcpMux: false,
-          codec,
-          direction: 'sendrecv',
-        };
-        pending.push(await this.media.add(placeholder));
-      }
-      sdp = buildOffer(pending, this.origin);
-    }
-    if (this.state === 'ended') return;
-    const ok = sip.makeResponse(invite, 200, 'OK', {
-      headers: { contact: this.contact, 'content-type': 'application/sdp' },
-      content: sdp,
-    });
-    this.send(ok, true);
-    // The 2xx is ours to repeat until the ACK (RFC 3261 13.3.1.4).
-    let wait = T1;
-    const resend = () => {
-      if (this.state !== 'answering') return;
-      if (Date.now() - this.startedAt > 32_000) {
-        this.hangUp('no ACK');
-        return;
-      }
-      this.options.stack.send(ok);
-      wait = Math.min(wait * 2, 4000);
-      this.okTimer = setTimeout(resend, wait);
-    };
-    this.okTimer = setTimeout(resend, wait);
-    this.log.info(
-      {
-        media:
-          choice?.media.map((m) => `${m.kind}:${m.codec.mimeType}${m.crypto ? '+srtp' : ''}`) ??
-          'delayed offer',
-      },
-      'call answered',
-    );
+    return this.media;
   }
 
-  private send(rs: SipResponse, toTag: boolean): void {
+  /** Ports for what we offer (a delayed-offer answer, a dial-out INVITE): plain RTP, one per kind. */
+  protected async offerPorts(media: CallMedia): Promise<LocalMedia[]> {
+    const pending: LocalMedia[] = [];
+    for (const kind of ['audio', 'video'] as const) {
+      const placeholder: ChosenMedia = {
+        kind,
+        index: pending.length,
+        remoteIp: '0.0.0.0',
+        remotePort: 9,
+        remoteRtcpPort: 10,
+        rtcpMux: false,
+        codec: offeredCodecs[kind],
+        direction: 'sendrecv',
+      };
+      pending.push(await media.add(placeholder));
+    }
+    return pending;
+  }
+
+  protected send(rs: SipResponse, toTag: boolean): void {
     if (toTag)
       rs.headers.to = { ...rs.headers.to, params: { ...rs.headers.to.params, tag: this.localTag } };
     this.options.stack.send(rs);
@@ -238,20 +201,14 @@ export class SipCall extends EventEmitter<SipCallEvents> implements ExternalLink
     }
   }
 
-  private acked(rq: SipRequest): void {
-    if (this.state !== 'answering') return;
-    if (this.okTimer) clearTimeout(this.okTimer);
-    if (this.delayedOffer) {
-      const answer = rq.content.trim() ? chooseFromOffer(rq.content) : undefined;
-      if (!answer?.media.length) {
-        this.hangUp('the delayed-offer answer had no usable media');
-        return;
-      }
-      this.choice = answer;
-      for (const m of answer.media) this.media?.retarget(m);
-    }
+  /** An ACK of the dialog (the answerer's side completes its INVITE with it). */
+  protected acked(_rq: SipRequest): void {}
+
+  /** The call is up: the site is in the meeting until a BYE, or the room falls silent. */
+  protected connected(): void {
     this.setState('connected');
-    const connectedAt = Date.now();
+    this.connectedAt = Date.now();
+    const connectedAt = this.connectedAt;
     this.watchdog = setInterval(() => {
       // Silent since its last packet, or since the answer if it never sent one.
       const silent = Math.min(this.media?.silentMs ?? 0, Date.now() - connectedAt);
@@ -294,13 +251,6 @@ export class SipCall extends EventEmitter<SipCallEvents> implements ExternalLink
     this.log.info({ held }, 're-INVITE answered');
   }
 
-  /** CANCEL before the answer: 487 to the INVITE, then the call is over. */
-  cancelled(): void {
-    if (this.state !== 'answering') return;
-    this.send(sip.makeResponse(this.options.invite, 487, 'Request Terminated'), true);
-    this.finish('cancelled by the room');
-  }
-
   /** ExternalLink: the session ends the call (site removed, page took over, session over): BYE. */
   end(reason: string): void {
     this.hangUp(reason);
@@ -309,9 +259,10 @@ export class SipCall extends EventEmitter<SipCallEvents> implements ExternalLink
   /** The call is over (BYE either way, CANCEL, refused): its media and its place in the session go. */
   finish(reason: string): void {
     if (this.state === 'ended') return;
-    const wasUp = this.state !== 'answering';
+    const wasUp = this.state !== 'answering' && this.state !== 'calling';
+    this.endReason = reason;
     this.setState('ended');
-    if (this.okTimer) clearTimeout(this.okTimer);
+    this.stopTimers();
     if (this.watchdog) clearInterval(this.watchdog);
     this.media?.close();
     if (this.participant) this.options.session.detachExternal(this.participant, this, reason);
@@ -320,46 +271,44 @@ export class SipCall extends EventEmitter<SipCallEvents> implements ExternalLink
     this.removeAllListeners('stateChanged');
   }
 
+  /** Timers of the call's setup, stopped when it ends. */
+  protected stopTimers(): void {}
+
   /** We hang up: BYE to the room (a call not yet confirmed is ended by BYE too, after its ACK). */
   hangUp(reason: string): void {
     if (this.state === 'ended') return;
-    const { invite } = this.options;
-    const contacts = invite.headers.contact;
-    const target =
-      Array.isArray(contacts) && contacts[0]
-        ? contacts[0].uri
-        : sip.stringifyUri(sip.parseUri(invite.headers.from.uri));
-    const rr = invite.headers['record-route'];
-    this.options.stack.send(
-      {
-        method: 'BYE',
-        uri: target,
-        headers: {
-          via: [],
-          to: invite.headers.from,
-          from: {
-            ...invite.headers.to,
-            params: { ...invite.headers.to.params, tag: this.localTag },
-          },
-          'call-id': this.callId,
-          cseq: { seq: ++this.localSeq, method: 'BYE' },
-          contact: this.contact,
-          ...(rr?.length ? { route: rr } : this.directRoute(target)),
-          'max-forwards': 70,
-        },
-        content: '',
-      },
-      (rs) => this.log.debug({ status: rs.status }, 'BYE answered'),
+    this.options.stack.send(this.request('BYE'), (rs) =>
+      this.log.debug({ status: rs.status }, 'BYE answered'),
     );
     this.finish(reason);
   }
 
+  /** A new request of the dialog (BYE; ACK takes the INVITE's sequence number). */
+  protected request(method: string, seq = ++this.localSeq): Omit<SipRequest, 'version'> {
+    const { target, route } = this.dialog;
+    return {
+      method,
+      uri: target,
+      headers: {
+        via: [],
+        to: this.dialog.remote,
+        from: this.dialog.local,
+        'call-id': this.callId,
+        cseq: { seq, method },
+        contact: this.contact,
+        ...(route.length ? { route: [...route] } : this.directRoute(target)),
+        'max-forwards': 70,
+      },
+      content: '',
+    };
+  }
+
   /**
-   * A Route that sends an in-dialog request straight to the Contact's address: the `sip` stack
-   * takes a URI on its own host for one of its flows (loopback in tests, a room behind the same
-   * NAT address), and finds no address for it otherwise. Its hop is removed before sending.
+   * A Route that sends a request straight to the target's address: the `sip` stack takes a URI
+   * on its own host for one of its flows (loopback in tests, a room behind the same NAT address),
+   * and finds no address for it otherwise. Its hop is removed before sending.
    */
-  private directRoute(target: string): { route?: NameAddr[] } {
+  protected directRoute(target: string): { route?: NameAddr[] } {
     const { remote, stack } = this.options;
     const uri = sip.parseUri(target);
     if (!isIP(uri.host) || !remote.local) return {};
@@ -372,7 +321,7 @@ export class SipCall extends EventEmitter<SipCallEvents> implements ExternalLink
     return { route: [{ uri: sip.stringifyUri({ ...flow, params: { lr: null } }), params: {} }] };
   }
 
-  private setState(state: CallState): void {
+  protected setState(state: CallState): void {
     if (this.state === state) return;
     this.state = state;
     this.emit('stateChanged', state);
@@ -380,10 +329,5 @@ export class SipCall extends EventEmitter<SipCallEvents> implements ExternalLink
 }
 
 export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, INFO';
-
-/** Whether a request belongs to this call's dialog (its Call-ID and our tag). */
-export function dialogKey(rq: { headers: { 'call-id': string } }): string {
-  return rq.headers['call-id'];
-}
 
 export type { Remote };

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { BlockList, isIPv4 } from 'node:net';
 import type { Remote, SipRequest, Stack } from 'sip';
 import sip from 'sip';
@@ -9,8 +10,10 @@ import type { SignalingServer } from '../../signaling/SignalingServer.js';
 import type { MeetingSession } from '../../signaling/session/MeetingSession.js';
 import type { DataServices } from '../DataServices.js';
 import type { Logger } from '../logger.js';
+import { AnsweredCall, CallRefused } from './AnsweredCall.js';
+import { DialledCall } from './DialledCall.js';
 import { RoomFeed } from './RoomFeed.js';
-import { ALLOW, CallRefused, type CallState, SipCall } from './SipCall.js';
+import { ALLOW, type CallState, type SipCall } from './SipCall.js';
 import { SipNumbers } from './SipNumbers.js';
 
 export interface SipEdgeOptions {
@@ -30,6 +33,7 @@ export interface CallView {
   meetingId: string;
   siteId: string;
   state: CallState;
+  direction: 'in' | 'out';
   startedAt: string;
   remote: string;
   media: SipCallView['media'];
@@ -63,9 +67,10 @@ function userOf(uri: string): string | undefined {
  * from its site's SIP user, proving it with a digest password or its address; the call joins
  * the meeting as that site (SipCall), and the meeting's RoomFeed gives every room one picture
  * and one sound. Callers it does not know are refused with 403 whatever they dial, so nobody
- * learns which meetings exist.
+ * learns which meetings exist. A room that waits to be called is called (place, from DialOut) and
+ * its call is then the same as a dialled-in one. `callChanged` tells of every call's state.
  */
-export class SipEdge {
+export class SipEdge extends EventEmitter<{ callChanged: [SipCall] }> {
   private readonly calls = new Map<string, SipCall>();
   private readonly feeds = new Map<string, Promise<RoomFeed>>();
   private readonly challenges = new Map<string, { ctx: DigestContext; at: number }>();
@@ -78,6 +83,7 @@ export class SipEdge {
     private readonly options: SipEdgeOptions,
     private stack: Stack,
   ) {
+    super();
     this.numbers = new SipNumbers(options.data.store);
     this.log = options.logger.child({ component: 'sip' });
   }
@@ -128,6 +134,7 @@ export class SipEdge {
         meetingId: c.meetingId,
         siteId: c.siteId,
         state: c.state,
+        direction: c instanceof DialledCall ? ('out' as const) : ('in' as const),
         startedAt: new Date(c.startedAt).toISOString(),
         remote: c.remoteAddress,
         media: c.mediaStats,
@@ -150,7 +157,7 @@ export class SipEdge {
       this.stack.send(
         sip.makeResponse(rq, call ? 200 : 481, call ? 'OK' : 'Call/Transaction Does Not Exist'),
       );
-      call?.cancelled();
+      if (call instanceof AnsweredCall) call.cancelled();
       return;
     }
     if (call && (rq.method !== 'INVITE' || rq.headers.to.params.tag === call.localTag)) {
@@ -266,27 +273,12 @@ export class SipEdge {
       for (const other of this.calls.values())
         if (other.siteId === site.id && other.meetingId === meeting.id)
           other.hangUp('the room called again');
-      const call = new SipCall({
-        stack: this.stack,
+      const call = new AnsweredCall({
+        ...this.callOptions(session, site, feed),
         invite: rq,
         remote,
-        session,
-        siteId: site.id,
-        siteName: site.name,
-        feed,
-        announcedIp: this.announcedIp,
-        sipPort: settings.port,
-        listenIp: settings.listenIp,
-        rtpPortMin: settings.rtpPortMin,
-        rtpPortMax: settings.rtpPortMax,
-        mediaTimeoutMs: settings.mediaTimeoutSeconds * 1000,
-        logger: this.log,
       });
-      this.calls.set(call.callId, call);
-      call.once('ended', () => {
-        if (this.calls.get(call.callId) === call) this.calls.delete(call.callId);
-        this.closeIdleFeed(meeting.id);
-      });
+      this.track(call);
       try {
         await call.answer();
       } catch (err) {
@@ -306,6 +298,62 @@ export class SipEdge {
       this.log.error({ err }, 'INVITE failed');
       this.stack.send(sip.makeResponse(rq, 500, 'Server Internal Error'));
     }
+  }
+
+  private callOptions(session: MeetingSession, site: Site, feed: RoomFeed) {
+    const { settings } = this.options;
+    return {
+      stack: this.stack,
+      session,
+      siteId: site.id,
+      siteName: site.name,
+      feed,
+      announcedIp: this.announcedIp,
+      sipPort: settings.port,
+      listenIp: settings.listenIp,
+      rtpPortMin: settings.rtpPortMin,
+      rtpPortMax: settings.rtpPortMax,
+      mediaTimeoutMs: settings.mediaTimeoutSeconds * 1000,
+      logger: this.log,
+    };
+  }
+
+  /** A call of this node, until it ends; every change of its state is told. */
+  private track(call: SipCall): void {
+    this.calls.set(call.callId, call);
+    call.on('stateChanged', () => this.emit('callChanged', call));
+    call.once('ended', () => {
+      if (this.calls.get(call.callId) === call) this.calls.delete(call.callId);
+      this.closeIdleFeed(call.meetingId);
+      this.emit('callChanged', call);
+    });
+    this.emit('callChanged', call);
+  }
+
+  /** The site's call in the meeting on this node (dialled in or out), if one is not over. */
+  callOf(meetingId: string, siteId: string): SipCall | undefined {
+    for (const c of this.calls.values())
+      if (c.meetingId === meetingId && c.siteId === siteId && c.state !== 'ended') return c;
+    return undefined;
+  }
+
+  /**
+   * Calls a room that waits to be called (its site's dial-out address); the returned call's
+   * place() settles when it is connected or has failed. Refused when the node is full.
+   */
+  async place(session: MeetingSession, site: Site, uri: string): Promise<DialledCall> {
+    const { settings } = this.options;
+    if (this.closed) throw new Error('the SIP edge is stopped');
+    if (this.calls.size >= settings.maxCalls) throw new Error('node call limit');
+    const feed = await this.feedFor(session);
+    const call = new DialledCall({
+      ...this.callOptions(session, site, feed),
+      uri,
+      domain: settings.domain,
+      ringMs: settings.ringSeconds * 1000,
+    });
+    this.track(call);
+    return call;
   }
 
   /** The meeting's feed, opened with its first call and closed with its session. */

@@ -1,14 +1,16 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorResponses, meetingParamsSchema } from '../../protocol/http.js';
-import { meetingSipAddressSchema, sipCallSchema } from '../../protocol/sip.js';
+import { meetingSipAddressSchema, sipCallSchema, sipSiteCallSchema } from '../../protocol/sip.js';
 import { makeGuard } from '../auth/guard.js';
 import type { DataServices } from '../DataServices.js';
+import type { DialOut } from './DialOut.js';
 import type { SipEdge } from './SipEdge.js';
 
 export interface SipRoutesOptions {
   services: DataServices;
   sip: SipEdge;
+  dialOut: DialOut;
 }
 
 const tags = ['sip'];
@@ -16,7 +18,10 @@ const security = [{ session: [] }];
 
 /** IT's view of the SIP edge: the address a meeting is dialled at, and the calls on this node. */
 export const sipRoutes: FastifyPluginAsyncZod<SipRoutesOptions> = async (app, opts) => {
-  const adminOnly = makeGuard(opts.services.access)({ roles: ['admin'] });
+  const guard = makeGuard(opts.services.access);
+  const adminOnly = guard({ roles: ['admin'] });
+  // Whoever watches the readiness board (IT, the meeting's chair) sees its SIP sites' calls.
+  const board = guard({ roles: ['admin', 'chair'], meetingParam: 'id' });
 
   app.get(
     '/api/meetings/:id/sip',
@@ -49,5 +54,21 @@ export const sipRoutes: FastifyPluginAsyncZod<SipRoutesOptions> = async (app, op
       },
     },
     async (request) => opts.sip.callsView(request.params.id),
+  );
+
+  app.get(
+    '/api/meetings/:id/sip/sites',
+    {
+      onRequest: board,
+      schema: {
+        tags,
+        security,
+        summary:
+          "Trạng thái cuộc gọi của các điểm cầu SIP / Call state of the meeting's SIP sites (not called, calling, in call, on hold, dropped)",
+        params: meetingParamsSchema,
+        response: { 200: z.array(sipSiteCallSchema), ...errorResponses },
+      },
+    },
+    async (request) => opts.dialOut.siteCalls(request.params.id),
   );
 };

@@ -3,7 +3,9 @@ import type { Socket } from 'socket.io';
 import type { MediaEndpoint } from '../../media/MediaEndpoint.js';
 import type { MediaLogger } from '../../media/MediaLogger.js';
 import type { Room } from '../../media/Room.js';
+import { siteEndpointId } from '../../protocol/endpoints.js';
 import { AppError, notFound } from '../../protocol/errors.js';
+import type { SipSiteCallState } from '../../protocol/sip.js';
 import type { EndpointRole, SessionState } from '../../protocol/socket.js';
 import type { Text } from '../../protocol/text.js';
 import type { ConnectionCheck } from '../ConnectionCheck.js';
@@ -360,6 +362,21 @@ export class MeetingSession extends EventEmitter<SessionEvents> {
 
   /** Something about this endpoint changed that others show (media, mute, name). */
   participantChanged(p: Participant): void {
+    this.notifier.changed(p);
+  }
+
+  /** A SIP site's call state (server/sip/ owns it): the chair's and IT's lists show it. */
+  showCall(siteId: string, call: SipSiteCallState | undefined): void {
+    if (this.closed || !this.chair.hasSite(siteId)) return;
+    const name = this.info.sites.get(siteId) ?? siteId;
+    const p = this.participantFor({
+      endpointId: siteEndpointId(siteId),
+      role: 'site',
+      siteId,
+      name,
+    });
+    if (p.call === call) return;
+    p.call = call;
     this.notifier.changed(p);
   }
 

@@ -2,6 +2,7 @@ import type { types } from 'mediasoup';
 import type { Socket } from 'socket.io';
 import type { EndpointAppData, MediaEndpoint } from '../../media/MediaEndpoint.js';
 import type { MediaPath } from '../../protocol/mediaPath.js';
+import type { SipSiteCallState } from '../../protocol/sip.js';
 import type {
   EndpointRole,
   MediaSource,
@@ -54,6 +55,8 @@ export class Participant {
    */
   ingest?: { media: MediaEndpoint; via: IngestVia };
   selfMuted = false;
+  /** Its hall room system's call state, as server/sip/ reports it (sites with a SIP identity). */
+  call?: SipSiteCallState;
   quality?: Quality;
   /** Figures the page reports about what it receives. */
   reported?: {
@@ -120,6 +123,7 @@ export class Participant {
 
   view(chair: ChairState): ParticipantView {
     const quality = this.remote ? this.remote.view.quality : this.quality;
+    const call = this.remote ? this.remote.view.call : this.call;
     return {
       endpointId: this.endpointId,
       role: this.role,
@@ -132,6 +136,7 @@ export class Participant {
       hasFloor: this.siteId !== undefined && this.siteId === chair.floor,
       sources: this.sources,
       ...(this.external ? { via: this.external.via } : {}),
+      ...(call ? { call } : {}),
       ...(quality ? { quality } : {}),
     };
   }

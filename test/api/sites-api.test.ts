@@ -150,6 +150,26 @@ t.test('site validation names the field', async (t) => {
       /body\.attendingUnits: Các đơn vị dự họp tại điểm cầu: tối đa 200 mục/,
     ],
     ['name as number', { ...myHoa, name: 42 }, /body\.name: Tên điểm cầu phải là chuỗi/],
+    [
+      'dial-out address not a SIP URI',
+      { ...myHoa, sip: { user: 'hall1', dialOut: 'http://hall.example.vn' } },
+      /body\.sip\.dialOut: Địa chỉ gọi ra phải có dạng sip:/,
+    ],
+    [
+      'dial-out over TLS (sips:) not offered',
+      { ...myHoa, sip: { user: 'hall1', dialOut: 'sips:hall1@hall.example.vn' } },
+      /body\.sip\.dialOut: Địa chỉ gọi ra phải có dạng sip:/,
+    ],
+    [
+      'dial-out with an unknown transport',
+      { ...myHoa, sip: { user: 'hall1', dialOut: 'sip:hall1@10.0.0.5:5060;transport=sctp' } },
+      /body\.sip\.dialOut: Địa chỉ gọi ra phải có dạng sip:/,
+    ],
+    [
+      'a SIP room with no way in or out',
+      { ...myHoa, sip: { user: 'hall1' } },
+      /body\.sip\.password: Thiết bị SIP cần mật khẩu, địa chỉ gọi đến hoặc địa chỉ gọi ra/,
+    ],
   ];
   for (const [name, payload, message] of cases) {
     const res = await call(api, 'POST', '/api/sites', payload);
@@ -170,5 +190,16 @@ t.test('site validation names the field', async (t) => {
     notes: 'x'.repeat(2 * 1024 * 1024),
   });
   t.equal(huge.statusCode, 413, 'body limit');
+  // A room that only waits to be called needs nothing but its dial-out address.
+  const dialled = await call(api, 'POST', '/api/sites', {
+    ...myHoa,
+    name: 'Hội trường chờ gọi',
+    sip: { user: 'hall-wait', dialOut: 'sip:hall-wait@10.0.0.5:5062;transport=tcp' },
+  });
+  t.equal(dialled.statusCode, 201, 'a dial-out-only SIP site is accepted');
+  t.equal(dialled.json().sip.dialOut, 'sip:hall-wait@10.0.0.5:5062;transport=tcp');
+  await call(api, 'DELETE', `/api/sites/${dialled.json().id}`, undefined, {
+    'if-match': '"1"',
+  });
   t.same((await call(api, 'GET', '/api/sites')).json().sites, []);
 });

@@ -103,6 +103,7 @@ export async function startSipStack(
   t: Test,
   name: string,
   room: { rtpBase: number; rtpCount: number; width: number; height: number; kbps: number },
+  env: Record<string, string> = {},
 ): Promise<{ stack: ServiceStack; sipPort: number }> {
   const sipPort = await freePort();
   const rtpMin = room.rtpBase + (process.pid % 40) * room.rtpCount;
@@ -117,6 +118,7 @@ export async function startSipStack(
     SIP_VIDEO_HEIGHT: String(room.height),
     SIP_VIDEO_FPS: '15',
     SIP_VIDEO_KBPS: String(room.kbps),
+    ...env,
   });
   t.teardown(() =>
     writeFileSync(

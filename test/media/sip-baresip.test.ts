@@ -1,75 +1,15 @@
 // runs alone: real SIP clients on their own timers (SIPp's pauses, baresip's RTP), tested alone so far.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import t from 'tap';
 import type { Site } from '../../protocol/sites.js';
-import { artifactPath, launchChromium, tempDir, waitFor } from '../helpers/browser.js';
+import { receivedColour, startBaresip } from '../helpers/baresip.js';
+import { launchChromium, waitFor } from '../helpers/browser.js';
 import { startEndpoint, waitForMedia } from '../helpers/endpoints.js';
-import { freePort } from '../helpers/ports.js';
 import { startSipStack } from '../helpers/sipp.js';
 
 // A hall's room system, played by baresip (a video file as its camera, H.264 + G.722, SRTP,
 // digest auth), calls a live meeting with a main point, a chair and a browser site in Chromium.
-const run = promisify(execFile);
 const actor = { kind: 'system' as const, name: 'test' };
 const STATION_BLUE = '#1060e0';
-
-/** The mean colour of a picture's centre quarter (one PNG: ffmpeg's fps filter would drop it). */
-async function centreColour(png: string): Promise<[number, number, number] | undefined> {
-  const { stdout } = await run(
-    'ffmpeg',
-    [
-      ...['-v', 'error', '-i', png, '-vf', 'crop=iw/2:ih/2,scale=1:1:flags=area'],
-      ...['-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
-    ],
-    { encoding: 'buffer' },
-  );
-  return stdout.length >= 3 ? [stdout[0]!, stdout[1]!, stdout[2]!] : undefined;
-}
-
-/** baresip's ctrl_tcp: netstring-framed JSON commands. */
-class BaresipControl {
-  private buffer = '';
-  readonly events: { type?: string; param?: string }[] = [];
-  private constructor(private readonly socket: Socket) {
-    socket.on('data', (d) => {
-      this.buffer += d.toString();
-      for (;;) {
-        const colon = this.buffer.indexOf(':');
-        if (colon < 0) return;
-        const len = Number(this.buffer.slice(0, colon));
-        if (this.buffer.length < colon + 1 + len + 1) return;
-        const body = this.buffer.slice(colon + 1, colon + 1 + len);
-        this.buffer = this.buffer.slice(colon + 2 + len);
-        try {
-          const msg = JSON.parse(body) as { event?: boolean; type?: string; param?: string };
-          if (msg.event) this.events.push(msg);
-        } catch {
-          // not JSON: ignore
-        }
-      }
-    });
-  }
-
-  static open(port: number): Promise<BaresipControl> {
-    return new Promise((ok, fail) => {
-      const s = connect(port, '127.0.0.1', () => ok(new BaresipControl(s)));
-      s.once('error', fail);
-    });
-  }
-
-  send(command: string, params = ''): void {
-    const body = JSON.stringify({ command, params, token: command });
-    this.socket.write(`${Buffer.byteLength(body)}:${body},`);
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
 
 t.test('a room system (baresip) in a live meeting with Chromium pages', async (t) => {
   const { stack, sipPort } = await startSipStack(t, 'sip-baresip', {
@@ -79,7 +19,6 @@ t.test('a room system (baresip) in a live meeting with Chromium pages', async (t
     height: 360,
     kbps: 600,
   });
-  const baresipCtrl = await freePort();
   const svc = stack.service;
   const edge = svc.sip!;
   const [hallSite, webSite] = stack.districts as [Site, Site];
@@ -111,85 +50,13 @@ t.test('a room system (baresip) in a live meeting with Chromium pages', async (t
   await chair.request('startSession');
   await waitForMedia(site, 'station', 'camera', 15_000);
 
-  // The room system: a video file as its camera, a WAV file as its microphone. Debian's
-  // baresip 1.0.0 aborts (stack smashing in avformat_audio_decode) when its avformat source
-  // reads a file with an audio track, so the camera file has none and aufile plays the sound.
-  const dir = tempDir(t, 'diemcau-baresip-');
-  const file = join(dir, 'camera.mp4');
-  const tone = join(dir, 'tone.wav');
-  await run('ffmpeg', [
-    ...['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=15', '-t', '60'],
-    ...['-c:v', 'libx264', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p', '-g', '15', '-an'],
-    file,
-  ]);
-  await run('ffmpeg', [
-    ...['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=16000', '-t', '60'],
-    ...['-ac', '1', tone],
-  ]);
-  writeFileSync(
-    join(dir, 'config'),
-    [
-      'poll_method epoll',
-      // Port 0: baresip picks its UDP, TCP and TLS ports (TLS takes the next port otherwise).
-      'sip_listen 127.0.0.1:0',
-      // Its SDP and RTP on loopback too (it takes the first interface's address otherwise).
-      'net_interface 127.0.0.1',
-      'module_path /usr/lib/baresip/modules',
-      // menu registers the commands ctrl_tcp runs (dial, hangup); account reads the accounts
-      // file, after the codecs are loaded. Only G.722 and avcodec's H.264 are offered.
-      ...[
-        'menu',
-        'g722',
-        'avcodec',
-        'avformat',
-        'aufile',
-        'srtp',
-        'fakevideo',
-        'aubridge',
-        'snapshot',
-        'ctrl_tcp',
-        'account',
-      ].map((m) => `module ${m}.so`),
-      `audio_source aufile,${tone}`,
-      'audio_player aubridge,nil',
-      'audio_alert aubridge,nil',
-      `video_source avformat,${file}`,
-      'video_display fakevideo,nil',
-      'video_size 320x240',
-      'video_bitrate 400000',
-      'video_fps 15',
-      `ctrl_tcp_listen 127.0.0.1:${baresipCtrl}`,
-      '',
-    ].join('\n'),
-  );
-  writeFileSync(
-    join(dir, 'accounts'),
-    '<sip:hall1@127.0.0.1>;auth_pass=mat-khau-sip-1;regint=0;mediaenc=srtp-mand\n',
-  );
-  writeFileSync(join(dir, 'contacts'), '');
-  const baresip: ChildProcess = spawn('baresip', ['-v', '-f', dir], {
-    cwd: dir,
-    stdio: ['ignore', 'pipe', 'pipe'],
+  // The room system: a video file as its camera, a WAV file as its microphone, SRTP required.
+  const baresip = await startBaresip(t, {
+    listen: '127.0.0.1:0',
+    account: '<sip:hall1@127.0.0.1>;auth_pass=mat-khau-sip-1;regint=0;mediaenc=srtp-mand',
+    logName: 'sip-baresip-ua.log',
   });
-  let output = '';
-  baresip.stdout?.on('data', (d: Buffer) => {
-    // Without its once-a-tick status line, which would push everything else out.
-    const text = d.toString().replace(/\[\d+:\d\d:\d\d\] audio=[^\r\n]*\r?/g, '');
-    output = (output + text).slice(-20_000);
-  });
-  baresip.stderr?.on('data', (d: Buffer) => {
-    output = (output + d.toString()).slice(-20_000);
-  });
-  t.teardown(() => {
-    baresip.kill('SIGKILL');
-    writeFileSync(artifactPath('sip-baresip-ua.log'), output);
-  });
-  const control = (await waitFor(
-    () => BaresipControl.open(baresipCtrl).catch(() => undefined),
-    10_000,
-    'baresip control port',
-  ))!;
-  t.teardown(() => control.close());
+  const { control } = baresip;
 
   const started = Date.now();
   control.send('dial', `sip:${number}@127.0.0.1:${sipPort}`);
@@ -198,7 +65,7 @@ t.test('a room system (baresip) in a live meeting with Chromium pages', async (t
     15_000,
     'the room system connected',
   ).catch((err: Error) => {
-    throw new Error(`${err.message}\n${output.slice(-3000)}`);
+    throw new Error(`${err.message}\n${baresip.output().slice(-3000)}`);
   }))!;
   t.pass(`baresip's call answered after digest auth in ${Date.now() - started} ms`);
   const transports = [...edge.callsView(stack.meeting.id)].length;
@@ -221,21 +88,9 @@ t.test('a room system (baresip) in a live meeting with Chromium pages', async (t
   });
 
   await t.test("baresip receives the programme: the main point's picture", async (t) => {
-    const png = join(dir, 'programme.png');
-    await waitFor(
-      async () => {
-        control.send('snapshot_recv', png);
-        await new Promise((r) => setTimeout(r, 700));
-        if (!existsSync(png)) return false;
-        return (await centreColour(png)) ?? false;
-      },
-      20_000,
-      'a decoded snapshot of the programme',
-      500,
-    ).then((rgb) => {
-      const [r, g, b] = rgb as [number, number, number];
-      t.ok(b > 150 && b > r + 80 && b > g + 40, `the snapshot is the main point's blue (${rgb})`);
-    });
+    const rgb = await receivedColour(baresip, 20_000);
+    const [r, g, b] = rgb;
+    t.ok(b > 150 && b > r + 80 && b > g + 40, `the snapshot is the main point's blue (${rgb})`);
   });
 
   await t.test(

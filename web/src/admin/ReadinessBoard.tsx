@@ -9,6 +9,7 @@ import {
   readinessLabels,
   type SiteReadiness,
 } from '../../../protocol/readiness.js';
+import { type SipSiteCallState, sipSiteCallLabels } from '../../../protocol/sip.js';
 import type { Site } from '../../../protocol/sites.js';
 import { formatDateTime, formatTime } from '../../../protocol/time.js';
 import { ApiError, api } from '../api.js';
@@ -47,6 +48,26 @@ export function ReadinessBadge(props: { state: ReadinessState }) {
     <span class={`badge ${readinessClass(props.state)}`} data-testid="readiness-state">
       {localize(readinessLabels[props.state], lang)}
     </span>
+  );
+}
+
+const sipCallClass: Readonly<Record<SipSiteCallState, string>> = {
+  in_call: 'ok',
+  calling: 'info',
+  on_hold: 'warn',
+  dropped: 'danger',
+  not_called: 'neutral',
+};
+
+/** A hall room system's call (SIP), as the session reports it. */
+function SipCallBadge(props: { state: SipSiteCallState }) {
+  const { lang } = useI18n();
+  return (
+    <div>
+      <span class={`badge ${sipCallClass[props.state]}`} data-testid="sip-call-state">
+        SIP: {localize(sipSiteCallLabels[props.state], lang)}
+      </span>
+    </div>
   );
 }
 
@@ -263,6 +284,7 @@ export function ReadinessBoard(props: {
               <th scope="row">{name}</th>
               <td>
                 <OnlineBadge online={online} />
+                {row.participant?.call ? <SipCallBadge state={row.participant.call} /> : null}
                 {row.participant?.quality ? (
                   <div>
                     <QualityBadge grade={row.participant.quality.grade} />
