@@ -63,10 +63,14 @@ function withoutQuality(p: Participant): Participant {
   return rest;
 }
 
-/** Name, presence, floor and media of a participant; its hand, mutes and figures are not told. */
+/**
+ * Name, presence, floor and media of a participant; its hand, mutes, figures and encoder are
+ * not told.
+ */
 function publicFace(p: Participant): Participant {
+  const { feed: _feed, ...rest } = withoutQuality(p);
   return {
-    ...withoutQuality(p),
+    ...rest,
     handRaised: false,
     mutedByChair: false,
     selfMuted: false,
