@@ -98,15 +98,21 @@ t.test('the station page switches between its webcam and the encoder', async (t)
     'the station page says its webcam is live',
   );
 
-  // The hall's encoder: RTMP, H.264 without B-frames (copied), a flat red.
-  const opened = await svc.app.inject({
-    method: 'POST',
-    url: `/api/meetings/${meeting.id}/ingest/streams`,
-    headers: { authorization: `Bearer ${stationToken}` },
-    payload: { protocol: 'rtmp' },
-  });
-  t.equal(opened.statusCode, 201, 'an RTMP stream is opened for the main point');
-  const { url } = opened.json<{ url: string }>();
+  // The hall's encoder: the station page opens an RTMP stream and shows OBS's server and key;
+  // FFmpeg publishes H.264 without B-frames (copied), a flat red.
+  await station.click('[data-testid=encoder-setup] summary');
+  await station.click('[data-testid=open-rtmp]');
+  const [server, key] = (await waitFor(
+    async () => {
+      const codes = await station.locator('[data-testid=encoder-stream] code').allTextContents();
+      return codes.length === 2 ? codes : undefined;
+    },
+    10_000,
+    'the RTMP server and key on the station page',
+  )) as string[];
+  t.match(server, /^rtmp:\/\/[^/]+:\d+\/live$/, 'the station page shows the RTMP server');
+  t.equal(key, stationToken, 'and the stream key (its link token)');
+  const url = `${server}/${key}`;
   let encoder: ChildProcess | undefined = spawn(
     'ffmpeg',
     [

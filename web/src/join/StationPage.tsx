@@ -19,6 +19,7 @@ import {
   JoinFrame,
   useSendingPage,
 } from './common.js';
+import { EncoderSetup } from './EncoderSetup.js';
 import { FeedPanel } from './FeedPanel.js';
 
 /**
@@ -168,6 +169,7 @@ export function StationPage(props: { token: string; view: MeetingView; refresh: 
             feed={me?.feed}
             client={live.client}
           />
+          <EncoderSetup meetingId={view.id} />
           {status === 'waiting' ? (
             <Notice kind="info">{t('opensAtFull', { time: formatDateTime(view.opensAt) })}</Notice>
           ) : null}
