@@ -9,6 +9,7 @@ export * from './endpoints.js';
 export * from './errors.js';
 export * from './fields.js';
 export * from './http.js';
+export * from './ingest.js';
 export * from './mediaPath.js';
 export * from './meetings.js';
 export * from './notifications.js';

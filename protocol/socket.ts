@@ -5,6 +5,7 @@ import { checkNotifications, checkRequests } from './check/socket.js';
 import { endpointIdSchema, endpointRoleSchema } from './endpoints.js';
 import { errorBodySchema } from './errors.js';
 import { idSchema, optionalText } from './fields.js';
+import { feedSchema, feedSourceSchema } from './ingest.js';
 import { dtlsParametersSchema, rtpCapabilitiesSchema, rtpParametersSchema } from './media.js';
 import { mediaPathSchema, relayPortSchema } from './mediaPath.js';
 import { sipSiteCallStateSchema } from './sip.js';
@@ -74,6 +75,8 @@ export const participantSchema = z.object({
   via: z.literal('sip').optional(),
   /** A site with a hall room system: its SIP call state (shown to the chair and IT). */
   call: sipSiteCallStateSchema.optional(),
+  /** Its encoder and which source is live (WHIP, RTMP, SRT), when it has one. */
+  feed: feedSchema.optional(),
 });
 export type Participant = z.infer<typeof participantSchema>;
 
@@ -174,6 +177,11 @@ export const requests = {
     }),
     answer: z.object({}),
   },
+  /**
+   * Which of its own sources every receiver gets: the page's devices, or its encoder while that
+   * sends (the default). The session, floor and programme go on; receivers move to the new one.
+   */
+  chooseFeed: { payload: z.object({ source: feedSourceSchema }), answer: feedSchema },
   raiseHand: { payload: z.object({}).default({}), answer: z.object({}) },
   lowerHand: { payload: z.object({}).default({}), answer: z.object({}) },
 

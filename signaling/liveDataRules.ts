@@ -63,9 +63,12 @@ function withoutQuality(p: Participant): Participant {
   return rest;
 }
 
-/** Name, presence, floor and media of a participant; its hand, mutes, figures and call are not told. */
+/**
+ * Name, presence, floor and media of a participant; its hand, mutes, figures, call and encoder
+ * are not told.
+ */
 function publicFace(p: Participant): Participant {
-  const { call: _call, ...rest } = withoutQuality(p);
+  const { call: _call, feed: _feed, ...rest } = withoutQuality(p);
   return {
     ...rest,
     handRaised: false,

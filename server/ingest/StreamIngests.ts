@@ -1,7 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import { createSocket } from 'node:dgram';
 import { PlainIngest, plainH264, plainOpus } from '../../media/PlainIngest.js';
 import { AppError, conflict, notFound } from '../../protocol/errors.js';
+import type { StreamView } from '../../protocol/ingest.js';
 import type { SignalingServer } from '../../signaling/SignalingServer.js';
 import type { DataServices } from '../DataServices.js';
 import type { Logger } from '../logger.js';
@@ -13,7 +13,8 @@ import {
   openIngest,
   type SecondPublisher,
 } from './openIngest.js';
-import { type RelayFigures, type RelayStatus, StreamRelay } from './StreamRelay.js';
+import { freeUdpPort, SrtGate } from './SrtGate.js';
+import { type RelayStatus, StreamRelay } from './StreamRelay.js';
 
 export type StreamProtocol = 'rtmp' | 'srt' | 'pull';
 
@@ -38,17 +39,6 @@ export interface StreamIngestsOptions {
   graceMs?: number;
 }
 
-/** One RTMP/SRT stream as the IT board shows it. */
-export interface StreamView extends Omit<RelayFigures, 'lastError'> {
-  id: string;
-  endpointId: string;
-  protocol: StreamProtocol;
-  status: RelayStatus;
-  /** Received by the SFU over the last seconds, audio and video. */
-  kbps: number;
-  lastError?: string;
-}
-
 interface Stream {
   id: string;
   holder: IngestHolder;
@@ -57,20 +47,10 @@ interface Stream {
   opened: OpenedIngest;
   plain: PlainIngest;
   relay: StreamRelay;
+  /** SRT: the public port, passing datagrams to FFmpeg on loopback. */
+  gate?: SrtGate;
   grace?: NodeJS.Timeout;
   meter: { bytes: number; at: number; kbps: number };
-}
-
-/** A free UDP port on loopback (FFmpeg's own RTP and RTCP ports). */
-function freeUdpPort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createSocket('udp4');
-    s.once('error', fail);
-    s.bind(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
 }
 
 /**
@@ -128,7 +108,9 @@ export class StreamIngests {
     const senderPorts = await Promise.all([0, 1, 2, 3].map(() => freeUdpPort()));
     const ssrcs = [randomInt(1, 2 ** 31), randomInt(1, 2 ** 31)];
     let plain: PlainIngest;
+    let gate: SrtGate | undefined;
     try {
+      if (protocol === 'srt') gate = await this.openGate(port!);
       plain = await PlainIngest.create(
         opened.media,
         [
@@ -138,6 +120,7 @@ export class StreamIngests {
         [senderPorts[0]!, senderPorts[2]!],
       );
     } catch (err) {
+      gate?.close();
       closeIngest(opened, 'stream refused');
       throw err;
     }
@@ -147,7 +130,9 @@ export class StreamIngests {
       input:
         protocol === 'pull'
           ? { protocol, url: pullUrl ?? '' }
-          : { protocol, host: this.o.listenHost, port: port!, key },
+          : gate
+            ? { protocol, host: '127.0.0.1', port: gate.innerPort, key }
+            : { protocol, host: this.o.listenHost, port: port!, key },
       video: {
         port: video!.port,
         senderPort: senderPorts[0]!,
@@ -176,6 +161,7 @@ export class StreamIngests {
       opened,
       plain,
       relay,
+      ...(gate ? { gate } : {}),
       meter: { bytes: 0, at: Date.now(), kbps: 0 },
     };
     relay.on('status', (status) => this.followRelay(stream, status));
@@ -194,8 +180,22 @@ export class StreamIngests {
     return { id: stream.id, url, view: this.viewOf(stream) };
   }
 
+  private async openGate(port: number): Promise<SrtGate> {
+    try {
+      return await SrtGate.open(this.o.listenHost, port, this.log);
+    } catch (err) {
+      this.log.warn({ port, err: (err as Error).message }, 'SRT port not opened');
+      throw conflict({
+        vi: `Không mở được cổng SRT ${port} (đang bị dùng?)`,
+        en: `The SRT port ${port} could not be opened (in use?)`,
+      });
+    }
+  }
+
   /** The encoder sends: its producers replace the page's; it left: they go after a grace time. */
   private followRelay(s: Stream, status: RelayStatus): void {
+    // FFmpeg is gone: an SRT caller is told now, not after its idle timeout.
+    if (status === 'restarting') s.gate?.relayStopped();
     if (status === 'live') {
       if (s.grace) clearTimeout(s.grace);
       s.grace = undefined;
@@ -268,6 +268,7 @@ export class StreamIngests {
     this.streams.delete(s.id);
     if (s.grace) clearTimeout(s.grace);
     await s.relay.close();
+    s.gate?.close();
     closeIngest(s.opened, reason);
     this.log.info(
       { meetingId: s.holder.meetingId, endpointId: s.holder.identity.endpointId, reason },

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { types } from 'mediasoup';
 import type { EndpointAppData } from '../../media/MediaEndpoint.js';
 import { AppError, notFound } from '../../protocol/errors.js';
+import type { WhipView } from '../../protocol/ingest.js';
 import type { SignalingServer } from '../../signaling/SignalingServer.js';
 import type { DataServices } from '../DataServices.js';
 import type { Logger } from '../logger.js';
@@ -65,17 +66,27 @@ export class WhipIngest {
     });
   }
 
-  /** The WHIP sessions of a meeting (the IT board's status). */
-  list(meetingId: string) {
-    return [...this.resources.values()]
-      .filter((r) => r.holder.meetingId === meetingId && !r.opened.media.isClosed)
-      .map((r) => ({
-        id: r.id,
-        endpointId: r.holder.identity.endpointId,
-        via: 'whip' as const,
-        since: new Date(r.since).toISOString(),
-        sources: [...r.opened.media.producers.values()].map((p) => String(p.appData.source)),
-      }));
+  /** The WHIP sessions of a meeting (the IT board's and the station page's status). */
+  async list(meetingId: string): Promise<WhipView[]> {
+    const live = [...this.resources.values()].filter(
+      (r) => r.holder.meetingId === meetingId && !r.opened.media.isClosed,
+    );
+    return Promise.all(
+      live.map(async (r) => {
+        const producers = [...r.opened.media.producers.values()];
+        // mediasoup's own receive rate per stream (bps), summed over audio and video.
+        const stats = await Promise.all(producers.map((p) => p.getStats().catch(() => [])));
+        const bps = stats.flat().reduce((sum, s) => sum + (s.bitrate ?? 0), 0);
+        return {
+          id: r.id,
+          endpointId: r.holder.identity.endpointId,
+          via: 'whip' as const,
+          since: new Date(r.since).toISOString(),
+          sources: producers.map((p) => String(p.appData.source)),
+          kbps: Math.round(bps / 1000),
+        };
+      }),
+    );
   }
 
   async authorize(token: string | undefined, meetingId: string): Promise<IngestHolder> {

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../protocol/errors.js';
-import { meetingParamsSchema } from '../../protocol/http.js';
+import { errorResponses, meetingParamsSchema } from '../../protocol/http.js';
+import { ingestBoardSchema } from '../../protocol/ingest.js';
 import { makeGuard } from '../auth/guard.js';
 import type { DataServices } from '../DataServices.js';
 import type { IngestService } from './IngestService.js';
@@ -103,10 +104,11 @@ export const ingestRoutes: FastifyPluginAsyncZod<IngestRoutesOptions> = async (a
         tags,
         summary: 'Bộ mã hóa đang phát vào hội nghị / The meeting’s encoders (WHIP, RTMP, SRT)',
         params: meetingParamsSchema,
+        response: { 200: ingestBoardSchema, ...errorResponses },
       },
     },
     async (request) => ({
-      whip: ingest.whip.list(request.params.id),
+      whip: await ingest.whip.list(request.params.id),
       streams: ingest.streams.list(request.params.id),
     }),
   );

@@ -1,6 +1,7 @@
 import type { types } from 'mediasoup';
 import type { Socket } from 'socket.io';
 import type { EndpointAppData, MediaEndpoint } from '../../media/MediaEndpoint.js';
+import type { Feed, FeedSource } from '../../protocol/ingest.js';
 import type { MediaPath } from '../../protocol/mediaPath.js';
 import type { SipSiteCallState } from '../../protocol/sip.js';
 import type {
@@ -51,9 +52,16 @@ export class Participant {
   media?: MediaEndpoint;
   /**
    * An encoder publishing for this endpoint (WHIP, RTMP, SRT: server/ingest/). While it sends a
-   * source, it replaces the page's producer of that source for every receiver.
+   * source, it replaces the page's producer of that source for every receiver (unless the page
+   * chose its own devices: feedChoice).
    */
   ingest?: { media: MediaEndpoint; via: IngestVia };
+  /**
+   * What its page chose others receive: its encoder while that sends (the default, so an
+   * encoder that starts is live at once) or the page's own devices. Kept while the encoder
+   * comes and goes; written by the session only (chooseFeed).
+   */
+  feedChoice: FeedSource = 'encoder';
   selfMuted = false;
   /** Its hall room system's call state, as server/sip/ reports it (sites with a SIP identity). */
   call?: SipSiteCallState;
@@ -97,23 +105,48 @@ export class Participant {
     return ingest !== undefined && !ingest.isClosed && ingest.producers.size > 0;
   }
 
+  /** The encoder and which source is live, when there is an encoder or a choice to show. */
+  get feed(): Feed | undefined {
+    const ingest = this.ingest;
+    const encoder = ingest && !ingest.media.isClosed ? ingest : undefined;
+    if (!encoder && this.feedChoice === 'encoder') return undefined;
+    const encoderLive =
+      encoder !== undefined &&
+      this.producers.some(({ producer }) => encoder.media.producers.has(producer.id));
+    return {
+      chosen: this.feedChoice,
+      live: encoderLive ? 'encoder' : 'page',
+      ...(encoder ? { encoder: { via: encoder.via, sending: this.ingestProducing } } : {}),
+    };
+  }
+
+  /** The page's and the encoder's media, the chosen one first. */
+  private get sendingMedia(): MediaEndpoint[] {
+    const ingest = this.ingest?.media;
+    const both = this.feedChoice === 'encoder' ? [ingest, this.media] : [this.media, ingest];
+    return both.filter((m): m is MediaEndpoint => m !== undefined && !m.isClosed);
+  }
+
   /**
-   * The producers others receive from this endpoint, with the router each lives on: the
-   * encoder's for the sources it sends, the page's for the others.
+   * The producers others receive from this endpoint, with the router each lives on: per source,
+   * the chosen feed's (the encoder's by default), else the other's, so a source is never dark
+   * while one of them sends it (the page closed, the encoder stopped).
    */
   get producers(): { producer: types.Producer<EndpointAppData>; router: types.Router }[] {
     const out: { producer: types.Producer<EndpointAppData>; router: types.Router }[] = [];
-    const ingest = this.ingest?.media;
     const taken = new Set<unknown>();
-    if (ingest && !ingest.isClosed)
-      for (const producer of ingest.producers.values()) {
+    for (const media of this.sendingMedia)
+      for (const producer of media.producers.values()) {
+        if (taken.has(producer.appData.source)) continue;
         taken.add(producer.appData.source);
-        out.push({ producer, router: ingest.router });
+        out.push({ producer, router: media.router });
       }
-    if (this.media)
-      for (const producer of this.media.producers.values())
-        if (!taken.has(producer.appData.source)) out.push({ producer, router: this.media.router });
     return out;
+  }
+
+  /** Every producer of the endpoint, live or not (the chair's mute holds for all of them). */
+  get everyProducer(): types.Producer<EndpointAppData>[] {
+    return this.sendingMedia.flatMap((m) => [...m.producers.values()]);
   }
 
   get sources(): MediaSource[] {
@@ -124,6 +157,7 @@ export class Participant {
   view(chair: ChairState): ParticipantView {
     const quality = this.remote ? this.remote.view.quality : this.quality;
     const call = this.remote ? this.remote.view.call : this.call;
+    const feed = this.remote ? this.remote.view.feed : this.feed;
     return {
       endpointId: this.endpointId,
       role: this.role,
@@ -138,6 +172,7 @@ export class Participant {
       ...(this.external ? { via: this.external.via } : {}),
       ...(call ? { call } : {}),
       ...(quality ? { quality } : {}),
+      ...(feed ? { feed } : {}),
     };
   }
 

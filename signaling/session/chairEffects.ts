@@ -42,7 +42,8 @@ export async function applyChairChange(
 async function enforceMute(ctx: ChairEffectsContext, siteId: string, muted: boolean) {
   const p = ctx.participant(siteEndpointId(siteId));
   if (!p) return;
-  for (const { producer } of p.producers) {
+  // The encoder's microphone too, live or not: a switch of feed must not unmute the site.
+  for (const producer of p.everyProducer) {
     if (producer.appData.source !== 'microphone') continue;
     if (muted) await producer.pause();
     else if (!p.selfMuted) await producer.resume();

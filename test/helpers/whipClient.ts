@@ -35,12 +35,23 @@ export function argb(hex: string): string {
  */
 export function startWhipClient(
   t: Test,
-  o: { url: string; token: string; colour: string; trickle: boolean },
+  o: {
+    url: string;
+    token: string;
+    colour: string;
+    trickle: boolean;
+    width?: number;
+    height?: number;
+    kbps?: number;
+    /** videotestsrc's pattern instead of the flat colour ('snow' fills any bitrate). */
+    pattern?: string;
+  },
 ): WhipClient {
   const video =
-    `videotestsrc is-live=true pattern=solid-color foreground-color=${argb(o.colour)} ! ` +
-    'video/x-raw,width=320,height=180,framerate=15/1 ! videoconvert ! ' +
-    'x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 bitrate=300 ! ' +
+    `videotestsrc is-live=true ${o.pattern ? `pattern=${o.pattern}` : `pattern=solid-color foreground-color=${argb(o.colour)}`} ! ` +
+    `video/x-raw,width=${o.width ?? 320},height=${o.height ?? 180},framerate=15/1 ! ` +
+    'videoconvert ! ' +
+    `x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 bitrate=${o.kbps ?? 300} ! ` +
     'video/x-h264,profile=constrained-baseline ! rtph264pay config-interval=-1 pt=96 ssrc=2 ! ' +
     'queue ! application/x-rtp,media=video,encoding-name=H264,payload=96';
   const audio =

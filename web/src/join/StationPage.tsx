@@ -19,10 +19,13 @@ import {
   JoinFrame,
   useSendingPage,
 } from './common.js';
+import { EncoderSetup } from './EncoderSetup.js';
+import { FeedPanel } from './FeedPanel.js';
 
 /**
- * The main-point station: sends the hall's camera and microphone to every site, shares a screen
- * or a slide window, and shows (and plays) the site that has the floor.
+ * The main-point station: sends the hall's camera and microphone to every site (or its
+ * encoder's, FeedPanel), shares a screen or a slide window, and shows (and plays) the site that
+ * has the floor.
  */
 export function StationPage(props: { token: string; view: MeetingView; refresh: () => void }) {
   const { t } = useI18n();
@@ -160,6 +163,13 @@ export function StationPage(props: { token: string; view: MeetingView; refresh: 
             )}
             <ErrorNotice error={shareError} />
           </div>
+          <FeedPanel
+            meetingId={view.id}
+            endpointId={live.endpointId}
+            feed={me?.feed}
+            client={live.client}
+          />
+          <EncoderSetup meetingId={view.id} />
           {status === 'waiting' ? (
             <Notice kind="info">{t('opensAtFull', { time: formatDateTime(view.opensAt) })}</Notice>
           ) : null}
