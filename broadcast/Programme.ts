@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events';
 import type { MediaLogger } from '../media/MediaLogger.js';
-import {
-  ProgrammeEncoder,
-  type ProgrammeEncoderEvents,
-  type ProgrammeOutput,
-  type ProgrammeSettings,
-} from './ProgrammeEncoder.js';
+import type {
+  ProgrammeEncoderEvents,
+  ProgrammeOutput,
+  ProgrammeSettings,
+} from './composerContract.js';
+import { ProgrammeEncoder } from './ProgrammeEncoder.js';
 import { type FeedSource, ProgrammeFeed } from './ProgrammeFeed.js';
 
 /** What the programme shows now: decided by the live session's owner, drawn here. */

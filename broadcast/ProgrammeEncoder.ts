@@ -4,83 +4,15 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import type { Config } from '../config/index.js';
 import type { MediaLogger } from '../media/MediaLogger.js';
-
-export type ProgrammeSettings = Config['broadcast'];
-
-/** One RTP stream the composer reads from a local UDP port. */
-export interface EncoderInput {
-  /** The mediasoup producer id it carries. */
-  id: string;
-  kind: 'audio' | 'video';
-  port: number;
-  payloadType: number;
-  /** VP8, VP9, H264 or opus. */
-  codec: string;
-  clockRate: number;
-}
-
-/**
- * One output of the programme, added and removed while the composer runs (a branch of its
- * encoders' tees). `id` is the owner's, unique for the composer's life.
- */
-export type ProgrammeOutput =
-  /**
-   * MP4 segments `<dir>/<stem>-RRRRRR-SSS.mp4`: `run` numbers the recordings of a meeting (never
-   * reused), SSS its segments from `startIndex` (a restarted composer continues the count).
-   */
-  | { id: string; kind: 'record'; dir: string; stem: string; run: number; startIndex: number }
-  /** MPEG-TS over local UDP (H.264 byte-stream with SPS/PPS at each keyframe + AAC). */
-  | { id: string; kind: 'mpegts'; port: number }
-  /** HLS playlist and segments written to this folder. */
-  | { id: string; kind: 'hls'; dir: string };
-
-export interface SegmentInfo {
-  path: string;
-  /** Epoch ms at which the segment's first frame was captured (from the pipeline clock). */
-  startedAt: number;
-  durationMs: number;
-}
-
-export interface ProgrammeEncoderEvents {
-  /** The composer plays (first start or a restart); `restarts` counts the crashes so far. */
-  started: [{ pid: number; restarts: number }];
-  /** The composer decodes this input now: time to ask its producer for a keyframe. */
-  inputAdded: [inputId: string];
-  segmentOpened: [path: string];
-  segmentClosed: [SegmentInfo];
-  /**
-   * A segment its composer never closed (it died, or its muxer stuck and was dropped): it plays
-   * up to its last whole fragment.
-   */
-  segmentCut: [{ path: string; startedAt: number }];
-  /** The picture on screen changed (`id` undefined: the still card). */
-  displayed: [{ id?: string; wanted?: string; atMs: number }];
-  /** An output finished (its files are closed) and left the composer. */
-  outputRemoved: [id: string];
-  /** The composer stopped unexpectedly; a restart is scheduled. */
-  crashed: [{ code: number | null; signal: string | null; message?: string }];
-  closed: [];
-}
-
-export interface ProgrammeEncoderOptions {
-  settings: ProgrammeSettings;
-  logger: MediaLogger;
-  /** The compact strip at the top (the meeting's name). */
-  strip?: string;
-  /** The lower third: up to two lines (agenda item, speaker). */
-  lower?: string;
-  /** First restart delay (ms); doubles up to 10 s while crashes follow each other. */
-  restartDelayMs?: number;
-  /**
-   * A playing composer silent this long (no heartbeat), or whose encoder made no frame this
-   * long while an output is fed, is killed and restarted.
-   */
-  stallMs?: number;
-  /** An output not finished this long after its stop: the composer is killed (and restarted). */
-  stopTimeoutMs?: number;
-}
+import { ComposerHeartbeat } from './ComposerHeartbeat.js';
+import {
+  type EncoderInput,
+  type ProgrammeEncoderEvents,
+  type ProgrammeEncoderOptions,
+  type ProgrammeOutput,
+  segmentNumbers,
+} from './composerContract.js';
 
 const composerScript = join(dirname(fileURLToPath(import.meta.url)), 'composer.py').replace(
   /\/dist\/broadcast\//,
@@ -90,12 +22,6 @@ const composerScript = join(dirname(fileURLToPath(import.meta.url)), 'composer.p
 interface ComposerEvent {
   event: string;
   [field: string]: unknown;
-}
-
-/** The run and segment numbers in a segment's name (`<stem>-RRRRRR-SSS.mp4`). */
-export function segmentNumbers(path: string): { run: number; index: number } | undefined {
-  const match = /-(\d{6})-(\d{3})\.mp4$/.exec(path);
-  return match ? { run: Number(match[1]), index: Number(match[2]) } : undefined;
 }
 
 /**
@@ -121,12 +47,7 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
   private closed = false;
   private closing?: Promise<void>;
   private readonly openSegments = new Map<string, { at: number; runningTimeMs: number }>();
-  /** When the composer last said anything (it says "alive" every second while its loop runs). */
-  private lastHeardAt = 0;
-  /** The encoder's frame count in the last heartbeat, and when it last moved (or was unfed). */
-  private progress = { video: -1, audio: -1, movedAt: 0, audioMovedAt: 0 };
-  /** The outputs' queue levels in the last heartbeat: logged with a stall. */
-  private lastBeat?: unknown;
+  private readonly heartbeat = new ComposerHeartbeat();
   /** Until then the composer's stderr is a stack dump: logged as an error. */
   private dumpingUntil = 0;
   private lostStates = 0;
@@ -157,14 +78,9 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
   private checkAlive(): void {
     const child = this.child;
     if (!child || !this.playing || this.closed) return;
-    const limit = this.options.stallMs ?? 10_000;
-    const silent = Date.now() - this.lastHeardAt;
-    const still = Date.now() - this.progress.movedAt;
-    const mute = Date.now() - this.progress.audioMovedAt;
-    if (silent > limit) this.dumpThenKill(child, silent);
-    else if (still > limit) this.kill('no frames', { stillMs: still, outputs: this.lastBeat });
-    // The mixed sound never stops on its own (a silent source is mixed in): no sound is a stall.
-    else if (mute > limit) this.kill('no sound', { muteMs: mute, outputs: this.lastBeat });
+    const stall = this.heartbeat.stall(this.options.stallMs ?? 10_000);
+    if (stall?.why === 'silent') this.dumpThenKill(child, stall.ms);
+    else if (stall) this.kill(stall.why, { forMs: stall.ms, outputs: stall.outputs });
   }
 
   /** A silent composer's thread stacks (Python's faulthandler on SIGUSR1) go to the log first. */
@@ -344,7 +260,7 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
   }
 
   private onLine(line: string): void {
-    this.lastHeardAt = Date.now();
+    this.heartbeat.heard();
     let event: ComposerEvent;
     try {
       event = JSON.parse(line) as ComposerEvent;
@@ -355,7 +271,7 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
     switch (event.event) {
       case 'playing':
         this.playing = true;
-        this.progress = { video: -1, audio: -1, movedAt: Date.now(), audioMovedAt: Date.now() };
+        this.heartbeat.reset();
         this.log.info(
           { pid: this.child?.pid, restarts: this.restarts },
           'programme composer playing',
@@ -378,7 +294,7 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
         break;
       }
       case 'alive':
-        this.onAlive(event);
+        this.heartbeat.beat(event);
         break;
       case 'stateLost':
         this.lostStates++;
@@ -427,22 +343,6 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
     }
   }
 
-  private onAlive(beat: ComposerEvent): void {
-    const video = Number(beat.video);
-    const audio = Number(beat.audio);
-    this.lastBeat = beat.outputs;
-    const now = Date.now();
-    // Unfed (no output), the picture's encoder idles on purpose: nothing to judge.
-    if (beat.fed !== true || video !== this.progress.video) {
-      this.progress.video = video;
-      this.progress.movedAt = now;
-    }
-    if (audio !== this.progress.audio) {
-      this.progress.audio = audio;
-      this.progress.audioMovedAt = now;
-    }
-  }
-
   private onExit(
     child: ChildProcessByStdio<Writable, Readable, Readable>,
     code: number | null,
@@ -453,16 +353,11 @@ export class ProgrammeEncoder extends EventEmitter<ProgrammeEncoderEvents> {
     this.playing = false;
     // Outputs being stopped are gone with their process.
     for (const id of [...this.removing.keys()]) this.outputGone(id);
-    if (this.closed) {
-      // Stopped on purpose but a segment's close was not reported: kept as a cut one.
-      for (const [path, opened] of this.openSegments)
-        this.emit('segmentCut', { path, startedAt: opened.at });
-      this.openSegments.clear();
-      return;
-    }
+    // A segment whose close was not reported (a crash, or a stop cut short) is kept as a cut one.
     for (const [path, opened] of this.openSegments)
       this.emit('segmentCut', { path, startedAt: opened.at });
     this.openSegments.clear();
+    if (this.closed) return;
     this.restarts++;
     const uptime = Date.now() - this.startedAt;
     const base = this.options.restartDelayMs ?? 500;

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
-import { type SegmentInfo, segmentNumbers } from './ProgrammeEncoder.js';
+import { type SegmentInfo, segmentNumbers } from './composerContract.js';
 
 export const segmentFileName = /^[A-Za-z0-9_-]+\.mp4$/;
 

@@ -1,7 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ProgrammeSettings } from '../../broadcast/composerContract.js';
 import { Programme, type ProgrammeView } from '../../broadcast/Programme.js';
-import type { ProgrammeSettings } from '../../broadcast/ProgrammeEncoder.js';
 import { type FeedSource, freeUdpPort } from '../../broadcast/ProgrammeFeed.js';
 import type { RecordingFolder } from '../../broadcast/RecordingFolder.js';
 import { RtmpPusher } from '../../broadcast/RtmpPusher.js';

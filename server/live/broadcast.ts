@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import type { ProgrammeSettings } from '../../broadcast/ProgrammeEncoder.js';
+import type { ProgrammeSettings } from '../../broadcast/composerContract.js';
 import { RecordingFolder } from '../../broadcast/RecordingFolder.js';
 import {
   type BroadcastSettings,
